@@ -1,0 +1,110 @@
+"""The accelerator catalog: instance types, fabrics, prices and regions per cloud, loaded from data/*.yaml."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from typing import Iterator
+
+from aiinfra.catalog.models import CloudCatalog, Gpu, GpuList, InstanceType
+
+CLOUDS = ("aws", "gcp", "azure")
+HOURS_PER_MONTH = 730
+
+
+def _read_yaml(name: str) -> object:
+    import yaml
+
+    return yaml.safe_load(resources.files("aiinfra.catalog").joinpath("data", name).read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=None)
+def cloud_catalog(cloud: str) -> CloudCatalog:
+    return CloudCatalog.model_validate(_read_yaml(f"{cloud}.yaml"))
+
+
+@functools.lru_cache(maxsize=None)
+def gpus() -> dict[str, Gpu]:
+    return {g.name: g for g in GpuList.model_validate(_read_yaml("gpus.yaml")).gpus}
+
+
+@functools.lru_cache(maxsize=None)
+def _gpu_names() -> dict[str, str]:
+    """Every accepted spelling, lowercased, mapped to the canonical GPU name."""
+    names: dict[str, str] = {}
+    for gpu in gpus().values():
+        for spelling in (gpu.name, *gpu.aliases):
+            names[spelling.lower()] = gpu.name
+    return names
+
+
+def canonical_gpu(name: str) -> str | None:
+    return _gpu_names().get(name.strip().lower())
+
+
+def gpu_spellings() -> list[str]:
+    return [g.name for g in gpus().values()] + [a for g in gpus().values() for a in g.aliases]
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One instance type of one cloud, as a row for listings and resolution."""
+
+    cloud: str
+    name: str
+    spec: InstanceType
+
+    @property
+    def gpu(self) -> str | None:
+        return self.spec.gpu
+
+
+def offers(cloud: str | None = None, gpu: str | None = None) -> Iterator[Offer]:
+    for c in CLOUDS if cloud is None else (cloud,):
+        for name, spec in cloud_catalog(c).instance_types.items():
+            if gpu is None or spec.gpu == gpu:
+                yield Offer(c, name, spec)
+
+
+@dataclass(frozen=True)
+class Price:
+    hourly_usd: float | None
+    note: str | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.hourly_usd is not None
+
+
+def price(cloud: str, instance_type: str, region: str, capacity: str) -> Price:
+    """Hourly price of one node; where the region has no figure, the reference region's, said so in the note.
+
+    Reserved capacity is billed at the on-demand rate (AWS ODCR, GCP reservations and
+    Azure capacity reservations all charge on-demand prices unless a discount applies).
+    """
+    cat = cloud_catalog(cloud)
+    spec = cat.instance_types[instance_type]
+    field = "spot" if capacity == "spot" else "on_demand"
+    here = spec.regions.get(region)
+    value = getattr(here, field) if here else None
+    if value is not None:
+        return Price(value, "reserved capacity is billed at the on-demand rate" if capacity == "reserved" else None)
+    ref = spec.regions.get(cat.reference_region)
+    ref_value = getattr(ref, field) if ref else None
+    if ref_value is not None and region != cat.reference_region:
+        return Price(ref_value, f"no {field.replace('_', '-')} price for {region} in the catalog; {cat.reference_region} price used")
+    if capacity == "spot":
+        od = price(cloud, instance_type, region, "on-demand")
+        if od.known:
+            return Price(od.hourly_usd, f"no spot price in the catalog; on-demand price shown ({od.note or region})")
+    return Price(None, f"the catalog has no {field.replace('_', '-')} price for {instance_type}")
+
+
+def fixed_cost(cloud: str, key: str) -> float:
+    return cloud_catalog(cloud).fixed_costs[key].hourly_usd
+
+
+def prices_as_of(cloud: str) -> str:
+    cat = cloud_catalog(cloud)
+    return "; ".join(sorted({f"{k}: {s.as_of}" for k, s in cat.sources.items()}))

@@ -1,0 +1,283 @@
+"""Turn a cloud-neutral spec into concrete choices on its cloud: instance types, fabric, zone, price.
+
+Every problem is collected with its field path; nothing is created from a spec with problems.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiinfra import catalog
+from aiinfra.catalog.models import Fabric
+from aiinfra.problems import Problem, SpecError, did_you_mean, nearest
+from aiinfra.spec import EnvironmentSpec, NodePool, load_spec
+
+DEFAULT_CPU_VCPUS = 4
+DEFAULT_CPU_MEMORY_GIB = 16
+# Physical bucket names get an 8-character random suffix from Pulumi auto-naming; S3 and GCS cap names at 63.
+MAX_BUCKET_STEM = 54
+
+
+@dataclass(frozen=True)
+class ResolvedPool:
+    name: str
+    instance_type: str
+    gpu: str | None
+    gpus_per_node: int
+    nodes_min: int
+    nodes_max: int
+    capacity: str
+    fabric: Fabric | None
+    hourly_usd_per_node: float | None
+    price_note: str | None
+    reason: str
+    zone: str | None = None
+    reservation: str | None = None
+    disk_gib: int = 200
+    labels: dict[str, str] = field(default_factory=dict)
+    system: bool = False
+    vcpus: int = 0
+    memory_gib: float = 0
+
+    @property
+    def fabric_kind(self) -> str | None:
+        return self.fabric.kind if self.fabric else None
+
+    @property
+    def multi_node(self) -> bool:
+        return self.nodes_max > 1
+
+
+@dataclass(frozen=True)
+class ResolvedEnvironment:
+    spec: EnvironmentSpec
+    pools: list[ResolvedPool]
+    zones: list[str]
+
+    @property
+    def gpu_pools(self) -> list[ResolvedPool]:
+        return [p for p in self.pools if p.gpu]
+
+
+def _price_key(cloud: str, region: str, capacity: str, name: str) -> tuple[int, float]:
+    p = catalog.price(cloud, name, region, capacity)
+    return (0, p.hourly_usd) if p.known else (1, 0.0)
+
+
+def _fmt_price(p: catalog.Price) -> str:
+    return f"${p.hourly_usd:,.2f}/h" if p.known else "no price"
+
+
+def _choose(cloud: str, region: str, pool: NodePool, names: list[str], what: str) -> tuple[str, str]:
+    """Pick one of several offered types and say why."""
+    cat = catalog.cloud_catalog(cloud)
+    cap = pool.capacity
+
+    def fabric_gbps(n: str) -> int:
+        f = cat.instance_types[n].fabric
+        return f.gbps if f else 0
+
+    gpu_count = cat.instance_types[names[0]].gpu_count
+    wants_fabric = gpu_count == 8 and pool.nodes_max > 1
+    if wants_fabric:
+        ranked = sorted(names, key=lambda n: (-fabric_gbps(n), _price_key(cloud, region, cap, n), n))
+    else:
+        ranked = sorted(names, key=lambda n: (_price_key(cloud, region, cap, n), n))
+    best = ranked[0]
+    best_price = catalog.price(cloud, best, region, cap)
+    if len(ranked) == 1:
+        return best, f"the only {cloud} type with {what} in {region} ({_fmt_price(best_price)} {cap})"
+    runner = ranked[1]
+    runner_price = catalog.price(cloud, runner, region, cap)
+    if wants_fabric and fabric_gbps(best) > fabric_gbps(runner):
+        f = cat.instance_types[best].fabric
+        assert f is not None
+        return best, (
+            f"best fabric for a multi-node 8-GPU pool: {f.kind.upper()} {f.gbps} Gbps over {f.interfaces} interfaces "
+            f"(next: {runner}, {fabric_gbps(runner)} Gbps)"
+        )
+    return best, (
+        f"cheapest of {len(ranked)} {cloud} types with {what} in {region}: {_fmt_price(best_price)} {cap} "
+        f"(next: {runner} at {_fmt_price(runner_price)})"
+    )
+
+
+class _PoolResolver:
+    def __init__(self, spec: EnvironmentSpec):
+        self.spec = spec
+        self.cloud = spec.cloud
+        self.cat = catalog.cloud_catalog(spec.cloud)
+        self.problems: list[Problem] = []
+
+    def problem(self, path: str, message: str, hint: str | None = None) -> None:
+        self.problems.append(Problem(path, message, hint))
+
+    def _pinned(self, path: str, pool: NodePool) -> str | None:
+        name = pool.instance_type
+        assert name is not None
+        if name not in self.cat.instance_types:
+            self.problem(f"{path}.instance_type", f"{name!r} is not in the {self.cloud} catalog", did_you_mean(name, self.cat.instance_types))
+            return None
+        it = self.cat.instance_types[name]
+        if pool.gpu:
+            gname, _, count = pool.gpu.partition(":")
+            if it.gpu != catalog.canonical_gpu(gname) or it.gpu_count != int(count):
+                have = f"{it.gpu}:{it.gpu_count}" if it.gpu else "no GPU"
+                self.problem(f"{path}.instance_type", f"{name} has {have}, but gpu: asks for {pool.gpu}", f"drop one of them, or set gpu: {have}")
+                return None
+        if self.spec.region not in it.regions:
+            self.problem(f"{path}.instance_type", f"{name} is not offered in {self.spec.region}", f"offered in: {', '.join(it.regions)}")
+            return None
+        return name
+
+    def _gpu_candidates(self, path: str, pool: NodePool) -> tuple[list[str], str] | None:
+        assert pool.gpu is not None
+        raw_name, _, raw_count = pool.gpu.partition(":")
+        count = int(raw_count)
+        gpu = catalog.canonical_gpu(raw_name)
+        if gpu is None:
+            guess = nearest(raw_name, catalog.gpu_spellings())
+            self.problem(
+                f"{path}.gpu",
+                f"unknown GPU {raw_name!r}",
+                f"did you mean {guess[0]}:{count}?" if guess else f"known GPUs: {', '.join(catalog.gpus())}",
+            )
+            return None
+        if count < 1:
+            self.problem(f"{path}.gpu", "the GPU count must be at least 1", f"e.g. {gpu}:1")
+            return None
+        on_cloud = [o.name for o in catalog.offers(self.cloud, gpu)]
+        if not on_cloud:
+            elsewhere = sorted({f"{o.cloud} ({o.name})" for o in catalog.offers(gpu=gpu)})
+            self.problem(
+                f"{path}.gpu",
+                f"{gpu} is not offered on {self.cloud}",
+                f"{gpu} is offered on: {', '.join(elsewhere)}" if elsewhere else None,
+            )
+            return None
+        counts = sorted({self.cat.instance_types[n].gpu_count for n in on_cloud})
+        with_count = [n for n in on_cloud if self.cat.instance_types[n].gpu_count == count]
+        if not with_count:
+            closest = min(counts, key=lambda c: (abs(c - count), -c))
+            self.problem(
+                f"{path}.gpu",
+                f"no {self.cloud} instance type has {count} × {gpu} per node (counts offered: {', '.join(map(str, counts))})",
+                f"did you mean {gpu}:{closest}?",
+            )
+            return None
+        in_region = [n for n in with_count if self.spec.region in self.cat.instance_types[n].regions]
+        if not in_region:
+            regions = sorted({r for n in with_count for r in self.cat.instance_types[n].regions})
+            self.problem(
+                f"{path}.gpu",
+                f"{gpu}:{count} is not offered in {self.spec.region} on {self.cloud}",
+                f"offered in: {', '.join(regions)}",
+            )
+            return None
+        return in_region, f"{count} × {gpu}"
+
+    def _cpu_candidates(self, path: str, pool: NodePool) -> tuple[list[str], str] | None:
+        vcpus = pool.cpus or DEFAULT_CPU_VCPUS
+        mem = pool.memory_gib or DEFAULT_CPU_MEMORY_GIB
+        names = [
+            n
+            for n, it in self.cat.instance_types.items()
+            if it.gpu is None and it.vcpus >= vcpus and it.memory_gib >= mem and self.spec.region in it.regions
+        ]
+        if not names:
+            self.problem(f"{path}.cpus", f"no CPU type in the {self.cloud} catalog has ≥ {vcpus} vCPUs and ≥ {mem:g} GiB", "lower cpus/memory_gib or pin instance_type")
+            return None
+        return names, f"≥ {vcpus} vCPUs and ≥ {mem:g} GiB"
+
+    def pool(self, index: int, pool: NodePool) -> ResolvedPool | None:
+        path = f"node_pools[{index}]"
+        before = len(self.problems)
+        if pool.nodes_max == 0:
+            self.problem(f"{path}.nodes", "a pool of 0 nodes creates nothing", "write nodes: {min: 0, max: N} to scale from zero")
+        if pool.zone and pool.zone not in self.cat.regions.get(self.spec.region, []):
+            zones = self.cat.regions.get(self.spec.region, [])
+            self.problem(f"{path}.zone", f"{pool.zone!r} is not a zone of {self.spec.region}", did_you_mean(pool.zone, zones) or f"zones: {', '.join(zones)}")
+        if pool.instance_type:
+            name = self._pinned(path, pool)
+            reason = "pinned by instance_type"
+        else:
+            found = self._gpu_candidates(path, pool) if pool.gpu else self._cpu_candidates(path, pool)
+            name, reason = _choose(self.cloud, self.spec.region, pool, *found) if found else (None, "")
+        if name is None or len(self.problems) > before:
+            return None
+        it = self.cat.instance_types[name]
+        p = catalog.price(self.cloud, name, self.spec.region, pool.capacity)
+        return ResolvedPool(
+            name=pool.name,
+            instance_type=name,
+            gpu=it.gpu,
+            gpus_per_node=it.gpu_count,
+            nodes_min=pool.nodes_min,
+            nodes_max=pool.nodes_max,
+            capacity=pool.capacity,
+            fabric=it.fabric,
+            hourly_usd_per_node=p.hourly_usd,
+            price_note=p.note,
+            reason=reason,
+            zone=pool.zone,
+            reservation=pool.reservation,
+            disk_gib=pool.disk_gib,
+            labels=dict(pool.labels),
+            vcpus=it.vcpus,
+            memory_gib=it.memory_gib,
+        )
+
+    def system_pool(self) -> ResolvedPool:
+        name = str(self.cat.system_pool["instance_type"])
+        nodes = int(self.cat.system_pool["nodes"])
+        it = self.cat.instance_types[name]
+        p = catalog.price(self.cloud, name, self.spec.region, "on-demand")
+        return ResolvedPool(
+            name="system",
+            instance_type=name,
+            gpu=None,
+            gpus_per_node=0,
+            nodes_min=nodes,
+            nodes_max=nodes,
+            capacity="on-demand",
+            fabric=None,
+            hourly_usd_per_node=p.hourly_usd,
+            price_note=p.note,
+            reason="added by aiinfra for cluster add-ons (CoreDNS, operators, monitoring)",
+            disk_gib=50,
+            system=True,
+            vcpus=it.vcpus,
+            memory_gib=it.memory_gib,
+        )
+
+
+def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironment:
+    cat = catalog.cloud_catalog(spec.cloud)
+    if spec.region not in cat.regions:
+        hint = did_you_mean(spec.region, cat.regions) or f"{spec.cloud} regions: {', '.join(cat.regions)}"
+        raise SpecError(source, [Problem("region", f"unknown {spec.cloud} region {spec.region!r}", hint)])
+    r = _PoolResolver(spec)
+    if any(p.name == "system" for p in spec.node_pools):
+        r.problem("node_pools", "the pool name 'system' is reserved for the pool aiinfra adds itself", "rename the pool")
+    pools = [r.system_pool()]
+    for i, pool in enumerate(spec.node_pools):
+        resolved = r.pool(i, pool)
+        if resolved:
+            pools.append(resolved)
+    for i, bucket in enumerate(spec.storage.buckets):
+        if len(spec.name) + 1 + len(bucket) > MAX_BUCKET_STEM:
+            r.problem(
+                f"storage.buckets[{i}]",
+                f"'{spec.name}-{bucket}' is too long for a bucket name once a random suffix is added",
+                f"keep name + bucket within {MAX_BUCKET_STEM - 1} characters",
+            )
+    if r.problems:
+        raise SpecError(source, r.problems)
+    zones = cat.regions[spec.region][: spec.network.zones]
+    return ResolvedEnvironment(spec=spec, pools=pools, zones=zones)
+
+
+def load(path: str | Path) -> ResolvedEnvironment:
+    """Parse and resolve a spec file; raises SpecError listing every problem."""
+    return resolve(load_spec(path), str(path))

@@ -1,0 +1,25 @@
+"""Small helpers shared by the cloud component folders."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+import pulumi
+
+
+def child(parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
+    """Options for a child resource: always parented, so URNs and `down` follow the component tree."""
+    return pulumi.ResourceOptions(parent=parent, **kwargs)
+
+
+def merge_tags(*layers: Mapping[str, str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for layer in layers:
+        out.update(layer or {})
+    return out
+
+
+def to_json(doc: Any) -> pulumi.Output[str]:
+    """JSON of a document that may hold Outputs (ARNs known only after creation)."""
+    return pulumi.Output.from_input(doc).apply(lambda d: json.dumps(d, sort_keys=True))

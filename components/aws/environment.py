@@ -1,0 +1,93 @@
+"""Assemble one AWS environment from a resolved spec: network, EKS, node pools, storage, registry, identity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from aiinfra.components._util import child
+from aiinfra.components.aws.cluster import Cluster, ClusterArgs
+from aiinfra.components.aws.gpu_pool import NodePool, NodePoolArgs
+from aiinfra.components.aws.identity import WorkloadIdentity, WorkloadIdentityArgs
+from aiinfra.components.aws.network import Network, NetworkArgs
+from aiinfra.components.aws.registry import ContainerRegistry, RegistryArgs
+from aiinfra.components.aws.storage import ObjectStorage, StorageArgs
+from aiinfra.resolve import ResolvedEnvironment
+
+
+def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resource) -> dict[str, Any]:
+    spec = env.spec
+    name = spec.name
+    network = Network(name, NetworkArgs(cluster_name=name, zones=env.zones, cidr=spec.network.cidr, nat_gateways=spec.network.nat_gateways, tags=tags), opts=child(parent))
+    system = next(p for p in env.pools if p.system)
+    cluster = Cluster(
+        name,
+        ClusterArgs(
+            vpc_id=network.vpc_id,
+            private_subnets={z: s.id for z, s in network.private_subnets.items()},
+            kubernetes_version=spec.cluster.kubernetes_version,
+            public_endpoint=spec.cluster.public_endpoint,
+            public_access_cidrs=spec.cluster.public_access_cidrs,
+            admins=spec.cluster.admins,
+            system_instance_type=system.instance_type,
+            system_nodes=system.nodes_max,
+            tags=tags,
+        ),
+        opts=child(parent),
+    )
+    pools = {}
+    for pool in env.pools:
+        if pool.system:
+            continue
+        pools[pool.name] = NodePool(
+            f"{name}-{pool.name}",
+            NodePoolArgs(
+                cluster_name=cluster.name,
+                node_role_arn=cluster.node_role_arn,
+                cluster_security_group_id=cluster.security_group_id,
+                vpc_id=network.vpc_id,
+                subnets={z: s.id for z, s in network.private_subnets.items()},
+                instance_type=pool.instance_type,
+                nodes_min=pool.nodes_min,
+                nodes_max=pool.nodes_max,
+                capacity=pool.capacity,  # type: ignore[arg-type]
+                gpu=pool.gpu,
+                gpus_per_node=pool.gpus_per_node,
+                efa_interfaces=pool.fabric.interfaces if pool.fabric_kind == "efa" else 0,
+                reservation=pool.reservation,
+                zone=pool.zone,
+                disk_gib=pool.disk_gib,
+                labels=pool.labels,
+                tags=tags,
+            ),
+            opts=child(parent, depends_on=[cluster]),
+        )
+    outputs: dict[str, Any] = {
+        "cluster_name": cluster.name,
+        "cluster_endpoint": cluster.endpoint,
+        "kubeconfig": cluster.kubeconfig,
+        "vpc_id": network.vpc_id,
+        "node_pools": {n: p.node_group_name for n, p in pools.items()},
+    }
+    storage = ObjectStorage(name, StorageArgs(buckets=list(spec.storage.buckets), delete_with_environment=spec.storage.delete_with_environment, tags=tags), opts=child(parent))
+    outputs["buckets"] = storage.bucket_names
+    repositories = list(spec.registry.repositories) or [name]
+    registry = ContainerRegistry(name, RegistryArgs(repositories=repositories, tags=tags), opts=child(parent))
+    outputs["registry"] = registry.repository_urls
+    identity = WorkloadIdentity(
+        name,
+        WorkloadIdentityArgs(
+            cluster_name=cluster.name,
+            namespace=spec.identity.namespace,
+            service_account=spec.identity.service_account,
+            bucket_arns=[storage.bucket_arns.apply(lambda a, b=b: a[b]) for b in spec.storage.buckets],
+            kms_key_arn=storage.kms_key_arn,
+            repository_arns=[registry.repository_arns.apply(lambda a, r=r: a[r]) for r in repositories],
+            tags=tags,
+        ),
+        opts=child(parent, depends_on=[cluster]),
+    )
+    outputs["workload_role_arn"] = identity.role_arn
+    outputs["workload_service_account"] = f"{spec.identity.namespace}/{spec.identity.service_account}"
+    return outputs

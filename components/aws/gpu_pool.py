@@ -1,0 +1,213 @@
+"""EKS managed node groups on launch templates: GPU pools with EFA and placement, and plain CPU pools.
+
+EFA layout follows the EKS user guide ("device-management-efa"): network card 0 carries the
+primary ENA interface (device 0) and an efa-only interface (device 1); every other card
+carries one efa-only interface. That is one EFA interface per network card (32 on
+p5.48xlarge) while only one interface takes a VPC IP for pods.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Mapping
+
+import pulumi
+import pulumi_aws as aws
+
+from aiinfra.components._util import child, merge_tags
+
+GPU_TAINT = {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}
+AMI_GPU = "AL2023_x86_64_NVIDIA"
+AMI_CPU = "AL2023_x86_64_STANDARD"
+CAPACITY_TYPE = {"on-demand": "ON_DEMAND", "spot": "SPOT", "reserved": "ON_DEMAND"}
+
+
+@dataclass
+class NodePoolArgs:
+    cluster_name: pulumi.Input[str]
+    node_role_arn: pulumi.Input[str]
+    cluster_security_group_id: pulumi.Input[str]
+    vpc_id: pulumi.Input[str]
+    subnets: Mapping[str, pulumi.Input[str]] = field(metadata={"doc": "zone -> private subnet id"})
+    instance_type: str = "m6i.large"
+    nodes_min: int = 1
+    nodes_max: int = 1
+    capacity: Literal["on-demand", "spot", "reserved"] = "on-demand"
+    gpu: str | None = None
+    gpus_per_node: int = 0
+    efa_interfaces: int = 0
+    reservation: str | None = None
+    zone: str | None = None
+    disk_gib: int = 200
+    volume_kms_key_arn: pulumi.Input[str] | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def efa_network_interfaces(count: int, security_group_ids: list[pulumi.Input[str]]) -> list[aws.ec2.LaunchTemplateNetworkInterfaceArgs]:
+    def nic(card: int, device: int, kind: str) -> aws.ec2.LaunchTemplateNetworkInterfaceArgs:
+        return aws.ec2.LaunchTemplateNetworkInterfaceArgs(
+            network_card_index=card,
+            device_index=device,
+            interface_type=kind,
+            security_groups=security_group_ids,
+            associate_public_ip_address="false",
+            delete_on_termination="true",
+        )
+
+    return [nic(0, 0, "interface"), nic(0, 1, "efa-only")] + [nic(card, 0, "efa-only") for card in range(1, count)]
+
+
+def offered_zones(instance_type: str, candidates: list[str]) -> list[str]:
+    """Zones among the network's that offer the type; EC2 does not offer every GPU type in every AZ."""
+    found = aws.ec2.get_instance_type_offerings(
+        filters=[aws.ec2.GetInstanceTypeOfferingsFilterArgs(name="instance-type", values=[instance_type])],
+        location_type="availability-zone",
+    )
+    offered = set(found.locations or [])
+    return [z for z in candidates if z in offered]
+
+
+def pick_zones(args: NodePoolArgs) -> list[str]:
+    zones = offered_zones(args.instance_type, list(args.subnets))
+    if args.zone:
+        if args.zone not in args.subnets:
+            raise ValueError(f"zone {args.zone} is not one of the network's zones {sorted(args.subnets)}")
+        if args.zone not in zones:
+            raise ValueError(f"{args.instance_type} is not offered in {args.zone}")
+        return [args.zone]
+    if not zones:
+        raise ValueError(f"{args.instance_type} is not offered in any of the zones {sorted(args.subnets)}")
+    # A fabric needs every node in one zone and one placement group.
+    return zones[:1] if args.efa_interfaces else zones
+
+
+def efa_security_group(name: str, args: NodePoolArgs, parent: pulumi.Resource) -> aws.ec2.SecurityGroup:
+    sg = aws.ec2.SecurityGroup(
+        f"{name}-efa",
+        vpc_id=args.vpc_id,
+        description="EFA: all traffic between members of this group only",
+        tags=merge_tags(args.tags, {"Name": f"{name}-efa"}),
+        opts=child(parent),
+    )
+    aws.vpc.SecurityGroupIngressRule(
+        f"{name}-efa-in", security_group_id=sg.id, ip_protocol="-1", referenced_security_group_id=sg.id, opts=child(parent)
+    )
+    aws.vpc.SecurityGroupEgressRule(
+        f"{name}-efa-out", security_group_id=sg.id, ip_protocol="-1", referenced_security_group_id=sg.id, opts=child(parent)
+    )
+    return sg
+
+
+def launch_template(
+    name: str,
+    args: NodePoolArgs,
+    parent: pulumi.Resource,
+    placement_group: aws.ec2.PlacementGroup | None,
+    efa_sg: aws.ec2.SecurityGroup | None,
+) -> aws.ec2.LaunchTemplate:
+    tags = merge_tags(args.tags, {"Name": name})
+    extra: dict = {}
+    if efa_sg is not None:
+        extra["network_interfaces"] = efa_network_interfaces(args.efa_interfaces, [args.cluster_security_group_id, efa_sg.id])
+    if placement_group is not None:
+        extra["placement"] = aws.ec2.LaunchTemplatePlacementArgs(group_name=placement_group.name)
+    if args.reservation:
+        extra["capacity_reservation_specification"] = aws.ec2.LaunchTemplateCapacityReservationSpecificationArgs(
+            capacity_reservation_target=aws.ec2.LaunchTemplateCapacityReservationSpecificationCapacityReservationTargetArgs(
+                capacity_reservation_id=args.reservation
+            )
+        )
+    return aws.ec2.LaunchTemplate(
+        f"{name}-lt",
+        description=f"aiinfra node pool {name}",
+        update_default_version=True,
+        metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+            http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
+        ),
+        block_device_mappings=[
+            aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                device_name="/dev/xvda",
+                ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                    volume_size=args.disk_gib,
+                    volume_type="gp3",
+                    encrypted="true",
+                    kms_key_id=args.volume_kms_key_arn,
+                    delete_on_termination="true",
+                ),
+            )
+        ],
+        tag_specifications=[
+            aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=tags) for kind in ("instance", "volume")
+        ],
+        tags=tags,
+        opts=child(parent),
+        **extra,
+    )
+
+
+def node_labels(name: str, args: NodePoolArgs) -> dict[str, str]:
+    labels = {"aiinfra.dev/pool": name, "aiinfra.dev/capacity": args.capacity}
+    if args.gpu:
+        labels.update({"accelerator": "nvidia", "aiinfra.dev/gpu": args.gpu, "aiinfra.dev/gpu-count": str(args.gpus_per_node)})
+    if args.efa_interfaces:
+        labels.update({"aiinfra.dev/fabric": "efa", "vpc.amazonaws.com/efa.present": "true"})
+    return merge_tags(labels, args.labels)
+
+
+class NodePool(pulumi.ComponentResource):
+    """One EKS managed node group. GPU pools get the NVIDIA AMI and a GPU taint; EFA types get all their EFA
+    interfaces, a cluster placement group and a self-referencing security group."""
+
+    node_group_name: pulumi.Output[str]
+    launch_template_id: pulumi.Output[str]
+    zones: list[str]
+
+    def __init__(self, name: str, args: NodePoolArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("aiinfra:aws:NodePool", name, None, opts)
+        if not 0 <= args.nodes_min <= args.nodes_max or args.nodes_max < 1:
+            raise ValueError(f"nodes must satisfy 0 <= min <= max and max >= 1 (got {args.nodes_min}..{args.nodes_max})")
+        if args.capacity == "reserved" and not args.reservation:
+            raise ValueError("capacity 'reserved' needs a capacity reservation id")
+        if bool(args.gpu) != (args.gpus_per_node > 0):
+            raise ValueError("gpu and gpus_per_node go together")
+
+        zones = pick_zones(args)
+        efa_sg = efa_security_group(name, args, self) if args.efa_interfaces else None
+        # A reservation lives where it was made; a new placement group can conflict with it (terraform-aws-eks #3730).
+        placement = (
+            aws.ec2.PlacementGroup(f"{name}-pg", strategy="cluster", tags=args.tags, opts=child(self))
+            if args.efa_interfaces and not args.reservation
+            else None
+        )
+        lt = launch_template(name, args, self, placement, efa_sg)
+        group = aws.eks.NodeGroup(
+            f"{name}-ng",
+            cluster_name=args.cluster_name,
+            node_role_arn=args.node_role_arn,
+            subnet_ids=[args.subnets[z] for z in zones],
+            instance_types=[args.instance_type],
+            ami_type=AMI_GPU if args.gpu else AMI_CPU,
+            capacity_type=CAPACITY_TYPE[args.capacity],
+            scaling_config=aws.eks.NodeGroupScalingConfigArgs(
+                min_size=args.nodes_min, max_size=args.nodes_max, desired_size=args.nodes_min
+            ),
+            update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
+            launch_template=aws.eks.NodeGroupLaunchTemplateArgs(id=lt.id, version=lt.latest_version.apply(str)),
+            labels=node_labels(name, args),
+            taints=[aws.eks.NodeGroupTaintArgs(**GPU_TAINT)] if args.gpu else [],
+            tags=merge_tags(
+                args.tags,
+                {
+                    # Lets the cluster autoscaler scale a GPU pool up from zero.
+                    f"k8s.io/cluster-autoscaler/node-template/label/aiinfra.dev/pool": name,
+                },
+            ),
+            # The autoscaler owns the live size; Pulumi owns only the bounds.
+            opts=child(self, ignore_changes=["scalingConfig.desiredSize"]),
+        )
+
+        self.zones = zones
+        self.node_group_name = group.node_group_name
+        self.launch_template_id = lt.id
+        self.register_outputs({"node_group_name": self.node_group_name, "launch_template_id": self.launch_template_id})
