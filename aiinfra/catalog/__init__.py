@@ -105,6 +105,8 @@ def fixed_cost(cloud: str, key: str) -> float:
     return cloud_catalog(cloud).fixed_costs[key].hourly_usd
 
 
-def prices_as_of(cloud: str) -> str:
+def prices_as_of(cloud: str, instance_types: list[str] | None = None) -> str:
+    """The snapshot dates behind the given types' prices (all of the cloud's sources if none given)."""
     cat = cloud_catalog(cloud)
-    return "; ".join(sorted({f"{k}: {s.as_of}" for k, s in cat.sources.items()}))
+    keys = {cat.instance_types[t].price_source for t in instance_types} if instance_types else set(cat.sources)
+    return "; ".join(f"{k}: {cat.sources[k].as_of}" for k in sorted(keys))

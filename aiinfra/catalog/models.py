@@ -54,7 +54,11 @@ class InstanceType(_Strict):
 
 
 class FixedCost(_Strict):
+    """A cost per hour of each resource of one type that the program creates (counted from the preview)."""
+
     hourly_usd: float = Field(ge=0)
+    resource_type: str = Field(description="Pulumi type token whose instances incur this cost")
+    label: str
     source: str
     verified: bool = True
 

@@ -1,0 +1,127 @@
+"""Offline preview: what an environment would create and what it would cost, with no credentials."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from aiinfra import catalog, engine
+from aiinfra.resolve import ResolvedEnvironment, ResolvedPool
+
+SECRET_OUTPUTS = {"kubeconfig"}
+
+
+@dataclass(frozen=True)
+class CostItem:
+    item: str
+    quantity_min: int
+    quantity_max: int
+    hourly_usd_each: float | None
+    note: str | None = None
+
+    @property
+    def hourly_usd_min(self) -> float:
+        return (self.hourly_usd_each or 0.0) * self.quantity_min
+
+    @property
+    def hourly_usd_max(self) -> float:
+        return (self.hourly_usd_each or 0.0) * self.quantity_max
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "item": self.item,
+            "quantity_min": self.quantity_min,
+            "quantity_max": self.quantity_max,
+            "hourly_usd_each": self.hourly_usd_each,
+            "hourly_usd_min": round(self.hourly_usd_min, 4),
+            "hourly_usd_max": round(self.hourly_usd_max, 4),
+            "note": self.note,
+        }
+
+
+def pool_cost(pool: ResolvedPool) -> CostItem:
+    label = f"pool {pool.name} ({pool.instance_type}, {pool.capacity})"
+    return CostItem(label, pool.nodes_min, pool.nodes_max, pool.hourly_usd_per_node, pool.price_note)
+
+
+def cost_items(env: ResolvedEnvironment, resources: list[engine.CapturedResource]) -> list[CostItem]:
+    """Node pools from the resolved spec; fixed costs by counting the resources the program really creates."""
+    items = [pool_cost(p) for p in env.pools]
+    counts = Counter(r.type for r in resources)
+    for fixed in catalog.cloud_catalog(env.spec.cloud).fixed_costs.values():
+        n = counts.get(fixed.resource_type, 0)
+        if n:
+            items.append(CostItem(fixed.label, n, n, fixed.hourly_usd, None if fixed.verified else "list price, unverified"))
+    return items
+
+
+def cost_summary(env: ResolvedEnvironment, items: list[CostItem]) -> dict[str, Any]:
+    lo = sum(i.hourly_usd_min for i in items)
+    hi = sum(i.hourly_usd_max for i in items)
+    return {
+        "hourly_usd_min": round(lo, 4),
+        "hourly_usd_max": round(hi, 4),
+        "monthly_usd_min": round(lo * catalog.HOURS_PER_MONTH, 2),
+        "monthly_usd_max": round(hi * catalog.HOURS_PER_MONTH, 2),
+        "hours_per_month": catalog.HOURS_PER_MONTH,
+        "items": [i.as_dict() for i in items],
+        "prices_as_of": catalog.prices_as_of(env.spec.cloud, [p.instance_type for p in env.pools]),
+        "excludes": "data transfer, storage volume, API requests, support plans, taxes",
+    }
+
+
+def pool_dict(pool: ResolvedPool) -> dict[str, Any]:
+    return {
+        "name": pool.name,
+        "instance_type": pool.instance_type,
+        "gpu": pool.gpu,
+        "gpus_per_node": pool.gpus_per_node,
+        "nodes_min": pool.nodes_min,
+        "nodes_max": pool.nodes_max,
+        "capacity": pool.capacity,
+        "fabric": pool.fabric.model_dump(include={"kind", "interfaces", "gbps", "verified"}) if pool.fabric else None,
+        "hourly_usd_per_node": pool.hourly_usd_per_node,
+        "price_note": pool.price_note,
+        "reason": pool.reason,
+        "system": pool.system,
+        "vcpus": pool.vcpus,
+        "memory_gib": pool.memory_gib,
+    }
+
+
+def offered_zones(env: ResolvedEnvironment):
+    """What the mocks answer for 'which zones offer this type': the region's zones, where the catalog lists the type."""
+    cat = catalog.cloud_catalog(env.spec.cloud)
+    zones = cat.regions[env.spec.region]
+
+    def offered(instance_type: str) -> list[str]:
+        it = cat.instance_types.get(instance_type)
+        return list(zones) if it is None or env.spec.region in it.regions else []
+
+    return offered
+
+
+def run_offline(env: ResolvedEnvironment) -> engine.RunResult:
+    from aiinfra.components import Environment
+
+    mocks = engine.CloudMocks(env.spec.cloud, env.spec.region, env.zones, offered_zones(env))
+    return engine.run(lambda: Environment(env.spec.name, env).outputs, mocks, stack=env.spec.name)
+
+
+def build(env: ResolvedEnvironment) -> dict[str, Any]:
+    result = run_offline(env)
+    items = cost_items(env, result.resources)
+    return {
+        "environment": env.spec.name,
+        "cloud": env.spec.cloud,
+        "region": env.spec.region,
+        "zones": env.zones,
+        "resources": [
+            {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom, "inputs": r.inputs, "options": r.options}
+            for r in result.resources
+        ],
+        "node_pools": [pool_dict(p) for p in env.pools],
+        "cost": cost_summary(env, items),
+        "outputs": {k: ("[secret]" if k in SECRET_OUTPUTS else v) for k, v in result.outputs.items()},
+    }
