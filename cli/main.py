@@ -182,21 +182,12 @@ def main() -> None:
     """Console entry point: bad input exits 2, unexpected errors exit 1 without a traceback unless --debug."""
     debug = "--debug" in sys.argv[1:]
     try:
-        rc = app(standalone_mode=False)
-        sys.exit(rc if isinstance(rc, int) else 0)
+        app()
     except SystemExit:
         raise
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # noqa: BLE001
-        import click
-
-        if isinstance(exc, click.exceptions.UsageError):
-            exc.show()
-            sys.exit(EXIT_INVALID)
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
         if debug:
             raise
         from aiinfra.components._sdk import MissingExtraError

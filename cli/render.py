@@ -101,7 +101,12 @@ def cost_table(data: dict[str, Any]) -> Table:
 def catalog_table(rows: list[dict[str, Any]], region_note: str) -> Table:
     t = Table(title=f"GPU instance types ({region_note})", title_justify="left")
     for col in ("cloud", "instance type", "GPU", "#", "GPU GiB", "vCPU", "RAM GiB", "fabric", "on-demand $/h", "spot $/h", "regions"):
-        t.add_column(col, overflow="fold", justify="right" if col in {"#", "GPU GiB", "vCPU", "RAM GiB", "on-demand $/h", "spot $/h"} else "left")
+        t.add_column(
+            col,
+            no_wrap=col in {"cloud", "instance type", "GPU"},
+            overflow="fold",
+            justify="right" if col in {"#", "GPU GiB", "vCPU", "RAM GiB", "on-demand $/h", "spot $/h"} else "left",
+        )
     for r in rows:
         f = r["fabric"]
         t.add_row(

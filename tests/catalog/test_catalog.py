@@ -1,0 +1,72 @@
+"""The catalog data: sourced, internally consistent, and matching the shared reference CSV."""
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from aiinfra import catalog
+
+REFERENCE_CSV = Path(__file__).resolve().parents[3] / "shared" / "reference" / "gpu-catalog.csv"
+
+
+@pytest.mark.parametrize("cloud", catalog.CLOUDS)
+def test_every_type_is_sourced_and_placed(cloud):
+    cat = catalog.cloud_catalog(cloud)
+    assert cat.reference_region in cat.regions
+    assert cat.system_pool["instance_type"] in cat.instance_types
+    for name, it in cat.instance_types.items():
+        assert it.price_source in cat.sources, name
+        assert it.regions, f"{name} is offered nowhere"
+        assert set(it.regions) <= set(cat.regions), name
+        assert (it.gpu is None) == (it.gpu_count == 0), name
+        if it.gpu:
+            assert it.gpu in catalog.gpus(), name
+        if it.fabric:
+            assert it.fabric.source and it.fabric.gbps > 0
+
+
+def test_gpu_spellings_are_unique():
+    spellings = [s.lower() for s in catalog.gpu_spellings()]
+    assert len(spellings) == len(set(spellings))
+
+
+def test_efa_counts_match_fabric_reference():
+    aws = catalog.cloud_catalog("aws").instance_types
+    assert aws["p5.48xlarge"].fabric.interfaces == 32
+    assert aws["p5en.48xlarge"].fabric.interfaces == 16
+    assert aws["p4d.24xlarge"].fabric.interfaces == 4
+    assert aws["g6.xlarge"].fabric is None
+
+
+@pytest.mark.skipif(not REFERENCE_CSV.exists(), reason="shared/reference is not beside this checkout")
+def test_reference_region_prices_match_the_csv():
+    mismatches = []
+    with REFERENCE_CSV.open() as f:
+        for row in csv.DictReader(f):
+            if not row["instance_type"]:
+                continue
+            it = catalog.cloud_catalog(row["cloud"]).instance_types[row["instance_type"]]
+            here = it.regions[row["region"]]
+            if "list_price_used" not in it.flags and here.on_demand != pytest.approx(float(row["price_hourly"])):
+                mismatches.append((row["instance_type"], here.on_demand, row["price_hourly"]))
+            if row["spot_price_hourly"] and here.spot != pytest.approx(float(row["spot_price_hourly"])):
+                mismatches.append((row["instance_type"], here.spot, row["spot_price_hourly"]))
+            assert it.gpu_count == int(row["accelerator_count"]), row["instance_type"]
+    assert not mismatches
+
+
+def test_price_falls_back_to_reference_region_with_note():
+    p = catalog.price("aws", "m6i.large", "eu-west-1", "on-demand")
+    assert p.hourly_usd == pytest.approx(catalog.price("aws", "m6i.large", "us-east-1", "on-demand").hourly_usd)
+    assert "us-east-1 price used" in p.note
+
+
+def test_spot_without_figure_uses_on_demand_and_says_so():
+    p = catalog.price("azure", "Standard_ND96isr_H100_v5", "eastus", "spot")
+    assert p.hourly_usd == pytest.approx(98.32) and "no spot price" in p.note
+
+
+def test_reserved_billed_on_demand():
+    p = catalog.price("aws", "p5.48xlarge", "us-east-1", "reserved")
+    assert p.hourly_usd == pytest.approx(98.32) and "on-demand rate" in p.note

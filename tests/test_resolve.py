@@ -1,0 +1,150 @@
+"""Resolving GPU requests to instance types, and the catalog-level problems of a spec."""
+
+from pathlib import Path
+
+import pytest
+
+from aiinfra.problems import SpecError
+from aiinfra.resolve import load, resolve
+from aiinfra.spec import parse_spec
+
+SPECS = Path(__file__).parent / "fixtures" / "specs"
+
+
+def env_of(text: str):
+    return resolve(parse_spec(text))
+
+
+def pool(text_pools: str, region: str = "us-east-1", cloud: str = "aws"):
+    return env_of(f"name: t-env\ncloud: {cloud}\nregion: {region}\nnode_pools: {text_pools}\n").pools
+
+
+def problems_of(name: str):
+    with pytest.raises(SpecError) as info:
+        load(SPECS / name)
+    return info.value.problems
+
+
+def test_h100_8_multi_node_picks_p5_with_efa():
+    train = pool('[{name: train, gpu: "H100:8", nodes: 2}]')[1]
+    assert train.instance_type == "p5.48xlarge"
+    assert train.fabric.kind == "efa" and train.fabric.interfaces == 32 and train.fabric.gbps == 3200
+    assert train.hourly_usd_per_node == pytest.approx(98.32)
+
+
+def test_l4_1_spot_is_cheapest_with_reason():
+    serve = pool('[{name: serve, gpu: "L4:1", nodes: {min: 1, max: 4}, capacity: spot}]')[1]
+    assert serve.instance_type == "g6.xlarge"
+    assert serve.hourly_usd_per_node == pytest.approx(0.3879)
+    assert serve.reason.startswith("cheapest of")
+
+
+def test_best_fabric_beats_price_for_multi_node_8_gpu():
+    # On GCP a3-megagpu-8g (TCPXO, 1600 Gbps) costs more than a3-highgpu-8g (TCPX, 800 Gbps) but wins for multi-node.
+    multi = pool('[{name: train, gpu: "H100:8", nodes: 2}]', region="us-central1", cloud="gcp")[1]
+    single = pool('[{name: train, gpu: "H100:8", nodes: 1}]', region="us-central1", cloud="gcp")[1]
+    assert multi.instance_type == "a3-megagpu-8g" and "best fabric" in multi.reason
+    assert single.instance_type == "a3-highgpu-8g" and "cheapest" in single.reason
+
+
+def test_aliases_resolve_case_insensitively():
+    p = pool('[{name: a, gpu: "a100-40gb:8", nodes: 2}]')[1]
+    assert p.instance_type == "p4d.24xlarge" and p.gpu == "A100"
+
+
+def test_pinned_instance_type_is_used():
+    env = load(SPECS / "aws.ok.pinned-type.yaml")
+    a100 = next(p for p in env.pools if p.name == "a100")
+    assert (a100.instance_type, a100.gpu, a100.gpus_per_node, a100.reason) == ("p4d.24xlarge", "A100", 8, "pinned by instance_type")
+    assert a100.fabric.interfaces == 4
+
+
+def test_pinned_type_must_match_gpu():
+    with pytest.raises(SpecError) as info:
+        pool('[{name: a, gpu: "H100:8", instance_type: p4d.24xlarge}]')
+    assert "has A100:8" in info.value.problems[0].message
+
+
+def test_pinned_unknown_type_suggests():
+    with pytest.raises(SpecError) as info:
+        pool('[{name: a, instance_type: p5.48xlarg}]')
+    assert info.value.problems[0].hint == "did you mean p5.48xlarge?"
+
+
+def test_system_pool_is_added():
+    pools = pool("[]")
+    assert [p.name for p in pools] == ["system"] and pools[0].system and pools[0].gpu is None
+
+
+def test_cpu_pool_sizes_by_cpus():
+    work = pool("[{name: work, cpus: 8}]")[1]
+    assert work.gpu is None and work.vcpus >= 8
+
+
+def test_unknown_gpu_suggests_nearest_with_count():
+    (p,) = problems_of("aws.bad.unknown-gpu.yaml")
+    assert p.path == "node_pools[0].gpu" and p.message == "unknown GPU 'H10'" and p.hint == "did you mean H100:8?"
+
+
+def test_count_no_type_offers():
+    (p,) = problems_of("aws.bad.gpu-count.yaml")
+    assert "no aws instance type has 3 × H100" in p.message and p.hint == "did you mean H100:8?"
+
+
+def test_gpu_not_in_region_names_regions():
+    (p,) = problems_of("aws.bad.gpu-not-in-region.yaml")
+    assert "not offered in sa-east-1" in p.message and "us-east-1" in p.hint
+
+
+def test_gpu_not_on_cloud_names_where_offered():
+    (p,) = problems_of("aws.bad.gpu-not-on-cloud.yaml")
+    assert p.message == "A10 is not offered on aws" and "azure" in p.hint
+
+
+def test_unknown_region_suggests():
+    (p,) = problems_of("aws.bad.unknown-region.yaml")
+    assert p.path == "region" and p.hint in {"did you mean us-east-1?", "did you mean us-east-2?"}
+
+
+def test_all_problems_reported_together():
+    paths = [p.path for p in problems_of("aws.bad.many-problems.yaml")]
+    assert paths == ["node_pools[0].gpu", "node_pools[1].gpu", "node_pools[2].gpu"]
+
+
+def test_zone_must_belong_to_region():
+    with pytest.raises(SpecError) as info:
+        pool('[{name: a, gpu: "L4:1", zone: us-west-2a}]')
+    assert info.value.problems[0].path == "node_pools[0].zone"
+
+
+def test_zero_fixed_nodes_is_an_error():
+    with pytest.raises(SpecError) as info:
+        pool('[{name: a, gpu: "L4:1", nodes: 0}]')
+    assert "min: 0" in info.value.problems[0].hint
+
+
+def test_reserved_pool_keeps_reservation_and_zone():
+    env = load(SPECS / "aws.ok.reserved.yaml")
+    train = env.pools[1]
+    assert train.reservation == "cr-0123456789abcdef0" and train.zone == "us-east-1b"
+    assert "on-demand rate" in (train.price_note or "")
+
+
+def test_region_without_price_falls_back_and_says_so():
+    work = pool("[{name: work, cpus: 4}]", region="us-west-2")[1]
+    assert work.hourly_usd_per_node is not None and "us-east-1 price used" in work.price_note
+
+
+def test_long_bucket_names_rejected():
+    with pytest.raises(SpecError) as info:
+        env_of("name: a-rather-long-env-name\ncloud: aws\nregion: us-east-1\nstorage: {buckets: [an-even-longer-bucket-name-for-data]}\n")
+    assert info.value.problems[0].path == "storage.buckets[0]"
+
+
+def test_moving_clouds_needs_only_cloud_and_region():
+    base = "name: portable\ncloud: aws\nregion: us-east-1\nnode_pools: [{name: train, gpu: 'H100:8', nodes: 2}, {name: cpu, cpus: 4}]\nstorage: {buckets: [data]}\n"
+    for cloud, region in (("gcp", "us-central1"), ("azure", "eastus")):
+        moved = base.replace("cloud: aws", f"cloud: {cloud}").replace("region: us-east-1", f"region: {region}")
+        env = resolve(parse_spec(moved))
+        train = next(p for p in env.pools if p.name == "train")
+        assert train.gpu == "H100" and train.gpus_per_node == 8 and train.fabric is not None
