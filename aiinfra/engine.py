@@ -281,6 +281,23 @@ def run(program: Callable[[], Any], mocks: CloudMocks, project: str = "aiinfra",
         settings.reset_options()
         asyncio.set_event_loop(None)
         loop.close()
-    order = {urn: i for i, urn in enumerate(captured)}
-    resources = sorted(captured.values(), key=lambda r: order[r.urn])
-    return RunResult(resources=[r for r in resources if r.type != "pulumi:pulumi:Stack"], outputs=_clean(outputs))
+    return RunResult(resources=_tree_order(captured), outputs=_clean(outputs))
+
+
+def _tree_order(captured: dict[str, CapturedResource]) -> list[CapturedResource]:
+    """Parents before children, siblings by type and name: registration order depends on thread timing."""
+    kids: dict[str | None, list[CapturedResource]] = {}
+    for r in captured.values():
+        if r.type == "pulumi:pulumi:Stack":
+            continue
+        parent = r.parent if r.parent in captured and captured[r.parent].type != "pulumi:pulumi:Stack" else None
+        kids.setdefault(parent, []).append(r)
+    out: list[CapturedResource] = []
+
+    def walk(parent: str | None) -> None:
+        for r in sorted(kids.get(parent, []), key=lambda r: (not r.custom, r.type, r.name)):
+            out.append(r)
+            walk(r.urn)
+
+    walk(None)
+    return out

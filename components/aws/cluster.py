@@ -169,6 +169,7 @@ class Cluster(pulumi.ComponentResource):
     oidc_provider_arn: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
     system_pool: NodePool
+    node_prerequisites: list[pulumi.Resource]
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:aws:Cluster", name, None, opts)
@@ -198,12 +199,14 @@ class Cluster(pulumi.ComponentResource):
                 disk_gib=50,
                 labels={"aiinfra.dev/role": "system"},
                 tags=tags,
+                node_prerequisites=list(early),
             ),
-            opts=child(self, depends_on=early),
+            opts=child(self),
         )
         node_addons(name, cluster, self.system_pool, tags, self)
         oidc = oidc_provider(name, cluster, tags, self)
 
+        self.node_prerequisites = early
         self.name = cluster.name
         self.endpoint = cluster.endpoint
         self.certificate_authority = cluster.certificate_authority.apply(lambda c: c.data)

@@ -60,8 +60,9 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
                 disk_gib=pool.disk_gib,
                 labels=pool.labels,
                 tags=tags,
+                node_prerequisites=cluster.node_prerequisites,
             ),
-            opts=child(parent, depends_on=[cluster]),
+            opts=child(parent),
         )
     outputs: dict[str, Any] = {
         "cluster_name": cluster.name,

@@ -42,6 +42,7 @@ class NodePoolArgs:
     volume_kms_key_arn: pulumi.Input[str] | None = None
     labels: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
+    node_prerequisites: list[pulumi.Resource] = field(default_factory=list, metadata={"doc": "must exist before nodes join, e.g. the CNI add-on"})
 
 
 def efa_network_interfaces(count: int, security_group_ids: list[pulumi.Input[str]]) -> list[aws.ec2.LaunchTemplateNetworkInterfaceArgs]:
@@ -200,11 +201,11 @@ class NodePool(pulumi.ComponentResource):
                 args.tags,
                 {
                     # Lets the cluster autoscaler scale a GPU pool up from zero.
-                    f"k8s.io/cluster-autoscaler/node-template/label/aiinfra.dev/pool": name,
+                    "k8s.io/cluster-autoscaler/node-template/label/aiinfra.dev/pool": name,
                 },
             ),
             # The autoscaler owns the live size; Pulumi owns only the bounds.
-            opts=child(self, ignore_changes=["scalingConfig.desiredSize"]),
+            opts=child(self, ignore_changes=["scalingConfig.desiredSize"], depends_on=args.node_prerequisites),
         )
 
         self.zones = zones

@@ -198,7 +198,7 @@ def test_duplicate_bucket_names_raise():
         _run(["data", "data"])
 
 
-def test_no_buckets_still_creates_nothing_public():
+def test_no_buckets_creates_only_the_access_log_bucket():
     result = _run([])
     assert result.outputs["names"] == {}
     assert len(result.of_type(T_BUCKET)) == 1  # the access-log bucket only

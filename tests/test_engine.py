@@ -1,0 +1,61 @@
+"""The offline engine: captures inputs and options, answers invokes, works in preview and update mode."""
+
+from pathlib import Path
+
+import pytest
+
+from aiinfra import engine
+from aiinfra.preview import run_offline
+from aiinfra.resolve import load
+
+
+SPEC = Path(__file__).resolve().parents[1] / "stacks" / "aws-llm.yaml"
+
+
+def _program():
+    import pulumi
+    import pulumi_aws as aws
+
+    vpc = aws.ec2.Vpc("v", cidr_block="10.1.0.0/16")
+    aws.ec2.Subnet("s", vpc_id=vpc.id, cidr_block="10.1.0.0/24", opts=pulumi.ResourceOptions(protect=True, retain_on_delete=True))
+    return {"vpc": vpc.id, "arn": vpc.arn}
+
+
+def mocks():
+    return engine.CloudMocks("aws", "us-east-1", ["us-east-1a", "us-east-1b"], lambda t: ["us-east-1a"])
+
+
+@pytest.mark.parametrize("preview", [True, False])
+def test_outputs_and_options_in_both_modes(preview):
+    result = engine.run(_program, mocks(), preview=preview)
+    assert result.outputs["vpc"].startswith("vpc-")
+    assert result.outputs["arn"].startswith("arn:aws:ec2:us-east-1:123456789012:vpc/vpc-")
+    subnet = result.one("aws:ec2/subnet:Subnet")
+    assert subnet.options["protect"] is True and subnet.options["retain_on_delete"] is True
+    assert subnet.inputs["vpcId"] == result.outputs["vpc"]
+    assert any(d.endswith("::v") for d in subnet.options["depends_on"])
+
+
+def test_runs_are_isolated():
+    first = engine.run(_program, mocks())
+    second = engine.run(_program, mocks())
+    assert [r.urn for r in first.resources] == [r.urn for r in second.resources]
+
+
+def test_unknown_invoke_is_an_error_not_a_silent_none():
+    def program():
+        import pulumi_aws as aws
+
+        aws.ec2.get_vpc(default=True)
+
+    with pytest.raises(Exception, match="no answer for invoke aws:ec2/getVpc"):
+        engine.run(program, mocks())
+
+
+def test_full_environment_is_stable_across_runs():
+    env = load(SPEC)
+    a, b = run_offline(env), run_offline(env)
+    assert [(r.type, r.name) for r in a.resources] == [(r.type, r.name) for r in b.resources]
+    assert a.outputs == b.outputs
+    pairs = [(r.type, r.name) for r in a.resources]
+    assert len(pairs) == len(set(pairs)), "duplicate resource names would collide on a real engine"
