@@ -247,29 +247,27 @@ def _addon_urns(result, names):
     return {a.inputs["addonName"]: a.urn for a in result.of_type(T_ADDON) if a.inputs["addonName"] in names}
 
 
-def test_system_pool_component_depends_on_network_addons(default):
-    result, _ = default
-    pool = result.one("aiinfra:aws:NodePool", "demo-system")
-    urns = _addon_urns(result, NETWORK_ADDONS)
-    assert len(urns) == 3
-    assert set(urns.values()) <= set(pool.options["depends_on"])
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG components/aws/cluster.py (Cluster.__init__, NodePool(..., opts=child(self, depends_on=early))): the "
-        "dependency on vpc-cni/kube-proxy/eks-pod-identity-agent is set on the NodePool *component* only; Pulumi does "
-        "not pass a component's depends_on to its children, so the system aws:eks/nodeGroup:NodeGroup (and its launch "
-        "template) record no dependency on the network add-ons in the engine's graph"
-    ),
-)
 def test_system_node_group_depends_on_network_addons(default):
+    """Nodes never get Ready without the CNI; the node group itself (not only its component) must wait for it."""
     result, _ = default
     ng = result.one(T_NG, "demo-system-ng")
     urns = _addon_urns(result, NETWORK_ADDONS)
+    assert sorted(urns) == sorted(NETWORK_ADDONS)
     missing = sorted(n for n, u in urns.items() if u not in ng.options["depends_on"])
     assert missing == []
+
+
+def test_node_prerequisites_exposed_for_other_pools():
+    captured = {}
+
+    def program():
+        c = Cluster("demo", ClusterArgs(vpc_id="vpc-123", private_subnets=SUBNETS))
+        captured["prereqs"] = list(c.node_prerequisites)
+        return {"urns": [r.urn for r in c.node_prerequisites]}
+
+    result = run(program)
+    assert sorted(result.outputs["urns"]) == sorted(_addon_urns(result, NETWORK_ADDONS).values())
+    assert len(captured["prereqs"]) == 3
 
 
 def test_node_addons_wait_for_the_system_node_group(default):

@@ -24,6 +24,8 @@ from awshelpers import (
     T_VPC,
     as_list,
     doc,
+    mock_id,
+    mocks,
 )
 
 from aiinfra.preview import run_offline
@@ -130,12 +132,9 @@ def test_train_pool_is_p5_with_32_efa_interfaces(llm):
 def test_train_pool_in_a_private_subnet(llm):
     _, result = llm
     ng = _pool_ng(result, "llm-train", "train")
-    private_ids = result.outputs["vpc_id"] and set()
-    # the subnet is one of the network's private subnets (the mock ids are deterministic per resource name)
-    from aiinfra import engine
-
-    m = engine.CloudMocks("aws", "us-east-1", ["us-east-1a", "us-east-1b"], lambda t: [])
-    private_ids = {m.outputs(T_SUBNET, s.name, {})[0] for s in result.of_type(T_SUBNET) if "-private-" in s.name}
+    # the mock ids are deterministic per (type, name), so the private subnets' ids can be recomputed
+    private_ids = {_mock_id(T_SUBNET, s.name) for s in result.of_type(T_SUBNET) if "-private-" in s.name}
+    assert len(private_ids) == 2
     assert set(ng.inputs["subnetIds"]) <= private_ids
 
 
@@ -166,13 +165,16 @@ def test_node_groups_join_the_cluster_with_its_node_role(llm):
     assert {n.inputs["clusterName"] for n in ngs} == {"llm-train"}
 
 
-def test_user_pools_depend_on_the_cluster(llm):
+def test_every_node_group_waits_for_the_network_addons(llm):
     _, result = llm
     eks = result.one(T_EKS)
-    for pool in ("train", "serve"):
-        comp = result.one("aiinfra:aws:NodePool", f"llm-train-{pool}")
-        assert eks.urn in comp.options["depends_on"]
-        assert eks.urn in _pool_ng(result, "llm-train", pool).options["depends_on"]
+    addons = {a.inputs["addonName"]: a.urn for a in result.of_type("aws:eks/addon:Addon")}
+    network = [addons[n] for n in ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")]
+    for ng in result.of_type(T_NG):
+        deps = ng.options["depends_on"]
+        assert eks.urn in deps, ng.name
+        missing = [u.rsplit("::", 1)[-1] for u in network if u not in deps]
+        assert missing == [], ng.name
 
 
 # -- tags ---------------------------------------------------------------------------------
@@ -230,16 +232,13 @@ def test_workload_policy_covers_exactly_the_environments_buckets_and_repos(llm):
     )
     kms = next(s for s in statements if "kms:Decrypt" in as_list(s["Action"]))
     (key,) = [k for k in result.of_type(T_KMS) if k.name == "llm-train-data"]
-    assert as_list(kms["Resource"]) == [f"arn:aws:kms:us-east-1:123456789012:key/{_key_id(key.name)}"]
+    assert as_list(kms["Resource"]) == [f"arn:aws:kms:us-east-1:123456789012:key/{_mock_id(T_KMS, key.name)}"]
     assoc = result.one(T_POD_ID)
     assert (assoc.inputs["namespace"], assoc.inputs["serviceAccount"], assoc.inputs["clusterName"]) == ("ml", "workload", "llm-train")
 
 
-def _key_id(name):
-    from aiinfra import engine
-
-    m = engine.CloudMocks("aws", "us-east-1", [], lambda t: [])
-    return m.outputs(T_KMS, name, {})[0]
+def _mock_id(token, name):
+    return mock_id(mocks(), token, name)
 
 
 def test_kubeconfig_output_execs_get_token(llm):
@@ -307,10 +306,7 @@ storage:
     assert result.of_type(T_PG) == []
     ng = _pool_ng(result, "var-env", "train")
     assert ng.inputs["capacityType"] == "ON_DEMAND"
-    from aiinfra import engine
-
-    m = engine.CloudMocks("aws", "us-east-1", [], lambda t: [])
-    assert ng.inputs["subnetIds"] == [m.outputs(T_SUBNET, "var-env-private-us-east-1b", {})[0]]
+    assert ng.inputs["subnetIds"] == [_mock_id(T_SUBNET, "var-env-private-us-east-1b")]
     for b in result.of_type(T_BUCKET):
         assert b.inputs["forceDestroy"] is True
         assert not b.options["protect"]

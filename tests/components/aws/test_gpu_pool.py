@@ -337,6 +337,26 @@ def test_gpu_and_count_go_together(kw):
         _run(**kw)
 
 
+def test_node_prerequisites_become_node_group_dependencies():
+    import pulumi_aws as aws
+
+    def program():
+        cni = aws.eks.Addon("cni", cluster_name="demo", addon_name="vpc-cni")
+        proxy = aws.eks.Addon("proxy", cluster_name="demo", addon_name="kube-proxy")
+        NodePool("work", _args(node_prerequisites=[cni, proxy]))
+        return {}
+
+    result = run(program)
+    ng = result.one(T_NG)
+    for addon in result.of_type("aws:eks/addon:Addon"):
+        assert addon.urn in ng.options["depends_on"], addon.name
+
+
+def test_no_prerequisites_no_extra_dependencies(cpu):
+    ng = cpu[0].one(T_NG)
+    assert not [u for u in ng.options["depends_on"] if "aws:eks/addon:Addon" in u]
+
+
 def test_children_parented_to_pool(p5):
     result, _ = p5
     comp = result.one("aiinfra:aws:NodePool")
