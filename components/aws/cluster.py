@@ -93,9 +93,9 @@ def control_plane(name: str, args: ClusterArgs, key: aws.kms.Key, parent: pulumi
     )
 
 
-def access_entries(name: str, cluster: aws.eks.Cluster, admins: list[str], parent: pulumi.Resource) -> None:
+def access_entries(name: str, cluster: aws.eks.Cluster, admins: list[str], tags: dict[str, str], parent: pulumi.Resource) -> None:
     for i, principal in enumerate(admins):
-        entry = aws.eks.AccessEntry(f"{name}-admin-{i}", cluster_name=cluster.name, principal_arn=principal, type="STANDARD", opts=child(parent))
+        entry = aws.eks.AccessEntry(f"{name}-admin-{i}", cluster_name=cluster.name, principal_arn=principal, type="STANDARD", tags=tags, opts=child(parent))
         aws.eks.AccessPolicyAssociation(
             f"{name}-admin-{i}",
             cluster_name=cluster.name,
@@ -181,7 +181,7 @@ class Cluster(pulumi.ComponentResource):
 
         key = secrets_key(name, tags, self)
         cluster = control_plane(name, args, key, self)
-        access_entries(name, cluster, args.admins or default_admins(), self)
+        access_entries(name, cluster, args.admins or default_admins(), tags, self)
         role = node_role(name, tags, self)
         security_group_id = cluster.vpc_config.apply(lambda c: c.cluster_security_group_id)
         early = network_addons(name, cluster, tags, self)

@@ -92,10 +92,10 @@ def efa_security_group(name: str, args: NodePoolArgs, parent: pulumi.Resource) -
         opts=child(parent),
     )
     aws.vpc.SecurityGroupIngressRule(
-        f"{name}-efa-in", security_group_id=sg.id, ip_protocol="-1", referenced_security_group_id=sg.id, opts=child(parent)
+        f"{name}-efa-in", security_group_id=sg.id, ip_protocol="-1", referenced_security_group_id=sg.id, tags=args.tags, opts=child(parent)
     )
     aws.vpc.SecurityGroupEgressRule(
-        f"{name}-efa-out", security_group_id=sg.id, ip_protocol="-1", referenced_security_group_id=sg.id, opts=child(parent)
+        f"{name}-efa-out", security_group_id=sg.id, ip_protocol="-1", referenced_security_group_id=sg.id, tags=args.tags, opts=child(parent)
     )
     return sg
 

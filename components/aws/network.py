@@ -34,31 +34,22 @@ def plan_subnets(cidr: str, zones: int) -> tuple[list[str], list[str]]:
 def _subnets(name: str, args: NetworkArgs, vpc: aws.ec2.Vpc, parent: pulumi.Resource) -> tuple[list[aws.ec2.Subnet], list[aws.ec2.Subnet]]:
     private_cidrs, public_cidrs = plan_subnets(args.cidr, len(args.zones))
     shared = {f"kubernetes.io/cluster/{args.cluster_name}": "shared"}
-    public = [
-        aws.ec2.Subnet(
-            f"{name}-public-{zone}",
-            vpc_id=vpc.id,
-            cidr_block=cidr,
-            availability_zone=zone,
-            map_public_ip_on_launch=False,
-            tags=merge_tags(args.tags, shared, {"Name": f"{name}-public-{zone}", "kubernetes.io/role/elb": "1"}),
-            opts=child(parent),
-        )
-        for zone, cidr in zip(args.zones, public_cidrs)
-    ]
-    private = [
-        aws.ec2.Subnet(
-            f"{name}-private-{zone}",
-            vpc_id=vpc.id,
-            cidr_block=cidr,
-            availability_zone=zone,
-            map_public_ip_on_launch=False,
-            tags=merge_tags(args.tags, shared, {"Name": f"{name}-private-{zone}", "kubernetes.io/role/internal-elb": "1"}),
-            opts=child(parent),
-        )
-        for zone, cidr in zip(args.zones, private_cidrs)
-    ]
-    return public, private
+
+    def tier(kind: str, cidrs: list[str], elb_role: str) -> list[aws.ec2.Subnet]:
+        return [
+            aws.ec2.Subnet(
+                f"{name}-{kind}-{zone}",
+                vpc_id=vpc.id,
+                cidr_block=cidr,
+                availability_zone=zone,
+                map_public_ip_on_launch=False,
+                tags=merge_tags(args.tags, shared, {"Name": f"{name}-{kind}-{zone}", elb_role: "1"}),
+                opts=child(parent),
+            )
+            for zone, cidr in zip(args.zones, cidrs)
+        ]
+
+    return tier("public", public_cidrs, "kubernetes.io/role/elb"), tier("private", private_cidrs, "kubernetes.io/role/internal-elb")
 
 
 def _routes(name: str, args: NetworkArgs, vpc: aws.ec2.Vpc, public: list[aws.ec2.Subnet], private: list[aws.ec2.Subnet], parent: pulumi.Resource) -> list[aws.ec2.NatGateway]:
