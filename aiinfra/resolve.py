@@ -121,10 +121,11 @@ class _PoolResolver:
             return None
         it = self.cat.instance_types[name]
         if pool.gpu:
-            gname, _, count = pool.gpu.partition(":")
-            if it.gpu != catalog.canonical_gpu(gname) or it.gpu_count != int(count):
+            wanted = {(catalog.canonical_gpu(g.partition(":")[0]), int(g.partition(":")[2])) for g in pool.gpu_options}
+            if (it.gpu, it.gpu_count) not in wanted:
                 have = f"{it.gpu}:{it.gpu_count}" if it.gpu else "no GPU"
-                self.problem(f"{path}.instance_type", f"{name} has {have}, but gpu: asks for {pool.gpu}", f"drop one of them, or set gpu: {have}")
+                asked = ", ".join(pool.gpu_options)
+                self.problem(f"{path}.instance_type", f"{name} has {have}, but gpu: asks for {asked}", f"drop one of them, or set gpu: {have}")
                 return None
         if self.spec.region not in it.regions:
             self.problem(f"{path}.instance_type", f"{name} is not offered in {self.spec.region}", f"offered in: {', '.join(it.regions)}")
@@ -132,26 +133,45 @@ class _PoolResolver:
         return name
 
     def _gpu_candidates(self, path: str, pool: NodePool) -> tuple[list[str], str] | None:
-        assert pool.gpu is not None
-        raw_name, _, raw_count = pool.gpu.partition(":")
+        """The first alternative offered here wins; if none is, every alternative's problem is reported."""
+        options = pool.gpu_options
+        if isinstance(pool.gpu, str):
+            return self._candidates_for(f"{path}.gpu", options[0])
+        kept = self.problems
+        rejected: list[Problem] = []
+        for i, request in enumerate(options):
+            self.problems = []
+            found = self._candidates_for(f"{path}.gpu[{i}]", request)
+            rejected += self.problems
+            if found:
+                self.problems = kept
+                names, what = found
+                if i:
+                    what += f" (first offered alternative; {', '.join(options[:i])} not offered)"
+                return names, what
+        self.problems = kept + rejected
+        return None
+
+    def _candidates_for(self, path: str, request: str) -> tuple[list[str], str] | None:
+        raw_name, _, raw_count = request.partition(":")
         count = int(raw_count)
         gpu = catalog.canonical_gpu(raw_name)
         if gpu is None:
             guess = nearest(raw_name, catalog.gpu_spellings())
             self.problem(
-                f"{path}.gpu",
+                path,
                 f"unknown GPU {raw_name!r}",
                 f"did you mean {guess[0]}:{count}?" if guess else f"known GPUs: {', '.join(catalog.gpus())}",
             )
             return None
         if count < 1:
-            self.problem(f"{path}.gpu", "the GPU count must be at least 1", f"e.g. {gpu}:1")
+            self.problem(path, "the GPU count must be at least 1", f"e.g. {gpu}:1")
             return None
         on_cloud = [o.name for o in catalog.offers(self.cloud, gpu)]
         if not on_cloud:
             elsewhere = sorted({f"{o.cloud} ({o.name})" for o in catalog.offers(gpu=gpu)})
             self.problem(
-                f"{path}.gpu",
+                path,
                 f"{gpu} is not offered on {self.cloud}",
                 f"{gpu} is offered on: {', '.join(elsewhere)}" if elsewhere else None,
             )
@@ -161,7 +181,7 @@ class _PoolResolver:
         if not with_count:
             closest = min(counts, key=lambda c: (abs(c - count), -c))
             self.problem(
-                f"{path}.gpu",
+                path,
                 f"no {self.cloud} instance type has {count} × {gpu} per node (counts offered: {', '.join(map(str, counts))})",
                 f"did you mean {gpu}:{closest}?",
             )
@@ -170,7 +190,7 @@ class _PoolResolver:
         if not in_region:
             regions = sorted({r for n in with_count for r in self.cat.instance_types[n].regions})
             self.problem(
-                f"{path}.gpu",
+                path,
                 f"{gpu}:{count} is not offered in {self.spec.region} on {self.cloud}",
                 f"offered in: {', '.join(regions)}",
             )

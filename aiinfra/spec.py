@@ -44,14 +44,19 @@ class Range(_Strict):
         return self
 
 
+GpuRequest = Annotated[str, Field(pattern=GPU_PATTERN)]
+
+
 class NodePool(_Strict):
     name: Annotated[str, Field(pattern=NAME_PATTERN, max_length=24, description="lowercase letters, digits, hyphens")]
     gpu: Annotated[
-        str | None,
+        GpuRequest | list[GpuRequest] | None,
         Field(
             default=None,
-            pattern=GPU_PATTERN,
-            description="accelerator and count per node, e.g. H100:8 or A100-80GB:4; leave out for a CPU pool",
+            description=(
+                "accelerator and count per node, e.g. H100:8 or A100-80GB:4, or a list of alternatives in order of "
+                "preference (the first one offered in the region is used); leave out for a CPU pool"
+            ),
         ),
     ] = None
     nodes: int | Range = Field(default=1, description="fixed size, or {min, max} for autoscaling")
@@ -82,6 +87,19 @@ class NodePool(_Strict):
         if self.gpu and (self.cpus or self.memory_gib):
             raise ValueError("cpus/memory_gib only size CPU pools; a GPU pool's size follows from gpu:")
         return self
+
+    @field_validator("gpu")
+    @classmethod
+    def _alternatives_not_empty(cls, v: Any) -> Any:
+        if isinstance(v, list) and not v:
+            raise ValueError("an empty list of GPUs; leave gpu out for a CPU pool")
+        return v
+
+    @property
+    def gpu_options(self) -> list[str]:
+        if self.gpu is None:
+            return []
+        return [self.gpu] if isinstance(self.gpu, str) else list(self.gpu)
 
     @property
     def nodes_min(self) -> int:
@@ -165,15 +183,18 @@ def json_schema() -> dict[str, Any]:
     return schema
 
 
+_UNION_TAGS = {"int", "str", "float", "bool", "list", "Range"}
+
+
 def _hint_for(error: dict[str, Any], parent_fields: list[str]) -> str | None:
     kind = error["type"]
-    loc = error["loc"]
-    field = str(loc[-1]) if loc else ""
+    names = [p for p in error["loc"] if isinstance(p, str)]
+    field = names[-1] if names else ""
     if kind == "extra_forbidden":
         return did_you_mean(field, parent_fields) or f"known fields: {', '.join(parent_fields)}"
+    if field == "gpu":
+        return "write the accelerator and the count per node, e.g. H100:8, or a list such as [L4:1, A10:1]"
     if kind == "string_pattern_mismatch":
-        if field == "gpu":
-            return "write the accelerator and the count per node, e.g. H100:8"
         return "use lowercase letters, digits and hyphens, starting with a letter (e.g. llm-train)"
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
@@ -203,8 +224,9 @@ def problems_from_validation(exc: ValidationError) -> list[Problem]:
     problems: list[Problem] = []
     for err in exc.errors():
         loc = tuple(err["loc"])
-        # Union members (int | Range) report under a type tag; keep only the user's path.
-        loc = tuple(p for p in loc if not (isinstance(p, str) and (p in {"int", "Range"} or p.startswith("function-"))))
+        # Union members (int | Range, str | list[str]) report under a type tag; keep only the user's path.
+        loc = tuple(p for p in loc if isinstance(p, int) or (p.isidentifier() and p not in _UNION_TAGS))
+        err = {**err, "loc": loc}
         owner = _model_at(loc) if loc else EnvironmentSpec
         fields = list(owner.model_fields) if owner else []
         msg = err["msg"]
@@ -219,13 +241,19 @@ def problems_from_validation(exc: ValidationError) -> list[Problem]:
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
-    """int | Range unions report one error per member; keep the most useful per path."""
+    """Unions report one error per member; a type mismatch of one member is noise when another member
+    explains the real problem, so keep the most specific error per field."""
+
+    def noise(p: Problem) -> bool:
+        return p.message.startswith("Input should be a valid")
+
     out: dict[str, Problem] = {}
     for p in problems:
         prev = out.get(p.path)
-        if prev is None or (prev.hint is None and p.hint is not None) or "valid integer" in prev.message:
+        if prev is None or (prev.hint is None and p.hint is not None) or (noise(prev) and not noise(p)):
             out[p.path] = p
-    return list(out.values())
+    specific = [q.path for q in out.values() if not noise(q)]
+    return [p for p in out.values() if not (noise(p) and any(s != p.path and s.startswith(p.path) for s in specific))]
 
 
 def parse_spec(text: str, source: str = "<spec>") -> EnvironmentSpec:

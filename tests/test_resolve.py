@@ -142,9 +142,24 @@ def test_long_bucket_names_rejected():
 
 
 def test_moving_clouds_needs_only_cloud_and_region():
-    base = "name: portable\ncloud: aws\nregion: us-east-1\nnode_pools: [{name: train, gpu: 'H100:8', nodes: 2}, {name: cpu, cpus: 4}]\nstorage: {buckets: [data]}\n"
+    base = (Path(__file__).resolve().parents[1] / "stacks" / "aws-llm.yaml").read_text()
     for cloud, region in (("gcp", "us-central1"), ("azure", "eastus")):
         moved = base.replace("cloud: aws", f"cloud: {cloud}").replace("region: us-east-1", f"region: {region}")
         env = resolve(parse_spec(moved))
         train = next(p for p in env.pools if p.name == "train")
         assert train.gpu == "H100" and train.gpus_per_node == 8 and train.fabric is not None
+        serve = next(p for p in env.pools if p.name == "serve")
+        assert serve.gpu == {"gcp": "L4", "azure": "A10"}[cloud]
+
+
+def test_first_offered_alternative_wins_and_says_why():
+    serve = pool("[{name: serve, gpu: ['L4:1', 'A10:1']}]", region="eastus", cloud="azure")[1]
+    assert serve.gpu == "A10" and "L4:1 not offered" in serve.reason
+    first = pool("[{name: serve, gpu: ['L4:1', 'A10G:1']}]")[1]
+    assert first.gpu == "L4" and "not offered" not in first.reason
+
+
+def test_no_alternative_offered_reports_each():
+    with pytest.raises(SpecError) as info:
+        pool("[{name: serve, gpu: ['L4:1', 'A10G:1']}]", region="eastus", cloud="azure")
+    assert [p.path for p in info.value.problems] == ["node_pools[0].gpu[0]", "node_pools[0].gpu[1]"]

@@ -129,3 +129,14 @@ def test_every_example_in_stacks_parses(repo_root):
     assert examples
     for path in examples:
         assert isinstance(load_spec(path), EnvironmentSpec)
+
+
+def test_gpu_alternatives_parse_and_bad_entries_point_at_the_entry():
+    spec = parse_spec("name: alt\ncloud: aws\nregion: us-east-1\nnode_pools: [{name: a, gpu: ['L4:1', 'A10:1']}]\n")
+    assert spec.node_pools[0].gpu_options == ["L4:1", "A10:1"]
+    with pytest.raises(SpecError) as info:
+        parse_spec("name: alt\ncloud: aws\nregion: us-east-1\nnode_pools: [{name: a, gpu: [H100x8, 'L4:1']}]\n")
+    assert [p.path for p in info.value.problems] == ["node_pools[0].gpu[0]"]
+    with pytest.raises(SpecError) as info:
+        parse_spec("name: alt\ncloud: aws\nregion: us-east-1\nnode_pools: [{name: a, gpu: []}]\n")
+    assert "empty list" in info.value.problems[0].message
