@@ -53,14 +53,17 @@ def _subnets(name: str, args: NetworkArgs, vpc: aws.ec2.Vpc, parent: pulumi.Reso
 
 
 def _routes(name: str, args: NetworkArgs, vpc: aws.ec2.Vpc, public: list[aws.ec2.Subnet], private: list[aws.ec2.Subnet], parent: pulumi.Resource) -> list[aws.ec2.NatGateway]:
+    def default_route(label: str, **target: pulumi.Input[str]) -> aws.ec2.RouteTable:
+        return aws.ec2.RouteTable(
+            label,
+            vpc_id=vpc.id,
+            routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", **target)],
+            tags=merge_tags(args.tags, {"Name": label}),
+            opts=child(parent),
+        )
+
     igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags=merge_tags(args.tags, {"Name": f"{name}-igw"}), opts=child(parent))
-    public_rt = aws.ec2.RouteTable(
-        f"{name}-public",
-        vpc_id=vpc.id,
-        routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", gateway_id=igw.id)],
-        tags=merge_tags(args.tags, {"Name": f"{name}-public"}),
-        opts=child(parent),
-    )
+    public_rt = default_route(f"{name}-public", gateway_id=igw.id)
     for subnet, zone in zip(public, args.zones):
         aws.ec2.RouteTableAssociation(f"{name}-public-{zone}", subnet_id=subnet.id, route_table_id=public_rt.id, opts=child(parent))
 
@@ -79,13 +82,7 @@ def _routes(name: str, args: NetworkArgs, vpc: aws.ec2.Vpc, public: list[aws.ec2
         )
     for i, (subnet, zone) in enumerate(zip(private, args.zones)):
         nat = nats[i] if args.nat_gateways == "per-zone" else nats[0]
-        rt = aws.ec2.RouteTable(
-            f"{name}-private-{zone}",
-            vpc_id=vpc.id,
-            routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)],
-            tags=merge_tags(args.tags, {"Name": f"{name}-private-{zone}"}),
-            opts=child(parent),
-        )
+        rt = default_route(f"{name}-private-{zone}", nat_gateway_id=nat.id)
         aws.ec2.RouteTableAssociation(f"{name}-private-{zone}", subnet_id=subnet.id, route_table_id=rt.id, opts=child(parent))
     return nats
 
