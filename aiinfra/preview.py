@@ -117,10 +117,7 @@ def build(env: ResolvedEnvironment) -> dict[str, Any]:
         "cloud": env.spec.cloud,
         "region": env.spec.region,
         "zones": env.zones,
-        "resources": [
-            {"urn": r.urn, "type": r.type, "name": r.name, "parent": r.parent, "custom": r.custom, "inputs": r.inputs, "options": r.options}
-            for r in result.resources
-        ],
+        "resources": [r.as_dict() for r in result.resources],
         "node_pools": [pool_dict(p) for p in env.pools],
         "cost": cost_summary(env, items),
         "outputs": {k: ("[secret]" if k in SECRET_OUTPUTS else v) for k, v in result.outputs.items()},

@@ -19,7 +19,6 @@ app = typer.Typer(
 )
 
 EXIT_INVALID = 2
-_state = {"debug": False}
 
 SpecArg = typer.Argument(..., help="environment spec, e.g. stacks/aws-llm.yaml", show_default=False)
 JsonOpt = typer.Option(False, "--json", help="print one JSON object instead of tables")
@@ -54,7 +53,7 @@ def _load(path: Path, as_json: bool = False):
 
 @app.callback()
 def _root(debug: bool = typer.Option(False, "--debug", help="show tracebacks for unexpected errors")) -> None:
-    _state["debug"] = debug
+    """Declared here so typer accepts and documents --debug; main() acts on it around the whole app."""
 
 
 @app.command()
@@ -140,6 +139,7 @@ def catalog_cmd(
         where = region or catalog.cloud_catalog(offer.cloud).reference_region
         if region and region not in it.regions:
             continue
+        here = it.regions.get(where)
         rows.append(
             {
                 "cloud": offer.cloud,
@@ -152,7 +152,7 @@ def catalog_cmd(
                 "fabric": it.fabric.model_dump() if it.fabric else None,
                 "price_region": where,
                 "on_demand": catalog.price(offer.cloud, offer.name, where, "on-demand").hourly_usd,
-                "spot": catalog.price(offer.cloud, offer.name, where, "spot").hourly_usd if it.regions.get(where, None) and it.regions[where].spot is not None else None,
+                "spot": here.spot if here else None,
                 "regions": {r: p.model_dump() for r, p in it.regions.items()},
                 "price_source": catalog.cloud_catalog(offer.cloud).sources[it.price_source].model_dump(),
                 "flags": it.flags,

@@ -101,10 +101,6 @@ def price(cloud: str, instance_type: str, region: str, capacity: str) -> Price:
     return Price(None, f"the catalog has no {field.replace('_', '-')} price for {instance_type}")
 
 
-def fixed_cost(cloud: str, key: str) -> float:
-    return cloud_catalog(cloud).fixed_costs[key].hourly_usd
-
-
 def prices_as_of(cloud: str, instance_types: list[str] | None = None) -> str:
     """The snapshot dates behind the given types' prices (all of the cloud's sources if none given)."""
     cat = cloud_catalog(cloud)

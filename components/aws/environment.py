@@ -20,12 +20,13 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
     spec = env.spec
     name = spec.name
     network = Network(name, NetworkArgs(cluster_name=name, zones=env.zones, cidr=spec.network.cidr, nat_gateways=spec.network.nat_gateways, tags=tags), opts=child(parent))
+    private_subnets = {z: s.id for z, s in network.private_subnets.items()}
     system = next(p for p in env.pools if p.system)
     cluster = Cluster(
         name,
         ClusterArgs(
             vpc_id=network.vpc_id,
-            private_subnets={z: s.id for z, s in network.private_subnets.items()},
+            private_subnets=private_subnets,
             kubernetes_version=spec.cluster.kubernetes_version,
             public_endpoint=spec.cluster.public_endpoint,
             public_access_cidrs=spec.cluster.public_access_cidrs,
@@ -47,7 +48,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
                 node_role_arn=cluster.node_role_arn,
                 cluster_security_group_id=cluster.security_group_id,
                 vpc_id=network.vpc_id,
-                subnets={z: s.id for z, s in network.private_subnets.items()},
+                subnets=private_subnets,
                 instance_type=pool.instance_type,
                 nodes_min=pool.nodes_min,
                 nodes_max=pool.nodes_max,
