@@ -102,10 +102,15 @@ def offered_zones(env: ResolvedEnvironment):
     return offered
 
 
+def mock_settings(env: ResolvedEnvironment) -> dict[str, Any]:
+    """Account facts the mocks put into IDs: the spec's GCP project and Azure subscription/resource group."""
+    return {**env.spec.gcp.model_dump(), **env.spec.azure.model_dump()}
+
+
 def run_offline(env: ResolvedEnvironment) -> engine.RunResult:
     from aiinfra.components import Environment
 
-    mocks = engine.CloudMocks(env.spec.cloud, env.spec.region, env.zones, offered_zones(env))
+    mocks = engine.CloudMocks(env.spec.cloud, env.spec.region, env.zones, offered_zones(env), mock_settings(env))
     return engine.run(lambda: Environment(env.spec.name, env).outputs, mocks, stack=env.spec.name)
 
 

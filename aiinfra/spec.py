@@ -140,6 +140,10 @@ class Cluster(_Strict):
     public_endpoint: bool = Field(default=False, description="also expose the API server publicly")
     public_access_cidrs: list[str] = Field(default_factory=list)
     admins: list[str] = Field(default_factory=list, description="principals granted cluster admin")
+    deletion_protection: bool = Field(
+        default=True,
+        description="refuse to delete the cluster until this is turned off; set false for throwaway environments",
+    )
 
     @model_validator(mode="after")
     def _public_needs_cidrs(self) -> "Cluster":
@@ -148,6 +152,31 @@ class Cluster(_Strict):
         if "0.0.0.0/0" in self.public_access_cidrs:
             raise ValueError("public_access_cidrs must not contain 0.0.0.0/0; list your office or VPN ranges")
         return self
+
+
+class GcpSettings(_Strict):
+    """Where a GCP environment lives; ignored on other clouds, so a spec moves by editing cloud and region."""
+
+    project: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$",
+        description="GCP project ID (e.g. my-ml-project); required when cloud is gcp",
+    )
+
+
+class AzureSettings(_Strict):
+    """Where an Azure environment lives; ignored on other clouds."""
+
+    subscription_id: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$",
+        description="Azure subscription ID; defaults to the one `az login` selected",
+    )
+    resource_group: str | None = Field(
+        default=None,
+        pattern=r"^[-\w.()]{1,89}[-\w()]$",
+        description="resource group to create the environment in; defaults to <name>-rg",
+    )
 
 
 class EnvironmentSpec(_Strict):
@@ -163,6 +192,8 @@ class EnvironmentSpec(_Strict):
     network: Network = Field(default_factory=Network)
     cluster: Cluster = Field(default_factory=Cluster)
     tags: dict[str, str] = Field(default_factory=dict)
+    gcp: GcpSettings = Field(default_factory=GcpSettings)
+    azure: AzureSettings = Field(default_factory=AzureSettings)
 
     @model_validator(mode="after")
     def _unique_names(self) -> "EnvironmentSpec":

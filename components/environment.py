@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -15,11 +16,39 @@ def default_tags(env: ResolvedEnvironment) -> dict[str, str]:
     return {"aiinfra.dev/environment": env.spec.name, "managed-by": "aiinfra", **env.spec.tags}
 
 
+@dataclass
+class WorkloadBinding:
+    """How a pod gets the environment's cloud identity: the Kubernetes service account to use and
+    the annotations/labels each cloud's workload identity needs on it (none on EKS pod identity)."""
+
+    namespace: str
+    service_account: str
+    annotations: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    pod_labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class BuiltEnvironment:
+    """What a cloud's build() hands back: stack outputs, plus what the cloud-neutral layers on the
+    cluster (platform add-ons, workloads) need to connect, order themselves and find the data."""
+
+    outputs: dict[str, Any]
+    kubeconfig: pulumi.Output[str]
+    cluster: pulumi.Resource
+    node_pools: dict[str, pulumi.Resource]
+    workload: WorkloadBinding
+    bucket_urls: dict[str, pulumi.Output[str]]
+    storage_options: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    registry_urls: dict[str, pulumi.Output[str]] = field(default_factory=dict)
+
+
 class Environment(pulumi.ComponentResource):
     """Everything one environment needs on its cloud. Per-cloud assembly lives in
     aiinfra.components.<cloud>.environment.build, so adding a cloud adds a folder, not a branch here."""
 
     outputs: dict[str, Any]
+    built: BuiltEnvironment
 
     def __init__(self, name: str, env: ResolvedEnvironment, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:index:Environment", name, None, opts)
@@ -31,5 +60,6 @@ class Environment(pulumi.ComponentResource):
             if exc.name == f"aiinfra.components.{cloud}.environment":
                 raise NotImplementedError(f"aiinfra has no {cloud} components yet") from None
             raise
-        self.outputs = builder.build(env, default_tags(env), self)
+        self.built = builder.build(env, default_tags(env), self)
+        self.outputs = self.built.outputs
         self.register_outputs(self.outputs)

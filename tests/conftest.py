@@ -14,3 +14,11 @@ def spec_dir() -> Path:
 @pytest.fixture
 def repo_root() -> Path:
     return ROOT
+
+# Tests run with --import-mode=importlib so that tests/components/<cloud>/test_network.py can share
+# names across clouds; per-cloud helper modules (awshelpers, gcphelpers, ...) are imported by name.
+import sys  # noqa: E402
+
+for _helpers in sorted((Path(__file__).parent / "components").glob("*/*helpers.py")):
+    if str(_helpers.parent) not in sys.path:
+        sys.path.insert(0, str(_helpers.parent))

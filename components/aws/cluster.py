@@ -31,6 +31,7 @@ class ClusterArgs:
     system_instance_type: str = "m6i.large"
     system_nodes: int = 2
     log_retention_days: int = 90
+    deletion_protection: bool = True
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -88,6 +89,7 @@ def control_plane(name: str, args: ClusterArgs, key: aws.kms.Key, parent: pulumi
         access_config=aws.eks.ClusterAccessConfigArgs(authentication_mode="API", bootstrap_cluster_creator_admin_permissions=False),
         upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
         bootstrap_self_managed_addons=False,
+        deletion_protection=args.deletion_protection,
         tags=args.tags,
         opts=child(parent, depends_on=[attachment, logs]),
     )

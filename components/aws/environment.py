@@ -13,10 +13,11 @@ from aiinfra.components.aws.identity import WorkloadIdentity, WorkloadIdentityAr
 from aiinfra.components.aws.network import Network, NetworkArgs
 from aiinfra.components.aws.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.aws.storage import ObjectStorage, StorageArgs
+from aiinfra.components.environment import BuiltEnvironment, WorkloadBinding
 from aiinfra.resolve import ResolvedEnvironment
 
 
-def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resource) -> dict[str, Any]:
+def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resource) -> BuiltEnvironment:
     spec = env.spec
     name = spec.name
     network = Network(name, NetworkArgs(cluster_name=name, zones=env.zones, cidr=spec.network.cidr, nat_gateways=spec.network.nat_gateways, tags=tags), opts=child(parent))
@@ -31,6 +32,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
             public_endpoint=spec.cluster.public_endpoint,
             public_access_cidrs=spec.cluster.public_access_cidrs,
             admins=spec.cluster.admins,
+            deletion_protection=spec.cluster.deletion_protection,
             system_instance_type=system.instance_type,
             system_nodes=system.nodes_max,
             tags=tags,
@@ -92,4 +94,13 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
     )
     outputs["workload_role_arn"] = identity.role_arn
     outputs["workload_service_account"] = f"{spec.identity.namespace}/{spec.identity.service_account}"
-    return outputs
+    return BuiltEnvironment(
+        outputs=outputs,
+        kubeconfig=cluster.kubeconfig,
+        cluster=cluster,
+        node_pools={"system": cluster.system_pool, **pools},
+        # EKS pod identity maps the service account to the role by association: nothing to annotate.
+        workload=WorkloadBinding(spec.identity.namespace, spec.identity.service_account),
+        bucket_urls={b: storage.bucket_names.apply(lambda n, b=b: f"s3://{n[b]}") for b in spec.storage.buckets},
+        registry_urls={r: registry.repository_urls.apply(lambda u, r=r: u[r]) for r in repositories},
+    )

@@ -330,3 +330,9 @@ def test_tags_reach_cluster_resources():
     for token in (T_EKS, T_KMS, T_LOGS, T_OIDC, T_ROLE, T_ADDON, T_NG):
         for r in result.of_type(token):
             assert r.inputs["tags"].get("team") == "ml", r.name
+
+
+def test_deletion_protection_on_by_default_and_configurable(eks):
+    assert eks.inputs["deletionProtection"] is True
+    result, _ = _run(deletion_protection=False)
+    assert result.one(T_EKS).inputs["deletionProtection"] is False
