@@ -111,6 +111,8 @@ def run(program: Callable[[], Any], mocks: CloudMocks, project: str = "aiinfra",
                         "ignore_changes": list(request.ignoreChanges),
                         "depends_on": list(request.dependencies),
                         "additional_secret_outputs": list(request.additionalSecretOutputs),
+                        "provider": request.provider or None,
+                        "providers": dict(request.providers),
                     },
                 )
             return response

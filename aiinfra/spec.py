@@ -154,6 +154,22 @@ class Cluster(_Strict):
         return self
 
 
+class Mlops(_Strict):
+    """Cluster services installed from upstream Helm charts; each can be switched off. GPU add-ons
+    (operator, fabric plugins, GPU dashboard) are skipped automatically when no pool has GPUs."""
+
+    gpu_operator: bool = Field(default=True, description="NVIDIA GPU operator (driver/toolkit as each cloud needs) and fabric device plugins")
+    monitoring: bool = Field(default=True, description="kube-prometheus-stack with DCGM GPU metrics and a GPU dashboard")
+    training: Literal["trainer", "jobset", "none"] = Field(default="trainer", description="Kubeflow Trainer v2 (with JobSet), JobSet alone, or none")
+    queueing: bool = Field(default=True, description="Kueue with a ClusterQueue whose quota follows the node pools")
+    tracking: bool = Field(default=True, description="MLflow with artifacts in the environment's bucket and an in-cluster PostgreSQL")
+    serving: Literal["kserve", "vllm", "none"] = Field(default="kserve", description="KServe (Standard mode) or the vLLM production stack")
+
+    @property
+    def any_on(self) -> bool:
+        return any((self.gpu_operator, self.monitoring, self.queueing, self.tracking)) or self.training != "none" or self.serving != "none"
+
+
 class GcpSettings(_Strict):
     """Where a GCP environment lives; ignored on other clouds, so a spec moves by editing cloud and region."""
 
@@ -192,6 +208,7 @@ class EnvironmentSpec(_Strict):
     network: Network = Field(default_factory=Network)
     cluster: Cluster = Field(default_factory=Cluster)
     tags: dict[str, str] = Field(default_factory=dict)
+    mlops: Mlops = Field(default_factory=Mlops)
     gcp: GcpSettings = Field(default_factory=GcpSettings)
     azure: AzureSettings = Field(default_factory=AzureSettings)
 

@@ -41,6 +41,10 @@ def resource_tree(data: dict[str, Any]) -> Tree:
     for r in resources:
         parent = nodes.get(r["parent"], root)
         label = f"[green]{r['type']}[/] {r['name']}" if not r["custom"] else f"{_short_type(r['type'])} [dim]{r['name']}[/]"
+        if r["type"] == "kubernetes:helm.sh/v4:Chart":
+            inputs = r.get("inputs") or {}
+            chart = str(inputs.get("chart", "")).rsplit("/", 1)[-1]
+            label = f"[green]Chart[/] [cyan]{chart} {inputs.get('version')}[/] [dim]{r['name']} → {inputs.get('namespace')}[/]"
         opts = r.get("options") or {}
         if opts.get("protect"):
             label += " [yellow](protected, kept on down)[/]" if opts.get("retain_on_delete") else " [yellow](protected)[/]"

@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 
 from aiinfra.components._sdk import require
+from aiinfra.components._util import child
 from aiinfra.resolve import ResolvedEnvironment
 
 
@@ -41,6 +42,7 @@ class BuiltEnvironment:
     bucket_urls: dict[str, pulumi.Output[str]]
     storage_options: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     registry_urls: dict[str, pulumi.Output[str]] = field(default_factory=dict)
+    gpu_networks: list[Any] = field(default_factory=list, metadata={"doc": "GKE: extra GPU NIC networks (kubernetes.addons.GpuNetwork)"})
 
 
 class Environment(pulumi.ComponentResource):
@@ -49,6 +51,7 @@ class Environment(pulumi.ComponentResource):
 
     outputs: dict[str, Any]
     built: BuiltEnvironment
+    platform: Any = None
 
     def __init__(self, name: str, env: ResolvedEnvironment, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:index:Environment", name, None, opts)
@@ -62,4 +65,11 @@ class Environment(pulumi.ComponentResource):
             raise
         self.built = builder.build(env, default_tags(env), self)
         self.outputs = self.built.outputs
+        if env.spec.mlops.any_on:
+            from aiinfra.components.kubernetes import Platform, PlatformArgs
+
+            args = PlatformArgs.from_env(env, self.built)
+            self.platform = Platform(env.spec.name, args, opts=child(self, depends_on=args.depends_on))
+            self.outputs["platform"] = {"releases": self.platform.releases, "namespaces": self.platform.namespaces, "notes": self.platform.notes}
+            self.outputs["mlflow_url"] = self.platform.mlflow_url
         self.register_outputs(self.outputs)

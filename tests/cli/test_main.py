@@ -80,7 +80,7 @@ def test_preview_json_contract():
 def test_preview_human_output_has_tree_pools_and_cost():
     r = run("preview", str(STACKS / "aws-llm.yaml"))
     assert r.exit_code == 0
-    for text in ("aiinfra:aws:Cluster", "LaunchTemplate", "Node pools", "p5.48xlarge", "EFA 32×", "total", "kept on down"):
+    for text in ("aiinfra:aws:Cluster", "LaunchTemplate", "Node pools", "p5.48xlarge", "EFA 32×", "total", "kept on down", "gpu-operator v26.7.0"):
         assert text in r.output, text
 
 

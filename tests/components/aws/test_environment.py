@@ -102,6 +102,7 @@ def test_components_present(llm):
             "aiinfra:aws:ObjectStorage": 1,
             "aiinfra:aws:ContainerRegistry": 1,
             "aiinfra:aws:WorkloadIdentity": 1,
+            "aiinfra:kubernetes:Platform": 1,
         }
     )
     assert [r for r in result.children_of(root.urn) if r.custom] == []

@@ -1,0 +1,91 @@
+"""Every Helm value aiinfra sets exists in the pinned chart's defaults, and the merged values pass the
+chart's own values.schema.json where it ships one, on every cloud and every mlops choice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from k8shelpers import FREE_FORM, HELM_VALUES, azure_env, defaults, gcp_env, merged, schema_errors, spec_env, unknown_keys, values_schema
+
+from aiinfra.components.kubernetes import addons
+from aiinfra.components.kubernetes.charts import chart, chart_data
+from aiinfra.resolve import load
+
+STACKS = Path(__file__).resolve().parents[3] / "stacks"
+
+
+def _variants():
+    aws = load(STACKS / "aws-llm.yaml")
+    vllm = aws.spec.model_copy(update={"mlops": aws.spec.mlops.model_copy(update={"serving": "vllm", "training": "jobset"})})
+    yield "aws-llm", addons.plan(aws)
+    yield "aws-vllm-jobset", addons.plan(type(aws)(spec=vllm, pools=aws.pools, zones=aws.zones))
+    yield "aws-cpu", addons.plan(load(STACKS / "aws-cpu.yaml"))
+    for machine in ("a3-highgpu-8g", "a3-megagpu-8g", "a3-ultragpu-8g"):
+        yield f"gcp-{machine}", addons.plan(gcp_env(machine), artifact_root=lambda b: addons.artifact_values(f"gs://{b}"))
+    yield "gcp-vllm", addons.plan(gcp_env(extra="mlops: {serving: vllm}"), artifact_root=lambda b: addons.artifact_values(f"gs://{b}"))
+    yield "azure-ib", addons.plan(
+        azure_env(), pod_labels={"azure.workload.identity/use": "true"}, artifact_root=lambda b: addons.artifact_values(f"az://{b}", "store1")
+    )
+    yield "azure-vllm", addons.plan(azure_env("mlops: {serving: vllm, monitoring: false}"), artifact_root=lambda b: addons.artifact_values(f"az://{b}", "s"))
+
+
+CASES = [(name, r) for name, p in _variants() for r in p.releases]
+
+
+@pytest.mark.parametrize(("variant", "release"), CASES, ids=[f"{n}:{r.key}" for n, r in CASES])
+def test_values_keys_exist_in_the_pinned_chart(variant, release):
+    ref = release.ref
+    if ref.values_file is None:
+        assert release.values == {}, f"{release.key}: no pinned defaults to check values against"
+        return
+    assert unknown_keys(release.key, release.values, defaults(ref.values_file)) == []
+    if ref.schema_file:
+        assert schema_errors(values_schema(ref.schema_file), merged(defaults(ref.values_file), release.values)) == []
+
+
+def test_every_release_kind_is_covered():
+    covered = {r.key for _, r in CASES}
+    assert covered == set(chart_data().charts), "a chart in charts.yaml is never planned in these variants"
+
+
+def test_every_pinned_values_file_is_vendored():
+    for key, ref in chart_data().charts.items():
+        for f in (ref.values_file, ref.schema_file):
+            if f:
+                assert (HELM_VALUES / f).is_file(), f"{key}: {f} missing from tests/fixtures/helm-values"
+                assert ref.version.lstrip("v") in f, f"{key}: {f} is not the pinned {ref.version}"
+
+
+def test_free_form_exceptions_are_real_maps_upstream():
+    for key, paths in FREE_FORM.items():
+        d = defaults(chart(key).values_file)
+        for path in paths:
+            node = d
+            for part in path.split("."):
+                node = node[part]
+            assert isinstance(node, dict), f"{key}: {path} is not a map upstream"
+
+
+def test_the_check_catches_typos():
+    d = defaults(chart("gpu-operator").values_file)
+    assert unknown_keys("gpu-operator", {"driver": {"enabeld": False}}, d) == ["driver.enabeld"]
+    assert unknown_keys("gpu-operator", {"drivers": {}}, d) == ["drivers"]
+    kps = defaults(chart("kube-prometheus-stack").values_file)
+    # an empty map upstream is free-form only where FREE_FORM says so
+    assert unknown_keys("kube-prometheus-stack", {"prometheus": {"prometheusSpec": {"remoteWriteDashboards": True}}}, kps) == []
+    assert unknown_keys("kube-prometheus-stack", {"grafana": {"ingress": {"labels": {"a": "b"}}}}, kps)
+    ml = chart("mlflow")
+    errors = schema_errors(values_schema(ml.schema_file), merged(defaults(ml.values_file), {"backendStore": {"postgres": {"port": "5432"}}}))
+    assert errors and "postgres" in errors[0]
+    both = {"backendStore": {"postgres": {"enabled": True}}, "postgresql": {"enabled": True}}
+    assert schema_errors(values_schema(ml.schema_file), merged(defaults(ml.values_file), both))
+
+
+def test_serving_and_tracking_values_match_upstream_behaviour():
+    assert defaults(chart("kserve-resources").values_file)["kserve"]["controller"]["deploymentMode"] == "Knative"
+    assert addons.kserve_values()["kserve"]["controller"]["deploymentMode"] == "Standard"
+    assert defaults(chart("kubeflow-trainer").values_file)["runtimes"]["defaultEnabled"] is False
+    assert defaults(chart("kubeflow-trainer").values_file)["jobset"]["install"] is True
+    p = addons.plan(spec_env("name: trn\ncloud: aws\nregion: us-east-1\nstorage: {buckets: [b]}\n"))
+    assert p.release("kubeflow-trainer").values == {"runtimes": {"defaultEnabled": True}}
