@@ -87,6 +87,7 @@ def pool_dict(pool: ResolvedPool) -> dict[str, Any]:
         "system": pool.system,
         "vcpus": pool.vcpus,
         "memory_gib": pool.memory_gib,
+        "notes": list(pool.fabric.notes) if pool.fabric else [],
     }
 
 

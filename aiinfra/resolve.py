@@ -170,11 +170,13 @@ class _PoolResolver:
         on_cloud = [o.name for o in catalog.offers(self.cloud, gpu)]
         if not on_cloud:
             elsewhere = sorted({f"{o.cloud} ({o.name})" for o in catalog.offers(gpu=gpu)})
-            self.problem(
-                path,
-                f"{gpu} is not offered on {self.cloud}",
-                f"{gpu} is offered on: {', '.join(elsewhere)}" if elsewhere else None,
-            )
+            instead = []
+            for g in catalog.nearest_gpus(self.cloud, gpu):
+                counts = {o.spec.gpu_count for o in catalog.offers(self.cloud, g)}
+                instead.append(f"{g}:{min(counts, key=lambda c: (abs(c - count), -c))}")
+            hints = [f"nearest {self.cloud} GPUs: {', '.join(instead)}"] if instead else []
+            hints += [f"{gpu} is offered on: {', '.join(elsewhere)}"] if elsewhere else []
+            self.problem(path, f"{gpu} is not offered on {self.cloud}", "; ".join(hints) or None)
             return None
         counts = sorted({self.cat.instance_types[n].gpu_count for n in on_cloud})
         with_count = [n for n in on_cloud if self.cat.instance_types[n].gpu_count == count]
@@ -292,6 +294,12 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
                 f"'{spec.name}-{bucket}' is too long for a bucket name once a random suffix is added",
                 f"keep name + bucket within {MAX_BUCKET_STEM - 1} characters",
             )
+    if spec.cloud == "azure" and spec.network.nat_gateways == "per-zone":
+        r.problem(
+            "network.nat_gateways",
+            "Azure attaches one NAT gateway to a subnet, so the node subnet cannot have one per zone",
+            "use nat_gateways: one (one regional NAT gateway on Azure)",
+        )
     if r.problems:
         raise SpecError(source, r.problems)
     zones = cat.regions[spec.region][: spec.network.zones]

@@ -193,6 +193,11 @@ class AzureSettings(_Strict):
         pattern=r"^[-\w.()]{1,89}[-\w()]$",
         description="resource group to create the environment in; defaults to <name>-rg",
     )
+    gpu_driver: Literal["aks", "none"] = Field(
+        default="aks",
+        description="GPU driver on GPU node pools: AKS-managed, or none so that the NVIDIA GPU Operator installs it",
+    )
+    etcd_kms: bool = Field(default=True, description="encrypt Kubernetes secrets in etcd with a Key Vault key (KMS)")
 
 
 class EnvironmentSpec(_Strict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
@@ -61,7 +62,11 @@ def gpu_table(data: dict[str, Any]) -> Table:
         fabric = f"{f['kind'].upper()} {f['interfaces']}× / {f['gbps']} Gbps" if f else "—"
         gpus = f"{p['gpus_per_node']} × {p['gpu']}" if p["gpu"] else f"CPU, {p['vcpus']} vCPU"
         t.add_row(p["name"], p["instance_type"], gpus, fabric, f"{p['nodes_min']}..{p['nodes_max']}", p["capacity"], money(p["hourly_usd_per_node"]))
-    t.caption = "\n".join(f"{p['name']}: {p['reason']}" + (f" ({p['price_note']})" if p["price_note"] else "") for p in data["node_pools"])
+    t.caption = "\n".join(
+        f"{p['name']}: {p['reason']}" + (f" ({p['price_note']})" if p["price_note"] else "")
+        + "".join(f"\n  [yellow]note:[/] {escape(n)}" for n in p.get("notes", []))
+        for p in data["node_pools"]
+    )
     t.caption_justify = "left"
     return t
 

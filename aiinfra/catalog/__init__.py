@@ -67,6 +67,21 @@ def offers(cloud: str | None = None, gpu: str | None = None) -> Iterator[Offer]:
                 yield Offer(c, name, spec)
 
 
+def nearest_gpus(cloud: str, gpu: str, n: int = 2) -> list[str]:
+    """The GPUs a cloud offers that come closest to one it does not: by memory, then by BF16 peak."""
+    import math
+
+    want = gpus()[gpu]
+    offered = {o.gpu for o in offers(cloud) if o.gpu and o.gpu != gpu}
+
+    def distance(name: str) -> tuple[float, float, str]:
+        g = gpus()[name]
+        flops = abs((g.bf16_tflops or 0) - (want.bf16_tflops or 0))
+        return (abs(math.log(g.memory_gib / want.memory_gib)), flops, name)
+
+    return sorted(offered, key=distance)[:n]
+
+
 @dataclass(frozen=True)
 class Price:
     hourly_usd: float | None

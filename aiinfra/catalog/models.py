@@ -30,6 +30,7 @@ class Fabric(_Strict):
     gbps: int = Field(ge=1, description="total fabric bandwidth per node, Gbit/s")
     source: str
     verified: bool = True
+    notes: list[str] = Field(default_factory=list, description="what a user must know or do to use this fabric; shown in the preview")
 
 
 class RegionPrice(_Strict):

@@ -1,0 +1,183 @@
+"""Assemble one Azure environment from a resolved spec: network, AKS, node pools, storage, registry, identity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_azure_native as az
+
+from aiinfra.components._util import child
+from aiinfra.components.azure.cluster import Cluster, ClusterArgs
+from aiinfra.components.azure.gpu_pool import NodePool, NodePoolArgs
+from aiinfra.components.azure.identity import WorkloadIdentity, WorkloadIdentityArgs
+from aiinfra.components.azure.network import Network, NetworkArgs
+from aiinfra.components.azure.registry import ContainerRegistry, RegistryArgs
+from aiinfra.components.azure.storage import ObjectStorage, StorageArgs
+from aiinfra.components.environment import BuiltEnvironment, WorkloadBinding
+from aiinfra.resolve import ResolvedEnvironment
+
+
+def provider_options(env: ResolvedEnvironment, parent: pulumi.Resource) -> tuple[dict[str, Any], pulumi.InvokeOptions]:
+    """A spec that names a subscription gets an explicit provider for it; otherwise the ambient one (`az login`)."""
+    settings = env.spec.azure
+    if not settings.subscription_id:
+        return {}, pulumi.InvokeOptions(parent=parent)
+    provider = az.Provider(f"{env.spec.name}-azure", subscription_id=settings.subscription_id, location=env.spec.region, opts=child(parent))
+    return {"providers": [provider]}, pulumi.InvokeOptions(parent=parent, provider=provider)
+
+
+def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resource) -> BuiltEnvironment:
+    spec = env.spec
+    name = spec.name
+    region = spec.region
+    provider_opts, invoke_opts = provider_options(env, parent)
+    client = az.authorization.get_client_config(opts=invoke_opts)
+    subscription = client.subscription_id
+    keep_data = not spec.storage.delete_with_environment
+
+    def opts(**kw: Any) -> pulumi.ResourceOptions:
+        return child(parent, **provider_opts, **kw)
+
+    network = Network(
+        name,
+        NetworkArgs(
+            resource_group_name=spec.azure.resource_group or f"{name}-rg",
+            location=region,
+            cidr=spec.network.cidr,
+            keep_resource_group=keep_data,
+            protect_resource_group=spec.cluster.deletion_protection,
+            tags=tags,
+        ),
+        opts=opts(),
+    )
+    rg = network.resource_group_name
+    system = next(p for p in env.pools if p.system)
+    cluster = Cluster(
+        name,
+        ClusterArgs(
+            resource_group_name=rg,
+            location=region,
+            subscription_id=subscription,
+            tenant_id=client.tenant_id,
+            vnet_id=network.vnet_id,
+            node_subnet_id=network.node_subnet_id,
+            vnet_cidr=spec.network.cidr,
+            zones=env.zones,
+            kubernetes_version=spec.cluster.kubernetes_version,
+            public_endpoint=spec.cluster.public_endpoint,
+            public_access_cidrs=spec.cluster.public_access_cidrs,
+            admins=spec.cluster.admins,
+            deployer_object_id=client.object_id,
+            deployer_client_id=client.client_id,
+            etcd_kms=spec.azure.etcd_kms,
+            deletion_protection=spec.cluster.deletion_protection,
+            system_vm_size=system.instance_type,
+            system_nodes=system.nodes_max,
+            tags=tags,
+        ),
+        opts=opts(),
+    )
+    pools = {}
+    for pool in env.pools:
+        if pool.system:
+            continue
+        pools[pool.name] = NodePool(
+            f"{name}-{pool.name}",
+            NodePoolArgs(
+                resource_group_name=rg,
+                cluster_name=cluster.name,
+                node_subnet_id=network.node_subnet_id,
+                pool=pool.name,
+                vm_size=pool.instance_type,
+                nodes_min=pool.nodes_min,
+                nodes_max=pool.nodes_max,
+                capacity=pool.capacity,  # type: ignore[arg-type]
+                gpu=pool.gpu,
+                gpus_per_node=pool.gpus_per_node,
+                infiniband=pool.fabric_kind == "infiniband",
+                gpu_driver=spec.azure.gpu_driver,
+                reservation=pool.reservation,
+                zone=pool.zone,
+                zones=env.zones,
+                disk_gib=pool.disk_gib,
+                labels=pool.labels,
+                tags=tags,
+            ),
+            opts=opts(),
+        )
+    outputs: dict[str, Any] = {
+        "cluster_name": cluster.name,
+        "cluster_endpoint": cluster.endpoint,
+        "kubeconfig": cluster.kubeconfig,
+        "resource_group": rg,
+        "vnet_id": network.vnet_id,
+        "oidc_issuer_url": cluster.oidc_issuer_url,
+        "node_pools": {n: p.agent_pool_name for n, p in pools.items()},
+    }
+    storage = ObjectStorage(
+        name,
+        StorageArgs(
+            resource_group_name=rg,
+            location=region,
+            env=name,
+            subscription_id=subscription,
+            buckets=list(spec.storage.buckets),
+            node_subnet_id=network.node_subnet_id,
+            zone_redundant=bool(env.zones),
+            delete_with_environment=spec.storage.delete_with_environment,
+            tags=tags,
+        ),
+        opts=opts(),
+    )
+    outputs["storage_account"] = storage.account_name
+    outputs["buckets"] = storage.container_names
+    repositories = list(spec.registry.repositories) or [name]
+    registry = ContainerRegistry(
+        name,
+        RegistryArgs(
+            resource_group_name=rg,
+            location=region,
+            env=name,
+            subscription_id=subscription,
+            repositories=repositories,
+            # Nodes pull images with the kubelet identity AKS created.
+            pullers={"kubelet": cluster.kubelet_object_id},
+            tags=tags,
+        ),
+        opts=opts(),
+    )
+    outputs["registry"] = registry.repository_urls
+    identity = WorkloadIdentity(
+        name,
+        WorkloadIdentityArgs(
+            resource_group_name=rg,
+            location=region,
+            subscription_id=subscription,
+            oidc_issuer_url=cluster.oidc_issuer_url,
+            namespace=spec.identity.namespace,
+            service_account=spec.identity.service_account,
+            container_ids=[storage.container_ids[b] for b in spec.storage.buckets],
+            registry_id=registry.registry_id,
+            tags=tags,
+        ),
+        opts=opts(depends_on=[cluster]),
+    )
+    outputs["workload_client_id"] = identity.client_id
+    outputs["workload_service_account"] = f"{spec.identity.namespace}/{spec.identity.service_account}"
+    return BuiltEnvironment(
+        outputs=outputs,
+        kubeconfig=cluster.kubeconfig,
+        cluster=cluster,
+        # The system pool is part of the ManagedCluster resource (AKS needs one at creation).
+        node_pools={"system": cluster.managed_cluster, **{n: p.agent_pool for n, p in pools.items()}},
+        workload=WorkloadBinding(
+            spec.identity.namespace,
+            spec.identity.service_account,
+            annotations={"azure.workload.identity/client-id": identity.client_id},
+            pod_labels={"azure.workload.identity/use": "true"},
+        ),
+        bucket_urls={b: storage.container_names.apply(lambda n, b=b: f"az://{n[b]}") for b in spec.storage.buckets},
+        storage_options={"account_name": storage.account_name},
+        registry_urls={r: registry.repository_urls.apply(lambda u, r=r: u[r]) for r in repositories},
+    )

@@ -1,0 +1,150 @@
+"""AKS node pools (one VM scale set each): GPU pools with the driver choice, GPU taint and labels, spot,
+autoscaling bounds and encryption at host; InfiniBand on ND sizes.
+
+InfiniBand needs nothing on the pool itself: Azure links the ND VMs of one scale set over IB once the
+subscription feature Microsoft.ContainerService/AKSInfinibandSupport is registered (gpu-fabrics.md §3.2).
+So one pool is one IB domain; the preview says so, and the nodes carry a label naming the domain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+import pulumi_azure_native as az
+
+from aiinfra.components._util import child, merge_tags
+
+GPU_TAINT = "nvidia.com/gpu=true:NoSchedule"
+# AKS puts this taint on spot nodes itself; declaring it keeps Pulumi from seeing drift.
+SPOT_TAINT = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"
+GPU_DRIVER = {"aks": "Install", "none": "None"}
+RESERVATION_GROUP = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute/capacityReservationGroups/[^/]+$", re.I)
+
+
+@dataclass
+class NodePoolArgs:
+    resource_group_name: pulumi.Input[str]
+    cluster_name: pulumi.Input[str]
+    node_subnet_id: pulumi.Input[str]
+    pool: str = field(metadata={"doc": "the spec's pool name; the AKS name is derived from it"})
+    vm_size: str = "Standard_D4s_v5"
+    nodes_min: int = 1
+    nodes_max: int = 1
+    capacity: Literal["on-demand", "spot", "reserved"] = "on-demand"
+    gpu: str | None = None
+    gpus_per_node: int = 0
+    infiniband: bool = False
+    gpu_driver: Literal["aks", "none"] = "aks"
+    spot_max_price: float = -1.0
+    reservation: str | None = field(default=None, metadata={"doc": "ARM id of a capacity reservation group"})
+    zone: str | None = None
+    zones: list[str] = field(default_factory=list, metadata={"doc": "the region's zones the network uses; [] where it has none"})
+    disk_gib: int = 200
+    labels: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def agent_pool_name(pool: str) -> str:
+    """AKS Linux pool names are 1-12 lowercase letters and digits, starting with a letter."""
+    clean = re.sub("[^a-z0-9]", "", pool.lower())
+    if clean[:1].isalpha() and len(clean) <= 12:
+        return clean
+    return ("p" + clean if not clean[:1].isalpha() else clean)[:7] + hashlib.sha256(pool.encode()).hexdigest()[:5]
+
+
+def pool_zones(args: NodePoolArgs) -> list[str] | None:
+    """GPU pools stay regional unless pinned: pinning zones makes scarce GPU sizes fail with 'not available
+    in zone' (Azure/AKS#1444). CPU pools spread over the network's zones. None where the region has none."""
+    if args.zone:
+        if args.zone not in args.zones:
+            raise ValueError(f"zone {args.zone!r} is not one of the region's zones {args.zones}")
+        return [args.zone]
+    if args.gpu or not args.zones:
+        return None
+    return list(args.zones)
+
+
+def node_labels(args: NodePoolArgs) -> dict[str, str]:
+    labels = {"aiinfra.dev/pool": args.pool, "aiinfra.dev/capacity": args.capacity}
+    if args.gpu:
+        labels.update({"accelerator": "nvidia", "aiinfra.dev/gpu": args.gpu, "aiinfra.dev/gpu-count": str(args.gpus_per_node)})
+    if args.infiniband:
+        labels.update({"aiinfra.dev/fabric": "infiniband", "aiinfra.dev/ib-domain": args.pool})
+    return merge_tags(labels, args.labels)
+
+
+def check(args: NodePoolArgs) -> None:
+    if not 0 <= args.nodes_min <= args.nodes_max or args.nodes_max < 1:
+        raise ValueError(f"nodes must satisfy 0 <= min <= max and max >= 1 (got {args.nodes_min}..{args.nodes_max})")
+    if bool(args.gpu) != (args.gpus_per_node > 0):
+        raise ValueError("gpu and gpus_per_node go together")
+    if args.infiniband and not args.gpu:
+        raise ValueError("InfiniBand is only offered on ND GPU sizes")
+    if args.capacity == "reserved" and not (args.reservation and RESERVATION_GROUP.match(args.reservation)):
+        raise ValueError(
+            "capacity 'reserved' on Azure needs the ARM id of a capacity reservation group "
+            "(/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/capacityReservationGroups/<name>)"
+        )
+    if args.spot_max_price != -1 and args.spot_max_price <= 0:
+        raise ValueError("spot_max_price is -1 (up to the on-demand price) or a positive USD price per hour")
+
+
+class NodePool(pulumi.ComponentResource):
+    """One AKS user node pool."""
+
+    agent_pool_name: pulumi.Output[str]
+    zones: list[str] | None
+    agent_pool: az.containerservice.AgentPool
+
+    def __init__(self, name: str, args: NodePoolArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("aiinfra:azure:NodePool", name, None, opts)
+        check(args)
+        zones = pool_zones(args)
+        spot = args.capacity == "spot"
+        autoscale = args.nodes_min != args.nodes_max
+        scaling = dict(enable_auto_scaling=True, min_count=args.nodes_min, max_count=args.nodes_max, count=args.nodes_min) if autoscale else dict(
+            enable_auto_scaling=False, count=args.nodes_max
+        )
+        taints = ([GPU_TAINT] if args.gpu else []) + ([SPOT_TAINT] if spot else [])
+        # A surge node for a scarce GPU size may never come; replace GPU nodes one at a time instead.
+        upgrade = (
+            az.containerservice.AgentPoolUpgradeSettingsArgs(max_surge="0", max_unavailable="1")
+            if args.gpu
+            else az.containerservice.AgentPoolUpgradeSettingsArgs(max_surge="33%")
+        )
+        pool = az.containerservice.AgentPool(
+            f"{name}-pool",
+            agent_pool_name=agent_pool_name(args.pool),
+            resource_name_=args.cluster_name,
+            resource_group_name=args.resource_group_name,
+            mode="User",
+            os_type="Linux",
+            os_sku="Ubuntu",
+            type="VirtualMachineScaleSets",
+            vm_size=args.vm_size,
+            vnet_subnet_id=args.node_subnet_id,
+            availability_zones=zones,
+            scale_set_priority="Spot" if spot else "Regular",
+            scale_set_eviction_policy="Delete" if spot else None,
+            spot_max_price=args.spot_max_price if spot else None,
+            capacity_reservation_group_id=args.reservation if args.capacity == "reserved" else None,
+            gpu_profile=az.containerservice.GPUProfileArgs(driver=GPU_DRIVER[args.gpu_driver]) if args.gpu else None,
+            node_taints=taints,
+            node_labels=node_labels(args),
+            enable_encryption_at_host=True,
+            enable_node_public_ip=False,
+            os_disk_size_gb=args.disk_gib,
+            upgrade_settings=upgrade,
+            tags=merge_tags(args.tags, {"aiinfra.dev/pool": args.pool}),
+            # The autoscaler owns the live size; Pulumi owns only the bounds.
+            opts=child(self, ignore_changes=["count"] if autoscale else []),
+            **scaling,
+        )
+        self.agent_pool = pool
+        self.zones = zones
+        self.agent_pool_name = pool.name
+        self.register_outputs({"agent_pool_name": self.agent_pool_name})
