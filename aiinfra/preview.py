@@ -96,9 +96,15 @@ def offered_zones(env: ResolvedEnvironment):
     cat = catalog.cloud_catalog(env.spec.cloud)
     zones = cat.regions[env.spec.region]
 
+    by_machine = {it.machine_type: it for it in cat.instance_types.values() if it.machine_type}
+
     def offered(instance_type: str) -> list[str]:
-        it = cat.instance_types.get(instance_type)
-        return list(zones) if it is None or env.spec.region in it.regions else []
+        it = cat.instance_types.get(instance_type) or by_machine.get(instance_type)
+        if it is None:
+            return list(zones)
+        if env.spec.region not in it.regions:
+            return []
+        return [z for z in zones if z in it.zones.get(env.spec.region, zones)]
 
     return offered
 

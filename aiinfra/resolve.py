@@ -229,6 +229,10 @@ class _PoolResolver:
         if name is None or len(self.problems) > before:
             return None
         it = self.cat.instance_types[name]
+        offered_here = it.zones.get(self.spec.region)
+        if pool.zone and offered_here and pool.zone not in offered_here:
+            self.problem(f"{path}.zone", f"{name} is not offered in {pool.zone}", f"offered in: {', '.join(offered_here)}")
+            return None
         p = catalog.price(self.cloud, name, self.spec.region, pool.capacity)
         return ResolvedPool(
             name=pool.name,
@@ -280,6 +284,8 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
         hint = did_you_mean(spec.region, cat.regions) or f"{spec.cloud} regions: {', '.join(cat.regions)}"
         raise SpecError(source, [Problem("region", f"unknown {spec.cloud} region {spec.region!r}", hint)])
     r = _PoolResolver(spec)
+    if spec.cloud == "gcp" and not spec.gcp.project:
+        r.problem("gcp.project", "a GCP environment needs the project to create it in", "add gcp: {project: <your project ID>}, e.g. gcp: {project: my-ml-project}")
     if any(p.name == "system" for p in spec.node_pools):
         r.problem("node_pools", "the pool name 'system' is reserved for the pool aiinfra adds itself", "rename the pool")
     pools = [r.system_pool()]

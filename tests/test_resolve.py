@@ -16,7 +16,7 @@ def env_of(text: str):
 
 
 def pool(text_pools: str, region: str = "us-east-1", cloud: str = "aws"):
-    return env_of(f"name: t-env\ncloud: {cloud}\nregion: {region}\nnode_pools: {text_pools}\n").pools
+    return env_of(f"name: t-env\ncloud: {cloud}\nregion: {region}\ngcp: {{project: my-ml-project}}\nnode_pools: {text_pools}\n").pools
 
 
 def problems_of(name: str):
@@ -145,6 +145,7 @@ def test_moving_clouds_needs_only_cloud_and_region():
     base = (Path(__file__).resolve().parents[1] / "stacks" / "aws-llm.yaml").read_text()
     for cloud, region in (("gcp", "us-central1"), ("azure", "eastus")):
         moved = base.replace("cloud: aws", f"cloud: {cloud}").replace("region: us-east-1", f"region: {region}")
+        moved += "gcp: {project: my-ml-project}\n"  # the GCP project setting; ignored on other clouds
         env = resolve(parse_spec(moved))
         train = next(p for p in env.pools if p.name == "train")
         assert train.gpu == "H100" and train.gpus_per_node == 8 and train.fabric is not None

@@ -52,6 +52,11 @@ class InstanceType(_Strict):
     price_source: str = Field(description="key into the file's sources")
     flags: list[str] = Field(default_factory=list)
     notes: str | None = None
+    accelerator_type: str | None = Field(default=None, description="the cloud API's accelerator name (GKE: nvidia-h100-80gb)")
+    machine_type: str | None = Field(default=None, description="VM machine type when the catalog name adds attached GPUs to a host (GCP n1 + T4); else the name")
+    zones: dict[str, list[str]] = Field(default_factory=dict, description="per region, the zones that offer the type where known; a region not listed offers it in every zone")
+    boot_disk_type: str | None = Field(default=None, description="boot disk type the machine type needs, where the cloud default does not fit")
+    local_ssd_count: int = Field(default=0, ge=0, description="local SSDs to use as node ephemeral storage")
 
 
 class FixedCost(_Strict):
@@ -64,6 +69,31 @@ class FixedCost(_Strict):
     verified: bool = True
 
 
+class FabricNetworks(_Strict):
+    """The extra VPC networks a fabric kind needs on a cloud that gives GPU NICs their own networks (GKE).
+
+    One network per GPU NIC for gVNIC fabrics (TCPX/TCPXO); one RDMA network with a subnet per GPU
+    NIC for RoCE; host_networks more gVNIC networks for extra host NICs (A3 Ultra / A4 net-1).
+    The NIC count is the instance type's fabric.interfaces.
+    """
+
+    gpu_nic: Literal["gvnic", "rdma"]
+    host_networks: int = Field(default=0, ge=0)
+    mtu: int = Field(ge=1300, le=8896)
+    cidr: str = Field(description="range the GPU NIC subnets are cut from")
+    subnet_prefix: int = Field(ge=8, le=29)
+    host_cidr: str | None = None
+    host_subnet_prefix: int | None = None
+    network_profile: str | None = Field(default=None, description="network profile template ({zone}); RDMA networks need the zone's RoCE profile")
+    k8s_name: str = Field(description="Kubernetes Network object name per GPU NIC, with {index}")
+    k8s_first_index: int = 0
+    host_k8s_name: str | None = None
+    host_k8s_first_index: int = 1
+    device_mode: Literal["NetDevice", "RDMA"]
+    source: str
+    verified: bool = True
+
+
 class CloudCatalog(_Strict):
     cloud: Literal["aws", "gcp", "azure"]
     reference_region: str
@@ -72,6 +102,7 @@ class CloudCatalog(_Strict):
     fixed_costs: dict[str, FixedCost]
     system_pool: dict[str, str | int]
     instance_types: dict[str, InstanceType]
+    fabric_networks: dict[str, FabricNetworks] = Field(default_factory=dict, description="per fabric kind, the extra networks it needs (GCP)")
 
 
 class Gpu(_Strict):

@@ -23,7 +23,7 @@ def test_present_sdk_is_returned():
 def test_preview_without_the_sdk_fails_clearly(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "pulumi_gcp", None)
     spec = tmp_path / "gcp.yaml"
-    spec.write_text("name: on-gcp\ncloud: gcp\nregion: us-central1\n")
+    spec.write_text("name: on-gcp\ncloud: gcp\nregion: us-central1\ngcp: {project: my-ml-project}\n")
     result = CliRunner().invoke(app, ["preview", str(spec)])
     assert isinstance(result.exception, MissingExtraError)
     assert "aiinfra[gcp]" in str(result.exception)

@@ -1,0 +1,224 @@
+"""GKE control plane: regional, private nodes, release channel, Workload Identity, Dataplane V2, shielded
+nodes, secrets encrypted with a Cloud KMS key, multi-networking for GPU NICs; plus the dedicated node
+service account and the system node pool."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_gcp as gcp
+
+from aiinfra.components._util import child, to_json
+from aiinfra.components.gcp.gpu_pool import NodePool, NodePoolArgs
+from aiinfra.components.gcp.labels import gcp_labels
+
+# The one role GKE documents for a least-privilege node service account (logs, metrics, image pulls of GKE's own images).
+NODE_ROLES = ["roles/container.defaultNodeServiceAccount"]
+KMS_ENCRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
+ADMIN_ROLE = "roles/container.clusterAdmin"
+ROTATION_90_DAYS = "7776000s"
+IAM_PREFIXES = ("user:", "group:", "serviceAccount:", "domain:", "principal:", "principalSet:")
+
+
+@dataclass
+class ClusterArgs:
+    project: str
+    region: str
+    network: pulumi.Input[str]
+    subnetwork: pulumi.Input[str]
+    zones: list[str] = field(metadata={"doc": "zones the system pool spreads over"})
+    pods_range: str = "pods"
+    services_range: str = "services"
+    kubernetes_version: str = "1.33"
+    release_channel: str = "REGULAR"
+    public_endpoint: bool = False
+    public_access_cidrs: list[str] = field(default_factory=list)
+    admins: list[str] = field(default_factory=list, metadata={"doc": "IAM members, e.g. user:ana@example.com"})
+    deletion_protection: bool = True
+    multi_networking: bool = False
+    gpu_monitoring: bool = False
+    system_machine_type: str = "e2-standard-4"
+    system_nodes: int = 2
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def account_id(name: str, suffix: str) -> str:
+    """A service account ID (6-30 characters) for the environment."""
+    return f"{name}-{suffix}"[:30].rstrip("-")
+
+
+def secrets_key(name: str, args: ClusterArgs, parent: pulumi.Resource) -> tuple[gcp.kms.CryptoKey, gcp.kms.CryptoKeyIAMMember]:
+    ring = gcp.kms.KeyRing(f"{name}-cluster", project=args.project, location=args.region, opts=child(parent))
+    key = gcp.kms.CryptoKey(
+        f"{name}-secrets",
+        key_ring=ring.id,
+        purpose="ENCRYPT_DECRYPT",
+        rotation_period=ROTATION_90_DAYS,
+        labels=gcp_labels(args.tags),
+        opts=child(parent),
+    )
+    number = gcp.organizations.get_project(project_id=args.project).number
+    grant = gcp.kms.CryptoKeyIAMMember(
+        f"{name}-secrets-gke",
+        crypto_key_id=key.id,
+        role=KMS_ENCRYPTER,
+        member=f"serviceAccount:service-{number}@container-engine-robot.iam.gserviceaccount.com",
+        opts=child(parent),
+    )
+    return key, grant
+
+
+def node_service_account(name: str, args: ClusterArgs, parent: pulumi.Resource) -> tuple[gcp.serviceaccount.Account, list[gcp.projects.IAMMember]]:
+    sa = gcp.serviceaccount.Account(
+        f"{name}-nodes",
+        project=args.project,
+        account_id=account_id(name, "nodes"),
+        display_name=f"GKE nodes of {name}",
+        opts=child(parent),
+    )
+    roles = [
+        gcp.projects.IAMMember(f"{name}-nodes-{role.rsplit('.', 1)[-1]}", project=args.project, role=role, member=sa.member, opts=child(parent))
+        for role in NODE_ROLES
+    ]
+    return sa, roles
+
+
+def control_plane(name: str, args: ClusterArgs, key: gcp.kms.CryptoKey, node_sa: gcp.serviceaccount.Account, depends_on: list[pulumi.Resource], parent: pulumi.Resource) -> gcp.container.Cluster:
+    version = gcp.container.get_engine_versions(project=args.project, location=args.region, version_prefix=f"{args.kubernetes_version}.")
+    monitoring = ["SYSTEM_COMPONENTS"] + (["DCGM"] if args.gpu_monitoring else [])
+    return gcp.container.Cluster(
+        f"{name}-gke",
+        name=name,
+        project=args.project,
+        location=args.region,
+        network=args.network,
+        subnetwork=args.subnetwork,
+        networking_mode="VPC_NATIVE",
+        ip_allocation_policy=gcp.container.ClusterIpAllocationPolicyArgs(
+            cluster_secondary_range_name=args.pods_range, services_secondary_range_name=args.services_range
+        ),
+        # The default pool is replaced by aiinfra's pools; while it briefly exists it runs as the node account.
+        remove_default_node_pool=True,
+        initial_node_count=1,
+        node_config=gcp.container.ClusterNodeConfigArgs(
+            service_account=node_sa.email,
+            oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
+            shielded_instance_config=gcp.container.ClusterNodeConfigShieldedInstanceConfigArgs(enable_secure_boot=True, enable_integrity_monitoring=True),
+            workload_metadata_config=gcp.container.ClusterNodeConfigWorkloadMetadataConfigArgs(mode="GKE_METADATA"),
+        ),
+        release_channel=gcp.container.ClusterReleaseChannelArgs(channel=args.release_channel),
+        min_master_version=version.latest_master_version,
+        private_cluster_config=gcp.container.ClusterPrivateClusterConfigArgs(
+            enable_private_nodes=True, enable_private_endpoint=not args.public_endpoint
+        ),
+        master_authorized_networks_config=gcp.container.ClusterMasterAuthorizedNetworksConfigArgs(
+            cidr_blocks=[gcp.container.ClusterMasterAuthorizedNetworksConfigCidrBlockArgs(cidr_block=c, display_name=f"allowed-{i}") for i, c in enumerate(args.public_access_cidrs)],
+            gcp_public_cidrs_access_enabled=False,
+        ),
+        master_auth=gcp.container.ClusterMasterAuthArgs(
+            client_certificate_config=gcp.container.ClusterMasterAuthClientCertificateConfigArgs(issue_client_certificate=False)
+        ),
+        workload_identity_config=gcp.container.ClusterWorkloadIdentityConfigArgs(workload_pool=f"{args.project}.svc.id.goog"),
+        # Dataplane V2; GPU NIC networks need it for multi-networking (gpu-fabrics.md §1.3).
+        datapath_provider="ADVANCED_DATAPATH",
+        enable_multi_networking=True if args.multi_networking else None,
+        enable_shielded_nodes=True,
+        enable_legacy_abac=False,
+        database_encryption=gcp.container.ClusterDatabaseEncryptionArgs(state="ENCRYPTED", key_name=key.id),
+        addons_config=gcp.container.ClusterAddonsConfigArgs(
+            gcs_fuse_csi_driver_config=gcp.container.ClusterAddonsConfigGcsFuseCsiDriverConfigArgs(enabled=True),
+            gce_persistent_disk_csi_driver_config=gcp.container.ClusterAddonsConfigGcePersistentDiskCsiDriverConfigArgs(enabled=True),
+        ),
+        logging_config=gcp.container.ClusterLoggingConfigArgs(enable_components=["SYSTEM_COMPONENTS", "APISERVER", "WORKLOADS"]),
+        monitoring_config=gcp.container.ClusterMonitoringConfigArgs(
+            enable_components=monitoring, managed_prometheus=gcp.container.ClusterMonitoringConfigManagedPrometheusArgs(enabled=True)
+        ),
+        deletion_protection=args.deletion_protection,
+        resource_labels=gcp_labels(args.tags),
+        opts=child(parent, depends_on=depends_on),
+    )
+
+
+class Cluster(pulumi.ComponentResource):
+    """A regional GKE cluster, private and encrypted by default, with its system node pool."""
+
+    name: pulumi.Output[str]
+    id: pulumi.Output[str]
+    endpoint: pulumi.Output[str]
+    ca_certificate: pulumi.Output[str]
+    node_service_account: pulumi.Output[str]
+    node_service_account_member: pulumi.Output[str]
+    kubeconfig: pulumi.Output[str]
+    system_pool: NodePool
+    node_prerequisites: list[pulumi.Resource]
+
+    def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("aiinfra:gcp:Cluster", name, None, opts)
+        if args.public_endpoint and (not args.public_access_cidrs or "0.0.0.0/0" in args.public_access_cidrs):
+            raise ValueError("a public endpoint needs public_access_cidrs, and not 0.0.0.0/0")
+        bad = [a for a in args.admins if not a.startswith(IAM_PREFIXES)]
+        if bad:
+            raise ValueError(f"GKE admins are IAM members such as user:ana@example.com or group:ml@example.com, not {bad}")
+
+        key, key_grant = secrets_key(name, args, self)
+        node_sa, node_roles = node_service_account(name, args, self)
+        cluster = control_plane(name, args, key, node_sa, [key_grant], self)
+        for i, member in enumerate(args.admins):
+            gcp.projects.IAMMember(f"{name}-admin-{i}", project=args.project, role=ADMIN_ROLE, member=member, opts=child(self))
+        self.system_pool = NodePool(
+            f"{name}-system",
+            "system",
+            NodePoolArgs(
+                project=args.project,
+                cluster=cluster.id,
+                location=args.region,
+                candidate_zones=args.zones,
+                machine_type=args.system_machine_type,
+                nodes_min=args.system_nodes,
+                nodes_max=args.system_nodes,
+                disk_gib=50,
+                service_account=node_sa.email,
+                labels={"aiinfra.dev/role": "system"},
+                tags=args.tags,
+                node_prerequisites=[cluster, *node_roles],
+            ),
+            opts=child(self),
+        )
+
+        self.node_prerequisites = [cluster, *node_roles]
+        self.name = cluster.name
+        self.id = cluster.id
+        self.endpoint = cluster.endpoint
+        self.ca_certificate = cluster.master_auth.apply(lambda a: a.cluster_ca_certificate)
+        self.node_service_account = node_sa.email
+        self.node_service_account_member = node_sa.member
+        context = pulumi.Output.concat("gke_", args.project, "_", args.region, "_", cluster.name)
+        self.kubeconfig = pulumi.Output.secret(to_json(kubeconfig(context, cluster.endpoint, self.ca_certificate)))
+        self.register_outputs(
+            {"name": self.name, "endpoint": self.endpoint, "node_service_account": self.node_service_account, "kubeconfig": self.kubeconfig}
+        )
+
+
+def kubeconfig(context: pulumi.Input[str], endpoint: pulumi.Input[str], ca: pulumi.Input[str]) -> dict:
+    """A kubeconfig that gets short-lived tokens from gke-gcloud-auth-plugin, so no credentials are stored in it."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": context, "cluster": {"server": pulumi.Output.concat("https://", endpoint), "certificate-authority-data": ca}}],
+        "contexts": [{"name": context, "context": {"cluster": context, "user": context}}],
+        "current-context": context,
+        "users": [
+            {
+                "name": context,
+                "user": {
+                    "exec": {
+                        "apiVersion": "client.authentication.k8s.io/v1beta1",
+                        "command": "gke-gcloud-auth-plugin",
+                        "installHint": "install it with: gcloud components install gke-gcloud-auth-plugin",
+                        "provideClusterInfo": True,
+                    }
+                },
+            }
+        ],
+    }

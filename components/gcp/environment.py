@@ -1,0 +1,155 @@
+"""Assemble one GCP environment from a resolved spec: network with GPU NIC networks, GKE, node pools,
+GCS, Artifact Registry and Workload Identity."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from aiinfra import catalog
+from aiinfra.components._util import child
+from aiinfra.components.environment import BuiltEnvironment, WorkloadBinding
+from aiinfra.components.gcp.cluster import Cluster, ClusterArgs
+from aiinfra.components.gcp.gpu_pool import NodePool, NodePoolArgs, pick_zones
+from aiinfra.components.gcp.identity import WorkloadIdentity, WorkloadIdentityArgs
+from aiinfra.components.gcp.network import POD_RANGE, SERVICE_RANGE, FabricSite, Network, NetworkArgs
+from aiinfra.components.gcp.registry import ContainerRegistry, RegistryArgs
+from aiinfra.components.gcp.storage import ObjectStorage, StorageArgs
+from aiinfra.resolve import ResolvedEnvironment, ResolvedPool
+
+
+def _pool_zones(project: str, pool: ResolvedPool, region_zones: list[str], needs_nics: bool) -> list[str]:
+    """Chosen before the network, because RoCE networks are zonal (their network profile names the zone)."""
+    it = catalog.cloud_catalog("gcp").instance_types[pool.instance_type]
+    return pick_zones(project, it.machine_type or pool.instance_type, region_zones, pool.zone, needs_nics or pool.fabric is not None)
+
+
+def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resource) -> BuiltEnvironment:
+    spec = env.spec
+    name = spec.name
+    project = spec.gcp.project
+    if not project:
+        raise ValueError("a GCP environment needs gcp.project")
+    region = spec.region
+    cat = catalog.cloud_catalog("gcp")
+    region_zones = list(cat.regions[region])
+
+    workers = [p for p in env.pools if not p.system]
+    layouts = {p.name: cat.fabric_networks.get(p.fabric_kind or "") for p in workers}
+    zones = {p.name: _pool_zones(project, p, region_zones, layouts[p.name] is not None) for p in workers}
+    sites: dict[str, FabricSite] = {}
+    pool_site: dict[str, str] = {}
+    for p in workers:
+        layout = layouts[p.name]
+        if layout is None or p.fabric is None:
+            continue
+        site = FabricSite(p.fabric.kind, layout, p.fabric.interfaces, zones[p.name][0] if layout.network_profile else None)
+        sites.setdefault(site.key, site)
+        pool_site[p.name] = site.key
+
+    network = Network(name, NetworkArgs(project=project, region=region, cidr=spec.network.cidr, fabrics=list(sites.values())), opts=child(parent))
+    system = next(p for p in env.pools if p.system)
+    cluster = Cluster(
+        name,
+        ClusterArgs(
+            project=project,
+            region=region,
+            network=network.network_id,
+            subnetwork=network.subnetwork_id,
+            zones=env.zones,
+            pods_range=POD_RANGE,
+            services_range=SERVICE_RANGE,
+            kubernetes_version=spec.cluster.kubernetes_version,
+            public_endpoint=spec.cluster.public_endpoint,
+            public_access_cidrs=spec.cluster.public_access_cidrs,
+            admins=spec.cluster.admins,
+            deletion_protection=spec.cluster.deletion_protection,
+            multi_networking=bool(sites),
+            gpu_monitoring=bool(env.gpu_pools),
+            system_machine_type=system.instance_type,
+            system_nodes=system.nodes_max,
+            tags=tags,
+        ),
+        opts=child(parent),
+    )
+    pools: dict[str, NodePool] = {}
+    for pool in workers:
+        it = cat.instance_types[pool.instance_type]
+        pools[pool.name] = NodePool(
+            f"{name}-{pool.name}",
+            pool.name,
+            NodePoolArgs(
+                project=project,
+                cluster=cluster.id,
+                location=region,
+                candidate_zones=region_zones,
+                machine_type=it.machine_type or pool.instance_type,
+                nodes_min=pool.nodes_min,
+                nodes_max=pool.nodes_max,
+                capacity=pool.capacity,  # type: ignore[arg-type]
+                gpu=pool.gpu,
+                gpus_per_node=pool.gpus_per_node,
+                accelerator_type=it.accelerator_type,
+                fabric_kind=pool.fabric_kind,
+                gpu_nics=network.gpu_nics.get(pool_site.get(pool.name, ""), []),
+                compact_placement=pool.fabric is not None,
+                reservation=pool.reservation,
+                zone=zones[pool.name][0] if len(zones[pool.name]) == 1 else pool.zone,
+                disk_gib=pool.disk_gib,
+                disk_type=it.boot_disk_type,
+                local_ssd_count=it.local_ssd_count,
+                service_account=cluster.node_service_account,
+                labels=pool.labels,
+                tags=tags,
+                node_prerequisites=cluster.node_prerequisites,
+            ),
+            opts=child(parent),
+        )
+
+    storage = ObjectStorage(
+        name,
+        StorageArgs(project=project, region=region, buckets=list(spec.storage.buckets), delete_with_environment=spec.storage.delete_with_environment, tags=tags),
+        opts=child(parent),
+    )
+    images = list(spec.registry.repositories) or [name]
+    registry = ContainerRegistry(name, RegistryArgs(project=project, region=region, images=images, readers=[cluster.node_service_account_member], tags=tags), opts=child(parent))
+    identity = WorkloadIdentity(
+        name,
+        WorkloadIdentityArgs(
+            project=project,
+            region=region,
+            namespace=spec.identity.namespace,
+            service_account=spec.identity.service_account,
+            bucket_names=[storage.bucket_names.apply(lambda n, b=b: n[b]) for b in spec.storage.buckets],
+            repository=registry.repository_name,
+            tags=tags,
+        ),
+        opts=child(parent, depends_on=[cluster]),
+    )
+    outputs: dict[str, Any] = {
+        "cluster_name": cluster.name,
+        "cluster_endpoint": cluster.endpoint,
+        "kubeconfig": cluster.kubeconfig,
+        "project": project,
+        "network_id": network.network_id,
+        "node_pools": {n: p.pool_name for n, p in pools.items()},
+        "gpu_networks": {
+            n: [{"name": nic.k8s_name, "network": nic.network, "subnetwork": nic.subnetwork, "device_mode": nic.device_mode} for nic in p.gpu_nics]
+            for n, p in pools.items()
+            if p.gpu_nics
+        },
+        "buckets": storage.bucket_names,
+        "registry": registry.repository_urls,
+        "workload_gsa_email": identity.email,
+        "workload_service_account": f"{spec.identity.namespace}/{spec.identity.service_account}",
+    }
+    return BuiltEnvironment(
+        outputs=outputs,
+        kubeconfig=cluster.kubeconfig,
+        cluster=cluster,
+        node_pools={"system": cluster.system_pool, **pools},
+        workload=WorkloadBinding(spec.identity.namespace, spec.identity.service_account, annotations=dict(identity.annotations)),
+        bucket_urls={b: storage.bucket_names.apply(lambda n, b=b: f"gs://{n[b]}") for b in spec.storage.buckets},
+        registry_urls={r: registry.repository_urls.apply(lambda u, r=r: u[r]) for r in images},
+    )

@@ -1,0 +1,196 @@
+"""GKE node pools: GPU pools with GKE-installed drivers, GPUDirect NICs and compact placement, and CPU pools.
+
+GPU NICs follow gpu-fabrics.md §1.4: one `additional_node_network_configs` entry per extra network or
+RDMA subnet. GKE sizes regional pools per zone; aiinfra's bounds are totals, so the pool uses
+total_min/total_max autoscaling.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pulumi
+import pulumi_gcp as gcp
+
+from aiinfra.components._util import child, merge_tags
+from aiinfra.components.gcp.labels import gcp_labels
+from aiinfra.components.gcp.network import GpuNic
+
+GPU_TAINT = {"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}
+CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
+# One driver channel for every GPU: B200 (A4) needs >= 570, which only LATEST gives on GKE 1.32 (gpu-fabrics.md §1.6).
+GPU_DRIVER_VERSION = "LATEST"
+POOL_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$")
+
+
+@dataclass
+class NodePoolArgs:
+    project: str
+    cluster: pulumi.Input[str] = field(metadata={"doc": "cluster id (projects/<p>/locations/<r>/clusters/<n>)"})
+    location: str = field(default="", metadata={"doc": "the cluster's region"})
+    candidate_zones: list[str] = field(default_factory=list, metadata={"doc": "zones of the region the pool may use"})
+    machine_type: str = "e2-standard-4"
+    nodes_min: int = 1
+    nodes_max: int = 1
+    capacity: Literal["on-demand", "spot", "reserved"] = "on-demand"
+    gpu: str | None = None
+    gpus_per_node: int = 0
+    accelerator_type: str | None = None
+    fabric_kind: str | None = None
+    gpu_nics: list[GpuNic] = field(default_factory=list)
+    compact_placement: bool = False
+    reservation: str | None = None
+    zone: str | None = None
+    disk_gib: int = 200
+    disk_type: str | None = None
+    local_ssd_count: int = 0
+    service_account: pulumi.Input[str] | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+    node_prerequisites: list[pulumi.Resource] = field(default_factory=list)
+
+
+def offered_zones(project: str, machine_type: str, candidates: list[str]) -> list[str]:
+    """Zones among the candidates whose Compute API lists the machine type; GPU machine types exist only in some zones."""
+    offered = []
+    for zone in candidates:
+        found = gcp.compute.get_machine_types(project=project, zone=zone, filter=f'name = "{machine_type}"')
+        if any(t.name == machine_type for t in found.machine_types or []):
+            offered.append(zone)
+    return offered
+
+
+def pick_zones(project: str, machine_type: str, candidates: list[str], zone: str | None, single: bool) -> list[str]:
+    zones = offered_zones(project, machine_type, candidates)
+    if zone:
+        if zone not in candidates:
+            raise ValueError(f"zone {zone} is not in the region's zones {sorted(candidates)}")
+        if zone not in zones:
+            raise ValueError(f"{machine_type} is not offered in {zone}; offered in: {', '.join(zones) or 'none of ' + ', '.join(candidates)}")
+        return [zone]
+    if not zones:
+        raise ValueError(f"{machine_type} is not offered in any of the zones {sorted(candidates)}")
+    # GPUDirect NICs and compact placement need every node in one zone.
+    return zones[:1] if single else zones
+
+
+def node_labels(name: str, args: NodePoolArgs) -> dict[str, str]:
+    labels = {"aiinfra.dev/pool": name, "aiinfra.dev/capacity": args.capacity}
+    if args.gpu:
+        labels.update({"aiinfra.dev/gpu": args.gpu, "aiinfra.dev/gpu-count": str(args.gpus_per_node)})
+    if args.fabric_kind:
+        labels["aiinfra.dev/fabric"] = args.fabric_kind
+    return merge_tags(labels, args.labels)
+
+
+def reservation_affinity(args: NodePoolArgs) -> gcp.container.NodePoolNodeConfigReservationAffinityArgs | None:
+    if args.reservation:
+        return gcp.container.NodePoolNodeConfigReservationAffinityArgs(
+            consume_reservation_type="SPECIFIC_RESERVATION", key="compute.googleapis.com/reservation-name", values=[args.reservation]
+        )
+    if args.capacity == "spot":
+        return gcp.container.NodePoolNodeConfigReservationAffinityArgs(consume_reservation_type="NO_RESERVATION")
+    return None
+
+
+def node_config(name: str, args: NodePoolArgs) -> gcp.container.NodePoolNodeConfigArgs:
+    accelerators = (
+        [
+            gcp.container.NodePoolNodeConfigGuestAcceleratorArgs(
+                type=args.accelerator_type,
+                count=args.gpus_per_node,
+                gpu_driver_installation_config=gcp.container.NodePoolNodeConfigGuestAcceleratorGpuDriverInstallationConfigArgs(
+                    gpu_driver_version=GPU_DRIVER_VERSION
+                ),
+            )
+        ]
+        if args.gpu
+        else None
+    )
+    return gcp.container.NodePoolNodeConfigArgs(
+        machine_type=args.machine_type,
+        image_type="COS_CONTAINERD",
+        disk_size_gb=args.disk_gib,
+        disk_type=args.disk_type,
+        guest_accelerators=accelerators,
+        gvnic=gcp.container.NodePoolNodeConfigGvnicArgs(enabled=True),
+        spot=args.capacity == "spot",
+        reservation_affinity=reservation_affinity(args),
+        ephemeral_storage_local_ssd_config=(
+            gcp.container.NodePoolNodeConfigEphemeralStorageLocalSsdConfigArgs(local_ssd_count=args.local_ssd_count) if args.local_ssd_count else None
+        ),
+        shielded_instance_config=gcp.container.NodePoolNodeConfigShieldedInstanceConfigArgs(enable_secure_boot=True, enable_integrity_monitoring=True),
+        workload_metadata_config=gcp.container.NodePoolNodeConfigWorkloadMetadataConfigArgs(mode="GKE_METADATA"),
+        metadata={"disable-legacy-endpoints": "true"},
+        service_account=args.service_account,
+        oauth_scopes=[CLOUD_PLATFORM],
+        labels=node_labels(name, args),
+        resource_labels=gcp_labels(merge_tags(args.tags, {"aiinfra.dev/pool": name})),
+        taints=[gcp.container.NodePoolNodeConfigTaintArgs(**GPU_TAINT)] if args.gpu else None,
+    )
+
+
+class NodePool(pulumi.ComponentResource):
+    """One GKE node pool. GPU pools get the accelerator with a GKE-installed driver and a GPU taint; GPUDirect
+    types get every GPU NIC network and, unless a reservation places them, compact placement in one zone."""
+
+    pool_name: pulumi.Output[str]
+    zones: list[str]
+    gpu_nics: list[GpuNic]
+
+    def __init__(self, name: str, pool_name: str, args: NodePoolArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("aiinfra:gcp:NodePool", name, None, opts)
+        if not POOL_NAME.match(pool_name):
+            raise ValueError(f"GKE node pool names are lowercase, up to 40 characters: {pool_name!r}")
+        if not 0 <= args.nodes_min <= args.nodes_max or args.nodes_max < 1:
+            raise ValueError(f"nodes must satisfy 0 <= min <= max and max >= 1 (got {args.nodes_min}..{args.nodes_max})")
+        if args.capacity == "reserved" and not args.reservation:
+            raise ValueError("capacity 'reserved' needs a reservation name")
+        if bool(args.gpu) != (args.gpus_per_node > 0) or (args.gpu and not args.accelerator_type):
+            raise ValueError("gpu, gpus_per_node and accelerator_type go together")
+        if not args.candidate_zones:
+            raise ValueError("candidate_zones lists the region's zones")
+
+        single = bool(args.gpu_nics) or args.compact_placement
+        zones = pick_zones(args.project, args.machine_type, args.candidate_zones, args.zone, single)
+        extra: dict = {}
+        if args.gpu_nics:
+            extra["network_config"] = gcp.container.NodePoolNetworkConfigArgs(
+                additional_node_network_configs=[
+                    gcp.container.NodePoolNetworkConfigAdditionalNodeNetworkConfigArgs(network=n.network, subnetwork=n.subnetwork) for n in args.gpu_nics
+                ]
+            )
+        # A reservation decides placement itself; compact placement on top of it can leave the pool unschedulable.
+        if args.compact_placement and not args.reservation:
+            extra["placement_policy"] = gcp.container.NodePoolPlacementPolicyArgs(type="COMPACT")
+        pool = gcp.container.NodePool(
+            f"{name}-np",
+            name=pool_name,
+            project=args.project,
+            cluster=args.cluster,
+            location=args.location,
+            node_locations=zones,
+            initial_node_count=math.ceil(args.nodes_min / len(zones)),
+            autoscaling=gcp.container.NodePoolAutoscalingArgs(
+                total_min_node_count=args.nodes_min,
+                total_max_node_count=args.nodes_max,
+                # ANY takes GPUs wherever there is capacity; BALANCED spreads CPU nodes over zones.
+                location_policy="ANY" if args.gpu else "BALANCED",
+            ),
+            management=gcp.container.NodePoolManagementArgs(auto_repair=True, auto_upgrade=True),
+            # GPU nodes are too scarce to surge: replace one at a time (gpu-fabrics.md §1.4).
+            upgrade_settings=gcp.container.NodePoolUpgradeSettingsArgs(
+                strategy="SURGE", max_surge=0 if args.gpu else 1, max_unavailable=1 if args.gpu else 0
+            ),
+            node_config=node_config(pool_name, args),
+            # The autoscaler owns the live size; Pulumi owns only the bounds.
+            opts=child(self, ignore_changes=["initialNodeCount", "nodeCount"], depends_on=args.node_prerequisites),
+            **extra,
+        )
+        self.zones = zones
+        self.gpu_nics = list(args.gpu_nics)
+        self.pool_name = pool.name
+        self.register_outputs({"pool_name": self.pool_name, "zones": zones})
