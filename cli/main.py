@@ -92,7 +92,11 @@ def preview(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
 
 
 @app.command()
-def cost(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
+def cost(
+    spec: Path = SpecArg,
+    as_json: bool = JsonOpt,
+    markdown: bool = typer.Option(False, "--markdown", help="print a Markdown table (e.g. for a CI job summary)"),
+) -> None:
     """Hourly and monthly cost of an environment at its minimum and maximum size."""
     env = _load(spec, as_json)
     from aiinfra.preview import build
@@ -102,6 +106,10 @@ def cost(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
         _emit_json({"environment": data["environment"], "node_pools": data["node_pools"], "cost": data["cost"]})
         return
     from aiinfra.cli import render
+
+    if markdown:
+        sys.stdout.write(render.cost_markdown(data))
+        return
 
     _console().print(render.cost_table(data))
 
@@ -176,6 +184,11 @@ def schema() -> None:
     from aiinfra.spec import json_schema
 
     _emit_json(json_schema())
+
+
+from aiinfra.cli import deploy as _deploy  # noqa: E402  (imports only typer)
+
+_deploy.register(app)
 
 
 def main() -> None:

@@ -125,3 +125,28 @@ def catalog_table(rows: list[dict[str, Any]], region_note: str) -> Table:
             money(r["on_demand"]), money(r["spot"]), str(len(r["regions"])),
         )
     return t
+
+
+def cost_markdown(data: dict[str, Any]) -> str:
+    """The cost table as GitHub-flavoured Markdown, for CI job summaries and pull-request comments."""
+    cost = data["cost"]
+    h = cost["hours_per_month"]
+    lines = [
+        f"### {data['environment']} on {data['cloud']} {data['region']}: cost (USD; 1 month = {h} h)",
+        "",
+        "| item | qty | $/h each | $/h min | $/h max | $/month min | $/month max |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for i in cost["items"]:
+        qty = str(i["quantity_min"]) if i["quantity_min"] == i["quantity_max"] else f"{i['quantity_min']}..{i['quantity_max']}"
+        label = i["item"] + (f" ({i['note']})" if i["note"] else "")
+        lines.append(
+            f"| {label} | {qty} | {money(i['hourly_usd_each'])} | {money(i['hourly_usd_min'])} | {money(i['hourly_usd_max'])} "
+            f"| {money(i['hourly_usd_min'] * h)} | {money(i['hourly_usd_max'] * h)} |"
+        )
+    lines.append(
+        f"| **total** | | | **{money(cost['hourly_usd_min'])}** | **{money(cost['hourly_usd_max'])}** "
+        f"| **{money(cost['monthly_usd_min'])}** | **{money(cost['monthly_usd_max'])}** |"
+    )
+    lines += ["", f"Excludes {cost['excludes']}. Prices as of {cost['prices_as_of']}: snapshots, not live prices.", ""]
+    return "\n".join(lines)

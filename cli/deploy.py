@@ -1,0 +1,337 @@
+"""`aiinfra up / down / refresh / outputs / status`: real deployments with the Pulumi CLI.
+
+Only typer is imported at module level; Pulumi's Automation API loads inside the commands.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+import typer
+
+SpecArg = typer.Argument(..., help="environment spec, e.g. stacks/aws-llm.yaml", show_default=False)
+BackendOpt = typer.Option(
+    None, "--backend", metavar="URL",
+    help="state backend: file:///path, s3://bucket, gs://bucket, azblob://container or https://api.pulumi.com "
+    "(default: $AIINFRA_BACKEND_URL, then a file backend in the user's data directory)",
+)
+YesOpt = typer.Option(False, "--yes", "-y", help="do not ask for confirmation")
+PANEL = "Deploy (needs the Pulumi CLI and cloud credentials)"
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, soft_wrap=True, highlight=False)
+
+
+@contextlib.contextmanager
+def _errors(spec: Path | None = None) -> Iterator[None]:
+    """DeployErrors become 'error:' plus the commands that fix them; Ctrl-C says how to recover."""
+    from aiinfra.deploy import DeployError
+
+    try:
+        yield
+    except DeployError as exc:
+        err = _console(stderr=True)
+        err.print(f"[bold red]error:[/] {exc.message}", markup=True)
+        if exc.fixes:
+            err.print("fix it with one of:")
+            for fix in exc.fixes:
+                err.print(f"  [cyan]{fix}[/]", markup=True)
+        for note in exc.notes:
+            err.print(note, style="dim")
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        where = spec or "SPEC"
+        _console(stderr=True).print(
+            f"interrupted: Pulumi was asked to stop. Check `aiinfra status {where}`; if it lists pending operations, "
+            f"run `aiinfra refresh {where}`."
+        )
+        raise typer.Exit(130) from None
+
+
+def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool):
+    """CLI first (nothing else runs without it), then the spec, the backend, credentials and the passphrase."""
+    from aiinfra import deploy
+    from aiinfra.cli.main import _load
+
+    command = deploy.pulumi_command()
+    env = _load(spec)
+    url = deploy.backend_url(backend)
+    if credentials:
+        deploy.require_credentials(deploy.clouds_needed(env, url))
+    try:
+        return deploy.target(env, url, command)
+    except deploy.PassphraseMissing as exc:
+        if yes or not exc.fixes or not sys.stdin.isatty() and not _interactive_override():
+            raise
+        c = _console()
+        c.print(f"[bold]First run:[/] {exc.message}.")
+        for note in exc.notes:
+            c.print(note)
+        if not typer.confirm(f"Generate a random passphrase into {deploy.passphrase_file()}?", default=True):
+            raise
+        path = deploy.generate_passphrase()
+        c.print(f"Wrote {path} (mode 0600). Back it up; set {deploy.PASSPHRASE_FILE_VAR}={path} on other machines.")
+        return deploy.target(env, url, command)
+
+
+def _interactive_override() -> bool:
+    """Tests drive the prompts through typer's CliRunner, whose stdin is not a terminal."""
+    import os
+
+    return os.environ.get("AIINFRA_ASSUME_TTY") == "1"
+
+
+def _progress_view(title: str, log) -> Any:
+    from rich.table import Table
+
+    t = Table(title=title, title_justify="left", expand=False)
+    t.add_column("component", no_wrap=True)
+    t.add_column("done", justify="right")
+    t.add_column("running", justify="right")
+    t.add_column("failed", justify="right")
+    t.add_column("now")
+    for group, c in sorted(log.counts().items()):
+        running = [deploy_name(r.urn) for r in log.resources.values() if r.group == group and r.status == "running"][:3]
+        t.add_row(group, str(c["done"]), str(c["running"]), f"[red]{c['failed']}[/]" if c["failed"] else "0", ", ".join(running))
+    return t
+
+
+def deploy_name(urn: str) -> str:
+    return urn.rsplit("::", 1)[-1]
+
+
+@contextlib.contextmanager
+def _live(op: str, t, console) -> Iterator[Any]:
+    """An EventLog whose changes redraw a live per-component view; the log path is printed first and last."""
+    from rich.live import Live
+
+    from aiinfra import deploy
+
+    path = deploy.new_log_path(t.stack_name, op)
+    console.print(f"Full log: {path}")
+    title = f"{op} {t.stack_name}"
+    with Live(console=console, refresh_per_second=4, transient=False) as live:
+        log = deploy.EventLog(path, on_change=lambda lg: live.update(_progress_view(title, lg)))
+        try:
+            yield log
+        finally:
+            live.update(_progress_view(title, log))
+            log.close()
+    console.line()
+
+
+def _failures(console, outcome) -> None:
+    for urn, message in outcome.failures:
+        console.print(f"  [red]✗[/] {deploy_name(urn) or 'stack'}: {message.splitlines()[0] if message else ''}", markup=True)
+    if outcome.error:
+        console.print(f"[red]{outcome.error}[/]", markup=True)
+
+
+def _changes(changes: dict[str, int]) -> str:
+    return ", ".join(f"{n} {op}" for op, n in sorted(changes.items()) if n) or "no changes"
+
+
+def _plan(env, console) -> int:
+    """The offline plan and cost table, as `aiinfra preview` shows them; returns the resource count."""
+    from collections import Counter
+
+    from aiinfra.cli import render
+    from aiinfra.deploy import component_label
+    from aiinfra.preview import build
+
+    data = build(env)
+    console.print(render.gpu_table(data))
+    console.print(render.cost_table(data))
+    by_parent = {r["urn"]: r for r in data["resources"]}
+    tops: Counter[str] = Counter()
+    for r in data["resources"]:
+        node = r
+        while node["parent"] in by_parent and by_parent[node["parent"]]["type"] != "aiinfra:index:Environment":
+            node = by_parent[node["parent"]]
+        if r["custom"]:
+            tops[component_label(node["type"], node["name"], env.spec.name)] += 1
+    kept = sum(1 for r in data["resources"] if (r.get("options") or {}).get("protect"))
+    console.print(
+        f"{sum(tops.values())} cloud resources: " + ", ".join(f"{name} {n}" for name, n in tops.items())
+        + (f"; {kept} data resources are protected and kept by `aiinfra down`." if kept else ".")
+    )
+    return sum(tops.values())
+
+
+def up(
+    spec: Path = SpecArg,
+    backend: Optional[str] = BackendOpt,
+    yes: bool = YesOpt,
+) -> None:
+    """Deploy an environment: plan and cost, confirmation, then `pulumi up` with live progress."""
+    with _errors(spec):
+        from aiinfra import deploy
+
+        t = _prepare(spec, backend, yes, credentials=True)
+        c = _console()
+        count = _plan(t.env, c)
+        c.print(f"Stack [bold]{t.stack_name}[/] (project {deploy.PROJECT}) in {t.backend}", markup=True)
+        if not yes and not typer.confirm(
+            f"Deploy {count} resources to {t.env.spec.cloud} {t.env.spec.region}? This starts billing at the rates above", default=False
+        ):
+            c.print("Nothing was deployed.")
+            raise typer.Exit(1)
+        with _live("up", t, c) as log:
+            outcome = deploy.up(t, log)
+        if not outcome.ok:
+            c.print(f"[bold red]✗ up failed[/] for {t.stack_name}; what was created is recorded in the state.", markup=True)
+            _failures(c, outcome)
+            c.print(f"Fix the cause and run `aiinfra up {spec}` again (it continues where it stopped). Log: {outcome.log_path}")
+            raise typer.Exit(1)
+        c.print(f"[bold green]✓ {t.stack_name} is up[/] ({_changes(outcome.changes)}).", markup=True)
+        for key, out in outcome.outputs.items():
+            c.print(f"  {key}: {'[secret]' if out.secret else json.dumps(out.value)}", markup=False)
+        c.print(f"`aiinfra outputs {spec} --show-secrets` prints secrets. Log: {outcome.log_path}")
+
+
+def down(
+    spec: Path = SpecArg,
+    backend: Optional[str] = BackendOpt,
+    yes: bool = YesOpt,
+    delete_data: bool = typer.Option(False, "--delete-data", help="also delete the data buckets and everything in them"),
+) -> None:
+    """Destroy an environment. Data buckets are kept unless --delete-data; failures are reported at the end."""
+    with _errors(spec):
+        from aiinfra import deploy
+
+        t = _prepare(spec, backend, yes, credentials=True)
+        c = _console()
+        stack, deployment = deploy.down_plan(t)
+        managed = deploy.managed(deployment)
+        data = deploy.data_resources(deployment)
+        buckets = deploy.bucket_names(deployment)
+        if not managed:
+            c.print(f"{t.stack_name} has no resources in {t.backend}; nothing to delete.")
+            return
+        c.print(f"Environment [bold]{t.stack_name}[/] in {t.backend}: {len(managed)} cloud resources.", markup=True)
+        if data and delete_data:
+            c.print(f"[bold red]--delete-data:[/] {len(data)} data resources will be deleted, including the buckets "
+                    f"{', '.join(buckets) or '(none)'} and every object in them.", markup=True)
+        elif data:
+            c.print(f"Kept: {len(data)} data resources (buckets {', '.join(buckets) or '(none)'}, their key and settings).")
+        if not yes:
+            if delete_data and data:
+                typed = typer.prompt(f"Type the environment name ({t.stack_name}) to delete it and its data")
+                if typed.strip() != t.stack_name:
+                    c.print("Names differ; nothing was deleted.")
+                    raise typer.Exit(1)
+            elif not typer.confirm(f"Destroy {len(managed) - (0 if delete_data else len(data))} resources of {t.stack_name}?", default=False):
+                c.print("Nothing was deleted.")
+                raise typer.Exit(1)
+        with _live("down", t, c) as log:
+            outcome = deploy.down(t, stack, deployment, log, delete_data)
+        if outcome.kept and not delete_data:
+            c.print(
+                f"Kept {len(outcome.kept)} data resources (buckets: {', '.join(outcome.kept_buckets) or 'none'}); they stay in "
+                f"the state, so `aiinfra up {spec}` reuses them. Delete them with `aiinfra down {spec} --delete-data`."
+            )
+        if not outcome.ok:
+            c.print(f"[bold red]✗ down finished with failures[/] ({len(outcome.failures)}):", markup=True)
+            _failures(c, outcome)
+            if delete_data and outcome.kept:
+                c.print(f"Still present: {', '.join(deploy.urn_name(r['urn']) for r in outcome.kept)}.")
+            c.print(f"Run `aiinfra down {spec}` again after fixing them. Log: {outcome.log_path}")
+            raise typer.Exit(1)
+        c.print(f"[bold green]✓ {t.stack_name} is down[/] ({_changes(outcome.changes)}). Log: {outcome.log_path}", markup=True)
+
+
+def refresh(
+    spec: Path = SpecArg,
+    backend: Optional[str] = BackendOpt,
+    clear_pending: bool = typer.Option(
+        False, "--clear-pending", help="drop operations an interrupted run left pending (check the cloud for orphaned resources first)"
+    ),
+) -> None:
+    """Read the real state of every resource back from the cloud; recovers interrupted runs."""
+    with _errors(spec):
+        from aiinfra import deploy
+
+        t = _prepare(spec, backend, False, credentials=True)
+        c = _console()
+        with _live("refresh", t, c) as log:
+            outcome = deploy.refresh(t, log, clear_pending)
+        if not outcome.ok:
+            c.print("[bold red]✗ refresh did not finish cleanly[/]", markup=True)
+            _failures(c, outcome)
+            c.print(f"Log: {outcome.log_path}")
+            raise typer.Exit(1)
+        c.print(f"[bold green]✓ refreshed {t.stack_name}[/] ({_changes(outcome.changes)}). Log: {outcome.log_path}", markup=True)
+
+
+def outputs(
+    spec: Path = SpecArg,
+    backend: Optional[str] = BackendOpt,
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+    show_secrets: bool = typer.Option(False, "--show-secrets", help="print secret outputs (the kubeconfig) in clear"),
+) -> None:
+    """The deployed environment's outputs; secrets masked unless --show-secrets."""
+    with _errors(spec):
+        from aiinfra import deploy
+
+        t = _prepare(spec, backend, True, credentials=False)
+        values = {k: (v["value"] if show_secrets or not v["secret"] else "[secret]") for k, v in deploy.outputs(t).items()}
+        if as_json:
+            sys.stdout.write(json.dumps(values, indent=2, default=str) + "\n")
+            return
+        c = _console()
+        for key, value in values.items():
+            c.print(f"{key}: {value if isinstance(value, str) else json.dumps(value)}", markup=False)
+
+
+def status(
+    spec: Path = SpecArg,
+    backend: Optional[str] = BackendOpt,
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
+) -> None:
+    """Where a deployed environment stands: last update, resources, pending operations, lock holder."""
+    with _errors(spec):
+        from aiinfra import deploy
+
+        t = _prepare(spec, backend, True, credentials=False)
+        try:
+            info = deploy.status(t)
+        except deploy.NoSuchEnvironment:
+            info = {"environment": t.stack_name, "backend": t.backend, "deployed": False}
+        else:
+            info["deployed"] = True
+        if as_json:
+            sys.stdout.write(json.dumps(info, indent=2, default=str) + "\n")
+            return
+        c = _console()
+        if not info["deployed"]:
+            c.print(f"{t.stack_name}: not deployed in {t.backend}.")
+            return
+        last = info["last_update"]
+        c.print(f"[bold]{t.stack_name}[/] in {t.backend}", markup=True)
+        c.print(
+            "  last update: " + (f"{last['kind']} {last['result']} at {last['end_time'] or last['start_time']} ({_changes(last['resource_changes'] or {})})" if last else "none")
+        )
+        c.print(f"  resources: {info['resources']} ({info['data_resources']} data resources kept on down; buckets: {', '.join(info['buckets']) or 'none'})")
+        pending = info["pending_operations"]
+        c.print(f"  pending operations: {len(pending)}" + ("".join(f"\n    {p['type']} {p['urn']}" for p in pending)))
+        if pending:
+            c.print(f"  an interrupted run left these; `aiinfra refresh {spec}` (add --clear-pending for creates) recovers.")
+        if info["locks"]:
+            for lock in info["locks"]:
+                c.print(f"  locked by {deploy.describe_lock(lock)}")
+        elif info["locks_readable"]:
+            c.print("  lock: none (no update running)")
+        else:
+            c.print("  lock: not readable for this backend; a running update makes others fail with a clear message")
+
+
+def register(app: typer.Typer) -> None:
+    for fn in (up, down, refresh, outputs, status):
+        app.command(rich_help_panel=PANEL)(fn)

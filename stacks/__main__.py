@@ -1,0 +1,31 @@
+"""Pulumi program of the stacks/ project: deploys the environment spec named by the stack's `aiinfra:spec`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    """Load and resolve the spec; report every problem through the engine and stop, or build the environment."""
+    from aiinfra.deploy import program
+    from aiinfra.problems import SpecError
+    from aiinfra.resolve import load
+
+    source = pulumi.Config("aiinfra").require("spec")
+    path = Path(source) if Path(source).is_absolute() else HERE / source
+    try:
+        env = load(path)
+    except SpecError as err:
+        for p in err.problems:
+            pulumi.log.error(f"{source}: {p.path}: {p.message}" + (f" (hint: {p.hint})" if p.hint else ""))
+        noun = "problem" if len(err.problems) == 1 else "problems"
+        raise pulumi.RunError(f"{source} is not valid ({len(err.problems)} {noun}); nothing was changed") from None
+    program(env)()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""`aiinfra cost --markdown`: the cost table as a CI job summary."""
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from aiinfra.cli.main import app
+
+SPEC = str(Path(__file__).resolve().parents[2] / "stacks" / "aws-llm.yaml")
+
+
+def test_cost_markdown_is_a_table_with_every_item_and_the_total():
+    result = CliRunner().invoke(app, ["cost", SPEC, "--markdown"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("### llm-train on aws us-east-1")
+    header = lines.index("| item | qty | $/h each | $/h min | $/h max | $/month min | $/month max |")
+    rows = [line for line in lines[header + 2:] if line.startswith("|")]
+    assert any(r.startswith("| pool train (p5.48xlarge, on-demand)") and "| 2 |" in r for r in rows)
+    assert rows[-1].startswith("| **total** |") and all(r.count("|") == 8 for r in rows)
+    assert "Prices as of" in result.output
