@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiinfra import catalog
+from aiinfra import catalog, workload
 from aiinfra.catalog.models import Fabric
 from aiinfra.problems import Problem, SpecError, did_you_mean, nearest
 from aiinfra.spec import EnvironmentSpec, NodePool, load_spec
@@ -292,6 +292,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
                 f"'{spec.name}-{bucket}' is too long for a bucket name once a random suffix is added",
                 f"keep name + bucket within {MAX_BUCKET_STEM - 1} characters",
             )
+    r.problems += workload.problems(spec, pools)
     if r.problems:
         raise SpecError(source, r.problems)
     zones = cat.regions[spec.region][: spec.network.zones]

@@ -178,6 +178,11 @@ def schema() -> None:
     _emit_json(json_schema())
 
 
+from aiinfra.cli.render_cmd import render_command  # noqa: E402
+
+app.command("render")(render_command)
+
+
 def main() -> None:
     """Console entry point: bad input exits 2, unexpected errors exit 1 without a traceback unless --debug."""
     debug = "--debug" in sys.argv[1:]

@@ -31,7 +31,7 @@ def test_wheel_installs_and_imports_from_anywhere(tmp_path):
     )
     (wheel,) = wheel_dir.glob("aiinfra-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for must in ("aiinfra/components/aws/gpu_pool.py", "aiinfra/cli/main.py", "aiinfra/catalog/data/aws.yaml", "aiinfra/catalog/data/gpus.yaml"):
+    for must in ("aiinfra/components/aws/gpu_pool.py", "aiinfra/cli/main.py", "aiinfra/catalog/data/aws.yaml", "aiinfra/catalog/data/gpus.yaml", "aiinfra/templates/fabrics.yaml", "aiinfra/templates/trainjob.yaml.j2"):
         assert must in names, must
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)], check=True, capture_output=True)
