@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiinfra import catalog
+from aiinfra import catalog, workload
 from aiinfra.catalog.models import Fabric
 from aiinfra.problems import Problem, SpecError, did_you_mean, nearest
 from aiinfra.spec import EnvironmentSpec, NodePool, load_spec
@@ -306,6 +306,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
             "Azure attaches one NAT gateway to a subnet, so the node subnet cannot have one per zone",
             "use nat_gateways: one (one regional NAT gateway on Azure)",
         )
+    r.problems += workload.problems(spec, pools)
     if r.problems:
         raise SpecError(source, r.problems)
     zones = cat.regions[spec.region][: spec.network.zones]

@@ -200,6 +200,33 @@ class AzureSettings(_Strict):
     etcd_kms: bool = Field(default=True, description="encrypt Kubernetes secrets in etcd with a Key Vault key (KMS)")
 
 
+class WorkloadImages(_Strict):
+    """Images of the reference workload; left out, they are <registry repo>:<tag> in the environment's registry."""
+
+    train: str | None = Field(default=None, description="training image (built from workloads/reference/Dockerfile.train)")
+    serve: str | None = Field(default=None, description="serving image (built from workloads/reference/Dockerfile.serve)")
+    tag: str = Field(default="0.1.0", pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", description="tag of the default images (a fixed tag, never latest)")
+
+
+class Workload(_Strict):
+    """The reference workload that proves an environment: a training job, a served model and a fabric test."""
+
+    enabled: bool = Field(default=False, description="deploy the workload with the environment (`aiinfra render` works either way)")
+    train_pool: str | None = Field(default=None, description="pool to train on; default: the GPU pool with the fastest fabric")
+    serve_pool: str | None = Field(default=None, description="pool to serve on; default: the GPU pool with the fewest GPUs per node")
+    nodes: int | None = Field(default=None, ge=1, description="training nodes; default: 2 when the pool can grow to 2, else 1")
+    images: WorkloadImages = Field(default_factory=WorkloadImages)
+    model: Literal["tiny", "gpt2-124m"] = "tiny"
+    steps: int = Field(default=200, ge=1)
+    checkpoint_every: int = Field(default=50, ge=1)
+    checkpoint_bucket: str | None = Field(default=None, description="one of storage.buckets; default: the first")
+    data: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9+.-]*://\S+$",
+        description="training data URL (s3://, gs://, az://, https://); default: <checkpoint bucket>/data",
+    )
+
+
 class EnvironmentSpec(_Strict):
     """One environment: a cluster, its node pools, storage and identity, on one cloud."""
 
@@ -216,6 +243,7 @@ class EnvironmentSpec(_Strict):
     mlops: Mlops = Field(default_factory=Mlops)
     gcp: GcpSettings = Field(default_factory=GcpSettings)
     azure: AzureSettings = Field(default_factory=AzureSettings)
+    workload: Workload = Field(default_factory=Workload)
 
     @model_validator(mode="after")
     def _unique_names(self) -> "EnvironmentSpec":

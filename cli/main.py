@@ -190,6 +190,10 @@ from aiinfra.cli import deploy as _deploy  # noqa: E402  (imports only typer)
 
 _deploy.register(app)
 
+from aiinfra.cli.render_cmd import render_command  # noqa: E402
+
+app.command("render")(render_command)
+
 
 def main() -> None:
     """Console entry point: bad input exits 2, unexpected errors exit 1 without a traceback unless --debug."""

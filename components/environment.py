@@ -52,6 +52,7 @@ class Environment(pulumi.ComponentResource):
     outputs: dict[str, Any]
     built: BuiltEnvironment
     platform: Any = None
+    workload: Any = None
 
     def __init__(self, name: str, env: ResolvedEnvironment, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:index:Environment", name, None, opts)
@@ -72,4 +73,21 @@ class Environment(pulumi.ComponentResource):
             self.platform = Platform(env.spec.name, args, opts=child(self, depends_on=args.depends_on))
             self.outputs["platform"] = {"releases": self.platform.releases, "namespaces": self.platform.namespaces, "notes": self.platform.notes}
             self.outputs["mlflow_url"] = self.platform.mlflow_url
+        if env.spec.workload.enabled:
+            self.workload = self._deploy_workload(env)
         self.register_outputs(self.outputs)
+
+    def _deploy_workload(self, env: ResolvedEnvironment) -> pulumi.Resource:
+        """The reference workload on the platform's provider, after the add-ons it needs (trainer, Kueue queue)."""
+        import pulumi_kubernetes as k8s
+
+        from aiinfra.components.workload import WorkloadDeployment, manifests_output
+
+        built = self.built
+        if self.platform is not None:
+            provider, after = self.platform.provider, [self.platform]
+        else:
+            after = [built.cluster, *built.node_pools.values()]
+            provider = k8s.Provider(f"{env.spec.name}-workload-k8s", kubeconfig=built.kubeconfig, delete_unreachable=True, opts=child(self, depends_on=after))
+        manifests = manifests_output(env, built, identity_managed=self.platform is not None)
+        return WorkloadDeployment(f"{env.spec.name}-workload", manifests, provider, opts=child(self, depends_on=after))

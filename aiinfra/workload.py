@@ -1,0 +1,105 @@
+"""Which pools the reference workload runs on, and the checks on the spec's `workload:` section.
+
+Rule: training runs on `workload.train_pool`, else on the GPU pool with the fastest fabric (then the
+most GPUs per node); serving runs on `workload.serve_pool`, else on the GPU pool with the fewest GPUs
+per node; without GPU pools both fall back to the first CPU pool. A fabric acceptance job is rendered
+for the training pool and for every other pool that has a GPU fabric, so each fabric is proven once.
+Kept free of heavy imports: resolve() calls problems() on every spec.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from aiinfra.problems import Problem, did_you_mean
+
+if TYPE_CHECKING:
+    from aiinfra.resolve import ResolvedEnvironment, ResolvedPool
+    from aiinfra.spec import EnvironmentSpec
+
+DEFAULT_TRAIN_NODES = 2
+
+
+@dataclass(frozen=True)
+class WorkloadPlan:
+    train_pool: "ResolvedPool"
+    serve_pool: "ResolvedPool"
+    nodes: int
+    fabric_pools: list["ResolvedPool"]
+    checkpoint_bucket: str
+
+
+def _user_pools(pools: list["ResolvedPool"]) -> list["ResolvedPool"]:
+    return [p for p in pools if not p.system]
+
+
+def default_train_pool(pools: list["ResolvedPool"]) -> "ResolvedPool | None":
+    gpu = [p for p in _user_pools(pools) if p.gpu]
+    if gpu:
+        return max(gpu, key=lambda p: (p.fabric.gbps if p.fabric else 0, p.gpus_per_node, -gpu.index(p)))
+    cpu = _user_pools(pools)
+    return cpu[0] if cpu else None
+
+
+def default_serve_pool(pools: list["ResolvedPool"]) -> "ResolvedPool | None":
+    gpu = [p for p in _user_pools(pools) if p.gpu]
+    if gpu:
+        return min(gpu, key=lambda p: (p.gpus_per_node, p.hourly_usd_per_node or 0.0, gpu.index(p)))
+    cpu = _user_pools(pools)
+    return cpu[0] if cpu else None
+
+
+def problems(spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> list[Problem]:
+    """Bad references in `workload:` are reported whether or not it is enabled; missing pieces only when enabled."""
+    w = spec.workload
+    out: list[Problem] = []
+    names = [p.name for p in _user_pools(pools)]
+    spec_names = [p.name for p in spec.node_pools]
+    for field in ("train_pool", "serve_pool"):
+        value = getattr(w, field)
+        if value is not None and value not in spec_names:
+            out.append(Problem(f"workload.{field}", f"no node pool named {value!r}", did_you_mean(value, spec_names) or f"pools: {', '.join(spec_names) or '(none)'}"))
+    if w.checkpoint_bucket is not None and w.checkpoint_bucket not in spec.storage.buckets:
+        out.append(
+            Problem(
+                "workload.checkpoint_bucket",
+                f"{w.checkpoint_bucket!r} is not one of storage.buckets",
+                did_you_mean(w.checkpoint_bucket, spec.storage.buckets) or "add it to storage.buckets",
+            )
+        )
+    if w.checkpoint_every > w.steps:
+        out.append(Problem("workload.checkpoint_every", f"checkpoint_every ({w.checkpoint_every}) is more than steps ({w.steps})", "no checkpoint would be written; lower it"))
+    by_name = {p.name: p for p in pools}
+    train = by_name.get(w.train_pool) if w.train_pool else default_train_pool(pools)
+    if w.nodes is not None and train is not None and w.nodes > train.nodes_max:
+        out.append(Problem("workload.nodes", f"{w.nodes} training nodes, but pool {train.name} grows to {train.nodes_max}", f"raise the pool's nodes max or set nodes: {train.nodes_max}"))
+    if w.enabled:
+        if not spec.storage.buckets:
+            out.append(Problem("workload.enabled", "the workload needs a bucket for checkpoints", "add one under storage.buckets, e.g. [checkpoints]"))
+        if not names and not spec_names:
+            out.append(Problem("workload.enabled", "the workload needs a node pool to run on", "add a GPU pool under node_pools"))
+        if spec.mlops.training == "none":
+            out.append(Problem("mlops.training", "the workload's training job needs a training operator, and mlops.training is none", "set mlops.training: trainer (or jobset)"))
+    return out
+
+
+def plan(env: "ResolvedEnvironment") -> WorkloadPlan:
+    """The pools and sizes of the reference workload; raises SpecError where the spec cannot carry one."""
+    from aiinfra.problems import SpecError
+
+    w = env.spec.workload
+    found = [Problem(p.path, p.message, p.hint) for p in problems(env.spec, env.pools)]
+    by_name = {p.name: p for p in env.pools}
+    train = by_name.get(w.train_pool) if w.train_pool else default_train_pool(env.pools)
+    serve = by_name.get(w.serve_pool) if w.serve_pool else default_serve_pool(env.pools)
+    if not env.spec.storage.buckets and not any(p.path == "workload.enabled" for p in found):
+        found.append(Problem("storage.buckets", "the workload needs a bucket for checkpoints", "add one under storage.buckets, e.g. [checkpoints]"))
+    if (train is None or serve is None) and not found:
+        found.append(Problem("node_pools", "the workload needs a node pool to run on", "add a GPU pool under node_pools"))
+    if found:
+        raise SpecError(env.spec.name, found)
+    assert train is not None and serve is not None
+    nodes = w.nodes or min(DEFAULT_TRAIN_NODES, max(1, train.nodes_max))
+    fabric_pools = [train] + [p for p in _user_pools(env.pools) if p.fabric and p is not train]
+    return WorkloadPlan(train, serve, nodes, fabric_pools, w.checkpoint_bucket or env.spec.storage.buckets[0])

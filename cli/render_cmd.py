@@ -1,0 +1,114 @@
+"""`aiinfra render SPEC --out DIR`: write the reference workload's Kubernetes manifests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+OFFLINE_NOTE = (
+    "Names (buckets, registry, identity) come from the offline preview under mocks, not from a deployed "
+    "environment; after `aiinfra up`, render with --outputs from `aiinfra outputs --json`."
+)
+
+
+def _fail(source: str, problems: list, as_json: bool) -> None:
+    from aiinfra.cli.main import EXIT_INVALID, _console, _emit_json
+
+    if as_json:
+        _emit_json({"valid": False, "source": source, "problems": [p.as_dict() for p in problems]})
+    else:
+        from aiinfra.cli import render as view
+
+        view.problems(_console(stderr=True), source, problems)
+    raise typer.Exit(EXIT_INVALID)
+
+
+def _read_outputs(path: Path, as_json: bool) -> dict[str, Any]:
+    from aiinfra.problems import Problem
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        _fail(str(path), [Problem("--outputs", f"no such file: {path}", "write it with `aiinfra outputs --json > FILE`")], as_json)
+    except (json.JSONDecodeError, UnicodeDecodeError, IsADirectoryError) as exc:
+        _fail(str(path), [Problem("--outputs", f"not a JSON file: {exc}", "write it with `aiinfra outputs --json > FILE`")], as_json)
+    if isinstance(data, dict) and isinstance(data.get("outputs"), dict):
+        data = data["outputs"]
+    if not isinstance(data, dict):
+        _fail(str(path), [Problem("--outputs", "expected a JSON object of stack outputs", None)], as_json)
+    return data
+
+
+def _offline_manifests(env) -> list[dict[str, Any]]:
+    """Run the environment's program under mocks and render from its BuiltEnvironment, as `up` would."""
+    from aiinfra import engine
+    from aiinfra.preview import mock_settings, offered_zones
+
+    def program():
+        from aiinfra.components import Environment
+        from aiinfra.components.workload import manifests_output
+
+        e = Environment(env.spec.name, env)
+        return {"manifests": manifests_output(env, e.built)}
+
+    mocks = engine.CloudMocks(env.spec.cloud, env.spec.region, env.zones, offered_zones(env), mock_settings(env))
+    return engine.run(program, mocks, stack=env.spec.name).outputs["manifests"]
+
+
+def render_command(
+    spec: Path = typer.Argument(..., help="environment spec, e.g. stacks/aws-llm.yaml", show_default=False),
+    out: Path = typer.Option(..., "--out", help="directory to write one YAML file per manifest into"),
+    outputs: Optional[Path] = typer.Option(None, "--outputs", help="stack outputs JSON (`aiinfra outputs --json`); default: the offline preview's"),
+    as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of text"),
+) -> None:
+    """Render the reference workload's manifests: training job, fabric test, serving, service account."""
+    from aiinfra.cli.main import _console, _emit_json, _load
+    from aiinfra.problems import Problem, SpecError
+    from aiinfra import render
+    from aiinfra.workload import plan
+
+    env = _load(spec, as_json)
+    try:
+        wp = plan(env)
+    except SpecError as err:
+        _fail(str(spec), err.problems, as_json)
+    if outputs is not None:
+        data = _read_outputs(outputs, as_json)
+        try:
+            manifests = render.render(env, render.values_from_outputs(env, data), wp)
+        except KeyError as exc:
+            _fail(str(outputs), [Problem("--outputs", str(exc.args[0]), f"pass the outputs of this environment ({env.spec.name} on {env.spec.cloud})")], as_json)
+        origin = f"stack outputs in {outputs}"
+    else:
+        try:
+            manifests = _offline_manifests(env)
+        except (NotImplementedError, ModuleNotFoundError) as exc:
+            raise RuntimeError(f"no offline preview of {env.spec.cloud} in this build ({exc}); render with --outputs FILE") from None
+        origin = "offline preview"
+    if out.exists() and not out.is_dir():
+        _fail(str(out), [Problem("--out", f"{out} exists and is not a directory", "pass a directory path")], as_json)
+    written = render.write(manifests, out)
+    summary = {
+        "environment": env.spec.name,
+        "cloud": env.spec.cloud,
+        "names_from": origin,
+        "note": OFFLINE_NOTE if outputs is None else None,
+        "train_pool": wp.train_pool.name,
+        "serve_pool": wp.serve_pool.name,
+        "fabric_tests": [p.name for p in wp.fabric_pools],
+        "deployed_with_environment": env.spec.workload.enabled,
+        "files": [{"path": str(p), "kind": m["kind"], "name": m["metadata"]["name"]} for p, m in zip(written, manifests)],
+    }
+    if as_json:
+        _emit_json(summary)
+        return
+    c = _console()
+    c.print(f"[bold green]✓[/] wrote {len(written)} manifests for {env.spec.name} to {out}", highlight=False)
+    for f in summary["files"]:
+        c.print(f"  {f['path']}  ({f['kind']} {f['name']})", highlight=False)
+    c.print(f"  training on pool {wp.train_pool.name}, serving on {wp.serve_pool.name}, fabric tests on {', '.join(summary['fabric_tests'])}", highlight=False)
+    if outputs is None:
+        c.print(f"[yellow]{OFFLINE_NOTE}[/]", highlight=False)

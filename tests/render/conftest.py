@@ -1,0 +1,24 @@
+"""Rendered manifests for every fabric, shared by the render tests."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from renderhelpers import SCENARIOS, render_scenario  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def rendered() -> dict[str, list[dict]]:
+    """Every scenario with the default training operator and plain Deployment serving (what the spec
+    gets with mlops.serving other than kserve), plus the JobSet and KServe alternatives."""
+    out = {name: render_scenario(name, serving="deployment") for name in SCENARIOS}
+    out["efa-jobset-kserve"] = render_scenario("efa", training="jobset", serving="kserve")
+    out["gke-jobset"] = render_scenario("gke", training="jobset")
+    return out
+
+

@@ -1,0 +1,1 @@
+"""Reference workloads that prove an environment: training, serving and a fabric test."""
