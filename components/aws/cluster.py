@@ -196,6 +196,7 @@ class Cluster(pulumi.ComponentResource):
                 vpc_id=args.vpc_id,
                 subnets=args.private_subnets,
                 instance_type=args.system_instance_type,
+                pool="system",
                 nodes_min=args.system_nodes,
                 nodes_max=args.system_nodes,
                 disk_gib=50,

@@ -52,6 +52,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
                 vpc_id=network.vpc_id,
                 subnets=private_subnets,
                 instance_type=pool.instance_type,
+                pool=pool.name,
                 nodes_min=pool.nodes_min,
                 nodes_max=pool.nodes_max,
                 capacity=pool.capacity,  # type: ignore[arg-type]

@@ -30,6 +30,7 @@ class NodePoolArgs:
     vpc_id: pulumi.Input[str]
     subnets: Mapping[str, pulumi.Input[str]] = field(metadata={"doc": "zone -> private subnet id"})
     instance_type: str = "m6i.large"
+    pool: str | None = field(default=None, metadata={"doc": "the spec's pool name, the value of the aiinfra.dev/pool node label (default: the component name)"})
     nodes_min: int = 1
     nodes_max: int = 1
     capacity: Literal["on-demand", "spot", "reserved"] = "on-demand"
@@ -148,7 +149,7 @@ def launch_template(
 
 
 def node_labels(name: str, args: NodePoolArgs) -> dict[str, str]:
-    labels = {"aiinfra.dev/pool": name, "aiinfra.dev/capacity": args.capacity}
+    labels = {"aiinfra.dev/pool": args.pool or name, "aiinfra.dev/capacity": args.capacity}
     if args.gpu:
         labels.update({"accelerator": "nvidia", "aiinfra.dev/gpu": args.gpu, "aiinfra.dev/gpu-count": str(args.gpus_per_node)})
     if args.efa_interfaces:
@@ -201,7 +202,7 @@ class NodePool(pulumi.ComponentResource):
                 args.tags,
                 {
                     # Lets the cluster autoscaler scale a GPU pool up from zero.
-                    "k8s.io/cluster-autoscaler/node-template/label/aiinfra.dev/pool": name,
+                    "k8s.io/cluster-autoscaler/node-template/label/aiinfra.dev/pool": args.pool or name,
                 },
             ),
             # The autoscaler owns the live size; Pulumi owns only the bounds.

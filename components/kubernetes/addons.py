@@ -185,8 +185,8 @@ def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, An
 
 
 def pool_selector(env: ResolvedEnvironment, pool: ResolvedPool) -> dict[str, str]:
-    """The node label every cloud's node pools carry (AWS: components/aws/gpu_pool.node_labels)."""
-    return {POOL_LABEL: f"{env.spec.name}-{pool.name}"}
+    """The node label every cloud's node pools carry: the spec's pool name (node_labels in each cloud's gpu_pool.py)."""
+    return {POOL_LABEL: pool.name}
 
 
 def fabric_kinds(env: ResolvedEnvironment) -> set[str]:

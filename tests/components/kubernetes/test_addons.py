@@ -248,7 +248,7 @@ def test_kueue_quota_follows_the_pools(aws_llm):
     quota = {f["name"]: {r["name"]: r["nominalQuota"] for r in f["resources"]} for f in group["flavors"]}
     assert quota["train"]["nvidia.com/gpu"] == 8 * 2
     assert quota["serve"]["nvidia.com/gpu"] == 1 * 4
-    assert objs["flavor-train"].body["spec"]["nodeLabels"] == {"aiinfra.dev/pool": "llm-train-train"}
+    assert objs["flavor-train"].body["spec"]["nodeLabels"] == {"aiinfra.dev/pool": "train"}
     assert objs["flavor-train"].body["spec"]["tolerations"] == [addons.GPU_TOLERATION]
     lq = objs["local-queue"].body
     assert lq["metadata"] == {"name": "default", "namespace": "ml"} and lq["spec"] == {"clusterQueue": "gpu"}
