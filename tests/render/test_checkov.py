@@ -16,12 +16,17 @@ from checkov_policy import ALLOWED, CHECKS, NOT_CHECKED
 from aiinfra import render
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
 def checkov_binary() -> str | None:
-    """checkov pins packaging<24 and cannot share an environment with pulumi; CI installs it apart (pipx)."""
-    return os.environ.get("CHECKOV") or shutil.which("checkov")
+    """checkov pins packaging<24 and cannot share an environment with pulumi: scripts/setup installs it
+    into .venv-checkov (or set CHECKOV, or put it on PATH)."""
+    local = ROOT / ".venv-checkov" / "bin" / "checkov"
+    return os.environ.get("CHECKOV") or shutil.which("checkov") or (str(local) if local.exists() else None)
 
 
-pytestmark = pytest.mark.skipif(checkov_binary() is None, reason="checkov not installed (pipx install checkov==3.3.30, or set CHECKOV)")
+pytestmark = pytest.mark.skipif(checkov_binary() is None, reason="checkov not installed (scripts/setup puts it in .venv-checkov; or set CHECKOV)")
 
 FABRIC_OF_POOL = {"train": "efa", "mega": "tcpxo", "ultra": "rdma", "nd": "infiniband"}
 
