@@ -111,6 +111,14 @@ def fabric_kind(pool: ResolvedPool) -> str:
     return pool.fabric.kind if pool.fabric else "ethernet"
 
 
+def gpu_network_names(cloud: str, kind: str, interfaces: int) -> list[str]:
+    """The Network each GPU NIC attaches to, named as the cloud's network layer names it (catalog fabric_networks)."""
+    layout = catalog.cloud_catalog(cloud).fabric_networks.get(kind)
+    if layout is None:
+        raise ValueError(f"fabric {kind!r} puts GPU NICs on their own networks, but the {cloud} catalog has no fabric_networks.{kind}")
+    return layout.gpu_nic_names(interfaces)
+
+
 def pool_facts(cloud: str, pool: ResolvedPool) -> dict[str, Any]:
     """Everything a pod template needs to land on a pool and use its fabric."""
     data = fabric_data()
@@ -118,8 +126,8 @@ def pool_facts(cloud: str, pool: ResolvedPool) -> dict[str, Any]:
     raw = data["fabrics"][kind]
     interfaces = pool.fabric.interfaces if pool.fabric else 0
     net = raw.get("network") or {}
-    gpu_nics = [f"eth{net.get('first_nic', 1) + i}" for i in range(interfaces)] if net else []
-    gpu_networks = [f"{net['network_prefix']}{net['network_start'] + i}" for i in range(interfaces)] if net else []
+    gpu_nics = [f"eth{net['first_nic'] + i}" for i in range(interfaces)] if net else []
+    gpu_networks = gpu_network_names(cloud, kind, interfaces) if net else []
     variables = {
         "interfaces": interfaces,
         "gpus": pool.gpus_per_node,
@@ -158,7 +166,7 @@ def pool_facts(cloud: str, pool: ResolvedPool) -> dict[str, Any]:
         "gpus": pool.gpus_per_node,
         "procs_per_node": pool.gpus_per_node or 1,
         "node_selector": {POOL_LABEL: pool.name},
-        "tolerations": [GPU_TOLERATION] if pool.gpu else [],
+        "tolerations": ([GPU_TOLERATION] if pool.gpu else []) + catalog.capacity_tolerations(cloud, [pool.capacity]),
         "resources": {"requests": dict(limits), "limits": dict(limits)},
         "env": [{"name": k, "value": str(v)} for k, v in env.items()],
         "annotations": fab["annotations"],

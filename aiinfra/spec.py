@@ -193,9 +193,10 @@ class AzureSettings(_Strict):
         pattern=r"^[-\w.()]{1,89}[-\w()]$",
         description="resource group to create the environment in; defaults to <name>-rg",
     )
-    gpu_driver: Literal["aks", "none"] = Field(
-        default="aks",
-        description="GPU driver on GPU node pools: AKS-managed, or none so that the NVIDIA GPU Operator installs it",
+    gpu_driver: Literal["aks", "none"] | None = Field(
+        default=None,
+        description="GPU driver on GPU node pools: AKS-managed, or none so that the NVIDIA GPU Operator installs it; "
+        "left out: none where an InfiniBand pool needs the operator's driver with GPUDirect RDMA, else aks",
     )
     etcd_kms: bool = Field(default=True, description="encrypt Kubernetes secrets in etcd with a Key Vault key (KMS)")
 

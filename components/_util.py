@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import pulumi
 
@@ -23,3 +23,14 @@ def merge_tags(*layers: Mapping[str, str] | None) -> dict[str, str]:
 def to_json(doc: Any) -> pulumi.Output[str]:
     """JSON of a document that may hold Outputs (ARNs known only after creation)."""
     return pulumi.Output.from_input(doc).apply(lambda d: json.dumps(d, sort_keys=True))
+
+
+def per_key(mapping: pulumi.Output[dict[str, str]], keys: Iterable[str], fmt: str = "{}") -> dict[str, pulumi.Output[str]]:
+    """One Output per key of a component's name map, optionally formatted (a bucket name into its s3:// URL)."""
+    return {k: mapping.apply(lambda m, k=k: fmt.format(m[k])) for k in keys}
+
+
+def check_public_endpoint(public_endpoint: bool, cidrs: list[str]) -> None:
+    """Every cloud's rule for an API server reachable from the internet: only from named ranges."""
+    if public_endpoint and (not cidrs or "0.0.0.0/0" in cidrs):
+        raise ValueError("a public endpoint needs public_access_cidrs, and not 0.0.0.0/0")

@@ -6,8 +6,8 @@ import pytest
 
 from aiinfra import catalog
 from aiinfra.problems import SpecError
-from aiinfra.resolve import load
-from aiinfra.spec import load_spec
+from aiinfra.resolve import load, resolve
+from aiinfra.spec import load_spec, parse_spec
 
 SPECS = Path(__file__).parent / "fixtures" / "specs"
 
@@ -59,9 +59,38 @@ def test_h100_not_in_region_names_regions():
 
 def test_azure_settings_defaults():
     spec = load_spec(SPECS / "azure.ok.zone-less-region.yaml")
-    assert (spec.azure.gpu_driver, spec.azure.etcd_kms) == ("aks", True)
+    assert (spec.azure.gpu_driver, spec.azure.etcd_kms) == (None, True)
     env = load(SPECS / "azure.ok.zone-less-region.yaml")
     assert env.zones == []
+
+
+def test_gpu_driver_defaults_to_the_operator_on_infiniband_else_aks():
+    """The resolved spec carries the choice, so node pools and the GPU operator read the same value."""
+    ib = load(SPECS / "azure.ok.zone-less-region.yaml")  # H100:8 -> ND H100 v5 with InfiniBand
+    assert [p.fabric_kind for p in ib.gpu_pools] == ["infiniband"] and ib.spec.azure.gpu_driver == "none"
+    mixed = load(SPECS / "azure.ok.training-serving.yaml")
+    assert mixed.spec.azure.gpu_driver == "none"
+    t4 = load(SPECS / "azure.ok.gpu-operator.yaml")  # explicit none, no InfiniBand
+    assert t4.spec.azure.gpu_driver == "none"
+    serve_only = resolve(parse_spec("name: a10-serve\ncloud: azure\nregion: eastus\nnode_pools: [{name: s, gpu: 'A10:1'}]\n"))
+    assert serve_only.spec.azure.gpu_driver == "aks"
+    ib_without_operator = resolve(
+        parse_spec("name: ib-train\ncloud: azure\nregion: eastus\nmlops: {gpu_operator: false}\nnode_pools: [{name: t, gpu: 'H100:8'}]\n")
+    )
+    assert ib_without_operator.spec.azure.gpu_driver == "aks"
+
+
+def test_aks_driver_with_infiniband_is_refused():
+    (p,) = problems_of("azure.bad.aks-driver-infiniband.yaml")
+    assert p.path == "azure.gpu_driver"
+    assert "train" in p.message and "nvidia-peermem" in p.message
+    assert "none" in p.hint
+
+
+def test_no_driver_without_the_operator_is_refused():
+    (p,) = problems_of("azure.bad.no-driver-without-operator.yaml")
+    assert p.path == "azure.gpu_driver" and "mlops.gpu_operator" in p.message
+    assert "gpu_operator" in p.hint and "aks" in p.hint
 
 
 def test_nd_fabrics_carry_the_infiniband_notes():

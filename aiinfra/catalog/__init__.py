@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from importlib import resources
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from aiinfra.catalog.models import CloudCatalog, Gpu, GpuList, InstanceType
 
@@ -37,6 +37,15 @@ def _gpu_names() -> dict[str, str]:
         for spelling in (gpu.name, *gpu.aliases):
             names[spelling.lower()] = gpu.name
     return names
+
+
+def capacity_tolerations(cloud: str, capacities: Iterable[str]) -> list[dict[str, str]]:
+    """Tolerations for the taints the cloud puts on nodes of these capacity types, in catalog order, once each."""
+    taints = cloud_catalog(cloud).capacity_taints
+    out: list[dict[str, str]] = []
+    for capacity in sorted(set(capacities)):
+        out += [t.toleration for t in taints.get(capacity, []) if t.toleration not in out]
+    return out
 
 
 def canonical_gpu(name: str) -> str | None:

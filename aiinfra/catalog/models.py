@@ -93,6 +93,33 @@ class FabricNetworks(_Strict):
     source: str
     verified: bool = True
 
+    def gpu_nic_names(self, interfaces: int) -> list[str]:
+        """Kubernetes Network names of the GPU NICs: node pools, GKE Network objects and pod annotations share them."""
+        return [self.k8s_name.format(index=self.k8s_first_index + i) for i in range(interfaces)]
+
+    def host_nic_names(self) -> list[str]:
+        if not self.host_networks:
+            return []
+        assert self.host_k8s_name, "host_networks needs host_k8s_name"
+        return [self.host_k8s_name.format(index=self.host_k8s_first_index + i) for i in range(self.host_networks)]
+
+
+class Taint(_Strict):
+    """A taint the cloud itself puts on nodes (not one aiinfra sets), which pods that must run there tolerate."""
+
+    key: str
+    value: str
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+    source: str
+    verified: bool = True
+
+    @property
+    def toleration(self) -> dict[str, str]:
+        return {"key": self.key, "operator": "Equal", "value": self.value, "effect": self.effect}
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}:{self.effect}"
+
 
 class CloudCatalog(_Strict):
     cloud: Literal["aws", "gcp", "azure"]
@@ -103,6 +130,9 @@ class CloudCatalog(_Strict):
     system_pool: dict[str, str | int]
     instance_types: dict[str, InstanceType]
     fabric_networks: dict[str, FabricNetworks] = Field(default_factory=dict, description="per fabric kind, the extra networks it needs (GCP)")
+    capacity_taints: dict[Literal["on-demand", "spot", "reserved"], list[Taint]] = Field(
+        default_factory=dict, description="taints the cloud puts on nodes of a capacity type (AKS spot)"
+    )
 
 
 class Gpu(_Strict):

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from aiinfra.components._util import child, merge_tags, to_json
+from aiinfra.components._util import check_public_endpoint, child, merge_tags, to_json
 from aiinfra.components.aws.gpu_pool import NodePool, NodePoolArgs
+from aiinfra.components.kubernetes.kubeconfig import eks_kubeconfig
 
 LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
@@ -177,8 +178,7 @@ class Cluster(pulumi.ComponentResource):
         super().__init__("aiinfra:aws:Cluster", name, None, opts)
         if len(args.private_subnets) < 2:
             raise ValueError("EKS needs subnets in at least two zones")
-        if args.public_endpoint and (not args.public_access_cidrs or "0.0.0.0/0" in args.public_access_cidrs):
-            raise ValueError("a public endpoint needs public_access_cidrs, and not 0.0.0.0/0")
+        check_public_endpoint(args.public_endpoint, args.public_access_cidrs)
         tags = merge_tags(args.tags)
 
         key = secrets_key(name, tags, self)
@@ -216,9 +216,8 @@ class Cluster(pulumi.ComponentResource):
         self.security_group_id = security_group_id
         self.node_role_arn = role.arn
         self.oidc_provider_arn = oidc.arn
-        self.kubeconfig = pulumi.Output.secret(
-            to_json(kubeconfig(cluster.name, cluster.endpoint, self.certificate_authority))
-        )
+        region = cluster.arn.apply(lambda arn: arn.split(":")[3])
+        self.kubeconfig = pulumi.Output.secret(to_json(eks_kubeconfig(cluster.name, cluster.endpoint, self.certificate_authority, region)))
         self.register_outputs(
             {
                 "name": self.name,
@@ -229,25 +228,3 @@ class Cluster(pulumi.ComponentResource):
             }
         )
 
-
-def kubeconfig(cluster_name: pulumi.Input[str], endpoint: pulumi.Input[str], ca: pulumi.Input[str]) -> dict:
-    """A kubeconfig that authenticates with `aws eks get-token`, so no credentials are stored in it."""
-    return {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": cluster_name, "cluster": {"server": endpoint, "certificate-authority-data": ca}}],
-        "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
-        "current-context": cluster_name,
-        "users": [
-            {
-                "name": cluster_name,
-                "user": {
-                    "exec": {
-                        "apiVersion": "client.authentication.k8s.io/v1beta1",
-                        "command": "aws",
-                        "args": ["eks", "get-token", "--cluster-name", cluster_name],
-                    }
-                },
-            }
-        ],
-    }

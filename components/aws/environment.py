@@ -6,7 +6,7 @@ from typing import Any
 
 import pulumi
 
-from aiinfra.components._util import child
+from aiinfra.components._util import child, per_key
 from aiinfra.components.aws.cluster import Cluster, ClusterArgs
 from aiinfra.components.aws.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.aws.identity import WorkloadIdentity, WorkloadIdentityArgs
@@ -22,7 +22,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
     name = spec.name
     network = Network(name, NetworkArgs(cluster_name=name, zones=env.zones, cidr=spec.network.cidr, nat_gateways=spec.network.nat_gateways, tags=tags), opts=child(parent))
     private_subnets = {z: s.id for z, s in network.private_subnets.items()}
-    system = next(p for p in env.pools if p.system)
+    system = env.system_pool
     cluster = Cluster(
         name,
         ClusterArgs(
@@ -40,9 +40,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         opts=child(parent),
     )
     pools = {}
-    for pool in env.pools:
-        if pool.system:
-            continue
+    for pool in env.worker_pools:
         pools[pool.name] = NodePool(
             f"{name}-{pool.name}",
             NodePoolArgs(
@@ -86,9 +84,9 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
             cluster_name=cluster.name,
             namespace=spec.identity.namespace,
             service_account=spec.identity.service_account,
-            bucket_arns=[storage.bucket_arns.apply(lambda a, b=b: a[b]) for b in spec.storage.buckets],
+            bucket_arns=list(per_key(storage.bucket_arns, spec.storage.buckets).values()),
             kms_key_arn=storage.kms_key_arn,
-            repository_arns=[registry.repository_arns.apply(lambda a, r=r: a[r]) for r in repositories],
+            repository_arns=list(per_key(registry.repository_arns, repositories).values()),
             tags=tags,
         ),
         opts=child(parent, depends_on=[cluster]),
@@ -102,6 +100,6 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         node_pools={"system": cluster.system_pool, **pools},
         # EKS pod identity maps the service account to the role by association: nothing to annotate.
         workload=WorkloadBinding(spec.identity.namespace, spec.identity.service_account),
-        bucket_urls={b: storage.bucket_names.apply(lambda n, b=b: f"s3://{n[b]}") for b in spec.storage.buckets},
-        registry_urls={r: registry.repository_urls.apply(lambda u, r=r: u[r]) for r in repositories},
+        bucket_urls=per_key(storage.bucket_names, spec.storage.buckets, "s3://{}"),
+        registry_urls=per_key(registry.repository_urls, repositories),
     )

@@ -20,15 +20,14 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as az
 
-from aiinfra.components._util import child, merge_tags, to_json
+from aiinfra.components._util import check_public_endpoint, child, merge_tags, to_json
 from aiinfra.components.azure.identity import grant
+from aiinfra.components.kubernetes.kubeconfig import aks_kubeconfig
 
 # Overlay pod and service ranges; they must not overlap the VNet.
 POD_CIDR = "10.244.0.0/16"
 SERVICE_CIDR = "172.16.0.0/16"
 DNS_SERVICE_IP = "172.16.0.10"
-# The Entra ID application that AKS API servers accept tokens for (same in every tenant).
-AKS_AAD_SERVER_APP = "6dae42f8-4368-4678-94ff-3960e28e3630"
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 # Azure checks a role assignment's principalType against the principal, and the SDK defaults it to User.
 ADMIN_KINDS = {"group": "Group", "user": "User", "sp": "ServicePrincipal"}
@@ -144,8 +143,7 @@ def network_profile() -> az.containerservice.ContainerServiceNetworkProfileArgs:
 
 
 def check(args: ClusterArgs) -> None:
-    if args.public_endpoint and (not args.public_access_cidrs or "0.0.0.0/0" in args.public_access_cidrs):
-        raise ValueError("a public endpoint needs public_access_cidrs, and not 0.0.0.0/0")
+    check_public_endpoint(args.public_endpoint, args.public_access_cidrs)
     vnet = ipaddress.ip_network(args.vnet_cidr)
     for label, cidr in (("pod", POD_CIDR), ("service", SERVICE_CIDR)):
         if vnet.overlaps(ipaddress.ip_network(cidr)):
@@ -241,7 +239,7 @@ class Cluster(pulumi.ComponentResource):
         self.oidc_issuer_url = cluster.oidc_issuer_profile.apply(lambda p: p.issuer_url)
         self.kubelet_object_id = cluster.identity_profile.apply(lambda p: p["kubeletidentity"].object_id)
         ca = cluster_ca(args.resource_group_name, cluster.name, self)
-        self.kubeconfig = pulumi.Output.secret(to_json(kubeconfig(cluster.name, self.endpoint, ca)))
+        self.kubeconfig = pulumi.Output.secret(to_json(aks_kubeconfig(cluster.name, self.endpoint, ca)))
         self.register_outputs(
             {"name": self.name, "endpoint": self.endpoint, "oidc_issuer_url": self.oidc_issuer_url, "kubeconfig": self.kubeconfig}
         )
@@ -262,28 +260,3 @@ def cluster_ca(resource_group_name: pulumi.Input[str], cluster_name: pulumi.Inpu
 
     return creds.apply(ca)
 
-
-def kubeconfig(cluster_name: pulumi.Input[str], endpoint: pulumi.Input[str], ca: pulumi.Input[str]) -> dict:
-    """An Entra ID kubeconfig: kubelogin gets a token for the AKS server app from the Azure CLI login
-    (or the environment's credentials in CI). No admin credential is ever fetched or stored."""
-    return {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": cluster_name, "cluster": {"server": endpoint, "certificate-authority-data": ca}}],
-        "contexts": [{"name": cluster_name, "context": {"cluster": cluster_name, "user": cluster_name}}],
-        "current-context": cluster_name,
-        "users": [
-            {
-                "name": cluster_name,
-                "user": {
-                    "exec": {
-                        "apiVersion": "client.authentication.k8s.io/v1beta1",
-                        "command": "kubelogin",
-                        "args": ["get-token", "--login", "azurecli", "--server-id", AKS_AAD_SERVER_APP],
-                        "interactiveMode": "IfAvailable",
-                        "provideClusterInfo": False,
-                    }
-                },
-            }
-        ],
-    }

@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 import pulumi_azure_native as az
 
-from aiinfra.components._util import child
+from aiinfra.components._util import child, per_key
 from aiinfra.components.azure.cluster import Cluster, ClusterArgs
 from aiinfra.components.azure.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.azure.identity import WorkloadIdentity, WorkloadIdentityArgs
@@ -52,7 +52,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         opts=opts(),
     )
     rg = network.resource_group_name
-    system = next(p for p in env.pools if p.system)
+    system = env.system_pool
     cluster = Cluster(
         name,
         ClusterArgs(
@@ -79,9 +79,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         opts=opts(),
     )
     pools = {}
-    for pool in env.pools:
-        if pool.system:
-            continue
+    for pool in env.worker_pools:
         pools[pool.name] = NodePool(
             f"{name}-{pool.name}",
             NodePoolArgs(
@@ -177,7 +175,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
             annotations={"azure.workload.identity/client-id": identity.client_id},
             pod_labels={"azure.workload.identity/use": "true"},
         ),
-        bucket_urls={b: storage.container_names.apply(lambda n, b=b: f"az://{n[b]}") for b in spec.storage.buckets},
+        bucket_urls=per_key(storage.container_names, spec.storage.buckets, "az://{}"),
         storage_options={"account_name": storage.account_name},
-        registry_urls={r: registry.repository_urls.apply(lambda u, r=r: u[r]) for r in repositories},
+        registry_urls=per_key(registry.repository_urls, repositories),
     )

@@ -16,11 +16,12 @@ from typing import Literal
 import pulumi
 import pulumi_azure_native as az
 
+from aiinfra import catalog
 from aiinfra.components._util import child, merge_tags
 
 GPU_TAINT = "nvidia.com/gpu=true:NoSchedule"
-# AKS puts this taint on spot nodes itself; declaring it keeps Pulumi from seeing drift.
-SPOT_TAINT = "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"
+# AKS puts these taints on spot nodes itself (catalog capacity_taints); declaring them keeps Pulumi from seeing drift.
+SPOT_TAINTS = [str(t) for t in catalog.cloud_catalog("azure").capacity_taints.get("spot", [])]
 GPU_DRIVER = {"aks": "Install", "none": "None"}
 RESERVATION_GROUP = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute/capacityReservationGroups/[^/]+$", re.I)
 
@@ -109,7 +110,7 @@ class NodePool(pulumi.ComponentResource):
         scaling = dict(enable_auto_scaling=True, min_count=args.nodes_min, max_count=args.nodes_max, count=args.nodes_min) if autoscale else dict(
             enable_auto_scaling=False, count=args.nodes_max
         )
-        taints = ([GPU_TAINT] if args.gpu else []) + ([SPOT_TAINT] if spot else [])
+        taints = ([GPU_TAINT] if args.gpu else []) + (SPOT_TAINTS if spot else [])
         # A surge node for a scarce GPU size may never come; replace GPU nodes one at a time instead.
         upgrade = (
             az.containerservice.AgentPoolUpgradeSettingsArgs(max_surge="0", max_unavailable="1")

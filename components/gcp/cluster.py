@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from aiinfra.components._util import child, to_json
+from aiinfra.components._util import check_public_endpoint, child, to_json
 from aiinfra.components.gcp.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.gcp.labels import gcp_labels
+from aiinfra.components.kubernetes.kubeconfig import gke_kubeconfig
 
 # The one role GKE documents for a least-privilege node service account (logs, metrics, image pulls of GKE's own images).
 NODE_ROLES = ["roles/container.defaultNodeServiceAccount"]
@@ -155,8 +156,7 @@ class Cluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:gcp:Cluster", name, None, opts)
-        if args.public_endpoint and (not args.public_access_cidrs or "0.0.0.0/0" in args.public_access_cidrs):
-            raise ValueError("a public endpoint needs public_access_cidrs, and not 0.0.0.0/0")
+        check_public_endpoint(args.public_endpoint, args.public_access_cidrs)
         bad = [a for a in args.admins if not a.startswith(IAM_PREFIXES)]
         if bad:
             raise ValueError(f"GKE admins are IAM members such as user:ana@example.com or group:ml@example.com, not {bad}")
@@ -194,31 +194,8 @@ class Cluster(pulumi.ComponentResource):
         self.node_service_account = node_sa.email
         self.node_service_account_member = node_sa.member
         context = pulumi.Output.concat("gke_", args.project, "_", args.region, "_", cluster.name)
-        self.kubeconfig = pulumi.Output.secret(to_json(kubeconfig(context, cluster.endpoint, self.ca_certificate)))
+        self.kubeconfig = pulumi.Output.secret(to_json(gke_kubeconfig(context, cluster.endpoint, self.ca_certificate)))
         self.register_outputs(
             {"name": self.name, "endpoint": self.endpoint, "node_service_account": self.node_service_account, "kubeconfig": self.kubeconfig}
         )
 
-
-def kubeconfig(context: pulumi.Input[str], endpoint: pulumi.Input[str], ca: pulumi.Input[str]) -> dict:
-    """A kubeconfig that gets short-lived tokens from gke-gcloud-auth-plugin, so no credentials are stored in it."""
-    return {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": context, "cluster": {"server": pulumi.Output.concat("https://", endpoint), "certificate-authority-data": ca}}],
-        "contexts": [{"name": context, "context": {"cluster": context, "user": context}}],
-        "current-context": context,
-        "users": [
-            {
-                "name": context,
-                "user": {
-                    "exec": {
-                        "apiVersion": "client.authentication.k8s.io/v1beta1",
-                        "command": "gke-gcloud-auth-plugin",
-                        "installHint": "install it with: gcloud components install gke-gcloud-auth-plugin",
-                        "provideClusterInfo": True,
-                    }
-                },
-            }
-        ],
-    }

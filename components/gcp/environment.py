@@ -8,14 +8,15 @@ from typing import Any
 import pulumi
 
 from aiinfra import catalog
-from aiinfra.components._util import child
+from aiinfra.components._util import child, per_key
 from aiinfra.components.environment import BuiltEnvironment, WorkloadBinding
 from aiinfra.components.gcp.cluster import Cluster, ClusterArgs
 from aiinfra.components.gcp.gpu_pool import NodePool, NodePoolArgs, pick_zones
 from aiinfra.components.gcp.identity import WorkloadIdentity, WorkloadIdentityArgs
-from aiinfra.components.gcp.network import POD_RANGE, SERVICE_RANGE, FabricSite, Network, NetworkArgs
+from aiinfra.components.gcp.network import POD_RANGE, SERVICE_RANGE, FabricSite, GpuNic, Network, NetworkArgs
 from aiinfra.components.gcp.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.gcp.storage import ObjectStorage, StorageArgs
+from aiinfra.components.kubernetes.addons import GpuNetwork
 from aiinfra.resolve import ResolvedEnvironment, ResolvedPool
 
 
@@ -23,6 +24,24 @@ def _pool_zones(project: str, pool: ResolvedPool, region_zones: list[str], needs
     """Chosen before the network, because RoCE networks are zonal (their network profile names the zone)."""
     it = catalog.cloud_catalog("gcp").instance_types[pool.instance_type]
     return pick_zones(project, it.machine_type or pool.instance_type, region_zones, pool.zone, needs_nics or pool.fabric is not None)
+
+
+def gpu_networks(nics_by_site: dict[str, list[GpuNic]]) -> list[GpuNetwork]:
+    """A GKE Network per GPU NIC network, named as the pods' networking.gke.io/interfaces annotations name it.
+    Those names are per fabric kind (vpc1.., rdma-0..), so two sites needing one name on different VPCs cannot
+    share a cluster."""
+    owner: dict[str, str] = {}
+    out = []
+    for site, nics in nics_by_site.items():
+        for nic in nics:
+            if nic.k8s_name in owner:
+                raise ValueError(
+                    f"fabric sites {owner[nic.k8s_name]} and {site} both need a GPU NIC network named {nic.k8s_name}; "
+                    "one GKE cluster holds one network of each name: put such pools in separate environments"
+                )
+            owner[nic.k8s_name] = site
+            out.append(GpuNetwork(nic.k8s_name, nic.network, nic.subnetwork, nic.device_mode))
+    return out
 
 
 def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resource) -> BuiltEnvironment:
@@ -35,7 +54,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
     cat = catalog.cloud_catalog("gcp")
     region_zones = list(cat.regions[region])
 
-    workers = [p for p in env.pools if not p.system]
+    workers = env.worker_pools
     layouts = {p.name: cat.fabric_networks.get(p.fabric_kind or "") for p in workers}
     zones = {p.name: _pool_zones(project, p, region_zones, layouts[p.name] is not None) for p in workers}
     sites: dict[str, FabricSite] = {}
@@ -49,7 +68,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         pool_site[p.name] = site.key
 
     network = Network(name, NetworkArgs(project=project, region=region, cidr=spec.network.cidr, fabrics=list(sites.values())), opts=child(parent))
-    system = next(p for p in env.pools if p.system)
+    system = env.system_pool
     cluster = Cluster(
         name,
         ClusterArgs(
@@ -121,7 +140,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
             region=region,
             namespace=spec.identity.namespace,
             service_account=spec.identity.service_account,
-            bucket_names=[storage.bucket_names.apply(lambda n, b=b: n[b]) for b in spec.storage.buckets],
+            bucket_names=list(per_key(storage.bucket_names, spec.storage.buckets).values()),
             repository=registry.repository_name,
             tags=tags,
         ),
@@ -150,6 +169,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         cluster=cluster,
         node_pools={"system": cluster.system_pool, **pools},
         workload=WorkloadBinding(spec.identity.namespace, spec.identity.service_account, annotations=dict(identity.annotations)),
-        bucket_urls={b: storage.bucket_names.apply(lambda n, b=b: f"gs://{n[b]}") for b in spec.storage.buckets},
-        registry_urls={r: registry.repository_urls.apply(lambda u, r=r: u[r]) for r in images},
+        bucket_urls=per_key(storage.bucket_names, spec.storage.buckets, "gs://{}"),
+        registry_urls=per_key(registry.repository_urls, images),
+        gpu_networks=gpu_networks(network.gpu_nics),
     )

@@ -125,8 +125,8 @@ def rdma_network(name: str, args: NetworkArgs, site: FabricSite, parent: pulumi.
     profile = f"projects/{args.project}/global/networkProfiles/{layout.network_profile.format(zone=site.zone)}"
     vpc = _vpc(f"{name}-rdma", args.project, parent, mtu=layout.mtu, profile=profile)
     nics = []
-    for i, cidr in enumerate(carve(layout.cidr, layout.subnet_prefix, site.interfaces)):
-        k8s = layout.k8s_name.format(index=layout.k8s_first_index + i)
+    cidrs = carve(layout.cidr, layout.subnet_prefix, site.interfaces)
+    for i, (cidr, k8s) in enumerate(zip(cidrs, layout.gpu_nic_names(site.interfaces))):
         subnet = _subnet(f"{name}-rdma-{i}", args, vpc, cidr, parent)
         nics.append(GpuNic(k8s, vpc.name, subnet.name, layout.device_mode, cidr))
     return nics
@@ -137,14 +137,14 @@ def fabric_networks(name: str, args: NetworkArgs, site: FabricSite, parent: pulu
     label = f"{name}-{site.key}"
     nics: list[GpuNic] = []
     if layout.host_networks:
-        assert layout.host_cidr and layout.host_subnet_prefix and layout.host_k8s_name
-        names = [layout.host_k8s_name.format(index=layout.host_k8s_first_index + i) for i in range(layout.host_networks)]
-        nics += gvnic_networks(label, args, layout.host_networks, carve(layout.host_cidr, layout.host_subnet_prefix, layout.host_networks), names, layout.mtu, parent)
+        assert layout.host_cidr and layout.host_subnet_prefix
+        cidrs = carve(layout.host_cidr, layout.host_subnet_prefix, layout.host_networks)
+        nics += gvnic_networks(label, args, layout.host_networks, cidrs, layout.host_nic_names(), layout.mtu, parent)
     if layout.gpu_nic == "rdma":
         nics += rdma_network(label, args, site, parent)
     else:
-        names = [layout.k8s_name.format(index=layout.k8s_first_index + i) for i in range(site.interfaces)]
-        nics += gvnic_networks(label, args, site.interfaces, carve(layout.cidr, layout.subnet_prefix, site.interfaces), names, layout.mtu, parent)
+        cidrs = carve(layout.cidr, layout.subnet_prefix, site.interfaces)
+        nics += gvnic_networks(label, args, site.interfaces, cidrs, layout.gpu_nic_names(site.interfaces), layout.mtu, parent)
     return nics
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Callable, Mapping
 
+from aiinfra import catalog
 from aiinfra.components.kubernetes.charts import ChartRef, chart, manifest
 from aiinfra.resolve import ResolvedEnvironment, ResolvedPool
 
@@ -21,6 +22,7 @@ GRAFANA_DASHBOARD_LABEL = ("grafana_dashboard", "1")  # kube-prometheus-stack gr
 POOL_LABEL = "aiinfra.dev/pool"
 GPU_RESOURCE = "nvidia.com/gpu"
 GPU_TOLERATION = {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
+CONTROL_PLANE_TOLERATION = {"key": "node-role.kubernetes.io/control-plane", "operator": "Equal", "value": "", "effect": "NoSchedule"}
 PRIVILEGED = {"pod-security.kubernetes.io/enforce": "privileged"}
 LOCAL_QUEUE = "default"
 MLFLOW_DB = "mlflow-db"
@@ -38,7 +40,14 @@ SRIOV_DEVICE_PLUGIN = {"repository": "nvcr.io/nvidia/mellanox", "image": "sriov-
 
 # -- per-cloud GPU stack, as data -------------------------------------------------------------------
 
-# How each cloud installs the NVIDIA driver, and so what the GPU operator must leave alone.
+# How each cloud installs the NVIDIA driver, and so what the GPU operator must leave alone. Keyed by
+# gpu_stack(env): the cloud, or on AKS the cloud and azure.gpu_driver.
+_AKS_UNUSED = {
+    "migManager": {"enabled": False},
+    "vgpuDeviceManager": {"enabled": False},
+    "vfioManager": {"enabled": False},
+    "sandboxDevicePlugin": {"enabled": False},
+}
 GPU_OPERATOR_VALUES: dict[str, dict[str, Any]] = {
     # EKS AL2023 NVIDIA AMIs ship the driver and container toolkit (and the EFA host software).
     "aws": {
@@ -57,20 +66,21 @@ GPU_OPERATOR_VALUES: dict[str, dict[str, Any]] = {
         "toolkit": {"installDir": "/home/kubernetes/bin/nvidia"},
         "cdi": {"enabled": True},
     },
-    # AKS GPU pools are created with gpuProfile.driver=None, so the operator owns driver and toolkit.
-    "azure": {
-        "migManager": {"enabled": False},
-        "vgpuDeviceManager": {"enabled": False},
-        "vfioManager": {"enabled": False},
-        "sandboxDevicePlugin": {"enabled": False},
-    },
+    # azure.gpu_driver aks (gpuProfile.driver Install): the node image carries the driver and the NVIDIA container
+    # runtime; an operator toolkit would rewrite containerd's config, which uninstalling the operator cannot undo
+    # (mlops-addons.md §2 "managed-driver clouds"; the containerd detail is from the aks-rdma-infiniband docs page
+    # configurations/gpu-operator, not in shared/reference: verified: false).
+    "azure-aks": {**_AKS_UNUSED, "driver": {"enabled": False}, "toolkit": {"enabled": False}},
+    # azure.gpu_driver none (gpuProfile.driver None): the operator owns driver and toolkit (gpu-fabrics.md §3.3).
+    "azure-none": {**_AKS_UNUSED, "driver": {"enabled": True}, "toolkit": {"enabled": True}},
 }
-# On InfiniBand the Network Operator runs NFD and the DOCA/MOFED driver that GPUDirect RDMA needs.
+# On InfiniBand the Network Operator runs NFD and the DOCA/MOFED driver that GPUDirect RDMA needs; the operator's
+# driver loads nvidia-peermem against it (resolve refuses azure.gpu_driver aks with InfiniBand).
 GPU_OPERATOR_INFINIBAND_VALUES = {"nfd": {"enabled": False}, "driver": {"rdma": {"enabled": True}}}
-AKS_GPU_DRIVER = "None"  # what the Azure builder must set as gpuProfile.driver on GPU pools
 
-# Does the cloud's stock GPU node image carry an `nvidia` RuntimeClass? Only where the operator installs the toolkit.
-NVIDIA_RUNTIME_CLASS = {"aws": False, "gcp": False, "azure": True}
+# Does the GPU node carry an `nvidia` RuntimeClass? Only where the operator installs the toolkit (it creates one).
+# AKS-managed nodes run GPUs through containerd's default runtime (verified: false, no live AKS run yet).
+NVIDIA_RUNTIME_CLASS = {"aws": False, "gcp": False, "azure-aks": False, "azure-none": True}
 
 # Fabric kind -> manifests (GKE) installing the NCCL network plugin on those nodes.
 NCCL_INSTALLERS: dict[str, list[str]] = {
@@ -189,6 +199,11 @@ def pool_selector(env: ResolvedEnvironment, pool: ResolvedPool) -> dict[str, str
     return {POOL_LABEL: pool.name}
 
 
+def taint_tolerations(env: ResolvedEnvironment, pools: list[ResolvedPool]) -> list[dict[str, str]]:
+    """Tolerations for the taints the cloud itself puts on these pools' nodes (AKS spot; catalog capacity_taints)."""
+    return catalog.capacity_tolerations(env.spec.cloud, [p.capacity for p in pools])
+
+
 def fabric_kinds(env: ResolvedEnvironment) -> set[str]:
     return {p.fabric_kind for p in env.gpu_pools if p.fabric_kind}
 
@@ -221,14 +236,25 @@ def prometheus_values() -> dict[str, Any]:
     return {"prometheus": {"prometheusSpec": spec}}
 
 
-def gpu_operator_values(cloud: str, env: ResolvedEnvironment, monitoring: bool) -> dict[str, Any]:
-    values = copy.deepcopy(GPU_OPERATOR_VALUES[cloud])
+def gpu_stack(env: ResolvedEnvironment) -> str:
+    """The row of GPU_OPERATOR_VALUES / NVIDIA_RUNTIME_CLASS: who installs driver and toolkit on the GPU nodes."""
+    return f"azure-{env.spec.azure.gpu_driver}" if env.spec.cloud == "azure" else env.spec.cloud
+
+
+def gpu_operator_values(env: ResolvedEnvironment, monitoring: bool) -> dict[str, Any]:
+    values = copy.deepcopy(GPU_OPERATOR_VALUES[gpu_stack(env)])
     if "infiniband" in fabric_kinds(env):
         values = deep_merge(values, GPU_OPERATOR_INFINIBAND_VALUES)
     service_monitor: dict[str, Any] = {"enabled": monitoring}
     if monitoring:
         service_monitor["additionalLabels"] = {"release": PROMETHEUS_RELEASE}
-    return deep_merge(values, {"dcgmExporter": {"serviceMonitor": service_monitor}})
+    values = deep_merge(values, {"dcgmExporter": {"serviceMonitor": service_monitor}})
+    spot = taint_tolerations(env, env.gpu_pools)
+    if spot:
+        # Helm replaces lists: the chart defaults, plus the taints the cloud puts on the GPU pools' nodes.
+        values["daemonsets"] = {"tolerations": [GPU_TOLERATION, *spot]}
+        values["node-feature-discovery"] = {"worker": {"tolerations": [CONTROL_PLANE_TOLERATION, GPU_TOLERATION, *spot]}}
+    return values
 
 
 def efa_plugin_values() -> dict[str, Any]:
@@ -236,9 +262,23 @@ def efa_plugin_values() -> dict[str, Any]:
     return {"nodeSelector": {"vpc.amazonaws.com/efa.present": "true"}, "tolerations": [GPU_TOLERATION]}
 
 
-def network_operator_values() -> dict[str, Any]:
+def infiniband_pools(env: ResolvedEnvironment) -> list[ResolvedPool]:
+    return [p for p in env.gpu_pools if p.fabric_kind == "infiniband"]
+
+
+def network_operator_values(env: ResolvedEnvironment) -> dict[str, Any]:
     # aiinfra applies its own NodeFeatureRule for the InfiniBand HCAs (gpu-fabrics.md §3.3).
-    return {"nfd": {"deployNodeFeatureRules": False}}
+    values: dict[str, Any] = {"nfd": {"deployNodeFeatureRules": False}}
+    spot = taint_tolerations(env, infiniband_pools(env))
+    if spot:
+        # The chart's NFD worker tolerations, plus the cloud's taints on the InfiniBand pools' nodes.
+        defaults = [
+            {"key": "node-role.kubernetes.io/master", "operator": "Exists", "effect": "NoSchedule"},
+            {"key": "node-role.kubernetes.io/control-plane", "operator": "Exists", "effect": "NoSchedule"},
+            GPU_TOLERATION,
+        ]
+        values["node-feature-discovery"] = {"worker": {"tolerations": [*defaults, *spot]}}
+    return values
 
 
 def kueue_values(monitoring: bool) -> dict[str, Any]:
@@ -257,11 +297,11 @@ def kserve_values() -> dict[str, Any]:
     return {"kserve": {"controller": {"deploymentMode": "Standard"}}}
 
 
-def vllm_values(cloud: str) -> dict[str, Any]:
+def vllm_values(env: ResolvedEnvironment) -> dict[str, Any]:
     """The router only: models are added by the workload layer. The chart's sample model is dropped, and the
     `nvidia` RuntimeClass is cleared where the node image runs GPUs without one."""
     engine: dict[str, Any] = {"modelSpec": []}
-    if not NVIDIA_RUNTIME_CLASS[cloud]:
+    if not NVIDIA_RUNTIME_CLASS[gpu_stack(env)]:
         engine["runtimeClassName"] = ""
     return {"servingEngineSpec": engine, "routerSpec": {"enableRouter": True}}
 
@@ -317,7 +357,7 @@ def kueue_objects(env: ResolvedEnvironment) -> list[KubeObject]:
     """One ResourceFlavor per pool, a ClusterQueue whose quota is what the pools hold at their maximum size,
     and the LocalQueue `default` in the workload namespace. CPU pools come first, so CPU-only work does not
     take GPU nodes; GPU work skips them (0 GPU quota)."""
-    pools = sorted((p for p in env.pools if not p.system), key=lambda p: (bool(p.gpu), p.name))
+    pools = sorted(env.worker_pools, key=lambda p: (bool(p.gpu), p.name))
     if not pools:
         return []
     gpus = any(p.gpu for p in pools)
@@ -327,8 +367,9 @@ def kueue_objects(env: ResolvedEnvironment) -> list[KubeObject]:
     flavors = []
     for p in pools:
         spec: dict[str, Any] = {"nodeLabels": pool_selector(env, p)}
-        if p.gpu:
-            spec["tolerations"] = [GPU_TOLERATION]
+        tolerations = ([GPU_TOLERATION] if p.gpu else []) + taint_tolerations(env, [p])
+        if tolerations:
+            spec["tolerations"] = tolerations
         objs.append(KubeObject(f"flavor-{p.name}", {"apiVersion": KUEUE_API, "kind": "ResourceFlavor", "metadata": {"name": p.name}, "spec": spec}, ["kueue"]))
         quota = [
             {"name": "cpu", "nominalQuota": p.vcpus * p.nodes_max},
@@ -365,7 +406,7 @@ def kueue_objects(env: ResolvedEnvironment) -> list[KubeObject]:
     return objs
 
 
-def infiniband_objects() -> list[KubeObject]:
+def infiniband_objects(env: ResolvedEnvironment) -> list[KubeObject]:
     """AKS InfiniBand: label the HCAs' nodes, then a NicClusterPolicy with the DOCA driver and the SR-IOV
     RDMA device plugin (one `rdma/ib` per HCA; request 8 with 8 GPUs). gpu-fabrics.md §3.3."""
     rule = {
@@ -409,7 +450,7 @@ def infiniband_objects() -> list[KubeObject]:
                     "nodeSelectorTerms": [{"matchExpressions": [{"key": MELLANOX_LABEL, "operator": "In", "values": ["true"]}]}]
                 }
             },
-            "tolerations": [GPU_TOLERATION],
+            "tolerations": [GPU_TOLERATION, *taint_tolerations(env, infiniband_pools(env))],
             "ofedDriver": {
                 **DOCA_DRIVER,
                 # Workaround for an openibd restart race on NDm A100 v4 (Mellanox/doca-driver-build#52).
@@ -516,10 +557,10 @@ def plan(
     if gpus and m.gpu_operator:
         after = ["kube-prometheus-stack"] if m.monitoring else []
         if "infiniband" in kinds:
-            out.releases.append(Release("network-operator", network_operator_values()))
-            out.objects += infiniband_objects()
+            out.releases.append(Release("network-operator", network_operator_values(env)))
+            out.objects += infiniband_objects(env)
             after.append("network-operator")
-        out.releases.append(Release("gpu-operator", gpu_operator_values(cloud, env, m.monitoring), after=after))
+        out.releases.append(Release("gpu-operator", gpu_operator_values(env, m.monitoring), after=after))
     elif gpus and m.monitoring:
         out.notes.append("mlops.gpu_operator is off: no DCGM exporter, so the GPU dashboard stays empty")
     if gpus and m.gpu_operator:
@@ -529,8 +570,8 @@ def plan(
             for key in NCCL_INSTALLERS[kind]:
                 if key not in {x.key for x in out.manifests}:
                     out.manifests.append(Manifest(key))
-        if gpu_networks:
-            out.objects += gke_network_objects(gpu_networks)
+    # Pods attach their GPU NICs through these whether or not the operator runs.
+    out.objects += gke_network_objects(gpu_networks or [])
 
     if m.queueing:
         out.releases.append(Release("kueue", kueue_values(m.monitoring), after=["kube-prometheus-stack"] if m.monitoring else []))
@@ -545,7 +586,7 @@ def plan(
         out.releases.append(Release("kserve-crd", after=["cert-manager"]))
         out.releases.append(Release("kserve-resources", kserve_values(), after=["cert-manager", "kserve-crd"]))
     elif m.serving == "vllm":
-        out.releases.append(Release("vllm-stack", vllm_values(cloud)))
+        out.releases.append(Release("vllm-stack", vllm_values(env)))
 
     if m.tracking:
         bucket = choose_artifact_bucket(list(bucket_names if bucket_names is not None else env.spec.storage.buckets))

@@ -1,7 +1,5 @@
 """Kubeconfigs that carry no credentials: each cloud's standard exec plugin fetches a short-lived token.
-
-The EKS one lives in components/aws/cluster.py (`aws eks get-token`); GKE and AKS builders use these.
-"""
+Every cloud's Cluster component builds its kubeconfig here and keeps it a Pulumi secret."""
 
 from __future__ import annotations
 
@@ -22,6 +20,17 @@ def exec_kubeconfig(name: pulumi.Input[str], server: pulumi.Input[str], ca_data:
         "current-context": name,
         "users": [{"name": name, "user": {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1", **exec_}}}],
     }
+
+
+def eks_kubeconfig(name: pulumi.Input[str], endpoint: pulumi.Input[str], ca_data: pulumi.Input[str], region: pulumi.Input[str]) -> dict[str, Any]:
+    """`aws eks get-token` with the caller's AWS credentials; the region is pinned so the kubeconfig works
+    whatever AWS_REGION the user's shell has."""
+    return exec_kubeconfig(
+        name,
+        endpoint,
+        ca_data,
+        {"command": "aws", "args": ["eks", "get-token", "--cluster-name", name, "--region", region], "installHint": "install the AWS CLI v2"},
+    )
 
 
 def gke_kubeconfig(name: pulumi.Input[str], endpoint: pulumi.Input[str], ca_data: pulumi.Input[str]) -> dict[str, Any]:

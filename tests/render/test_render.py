@@ -338,3 +338,26 @@ def test_enabled_workload_without_a_training_operator_is_a_problem(tmp_path):
     with pytest.raises(SpecError) as err:
         load(spec)
     assert [p.path for p in err.value.problems] == ["mlops.training"]
+
+
+def test_capacity_taints_of_the_cloud_are_tolerated_by_the_pods_on_that_pool():
+    """AKS taints spot nodes itself; GKE and EKS spot nodes carry no taint, so their pods need no extra toleration."""
+    spot_aks = {"key": "kubernetes.azure.com/scalesetpriority", "operator": "Equal", "value": "spot", "effect": "NoSchedule"}
+    azure = load(SPECS / "azure.ok.training-serving.yaml")
+    by_pool = {p.name: render.pool_facts("azure", p)["tolerations"] for p in azure.pools if not p.system}
+    assert by_pool["serve"] == [render.GPU_TOLERATION, spot_aks]
+    assert by_pool["train"] == [render.GPU_TOLERATION]
+    gcp = load(SPECS.parents[2] / "stacks" / "gcp-llm.yaml")
+    assert "spot" in {p.capacity for p in gcp.pools}
+    for p in gcp.pools:
+        assert render.pool_facts("gcp", p)["tolerations"] == ([render.GPU_TOLERATION] if p.gpu else []), p.name
+
+
+def test_gke_pod_networks_are_the_catalog_names_the_network_layer_creates():
+    from aiinfra import catalog
+
+    layouts = catalog.cloud_catalog("gcp").fabric_networks
+    assert render.gpu_network_names("gcp", "tcpxo", 8) == [f"vpc{i}" for i in range(1, 9)] == layouts["tcpxo"].gpu_nic_names(8)
+    assert render.gpu_network_names("gcp", "rdma", 8) == [f"rdma-{i}" for i in range(8)]
+    with pytest.raises(ValueError, match="fabric_networks"):
+        render.gpu_network_names("aws", "tcpxo", 8)

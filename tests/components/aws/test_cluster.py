@@ -303,7 +303,7 @@ def test_kubeconfig_uses_get_token_and_holds_no_credentials(default):
     (user,) = kc["users"]
     exec_ = user["user"]["exec"]
     assert exec_["command"] == "aws"
-    assert exec_["args"] == ["eks", "get-token", "--cluster-name", "demo"]
+    assert exec_["args"] == ["eks", "get-token", "--cluster-name", "demo", "--region", "us-east-1"]
     assert set(user["user"]) == {"exec"}
     for word in ("token:", '"token"', "password", "client-key-data", "client-certificate-data", "aws_secret_access_key", "AKIA"):
         assert word not in text

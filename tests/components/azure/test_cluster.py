@@ -29,7 +29,7 @@ from azurehelpers import (
 )
 
 from aiinfra.components.azure import Cluster, ClusterArgs
-from aiinfra.components.azure.cluster import AKS_AAD_SERVER_APP, AZURE_CLI_APP, POD_CIDR, SERVICE_CIDR, vault_name
+from aiinfra.components.azure.cluster import AZURE_CLI_APP, POD_CIDR, SERVICE_CIDR, vault_name
 from aiinfra.components.azure.identity import ROLES, assignment_name
 from aiinfra.mocks import azure_native as mock
 
@@ -194,7 +194,7 @@ def test_kubeconfig_uses_kubelogin_and_the_cluster_ca(default):
     kc = json.loads(result.outputs["kubeconfig"])
     (user,) = kc["users"]
     assert user["user"]["exec"]["command"] == "kubelogin"
-    assert user["user"]["exec"]["args"] == ["get-token", "--login", "azurecli", "--server-id", AKS_AAD_SERVER_APP]
+    assert user["user"]["exec"]["args"] == ["get-token", "--login", "azurecli", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"]
     assert "token" not in user["user"] and "client-certificate-data" not in user["user"]
     (cluster,) = kc["clusters"]
     assert cluster["cluster"]["server"] == result.outputs["endpoint"]

@@ -6,7 +6,7 @@ import pytest
 from azurehelpers import RG, SUBNET_ID, T_POOL, mocks, run
 
 from aiinfra.components.azure import NodePool, NodePoolArgs
-from aiinfra.components.azure.gpu_pool import GPU_TAINT, SPOT_TAINT, agent_pool_name
+from aiinfra.components.azure.gpu_pool import GPU_TAINT, agent_pool_name
 from aiinfra.resolve import resolve
 from aiinfra.spec import parse_spec
 
@@ -88,7 +88,7 @@ def test_spot_pool_evicts_deletes_and_caps_at_on_demand(spot):
     _, pool = spot
     i = pool.inputs
     assert (i["scaleSetPriority"], i["scaleSetEvictionPolicy"], i["spotMaxPrice"]) == ("Spot", "Delete", -1)
-    assert i["nodeTaints"] == [GPU_TAINT, SPOT_TAINT]
+    assert i["nodeTaints"] == [GPU_TAINT, "kubernetes.azure.com/scalesetpriority=spot:NoSchedule"]
     assert i["nodeLabels"]["aiinfra.dev/capacity"] == "spot"
     assert "aiinfra.dev/fabric" not in i["nodeLabels"]
 

@@ -200,3 +200,16 @@ def test_every_aws_example_previews_on_gcp(example):
     assert {i["item"] for i in data["cost"]["items"]} >= {"GKE cluster fee", "Cloud NAT gateway"}
     assert data["outputs"]["kubeconfig"] == "[secret]"
     json.dumps(data)
+
+
+def test_gpu_nic_network_names_must_be_unique_in_one_cluster():
+    """Pods name GPU NIC networks per fabric kind (vpc1..), so an A3 High and an A3 Mega pool cannot share a cluster."""
+    from aiinfra.components.gcp.environment import gpu_networks
+    from aiinfra.components.gcp.network import GpuNic
+
+    def nics(site: str, count: int) -> list[GpuNic]:
+        return [GpuNic(f"vpc{i}", f"{site}-vpc{i}", f"{site}-sub{i}", "NetDevice", f"192.168.{i}.0/24") for i in range(1, count + 1)]
+
+    assert [(n.name, n.vpc, n.subnet) for n in gpu_networks({"tcpxo": nics("tcpxo", 2)})] == [("vpc1", "tcpxo-vpc1", "tcpxo-sub1"), ("vpc2", "tcpxo-vpc2", "tcpxo-sub2")]
+    with pytest.raises(ValueError, match="tcpx and tcpxo both need a GPU NIC network named vpc1"):
+        gpu_networks({"tcpx": nics("tcpx", 4), "tcpxo": nics("tcpxo", 8)})

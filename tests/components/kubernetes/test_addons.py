@@ -124,7 +124,8 @@ def test_azure_infiniband_gets_network_operator_and_nic_cluster_policy():
     gpu = p.release("gpu-operator")
     assert "network-operator" in gpu.after and "kube-prometheus-stack" in gpu.after
     assert gpu.values["nfd"] == {"enabled": False} and gpu.values["driver"]["rdma"] == {"enabled": True}
-    assert "enabled" not in gpu.values["driver"]  # AKS pools run without the managed driver; the operator installs it
+    # InfiniBand defaults azure.gpu_driver to none: the operator installs driver and toolkit, with GPUDirect RDMA.
+    assert gpu.values["driver"]["enabled"] is True and gpu.values["toolkit"] == {"enabled": True}
     for off in ("migManager", "vgpuDeviceManager", "vfioManager", "sandboxDevicePlugin"):
         assert gpu.values[off] == {"enabled": False}
     policy = p.object("nic-cluster-policy")
@@ -148,10 +149,37 @@ def test_azure_without_infiniband_has_no_network_operator():
     assert p.release("gpu-operator").after == ["kube-prometheus-stack"]
 
 
+AKS_A10 = "name: aks-a10\ncloud: azure\nregion: eastus\nnode_pools: [{name: serve, gpu: 'A10:1'}]\n"
+
+
+def test_aks_managed_driver_leaves_driver_and_toolkit_to_the_node_image():
+    """azure.gpu_driver aks (the default without InfiniBand): AKS installs driver and container runtime, so the
+    operator must not install a second driver nor rewrite containerd with its own toolkit."""
+    env = spec_env(AKS_A10)
+    assert env.spec.azure.gpu_driver == "aks"
+    values = addons.plan(env).release("gpu-operator").values
+    assert values["driver"] == {"enabled": False} and values["toolkit"] == {"enabled": False}
+    assert "rdma" not in values["driver"]
+
+
+def test_operator_managed_driver_on_aks_without_infiniband():
+    env = spec_env(AKS_A10 + "azure: {gpu_driver: none}\n")
+    values = addons.plan(env).release("gpu-operator").values
+    assert values["driver"] == {"enabled": True} and values["toolkit"] == {"enabled": True}
+    assert "nfd" not in values, "no Network Operator: the operator's own NFD labels the GPU nodes"
+
+
 def test_vllm_runtime_class_follows_the_driver_approach():
-    assert addons.vllm_values("aws")["servingEngineSpec"]["runtimeClassName"] == ""
-    assert addons.vllm_values("gcp")["servingEngineSpec"]["runtimeClassName"] == ""
-    assert "runtimeClassName" not in addons.vllm_values("azure")["servingEngineSpec"]
+    """The operator creates the `nvidia` RuntimeClass only where it installs the toolkit."""
+    serving = "mlops: {serving: vllm}\n"
+
+    def engine(text: str) -> dict:
+        return addons.plan(spec_env(text + serving)).release("vllm-stack").values["servingEngineSpec"]
+
+    assert engine("name: eks-l4\ncloud: aws\nregion: us-east-1\nnode_pools: [{name: s, gpu: 'L4:1'}]\n")["runtimeClassName"] == ""
+    assert engine("name: gke-l4\ncloud: gcp\nregion: us-central1\ngcp: {project: my-ml-project}\nnode_pools: [{name: s, gpu: 'L4:1'}]\n")["runtimeClassName"] == ""
+    assert engine(AKS_A10)["runtimeClassName"] == ""
+    assert "runtimeClassName" not in engine(AKS_A10 + "azure: {gpu_driver: none}\n")
 
 
 # -- the mlops switches ------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pulumi
 
 from aiinfra import engine
 from aiinfra.components._util import to_json
-from aiinfra.components.kubernetes.kubeconfig import AKS_SERVER_ID, aks_kubeconfig, gke_kubeconfig
+from aiinfra.components.kubernetes.kubeconfig import AKS_SERVER_ID, aks_kubeconfig, eks_kubeconfig, gke_kubeconfig
 
 
 def _render(make_doc):
@@ -36,3 +36,16 @@ def test_aks_kubeconfig_uses_kubelogin_with_the_azure_cli():
     assert ex["command"] == "kubelogin"
     assert ex["args"] == ["get-token", "--login", "azurecli", "--server-id", AKS_SERVER_ID]
     assert kc["current-context"] == "aks-train"
+
+
+def test_eks_kubeconfig_pins_cluster_and_region_for_get_token():
+    def doc():
+        name = pulumi.Output.from_input("eks-train")
+        return eks_kubeconfig(name, "https://ABC.gr7.eu-west-1.eks.amazonaws.com", "Q0E=", pulumi.Output.from_input("eu-west-1"))
+
+    kc = _render(doc)
+    ex = kc["users"][0]["user"]["exec"]
+    assert ex["command"] == "aws"
+    assert ex["args"] == ["eks", "get-token", "--cluster-name", "eks-train", "--region", "eu-west-1"]
+    assert kc["clusters"][0] == {"name": "eks-train", "cluster": {"server": "https://ABC.gr7.eu-west-1.eks.amazonaws.com", "certificate-authority-data": "Q0E="}}
+    assert kc["current-context"] == "eks-train" and set(kc["users"][0]["user"]) == {"exec"}

@@ -1,5 +1,5 @@
-"""The Platform component under the offline engine: the AWS environment end to end, and the Platform on
-GCP and Azure clusters driven directly (their environment builders live elsewhere)."""
+"""The Platform component under the offline engine: the AWS, GCP and Azure example environments end to end
+(GCP and Azure with the reference workload deployed too), and the Platform driven directly."""
 
 from __future__ import annotations
 
@@ -272,3 +272,264 @@ def test_platform_rejects_all_services_off():
     env = resolve(parse_spec("name: off-env\ncloud: aws\nregion: us-east-1\nmlops: {gpu_operator: false, monitoring: false, training: none, queueing: false, tracking: false, serving: none}\n"))
     with pytest.raises(Exception, match="every mlops service is off"):
         _run_platform(env, WorkloadBinding("ml", "workload"), {})
+
+
+# -- GCP and Azure environments end to end -------------------------------------------------------------
+
+SPECS = STACKS.parent / "tests" / "fixtures" / "specs"
+T_GKE = "gcp:container/cluster:Cluster"
+T_GKE_POOL = "gcp:container/nodePool:NodePool"
+T_VPC = "gcp:compute/network:Network"
+T_SUBNET = "gcp:compute/subnetwork:Subnetwork"
+T_PARAMS = "kubernetes:networking.gke.io/v1:GKENetworkParamSet"
+T_NETWORK = "kubernetes:networking.gke.io/v1:Network"
+T_AKS = "azure-native:containerservice:ManagedCluster"
+T_AGENT_POOL = "azure-native:containerservice:AgentPool"
+T_NIC_POLICY = "kubernetes:mellanox.com/v1alpha1:NicClusterPolicy"
+SPOT = {"key": "kubernetes.azure.com/scalesetpriority", "operator": "Equal", "value": "spot", "effect": "NoSchedule"}
+WI_USE = {"azure.workload.identity/use": "true"}
+
+
+def _with_workload(path: Path):
+    """The example stack with the reference workload deployed too: Environment -> Platform -> WorkloadDeployment."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text())
+    data["workload"] = {"enabled": True}
+    return resolve(parse_spec(yaml.safe_dump(data, sort_keys=False)))
+
+
+@pytest.fixture(scope="module")
+def gke():
+    env = _with_workload(STACKS / "gcp-llm.yaml")
+    return env, run_offline(env)
+
+
+@pytest.fixture(scope="module")
+def aks():
+    env = _with_workload(STACKS / "azure-llm.yaml")
+    return env, run_offline(env)
+
+
+@pytest.fixture(scope="module")
+def gke_rdma():
+    env = load(SPECS / "gcp.ok.rdma.yaml")
+    return env, run_offline(env)
+
+
+def _mock_name(env, token: str, r) -> str:
+    """The physical name the offline engine gave a resource (what its `name` output holds)."""
+    from aiinfra.preview import mock_settings, offered_zones
+
+    m = engine.CloudMocks(env.spec.cloud, env.spec.region, env.zones, offered_zones(env), mock_settings(env))
+    return m.outputs(token, r.name, dict(r.inputs))[1]["name"]
+
+
+def _param_sets(result) -> dict[str, dict]:
+    return {p.inputs["metadata"]["name"]: p.inputs["spec"] for p in result.of_type(T_PARAMS)}
+
+
+def _workload_pods(result) -> dict[str, dict]:
+    from aiinfra import render
+
+    objs = result.one("kubernetes:yaml/v2:ConfigGroup").inputs["objs"]
+    return {name: pod for o in objs for name, pod in render.pod_templates(o)}
+
+
+def _pod_networks(pod: dict) -> list[str]:
+    nics = json.loads(pod["metadata"]["annotations"]["networking.gke.io/interfaces"])
+    return [n["network"] for n in nics if n["network"] != "default"]
+
+
+def _assert_networks_consistent(result, pool_name: str) -> dict[str, dict]:
+    """GKE Network objects <-> GKENetworkParamSets <-> the node pool's extra NICs: same names, same VPCs/subnets."""
+    params = _param_sets(result)
+    networks = {n.inputs["metadata"]["name"]: n for n in result.of_type(T_NETWORK)}
+    assert set(networks) == set(params)
+    by_name = {r.name: r for r in result.resources}
+    for name, net in networks.items():
+        assert net.inputs["spec"] == {"type": "Device", "parametersRef": {"group": "networking.gke.io", "kind": "GKENetworkParamSet", "name": name}}
+        assert by_name[f"{result.one(T_PLATFORM).name}-netparams-{name}"].urn in net.options["depends_on"]
+    pool = result.one(T_GKE_POOL, f"{pool_name}-np")
+    extra = pool.inputs["networkConfig"]["additionalNodeNetworkConfigs"]
+    assert [(e["network"], e["subnetwork"]) for e in extra] == [(p["vpc"], p["vpcSubnet"]) for p in params.values()]
+    return params
+
+
+def test_gke_releases_nccl_tcpxo_installer_no_efa_no_network_operator(gke):
+    _, result = gke
+    c = charts(result)
+    assert set(c) == {"kube-prometheus-stack", "gpu-operator", "kueue", "kubeflow-trainer", "cert-manager", "kserve-crd", "kserve-resources", "cloudnative-pg", "mlflow"}
+    files = {f.name: f.inputs["file"] for f in result.of_type(T_CONFIGFILE)}
+    assert set(files) == {"llm-train-nri-device-injector", "llm-train-nccl-tcpxo-installer"}
+    assert files["llm-train-nccl-tcpxo-installer"].endswith("/gpudirect-tcpxo/nccl-tcpxo-installer.yaml")
+    gpu = c["gpu-operator"].inputs["values"]
+    assert gpu["driver"] == {"enabled": False} and gpu["devicePlugin"] == {"enabled": False}, "GKE installs driver and device plugin"
+    assert "daemonsets" not in gpu, "GKE spot nodes carry no taint: the chart's GPU toleration is enough"
+    assert c["mlflow"].inputs["values"]["artifactRoot"]["gcs"]["bucket"] == result.outputs["buckets"]["checkpoints"]
+    assert result.one(T_SA).inputs["metadata"]["annotations"] == {"iam.gke.io/gcp-service-account": result.outputs["workload_gsa_email"]}
+
+
+def test_gke_tcpxo_networks_objects_pools_and_pods_agree(gke):
+    """A3 Mega: eight gVNIC GPU NIC networks vpc1..vpc8, each a GKE Network on the VPC and subnet the gcp
+    Network component created, attached to the train pool, and named by the training pods' annotations."""
+    env, result = gke
+    params = _assert_networks_consistent(result, "llm-train-train")
+    assert list(params) == [f"vpc{i}" for i in range(1, 9)]
+    vpcs = {r.name: r for r in result.of_type(T_VPC)}
+    subnets = {r.name: r for r in result.of_type(T_SUBNET)}
+    for i in range(1, 9):
+        spec = params[f"vpc{i}"]
+        assert spec["deviceMode"] == "NetDevice"
+        assert spec["vpc"] == _mock_name(env, T_VPC, vpcs[f"llm-train-tcpxo-vpc{i}"])
+        assert spec["vpcSubnet"] == _mock_name(env, T_SUBNET, subnets[f"llm-train-tcpxo-vpc{i}"])
+    assert vpcs["llm-train-tcpxo-vpc1"].inputs["mtu"] == 8244
+    assert result.one(T_GKE).inputs["enableMultiNetworking"] is True
+    trained = [(n, p) for n, p in _workload_pods(result).items() if p["spec"]["nodeSelector"] == {"aiinfra.dev/pool": "train"}]
+    assert trained
+    for name, pod in trained:
+        assert _pod_networks(pod) == list(params), name
+    serve = result.one(T_GKE_POOL, "llm-train-serve-np")
+    assert "networkConfig" not in serve.inputs
+
+
+def test_gke_rdma_networks_objects_pools_and_pods_agree(gke_rdma):
+    """A3 Ultra: one extra gVNIC network (gvnic-1) and eight RDMA subnets rdma-0..7 of one RoCE VPC."""
+    env, result = gke_rdma
+    params = _assert_networks_consistent(result, "h200-train-train")
+    assert list(params) == ["gvnic-1"] + [f"rdma-{i}" for i in range(8)]
+    assert params["gvnic-1"]["deviceMode"] == "NetDevice"
+    vpcs = {r.name: r for r in result.of_type(T_VPC)}
+    roce = vpcs["h200-train-rdma-b-rdma"]
+    assert roce.inputs["networkProfile"].endswith("/networkProfiles/us-central1-b-vpc-roce")
+    subnets = {r.name: r for r in result.of_type(T_SUBNET)}
+    for i in range(8):
+        spec = params[f"rdma-{i}"]
+        assert spec["deviceMode"] == "RDMA"
+        assert spec["vpc"] == _mock_name(env, T_VPC, roce)
+        assert spec["vpcSubnet"] == _mock_name(env, T_SUBNET, subnets[f"h200-train-rdma-b-rdma-{i}"])
+    from aiinfra import render
+
+    (train,) = env.gpu_pools
+    pod = {"metadata": {"annotations": render.pool_facts("gcp", train)["annotations"]}}
+    assert _pod_networks(pod) == [f"rdma-{i}" for i in range(8)]
+    assert set(_pod_networks(pod)) <= set(params)
+    assert {f.name for f in result.of_type(T_CONFIGFILE)} == {"h200-train-nccl-rdma-installer"}
+
+
+def test_aks_releases_network_operator_and_nic_policy_no_efa(aks):
+    _, result = aks
+    c = charts(result)
+    assert set(c) == {
+        "kube-prometheus-stack", "network-operator", "gpu-operator", "kueue", "kubeflow-trainer",
+        "cert-manager", "kserve-crd", "kserve-resources", "cloudnative-pg", "mlflow",
+    }
+    assert result.of_type(T_CONFIGFILE) == [] and result.of_type(T_PARAMS) == []
+    policy = result.one(T_NIC_POLICY)
+    assert c["network-operator"].urn in policy.options["depends_on"]
+    assert c["network-operator"].urn in c["gpu-operator"].options["depends_on"]
+    body = {"apiVersion": "mellanox.com/v1alpha1", "kind": "NicClusterPolicy", "metadata": policy.inputs["metadata"], "spec": policy.inputs["spec"]}
+    assert cr_errors(body) == []
+    assert policy.inputs["spec"]["tolerations"] == [addons.GPU_TOLERATION], "the ND pool is on-demand"
+
+
+def test_aks_gpu_driver_and_gpu_operator_agree(aks):
+    """azure-llm has an InfiniBand pool, so azure.gpu_driver resolves to none: every GPU agent pool skips the AKS
+    driver and the operator installs driver (with GPUDirect RDMA) and toolkit."""
+    env, result = aks
+    assert env.spec.azure.gpu_driver == "none"
+    for pool in result.of_type(T_AGENT_POOL):
+        assert pool.inputs["gpuProfile"] == {"driver": "None"}, pool.name
+    gpu = charts(result)["gpu-operator"].inputs["values"]
+    assert gpu["driver"] == {"enabled": True, "rdma": {"enabled": True}} and gpu["toolkit"] == {"enabled": True}
+    assert gpu["nfd"] == {"enabled": False}, "the Network Operator runs NFD"
+
+
+def test_aks_managed_driver_environment_agrees():
+    env = resolve(parse_spec("name: aks-a10\ncloud: azure\nregion: eastus\nnode_pools: [{name: serve, gpu: 'A10:1'}]\nstorage: {buckets: [artifacts]}\n"))
+    result = run_offline(env)
+    assert result.one(T_AGENT_POOL).inputs["gpuProfile"] == {"driver": "Install"}
+    c = charts(result)
+    gpu = c["gpu-operator"].inputs["values"]
+    assert gpu["driver"] == {"enabled": False} and gpu["toolkit"] == {"enabled": False}
+    assert "network-operator" not in c
+
+
+def test_aks_workload_identity_reaches_the_service_account_mlflow_and_pods(aks):
+    _, result = aks
+    sa = result.one(T_SA).inputs["metadata"]
+    assert sa["annotations"] == {"azure.workload.identity/client-id": result.outputs["workload_client_id"]}
+    ml = charts(result)["mlflow"].inputs["values"]
+    assert ml["extraPodLabels"] == WI_USE and ml["serviceAccount"] == {"create": False, "name": "workload"}
+    assert ml["artifactRoot"]["azureBlob"]["storageAccount"] == result.outputs["storage_account"]
+    pods = _workload_pods(result)
+    assert pods
+    for name, pod in pods.items():
+        assert pod["metadata"]["labels"].items() >= WI_USE.items(), name
+    objs = result.one("kubernetes:yaml/v2:ConfigGroup").inputs["objs"]
+    isvc = next(o for o in objs if o["kind"] == "InferenceService")
+    assert isvc["spec"]["predictor"]["labels"] == WI_USE
+
+
+def test_aks_spot_pool_is_tolerated_where_gpu_pods_must_run(aks):
+    """The serve pool is spot: AKS taints its nodes, so the operator's DaemonSets (device plugin, DCGM), its NFD
+    workers, the serve flavor and the serving pods tolerate the taint; the on-demand train pool's do not need it."""
+    _, result = aks
+    gpu = charts(result)["gpu-operator"].inputs["values"]
+    assert gpu["daemonsets"]["tolerations"] == [addons.GPU_TOLERATION, SPOT]
+    assert SPOT in gpu["node-feature-discovery"]["worker"]["tolerations"]
+    flavors = {f.inputs["metadata"]["name"]: f.inputs["spec"] for f in result.of_type(T_FLAVOR)}
+    assert flavors["serve"]["tolerations"] == [addons.GPU_TOLERATION, SPOT]
+    assert flavors["train"]["tolerations"] == [addons.GPU_TOLERATION]
+    objs = result.one("kubernetes:yaml/v2:ConfigGroup").inputs["objs"]
+    isvc = next(o for o in objs if o["kind"] == "InferenceService")
+    assert isvc["spec"]["predictor"]["nodeSelector"] == {"aiinfra.dev/pool": "serve"}
+    assert SPOT in isvc["spec"]["predictor"]["tolerations"]
+    for name, pod in _workload_pods(result).items():
+        assert SPOT not in pod["spec"]["tolerations"], f"{name} runs on the on-demand train pool"
+    serve_pool = result.one(T_AGENT_POOL, "llm-train-serve-pool")
+    assert "kubernetes.azure.com/scalesetpriority=spot:NoSchedule" in serve_pool.inputs["nodeTaints"]
+
+
+def _node_pool_labels(result) -> dict[str, dict[str, str]]:
+    """Every node pool's Kubernetes node labels: GKE nodeConfig.labels, AKS agent pools and the AKS system pool."""
+    out = {p.name: p.inputs["nodeConfig"]["labels"] for p in result.of_type(T_GKE_POOL)}
+    out.update({p.name: p.inputs["nodeLabels"] for p in result.of_type(T_AGENT_POOL)})
+    for aks in result.of_type(T_AKS):
+        out.update({f"{aks.name}/{p['name']}": p["nodeLabels"] for p in aks.inputs["agentPoolProfiles"]})
+    return out
+
+
+@pytest.mark.parametrize(("which", "pool_names"), [("gke", {"serve": "llm-train-serve-np", "train": "llm-train-train-np"}), ("aks", {"serve": "llm-train-serve-pool", "train": "llm-train-train-pool"})])
+def test_kueue_flavors_select_exactly_one_real_node_pool(which, pool_names, request):
+    _, result = request.getfixturevalue(which)
+    labels = _node_pool_labels(result)
+    assert len(labels) == 3, labels  # system, train, serve
+    flavors = result.of_type(T_FLAVOR)
+    assert sorted(f.inputs["metadata"]["name"] for f in flavors) == sorted(pool_names)
+    for f in flavors:
+        selector = f.inputs["spec"]["nodeLabels"]
+        matching = [n for n, node_labels in labels.items() if selector.items() <= node_labels.items()]
+        assert matching == [pool_names[f.inputs["metadata"]["name"]]], selector
+        body = {"apiVersion": f.inputs["apiVersion"], "kind": f.inputs["kind"], "metadata": f.inputs["metadata"], "spec": f.inputs["spec"]}
+        assert cr_errors(body) == [], f.name
+
+
+@pytest.mark.parametrize(("which", "cluster_type", "pool_type"), [("gke", T_GKE, T_GKE_POOL), ("aks", T_AKS, T_AGENT_POOL)])
+def test_kubernetes_objects_use_the_platform_provider_after_cluster_and_pools(which, cluster_type, pool_type, request):
+    _, result = request.getfixturevalue(which)
+    provider = result.one(T_PROVIDER)
+    cluster = result.one(cluster_type).urn
+    pools = {p.urn for p in result.of_type(pool_type)}
+    assert len(pools) == (3 if which == "gke" else 2)  # the AKS system pool is part of the ManagedCluster
+    platform = result.one(T_PLATFORM)
+    workload = result.one("aiinfra:index:WorkloadDeployment")
+    for r in [provider, platform, *k8s_resources(result)]:
+        if r.type.startswith("kubernetes:"):
+            used = r.options["provider"] or r.options["providers"].get("kubernetes", "")
+            assert used.startswith(provider.urn), f"{r.type} {r.name} uses {used!r}"
+        if r.parent == workload.urn:
+            continue  # the rendered manifests wait for the whole platform instead (below)
+        deps = set(r.options["depends_on"])
+        assert cluster in deps and pools <= deps, f"{r.type} {r.name}"
+    assert {c.urn for c in result.of_type(T_CHART)} <= set(workload.options["depends_on"])

@@ -28,6 +28,13 @@ def _variants():
         azure_env(), pod_labels={"azure.workload.identity/use": "true"}, artifact_root=lambda b: addons.artifact_values(f"az://{b}", "store1")
     )
     yield "azure-vllm", addons.plan(azure_env("mlops: {serving: vllm, monitoring: false}"), artifact_root=lambda b: addons.artifact_values(f"az://{b}", "s"))
+    # Spot GPU pools: the chart's toleration lists are replaced, so they must still validate.
+    def azure_blob(bucket: str) -> dict:
+        return addons.artifact_values(f"az://{bucket}", "s")
+
+    yield "azure-llm-spot", addons.plan(load(STACKS / "azure-llm.yaml"), artifact_root=azure_blob)
+    ib_spot = "name: ib-spot\ncloud: azure\nregion: eastus\nnode_pools: [{name: t, gpu: 'H100:8', nodes: 2, capacity: spot}]\n"
+    yield "azure-ib-spot", addons.plan(spec_env(ib_spot), artifact_root=azure_blob)
 
 
 CASES = [(name, r) for name, p in _variants() for r in p.releases]
