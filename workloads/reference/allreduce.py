@@ -23,6 +23,11 @@ def bus_bandwidth(size_bytes: int, seconds: float, world_size: int) -> tuple[flo
     return algbw, algbw * factor
 
 
+def _sig(x: float) -> float:
+    """Six significant digits: decimal rounding would erase slow (CPU) bandwidths and skew their ratios."""
+    return float(f"{x:.6g}")
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--size-mb", type=float, default=256, help="message size in MiB")
@@ -85,11 +90,11 @@ def main(argv: list[str] | None = None) -> dict | None:
             "size_bytes": size_bytes,
             "iters": args.iters,
             "time_us": round(seconds * 1e6, 1),
-            "algbw_gbps": round(algbw * 8, 3),
-            "busbw_GBps": round(busbw, 3),
-            "busbw_gbps": round(busbw * 8, 3),
+            "algbw_gbps": _sig(algbw * 8),
+            "busbw_GBps": _sig(busbw),
+            "busbw_gbps": _sig(busbw * 8),
             "peak_gbps": args.peak_gbps,
-            "fraction_of_peak": round(busbw * 8 / args.peak_gbps, 4) if args.peak_gbps else None,
+            "fraction_of_peak": _sig(busbw * 8 / args.peak_gbps) if args.peak_gbps else None,
             "correct": correct,
         }
         if dist.get_rank() == 0:
