@@ -1,0 +1,1 @@
+"""Workloads that run on an aiinfra environment; installs as aiinfra.workloads."""
