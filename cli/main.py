@@ -18,6 +18,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+from aiinfra.cli import workload  # noqa: E402  (imports only typer)
+
+app.add_typer(workload.app, name="workload")
+
 EXIT_INVALID = 2
 
 SpecArg = typer.Argument(..., help="environment spec, e.g. stacks/aws-llm.yaml", show_default=False)
