@@ -60,6 +60,19 @@ class RunResult:
     def children_of(self, urn: str) -> list[CapturedResource]:
         return [r for r in self.resources if r.parent == urn]
 
+    def outside(self, root: CapturedResource) -> list[str]:
+        """Resources whose parent chain does not reach root (or loops): `down` of root would miss them."""
+        urns = {r.urn: r for r in self.resources}
+        lost = []
+        for r in self.resources:
+            seen, cur = set(), r
+            while cur.urn != root.urn and cur.parent in urns and cur.urn not in seen:
+                seen.add(cur.urn)
+                cur = urns[cur.parent]
+            if cur.urn != root.urn:
+                lost.append(f"{r.type} {r.name}")
+        return lost
+
 
 def _clean(value: Any) -> Any:
     """Wire values as JSON-friendly data: integral floats back to ints, unknowns named."""

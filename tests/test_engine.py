@@ -59,3 +59,14 @@ def test_full_environment_is_stable_across_runs():
     assert a.outputs == b.outputs
     pairs = [(r.type, r.name) for r in a.resources]
     assert len(pairs) == len(set(pairs)), "duplicate resource names would collide on a real engine"
+
+
+def test_outside_names_resources_whose_parent_chain_misses_the_root():
+    from aiinfra.engine import CapturedResource, RunResult
+
+    def res(urn, parent):
+        return CapturedResource(urn=urn, type="t", name=urn, parent=parent, custom=True, inputs={})
+
+    root = res("root", None)
+    result = RunResult([root, res("a", "root"), res("b", "a"), res("stray", None), res("x", "y"), res("y", "x")], {})
+    assert result.outside(root) == ["t stray", "t x", "t y"]
