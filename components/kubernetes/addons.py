@@ -2,7 +2,7 @@
 custom resources, manifests and namespaces. No Pulumi here, so every cloud's choices can be tested
 from a resolved spec alone; platform.py turns a Plan into resources.
 
-Per-cloud facts follow /work/shared/reference/mlops-addons.md §1 and gpu-fabrics.md §1.6, §2.6, §3.3.
+Per-cloud facts follow shared/reference/ (the folder beside the checkout): mlops-addons.md §1 and gpu-fabrics.md §1.6, §2.6, §3.3.
 """
 
 from __future__ import annotations
