@@ -1,0 +1,61 @@
+"""Names of the deploy layer and the errors it raises, each carrying the commands that fix it."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+PROJECT = "aiinfra"
+BACKEND_VAR = "AIINFRA_BACKEND_URL"
+DATA_DIR_VAR = "AIINFRA_DATA_DIR"
+SKIP_CREDENTIALS_VAR = "AIINFRA_SKIP_CREDENTIALS_CHECK"
+PASSPHRASE_VAR = "PULUMI_CONFIG_PASSPHRASE"
+PASSPHRASE_FILE_VAR = "PULUMI_CONFIG_PASSPHRASE_FILE"
+BACKEND_SCHEMES = ("file://", "s3://", "gs://", "azblob://", "https://", "http://")
+# State buckets need the credentials of the cloud that hosts them.
+BACKEND_CLOUD = {"s3://": "aws", "gs://": "gcp", "azblob://": "azure"}
+SECRET_OUTPUTS = {"kubeconfig"}
+ENVIRONMENT_TYPE = "aiinfra:index:Environment"
+INSTALL_PULUMI = [
+    "curl -fsSL https://get.pulumi.com | sh",
+    "brew install pulumi/tap/pulumi   # macOS",
+]
+
+
+class DeployError(Exception):
+    """A failure the user can fix: what happened, and the commands that fix it."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, fixes: Iterable[str] = (), notes: Iterable[str] = ()):
+        super().__init__(message)
+        self.message = message
+        self.fixes = list(fixes)
+        self.notes = list(notes)
+
+
+class PulumiMissing(DeployError):
+    pass
+
+
+class CredentialsMissing(DeployError):
+    pass
+
+
+class PassphraseMissing(DeployError):
+    pass
+
+
+class StackBusy(DeployError):
+    pass
+
+
+class PendingOperations(DeployError):
+    pass
+
+
+class NoSuchEnvironment(DeployError):
+    pass
+
+
+class BadBackend(DeployError):
+    exit_code = 2

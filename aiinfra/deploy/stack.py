@@ -1,0 +1,169 @@
+"""The Pulumi CLI, stack configuration and the Automation API stack for one environment."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from aiinfra.deploy.backends import is_cloud_service, workspace_dir
+from aiinfra.deploy.errors import (
+    INSTALL_PULUMI,
+    PASSPHRASE_FILE_VAR,
+    PASSPHRASE_VAR,
+    PROJECT,
+    SECRET_OUTPUTS,
+    DeployError,
+    NoSuchEnvironment,
+    PassphraseMissing,
+    PulumiMissing,
+    StackBusy,
+)
+from aiinfra.deploy.passphrase import passphrase_env
+from aiinfra.deploy.state import describe_lock, lock_holders
+from aiinfra.resolve import ResolvedEnvironment
+
+
+def pulumi_command():
+    """The Pulumi CLI on PATH, or PulumiMissing saying how to install it. Called before anything else."""
+    from pulumi import automation as auto
+
+    try:
+        return auto.PulumiCommand()
+    except (FileNotFoundError, PermissionError):
+        raise PulumiMissing(
+            "the Pulumi CLI is not installed (no `pulumi` on PATH); nothing was deployed",
+            fixes=INSTALL_PULUMI,
+            notes=["`aiinfra preview SPEC` and `aiinfra cost SPEC` work without it."],
+        ) from None
+    except subprocess.CalledProcessError as exc:
+        raise PulumiMissing(f"`pulumi version` failed (exit {exc.returncode}); reinstall the Pulumi CLI", fixes=INSTALL_PULUMI) from None
+    except auto.errors.InvalidVersionError as exc:
+        raise PulumiMissing(f"unsupported Pulumi CLI: {exc}", fixes=INSTALL_PULUMI) from None
+
+
+def stack_config(env: ResolvedEnvironment) -> dict[str, str]:
+    """Provider configuration of the environment's stack."""
+    spec = env.spec
+    if spec.cloud == "aws":
+        return {"aws:region": spec.region}
+    if spec.cloud == "gcp":
+        cfg = {"gcp:region": spec.region}
+        if spec.gcp.project:
+            cfg["gcp:project"] = spec.gcp.project
+        return cfg
+    cfg = {"azure-native:location": spec.region}
+    if spec.azure.subscription_id:
+        cfg["azure-native:subscriptionId"] = spec.azure.subscription_id
+    return cfg
+
+
+def with_data_deleted(env: ResolvedEnvironment) -> ResolvedEnvironment:
+    """The same environment with `storage.delete_with_environment` on: data unprotected, not retained, force-destroyed."""
+    storage = env.spec.storage.model_copy(update={"delete_with_environment": True})
+    return dataclasses.replace(env, spec=env.spec.model_copy(update={"storage": storage}))
+
+
+def program(env: ResolvedEnvironment) -> Callable[[], None]:
+    """The inline Pulumi program: the environment's component, its outputs exported (kubeconfig as a secret)."""
+
+    def run() -> None:
+        import pulumi
+
+        from aiinfra.components import Environment
+
+        built = Environment(env.spec.name, env)
+        for key, value in built.outputs.items():
+            pulumi.export(key, pulumi.Output.secret(value) if key in SECRET_OUTPUTS else value)
+
+    return run
+
+
+@dataclass
+class Target:
+    """One environment on one backend: what every operation needs to reach its stack."""
+
+    env: ResolvedEnvironment
+    backend: str
+    env_vars: dict[str, str]
+    command: Any
+
+    @property
+    def stack_name(self) -> str:
+        return self.env.spec.name
+
+    @property
+    def work_dir(self) -> Path:
+        return workspace_dir(self.stack_name)
+
+    def pulumi_hint(self, *args: str) -> str:
+        """A copy-pasteable raw `pulumi` command against this environment's stack."""
+        return f"cd {self.work_dir} && PULUMI_BACKEND_URL={self.backend} pulumi {' '.join(args)} --stack {self.stack_name}"
+
+
+def target(env: ResolvedEnvironment, backend: str, command: Any, environ: Mapping[str, str] | None = None) -> Target:
+    env_vars = {"PULUMI_BACKEND_URL": backend, "PULUMI_SKIP_UPDATE_CHECK": "true", **passphrase_env(backend, environ)}
+    return Target(env, backend, env_vars, command)
+
+
+def _options(t: Target, prog: Callable[[], None] | None):
+    from pulumi import automation as auto
+
+    settings = auto.ProjectSettings(name=PROJECT, runtime="python", backend=auto.ProjectBackend(url=t.backend))
+    return auto.LocalWorkspaceOptions(
+        work_dir=str(t.work_dir),
+        program=prog,
+        env_vars=t.env_vars,
+        secrets_provider=None if is_cloud_service(t.backend) else "passphrase",
+        project_settings=settings,
+        pulumi_command=t.command,
+    )
+
+
+def open_stack(t: Target, create: bool, delete_data: bool = False):
+    """create: create-or-select and write the provider config (up); otherwise the stack must exist."""
+    from pulumi import automation as auto
+
+    env = with_data_deleted(t.env) if delete_data else t.env
+    opts = _options(t, program(env))
+    try:
+        if create:
+            stack = auto.create_or_select_stack(t.stack_name, project_name=PROJECT, program=program(env), opts=opts)
+            stack.set_all_config({k: auto.ConfigValue(v) for k, v in stack_config(t.env).items()})
+            return stack
+        return auto.select_stack(t.stack_name, project_name=PROJECT, program=program(env), opts=opts)
+    except auto.errors.StackNotFoundError:
+        raise NoSuchEnvironment(
+            f"environment {t.stack_name!r} has no stack in {t.backend}; nothing is deployed there",
+            notes=["`aiinfra up SPEC` creates it; --backend / AIINFRA_BACKEND_URL choose another state backend."],
+        ) from None
+    except auto.errors.CommandError as exc:
+        raise command_failure(t, exc) from None
+
+
+def command_failure(t: Target, exc: Exception) -> DeployError:
+    """Map a Pulumi CLI failure to a message the user can act on."""
+    from pulumi import automation as auto
+
+    text = str(exc)
+    if isinstance(exc, auto.errors.ConcurrentUpdateError):
+        locks = lock_holders(t.backend, t.stack_name)
+        who = "; ".join(describe_lock(lock) for lock in locks) or "another update"
+        return StackBusy(
+            f"environment {t.stack_name!r} is being updated by another run ({who}); refusing to start a second one",
+            fixes=[
+                "wait for the other run to finish, then run the command again",
+                f"if no run is active (it was killed and left its lock): {t.pulumi_hint('cancel', '--yes')}",
+            ],
+            notes=["`aiinfra status SPEC` shows the lock and any interrupted operations."],
+        )
+    if "passphrase" in text and ("incorrect" in text or "must be set" in text or "decrypt" in text):
+        return PassphraseMissing(
+            "the passphrase does not open this environment's secrets",
+            fixes=[f"export {PASSPHRASE_VAR} (or {PASSPHRASE_FILE_VAR}) to the passphrase the stack was created with"],
+        )
+    lines = [line for line in text.splitlines() if line.strip()]
+    tail = [line.strip() for line in lines if "error" in line.lower()][-5:] or lines[-5:]
+    return DeployError("the Pulumi CLI failed:\n  " + "\n  ".join(tail))
