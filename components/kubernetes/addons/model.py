@@ -1,0 +1,119 @@
+"""The plan's vocabulary: releases, objects, manifests and the labels and tolerations they share."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from aiinfra import catalog
+from aiinfra.components.kubernetes.charts import ChartRef, chart, manifest
+from aiinfra.resolve import ResolvedEnvironment, ResolvedPool
+
+POOL_LABEL = "aiinfra.dev/pool"
+
+
+GPU_RESOURCE = "nvidia.com/gpu"
+
+
+GPU_TOLERATION = {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"}
+
+
+CONTROL_PLANE_TOLERATION = {"key": "node-role.kubernetes.io/control-plane", "operator": "Equal", "value": "", "effect": "NoSchedule"}
+
+
+PRIVILEGED = {"pod-security.kubernetes.io/enforce": "privileged"}
+
+
+@dataclass
+class Release:
+    key: str
+    values: dict[str, Any] = field(default_factory=dict)
+    namespace: str | None = None
+    after: list[str] = field(default_factory=list)
+
+    @property
+    def ref(self) -> ChartRef:
+        return chart(self.key)
+
+    @property
+    def ns(self) -> str:
+        ns = self.namespace or self.ref.namespace
+        assert ns, self.key
+        return ns
+
+
+@dataclass
+class KubeObject:
+    """A Kubernetes object the platform applies itself; `after` names releases (or objects) it waits for."""
+
+    key: str
+    body: dict[str, Any]
+    after: list[str] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        return self.body["kind"]
+
+    @property
+    def api_version(self) -> str:
+        return self.body["apiVersion"]
+
+
+@dataclass
+class Manifest:
+    key: str
+    after: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return manifest(self.key).url
+
+
+@dataclass
+class GpuNetwork:
+    """An extra GKE network for GPU NICs (gpu-fabrics.md §1.3): device_mode NetDevice (gVNIC) or RDMA."""
+
+    name: str
+    vpc: str
+    subnet: str
+    device_mode: str = "NetDevice"
+
+
+@dataclass
+class Plan:
+    releases: list[Release] = field(default_factory=list)
+    objects: list[KubeObject] = field(default_factory=list)
+    manifests: list[Manifest] = field(default_factory=list)
+    namespaces: dict[str, dict[str, str]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def release(self, key: str) -> Release:
+        return next(r for r in self.releases if r.key == key)
+
+    def has(self, key: str) -> bool:
+        return any(r.key == key for r in self.releases)
+
+    def object(self, key: str) -> KubeObject:
+        return next(o for o in self.objects if o.key == key)
+
+
+def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(dict(base))
+    for k, v in over.items():
+        out[k] = deep_merge(out[k], v) if isinstance(v, Mapping) and isinstance(out.get(k), Mapping) else copy.deepcopy(v)
+    return out
+
+
+def pool_selector(env: ResolvedEnvironment, pool: ResolvedPool) -> dict[str, str]:
+    """The node label every cloud's node pools carry: the spec's pool name (node_labels in each cloud's gpu_pool.py)."""
+    return {POOL_LABEL: pool.name}
+
+
+def taint_tolerations(env: ResolvedEnvironment, pools: list[ResolvedPool]) -> list[dict[str, str]]:
+    """Tolerations for the taints the cloud itself puts on these pools' nodes (AKS spot; catalog capacity_taints)."""
+    return catalog.capacity_tolerations(env.spec.cloud, [p.capacity for p in pools])
+
+
+def fabric_kinds(env: ResolvedEnvironment) -> set[str]:
+    return {p.fabric_kind for p in env.gpu_pools if p.fabric_kind}

@@ -1,0 +1,132 @@
+"""One environment's platform as data: which releases and objects, in which order."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from aiinfra.components.kubernetes.addons.gpu import (
+    NCCL_INSTALLERS,
+    efa_plugin_values,
+    gke_network_objects,
+    gpu_operator_values,
+    infiniband_objects,
+    network_operator_values,
+)
+from aiinfra.components.kubernetes.addons.model import (
+    PRIVILEGED,
+    GpuNetwork,
+    Manifest,
+    Plan,
+    Release,
+    fabric_kinds,
+)
+from aiinfra.components.kubernetes.addons.monitoring import (
+    dashboard_object,
+    prometheus_values,
+)
+from aiinfra.components.kubernetes.addons.scheduling import (
+    kueue_objects,
+    kueue_values,
+    trainer_values,
+)
+from aiinfra.components.kubernetes.addons.serving import (
+    cert_manager_values,
+    kserve_values,
+    vllm_values,
+)
+from aiinfra.components.kubernetes.addons.storage import (
+    STORAGE_CLASSES,
+    storage_class_object,
+)
+from aiinfra.components.kubernetes.addons.tracking import (
+    artifact_values,
+    choose_artifact_bucket,
+    mlflow_database,
+    mlflow_values,
+)
+from aiinfra.resolve import ResolvedEnvironment
+
+
+def plan(
+    env: ResolvedEnvironment,
+    *,
+    bucket_names: list[str] | None = None,
+    artifact_root: Callable[[str], Any] | None = None,
+    pod_labels: Mapping[str, str] | None = None,
+    gpu_networks: list[GpuNetwork] | None = None,
+) -> Plan:
+    """Everything to install for env.spec.mlops on env.spec.cloud.
+
+    artifact_root(bucket) gives MLflow's artifactRoot values for the chosen bucket (an Output in a Pulumi
+    program, plain data in tests); without it the bucket is taken as an s3://-style name.
+    """
+    cloud = env.spec.cloud
+    m = env.spec.mlops
+    out = Plan()
+    gpus = bool(env.gpu_pools)
+    kinds = fabric_kinds(env)
+
+    if m.monitoring:
+        out.releases.append(Release("kube-prometheus-stack", prometheus_values()))
+        if gpus:
+            out.objects.append(dashboard_object())
+    if gpus and m.gpu_operator:
+        after = ["kube-prometheus-stack"] if m.monitoring else []
+        if "infiniband" in kinds:
+            out.releases.append(Release("network-operator", network_operator_values(env)))
+            out.objects += infiniband_objects(env)
+            after.append("network-operator")
+        out.releases.append(Release("gpu-operator", gpu_operator_values(env, m.monitoring), after=after))
+    elif gpus and m.monitoring:
+        out.notes.append("mlops.gpu_operator is off: no DCGM exporter, so the GPU dashboard stays empty")
+    if gpus and m.gpu_operator:
+        if "efa" in kinds:
+            out.releases.append(Release("aws-efa-k8s-device-plugin", efa_plugin_values()))
+        for kind in sorted(kinds & set(NCCL_INSTALLERS)):
+            for key in NCCL_INSTALLERS[kind]:
+                if key not in {x.key for x in out.manifests}:
+                    out.manifests.append(Manifest(key))
+    # Pods attach their GPU NICs through these whether or not the operator runs.
+    out.objects += gke_network_objects(gpu_networks or [])
+
+    if m.queueing:
+        out.releases.append(Release("kueue", kueue_values(m.monitoring), after=["kube-prometheus-stack"] if m.monitoring else []))
+        out.objects += kueue_objects(env)
+    if m.training == "trainer":
+        out.releases.append(Release("kubeflow-trainer", trainer_values()))
+    elif m.training == "jobset":
+        out.releases.append(Release("jobset"))
+
+    if m.serving == "kserve":
+        out.releases.append(Release("cert-manager", cert_manager_values()))
+        out.releases.append(Release("kserve-crd", after=["cert-manager"]))
+        out.releases.append(Release("kserve-resources", kserve_values(), after=["cert-manager", "kserve-crd"]))
+    elif m.serving == "vllm":
+        out.releases.append(Release("vllm-stack", vllm_values(env)))
+
+    if m.tracking:
+        bucket = choose_artifact_bucket(list(bucket_names if bucket_names is not None else env.spec.storage.buckets))
+        if bucket is None:
+            out.notes.append("mlops.tracking is on but storage.buckets is empty: MLflow is not installed; add a bucket (e.g. artifacts)")
+        else:
+            root = artifact_root(bucket) if artifact_root else artifact_values(f"s3://{bucket}")
+            out.releases.append(Release("cloudnative-pg"))
+            out.objects.append(mlflow_database(env))
+            out.releases.append(
+                Release("mlflow", mlflow_values(env, root, pod_labels or {}), namespace=env.spec.identity.namespace, after=["mlflow-db"])
+            )
+
+    storage_class = STORAGE_CLASSES[cloud]
+    if storage_class and (m.tracking or m.monitoring):
+        out.objects.insert(0, storage_class_object(storage_class))
+        # Prometheus and PostgreSQL claim volumes: the default class must exist first.
+        for item in [*out.releases, *out.objects]:
+            if item.key in {"kube-prometheus-stack", "mlflow-db"}:
+                item.after.append("storage-class")
+    for r in out.releases:
+        labels = PRIVILEGED if r.key in {"gpu-operator", "network-operator"} else {}
+        if r.ns != "kube-system":
+            out.namespaces.setdefault(r.ns, {}).update(labels)
+    if out.releases or out.objects:
+        out.namespaces.setdefault(env.spec.identity.namespace, {})
+    return out

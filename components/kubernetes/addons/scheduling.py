@@ -1,0 +1,80 @@
+"""Kueue queues per GPU flavor and the training operator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiinfra.components.kubernetes.addons.model import (
+    GPU_RESOURCE,
+    GPU_TOLERATION,
+    KubeObject,
+    pool_selector,
+    taint_tolerations,
+)
+from aiinfra.resolve import ResolvedEnvironment
+
+LOCAL_QUEUE = "default"
+
+
+KUEUE_API = "kueue.x-k8s.io/v1beta2"
+
+
+def kueue_values(monitoring: bool) -> dict[str, Any]:
+    return {"enablePrometheus": True} if monitoring else {}
+
+
+def trainer_values() -> dict[str, Any]:
+    return {"runtimes": {"defaultEnabled": True}}
+
+
+def kueue_objects(env: ResolvedEnvironment) -> list[KubeObject]:
+    """One ResourceFlavor per pool, a ClusterQueue whose quota is what the pools hold at their maximum size,
+    and the LocalQueue `default` in the workload namespace. CPU pools come first, so CPU-only work does not
+    take GPU nodes; GPU work skips them (0 GPU quota)."""
+    pools = sorted(env.worker_pools, key=lambda p: (bool(p.gpu), p.name))
+    if not pools:
+        return []
+    gpus = any(p.gpu for p in pools)
+    queue = "gpu" if gpus else "cpu"
+    covered = ["cpu", "memory"] + ([GPU_RESOURCE] if gpus else [])
+    objs: list[KubeObject] = []
+    flavors = []
+    for p in pools:
+        spec: dict[str, Any] = {"nodeLabels": pool_selector(env, p)}
+        tolerations = ([GPU_TOLERATION] if p.gpu else []) + taint_tolerations(env, [p])
+        if tolerations:
+            spec["tolerations"] = tolerations
+        objs.append(KubeObject(f"flavor-{p.name}", {"apiVersion": KUEUE_API, "kind": "ResourceFlavor", "metadata": {"name": p.name}, "spec": spec}, ["kueue"]))
+        quota = [
+            {"name": "cpu", "nominalQuota": p.vcpus * p.nodes_max},
+            {"name": "memory", "nominalQuota": f"{int(p.memory_gib * p.nodes_max)}Gi"},
+        ]
+        if gpus:
+            quota.append({"name": GPU_RESOURCE, "nominalQuota": p.gpus_per_node * p.nodes_max})
+        flavors.append({"name": p.name, "resources": quota})
+    flavor_keys = [o.key for o in objs]
+    objs.append(
+        KubeObject(
+            "cluster-queue",
+            {
+                "apiVersion": KUEUE_API,
+                "kind": "ClusterQueue",
+                "metadata": {"name": queue},
+                "spec": {"namespaceSelector": {}, "resourceGroups": [{"coveredResources": covered, "flavors": flavors}]},
+            },
+            ["kueue", *flavor_keys],
+        )
+    )
+    objs.append(
+        KubeObject(
+            "local-queue",
+            {
+                "apiVersion": KUEUE_API,
+                "kind": "LocalQueue",
+                "metadata": {"name": LOCAL_QUEUE, "namespace": env.spec.identity.namespace},
+                "spec": {"clusterQueue": queue},
+            },
+            ["kueue", "cluster-queue"],
+        )
+    )
+    return objs

@@ -1,0 +1,25 @@
+"""KServe (with cert-manager) or the vLLM production stack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiinfra.components.kubernetes.addons.gpu import NVIDIA_RUNTIME_CLASS, gpu_stack
+from aiinfra.resolve import ResolvedEnvironment
+
+
+def cert_manager_values() -> dict[str, Any]:
+    return {"crds": {"enabled": True}}
+
+
+def kserve_values() -> dict[str, Any]:
+    return {"kserve": {"controller": {"deploymentMode": "Standard"}}}
+
+
+def vllm_values(env: ResolvedEnvironment) -> dict[str, Any]:
+    """The router only: models are added by the workload layer. The chart's sample model is dropped, and the
+    `nvidia` RuntimeClass is cleared where the node image runs GPUs without one."""
+    engine: dict[str, Any] = {"modelSpec": []}
+    if not NVIDIA_RUNTIME_CLASS[gpu_stack(env)]:
+        engine["runtimeClassName"] = ""
+    return {"servingEngineSpec": engine, "routerSpec": {"enableRouter": True}}
