@@ -67,7 +67,7 @@ def render_command(
     """Render the reference workload's manifests: training job, fabric test, serving, service account."""
     from aiinfra.cli.main import _console, _emit_json, _load
     from aiinfra.problems import Problem, SpecError
-    from aiinfra import render
+    from aiinfra import manifests as workload_manifests
     from aiinfra.workload import plan
 
     env = _load(spec, as_json)
@@ -78,7 +78,7 @@ def render_command(
     if outputs is not None:
         data = _read_outputs(outputs, as_json)
         try:
-            manifests = render.render(env, render.values_from_outputs(env, data), wp)
+            manifests = workload_manifests.render(env, workload_manifests.values_from_outputs(env, data), wp)
         except KeyError as exc:
             _fail(str(outputs), [Problem("--outputs", str(exc.args[0]), f"pass the outputs of this environment ({env.spec.name} on {env.spec.cloud})")], as_json)
         origin = f"stack outputs in {outputs}"
@@ -90,7 +90,7 @@ def render_command(
         origin = "offline preview"
     if out.exists() and not out.is_dir():
         _fail(str(out), [Problem("--out", f"{out} exists and is not a directory", "pass a directory path")], as_json)
-    written = render.write(manifests, out)
+    written = workload_manifests.write(manifests, out)
     summary = {
         "environment": env.spec.name,
         "cloud": env.spec.cloud,

@@ -1,1 +1,1 @@
-"""Jinja2 templates and fabric/cloud data for the reference workload's Kubernetes manifests (aiinfra.render)."""
+"""Jinja2 templates and fabric/cloud data for the reference workload's Kubernetes manifests (aiinfra.manifests)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiinfra import render
+from aiinfra import manifests as workload_manifests
 from aiinfra.resolve import load
 
 SPECS = Path(__file__).resolve().parents[1] / "fixtures" / "specs"
@@ -46,8 +46,8 @@ def outputs_for(scenario: str, cloud: str) -> dict:
 
 def render_scenario(scenario: str, training: str | None = None, serving: str | None = None) -> list[dict]:
     env = load(SPECS / SCENARIOS[scenario])
-    values = render.values_from_outputs(env, outputs_for(scenario, env.spec.cloud))
-    return render.render(env, values, training=training, serving=serving)
+    values = workload_manifests.values_from_outputs(env, outputs_for(scenario, env.spec.cloud))
+    return workload_manifests.render(env, values, training=training, serving=serving)
 
 
 def find(manifests: list[dict], kind: str, name: str | None = None) -> dict:
@@ -58,7 +58,7 @@ def find(manifests: list[dict], kind: str, name: str | None = None) -> dict:
 
 def pods(manifests: list[dict]) -> dict[str, dict]:
     """Every pod the manifests would create, by name (custom resources included)."""
-    return {name: pod for m in manifests for name, pod in render.pod_templates(m)}
+    return {name: pod for m in manifests for name, pod in workload_manifests.pod_templates(m)}
 
 
 def env_of(container: dict) -> dict[str, str]:

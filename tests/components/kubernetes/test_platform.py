@@ -330,10 +330,10 @@ def _param_sets(result) -> dict[str, dict]:
 
 
 def _workload_pods(result) -> dict[str, dict]:
-    from aiinfra import render
+    from aiinfra import manifests as workload_manifests
 
     objs = result.one("kubernetes:yaml/v2:ConfigGroup").inputs["objs"]
-    return {name: pod for o in objs for name, pod in render.pod_templates(o)}
+    return {name: pod for o in objs for name, pod in workload_manifests.pod_templates(o)}
 
 
 def _pod_networks(pod: dict) -> list[str]:
@@ -408,10 +408,10 @@ def test_gke_rdma_networks_objects_pools_and_pods_agree(gke_rdma):
         assert spec["deviceMode"] == "RDMA"
         assert spec["vpc"] == _mock_name(env, T_VPC, roce)
         assert spec["vpcSubnet"] == _mock_name(env, T_SUBNET, subnets[f"h200-train-rdma-b-rdma-{i}"])
-    from aiinfra import render
+    from aiinfra import manifests as workload_manifests
 
     (train,) = env.gpu_pools
-    pod = {"metadata": {"annotations": render.pool_facts("gcp", train)["annotations"]}}
+    pod = {"metadata": {"annotations": workload_manifests.pool_facts("gcp", train)["annotations"]}}
     assert _pod_networks(pod) == [f"rdma-{i}" for i in range(8)]
     assert set(_pod_networks(pod)) <= set(params)
     assert {f.name for f in result.of_type(T_CONFIGFILE)} == {"h200-train-nccl-rdma-installer"}

@@ -1,0 +1,214 @@
+"""What the templates see: resolved facts about pools, fabric, identity, images and storage; and render() itself."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import yaml
+
+from aiinfra.manifests.fabric import (
+    NONROOT_UID,
+    _wrap,
+    cloud_data,
+    pool_facts,
+    security_contexts,
+)
+from aiinfra.manifests.templates import (
+    BASE_TEMPLATES,
+    SERVING_TEMPLATES,
+    TRAINING_TEMPLATES,
+    _jinja,
+    _render_leaves,
+)
+from aiinfra.resolve import ResolvedEnvironment, ResolvedPool
+from aiinfra.workload import WorkloadPlan, plan
+
+QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
+
+
+MASTER_PORT = 29500
+
+
+ALLREDUCE_SIZE_MB = 256
+
+
+ALLREDUCE_ITERS = 20
+
+
+@dataclass
+class Values:
+    """What rendering needs from the deployed (or previewed) environment."""
+
+    train_image: str
+    serve_image: str
+    bucket_urls: dict[str, str]
+    storage_options: dict[str, str] = field(default_factory=dict)
+    service_account_annotations: dict[str, str] = field(default_factory=dict)
+    service_account_labels: dict[str, str] = field(default_factory=dict)
+    pod_labels: dict[str, str] = field(default_factory=dict)
+    mlflow_tracking_uri: str | None = None
+    queue: str = "default"
+
+
+def _operator(spec: Any) -> tuple[str, str]:
+    """mlops.training / mlops.serving when the spec has them (another section, merged separately)."""
+    mlops = getattr(spec, "mlops", None)
+    training = getattr(mlops, "training", None) or "trainer"
+    if training not in TRAINING_TEMPLATES:
+        training = "trainer"  # mlops.training: none renders for `kubectl apply` onto a cluster that has Kubeflow Trainer
+    serving = getattr(mlops, "serving", None) or "deployment"
+    if serving not in SERVING_TEMPLATES:
+        serving = "deployment"
+    return training, serving
+
+
+def train_args(env: ResolvedEnvironment, values: Values, checkpoint_url: str, data_url: str) -> list[str]:
+    w = env.spec.workload
+    args = ["--data", data_url, "--checkpoint", checkpoint_url, "--steps", str(w.steps), "--checkpoint-every", str(w.checkpoint_every), "--model", w.model]
+    if values.mlflow_tracking_uri:
+        args.append("--mlflow")
+    return args
+
+
+def context(
+    env: ResolvedEnvironment, values: Values, workload: WorkloadPlan | None = None, training: str | None = None, serving: str | None = None
+) -> dict[str, Any]:
+    """The RenderContext: plain data, so templates need no Python objects. training/serving override mlops.*."""
+    spec = env.spec
+    wp = workload or plan(env)
+    default_training, default_serving = _operator(spec)
+    training, serving = training or default_training, serving or default_serving
+    if training not in TRAINING_TEMPLATES or serving not in SERVING_TEMPLATES:
+        raise ValueError(f"unknown training operator {training!r} or serving kind {serving!r}")
+    bucket = values.bucket_urls[wp.checkpoint_bucket].rstrip("/")
+    checkpoint_url = f"{bucket}/checkpoints/{spec.name}"
+    data_url = spec.workload.data or f"{bucket}/data"
+    extra_env = []
+    if values.storage_options:
+        extra_env.append({"name": "AIINFRA_STORAGE_OPTIONS", "value": json.dumps(values.storage_options, sort_keys=True)})
+    if values.mlflow_tracking_uri:
+        extra_env.append({"name": "MLFLOW_TRACKING_URI", "value": values.mlflow_tracking_uri})
+
+    def job(name: str, component: str, pool: ResolvedPool, nodes: int, module: str, args: list[str]) -> dict[str, Any]:
+        facts = pool_facts(spec.cloud, pool)
+        return {
+            "name": name,
+            "component": component,
+            "pool": facts,
+            "nodes": nodes,
+            "runtime": f"{name}-runtime" if facts["sidecars"] else None,
+            "command": _wrap(["torchrun", "--module", module], facts["env_script"]),
+            "args": args,
+        }
+
+    jobs = [job(f"{spec.name}-train", "training", wp.train_pool, wp.nodes, "aiinfra.workloads.reference.train", train_args(env, values, checkpoint_url, data_url))]
+    for pool in wp.fabric_pools:
+        facts = pool_facts(spec.cloud, pool)
+        args = ["--size-mb", str(ALLREDUCE_SIZE_MB), "--iters", str(ALLREDUCE_ITERS)]
+        if facts["fabric_gbps"]:
+            args += ["--peak-gbps", f"{facts['fabric_gbps']:g}"]
+        nodes = min(2, max(1, pool.nodes_max))
+        jobs.append(job(f"allreduce-{pool.name}", "fabric-test", pool, nodes, "aiinfra.workloads.reference.allreduce", args))
+
+    serve_pool = pool_facts(spec.cloud, wp.serve_pool)
+    serve_pod_security, serve_container_security = security_contexts()
+    serve_limits: dict[str, str] = {"cpu": "2", "memory": "8Gi"}
+    if wp.serve_pool.gpu:
+        serve_limits["nvidia.com/gpu"] = "1"
+    max_replicas = max(1, wp.serve_pool.nodes_max * max(1, wp.serve_pool.gpus_per_node))
+    return {
+        "env": {"name": spec.name, "cloud": spec.cloud, "region": spec.region, "kubernetes_version": spec.cluster.kubernetes_version},
+        "namespace": spec.identity.namespace,
+        "service_account": {
+            "name": spec.identity.service_account,
+            "annotations": dict(values.service_account_annotations),
+            "labels": dict(values.service_account_labels),
+        },
+        "pod_labels": dict(values.pod_labels),
+        "queue": values.queue,
+        "training_operator": training,
+        "serving_kind": serving,
+        "images": {"train": values.train_image, "serve": values.serve_image},
+        "extra_env_all": extra_env,
+        "queue_label": QUEUE_LABEL,
+        "nonroot_uid": NONROOT_UID,
+        "master_port": MASTER_PORT,
+        "jobs": jobs if training != "none" else [],
+        "serve": {
+            "name": f"{spec.name}-serve",
+            "pool": serve_pool,
+            "command": ["python", "-m", "aiinfra.workloads.reference.serve"],
+            "args": ["--checkpoint", checkpoint_url, "--host", "0.0.0.0", "--port", "8000", "--max-batch-size", "32"],
+            "port": 8000,
+            "resources": {"requests": dict(serve_limits), "limits": dict(serve_limits)},
+            "min_replicas": 1,
+            "max_replicas": max_replicas,
+            "cpu_utilization": 70,
+            "pod_security": serve_pod_security,
+            "container_security": serve_container_security,
+            "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "10Gi"}}],
+            "mounts": [{"name": "tmp", "mountPath": "/tmp"}],
+        },
+    }
+
+
+def render(
+    env: ResolvedEnvironment, values: Values, workload: WorkloadPlan | None = None, training: str | None = None, serving: str | None = None
+) -> list[dict[str, Any]]:
+    """Every manifest as a dict, in apply order (namespace first)."""
+    ctx = context(env, values, workload, training, serving)
+    names = BASE_TEMPLATES + TRAINING_TEMPLATES[ctx["training_operator"]] + SERVING_TEMPLATES[ctx["serving_kind"]]
+    jinja = _jinja()
+    out: list[dict[str, Any]] = []
+    for name in names:
+        text = jinja.get_template(name).render(**ctx)
+        try:
+            docs = [d for d in yaml.safe_load_all(text) if d]
+        except yaml.YAMLError as exc:
+            raise ValueError(f"templates/{name} rendered invalid YAML: {exc}\n{text}") from None
+        out.extend(docs)
+    return out
+
+
+def default_images(env: ResolvedEnvironment, registry_urls: Mapping[str, str]) -> tuple[str, str]:
+    """Images named in workload.images, else repositories named train/serve in the environment's
+    registry (<repo>:<tag>), else its first repository with train-<tag> / serve-<tag> tags."""
+    w = env.spec.workload.images
+    repos = list(env.spec.registry.repositories) or [env.spec.name]
+
+    def image(role: str, given: str | None) -> str:
+        if given:
+            return given
+        if role in repos and role in registry_urls:
+            return f"{registry_urls[role]}:{w.tag}"
+        if repos[0] not in registry_urls:
+            raise KeyError(f"registry URL of repository {repos[0]!r} is not in the environment's outputs")
+        return f"{registry_urls[repos[0]]}:{role}-{w.tag}"
+
+    return image("train", w.train), image("serve", w.serve)
+
+
+def values_from_outputs(env: ResolvedEnvironment, outputs: Mapping[str, Any]) -> Values:
+    """Values from stack outputs (`aiinfra outputs --json`, or the offline preview's): keys per cloud in templates/clouds.yaml."""
+    cloud = cloud_data()[env.spec.cloud]
+    missing = [k for k in cloud["required_outputs"] if k not in outputs]
+    if missing:
+        raise KeyError(f"outputs lack {', '.join(missing)} (needed on {env.spec.cloud})")
+    variables = {"outputs": dict(outputs)}
+    buckets = outputs["buckets"]
+    absent = [b for b in env.spec.storage.buckets if b not in buckets]
+    if absent:
+        raise KeyError(f"outputs.buckets lacks {', '.join(absent)}")
+    bucket_urls = {b: _render_leaves(cloud["bucket_url"], {**variables, "name": buckets[b]}) for b in env.spec.storage.buckets}
+    train, serve = default_images(env, outputs.get("registry") or {})
+    return Values(
+        train_image=train,
+        serve_image=serve,
+        bucket_urls=bucket_urls,
+        storage_options=_render_leaves(cloud["storage_options"], variables),
+        service_account_annotations=_render_leaves(cloud["service_account_annotations"], variables),
+        service_account_labels=_render_leaves(cloud.get("service_account_labels") or {}, variables),
+        pod_labels=_render_leaves(cloud["pod_labels"], variables),
+    )
