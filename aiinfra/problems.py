@@ -29,6 +29,14 @@ class SpecError(Exception):
         super().__init__(f"{source}: " + "; ".join(f"{p.path}: {p.message}" for p in self.problems))
 
 
+class Invalid(ValueError):
+    """Raised by spec validators: a message and the fix, which pydantic keeps for the error report."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+
+
 def shown(value: Any, limit: int = MAX_SHOWN) -> str:
     """A value as a message quotes it: repr-like, cut to a readable length (a spec value can be megabytes)."""
     if isinstance(value, str):

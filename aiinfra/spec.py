@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from aiinfra.problems import Problem, SpecError
+from aiinfra.problems import Invalid, Problem, SpecError, shown
 
 Cloud = Literal["aws", "gcp", "azure"]
 Capacity = Literal["on-demand", "spot", "reserved"]
@@ -76,16 +76,16 @@ def _cidr(v: str, prefixes: tuple[int, int] = (0, 32)) -> str:
     try:
         net = ipaddress.ip_network(v, strict=False)
     except ValueError:
-        raise ValueError(f"{v!r} is not an IP range in CIDR form (address/prefix, e.g. 10.0.0.0/16)") from None
+        raise Invalid(f"{shown(v)} is not an IP range in CIDR form (address/prefix)", "write it like 10.0.0.0/16") from None
     if net.version != 4:
-        raise ValueError(f"{v!r} is an IPv6 range; aiinfra networks are IPv4 (e.g. 10.0.0.0/16)")
+        raise Invalid(f"{shown(v)} is an IPv6 range; aiinfra networks are IPv4", "use a private IPv4 range such as 10.0.0.0/16")
     if "/" not in v:
-        raise ValueError(f"{v!r} has no prefix length; write it as {net.network_address}/{prefixes[0] or 32}")
+        raise Invalid(f"{shown(v)} has no prefix length", f"write it as {net.network_address}/{prefixes[0] or 32}")
     if str(net) != v.strip():
-        raise ValueError(f"{v!r} has bits set after the /{net.prefixlen} prefix; did you mean {net}?")
+        raise Invalid(f"{shown(v)} has address bits set after the /{net.prefixlen} prefix", f"did you mean {net}?")
     lo, hi = prefixes
     if not lo <= net.prefixlen <= hi:
-        raise ValueError(f"{v!r} is a /{net.prefixlen}; the network must be /{lo} to /{hi} so that aiinfra can cut zone subnets from it")
+        raise Invalid(f"{shown(v)} is a /{net.prefixlen}; the network must be /{lo} to /{hi} so that aiinfra can cut zone subnets from it", f"e.g. {net.network_address}/{lo if net.prefixlen < lo else hi}" if net.prefixlen < lo or net.prefixlen > hi else None)
     return v.strip()
 
 
@@ -109,7 +109,7 @@ class Range(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> "Range":
         if self.min > self.max:
-            raise ValueError(f"min ({self.min}) is greater than max ({self.max}); swap them or raise max")
+            raise Invalid(f"min ({self.min}) is greater than max ({self.max})", f"swap them: {{min: {self.max}, max: {self.min}}}")
         return self
 
 
@@ -144,28 +144,28 @@ class NodePool(_Strict):
     @classmethod
     def _no_negative(cls, v: Any) -> Any:
         if isinstance(v, bool):
-            raise ValueError("nodes must be a number or {min, max}, not true/false")
+            raise Invalid(f"nodes must be a number or {{min, max}}, not {str(v).lower()}", "e.g. nodes: 2, or nodes: {min: 1, max: 4}")
         if isinstance(v, int) and v < 0:
-            raise ValueError(f"nodes cannot be negative (got {v})")
+            raise Invalid(f"nodes cannot be negative (got {v})", "e.g. nodes: 2, or nodes: {min: 0, max: 4} to scale from zero")
         if isinstance(v, int) and v > MAX_POOL_NODES:
-            raise ValueError(f"{v:,} nodes is more than one pool can hold ({LIMIT_REASONS['nodes']})" if v < 10**15 else f"{v:.3e} nodes is more than one pool can hold ({LIMIT_REASONS['nodes']})")
+            raise Invalid(f"{shown(v)} nodes is more than one node pool can hold (at most {MAX_POOL_NODES:,})", LIMIT_REASONS["nodes"])
         return v
 
     @model_validator(mode="after")
     def _capacity_consistent(self) -> "NodePool":
         if self.reservation and self.capacity != "reserved":
-            raise ValueError("reservation is set but capacity is not 'reserved'; set capacity: reserved")
+            raise Invalid("reservation is set but capacity is not 'reserved'", "set capacity: reserved, or remove reservation")
         if self.capacity == "reserved" and not self.reservation:
-            raise ValueError("capacity: reserved needs reservation: <reservation id>")
+            raise Invalid("capacity: reserved needs the reservation to use", "add reservation: <reservation id>, or use capacity: on-demand")
         if self.gpu and (self.cpus or self.memory_gib):
-            raise ValueError("cpus/memory_gib only size CPU pools; a GPU pool's size follows from gpu:")
+            raise Invalid("cpus/memory_gib only size CPU pools; a GPU pool's size follows from gpu:", "remove cpus and memory_gib from this pool")
         return self
 
     @field_validator("gpu")
     @classmethod
     def _alternatives_not_empty(cls, v: Any) -> Any:
         if isinstance(v, list) and not v:
-            raise ValueError("an empty list of GPUs; leave gpu out for a CPU pool")
+            raise Invalid("an empty list of GPUs", "list at least one, e.g. gpu: [L4:1, A10:1], or leave gpu out for a CPU pool")
         return v
 
     @property
@@ -221,9 +221,9 @@ class Cluster(_Strict):
     @model_validator(mode="after")
     def _public_needs_cidrs(self) -> "Cluster":
         if self.public_access_cidrs and not self.public_endpoint:
-            raise ValueError("public_access_cidrs is set but public_endpoint is false")
+            raise Invalid("public_access_cidrs is set but public_endpoint is false", "set public_endpoint: true, or remove public_access_cidrs")
         if "0.0.0.0/0" in self.public_access_cidrs:
-            raise ValueError("public_access_cidrs must not contain 0.0.0.0/0; list your office or VPN ranges")
+            raise Invalid("public_access_cidrs must not contain 0.0.0.0/0 (the whole internet)", "list your office or VPN ranges, e.g. [203.0.113.0/24]")
         return self
 
 
@@ -327,10 +327,10 @@ class EnvironmentSpec(_Strict):
         seen: set[str] = set()
         for pool in self.node_pools:
             if pool.name in seen:
-                raise ValueError(f"duplicate node pool name {pool.name!r}; pool names must be unique")
+                raise Invalid(f"duplicate node pool name {pool.name!r}; pool names must be unique", f"rename one of the pools called {pool.name}")
             seen.add(pool.name)
         if len(set(self.storage.buckets)) != len(self.storage.buckets):
-            raise ValueError("storage.buckets lists a bucket twice")
+            raise Invalid("storage.buckets lists a bucket twice", "remove the repeated name")
         return self
 
 
@@ -345,16 +345,19 @@ def parse_spec(text: str, source: str = "<spec>") -> EnvironmentSpec:
     from aiinfra.spec_errors import problems_from_validation
     from aiinfra.spec_file import load_yaml
 
-    data = load_yaml(text, source)
+    data, duplicates = load_yaml(text, source)
     if data is None:
-        raise SpecError(source, [Problem("(top level)", "the file is empty", "start from an example in stacks/")])
+        raise SpecError(source, [*duplicates, Problem("(top level)", "the file is empty", "start from an example in stacks/")])
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
-        raise SpecError(source, [Problem("(top level)", f"expected a mapping of fields (name:, cloud:, region: ...), got {kind}", "start from an example in stacks/", data)])
+        raise SpecError(source, [*duplicates, Problem("(top level)", f"expected a mapping of fields (name:, cloud:, region: ...), got {kind}", "start from an example in stacks/", data)])
     try:
-        return EnvironmentSpec.model_validate(data)
+        spec = EnvironmentSpec.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(source, problems_from_validation(exc, EnvironmentSpec)) from None
+        raise SpecError(source, [*duplicates, *problems_from_validation(exc, EnvironmentSpec)]) from None
+    if duplicates:
+        raise SpecError(source, duplicates)
+    return spec
 
 
 def load_spec(path: str | Path) -> EnvironmentSpec:

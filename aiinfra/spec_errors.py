@@ -172,7 +172,8 @@ def _translate(err: dict[str, Any], loc: tuple[Any, ...], fields: list[str]) -> 
         return Problem(path, f"the number {shown(value)} is far too large{_limit(field)}", None, value), False
     msg = str(err.get("msg", ""))
     if msg.startswith(("Value error, ", "Assertion failed, ")):
-        return Problem(path, msg.split(", ", 1)[1], None, value if not isinstance(value, (dict, list)) else None), False
+        hint = getattr(ctx.get("error"), "hint", None)
+        return Problem(path, msg.split(", ", 1)[1], hint, value), False
     msg = re.sub(r"^Input should be (a valid )?", "expected ", msg)
     return Problem(path, f"{msg}, got {shown(value)}", None, value), False
 

@@ -67,8 +67,10 @@ def _yaml_problem(exc: Exception) -> Problem:
     return Problem("(yaml)", f"not valid YAML at {where}: {problem}", "check indentation and quoting")
 
 
-def load_yaml(text: str, source: str) -> Any:
-    """Compose the YAML node graph, check it (duplicate keys, depth, size), then build Python data from it."""
+def load_yaml(text: str, source: str) -> tuple[Any, list[Problem]]:
+    """Compose the YAML node graph, check it (duplicate keys, depth, size), then build Python data from it.
+
+    Duplicate keys come back with the data, so that they are reported together with the spec's other problems."""
     import yaml
 
     loader = yaml.SafeLoader(text)
@@ -80,14 +82,14 @@ def load_yaml(text: str, source: str) -> Any:
         except yaml.YAMLError as exc:
             raise SpecError(source, [_yaml_problem(exc)]) from None
         if node is None:
-            return None
-        problems = check_nodes(node)
-        if problems:
+            return None, []
+        problems, fatal = check_nodes(node)
+        if fatal:
             raise SpecError(source, problems)
         try:
-            return loader.construct_document(node)
+            return loader.construct_document(node), problems
         except yaml.YAMLError as exc:
-            raise SpecError(source, [_yaml_problem(exc)]) from None
+            raise SpecError(source, [*problems, _yaml_problem(exc)]) from None
     finally:
         loader.dispose()
 
@@ -98,20 +100,22 @@ def _key_text(node: Any) -> str | None:
     return str(node.value) if isinstance(node, yaml.ScalarNode) else None
 
 
-def check_nodes(root: Any) -> list[Problem]:
-    """Walk the node graph without recursion: duplicate keys with both lines, nesting depth, total size."""
+def check_nodes(root: Any) -> tuple[list[Problem], bool]:
+    """Walk the node graph without recursion: duplicate keys with both lines, nesting depth, total size.
+    The flag says the graph must not be built at all (too deep, too big, unhashable keys)."""
     import yaml
 
     problems: list[Problem] = []
+    fatal = False
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(root, ())]
     seen = 0
     while stack:
         node, path = stack.pop()
         seen += 1
         if seen > MAX_NODES:
-            return [Problem("(yaml)", f"the document has more than {MAX_NODES:,} values (aliases count each time they are used)", "a spec has a few dozen values; check for runaway anchors (&) and aliases (*)")]
+            return [Problem("(yaml)", f"the document has more than {MAX_NODES:,} values (aliases count each time they are used)", "a spec has a few dozen values; check for runaway anchors (&) and aliases (*)")], True
         if len(path) > MAX_DEPTH:
-            return [Problem(join_path(path[:MAX_DEPTH]), f"nested too deeply (more than {MAX_DEPTH} levels)", "a spec is a few levels deep; check for runaway brackets or indentation")]
+            return [Problem(join_path(path[:MAX_DEPTH]), f"nested too deeply (more than {MAX_DEPTH} levels)", "a spec is a few levels deep; check for runaway brackets or indentation")], True
         if isinstance(node, yaml.SequenceNode):
             stack += [(child, (*path, i)) for i, child in enumerate(node.value)]
         elif isinstance(node, yaml.MappingNode):
@@ -119,6 +123,7 @@ def check_nodes(root: Any) -> list[Problem]:
             for key_node, value_node in node.value:
                 key = _key_text(key_node)
                 if key is None:
+                    fatal = True
                     problems.append(Problem(join_path(path), f"a key must be a plain name, not a {'list' if isinstance(key_node, yaml.SequenceNode) else 'mapping'} (line {key_node.start_mark.line + 1})", "write keys as plain words, e.g. name: value"))
                     continue
                 line = key_node.start_mark.line + 1
@@ -137,5 +142,5 @@ def check_nodes(root: Any) -> list[Problem]:
                     continue
                 first_line[key] = line
                 stack.append((value_node, (*path, key)))
-    return problems
+    return problems, fatal
 
