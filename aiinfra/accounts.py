@@ -49,7 +49,7 @@ class Account:
         ways = GCP_WAYS if self.cloud == "gcp" else AZURE_WAYS
         return Problem(
             self.path,
-            f"no {what} is set, so offline output uses the placeholder {self.value}; `aiinfra up` needs a real one",
+            f"no {what} is set, so offline output uses the placeholder {self.value!r}; `aiinfra up` needs a real one",
             "; ".join(ways),
             self.value,
         )

@@ -155,8 +155,18 @@ class _PoolResolver:
 
     def _uncatalogued(self, path: str, pool: NodePool) -> None:
         """An instance type aiinfra's catalog lacks is used as written: no price, fabric or offer check (a warning says so)."""
-        name = pool.instance_type
-        guess = did_you_mean(name or "", self.cat.instance_types)
+        import re
+
+        name = pool.instance_type or ""
+        guess = did_you_mean(name, self.cat.instance_types)
+        if not re.match(self.cat.instance_type_pattern, name):
+            self.problem(
+                f"{path}.instance_type",
+                f"{shown(name)} is not in aiinfra's catalog and does not look like a {self.cloud} instance type name (e.g. {self.cat.instance_type_example})",
+                guess or "check the name against the cloud's list of instance types",
+                name,
+            )
+            return None
         if pool.gpu and len(pool.gpu_options) > 1:
             self.problem(f"{path}.gpu", f"{name} is not in aiinfra's catalog, so aiinfra cannot pick among GPU alternatives for it", "name the one GPU it has, e.g. gpu: H100:8", pool.gpu)
             return None
@@ -166,7 +176,7 @@ class _PoolResolver:
                 f"{path}.instance_type",
                 f"{name} is not in aiinfra's catalog: it is used as written, unpriced (cost counts it as unknown, not $0), "
                 "and its fabric and regional offer are not checked",
-                (f"{guess} " if guess else "") + "check the name against the cloud's list of instance types",
+                (f"{guess} Otherwise, c" if guess else "C") + "heck the name against the cloud's list of instance types",
                 name,
             )
         )

@@ -136,8 +136,9 @@ def _translate(err: dict[str, Any], loc: tuple[Any, ...], fields: list[str]) -> 
     if kind == "missing":
         return Problem(path, "required field is missing", f"add it, e.g. {example}" if example else f"add {field}: <value>"), False
     if kind in _TYPE_WORDS:
+        expected = "{min, max}" if ctx.get("class_name") == "Range" else _TYPE_WORDS[kind]
         got = f"got {_kind_of(value)} {shown(value)}" if not isinstance(value, (list, dict)) and value is not None else f"got {_kind_of(value)}"
-        return Problem(path, f"expected {_TYPE_WORDS[kind]}, {got}", f"e.g. {example}" if example else None, value), True
+        return Problem(path, f"expected {expected}, {got}", f"e.g. {example}" if example else None, value), True
     if kind == "literal_error":
         choices = [c.strip().strip("'") for c in re.split(r",| or ", str(ctx.get("expected", ""))) if c.strip()]
         guess = did_you_mean(str(value), choices) if isinstance(value, (str, int, float)) else None
@@ -165,7 +166,8 @@ def _translate(err: dict[str, Any], loc: tuple[Any, ...], fields: list[str]) -> 
     if kind in bounds:
         words, key = bounds[kind]
         reason = _limit(field) if kind.startswith("less") else ""
-        return Problem(path, f"must be {words} {ctx.get(key)}, got {shown(value)}{reason}", f"e.g. {example}" if example else None, value), False
+        hint = f"e.g. {example}" if example else f"use a value {words} {ctx.get(key)}"
+        return Problem(path, f"must be {words} {ctx.get(key)}, got {shown(value)}{reason}", hint, value), False
     if kind == "finite_number":
         return Problem(path, f"expected a finite number, got {shown(value)}", f"e.g. {example}" if example else None, value), False
     if kind == "int_parsing_size":

@@ -56,12 +56,19 @@ def _errors(spec: Path | None = None) -> Iterator[None]:
 
 
 def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool):
-    """CLI first (nothing else runs without it), then the spec, the backend, credentials and the passphrase."""
+    """The spec first (a bad one exits 2 wherever it is run, Pulumi CLI or not), with a real GCP project / Azure
+    subscription; then the CLI, the backend, credentials and the passphrase."""
     from aiinfra import deploy
-    from aiinfra.cli.main import _load
+    from aiinfra.accounts import require_real
+    from aiinfra.problems import SpecError
+    from aiinfra.cli.main import _load, _report
 
+    env = _load(spec, warn=False)
+    try:
+        require_real(env.account, str(spec))
+    except SpecError as err:
+        _report(err)
     command = deploy.pulumi_command()
-    env = _load(spec)
     url = deploy.backend_url(backend)
     if credentials:
         deploy.require_credentials(deploy.clouds_needed(env, url))

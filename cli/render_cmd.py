@@ -100,6 +100,7 @@ def render_command(
         "serve_pool": wp.serve_pool.name,
         "fabric_tests": [p.name for p in wp.fabric_pools],
         "deployed_with_environment": env.spec.workload.enabled,
+        "warnings": [w.as_dict() for w in env.warnings],
         "files": [{"path": str(p), "kind": m["kind"], "name": m["metadata"]["name"]} for p, m in zip(written, manifests)],
     }
     if as_json:

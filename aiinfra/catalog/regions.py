@@ -17,6 +17,7 @@ class Location(BaseModel):
     lon: float = Field(ge=-180, le=180)
 
 
+DISPLAY = {"aws": "AWS", "gcp": "GCP", "azure": "Azure"}
 ARTICLE_NAME = {"aws": "an AWS", "gcp": "a GCP", "azure": "an Azure"}
 
 
@@ -72,7 +73,7 @@ def unknown_region(cloud: str, region: str, known: list[str]) -> tuple[str, str]
             best = near[0]
             return (
                 f"{region} is {ARTICLE_NAME[elsewhere.cloud]} region ({elsewhere.location.city}), not {ARTICLE_NAME[cloud]} one",
-                f"the nearest {cloud} region is {best.region} ({best.location.city}): set region: {best.region}",
+                f"the nearest {DISPLAY[cloud]} region is {best.region} ({best.location.city}): set region: {best.region}",
             )
     return (
         f"{shown(region)} is not a {cloud} region in aiinfra's catalog",
