@@ -102,7 +102,7 @@ def test_the_aws_example_moves_by_cloud_and_region_alone(bare, cloud, region):
 
 
 def test_up_refuses_a_placeholder_and_lists_the_ways(bare):
-    env = resolve(load_spec(ROOT / "tests" / "fixtures" / "specs" / "gcp.bad.missing-project.yaml"))
+    env = resolve(load_spec(ROOT / "tests" / "fixtures" / "specs" / "gcp.ok.no-project.yaml"))
     with pytest.raises(SpecError) as info:
         accounts.require_real(env.account, "spec.yaml")
     [p] = info.value.problems

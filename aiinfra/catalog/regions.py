@@ -76,6 +76,6 @@ def unknown_region(cloud: str, region: str, known: list[str]) -> tuple[str, str]
                 f"the nearest {DISPLAY[cloud]} region is {best.region} ({best.location.city}): set region: {best.region}",
             )
     return (
-        f"{shown(region)} is not a {cloud} region in aiinfra's catalog",
+        f"{shown(region)} is not {ARTICLE_NAME[cloud]} region in aiinfra's catalog",
         did_you_mean(region, known) or f"{cloud} regions: {', '.join(known)}",
     )
