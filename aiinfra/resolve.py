@@ -319,6 +319,14 @@ class _PoolResolver:
             if gpu is None:
                 self.problem(f"node_pools[{self.spec.node_pools.index(pool)}].gpu", f"{shown(raw)} is not a GPU in aiinfra's catalog", f"known GPUs: {', '.join(catalog.gpus())}", pool.gpu)
                 return None
+            if self.cloud == "gcp" and catalog.uncatalogued("gcp", name, gpu, count).accelerator_type is None:
+                self.problem(
+                    f"node_pools[{self.spec.node_pools.index(pool)}].instance_type",
+                    f"GKE needs the accelerator name of {gpu}, and no GCP type in aiinfra's catalog has {gpu} to take it from",
+                    "pick a machine type from `aiinfra catalog --cloud gcp`",
+                    name,
+                )
+                return None
         return ResolvedPool(
             name=pool.name, instance_type=name, gpu=gpu, gpus_per_node=count, nodes_min=pool.nodes_min, nodes_max=pool.nodes_max,
             capacity=pool.capacity, fabric=None, hourly_usd_per_node=None, price_note=f"unpriced: {name} is not in aiinfra's catalog",
@@ -333,6 +341,14 @@ class _PoolResolver:
             gpu, count = catalog.canonical_gpu(raw), int(n)
             if gpu is None:
                 self.problem(f"node_pools[{self.spec.node_pools.index(pool)}].gpu", f"{shown(raw)} is not a GPU in aiinfra's catalog", f"known GPUs: {', '.join(catalog.gpus())}", pool.gpu)
+                return None
+            if self.cloud == "gcp" and catalog.uncatalogued("gcp", name, gpu, count).accelerator_type is None:
+                self.problem(
+                    f"node_pools[{self.spec.node_pools.index(pool)}].instance_type",
+                    f"GKE needs the accelerator name of {gpu}, and no GCP type in aiinfra's catalog has {gpu} to take it from",
+                    "pick a machine type from `aiinfra catalog --cloud gcp`",
+                    name,
+                )
                 return None
         return ResolvedPool(
             name=pool.name, instance_type=name, gpu=gpu, gpus_per_node=count, nodes_min=pool.nodes_min, nodes_max=pool.nodes_max,

@@ -56,6 +56,16 @@ def gpu_spellings() -> list[str]:
     return [g.name for g in gpus().values()] + [a for g in gpus().values() for a in g.aliases]
 
 
+def uncatalogued(cloud: str, name: str, gpu: str | None, gpu_count: int) -> InstanceType:
+    """Stand-in facts for a pinned type the catalog lacks: its GPUs as the spec says, the cloud's API name for
+    that GPU from a listed type that has it (GKE needs it), no price, fabric or sizes."""
+    known = next((it for it in cloud_catalog(cloud).instance_types.values() if gpu and it.gpu == gpu and it.accelerator_type), None)
+    return InstanceType(
+        gpu=gpu, gpu_count=gpu_count, vcpus=1, memory_gib=1, regions={}, price_source="", flags=["not_in_catalog"],
+        accelerator_type=known.accelerator_type if known else None,
+    )
+
+
 @dataclass(frozen=True)
 class Offer:
     """One instance type of one cloud, as a row for listings and resolution."""
