@@ -13,9 +13,12 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from aiinfra.problems import Problem, SpecError
+
+if TYPE_CHECKING:
+    from aiinfra.spec import EnvironmentSpec
 
 GCP_PLACEHOLDER = "placeholder-project"
 AZURE_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
@@ -119,6 +122,21 @@ def azure_subscription(spec_value: str | None, environ: Mapping[str, str] | None
     if value and GUID.match(value):
         return Account("azure", "azure.subscription_id", value, "az CLI default subscription")
     return Account("azure", "azure.subscription_id", AZURE_PLACEHOLDER, "placeholder", placeholder=True)
+
+
+def with_account(spec: "EnvironmentSpec") -> tuple["EnvironmentSpec", Account | None]:
+    """The spec with its GCP project / Azure subscription filled in from the spec, the environment or the CLIs'
+    configuration. GCP gets a placeholder project when none is found (the program needs one); Azure keeps none,
+    so that offline runs use the mocks' placeholder subscription and `up` the ambient one."""
+    if spec.cloud == "gcp":
+        account = gcp_project(spec.gcp.project)
+        return spec.model_copy(update={"gcp": spec.gcp.model_copy(update={"project": account.value})}), account
+    if spec.cloud == "azure":
+        account = azure_subscription(spec.azure.subscription_id)
+        if account.placeholder:
+            return spec, account
+        return spec.model_copy(update={"azure": spec.azure.model_copy(update={"subscription_id": account.value})}), account
+    return spec, None
 
 
 def require_real(account: Account | None, source: str) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiinfra import catalog, workload
-from aiinfra.accounts import Account, azure_subscription, gcp_project
+from aiinfra.accounts import Account, with_account
 from aiinfra.catalog.models import Fabric
 from aiinfra.problems import Problem, SpecError, did_you_mean, nearest, shown
 from aiinfra.spec import EnvironmentSpec, NodePool, load_spec
@@ -122,7 +122,6 @@ class _PoolResolver:
         self.cat = catalog.cloud_catalog(spec.cloud)
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
-        self.uncatalogued: dict[str, str] = {}
 
     def problem(self, path: str, message: str, hint: str | None = None, value: object = None) -> None:
         self.problems.append(Problem(path, message, hint, value))
@@ -136,8 +135,6 @@ class _PoolResolver:
     def _pinned(self, path: str, pool: NodePool) -> str | None:
         name = pool.instance_type
         assert name is not None
-        if name not in self.cat.instance_types:
-            return self._uncatalogued(path, pool)
         it = self.cat.instance_types[name]
         if pool.gpu:
             wanted = {(catalog.canonical_gpu(g.partition(":")[0]), int(g.partition(":")[2])) for g in pool.gpu_options}
@@ -152,35 +149,6 @@ class _PoolResolver:
             )
             return None
         return name
-
-    def _uncatalogued(self, path: str, pool: NodePool) -> None:
-        """An instance type aiinfra's catalog lacks is used as written: no price, fabric or offer check (a warning says so)."""
-        import re
-
-        name = pool.instance_type or ""
-        guess = did_you_mean(name, self.cat.instance_types)
-        if not re.match(self.cat.instance_type_pattern, name):
-            self.problem(
-                f"{path}.instance_type",
-                f"{shown(name)} is not in aiinfra's catalog and does not look like a {self.cloud} instance type name (e.g. {self.cat.instance_type_example})",
-                guess or "check the name against the cloud's list of instance types",
-                name,
-            )
-            return None
-        if pool.gpu and len(pool.gpu_options) > 1:
-            self.problem(f"{path}.gpu", f"{name} is not in aiinfra's catalog, so aiinfra cannot pick among GPU alternatives for it", "name the one GPU it has, e.g. gpu: H100:8", pool.gpu)
-            return None
-        self.uncatalogued[path] = name or ""
-        self.warnings.append(
-            Problem(
-                f"{path}.instance_type",
-                f"{name} is not in aiinfra's catalog: it is used as written, unpriced (cost counts it as unknown, not $0), "
-                "and its fabric and regional offer are not checked",
-                (f"{guess} Otherwise, c" if guess else "C") + "heck the name against the cloud's list of instance types",
-                name,
-            )
-        )
-        return None
 
     def _gpu_candidates(self, path: str, pool: NodePool) -> tuple[list[str], str] | None:
         """The first alternative offered here wins; if none is, every alternative's problem is reported."""
@@ -226,7 +194,7 @@ class _PoolResolver:
                 counts = {o.spec.gpu_count for o in catalog.offers(self.cloud, g)}
                 instead.append(f"{g}:{min(counts, key=lambda c: (abs(c - count), -c))}")
             hints = [f"nearest {self.cloud} GPUs: {', '.join(instead)}"] if instead else []
-            hints += [f"{gpu} is offered on: {', '.join(elsewhere)}"] if elsewhere else []
+            hints += [f"aiinfra's catalog lists {gpu} on: {', '.join(elsewhere)}"] if elsewhere else []
             self.problem(path, f"aiinfra's catalog has no {self.cloud} instance type with {gpu}", "; ".join(hints) or None, request)
             return None
         counts = sorted({self.cat.instance_types[n].gpu_count for n in on_cloud})
@@ -275,14 +243,17 @@ class _PoolResolver:
         if pool.zone and pool.zone not in self.cat.regions.get(self.spec.region, []):
             zones = self.cat.regions.get(self.spec.region, [])
             self.problem(f"{path}.zone", f"{shown(pool.zone)} is not a zone of {self.spec.region}", did_you_mean(pool.zone, zones) or f"zones: {', '.join(zones)}", pool.zone)
+        if pool.instance_type and pool.instance_type not in self.cat.instance_types:
+            from aiinfra.pinned import uncatalogued_pool
+
+            resolved = uncatalogued_pool(self, path, pool)
+            return resolved if len(self.problems) == before else None
         if pool.instance_type:
             name = self._pinned(path, pool)
             reason = "pinned by instance_type"
         else:
             found = self._gpu_candidates(path, pool) if pool.gpu else self._cpu_candidates(path, pool)
             name, reason = _choose(self.cloud, self.spec.region, pool, *found) if found else (None, "")
-        if path in self.uncatalogued and len(self.problems) == before:
-            return self._unpriced_pool(pool, self.uncatalogued[path])
         if name is None or len(self.problems) > before:
             return None
         it = self.cat.instance_types[name]
@@ -309,52 +280,6 @@ class _PoolResolver:
             labels=dict(pool.labels),
             vcpus=it.vcpus,
             memory_gib=it.memory_gib,
-        )
-
-    def _unpriced_pool(self, pool: NodePool, name: str) -> ResolvedPool | None:
-        gpu, count = None, 0
-        if pool.gpu:
-            raw, _, n = pool.gpu_options[0].partition(":")
-            gpu, count = catalog.canonical_gpu(raw), int(n)
-            if gpu is None:
-                self.problem(f"node_pools[{self.spec.node_pools.index(pool)}].gpu", f"{shown(raw)} is not a GPU in aiinfra's catalog", f"known GPUs: {', '.join(catalog.gpus())}", pool.gpu)
-                return None
-            if self.cloud == "gcp" and catalog.uncatalogued("gcp", name, gpu, count).accelerator_type is None:
-                self.problem(
-                    f"node_pools[{self.spec.node_pools.index(pool)}].instance_type",
-                    f"GKE needs the accelerator name of {gpu}, and no GCP type in aiinfra's catalog has {gpu} to take it from",
-                    "pick a machine type from `aiinfra catalog --cloud gcp`",
-                    name,
-                )
-                return None
-        return ResolvedPool(
-            name=pool.name, instance_type=name, gpu=gpu, gpus_per_node=count, nodes_min=pool.nodes_min, nodes_max=pool.nodes_max,
-            capacity=pool.capacity, fabric=None, hourly_usd_per_node=None, price_note=f"unpriced: {name} is not in aiinfra's catalog",
-            reason="pinned by instance_type (not in aiinfra's catalog)", zone=pool.zone, reservation=pool.reservation,
-            disk_gib=pool.disk_gib, labels=dict(pool.labels),
-        )
-
-    def _unpriced_pool(self, pool: NodePool, name: str) -> ResolvedPool | None:
-        gpu, count = None, 0
-        if pool.gpu:
-            raw, _, n = pool.gpu_options[0].partition(":")
-            gpu, count = catalog.canonical_gpu(raw), int(n)
-            if gpu is None:
-                self.problem(f"node_pools[{self.spec.node_pools.index(pool)}].gpu", f"{shown(raw)} is not a GPU in aiinfra's catalog", f"known GPUs: {', '.join(catalog.gpus())}", pool.gpu)
-                return None
-            if self.cloud == "gcp" and catalog.uncatalogued("gcp", name, gpu, count).accelerator_type is None:
-                self.problem(
-                    f"node_pools[{self.spec.node_pools.index(pool)}].instance_type",
-                    f"GKE needs the accelerator name of {gpu}, and no GCP type in aiinfra's catalog has {gpu} to take it from",
-                    "pick a machine type from `aiinfra catalog --cloud gcp`",
-                    name,
-                )
-                return None
-        return ResolvedPool(
-            name=pool.name, instance_type=name, gpu=gpu, gpus_per_node=count, nodes_min=pool.nodes_min, nodes_max=pool.nodes_max,
-            capacity=pool.capacity, fabric=None, hourly_usd_per_node=None, price_note=f"unpriced: {name} is not in aiinfra's catalog",
-            reason="pinned by instance_type (not in aiinfra's catalog)", zone=pool.zone, reservation=pool.reservation,
-            disk_gib=pool.disk_gib, labels=dict(pool.labels),
         )
 
     def system_pool(self) -> ResolvedPool:
@@ -388,7 +313,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
 
         message, hint = unknown_region(spec.cloud, spec.region, list(cat.regions))
         raise SpecError(source, [Problem("region", message, hint, spec.region)])
-    spec, account = _with_account(spec)
+    spec, account = with_account(spec)
     r = _PoolResolver(spec)
     if account and account.placeholder:
         r.warnings.append(account.note())
@@ -419,21 +344,6 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
         raise SpecError(source, r.problems)
     zones = cat.regions[spec.region][: spec.network.zones]
     return ResolvedEnvironment(spec=spec, pools=pools, zones=zones, warnings=r.warnings, account=account)
-
-
-def _with_account(spec: EnvironmentSpec) -> tuple[EnvironmentSpec, Account | None]:
-    """The spec with its GCP project / Azure subscription filled in from the spec, the environment or the CLIs'
-    configuration. GCP gets a placeholder project when none is found (the program needs one); Azure keeps none,
-    so that offline runs use the mocks' placeholder subscription and `up` the ambient one."""
-    if spec.cloud == "gcp":
-        account = gcp_project(spec.gcp.project)
-        return spec.model_copy(update={"gcp": spec.gcp.model_copy(update={"project": account.value})}), account
-    if spec.cloud == "azure":
-        account = azure_subscription(spec.azure.subscription_id)
-        if account.placeholder:
-            return spec, account
-        return spec.model_copy(update={"azure": spec.azure.model_copy(update={"subscription_id": account.value})}), account
-    return spec, None
 
 
 def _azure_gpu_driver(spec: EnvironmentSpec, pools: list[ResolvedPool], r: _PoolResolver) -> EnvironmentSpec:

@@ -9,7 +9,6 @@ import random
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -80,7 +79,9 @@ def text_mutations(text: str, rng: random.Random) -> str:
     elif op == "tab":
         lines[i] = "\t" + lines[i]
     else:
-        lines.append("bomb: &a [" + ", ".join(["*a"] * 0 + ["1"] * 10) + "]\nmore: [" + ", ".join(["*a"] * 50) + "]")
+        width = rng.choice([3, 10])
+        lines += [f"a0: &a0 [{', '.join(['1'] * width)}]"]
+        lines += [f"a{k}: &a{k} [{', '.join([f'*a{k - 1}'] * width)}]" for k in range(1, rng.choice([2, 6]))]
     return "\n".join(lines) + "\n"
 
 
