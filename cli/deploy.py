@@ -13,7 +13,7 @@ from typing import Any, Iterator, Optional
 
 import typer
 
-SpecArg = typer.Argument(..., help="environment spec, e.g. stacks/aws-llm.yaml", show_default=False)
+SpecArg = typer.Argument(..., help="environment spec, e.g. stacks/aws-llm.yaml", show_default=False, readable=False)
 BackendOpt = typer.Option(
     None, "--backend", metavar="URL",
     help="state backend: file:///path, s3://bucket, gs://bucket, azblob://container or https://api.pulumi.com "

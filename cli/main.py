@@ -24,7 +24,7 @@ app.add_typer(workload.app, name="workload")
 
 EXIT_INVALID = 2
 
-SpecArg = typer.Argument(..., help="environment spec, e.g. stacks/aws-llm.yaml", show_default=False)
+SpecArg = typer.Argument(..., help="environment spec, e.g. stacks/aws-llm.yaml", show_default=False, readable=False)
 JsonOpt = typer.Option(False, "--json", help="print one JSON object instead of tables")
 
 

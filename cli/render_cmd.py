@@ -59,7 +59,7 @@ def _offline_manifests(env) -> list[dict[str, Any]]:
 
 
 def render_command(
-    spec: Path = typer.Argument(..., help="environment spec, e.g. stacks/aws-llm.yaml", show_default=False),
+    spec: Path = typer.Argument(..., help="environment spec, e.g. stacks/aws-llm.yaml", show_default=False, readable=False),
     out: Path = typer.Option(..., "--out", help="directory to write one YAML file per manifest into"),
     outputs: Optional[Path] = typer.Option(None, "--outputs", help="stack outputs JSON (`aiinfra outputs --json`); default: the offline preview's"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of text"),

@@ -60,13 +60,28 @@ def test_paths_that_are_not_spec_files(tmp_path):
         assert p["path"] == "(file)" and words in p["message"] and p["hint"] and p["value"] == path
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_unreadable_file(tmp_path):
-    spec = tmp_path / "secret.yaml"
-    spec.write_text("name: abc\n")
-    spec.chmod(0)
-    [p] = problems_json("validate", "--json", str(spec))
-    assert "permission denied" in p["message"] and "chmod" in p["hint"]
+def test_unreadable_file():
+    """Through the console script; as root, as user nobody (root reads any file), so that the check really runs."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="aiinfra-unreadable-"))
+    try:
+        folder.chmod(0o755)
+        spec = folder / "secret.yaml"
+        spec.write_text("name: abc\n")
+        spec.chmod(0)
+        command = [sys.executable, "-m", "aiinfra", "validate", "--json", str(spec)]
+        if os.geteuid() == 0:
+            if not shutil.which("setpriv"):
+                pytest.skip("running as root without setpriv to drop privileges")
+            command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+        r = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2, r.stderr
+        [p] = json.loads(r.stdout)["problems"]
+        assert p["path"] == "(file)" and "permission denied" in p["message"] and "chmod" in p["hint"]
+    finally:
+        shutil.rmtree(folder)
 
 
 def test_human_output_names_path_value_and_hint():
