@@ -69,28 +69,30 @@ LIMIT_REASONS = {
 }
 
 
-def _cidr(v: str, prefixes: tuple[int, int] = (0, 32)) -> str:
+def _cidr(v: str, prefixes: tuple[int, int] = (0, 32), example: str = "203.0.113.0/24") -> str:
     """An IPv4 range in CIDR form with no host bits, within the allowed prefix lengths."""
     import ipaddress
 
     try:
         net = ipaddress.ip_network(v, strict=False)
     except ValueError:
-        raise Invalid(f"{shown(v)} is not an IP range in CIDR form (address/prefix)", "write it like 10.0.0.0/16") from None
+        raise Invalid(f"{shown(v)} is not an IP range in CIDR form (address/prefix)", f"write it like {example}") from None
     if net.version != 4:
-        raise Invalid(f"{shown(v)} is an IPv6 range; aiinfra networks are IPv4", "use a private IPv4 range such as 10.0.0.0/16")
+        raise Invalid(f"{shown(v)} is an IPv6 range; aiinfra takes IPv4 ranges here", f"write it like {example}")
+    lo, hi = prefixes
     if "/" not in v:
-        raise Invalid(f"{shown(v)} has no prefix length", f"write it as {net.network_address}/{prefixes[0] or 32}")
+        fixed = ipaddress.ip_network(f"{v.strip()}/{32 if hi == 32 else lo}", strict=False)
+        raise Invalid(f"{shown(v)} has no prefix length", f"write it as {fixed}")
     if str(net) != v.strip():
         raise Invalid(f"{shown(v)} has address bits set after the /{net.prefixlen} prefix", f"did you mean {net}?")
-    lo, hi = prefixes
     if not lo <= net.prefixlen <= hi:
-        raise Invalid(f"{shown(v)} is a /{net.prefixlen}; the network must be /{lo} to /{hi} so that aiinfra can cut zone subnets from it", f"e.g. {net.network_address}/{lo if net.prefixlen < lo else hi}" if net.prefixlen < lo or net.prefixlen > hi else None)
+        fixed = ipaddress.ip_network(f"{net.network_address}/{lo if net.prefixlen < lo else hi}", strict=False)
+        raise Invalid(f"{shown(v)} is a /{net.prefixlen}; the network must be /{lo} to /{hi} so that aiinfra can cut zone subnets from it", f"e.g. {fixed}")
     return v.strip()
 
 
 def _vpc_cidr(v: str) -> str:
-    return _cidr(v, (16, 24))
+    return _cidr(v, (16, 24), "10.0.0.0/16")
 
 
 Cidr = Annotated[str, Field(max_length=43), AfterValidator(_cidr)]

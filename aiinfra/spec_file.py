@@ -64,6 +64,9 @@ def _yaml_problem(exc: Exception) -> Problem:
     problem = getattr(exc, "problem", None) or str(exc)
     if "expected a single document" in str(exc):
         return Problem("(yaml)", f"more than one YAML document (a second one starts at {where})", "keep one environment per file: remove the '---' line and what follows")
+    if "could not determine a constructor for the tag" in problem:
+        tag = problem.rsplit("tag:yaml.org,2002:", 1)[-1].rstrip("'")
+        return Problem("(yaml)", f"the YAML tag !!{tag} at {where} is not allowed: a spec is plain YAML", "remove the tag and write the value itself")
     if "\\t" in problem or "\t" in problem:
         return Problem("(yaml)", f"not valid YAML at {where}: a tab character", "indent with spaces: YAML does not allow tabs")
     return Problem("(yaml)", f"not valid YAML at {where}: {problem}", "check indentation and quoting")
