@@ -50,10 +50,24 @@ def test_duplicate_keys_are_reported_with_the_specs_other_problems():
     text = BASE + "node_pools:\n  - name: a\n    nodes: 1\n    nodes: -4\n    zone: x\n    zone: y\n"
     with pytest.raises(SpecError) as info:
         parse_spec(text)
-    found = {p.path: p for p in info.value.problems}
-    assert "lines 6 and 7" in found["node_pools[0].nodes"].message or "lines 6 and 7" in info.value.problems[0].message
-    assert any("lines 8 and 9" in p.message for p in info.value.problems)
-    assert any("negative" in p.message for p in info.value.problems)
+    found = [(p.path, p.message) for p in info.value.problems]
+    assert ("node_pools[0].nodes", "the key 'nodes' appears twice, on lines 6 and 7; YAML would silently keep only the last") in found
+    assert ("node_pools[0].zone", "the key 'zone' appears twice, on lines 8 and 9; YAML would silently keep only the last") in found
+    assert ("node_pools[0].nodes", "nodes cannot be negative (got -4)") in found
+
+
+def test_yaml_that_is_not_plain_data_is_refused_plainly():
+    cases = {
+        BASE + "tags: !!python/object:os.system x\n": "the YAML tag !!python/object:os.system",
+        BASE + "node_pools:\n\t- name: a\n": "a tab character",
+        BASE + "---\nname: other\n": "more than one YAML document",
+        BASE + "tags: {a: 1\n": "not valid YAML at line",
+    }
+    for text, words in cases.items():
+        with pytest.raises(SpecError) as info:
+            parse_spec(text)
+        [p] = info.value.problems
+        assert p.path == "(yaml)" and words in p.message and p.hint, p
 
 
 @pytest.mark.parametrize("fixture", ["aws.bad.deep-nesting.yaml", "aws.bad.alias-bomb.yaml"])
