@@ -61,13 +61,14 @@ def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool):
     from aiinfra import deploy
     from aiinfra.accounts import require_real
     from aiinfra.problems import SpecError
-    from aiinfra.cli.main import _load, _report
+    from aiinfra.cli.main import _load, _report, _warn
 
     env = _load(spec, warn=False)
     try:
         require_real(env.account, str(spec))
     except SpecError as err:
         _report(err)
+    _warn(env.warnings)
     command = deploy.pulumi_command()
     url = deploy.backend_url(backend)
     if credentials:

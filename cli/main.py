@@ -46,12 +46,17 @@ def _load(path: Path, as_json: bool = False, warn: bool = True):
 
     try:
         env = load(path)
-        if warn and not as_json:
-            for w in env.warnings:
-                sys.stderr.write(f"warning: {w.path}: {w.message}" + (f"\n  hint: {w.hint}" if w.hint else "") + "\n")
-        return env
     except SpecError as err:
         _report(err, as_json)
+    if warn and not as_json:
+        _warn(env.warnings)
+    return env
+
+
+def _warn(warnings) -> None:
+    """Warnings as plain lines on stderr, so that piped output stays clean."""
+    for w in warnings:
+        sys.stderr.write(f"warning: {w.path}: {w.message}" + (f"\n  hint: {w.hint}" if w.hint else "") + "\n")
 
 
 def _report(err, as_json: bool = False) -> NoReturn:
