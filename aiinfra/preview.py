@@ -34,8 +34,8 @@ class CostItem:
             "quantity_min": self.quantity_min,
             "quantity_max": self.quantity_max,
             "hourly_usd_each": self.hourly_usd_each,
-            "hourly_usd_min": round(self.hourly_usd_min, 4),
-            "hourly_usd_max": round(self.hourly_usd_max, 4),
+            "hourly_usd_min": None if self.hourly_usd_each is None else round(self.hourly_usd_min, 4),
+            "hourly_usd_max": None if self.hourly_usd_each is None else round(self.hourly_usd_max, 4),
             "note": self.note,
         }
 
@@ -59,6 +59,8 @@ def cost_items(env: ResolvedEnvironment, resources: list[engine.CapturedResource
 def cost_summary(env: ResolvedEnvironment, items: list[CostItem]) -> dict[str, Any]:
     lo = sum(i.hourly_usd_min for i in items)
     hi = sum(i.hourly_usd_max for i in items)
+    unpriced = [i.item for i in items if i.hourly_usd_each is None]
+    excludes = "data transfer, storage volume, API requests, support plans, taxes"
     return {
         "hourly_usd_min": round(lo, 4),
         "hourly_usd_max": round(hi, 4),
@@ -67,7 +69,8 @@ def cost_summary(env: ResolvedEnvironment, items: list[CostItem]) -> dict[str, A
         "hours_per_month": catalog.HOURS_PER_MONTH,
         "items": [i.as_dict() for i in items],
         "prices_as_of": catalog.prices_as_of(env.spec.cloud, [p.instance_type for p in env.pools]),
-        "excludes": "data transfer, storage volume, API requests, support plans, taxes",
+        "excludes": excludes + (f"; and the unpriced {', '.join(unpriced)}" if unpriced else ""),
+        "unpriced": unpriced,
     }
 
 
@@ -132,5 +135,6 @@ def build(env: ResolvedEnvironment) -> dict[str, Any]:
         "resources": [r.as_dict() for r in result.resources],
         "node_pools": [pool_dict(p) for p in env.pools],
         "cost": cost_summary(env, items),
+        "warnings": [w.as_dict() for w in env.warnings],
         "outputs": {k: ("[secret]" if k in SECRET_OUTPUTS else v) for k, v in result.outputs.items()},
     }

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
-from typing import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+MAX_SHOWN = 80
 
 
 @dataclass(frozen=True)
@@ -12,9 +14,10 @@ class Problem:
     path: str
     message: str
     hint: str | None = None
+    value: Any = field(default=None, compare=False)
 
-    def as_dict(self) -> dict[str, str | None]:
-        return {"path": self.path, "message": self.message, "hint": self.hint}
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "message": self.message, "hint": self.hint, "value": json_value(self.value)}
 
 
 class SpecError(Exception):
@@ -26,10 +29,59 @@ class SpecError(Exception):
         super().__init__(f"{source}: " + "; ".join(f"{p.path}: {p.message}" for p in self.problems))
 
 
+class Invalid(ValueError):
+    """Raised by spec validators: a message and the fix, which pydantic keeps for the error report."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+
+
+def shown(value: Any, limit: int = MAX_SHOWN) -> str:
+    """A value as a message quotes it: repr-like, cut to a readable length (a spec value can be megabytes)."""
+    if isinstance(value, str):
+        text = repr(value if len(value) <= limit else value[:limit])
+        return text if len(value) <= limit else text[:-1] + "…" + text[-1]
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    if isinstance(value, int) and len(str(abs(value))) > 15:
+        return f"{value:.3e}"
+    text = _compact(value) if isinstance(value, (dict, list, tuple)) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _compact(value: Any, depth: int = 3, items: int = 6) -> str:
+    """A bounded rendering of nested data: a few items and levels at most (YAML aliases can make data huge)."""
+    if isinstance(value, dict):
+        if depth == 0:
+            return "{…}"
+        parts = [f"{k}: {_compact(v, depth - 1, items)}" for k, v in list(value.items())[:items]]
+        return "{" + ", ".join(parts) + (", …" if len(value) > items else "") + "}"
+    if isinstance(value, (list, tuple)):
+        if depth == 0:
+            return "[…]"
+        parts = [_compact(v, depth - 1, items) for v in list(value)[:items]]
+        return "[" + ", ".join(parts) + (", …" if len(value) > items else "") + "]"
+    return shown(value, 40)
+
+
+def json_value(value: Any) -> Any:
+    """The offending value for JSON output: scalars as given, anything large or nested as a short text."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 2**63 else shown(value)
+    if isinstance(value, float):
+        return value if value == value and abs(value) != float("inf") else str(value)
+    if isinstance(value, str):
+        return value if len(value) <= 200 else value[:200] + "…"
+    return shown(value, 200)
+
+
 def join_path(parts: Iterable[str | int]) -> str:
     out = ""
     for part in parts:
-        if isinstance(part, int):
+        if isinstance(part, int) and not isinstance(part, bool):
             out += f"[{part}]"
         else:
             out += f".{part}" if out else str(part)

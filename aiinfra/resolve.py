@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiinfra import catalog, workload
+from aiinfra.accounts import Account, with_account
 from aiinfra.catalog.models import Fabric
-from aiinfra.problems import Problem, SpecError, did_you_mean, nearest
+from aiinfra.problems import Problem, SpecError, did_you_mean, nearest, shown
 from aiinfra.spec import EnvironmentSpec, NodePool, load_spec
 
 DEFAULT_CPU_VCPUS = 4
@@ -54,6 +55,8 @@ class ResolvedEnvironment:
     spec: EnvironmentSpec
     pools: list[ResolvedPool]
     zones: list[str]
+    warnings: list[Problem] = field(default_factory=list)
+    account: Account | None = None
 
     @property
     def gpu_pools(self) -> list[ResolvedPool]:
@@ -118,26 +121,32 @@ class _PoolResolver:
         self.cloud = spec.cloud
         self.cat = catalog.cloud_catalog(spec.cloud)
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
 
-    def problem(self, path: str, message: str, hint: str | None = None) -> None:
-        self.problems.append(Problem(path, message, hint))
+    def problem(self, path: str, message: str, hint: str | None = None, value: object = None) -> None:
+        self.problems.append(Problem(path, message, hint, value))
+
+    def _by_distance(self, regions: list[str]) -> list[str]:
+        from aiinfra.catalog.regions import nearest as nearest_regions
+
+        ordered = [p.region for p in nearest_regions(self.cloud, self.spec.region, regions)]
+        return ordered + [r for r in regions if r not in ordered]
 
     def _pinned(self, path: str, pool: NodePool) -> str | None:
         name = pool.instance_type
         assert name is not None
-        if name not in self.cat.instance_types:
-            self.problem(f"{path}.instance_type", f"{name!r} is not in the {self.cloud} catalog", did_you_mean(name, self.cat.instance_types))
-            return None
         it = self.cat.instance_types[name]
         if pool.gpu:
             wanted = {(catalog.canonical_gpu(g.partition(":")[0]), int(g.partition(":")[2])) for g in pool.gpu_options}
             if (it.gpu, it.gpu_count) not in wanted:
                 have = f"{it.gpu}:{it.gpu_count}" if it.gpu else "no GPU"
                 asked = ", ".join(pool.gpu_options)
-                self.problem(f"{path}.instance_type", f"{name} has {have}, but gpu: asks for {asked}", f"drop one of them, or set gpu: {have}")
+                self.problem(f"{path}.instance_type", f"{name} has {have}, but gpu: asks for {asked}", f"drop one of them, or set gpu: {have}", name)
                 return None
         if self.spec.region not in it.regions:
-            self.problem(f"{path}.instance_type", f"{name} is not offered in {self.spec.region}", f"offered in: {', '.join(it.regions)}")
+            self.problem(
+                f"{path}.instance_type", f"aiinfra's catalog does not list {name} in {self.spec.region}", f"listed in: {', '.join(self._by_distance(list(it.regions)))}", name
+            )
             return None
         return name
 
@@ -169,12 +178,13 @@ class _PoolResolver:
             guess = nearest(raw_name, catalog.gpu_spellings())
             self.problem(
                 path,
-                f"unknown GPU {raw_name!r}",
-                f"did you mean {guess[0]}:{count}?" if guess else f"known GPUs: {', '.join(catalog.gpus())}",
+                f"{shown(raw_name)} is not a GPU in aiinfra's catalog",
+                f"did you mean {guess[0]}:{count}?" if guess else f"known GPUs: {', '.join(catalog.gpus())}; or pin instance_type to use a type aiinfra does not list",
+                request,
             )
             return None
         if count < 1:
-            self.problem(path, "the GPU count must be at least 1", f"e.g. {gpu}:1")
+            self.problem(path, "the GPU count must be at least 1", f"e.g. {gpu}:1", request)
             return None
         on_cloud = [o.name for o in catalog.offers(self.cloud, gpu)]
         if not on_cloud:
@@ -184,8 +194,8 @@ class _PoolResolver:
                 counts = {o.spec.gpu_count for o in catalog.offers(self.cloud, g)}
                 instead.append(f"{g}:{min(counts, key=lambda c: (abs(c - count), -c))}")
             hints = [f"nearest {self.cloud} GPUs: {', '.join(instead)}"] if instead else []
-            hints += [f"{gpu} is offered on: {', '.join(elsewhere)}"] if elsewhere else []
-            self.problem(path, f"{gpu} is not offered on {self.cloud}", "; ".join(hints) or None)
+            hints += [f"aiinfra's catalog lists {gpu} on: {', '.join(elsewhere)}"] if elsewhere else []
+            self.problem(path, f"aiinfra's catalog has no {self.cloud} instance type with {gpu}", "; ".join(hints) or None, request)
             return None
         counts = sorted({self.cat.instance_types[n].gpu_count for n in on_cloud})
         with_count = [n for n in on_cloud if self.cat.instance_types[n].gpu_count == count]
@@ -193,8 +203,9 @@ class _PoolResolver:
             closest = min(counts, key=lambda c: (abs(c - count), -c))
             self.problem(
                 path,
-                f"no {self.cloud} instance type has {count} × {gpu} per node (counts offered: {', '.join(map(str, counts))})",
+                f"aiinfra's catalog has no {self.cloud} instance type with {count} × {gpu} per node (counts listed: {', '.join(map(str, counts))})",
                 f"did you mean {gpu}:{closest}?",
+                request,
             )
             return None
         in_region = [n for n in with_count if self.spec.region in self.cat.instance_types[n].regions]
@@ -202,8 +213,9 @@ class _PoolResolver:
             regions = sorted({r for n in with_count for r in self.cat.instance_types[n].regions})
             self.problem(
                 path,
-                f"{gpu}:{count} is not offered in {self.spec.region} on {self.cloud}",
-                f"offered in: {', '.join(regions)}",
+                f"aiinfra's catalog has no {gpu}:{count} type in {self.spec.region} on {self.cloud}",
+                f"listed in (nearest first): {', '.join(self._by_distance(regions))}",
+                request,
             )
             return None
         return in_region, f"{count} × {gpu}"
@@ -217,7 +229,9 @@ class _PoolResolver:
             if it.gpu is None and it.vcpus >= vcpus and it.memory_gib >= mem and self.spec.region in it.regions
         ]
         if not names:
-            self.problem(f"{path}.cpus", f"no CPU type in the {self.cloud} catalog has ≥ {vcpus} vCPUs and ≥ {mem:g} GiB", "lower cpus/memory_gib or pin instance_type")
+            self.problem(
+                f"{path}.cpus", f"aiinfra's {self.cloud} catalog has no CPU type in {self.spec.region} with ≥ {vcpus} vCPUs and ≥ {mem:g} GiB", "lower cpus/memory_gib or pin instance_type", pool.cpus
+            )
             return None
         return names, f"≥ {vcpus} vCPUs and ≥ {mem:g} GiB"
 
@@ -225,10 +239,15 @@ class _PoolResolver:
         path = f"node_pools[{index}]"
         before = len(self.problems)
         if pool.nodes_max == 0:
-            self.problem(f"{path}.nodes", "a pool of 0 nodes creates nothing", "write nodes: {min: 0, max: N} to scale from zero")
+            self.problem(f"{path}.nodes", "a pool of 0 nodes creates nothing", "write nodes: {min: 0, max: N} to scale from zero", 0)
         if pool.zone and pool.zone not in self.cat.regions.get(self.spec.region, []):
             zones = self.cat.regions.get(self.spec.region, [])
-            self.problem(f"{path}.zone", f"{pool.zone!r} is not a zone of {self.spec.region}", did_you_mean(pool.zone, zones) or f"zones: {', '.join(zones)}")
+            self.problem(f"{path}.zone", f"{shown(pool.zone)} is not a zone of {self.spec.region}", did_you_mean(pool.zone, zones) or f"zones: {', '.join(zones)}", pool.zone)
+        if pool.instance_type and pool.instance_type not in self.cat.instance_types:
+            from aiinfra.pinned import uncatalogued_pool
+
+            resolved = uncatalogued_pool(self, path, pool)
+            return resolved if len(self.problems) == before else None
         if pool.instance_type:
             name = self._pinned(path, pool)
             reason = "pinned by instance_type"
@@ -240,7 +259,7 @@ class _PoolResolver:
         it = self.cat.instance_types[name]
         offered_here = it.zones.get(self.spec.region)
         if pool.zone and offered_here and pool.zone not in offered_here:
-            self.problem(f"{path}.zone", f"{name} is not offered in {pool.zone}", f"offered in: {', '.join(offered_here)}")
+            self.problem(f"{path}.zone", f"aiinfra's catalog does not list {name} in {pool.zone}", f"listed in: {', '.join(offered_here)}", pool.zone)
             return None
         p = catalog.price(self.cloud, name, self.spec.region, pool.capacity)
         return ResolvedPool(
@@ -290,11 +309,14 @@ class _PoolResolver:
 def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironment:
     cat = catalog.cloud_catalog(spec.cloud)
     if spec.region not in cat.regions:
-        hint = did_you_mean(spec.region, cat.regions) or f"{spec.cloud} regions: {', '.join(cat.regions)}"
-        raise SpecError(source, [Problem("region", f"unknown {spec.cloud} region {spec.region!r}", hint)])
+        from aiinfra.catalog.regions import unknown_region
+
+        message, hint = unknown_region(spec.cloud, spec.region, list(cat.regions))
+        raise SpecError(source, [Problem("region", message, hint, spec.region)])
+    spec, account = with_account(spec)
     r = _PoolResolver(spec)
-    if spec.cloud == "gcp" and not spec.gcp.project:
-        r.problem("gcp.project", "a GCP environment needs the project to create it in", "add gcp: {project: <your project ID>}, e.g. gcp: {project: my-ml-project}")
+    if account and account.placeholder:
+        r.warnings.append(account.note())
     if any(p.name == "system" for p in spec.node_pools):
         r.problem("node_pools", "the pool name 'system' is reserved for the pool aiinfra adds itself", "rename the pool")
     pools = [r.system_pool()]
@@ -321,7 +343,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
     if r.problems:
         raise SpecError(source, r.problems)
     zones = cat.regions[spec.region][: spec.network.zones]
-    return ResolvedEnvironment(spec=spec, pools=pools, zones=zones)
+    return ResolvedEnvironment(spec=spec, pools=pools, zones=zones, warnings=r.warnings, account=account)
 
 
 def _azure_gpu_driver(spec: EnvironmentSpec, pools: list[ResolvedPool], r: _PoolResolver) -> EnvironmentSpec:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -18,29 +19,99 @@ from pydantic import (
     model_validator,
 )
 
-from aiinfra.problems import Problem, SpecError, did_you_mean, join_path
+from aiinfra.problems import Invalid, Problem, SpecError, shown
 
 Cloud = Literal["aws", "gcp", "azure"]
 Capacity = Literal["on-demand", "spot", "reserved"]
 
 NAME_PATTERN = r"^[a-z]([a-z0-9-]*[a-z0-9])?$"
 GPU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.-]*:[0-9]+$"
+K8S_VERSION_PATTERN = r"^1\.\d{2}$"
+GCP_PROJECT_PATTERN = r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"
+GUID_PATTERN = r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"
+RESOURCE_GROUP_PATTERN = r"^[-\w.()]{1,89}[-\w()]$"
+IMAGE_TAG_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
+URL_PATTERN = r"^[a-z][a-z0-9+.-]*://\S+$"
+
+# What each pattern means, as error messages say it (a regular expression is never shown to users).
+PATTERN_WORDS = {
+    NAME_PATTERN: "lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen (e.g. llm-train)",
+    GPU_PATTERN: "an accelerator and a count per node joined by a colon, e.g. H100:8",
+    K8S_VERSION_PATTERN: "a Kubernetes minor version such as 1.33",
+    GCP_PROJECT_PATTERN: "a GCP project ID: 6 to 30 lowercase letters, digits and hyphens, starting with a letter (e.g. my-ml-project)",
+    GUID_PATTERN: "a subscription ID, which is a GUID such as 0f0e0d0c-0b0a-4909-8807-060504030201",
+    RESOURCE_GROUP_PATTERN: "up to 90 letters, digits, and - _ . ( ), not ending with a period",
+    IMAGE_TAG_PATTERN: "an image tag: letters, digits, _ . and -, up to 128 characters (e.g. 0.1.0)",
+    URL_PATTERN: "a URL such as s3://bucket/data, gs://bucket/data or https://host/path",
+}
+
+MAX_POOL_NODES = 1000
+MAX_CPUS = 1024
+MAX_MEMORY_GIB = 32768
+MAX_DISK_GIB = 16384
+MAX_STEPS = 100_000_000
+MAX_TAGS = 40
+
+# Why each upper bound is where it is; error messages quote these.
+LIMIT_REASONS = {
+    "nodes": f"AKS and GKE cap a node pool at {MAX_POOL_NODES:,} nodes (GKE per zone), EKS managed node groups at 450 by default; "
+    "spread a larger fleet over several pools",
+    "min": f"a node pool holds at most {MAX_POOL_NODES:,} nodes",
+    "max": f"a node pool holds at most {MAX_POOL_NODES:,} nodes",
+    "disk_gib": "16 TiB is the largest boot volume EBS and Azure managed disks allow",
+    "cpus": f"no VM type on any cloud has more than {MAX_CPUS} vCPUs",
+    "memory_gib": "the largest VM types have about 32 TiB of memory",
+    "zones": "regions have 2 to 4 usable zones",
+    "steps": "a reference-workload run is minutes to hours, not years",
+    "checkpoint_every": "checkpoints come every few hundred steps at most",
+    "tags": f"AWS allows 50 tags per resource and aiinfra adds its own; keep to {MAX_TAGS}",
+    "labels": f"keep node labels to {MAX_TAGS}",
+}
+
+
+def _cidr(v: str, prefixes: tuple[int, int] = (0, 32), example: str = "203.0.113.0/24") -> str:
+    """An IPv4 range in CIDR form with no host bits, within the allowed prefix lengths."""
+    import ipaddress
+
+    try:
+        net = ipaddress.ip_network(v, strict=False)
+    except ValueError:
+        raise Invalid(f"{shown(v)} is not an IP range in CIDR form (address/prefix)", f"write it like {example}") from None
+    if net.version != 4:
+        raise Invalid(f"{shown(v)} is an IPv6 range; aiinfra takes IPv4 ranges here", f"write it like {example}")
+    lo, hi = prefixes
+    if "/" not in v:
+        fixed = ipaddress.ip_network(f"{v.strip()}/{32 if hi == 32 else lo}", strict=False)
+        raise Invalid(f"{shown(v)} has no prefix length", f"write it as {fixed}")
+    if str(net) != v.strip():
+        raise Invalid(f"{shown(v)} has address bits set after the /{net.prefixlen} prefix", f"did you mean {net}?")
+    if not lo <= net.prefixlen <= hi:
+        fixed = ipaddress.ip_network(f"{net.network_address}/{lo if net.prefixlen < lo else hi}", strict=False)
+        raise Invalid(f"{shown(v)} is a /{net.prefixlen}; the network must be /{lo} to /{hi} so that aiinfra can cut zone subnets from it", f"e.g. {fixed}")
+    return v.strip()
+
+
+def _vpc_cidr(v: str) -> str:
+    return _cidr(v, (16, 24), "10.0.0.0/16")
+
+
+Cidr = Annotated[str, Field(max_length=43), AfterValidator(_cidr)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class Range(_Strict):
     """Autoscaling bounds; a fixed size is written as a plain number."""
 
-    min: int = Field(ge=0)
-    max: int = Field(ge=1)
+    min: int = Field(ge=0, le=MAX_POOL_NODES)
+    max: int = Field(ge=1, le=MAX_POOL_NODES)
 
     @model_validator(mode="after")
     def _ordered(self) -> "Range":
         if self.min > self.max:
-            raise ValueError(f"min ({self.min}) is greater than max ({self.max}); swap them or raise max")
+            raise Invalid(f"min ({self.min}) is greater than max ({self.max})", f"swap them: {{min: {self.max}, max: {self.min}}}")
         return self
 
 
@@ -61,38 +132,42 @@ class NodePool(_Strict):
     ] = None
     nodes: int | Range = Field(default=1, description="fixed size, or {min, max} for autoscaling")
     capacity: Capacity = "on-demand"
-    instance_type: str | None = Field(default=None, description="pin an instance type / machine type / VM size")
-    cpus: int | None = Field(default=None, ge=1, description="CPU pools: at least this many vCPUs per node")
-    memory_gib: float | None = Field(default=None, gt=0, description="CPU pools: at least this much RAM per node")
-    zone: str | None = Field(default=None, description="pin the pool to one zone (needed to match a reservation)")
-    reservation: str | None = Field(default=None, description="capacity reservation id, with capacity: reserved")
-    disk_gib: int = Field(default=200, ge=20, le=16384, description="root volume size per node")
-    labels: dict[str, str] = Field(default_factory=dict)
+    instance_type: str | None = Field(
+        default=None, max_length=64, description="pin an instance type / machine type / VM size; one outside aiinfra's catalog is used as written, unpriced"
+    )
+    cpus: int | None = Field(default=None, ge=1, le=MAX_CPUS, description="CPU pools: at least this many vCPUs per node")
+    memory_gib: float | None = Field(default=None, gt=0, le=MAX_MEMORY_GIB, description="CPU pools: at least this much RAM per node")
+    zone: str | None = Field(default=None, max_length=40, description="pin the pool to one zone (needed to match a reservation)")
+    reservation: str | None = Field(default=None, max_length=256, description="capacity reservation id, with capacity: reserved")
+    disk_gib: int = Field(default=200, ge=20, le=MAX_DISK_GIB, description="root volume size per node")
+    labels: dict[Annotated[str, Field(max_length=63)], Annotated[str, Field(max_length=63)]] = Field(default_factory=dict, max_length=MAX_TAGS)
 
     @field_validator("nodes", mode="before")
     @classmethod
     def _no_negative(cls, v: Any) -> Any:
         if isinstance(v, bool):
-            raise ValueError("nodes must be a number or {min, max}, not true/false")
+            raise Invalid(f"nodes must be a number or {{min, max}}, not {str(v).lower()}", "e.g. nodes: 2, or nodes: {min: 1, max: 4}")
         if isinstance(v, int) and v < 0:
-            raise ValueError(f"nodes cannot be negative (got {v})")
+            raise Invalid(f"nodes cannot be negative (got {v})", "e.g. nodes: 2, or nodes: {min: 0, max: 4} to scale from zero")
+        if isinstance(v, int) and v > MAX_POOL_NODES:
+            raise Invalid(f"{shown(v)} nodes is more than one node pool can hold (at most {MAX_POOL_NODES:,})", LIMIT_REASONS["nodes"])
         return v
 
     @model_validator(mode="after")
     def _capacity_consistent(self) -> "NodePool":
         if self.reservation and self.capacity != "reserved":
-            raise ValueError("reservation is set but capacity is not 'reserved'; set capacity: reserved")
+            raise Invalid("reservation is set but capacity is not 'reserved'", "set capacity: reserved, or remove reservation")
         if self.capacity == "reserved" and not self.reservation:
-            raise ValueError("capacity: reserved needs reservation: <reservation id>")
+            raise Invalid("capacity: reserved needs the reservation to use", "add reservation: <reservation id>, or use capacity: on-demand")
         if self.gpu and (self.cpus or self.memory_gib):
-            raise ValueError("cpus/memory_gib only size CPU pools; a GPU pool's size follows from gpu:")
+            raise Invalid("cpus/memory_gib only size CPU pools; a GPU pool's size follows from gpu:", "remove cpus and memory_gib from this pool")
         return self
 
     @field_validator("gpu")
     @classmethod
     def _alternatives_not_empty(cls, v: Any) -> Any:
         if isinstance(v, list) and not v:
-            raise ValueError("an empty list of GPUs; leave gpu out for a CPU pool")
+            raise Invalid("an empty list of GPUs", "list at least one, e.g. gpu: [L4:1, A10:1], or leave gpu out for a CPU pool")
         return v
 
     @property
@@ -130,16 +205,16 @@ class Identity(_Strict):
 
 
 class Network(_Strict):
-    cidr: str = Field(default="10.0.0.0/16", pattern=r"^\d{1,3}(\.\d{1,3}){3}/(1[6-9]|2[0-4])$")
+    cidr: Annotated[str, Field(max_length=43), AfterValidator(_vpc_cidr)] = "10.0.0.0/16"
     nat_gateways: Literal["one", "per-zone"] = "one"
     zones: int = Field(default=2, ge=2, le=4, description="zones to spread subnets over")
 
 
 class Cluster(_Strict):
-    kubernetes_version: str = Field(default="1.33", pattern=r"^1\.\d{2}$")
+    kubernetes_version: str = Field(default="1.33", pattern=K8S_VERSION_PATTERN)
     public_endpoint: bool = Field(default=False, description="also expose the API server publicly")
-    public_access_cidrs: list[str] = Field(default_factory=list)
-    admins: list[str] = Field(default_factory=list, description="principals granted cluster admin")
+    public_access_cidrs: list[Cidr] = Field(default_factory=list, max_length=40)
+    admins: list[Annotated[str, Field(max_length=256)]] = Field(default_factory=list, max_length=100, description="principals granted cluster admin")
     deletion_protection: bool = Field(
         default=True,
         description="refuse to delete the cluster until this is turned off; set false for throwaway environments",
@@ -148,9 +223,9 @@ class Cluster(_Strict):
     @model_validator(mode="after")
     def _public_needs_cidrs(self) -> "Cluster":
         if self.public_access_cidrs and not self.public_endpoint:
-            raise ValueError("public_access_cidrs is set but public_endpoint is false")
+            raise Invalid("public_access_cidrs is set but public_endpoint is false", "set public_endpoint: true, or remove public_access_cidrs")
         if "0.0.0.0/0" in self.public_access_cidrs:
-            raise ValueError("public_access_cidrs must not contain 0.0.0.0/0; list your office or VPN ranges")
+            raise Invalid("public_access_cidrs must not contain 0.0.0.0/0 (the whole internet)", "list your office or VPN ranges, e.g. [203.0.113.0/24]")
         return self
 
 
@@ -175,8 +250,9 @@ class GcpSettings(_Strict):
 
     project: str | None = Field(
         default=None,
-        pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$",
-        description="GCP project ID (e.g. my-ml-project); required when cloud is gcp",
+        pattern=GCP_PROJECT_PATTERN,
+        description="GCP project ID (e.g. my-ml-project); else $GOOGLE_CLOUD_PROJECT, $CLOUDSDK_CORE_PROJECT or the gcloud "
+        "configuration; offline commands use a placeholder, `up` needs a real one",
     )
 
 
@@ -185,12 +261,13 @@ class AzureSettings(_Strict):
 
     subscription_id: str | None = Field(
         default=None,
-        pattern=r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$",
-        description="Azure subscription ID; defaults to the one `az login` selected",
+        pattern=GUID_PATTERN,
+        description="Azure subscription ID; else $AZURE_SUBSCRIPTION_ID, $ARM_SUBSCRIPTION_ID or the az CLI's default "
+        "subscription; offline commands use a placeholder, `up` needs a real one",
     )
     resource_group: str | None = Field(
         default=None,
-        pattern=r"^[-\w.()]{1,89}[-\w()]$",
+        pattern=RESOURCE_GROUP_PATTERN,
         description="resource group to create the environment in; defaults to <name>-rg",
     )
     gpu_driver: Literal["aks", "none"] | None = Field(
@@ -204,26 +281,27 @@ class AzureSettings(_Strict):
 class WorkloadImages(_Strict):
     """Images of the reference workload; left out, they are <registry repo>:<tag> in the environment's registry."""
 
-    train: str | None = Field(default=None, description="training image (built from workloads/reference/Dockerfile.train)")
-    serve: str | None = Field(default=None, description="serving image (built from workloads/reference/Dockerfile.serve)")
-    tag: str = Field(default="0.1.0", pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", description="tag of the default images (a fixed tag, never latest)")
+    train: str | None = Field(default=None, max_length=512, description="training image (built from workloads/reference/Dockerfile.train)")
+    serve: str | None = Field(default=None, max_length=512, description="serving image (built from workloads/reference/Dockerfile.serve)")
+    tag: str = Field(default="0.1.0", pattern=IMAGE_TAG_PATTERN, description="tag of the default images (a fixed tag, never latest)")
 
 
 class Workload(_Strict):
     """The reference workload that proves an environment: a training job, a served model and a fabric test."""
 
     enabled: bool = Field(default=False, description="deploy the workload with the environment (`aiinfra render` works either way)")
-    train_pool: str | None = Field(default=None, description="pool to train on; default: the GPU pool with the fastest fabric")
-    serve_pool: str | None = Field(default=None, description="pool to serve on; default: the GPU pool with the fewest GPUs per node")
-    nodes: int | None = Field(default=None, ge=1, description="training nodes; default: 2 when the pool can grow to 2, else 1")
+    train_pool: str | None = Field(default=None, max_length=64, description="pool to train on; default: the GPU pool with the fastest fabric")
+    serve_pool: str | None = Field(default=None, max_length=64, description="pool to serve on; default: the GPU pool with the fewest GPUs per node")
+    nodes: int | None = Field(default=None, ge=1, le=MAX_POOL_NODES, description="training nodes; default: 2 when the pool can grow to 2, else 1")
     images: WorkloadImages = Field(default_factory=WorkloadImages)
     model: Literal["tiny", "gpt2-124m"] = "tiny"
-    steps: int = Field(default=200, ge=1)
-    checkpoint_every: int = Field(default=50, ge=1)
-    checkpoint_bucket: str | None = Field(default=None, description="one of storage.buckets; default: the first")
+    steps: int = Field(default=200, ge=1, le=MAX_STEPS)
+    checkpoint_every: int = Field(default=50, ge=1, le=MAX_STEPS)
+    checkpoint_bucket: str | None = Field(default=None, max_length=64, description="one of storage.buckets; default: the first")
     data: str | None = Field(
         default=None,
-        pattern=r"^[a-z][a-z0-9+.-]*://\S+$",
+        pattern=URL_PATTERN,
+        max_length=2048,
         description="training data URL (s3://, gs://, az://, https://); default: <checkpoint bucket>/data",
     )
 
@@ -233,14 +311,14 @@ class EnvironmentSpec(_Strict):
 
     name: Annotated[str, Field(pattern=NAME_PATTERN, min_length=3, max_length=24)]
     cloud: Cloud
-    region: str
+    region: str = Field(max_length=40)
     node_pools: list[NodePool] = Field(default_factory=list)
     storage: Storage = Field(default_factory=Storage)
     registry: Registry = Field(default_factory=Registry)
     identity: Identity = Field(default_factory=Identity)
     network: Network = Field(default_factory=Network)
     cluster: Cluster = Field(default_factory=Cluster)
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: dict[Annotated[str, Field(max_length=128)], Annotated[str, Field(max_length=256)]] = Field(default_factory=dict, max_length=MAX_TAGS)
     mlops: Mlops = Field(default_factory=Mlops)
     gcp: GcpSettings = Field(default_factory=GcpSettings)
     azure: AzureSettings = Field(default_factory=AzureSettings)
@@ -251,10 +329,10 @@ class EnvironmentSpec(_Strict):
         seen: set[str] = set()
         for pool in self.node_pools:
             if pool.name in seen:
-                raise ValueError(f"duplicate node pool name {pool.name!r}; pool names must be unique")
+                raise Invalid(f"duplicate node pool name {pool.name!r}; pool names must be unique", f"rename one of the pools called {pool.name}")
             seen.add(pool.name)
         if len(set(self.storage.buckets)) != len(self.storage.buckets):
-            raise ValueError("storage.buckets lists a bucket twice")
+            raise Invalid("storage.buckets lists a bucket twice", "remove the repeated name")
         return self
 
 
@@ -265,105 +343,26 @@ def json_schema() -> dict[str, Any]:
     return schema
 
 
-_UNION_TAGS = {"int", "str", "float", "bool", "list", "Range"}
-
-
-def _hint_for(error: dict[str, Any], parent_fields: list[str]) -> str | None:
-    kind = error["type"]
-    names = [p for p in error["loc"] if isinstance(p, str)]
-    field = names[-1] if names else ""
-    if kind == "extra_forbidden":
-        return did_you_mean(field, parent_fields) or f"known fields: {', '.join(parent_fields)}"
-    if field == "gpu":
-        return "write the accelerator and the count per node, e.g. H100:8, or a list such as [L4:1, A10:1]"
-    if kind == "string_pattern_mismatch":
-        return "use lowercase letters, digits and hyphens, starting with a letter (e.g. llm-train)"
-    if kind == "literal_error":
-        expected = error.get("ctx", {}).get("expected", "")
-        return f"expected one of {expected}"
-    return None
-
-
-def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
-    """The pydantic model that owns the last element of loc, for listing its fields."""
-    model: Any = EnvironmentSpec
-    for part in loc[:-1]:
-        if isinstance(part, int) or model is None:
-            continue
-        field = model.model_fields.get(part)
-        if field is None:
-            return None
-        ann = field.annotation
-        candidates = [ann, *getattr(ann, "__args__", ())]
-        model = next(
-            (c for c in candidates for c in [c, *getattr(c, "__args__", ())] if isinstance(c, type) and issubclass(c, BaseModel)),
-            None,
-        )
-    return model
-
-
-def problems_from_validation(exc: ValidationError) -> list[Problem]:
-    problems: list[Problem] = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        # Union members (int | Range, str | list[str]) report under a type tag; keep only the user's path.
-        loc = tuple(p for p in loc if isinstance(p, int) or (p.isidentifier() and p not in _UNION_TAGS))
-        err = {**err, "loc": loc}
-        owner = _model_at(loc) if loc else EnvironmentSpec
-        fields = list(owner.model_fields) if owner else []
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = f"unknown field {loc[-1]!r}"
-        elif err["type"] == "missing":
-            msg = "required field is missing"
-        elif msg.startswith("Value error, "):
-            msg = msg[len("Value error, ") :]
-        problems.append(Problem(join_path(loc), msg, _hint_for(err, fields)))
-    return _dedupe(problems)
-
-
-def _dedupe(problems: list[Problem]) -> list[Problem]:
-    """Unions report one error per member; a type mismatch of one member is noise when another member
-    explains the real problem, so keep the most specific error per field."""
-
-    def noise(p: Problem) -> bool:
-        return p.message.startswith("Input should be a valid")
-
-    out: dict[str, Problem] = {}
-    for p in problems:
-        prev = out.get(p.path)
-        if prev is None or (prev.hint is None and p.hint is not None) or (noise(prev) and not noise(p)):
-            out[p.path] = p
-    specific = [q.path for q in out.values() if not noise(q)]
-    return [p for p in out.values() if not (noise(p) and any(s != p.path and s.startswith(p.path) for s in specific))]
-
-
 def parse_spec(text: str, source: str = "<spec>") -> EnvironmentSpec:
-    import yaml
+    from aiinfra.spec_errors import problems_from_validation
+    from aiinfra.spec_file import load_yaml
 
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError(source, [Problem("(yaml)", f"not valid YAML at {where}: {problem}", "check indentation and quoting")]) from None
+    data, duplicates = load_yaml(text, source)
     if data is None:
-        raise SpecError(source, [Problem("(top level)", "the file is empty", "start from an example in stacks/")])
+        raise SpecError(source, [*duplicates, Problem("(top level)", "the file is empty", "start from an example in stacks/")])
     if not isinstance(data, dict):
-        raise SpecError(source, [Problem("(top level)", f"expected a mapping of fields, got {type(data).__name__}", "start from an example in stacks/")])
+        kind = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
+        raise SpecError(source, [*duplicates, Problem("(top level)", f"expected a mapping of fields (name:, cloud:, region: ...), got {kind}", "start from an example in stacks/", data)])
     try:
-        return EnvironmentSpec.model_validate(data)
+        spec = EnvironmentSpec.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(source, problems_from_validation(exc)) from None
+        raise SpecError(source, [*duplicates, *problems_from_validation(exc, EnvironmentSpec)]) from None
+    if duplicates:
+        raise SpecError(source, duplicates)
+    return spec
 
 
 def load_spec(path: str | Path) -> EnvironmentSpec:
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(str(path), [Problem("(file)", f"no such file: {path}", "pass the path of an environment YAML, e.g. stacks/aws-llm.yaml")]) from None
-    except (IsADirectoryError, UnicodeDecodeError) as exc:
-        raise SpecError(str(path), [Problem("(file)", f"cannot read {path}: {exc}", None)]) from None
-    return parse_spec(text, str(path))
+    from aiinfra.spec_file import read_text
+
+    return parse_spec(read_text(path), str(path))

@@ -13,7 +13,7 @@ from typing import Any, Iterator, Optional
 
 import typer
 
-SpecArg = typer.Argument(..., help="environment spec, e.g. stacks/aws-llm.yaml", show_default=False)
+SpecArg = typer.Argument(..., help="environment spec, e.g. stacks/aws-llm.yaml", show_default=False, readable=False)
 BackendOpt = typer.Option(
     None, "--backend", metavar="URL",
     help="state backend: file:///path, s3://bucket, gs://bucket, azblob://container or https://api.pulumi.com "
@@ -56,12 +56,20 @@ def _errors(spec: Path | None = None) -> Iterator[None]:
 
 
 def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool):
-    """CLI first (nothing else runs without it), then the spec, the backend, credentials and the passphrase."""
+    """The spec first (a bad one exits 2 wherever it is run, Pulumi CLI or not), with a real GCP project / Azure
+    subscription; then the CLI, the backend, credentials and the passphrase."""
     from aiinfra import deploy
-    from aiinfra.cli.main import _load
+    from aiinfra.accounts import require_real
+    from aiinfra.problems import SpecError
+    from aiinfra.cli.main import _load, _report, _warn
 
+    env = _load(spec, warn=False)
+    try:
+        require_real(env.account, str(spec))
+    except SpecError as err:
+        _report(err)
+    _warn(env.warnings)
     command = deploy.pulumi_command()
-    env = _load(spec)
     url = deploy.backend_url(backend)
     if credentials:
         deploy.require_credentials(deploy.clouds_needed(env, url))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, NoReturn, Optional
 
 import typer
 
@@ -24,7 +24,7 @@ app.add_typer(workload.app, name="workload")
 
 EXIT_INVALID = 2
 
-SpecArg = typer.Argument(..., help="environment spec, e.g. stacks/aws-llm.yaml", show_default=False)
+SpecArg = typer.Argument(..., help="environment spec, e.g. stacks/aws-llm.yaml", show_default=False, readable=False)
 JsonOpt = typer.Option(False, "--json", help="print one JSON object instead of tables")
 
 
@@ -38,21 +38,36 @@ def _emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
-def _load(path: Path, as_json: bool = False):
-    """Parse and resolve a spec, or report every problem and exit 2."""
+def _load(path: Path, as_json: bool = False, warn: bool = True):
+    """Parse and resolve a spec, or report every problem and exit 2. Warnings (placeholder project, unpriced
+    types) go to stderr as plain lines; JSON output carries them in a "warnings" field instead."""
     from aiinfra.problems import SpecError
     from aiinfra.resolve import load
 
     try:
-        return load(path)
+        env = load(path)
     except SpecError as err:
-        if as_json:
-            _emit_json({"valid": False, "source": err.source, "problems": [p.as_dict() for p in err.problems]})
-        else:
-            from aiinfra.cli import render
+        _report(err, as_json)
+    if warn and not as_json:
+        _warn(env.warnings)
+    return env
 
-            render.problems(_console(stderr=True), err.source, err.problems)
-        raise typer.Exit(EXIT_INVALID) from None
+
+def _warn(warnings) -> None:
+    """Warnings as plain lines on stderr, so that piped output stays clean."""
+    for w in warnings:
+        sys.stderr.write(f"warning: {w.path}: {w.message}" + (f"\n  hint: {w.hint}" if w.hint else "") + "\n")
+
+
+def _report(err, as_json: bool = False) -> NoReturn:
+    """Every problem of a SpecError, as JSON on stdout or a list on stderr; exit 2."""
+    if as_json:
+        _emit_json({"valid": False, "source": err.source, "problems": [p.as_dict() for p in err.problems]})
+    else:
+        from aiinfra.cli import render
+
+        render.problems(_console(stderr=True), err.source, err.problems)
+    raise typer.Exit(EXIT_INVALID)
 
 
 @app.callback()
@@ -67,7 +82,7 @@ def validate(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
     if as_json:
         from aiinfra.preview import pool_dict
 
-        _emit_json({"valid": True, "source": str(spec), "node_pools": [pool_dict(p) for p in env.pools]})
+        _emit_json({"valid": True, "source": str(spec), "node_pools": [pool_dict(p) for p in env.pools], "warnings": [w.as_dict() for w in env.warnings]})
         return
     c = _console()
     c.print(f"[bold green]✓ {spec}[/] is valid: {env.spec.name} on {env.spec.cloud} {env.spec.region}", highlight=False)
@@ -107,7 +122,7 @@ def cost(
 
     data = build(env)
     if as_json:
-        _emit_json({"environment": data["environment"], "node_pools": data["node_pools"], "cost": data["cost"]})
+        _emit_json({"environment": data["environment"], "node_pools": data["node_pools"], "cost": data["cost"], "warnings": data["warnings"]})
         return
     from aiinfra.cli import render
 

@@ -12,6 +12,10 @@ from rich.tree import Tree
 from aiinfra.problems import Problem
 
 
+def _monthly(hourly: float | None, hours: int) -> float | None:
+    return None if hourly is None else hourly * hours
+
+
 def money(v: float | None) -> str:
     if v is None:
         return "—"
@@ -92,7 +96,7 @@ def cost_table(data: dict[str, Any]) -> Table:
             label += f" [{notes.index(i['note']) + 1}]"
         t.add_row(
             label, qty, money(i["hourly_usd_each"]), money(i["hourly_usd_min"]), money(i["hourly_usd_max"]),
-            money(i["hourly_usd_min"] * h), money(i["hourly_usd_max"] * h),
+            money(_monthly(i["hourly_usd_min"], h)), money(_monthly(i["hourly_usd_max"], h)),
         )
     t.add_section()
     t.add_row(
@@ -142,7 +146,7 @@ def cost_markdown(data: dict[str, Any]) -> str:
         label = i["item"] + (f" ({i['note']})" if i["note"] else "")
         lines.append(
             f"| {label} | {qty} | {money(i['hourly_usd_each'])} | {money(i['hourly_usd_min'])} | {money(i['hourly_usd_max'])} "
-            f"| {money(i['hourly_usd_min'] * h)} | {money(i['hourly_usd_max'] * h)} |"
+            f"| {money(_monthly(i['hourly_usd_min'], h))} | {money(_monthly(i['hourly_usd_max'], h))} |"
         )
     lines.append(
         f"| **total** | | | **{money(cost['hourly_usd_min'])}** | **{money(cost['hourly_usd_max'])}** "

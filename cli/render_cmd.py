@@ -59,7 +59,7 @@ def _offline_manifests(env) -> list[dict[str, Any]]:
 
 
 def render_command(
-    spec: Path = typer.Argument(..., help="environment spec, e.g. stacks/aws-llm.yaml", show_default=False),
+    spec: Path = typer.Argument(..., help="environment spec, e.g. stacks/aws-llm.yaml", show_default=False, readable=False),
     out: Path = typer.Option(..., "--out", help="directory to write one YAML file per manifest into"),
     outputs: Optional[Path] = typer.Option(None, "--outputs", help="stack outputs JSON (`aiinfra outputs --json`); default: the offline preview's"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of text"),
@@ -100,6 +100,7 @@ def render_command(
         "serve_pool": wp.serve_pool.name,
         "fabric_tests": [p.name for p in wp.fabric_pools],
         "deployed_with_environment": env.spec.workload.enabled,
+        "warnings": [w.as_dict() for w in env.warnings],
         "files": [{"path": str(p), "kind": m["kind"], "name": m["metadata"]["name"]} for p, m in zip(written, manifests)],
     }
     if as_json:

@@ -22,3 +22,14 @@ import sys  # noqa: E402
 for _helpers in sorted((Path(__file__).parent / "components").glob("*/*helpers.py")):
     if str(_helpers.parent) not in sys.path:
         sys.path.insert(0, str(_helpers.parent))
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_cloud_accounts(monkeypatch, tmp_path_factory):
+    """A developer's gcloud project or az subscription must not change what tests resolve (aiinfra.accounts)."""
+    for var in ("GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT", "CLOUDSDK_ACTIVE_CONFIG_NAME", "AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID"):
+        monkeypatch.delenv(var, raising=False)
+    empty = tmp_path_factory.getbasetemp() / "no-cloud-config"
+    empty.mkdir(exist_ok=True)
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(empty))
+    monkeypatch.setenv("AZURE_CONFIG_DIR", str(empty))

@@ -65,10 +65,17 @@ def test_pinned_type_must_match_gpu():
     assert "has A100:8" in info.value.problems[0].message
 
 
-def test_pinned_unknown_type_suggests():
+def test_pinned_unknown_type_is_used_unpriced_and_suggests():
+    env = resolve(parse_spec('name: t-env\ncloud: aws\nregion: us-east-1\nnode_pools: [{name: a, instance_type: p5.48xlarg}]\n'))
+    assert env.pools[1].instance_type == "p5.48xlarg" and env.pools[1].hourly_usd_per_node is None
+    assert env.warnings[0].hint.startswith("did you mean p5.48xlarge?")
+
+
+def test_pinned_type_that_is_no_name_of_the_cloud_is_refused():
     with pytest.raises(SpecError) as info:
-        pool('[{name: a, instance_type: p5.48xlarg}]')
-    assert info.value.problems[0].hint == "did you mean p5.48xlarge?"
+        pool('[{name: a, instance_type: Standard_ND96isr_H100_v5}]')
+    p = info.value.problems[0]
+    assert p.path == "node_pools[0].instance_type" and "does not look like a aws instance type name (e.g. p5.48xlarge)" in p.message
 
 
 def test_system_pool_is_added():
@@ -83,22 +90,22 @@ def test_cpu_pool_sizes_by_cpus():
 
 def test_unknown_gpu_suggests_nearest_with_count():
     (p,) = problems_of("aws.bad.unknown-gpu.yaml")
-    assert p.path == "node_pools[0].gpu" and p.message == "unknown GPU 'H10'" and p.hint == "did you mean H100:8?"
+    assert p.path == "node_pools[0].gpu" and p.message == "'H10' is not a GPU in aiinfra's catalog" and p.hint == "did you mean H100:8?"
 
 
 def test_count_no_type_offers():
     (p,) = problems_of("aws.bad.gpu-count.yaml")
-    assert "no aws instance type has 3 × H100" in p.message and p.hint == "did you mean H100:8?"
+    assert "aiinfra's catalog has no aws instance type with 3 × H100" in p.message and p.hint == "did you mean H100:8?"
 
 
 def test_gpu_not_in_region_names_regions():
     (p,) = problems_of("aws.bad.gpu-not-in-region.yaml")
-    assert "not offered in sa-east-1" in p.message and "us-east-1" in p.hint
+    assert p.message == "aiinfra's catalog has no H100:8 type in sa-east-1 on aws" and "us-east-1" in p.hint
 
 
 def test_gpu_not_on_cloud_names_where_offered():
     (p,) = problems_of("aws.bad.gpu-not-on-cloud.yaml")
-    assert p.message == "A10 is not offered on aws" and "azure" in p.hint
+    assert p.message == "aiinfra's catalog has no aws instance type with A10" and "azure" in p.hint
 
 
 def test_unknown_region_suggests():

@@ -20,7 +20,7 @@ def problems_of(name: str):
 
 def test_l4_not_offered_names_the_nearest_azure_gpus():
     (p,) = problems_of("azure.bad.l4-not-offered.yaml")
-    assert p.path == "node_pools[0].gpu" and p.message == "L4 is not offered on azure"
+    assert p.path == "node_pools[0].gpu" and p.message == "aiinfra's catalog has no azure instance type with L4"
     assert p.hint.startswith("nearest azure GPUs: A10:1")
     assert "aws (g6.xlarge)" in p.hint and "gcp (g2-standard-4)" in p.hint
 

@@ -51,7 +51,7 @@ def test_negative_sizes_each_reported():
     found = problems_of("aws.bad.negative-nodes.yaml")
     assert "negative" in found["node_pools[0].nodes"].message
     assert "node_pools[1].nodes.min" in found
-    assert "greater than or equal to 0" in found["node_pools[1].nodes.min"].message
+    assert "must be at least 0, got -1" in found["node_pools[1].nodes.min"].message
 
 
 def test_duplicate_pool_names():
@@ -61,7 +61,8 @@ def test_duplicate_pool_names():
 
 def test_invalid_environment_name():
     p = problems_of("aws.bad.env-name.yaml")["name"]
-    assert "lowercase" in (p.hint or "")
+    assert "lowercase" in p.message and "^" not in p.message
+    assert p.hint == "did you mean llm-train?" and p.value == "LLM_Train"
 
 
 def test_invalid_bucket_name_points_at_the_bucket():
@@ -87,7 +88,8 @@ def test_not_a_mapping():
 
 def test_unknown_cloud_lists_choices():
     p = problems_of("aws.bad.unknown-cloud.yaml")["cloud"]
-    assert "'aws'" in (p.hint or "") and "'azure'" in (p.hint or "")
+    assert p.message == "'awz' is not one of: aws, gcp, azure" and p.value == "awz"
+    assert (p.hint or "").startswith("did you mean aws?")
 
 
 def test_reserved_needs_reservation_id():

@@ -56,6 +56,16 @@ def gpu_spellings() -> list[str]:
     return [g.name for g in gpus().values()] + [a for g in gpus().values() for a in g.aliases]
 
 
+def uncatalogued(cloud: str, name: str, gpu: str | None, gpu_count: int) -> InstanceType:
+    """Stand-in facts for a pinned type the catalog lacks: its GPUs as the spec says, the cloud's API name for
+    that GPU from a listed type that has it (GKE needs it), no price, fabric or sizes."""
+    known = next((it for it in cloud_catalog(cloud).instance_types.values() if gpu and it.gpu == gpu and it.accelerator_type), None)
+    return InstanceType(
+        gpu=gpu, gpu_count=gpu_count, vcpus=1, memory_gib=1, regions={}, price_source="", flags=["not_in_catalog"],
+        accelerator_type=known.accelerator_type if known else None,
+    )
+
+
 @dataclass(frozen=True)
 class Offer:
     """One instance type of one cloud, as a row for listings and resolution."""
@@ -91,6 +101,21 @@ def nearest_gpus(cloud: str, gpu: str, n: int = 2) -> list[str]:
     return sorted(offered, key=distance)[:n]
 
 
+@functools.lru_cache(maxsize=None)
+def price_flag_words() -> dict[str, str]:
+    """Catalog flags that make a price stale or suspect, with the words shown beside that price."""
+    data = _read_yaml("price_flags.yaml")
+    assert isinstance(data, dict)
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def price_flags(cloud: str, instance_type: str) -> list[str]:
+    """The stale/suspect flags of a type's price, in words ([] for types outside the catalog)."""
+    it = cloud_catalog(cloud).instance_types.get(instance_type)
+    words = price_flag_words()
+    return [words[f] for f in it.flags if f in words] if it else []
+
+
 @dataclass(frozen=True)
 class Price:
     hourly_usd: float | None
@@ -102,6 +127,13 @@ class Price:
 
 
 def price(cloud: str, instance_type: str, region: str, capacity: str) -> Price:
+    """Hourly price of one node, with stale/suspect flags in its note (see _price)."""
+    p = _price(cloud, instance_type, region, capacity)
+    flags = price_flags(cloud, instance_type) if p.known else []
+    return Price(p.hourly_usd, "; ".join([*flags, *([p.note] if p.note else [])])) if flags else p
+
+
+def _price(cloud: str, instance_type: str, region: str, capacity: str) -> Price:
     """Hourly price of one node; where the region has no figure, the reference region's, said so in the note.
 
     Reserved capacity is billed at the on-demand rate (AWS ODCR, GCP reservations and
@@ -128,5 +160,6 @@ def price(cloud: str, instance_type: str, region: str, capacity: str) -> Price:
 def prices_as_of(cloud: str, instance_types: list[str] | None = None) -> str:
     """The snapshot dates behind the given types' prices (all of the cloud's sources if none given)."""
     cat = cloud_catalog(cloud)
-    keys = {cat.instance_types[t].price_source for t in instance_types} if instance_types else set(cat.sources)
+    listed = [t for t in instance_types or [] if t in cat.instance_types]
+    keys = {cat.instance_types[t].price_source for t in listed} if listed else set(cat.sources)
     return "; ".join(f"{k}: {cat.sources[k].as_of}" for k in sorted(keys))

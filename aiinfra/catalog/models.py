@@ -123,6 +123,8 @@ class Taint(_Strict):
 
 class CloudCatalog(_Strict):
     cloud: Literal["aws", "gcp", "azure"]
+    instance_type_pattern: str = Field(description="regular expression every instance type name of the cloud matches")
+    instance_type_example: str
     reference_region: str
     sources: dict[str, Source]
     regions: dict[str, list[str]] = Field(description="every region the tool accepts, with its zone names")

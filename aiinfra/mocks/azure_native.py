@@ -10,9 +10,10 @@ import base64
 import uuid
 from typing import Any
 
+from aiinfra.accounts import AZURE_PLACEHOLDER
 from aiinfra.mocks import autoname, hexid
 
-SUBSCRIPTION = "6c1f0d6e-2b1a-4c3e-9f4d-0a1b2c3d4e5f"
+SUBSCRIPTION = AZURE_PLACEHOLDER  # offline output says it uses a placeholder subscription; this is it
 TENANT = "0e3a4b5c-6d7e-4f80-91a2-b3c4d5e6f708"
 DEPLOYER_OBJECT_ID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 DEPLOYER_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46"

@@ -22,8 +22,8 @@ from aiinfra.resolve import ResolvedEnvironment, ResolvedPool
 
 def _pool_zones(project: str, pool: ResolvedPool, region_zones: list[str], needs_nics: bool) -> list[str]:
     """Chosen before the network, because RoCE networks are zonal (their network profile names the zone)."""
-    it = catalog.cloud_catalog("gcp").instance_types[pool.instance_type]
-    return pick_zones(project, it.machine_type or pool.instance_type, region_zones, pool.zone, needs_nics or pool.fabric is not None)
+    it = catalog.cloud_catalog("gcp").instance_types.get(pool.instance_type)
+    return pick_zones(project, (it and it.machine_type) or pool.instance_type, region_zones, pool.zone, needs_nics or pool.fabric is not None)
 
 
 def gpu_networks(nics_by_site: dict[str, list[GpuNic]]) -> list[GpuNetwork]:
@@ -94,7 +94,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
     )
     pools: dict[str, NodePool] = {}
     for pool in workers:
-        it = cat.instance_types[pool.instance_type]
+        it = cat.instance_types.get(pool.instance_type) or catalog.uncatalogued("gcp", pool.instance_type, pool.gpu, pool.gpus_per_node)
         pools[pool.name] = NodePool(
             f"{name}-{pool.name}",
             pool.name,

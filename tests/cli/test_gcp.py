@@ -51,7 +51,6 @@ def test_preview_human_output_on_gcp():
 @pytest.mark.parametrize(
     "fixture, path, hint",
     [
-        ("gcp.bad.missing-project.yaml", "gcp.project", "my-ml-project"),
         ("gcp.bad.gpu-not-in-region.yaml", "node_pools[0].gpu", "us-central1"),
         ("gcp.bad.zone-not-offered.yaml", "node_pools[0].zone", "us-central1-b"),
     ],
@@ -69,5 +68,5 @@ def test_console_preview_gcp_and_bad_gcp(tmp_path):
     ok = subprocess.run([sys.executable, "-m", "aiinfra", "preview", "--json", str(STACKS / "gcp-llm.yaml")], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["cloud"] == "gcp"
-    bad = subprocess.run([sys.executable, "-m", "aiinfra", "preview", str(SPECS / "gcp.bad.missing-project.yaml")], capture_output=True, text=True)
-    assert bad.returncode == 2 and "gcp.project" in bad.stderr and "Traceback" not in bad.stderr
+    bad = subprocess.run([sys.executable, "-m", "aiinfra", "preview", str(SPECS / "gcp.bad.gpu-not-in-region.yaml")], capture_output=True, text=True)
+    assert bad.returncode == 2 and "node_pools[0].gpu" in bad.stderr and "Traceback" not in bad.stderr
