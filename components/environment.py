@@ -3,46 +3,20 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 
 from aiinfra.components._sdk import require
 from aiinfra.components._util import child
+from aiinfra.components.built import BuiltEnvironment, WorkloadBinding
 from aiinfra.resolve import ResolvedEnvironment
+
+__all__ = ["BuiltEnvironment", "Environment", "WorkloadBinding", "default_tags"]
 
 
 def default_tags(env: ResolvedEnvironment) -> dict[str, str]:
     return {"aiinfra.dev/environment": env.spec.name, "managed-by": "aiinfra", **env.spec.tags}
-
-
-@dataclass
-class WorkloadBinding:
-    """How a pod gets the environment's cloud identity: the Kubernetes service account to use and
-    the annotations/labels each cloud's workload identity needs on it (none on EKS pod identity)."""
-
-    namespace: str
-    service_account: str
-    annotations: dict[str, pulumi.Input[str]] = field(default_factory=dict)
-    labels: dict[str, str] = field(default_factory=dict)
-    pod_labels: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class BuiltEnvironment:
-    """What a cloud's build() hands back: stack outputs, plus what the cloud-neutral layers on the
-    cluster (platform add-ons, workloads) need to connect, order themselves and find the data."""
-
-    outputs: dict[str, Any]
-    kubeconfig: pulumi.Output[str]
-    cluster: pulumi.Resource
-    node_pools: dict[str, pulumi.Resource]
-    workload: WorkloadBinding
-    bucket_urls: dict[str, pulumi.Output[str]]
-    storage_options: dict[str, pulumi.Input[str]] = field(default_factory=dict)
-    registry_urls: dict[str, pulumi.Output[str]] = field(default_factory=dict)
-    gpu_networks: list[Any] = field(default_factory=list, metadata={"doc": "GKE: extra GPU NIC networks (kubernetes.addons.GpuNetwork)"})
 
 
 class Environment(pulumi.ComponentResource):

@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 
 from aiinfra.components._util import child
-from aiinfra.components.environment import BuiltEnvironment
+from aiinfra.components.built import BuiltEnvironment
 from aiinfra.resolve import ResolvedEnvironment
 
 

@@ -13,7 +13,7 @@ from aiinfra.components.aws.identity import WorkloadIdentity, WorkloadIdentityAr
 from aiinfra.components.aws.network import Network, NetworkArgs
 from aiinfra.components.aws.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.aws.storage import ObjectStorage, StorageArgs
-from aiinfra.components.environment import BuiltEnvironment, WorkloadBinding
+from aiinfra.components.built import BuiltEnvironment, WorkloadBinding
 from aiinfra.resolve import ResolvedEnvironment
 
 

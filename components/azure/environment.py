@@ -14,7 +14,7 @@ from aiinfra.components.azure.identity import WorkloadIdentity, WorkloadIdentity
 from aiinfra.components.azure.network import Network, NetworkArgs
 from aiinfra.components.azure.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.azure.storage import ObjectStorage, StorageArgs
-from aiinfra.components.environment import BuiltEnvironment, WorkloadBinding
+from aiinfra.components.built import BuiltEnvironment, WorkloadBinding
 from aiinfra.resolve import ResolvedEnvironment
 
 

@@ -9,7 +9,7 @@ import pulumi
 
 from aiinfra import catalog
 from aiinfra.components._util import child, per_key
-from aiinfra.components.environment import BuiltEnvironment, WorkloadBinding
+from aiinfra.components.built import BuiltEnvironment, WorkloadBinding
 from aiinfra.components.gcp.cluster import Cluster, ClusterArgs
 from aiinfra.components.gcp.gpu_pool import NodePool, NodePoolArgs, pick_zones
 from aiinfra.components.gcp.identity import WorkloadIdentity, WorkloadIdentityArgs

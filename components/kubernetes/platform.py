@@ -12,7 +12,7 @@ from aiinfra.components.kubernetes import addons
 from aiinfra.resolve import ResolvedEnvironment
 
 if TYPE_CHECKING:
-    from aiinfra.components.environment import BuiltEnvironment, WorkloadBinding
+    from aiinfra.components.built import BuiltEnvironment, WorkloadBinding
 
 
 
