@@ -10,12 +10,16 @@ from typing import Any, Optional
 
 import typer
 
+from aiinfra.cli import polish
+
 app = typer.Typer(
     name="aiinfra",
     help="AI infrastructure on AWS, GCP and Azure as code. Offline commands need no credentials and no Pulumi CLI.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
+    context_settings=polish.HELP_OPTIONS,
+    cls=polish.Group,
 )
 
 from aiinfra.cli import workload  # noqa: E402  (imports only typer)
@@ -56,7 +60,10 @@ def _load(path: Path, as_json: bool = False):
 
 
 @app.callback()
-def _root(debug: bool = typer.Option(False, "--debug", help="show tracebacks for unexpected errors")) -> None:
+def _root(
+    debug: bool = typer.Option(False, "--debug", help=polish.DEBUG_HELP),
+    version: bool = typer.Option(False, "--version", callback=polish.show_version, is_eager=True, help="print aiinfra's version and exit"),
+) -> None:
     """Declared here so typer accepts and documents --debug; main() acts on it around the whole app."""
 
 
@@ -138,6 +145,11 @@ _deploy.register(app)
 from aiinfra.cli.render_cmd import render_command  # noqa: E402
 
 app.command("render")(render_command)
+app.command("completion")(polish.completion_command)
+
+from aiinfra.cli.init_cmd import init_command  # noqa: E402  (imports only typer)
+
+app.command("init")(init_command)
 
 
 def main() -> None:
