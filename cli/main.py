@@ -151,6 +151,10 @@ from aiinfra.cli.init_cmd import init_command  # noqa: E402  (imports only typer
 
 app.command("init")(init_command)
 
+from aiinfra.cli.graph import graph_command  # noqa: E402  (imports only typer)
+
+app.command("graph")(graph_command)
+
 
 def main() -> None:
     """Console entry point: bad input exits 2, unexpected errors exit 1 without a traceback unless --debug."""
