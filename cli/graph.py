@@ -70,7 +70,7 @@ def _pool_lines(p, money) -> list[str]:
         lines.append(f"{p.fabric.kind.upper()} {p.fabric.interfaces}× · {p.fabric.gbps} Gbps")
     if p.hourly_usd_per_node is not None:
         lo, hi = p.hourly_usd_per_node * p.nodes_min, p.hourly_usd_per_node * p.nodes_max
-        total = money(lo) if lo == hi else f"{money(lo)}–{money(hi)}"
+        total = money(lo) if lo == hi else f"{money(lo) if lo else '$0'}–{money(hi)}"
         lines.append(f"{money(p.hourly_usd_per_node)}/h per node · {total}/h")
     else:
         lines.append("unpriced")
@@ -86,7 +86,7 @@ def build(env, plan) -> Graph:
     cloud = spec.cloud
     pools_lo = sum((p.hourly_usd_per_node or 0) * p.nodes_min for p in env.pools)
     pools_hi = sum((p.hourly_usd_per_node or 0) * p.nodes_max for p in env.pools)
-    span = money(pools_lo) if pools_lo == pools_hi else f"{money(pools_lo)}–{money(pools_hi)}"
+    span = money(pools_lo) if pools_lo == pools_hi else f"{money(pools_lo) if pools_lo else '$0'}–{money(pools_hi)}"
     g = Graph(f"{spec.name} on {cloud} {spec.region} · node pools {span}/h", Group("env", f"{spec.name} · {cloud} {spec.region}"))
     net = spec.network
     network = Group("network", f"{NETWORK[cloud]} {net.cidr} · {len(env.zones)} zones · {NAT[cloud]} ({net.nat_gateways})")
