@@ -157,6 +157,10 @@ def catalog_command(
         model = catalog.canonical_gpu(gpu.split(":")[0])
         if model is None:
             problems.append(Problem("--gpu", f"unknown GPU {gpu!r}", did_you_mean(gpu, catalog.gpu_spellings())))
+    if region and not problems:
+        known = sorted({r for c in ([cloud] if cloud else catalog.CLOUDS) for r in catalog.cloud_catalog(c).regions})
+        if region not in known:
+            problems.append(Problem("--region", f"unknown region {region!r}" + (f" on {cloud}" if cloud else ""), did_you_mean(region, known) or "see `aiinfra catalog --json` for each type's regions"))
     if problems:
         from aiinfra.cli import render
 

@@ -185,3 +185,9 @@ def test_bracketed_text_is_shown_as_written():
     assert "picked [red]by hand[/]" in out and "see [docs]" in out
     narrow = render_text(render.cost_table(data), width=40)
     assert "pool [bold]system[/bold] [gpu]" in narrow and "list price [unverified]" in narrow
+
+
+def test_catalog_unknown_region_exits_2_with_a_hint():
+    r = runner.invoke(app, ["catalog", "--cloud", "aws", "--region", "us-east1"])
+    assert r.exit_code == 2 and "did you mean us-east-1?" in r.output
+    assert run("catalog", "--region", "us-east1")  # a GCP region, known without --cloud
