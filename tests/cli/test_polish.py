@@ -100,7 +100,7 @@ def test_typer_built_in_show_completion():
 
 @pytest.mark.parametrize(
     "words, cword, expected",
-    [("aiinfra cat", 1, "catalog"), ("aiinfra catalog --so", 2, "--sort"), ("aiinfra catalog --sort ", 3, "price"), ("aiinfra graph x --format ", 3, "mermaid")],
+    [("aiinfra cat", 1, "catalog"), ("aiinfra catalog --so", 2, "--sort"), ("aiinfra catalog --sort ", 3, "price"), ("aiinfra graph x --format ", 4, "mermaid")],
 )
 def test_completion_completes_commands_options_and_choices(words, cword, expected):
     """The installed entry point answers the completion protocol the printed script speaks."""
