@@ -110,3 +110,31 @@ def test_completion_completes_commands_options_and_choices(words, cword, expecte
     proc = subprocess.run([str(ENTRY)], env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert expected in proc.stdout.split(), proc.stdout
+
+
+def broken(*args, **kwargs):
+    raise RuntimeError("boom")
+
+
+@pytest.mark.parametrize("argv", [["validate", SPEC, "--debug"], ["--debug", "validate", SPEC]])
+def test_debug_anywhere_shows_the_traceback_of_an_internal_error(monkeypatch, argv):
+    from aiinfra import resolve
+    from aiinfra.cli import main as cli_main
+
+    monkeypatch.setattr(resolve, "load", broken)
+    monkeypatch.setattr(sys, "argv", ["aiinfra", *argv])
+    with pytest.raises(RuntimeError, match="boom"):
+        cli_main.main()
+
+
+def test_without_debug_an_internal_error_is_one_line_and_exit_1(monkeypatch, capsys):
+    from aiinfra import resolve
+    from aiinfra.cli import main as cli_main
+
+    monkeypatch.setattr(resolve, "load", broken)
+    monkeypatch.setattr(sys, "argv", ["aiinfra", "validate", SPEC])
+    with pytest.raises(SystemExit) as exit_info:
+        cli_main.main()
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert "error: RuntimeError: boom" in err and "--debug" in err and "Traceback" not in err
