@@ -191,3 +191,16 @@ def test_catalog_unknown_region_exits_2_with_a_hint():
     r = runner.invoke(app, ["catalog", "--cloud", "aws", "--region", "us-east1"])
     assert r.exit_code == 2 and "did you mean us-east-1?" in r.output
     assert run("catalog", "--region", "us-east1")  # a GCP region, known without --cloud
+
+
+def test_deploy_errors_show_bracketed_text_as_written(capsys):
+    import typer
+
+    from aiinfra.cli import deploy as deploy_cli
+    from aiinfra.deploy import DeployError
+
+    with pytest.raises(typer.Exit):
+        with deploy_cli._errors():
+            raise DeployError("stack [urn=llm-train] is locked", fixes=["pulumi cancel [bold]now[/]"], notes=["see [log]"])
+    err = " ".join(capsys.readouterr().err.split())
+    assert "stack [urn=llm-train] is locked" in err and "pulumi cancel [bold]now[/]" in err and "see [log]" in err
