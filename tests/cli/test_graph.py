@@ -156,3 +156,26 @@ def test_svg_without_graphviz_names_the_package(monkeypatch):
 
 def test_unknown_format_exits_2():
     assert runner.invoke(app, ["graph", str(STACKS / "aws-llm.yaml"), "--format", "png"]).exit_code == 2
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "specs"
+
+
+@pytest.mark.parametrize("fixture", sorted(p.name for p in FIXTURES.glob("*.ok.*.yaml")))
+def test_every_valid_fixture_draws(fixture):
+    check_mermaid(graph(str(FIXTURES / fixture)))
+    if shutil.which("dot"):
+        proc = subprocess.run(["dot", "-Tcanon"], input=graph(str(FIXTURES / fixture), "--format", "dot"), capture_output=True, text=True)
+        assert proc.returncode == 0 and not proc.stderr.strip(), proc.stderr
+
+
+def test_bare_environment_without_add_ons_storage_or_registry(tmp_path):
+    spec = tmp_path / "bare.yaml"
+    spec.write_text(
+        "name: bare-env\ncloud: aws\nregion: us-east-1\nnode_pools: [{name: end, gpu: 'L4:1'}]\n"
+        "mlops: {gpu_operator: false, monitoring: false, training: none, queueing: false, tracking: false, serving: none}\n"
+    )
+    declared, _ = check_mermaid(graph(str(spec)))
+    assert "pool_end" in declared and "platform" not in declared and "registry" not in declared
+    if shutil.which("dot"):
+        assert subprocess.run(["dot", "-Tcanon"], input=graph(str(spec), "-f", "dot"), capture_output=True, text=True).returncode == 0
