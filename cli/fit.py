@@ -110,8 +110,9 @@ def lay_out(console: Console, table: Table, width: int) -> bool:
         return False
     want = sum(hi - lo for lo, hi in sizes) or 1
     widths = [lo + (hi - lo) * spare // want for lo, hi in sizes]
-    for i in sorted(range(len(sizes)), key=lambda i: widths[i] - sizes[i][1])[: spare - sum(w - lo for w, (lo, _) in zip(widths, sizes))]:
-        widths[i] += 1
+    leftover = spare - sum(w - lo for w, (lo, _) in zip(widths, sizes))
+    for i in sorted(range(len(sizes)), key=lambda i: widths[i] - sizes[i][1])[:leftover]:
+        widths[i] += 1  # rounding leftovers go to the columns furthest from their natural width
     for col, w in zip(cols, widths):
         col.width = w
     return True
