@@ -22,7 +22,6 @@ SORT_HELP = (
     "order rows by: cloud (catalog order), name, gpu (model, then count), gpus (GPUs per node), "
     "memory (GPU memory per node), price (on-demand $/h; spot with --spot) or spot ($/h)"
 )
-FABRIC_SHORT = {"infiniband": "IB", "ethernet": "Ethernet"}
 
 
 def _rows(cloud: str | None, model: str | None, region: str | None, cpu: bool) -> list[dict[str, Any]]:
@@ -81,6 +80,8 @@ def sort_rows(rows: list[dict[str, Any]], key: SortKey, spot: bool) -> list[dict
 def _fabric(f: dict[str, Any] | None, wide: bool) -> str:
     if not f:
         return "—"
+    from aiinfra.cli.render import FABRIC_SHORT
+
     kind = FABRIC_SHORT.get(f["kind"], f["kind"].upper())
     return f"{kind} {f['interfaces']}× {f['gbps']} Gbps" if wide else f"{kind} {f['gbps']} Gbps"
 

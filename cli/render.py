@@ -54,6 +54,9 @@ def resource_tree(data: dict[str, Any]) -> Tree:
     return root
 
 
+FABRIC_SHORT = {"infiniband": "IB"}
+
+
 def _num(t: Table, header: str) -> None:
     """A figure column: never wrapped, never cut (the Fit drops the column instead)."""
     t.add_column(header, justify="right", no_wrap=True, overflow="fold")
@@ -64,15 +67,15 @@ def gpu_table(data: dict[str, Any]) -> Fit:
         t = Table(title="Node pools", title_justify="left")
         t.add_column("pool", no_wrap=True)
         t.add_column("instance type", no_wrap=True)
-        t.add_column("GPUs/node")
+        t.add_column("GPUs")
         if "fabric" not in dropped:
             t.add_column("fabric")
         t.add_column("nodes", no_wrap=True, justify="right")
         t.add_column("capacity")
-        _num(t, "$/h per node")
+        _num(t, "$/h each")
         for p in data["node_pools"]:
             f = p["fabric"]
-            fabric = f"{f['kind'].upper()} {f['interfaces']}× / {f['gbps']} Gbps" if f else "—"
+            fabric = f"{FABRIC_SHORT.get(f['kind'], f['kind'].upper())} {f['interfaces']}× / {f['gbps']} Gbps" if f else "—"
             gpus = f"{p['gpus_per_node']} × {p['gpu']}" if p["gpu"] else f"CPU, {p['vcpus']} vCPU"
             cells = [p["name"], p["instance_type"], gpus, *([fabric] if "fabric" not in dropped else []),
                      f"{p['nodes_min']}..{p['nodes_max']}", p["capacity"], money(p["hourly_usd_per_node"])]

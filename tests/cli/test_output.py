@@ -204,3 +204,9 @@ def test_deploy_errors_show_bracketed_text_as_written(capsys):
             raise DeployError("stack [urn=llm-train] is locked", fixes=["pulumi cancel [bold]now[/]"], notes=["see [log]"])
     err = " ".join(capsys.readouterr().err.split())
     assert "stack [urn=llm-train] is locked" in err and "pulumi cancel [bold]now[/]" in err and "see [log]" in err
+
+
+def test_narrow_cost_table_names_the_columns_it_left_out():
+    out = " ".join(run("cost", str(STACKS / "azure-llm.yaml"), width=80).split())
+    assert "Not shown at this width: $/h each" in out and "--markdown" in out
+    assert "$/h each" not in out.split("Not shown")[0]
