@@ -38,15 +38,17 @@ def _short_type(token: str) -> str:
 
 def resource_tree(data: dict[str, Any]) -> Tree:
     resources = data["resources"]
-    root = Tree(f"[bold]{data['environment']}[/] on {data['cloud']} {data['region']} ({len(resources)} resources)")
+    root = Tree(f"[bold]{escape(data['environment'])}[/] on {data['cloud']} {escape(data['region'])} ({len(resources)} resources)")
     nodes: dict[str, Tree] = {}
     for r in resources:
         parent = nodes.get(r["parent"], root)
-        label = f"[green]{r['type']}[/] {r['name']}" if not r["custom"] else f"{_short_type(r['type'])} [dim]{r['name']}[/]"
+        name = escape(str(r["name"]))
+        label = f"[green]{escape(r['type'])}[/] {name}" if not r["custom"] else f"{escape(_short_type(r['type']))} [dim]{name}[/]"
         if r["type"] == "kubernetes:helm.sh/v4:Chart":
             inputs = r.get("inputs") or {}
             chart = str(inputs.get("chart", "")).rsplit("/", 1)[-1]
-            label = f"[green]Chart[/] [cyan]{chart} {inputs.get('version')}[/] [dim]{r['name']} → {inputs.get('namespace')}[/]"
+            what = escape(f"{chart} {inputs.get('version')}")
+            label = f"[green]Chart[/] [cyan]{what}[/] [dim]{name} → {escape(str(inputs.get('namespace')))}[/]"
         opts = r.get("options") or {}
         if opts.get("protect"):
             label += " [yellow](protected, kept on down)[/]" if opts.get("retain_on_delete") else " [yellow](protected)[/]"

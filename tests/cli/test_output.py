@@ -210,3 +210,9 @@ def test_narrow_cost_table_names_the_columns_it_left_out():
     out = " ".join(run("cost", str(STACKS / "azure-llm.yaml"), width=80).split())
     assert "Not shown at this width: $/h each" in out and "--markdown" in out
     assert "$/h each" not in out.split("Not shown")[0]
+
+
+def test_resource_tree_shows_bracketed_names_as_written():
+    data = build(load(STACKS / "aws-llm.yaml"))
+    data["resources"][1]["name"] = "llm-train-[gpu]-logs"
+    assert "llm-train-[gpu]-logs" in render_text(render.resource_tree(data))
