@@ -32,19 +32,21 @@ def _console(stderr: bool = False):
 @contextlib.contextmanager
 def _errors(spec: Path | None = None) -> Iterator[None]:
     """DeployErrors become 'error:' plus the commands that fix them; Ctrl-C says how to recover."""
+    from rich.markup import escape
+
     from aiinfra.deploy import DeployError
 
     try:
         yield
     except DeployError as exc:
         err = _console(stderr=True)
-        err.print(f"[bold red]error:[/] {exc.message}", markup=True)
+        err.print(f"[bold red]error:[/] {escape(exc.message)}", markup=True)
         if exc.fixes:
             err.print("fix it with one of:")
             for fix in exc.fixes:
-                err.print(f"  [cyan]{fix}[/]", markup=True)
+                err.print(f"  [cyan]{escape(fix)}[/]", markup=True)
         for note in exc.notes:
-            err.print(note, style="dim")
+            err.print(note, style="dim", markup=False)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         where = spec or "SPEC"
@@ -136,10 +138,12 @@ def _live(op: str, t, console) -> Iterator[Any]:
 
 
 def _failures(console, outcome) -> None:
+    from rich.markup import escape
+
     for urn, message in outcome.failures:
-        console.print(f"  [red]✗[/] {deploy_name(urn) or 'stack'}: {message.splitlines()[0] if message else ''}", markup=True)
+        console.print(f"  [red]✗[/] {escape(deploy_name(urn) or 'stack')}: {escape(message.splitlines()[0] if message else '')}", markup=True)
     if outcome.error:
-        console.print(f"[red]{outcome.error}[/]", markup=True)
+        console.print(f"[red]{escape(str(outcome.error))}[/]", markup=True)
 
 
 def _changes(changes: dict[str, int]) -> str:

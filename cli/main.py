@@ -10,12 +10,16 @@ from typing import Any, NoReturn, Optional
 
 import typer
 
+from aiinfra.cli import polish
+
 app = typer.Typer(
     name="aiinfra",
     help="AI infrastructure on AWS, GCP and Azure as code. Offline commands need no credentials and no Pulumi CLI.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
+    context_settings=polish.HELP_OPTIONS,
+    cls=polish.Group,
 )
 
 from aiinfra.cli import workload  # noqa: E402  (imports only typer)
@@ -71,7 +75,10 @@ def _report(err, as_json: bool = False) -> NoReturn:
 
 
 @app.callback()
-def _root(debug: bool = typer.Option(False, "--debug", help="show tracebacks for unexpected errors")) -> None:
+def _root(
+    debug: bool = typer.Option(False, "--debug", help=polish.DEBUG_HELP),
+    version: bool = typer.Option(False, "--version", callback=polish.show_version, is_eager=True, help="print aiinfra's version and exit"),
+) -> None:
     """Declared here so typer accepts and documents --debug; main() acts on it around the whole app."""
 
 
@@ -133,68 +140,9 @@ def cost(
     _console().print(render.cost_table(data))
 
 
-@app.command("catalog")
-def catalog_cmd(
-    gpu: Optional[str] = typer.Option(None, "--gpu", help="only this GPU model, e.g. H100"),
-    cloud: Optional[str] = typer.Option(None, "--cloud", help="aws, gcp or azure"),
-    region: Optional[str] = typer.Option(None, "--region", help="only types offered here, with this region's prices"),
-    cpu: bool = typer.Option(False, "--cpu", help="include CPU-only types"),
-    as_json: bool = JsonOpt,
-) -> None:
-    """The GPU instance types aiinfra knows, with fabric, prices and regions."""
-    from aiinfra import catalog
-    from aiinfra.problems import Problem, did_you_mean
+from aiinfra.cli.catalog_cmd import catalog_command  # noqa: E402  (imports only typer)
 
-    problems = []
-    if cloud and cloud not in catalog.CLOUDS:
-        problems.append(Problem("--cloud", f"unknown cloud {cloud!r}", did_you_mean(cloud, catalog.CLOUDS) or "aws, gcp or azure"))
-    model = None
-    if gpu:
-        model = catalog.canonical_gpu(gpu.split(":")[0])
-        if model is None:
-            problems.append(Problem("--gpu", f"unknown GPU {gpu!r}", did_you_mean(gpu, catalog.gpu_spellings())))
-    if problems:
-        from aiinfra.cli import render
-
-        render.problems(_console(stderr=True), "aiinfra catalog", problems)
-        raise typer.Exit(EXIT_INVALID)
-    rows = []
-    for offer in catalog.offers(cloud, model):
-        it = offer.spec
-        if not cpu and it.gpu is None:
-            continue
-        where = region or catalog.cloud_catalog(offer.cloud).reference_region
-        if region and region not in it.regions:
-            continue
-        here = it.regions.get(where)
-        rows.append(
-            {
-                "cloud": offer.cloud,
-                "instance_type": offer.name,
-                "gpu": it.gpu,
-                "gpu_count": it.gpu_count,
-                "gpu_memory_gib": it.gpu_memory_gib,
-                "vcpus": it.vcpus,
-                "memory_gib": it.memory_gib,
-                "fabric": it.fabric.model_dump() if it.fabric else None,
-                "price_region": where,
-                "on_demand": catalog.price(offer.cloud, offer.name, where, "on-demand").hourly_usd,
-                "spot": here.spot if here else None,
-                "regions": {r: p.model_dump() for r, p in it.regions.items()},
-                "price_source": catalog.cloud_catalog(offer.cloud).sources[it.price_source].model_dump(),
-                "flags": it.flags,
-                "notes": it.notes,
-            }
-        )
-    if as_json:
-        _emit_json({"instance_types": rows})
-        return
-    from aiinfra.cli import render
-
-    note = f"prices in {region}" if region else "prices in each cloud's reference region: aws us-east-1, gcp us-central1, azure eastus"
-    c = _console()
-    c.print(render.catalog_table(rows, note))
-    c.print("[dim]Prices are catalog snapshots (see `--json` for sources, dates and flags); refresh before quoting.[/]")
+app.command("catalog")(catalog_command)
 
 
 @app.command()
@@ -212,6 +160,15 @@ _deploy.register(app)
 from aiinfra.cli.render_cmd import render_command  # noqa: E402
 
 app.command("render")(render_command)
+app.command("completion")(polish.completion_command)
+
+from aiinfra.cli.init_cmd import init_command  # noqa: E402  (imports only typer)
+
+app.command("init")(init_command)
+
+from aiinfra.cli.graph import graph_command  # noqa: E402  (imports only typer)
+
+app.command("graph")(graph_command)
 
 
 def main() -> None:

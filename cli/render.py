@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from aiinfra.cli.fit import Fit, hidden_note
 from aiinfra.problems import Problem
 
 
@@ -41,15 +42,17 @@ def _short_type(token: str) -> str:
 
 def resource_tree(data: dict[str, Any]) -> Tree:
     resources = data["resources"]
-    root = Tree(f"[bold]{data['environment']}[/] on {data['cloud']} {data['region']} ({len(resources)} resources)")
+    root = Tree(f"[bold]{escape(data['environment'])}[/] on {data['cloud']} {escape(data['region'])} ({len(resources)} resources)")
     nodes: dict[str, Tree] = {}
     for r in resources:
         parent = nodes.get(r["parent"], root)
-        label = f"[green]{r['type']}[/] {r['name']}" if not r["custom"] else f"{_short_type(r['type'])} [dim]{r['name']}[/]"
+        name = escape(str(r["name"]))
+        label = f"[green]{escape(r['type'])}[/] {name}" if not r["custom"] else f"{escape(_short_type(r['type']))} [dim]{name}[/]"
         if r["type"] == "kubernetes:helm.sh/v4:Chart":
             inputs = r.get("inputs") or {}
             chart = str(inputs.get("chart", "")).rsplit("/", 1)[-1]
-            label = f"[green]Chart[/] [cyan]{chart} {inputs.get('version')}[/] [dim]{r['name']} → {inputs.get('namespace')}[/]"
+            what = escape(f"{chart} {inputs.get('version')}")
+            label = f"[green]Chart[/] [cyan]{what}[/] [dim]{name} → {escape(str(inputs.get('namespace')))}[/]"
         opts = r.get("options") or {}
         if opts.get("protect"):
             label += " [yellow](protected, kept on down)[/]" if opts.get("retain_on_delete") else " [yellow](protected)[/]"
@@ -57,78 +60,89 @@ def resource_tree(data: dict[str, Any]) -> Tree:
     return root
 
 
-def gpu_table(data: dict[str, Any]) -> Table:
-    t = Table(title="Node pools", title_justify="left")
-    for col in ("pool", "instance type", "GPUs/node", "fabric", "nodes", "capacity", "$/h per node"):
-        t.add_column(col, no_wrap=col in {"pool", "instance type"}, justify="right" if col.startswith("$") else "left")
-    for p in data["node_pools"]:
-        f = p["fabric"]
-        fabric = f"{f['kind'].upper()} {f['interfaces']}× / {f['gbps']} Gbps" if f else "—"
-        gpus = f"{p['gpus_per_node']} × {p['gpu']}" if p["gpu"] else f"CPU, {p['vcpus']} vCPU"
-        t.add_row(p["name"], p["instance_type"], gpus, fabric, f"{p['nodes_min']}..{p['nodes_max']}", p["capacity"], money(p["hourly_usd_per_node"]))
-    t.caption = "\n".join(
-        f"{p['name']}: {p['reason']}" + (f" ({p['price_note']})" if p["price_note"] else "")
-        + "".join(f"\n  [yellow]note:[/] {escape(n)}" for n in p.get("notes", []))
-        for p in data["node_pools"]
-    )
-    t.caption_justify = "left"
-    return t
+FABRIC_SHORT = {"infiniband": "IB"}
 
 
-def cost_table(data: dict[str, Any]) -> Table:
+def _num(t: Table, header: str) -> None:
+    """A figure column: never wrapped, never cut (the Fit drops the column instead)."""
+    t.add_column(header, justify="right", no_wrap=True, overflow="fold")
+
+
+def gpu_table(data: dict[str, Any]) -> Fit:
+    def build(dropped: frozenset[str], light: bool) -> Table:
+        t = Table(title="Node pools", title_justify="left")
+        t.add_column("pool", no_wrap=True)
+        t.add_column("instance type", no_wrap=True)
+        t.add_column("GPUs")
+        if "fabric" not in dropped:
+            t.add_column("fabric")
+        t.add_column("nodes", no_wrap=True, justify="right")
+        t.add_column("capacity")
+        _num(t, "$/h each")
+        for p in data["node_pools"]:
+            f = p["fabric"]
+            fabric = f"{FABRIC_SHORT.get(f['kind'], f['kind'].upper())} {f['interfaces']}× / {f['gbps']} Gbps" if f else "—"
+            gpus = f"{p['gpus_per_node']} × {p['gpu']}" if p["gpu"] else f"CPU, {p['vcpus']} vCPU"
+            cells = [p["name"], p["instance_type"], gpus, *([fabric] if "fabric" not in dropped else []),
+                     f"{p['nodes_min']}..{p['nodes_max']}", p["capacity"], money(p["hourly_usd_per_node"])]
+            t.add_row(*map(escape, cells))
+        lines = [
+            escape(f"{p['name']}: {p['reason']}" + (f" ({p['price_note']})" if p["price_note"] else ""))
+            + "".join(f"\n  [yellow]note:[/] {escape(n)}" for n in p.get("notes", []))
+            for p in data["node_pools"]
+        ]
+        if dropped:
+            lines.append(hidden_note(sorted(dropped), "widen the terminal or use --json"))
+        t.caption = "\n".join(lines)
+        t.caption_justify = "left"
+        return t
+
+    return Fit(build, ["fabric"])
+
+
+COST_OPTIONAL = ["$/h each", "$/month min", "$/h min"]
+
+
+def cost_table(data: dict[str, Any]) -> Fit:
+    """Every money column is whole at any width: narrow consoles lose whole columns, said in the caption."""
     cost = data["cost"]
-    t = Table(title=f"Cost (USD; 1 month = {cost['hours_per_month']} h)", title_justify="left")
-    t.add_column("item", no_wrap=True)
-    t.add_column("qty", justify="right")
-    t.add_column("$/h each", justify="right")
-    t.add_column("$/h min", justify="right")
-    t.add_column("$/h max", justify="right")
-    t.add_column("$/month min", justify="right")
-    t.add_column("$/month max", justify="right")
     h = cost["hours_per_month"]
     notes: list[str] = []
     for i in cost["items"]:
-        qty = str(i["quantity_min"]) if i["quantity_min"] == i["quantity_max"] else f"{i['quantity_min']}..{i['quantity_max']}"
-        label = i["item"]
-        if i["note"]:
-            if i["note"] not in notes:
-                notes.append(i["note"])
-            label += f" [{notes.index(i['note']) + 1}]"
-        t.add_row(
-            label, qty, money(i["hourly_usd_each"]), money(i["hourly_usd_min"]), money(i["hourly_usd_max"]),
-            money(_monthly(i["hourly_usd_min"], h)), money(_monthly(i["hourly_usd_max"], h)),
-        )
-    t.add_section()
-    t.add_row(
-        "[bold]total[/]", "", "", f"[bold]{money(cost['hourly_usd_min'])}[/]", f"[bold]{money(cost['hourly_usd_max'])}[/]",
-        f"[bold]{money(cost['monthly_usd_min'])}[/]", f"[bold]{money(cost['monthly_usd_max'])}[/]",
-    )
-    lines = [f"[{n}] {text}" for n, text in enumerate(notes, 1)]
-    lines.append(f"Excludes {cost['excludes']}.")
-    lines.append(f"Prices as of {cost['prices_as_of']}: snapshots, not live prices.")
-    t.caption = "\n".join(lines)
-    t.caption_justify = "left"
-    return t
+        if i["note"] and i["note"] not in notes:
+            notes.append(i["note"])
 
+    def build(dropped: frozenset[str], light: bool) -> Table:
+        t = Table(title=f"Cost (USD; 1 month = {h} h)", title_justify="left")
+        t.add_column("item")
+        t.add_column("qty", justify="right", no_wrap=True)
+        money_cols = [c for c in ("$/h each", "$/h min", "$/h max", "$/month min", "$/month max") if c not in dropped]
+        for c in money_cols:
+            _num(t, c)
+        for i in cost["items"]:
+            qty = str(i["quantity_min"]) if i["quantity_min"] == i["quantity_max"] else f"{i['quantity_min']}..{i['quantity_max']}"
+            label = escape(i["item"]) + (escape(f" [{notes.index(i['note']) + 1}]") if i["note"] else "")
+            figures = {
+                "$/h each": i["hourly_usd_each"], "$/h min": i["hourly_usd_min"], "$/h max": i["hourly_usd_max"],
+                "$/month min": _monthly(i["hourly_usd_min"], h), "$/month max": _monthly(i["hourly_usd_max"], h),
+            }
+            t.add_row(label, qty, *(money(figures[c]) for c in money_cols))
+        t.add_section()
+        totals = {
+            "$/h each": None, "$/h min": cost["hourly_usd_min"], "$/h max": cost["hourly_usd_max"],
+            "$/month min": cost["monthly_usd_min"], "$/month max": cost["monthly_usd_max"],
+        }
+        t.add_row("[bold]total[/]", "", *("" if totals[c] is None else f"[bold]{money(totals[c])}[/]" for c in money_cols))
+        lines = [escape(f"[{n}] {text}") for n, text in enumerate(notes, 1)]
+        lines.append(escape(f"Excludes {cost['excludes']}."))
+        lines.append(escape(f"Prices as of {cost['prices_as_of']}: snapshots, not live prices."))
+        if dropped:
+            lines.append(hidden_note([c for c in COST_OPTIONAL if c in dropped], "widen the terminal, or use --markdown or --json"))
+        t.caption = "\n".join(lines)
+        t.caption_justify = "left"
+        return t
 
-def catalog_table(rows: list[dict[str, Any]], region_note: str) -> Table:
-    t = Table(title=f"GPU instance types ({region_note})", title_justify="left")
-    for col in ("cloud", "instance type", "GPU", "#", "GPU GiB", "vCPU", "RAM GiB", "fabric", "on-demand $/h", "spot $/h", "regions"):
-        t.add_column(
-            col,
-            no_wrap=col in {"cloud", "instance type", "GPU"},
-            overflow="fold",
-            justify="right" if col in {"#", "GPU GiB", "vCPU", "RAM GiB", "on-demand $/h", "spot $/h"} else "left",
-        )
-    for r in rows:
-        f = r["fabric"]
-        t.add_row(
-            r["cloud"], r["instance_type"], r["gpu"] or "—", str(r["gpu_count"]),
-            f"{r['gpu_memory_gib']:g}" if r["gpu_memory_gib"] else "—", str(r["vcpus"]), f"{r['memory_gib']:g}",
-            f"{f['kind']} {f['interfaces']}× {f['gbps']}G" if f else "—",
-            money(r["on_demand"]), money(r["spot"]), str(len(r["regions"])),
-        )
-    return t
+    return Fit(build, COST_OPTIONAL)
 
 
 def cost_markdown(data: dict[str, Any]) -> str:

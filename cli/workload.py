@@ -51,14 +51,14 @@ def train(
     checkpoint: str = CheckpointOpt,
     nproc: int = typer.Option(1, "--nproc", min=1, help="processes (torchrun workers) on this machine"),
     steps: int = typer.Option(200, "--steps", min=1, help="train until this many steps in total"),
-    checkpoint_every: int = typer.Option(50, "--checkpoint-every", min=1),
+    checkpoint_every: int = typer.Option(50, "--checkpoint-every", min=1, help="write a checkpoint every K steps (and at the end)"),
     model: str = typer.Option("auto", "--model", help="auto, tiny or gpt2-124m"),
     data: str | None = typer.Option(None, "--data", help="corpus URL; default: the Python standard library's sources"),
-    batch_size: int | None = typer.Option(None, "--batch-size", min=1),
-    seq_len: int | None = typer.Option(None, "--seq-len", min=2),
-    lr: float | None = typer.Option(None, "--lr"),
-    seed: int = typer.Option(1337, "--seed"),
-    log_every: int = typer.Option(10, "--log-every", min=1),
+    batch_size: int | None = typer.Option(None, "--batch-size", min=1, help="sequences per process per step; default: the model preset's"),
+    seq_len: int | None = typer.Option(None, "--seq-len", min=2, help="tokens per sequence; default: the model preset's"),
+    lr: float | None = typer.Option(None, "--lr", help="peak learning rate; default: the model preset's"),
+    seed: int = typer.Option(1337, "--seed", help="random seed, for runs that can be repeated"),
+    log_every: int = typer.Option(10, "--log-every", min=1, help="print step, loss, tokens/s and MFU every N steps"),
     mlflow: bool = typer.Option(False, "--mlflow", help="track in MLFLOW_TRACKING_URI"),
 ) -> None:
     """Train under torchrun on this machine (CPU/gloo or local GPUs); resumes when --checkpoint
@@ -85,10 +85,10 @@ def train(
 def serve(
     local: bool = LocalOpt,
     checkpoint: str = CheckpointOpt,
-    host: str = typer.Option("127.0.0.1", "--host"),
-    port: int = typer.Option(8000, "--port"),
-    max_batch_size: int = typer.Option(32, "--max-batch-size", min=1),
-    max_wait_ms: float = typer.Option(5.0, "--max-wait-ms", min=0),
+    host: str = typer.Option("127.0.0.1", "--host", help="address to listen on; 0.0.0.0 to serve other machines"),
+    port: int = typer.Option(8000, "--port", help="TCP port to listen on"),
+    max_batch_size: int = typer.Option(32, "--max-batch-size", min=1, help="most requests decoded together in one batch"),
+    max_wait_ms: float = typer.Option(5.0, "--max-wait-ms", min=0, help="how long a request may wait for others to batch with, in ms"),
 ) -> None:
     """Serve completions from the latest checkpoint at --checkpoint on this machine."""
     if not local:
