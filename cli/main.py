@@ -59,8 +59,11 @@ def _load(path: Path, as_json: bool = False, warn: bool = True):
 
 def _warn(warnings) -> None:
     """Warnings as plain lines on stderr, so that piped output stays clean."""
+    c = _console(stderr=True)
     for w in warnings:
-        sys.stderr.write(f"warning: {w.path}: {w.message}" + (f"\n  hint: {w.hint}" if w.hint else "") + "\n")
+        c.print(f"warning: {w.path}: {w.message}", markup=False, highlight=False)
+        if w.hint:
+            c.print(f"  hint: {w.hint}", markup=False, highlight=False)
 
 
 def _report(err, as_json: bool = False) -> NoReturn:

@@ -28,11 +28,11 @@ def money(v: float | None) -> str:
 def problems(console: Console, source: str, items: Iterable[Problem]) -> None:
     items = list(items)
     noun = "problem" if len(items) == 1 else "problems"
-    console.print(f"[bold red]✗ {source}[/] is not valid ({len(items)} {noun}):")
+    console.print(f"[bold red]✗ {escape(str(source))}[/] is not valid ({len(items)} {noun}):", highlight=False)
     for p in items:
-        console.print(f"  [bold]{p.path}[/]: {p.message}", highlight=False)
+        console.print(f"  [bold]{escape(p.path)}[/]: {escape(p.message)}", highlight=False)
         if p.hint:
-            console.print(f"      [cyan]hint:[/] {p.hint}", highlight=False)
+            console.print(f"      [cyan]hint:[/] {escape(p.hint)}", highlight=False)
     console.print("Nothing was created.", style="dim")
 
 

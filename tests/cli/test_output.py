@@ -216,3 +216,15 @@ def test_resource_tree_shows_bracketed_names_as_written():
     data = build(load(STACKS / "aws-llm.yaml"))
     data["resources"][1]["name"] = "llm-train-[gpu]-logs"
     assert "llm-train-[gpu]-logs" in render_text(render.resource_tree(data))
+
+
+def test_problem_text_in_square_brackets_is_printed_as_written():
+    from rich.console import Console
+
+    from aiinfra.cli import render
+    from aiinfra.problems import Problem
+
+    c = Console(record=True, width=200, color_system=None)
+    render.problems(c, "[spec].yaml", [Problem("node_pools[0].gpu", "unknown GPU '[h100]'", "write it as [H100:8]")])
+    out = c.export_text()
+    assert "[spec].yaml" in out and "node_pools[0].gpu" in out and "'[h100]'" in out and "[H100:8]" in out
