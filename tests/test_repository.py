@@ -52,7 +52,7 @@ def test_the_checks_catch_what_they_look_for(tmp_path):
     (repo / "docs").mkdir(parents=True)
     (repo / "README.md").write_text("x")
     absolute, escaping, inside = repo / ".venv-checkov", repo / "docs" / "up", repo / "docs" / "readme"
-    absolute.symlink_to("/work/venv-checkov")
+    absolute.symlink_to("/nowhere/venv-checkov")
     escaping.symlink_to("../../elsewhere")
     inside.symlink_to("../README.md")
     assert _outside(absolute, repo) and _outside(escaping, repo)
