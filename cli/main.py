@@ -10,6 +10,8 @@ from typing import Any, NoReturn, Optional
 
 import typer
 
+from aiinfra import clouds
+
 app = typer.Typer(
     name="aiinfra",
     help="AI infrastructure on AWS, GCP and Azure as code. Offline commands need no credentials and no Pulumi CLI.",
@@ -136,7 +138,7 @@ def cost(
 @app.command("catalog")
 def catalog_cmd(
     gpu: Optional[str] = typer.Option(None, "--gpu", help="only this GPU model, e.g. H100"),
-    cloud: Optional[str] = typer.Option(None, "--cloud", help="aws, gcp or azure"),
+    cloud: Optional[str] = typer.Option(None, "--cloud", help=clouds.choices()),
     region: Optional[str] = typer.Option(None, "--region", help="only types offered here, with this region's prices"),
     cpu: bool = typer.Option(False, "--cpu", help="include CPU-only types"),
     as_json: bool = JsonOpt,
@@ -147,7 +149,7 @@ def catalog_cmd(
 
     problems = []
     if cloud and cloud not in catalog.CLOUDS:
-        problems.append(Problem("--cloud", f"unknown cloud {cloud!r}", did_you_mean(cloud, catalog.CLOUDS) or "aws, gcp or azure"))
+        problems.append(Problem("--cloud", f"unknown cloud {cloud!r}", did_you_mean(cloud, catalog.CLOUDS) or clouds.choices()))
     model = None
     if gpu:
         model = catalog.canonical_gpu(gpu.split(":")[0])
@@ -191,7 +193,7 @@ def catalog_cmd(
         return
     from aiinfra.cli import render
 
-    note = f"prices in {region}" if region else "prices in each cloud's reference region: aws us-east-1, gcp us-central1, azure eastus"
+    note = f"prices in {region}" if region else f"prices in each cloud's reference region: {clouds.region_examples()}"
     c = _console()
     c.print(render.catalog_table(rows, note))
     c.print("[dim]Prices are catalog snapshots (see `--json` for sources, dates and flags); refresh before quoting.[/]")

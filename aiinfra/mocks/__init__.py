@@ -31,10 +31,16 @@ def autoname(name: str, h: str) -> str:
 
 
 def _module_for(package: str) -> ModuleType | None:
+    """A cloud's mocks module is named by its profile (clouds.CloudProfile.mocks_module); others (kubernetes,
+    random, tls, ...) live at aiinfra/mocks/<package>.py."""
+    from aiinfra import clouds
+
+    profile = clouds.by_package(package)
+    name = profile.mocks_module if profile else f"aiinfra.mocks.{package.replace('-', '_')}"
     try:
-        return importlib.import_module(f"aiinfra.mocks.{package.replace('-', '_')}")
+        return importlib.import_module(name)
     except ModuleNotFoundError as exc:
-        if exc.name == f"aiinfra.mocks.{package.replace('-', '_')}":
+        if exc.name == name:
             return None
         raise
 
