@@ -23,7 +23,7 @@ from pydantic import (
 from aiinfra import clouds
 from aiinfra.problems import Invalid, Problem, SpecError, shown
 
-# The registered clouds (aiinfra.clouds): Literal["aws", "gcp", "azure"] with the built-in profiles.
+# The registered clouds (aiinfra.clouds), as a Literal of their names in registry order.
 Cloud = clouds.cloud_literal()
 Capacity = Literal["on-demand", "spot", "reserved"]
 

@@ -6,9 +6,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Mapping
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import TYPE_CHECKING, Any, Mapping
 
 from aiinfra.accounts import Account, home_of
 from aiinfra.clouds import Capability, CloudProfile, register
@@ -29,30 +27,6 @@ WAYS = (
 )
 # The AKS AAD server application every managed-AAD cluster accepts tokens for (kubelogin docs).
 AKS_SERVER_ID = "6dae42f8-4368-4678-94ff-3960e28e3630"
-
-
-class AzureSettings(BaseModel):
-    """Where an Azure environment lives; ignored on other clouds."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
-
-    subscription_id: str | None = Field(
-        default=None,
-        pattern=GUID_PATTERN,
-        description="Azure subscription ID; else $AZURE_SUBSCRIPTION_ID, $ARM_SUBSCRIPTION_ID or the az CLI's default "
-        "subscription; offline commands use a placeholder, `up` needs a real one",
-    )
-    resource_group: str | None = Field(
-        default=None,
-        pattern=RESOURCE_GROUP_PATTERN,
-        description="resource group to create the environment in; defaults to <name>-rg",
-    )
-    gpu_driver: Literal["aks", "none"] | None = Field(
-        default=None,
-        description="GPU driver on GPU node pools: AKS-managed, or none so that the NVIDIA GPU Operator installs it; "
-        "left out: none where an InfiniBand pool needs the operator's driver with GPUDirect RDMA, else aks",
-    )
-    etcd_kms: bool = Field(default=True, description="encrypt Kubernetes secrets in etcd with a Key Vault key (KMS)")
 
 
 def az_subscription(environ: Mapping[str, str]) -> str | None:
@@ -154,7 +128,14 @@ class AzureProfile(CloudProfile):
     sdk_module = "pulumi_azure_native"
     pulumi_package = "azure-native"
     example_region = "eastus"
-    settings_model = AzureSettings
+
+    @property
+    def settings_model(self) -> type[Any]:  # type: ignore[override]
+        """The spec's `azure:` section (pydantic is imported only when the spec model is built)."""
+        from aiinfra.components.azure.settings import AzureSettings
+
+        return AzureSettings
+
     pattern_words = {
         GUID_PATTERN: "a subscription ID, which is a GUID such as 0f0e0d0c-0b0a-4909-8807-060504030201",
         RESOURCE_GROUP_PATTERN: "up to 90 letters, digits, and - _ . ( ), not ending with a period",

@@ -8,8 +8,6 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from aiinfra.accounts import Account, home_of
 from aiinfra.clouds import Capability, CloudProfile, register
 
@@ -24,19 +22,6 @@ WAYS = (
     "or export GOOGLE_CLOUD_PROJECT=<project ID>",
     "or run `gcloud config set project <project ID>`",
 )
-
-
-class GcpSettings(BaseModel):
-    """Where a GCP environment lives; ignored on other clouds, so a spec moves by editing cloud and region."""
-
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
-
-    project: str | None = Field(
-        default=None,
-        pattern=PROJECT_PATTERN,
-        description="GCP project ID (e.g. my-ml-project); else $GOOGLE_CLOUD_PROJECT, $CLOUDSDK_CORE_PROJECT or the gcloud "
-        "configuration; offline commands use a placeholder, `up` needs a real one",
-    )
 
 
 def gcloud_project(environ: Mapping[str, str]) -> str | None:
@@ -100,7 +85,14 @@ class GcpProfile(CloudProfile):
     sdk_module = "pulumi_gcp"
     pulumi_package = "gcp"
     example_region = "us-central1"
-    settings_model = GcpSettings
+
+    @property
+    def settings_model(self) -> type[Any]:  # type: ignore[override]
+        """The spec's `gcp:` section (pydantic is imported only when the spec model is built)."""
+        from aiinfra.components.gcp.settings import GcpSettings
+
+        return GcpSettings
+
     pattern_words = {PROJECT_PATTERN: "a GCP project ID: 6 to 30 lowercase letters, digits and hyphens, starting with a letter (e.g. my-ml-project)"}
     backend_scheme = "gs://"
     bucket_scheme = "gs"
