@@ -180,7 +180,7 @@ def by_package(package: str) -> CloudProfile | None:
 
 
 def cloud_literal() -> Any:
-    """`Literal["aws", "gcp", ...]` of the registered clouds, for pydantic models."""
+    """A `Literal` of the registered clouds' names, in registry order, for pydantic models."""
     return Literal[names()]  # type: ignore[valid-type]
 
 

@@ -46,7 +46,8 @@ def _module_for(package: str) -> ModuleType | None:
 
 
 def split_token(token: str) -> tuple[str, str, str]:
-    """'aws:ec2/vpc:Vpc' -> ('aws', 'ec2', 'Vpc'); 'azure-native:network:VirtualNetwork' -> ('azure-native', 'network', 'VirtualNetwork')."""
+    """Package, module and kind of a type token: aws:ec2/vpc:Vpc -> aws, ec2, Vpc; azure-native:network:VirtualNetwork
+    -> azure-native, network, VirtualNetwork."""
     package, _, rest = token.partition(":")
     module = rest.split("/")[0].split(":")[0]
     kind = token.rsplit(":", 1)[-1]
