@@ -195,6 +195,31 @@ def region_examples() -> str:
     return ", ".join(f"{p.name} {p.example_region}" for p in all_profiles())
 
 
+# Which capability a pool's `capacity:` needs.
+_CAPACITY_NEEDS = {"spot": "spot", "reserved": "reservations"}
+
+
+def unsupported(spec: "EnvironmentSpec") -> list["Problem"]:
+    """Spec features the cloud does not offer, each refused with the reason its profile gives."""
+    from aiinfra.problems import Problem
+
+    profile = get(spec.cloud)
+    problems = []
+    for i, pool in enumerate(spec.node_pools):
+        need = _CAPACITY_NEEDS.get(pool.capacity)
+        cap = profile.capabilities[need] if need else None
+        if cap is not None and not cap.supported:
+            problems.append(
+                Problem(
+                    f"node_pools[{i}].capacity",
+                    f"{profile.display} has no {CAPABILITIES[need]}: {cap.reason}",
+                    "use capacity: on-demand",
+                    pool.capacity,
+                )
+            )
+    return problems
+
+
 def capability_table() -> list[dict[str, Any]]:
     """One row per cloud and capability, with offers and reason: for `aiinfra catalog` and docs."""
     return [

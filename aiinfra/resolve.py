@@ -333,7 +333,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
             )
     # The cloud's own rules, then the decisions it fills into its settings (the Azure GPU driver).
     profile = clouds.get(spec.cloud)
-    r.problems += profile.check(spec, pools)
+    r.problems += clouds.unsupported(spec) + profile.check(spec, pools)
     spec = profile.settle(spec, pools)
     r.problems += workload.problems(spec, pools)
     if r.problems:

@@ -187,3 +187,31 @@ def test_a_fourth_cloud_reaches_schema_validation_and_cli(tmp_path):
     assert "aws, gcp, azure, fakecloud" in got["validate"]
     assert "aws, gcp, azure or fakecloud" in got["catalog"]
     assert "fakecloud" in got["help"]
+
+
+def test_a_capability_the_cloud_lacks_is_refused_with_its_reason():
+    from aiinfra.spec import NodePool
+
+    @clouds.register
+    class NoSpot(clouds.CloudProfile):
+        name = "nospot"
+        display = "NoSpot"
+        capabilities = {
+            **{c: clouds.Capability(True, "offered everywhere") for c in clouds.CAPABILITIES},
+            "spot": clouds.Capability(False, "the provider sells no interruptible capacity"),
+        }
+
+    try:
+        pools = [NodePool(name="a", gpu="H100:8"), NodePool(name="b", gpu="H100:8", capacity="spot")]
+        problems = clouds.unsupported(EnvironmentSpec.model_construct(cloud="nospot", node_pools=pools))
+        assert [(p.path, p.hint) for p in problems] == [("node_pools[1].capacity", "use capacity: on-demand")]
+        assert "no spot / preemptible GPU capacity (capacity: spot): the provider sells no interruptible capacity" in problems[0].message
+        assert clouds.unsupported(EnvironmentSpec.model_construct(cloud="aws", node_pools=pools)) == []
+    finally:
+        clouds.unregister("nospot")
+
+
+def test_capability_table_has_a_row_per_cloud_and_capability():
+    rows = clouds.capability_table()
+    assert len(rows) == len(PROFILES) * len(clouds.CAPABILITIES)
+    assert {"cloud": "azure", "capability": "fabrics", "supported": True, "offers": ["infiniband"]}.items() <= rows[len(clouds.CAPABILITIES) * 2].items()
