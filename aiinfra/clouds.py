@@ -190,6 +190,11 @@ def choices() -> str:
     return n[0] if len(n) == 1 else f"{', '.join(n[:-1])} or {n[-1]}"
 
 
+def bucket_urls() -> str:
+    """'s3://, gs://, az://': the URL schemes of the clouds' buckets."""
+    return ", ".join(f"{p.bucket_scheme}://" for p in all_profiles())
+
+
 def region_examples() -> str:
     """'aws us-east-1, gcp us-central1, ...': each cloud with its reference region."""
     return ", ".join(f"{p.name} {p.example_region}" for p in all_profiles())

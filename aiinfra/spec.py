@@ -26,6 +26,7 @@ from aiinfra.problems import Invalid, Problem, SpecError, shown
 # The registered clouds (aiinfra.clouds), as a Literal of their names in registry order.
 Cloud = clouds.cloud_literal()
 Capacity = Literal["on-demand", "spot", "reserved"]
+_BUCKET_URLS = clouds.bucket_urls()
 
 NAME_PATTERN = r"^[a-z]([a-z0-9-]*[a-z0-9])?$"
 GPU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.-]*:[0-9]+$"
@@ -268,7 +269,7 @@ class Workload(_Strict):
         default=None,
         pattern=URL_PATTERN,
         max_length=2048,
-        description="training data URL (s3://, gs://, az://, https://); default: <checkpoint bucket>/data",
+        description=f"training data URL ({_BUCKET_URLS}, https://); default: <checkpoint bucket>/data",
     )
 
 
