@@ -34,6 +34,10 @@ CAPABILITIES = {
 }
 
 
+# What every profile must set (the rest has defaults).
+REQUIRED = ("name", "display", "article", "kubernetes", "sdk_module", "pulumi_package", "example_region", "bucket_scheme")
+
+
 @dataclass(frozen=True)
 class Capability:
     """Whether a cloud offers a feature, what exactly (e.g. fabric kinds), and why: messages quote the reason."""
@@ -131,6 +135,9 @@ def register(cls: type[CloudProfile]) -> type[CloudProfile]:
     """Class decorator: add a cloud's profile to the registry (after the built-in ones)."""
     _load()
     profile = cls()
+    unset = [a for a in REQUIRED if not isinstance(getattr(profile, a, None), str)]
+    if unset:
+        raise TypeError(f"cloud profile {cls.__name__} must set {', '.join(unset)} (see docs/adding-a-cloud.md)")
     missing = [c for c in CAPABILITIES if c not in profile.capabilities]
     if missing:
         raise TypeError(f"cloud profile {profile.name!r} must declare capabilities {', '.join(missing)} (each with a reason)")

@@ -86,14 +86,27 @@ def test_unknown_cloud_names_the_known_ones():
         clouds.get("oracle")
 
 
-def test_a_profile_without_every_capability_is_refused():
-    class Half(clouds.CloudProfile):
-        name = "half"
+class Fake(clouds.CloudProfile):
+    name = "fake"
+    display = article = kubernetes = "Fake"
+    sdk_module = pulumi_package = "fake"
+    example_region = "fake-1"
+    bucket_scheme = "fake"
+
+
+def test_a_profile_without_every_capability_or_fact_is_refused():
+    class Half(Fake):
         capabilities = {"spot": clouds.Capability(True, "spot instances")}
+
+    class Nameless(Half):
+        name = None
+        display = None
 
     with pytest.raises(TypeError, match="fabrics, reservations, zoneless_regions"):
         clouds.register(Half)
-    assert "half" not in clouds.names()
+    with pytest.raises(TypeError, match="must set name, display"):
+        clouds.register(Nameless)
+    assert "fake" not in clouds.names()
 
 
 def test_profiles_load_without_any_cloud_sdk_or_pydantic():
@@ -193,7 +206,7 @@ def test_a_capability_the_cloud_lacks_is_refused_with_its_reason():
     from aiinfra.spec import NodePool
 
     @clouds.register
-    class NoSpot(clouds.CloudProfile):
+    class NoSpot(Fake):
         name = "nospot"
         display = "NoSpot"
         capabilities = {
