@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from aiinfra.mocks import CloudMocks
-from aiinfra.mocks.aws import ACCOUNT
 
-__all__ = ["ACCOUNT", "CapturedResource", "CloudMocks", "RunResult", "run"]
+__all__ = ["CapturedResource", "CloudMocks", "RunResult", "run"]
 
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from aiinfra import catalog
+from aiinfra import catalog, clouds
 from aiinfra.problems import Problem, did_you_mean, shown
 from aiinfra.resolve import ResolvedPool
 
@@ -37,11 +37,12 @@ def uncatalogued_pool(r: "_PoolResolver", path: str, pool: "NodePool") -> Resolv
         if gpu is None:
             r.problem(f"{path}.gpu", f"{shown(raw)} is not a GPU in aiinfra's catalog", f"known GPUs: {', '.join(catalog.gpus())}", pool.gpu)
             return None
-        if r.cloud == "gcp" and catalog.uncatalogued("gcp", name, gpu, count).accelerator_type is None:
+        profile = clouds.get(r.cloud)
+        if profile.accelerator_type_required and catalog.uncatalogued(r.cloud, name, gpu, count).accelerator_type is None:
             r.problem(
                 f"{path}.instance_type",
-                f"GKE needs the accelerator name of {gpu}, and no GCP type in aiinfra's catalog has {gpu} to take it from",
-                "pick a machine type from `aiinfra catalog --cloud gcp`",
+                f"{profile.kubernetes} needs the accelerator name of {gpu}, and no {profile.display} type in aiinfra's catalog has {gpu} to take it from",
+                f"pick a machine type from `aiinfra catalog --cloud {r.cloud}`",
                 name,
             )
             return None

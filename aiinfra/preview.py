@@ -113,8 +113,11 @@ def offered_zones(env: ResolvedEnvironment):
 
 
 def mock_settings(env: ResolvedEnvironment) -> dict[str, Any]:
-    """Account facts the mocks put into IDs: the spec's GCP project and Azure subscription/resource group."""
-    return {**env.spec.gcp.model_dump(), **env.spec.azure.model_dump()}
+    """Account facts the mocks put into IDs (GCP project, Azure subscription/resource group): every cloud profile's
+    settings section, merged, as the mocks read them by key."""
+    from aiinfra import clouds
+
+    return {k: v for p in clouds.all_profiles() for k, v in p.mock_settings(env.spec).items()}
 
 
 def run_offline(env: ResolvedEnvironment) -> engine.RunResult:

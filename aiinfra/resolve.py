@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiinfra import catalog, workload
+from aiinfra import catalog, clouds, workload
 from aiinfra.accounts import Account, with_account
 from aiinfra.catalog.models import Fabric
 from aiinfra.problems import Problem, SpecError, did_you_mean, nearest, shown
@@ -331,46 +331,15 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
                 f"'{spec.name}-{bucket}' is too long for a bucket name once a random suffix is added",
                 f"keep name + bucket within {MAX_BUCKET_STEM - 1} characters",
             )
-    if spec.cloud == "azure" and spec.network.nat_gateways == "per-zone":
-        r.problem(
-            "network.nat_gateways",
-            "Azure attaches one NAT gateway to a subnet, so the node subnet cannot have one per zone",
-            "use nat_gateways: one (one regional NAT gateway on Azure)",
-        )
-    if spec.cloud == "azure":
-        spec = _azure_gpu_driver(spec, pools, r)
+    # The cloud's own rules, then the decisions it fills into its settings (the Azure GPU driver).
+    profile = clouds.get(spec.cloud)
+    r.problems += clouds.unsupported(spec) + profile.check(spec, pools)
+    spec = profile.settle(spec, pools)
     r.problems += workload.problems(spec, pools)
     if r.problems:
         raise SpecError(source, r.problems)
     zones = cat.regions[spec.region][: spec.network.zones]
     return ResolvedEnvironment(spec=spec, pools=pools, zones=zones, warnings=r.warnings, account=account)
-
-
-def _azure_gpu_driver(spec: EnvironmentSpec, pools: list[ResolvedPool], r: _PoolResolver) -> EnvironmentSpec:
-    """Who installs the NVIDIA driver on AKS GPU pools: AKS or the GPU operator, never both (gpu-fabrics.md §3.3).
-
-    GPUDirect RDMA on InfiniBand needs nvidia-peermem built against the Network Operator's DOCA driver: the
-    operator's driver does that (driver.rdma.enabled); the AKS-managed one needs the nvidia-peermem-reloader,
-    which aiinfra does not install. So InfiniBand pools default to `none`, and `aks` with them is refused.
-    """
-    chosen = spec.azure.gpu_driver
-    operator = spec.mlops.gpu_operator
-    ib = [p.name for p in pools if p.fabric_kind == "infiniband"]
-    gpus = any(p.gpu for p in pools)
-    driver = chosen or ("none" if ib and operator else "aks")
-    if driver == "none" and gpus and not operator:
-        r.problem(
-            "azure.gpu_driver",
-            "gpu_driver: none leaves the NVIDIA driver to the GPU operator, but mlops.gpu_operator is off, so GPU nodes would have no driver",
-            "turn mlops.gpu_operator on, or set azure.gpu_driver: aks",
-        )
-    if chosen == "aks" and ib and operator:
-        r.problem(
-            "azure.gpu_driver",
-            f"InfiniBand pool(s) {', '.join(ib)} need GPUDirect RDMA, which with the AKS-managed driver needs the nvidia-peermem-reloader that aiinfra does not install",
-            "leave azure.gpu_driver out or set it to none: the GPU operator then installs the driver with RDMA after the Network Operator's DOCA driver",
-        )
-    return spec.model_copy(update={"azure": spec.azure.model_copy(update={"gpu_driver": driver})})
 
 
 def load(path: str | Path) -> ResolvedEnvironment:

@@ -15,21 +15,22 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    create_model,
     field_validator,
     model_validator,
 )
 
+from aiinfra import clouds
 from aiinfra.problems import Invalid, Problem, SpecError, shown
 
-Cloud = Literal["aws", "gcp", "azure"]
+# The registered clouds (aiinfra.clouds), as a Literal of their names in registry order.
+Cloud = clouds.cloud_literal()
 Capacity = Literal["on-demand", "spot", "reserved"]
+_BUCKET_URLS = clouds.bucket_urls()
 
 NAME_PATTERN = r"^[a-z]([a-z0-9-]*[a-z0-9])?$"
 GPU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.-]*:[0-9]+$"
 K8S_VERSION_PATTERN = r"^1\.\d{2}$"
-GCP_PROJECT_PATTERN = r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"
-GUID_PATTERN = r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"
-RESOURCE_GROUP_PATTERN = r"^[-\w.()]{1,89}[-\w()]$"
 IMAGE_TAG_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
 URL_PATTERN = r"^[a-z][a-z0-9+.-]*://\S+$"
 
@@ -38,11 +39,10 @@ PATTERN_WORDS = {
     NAME_PATTERN: "lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen (e.g. llm-train)",
     GPU_PATTERN: "an accelerator and a count per node joined by a colon, e.g. H100:8",
     K8S_VERSION_PATTERN: "a Kubernetes minor version such as 1.33",
-    GCP_PROJECT_PATTERN: "a GCP project ID: 6 to 30 lowercase letters, digits and hyphens, starting with a letter (e.g. my-ml-project)",
-    GUID_PATTERN: "a subscription ID, which is a GUID such as 0f0e0d0c-0b0a-4909-8807-060504030201",
-    RESOURCE_GROUP_PATTERN: "up to 90 letters, digits, and - _ . ( ), not ending with a period",
     IMAGE_TAG_PATTERN: "an image tag: letters, digits, _ . and -, up to 128 characters (e.g. 0.1.0)",
     URL_PATTERN: "a URL such as s3://bucket/data, gs://bucket/data or https://host/path",
+    # each cloud's settings patterns (project IDs, subscription GUIDs, ...)
+    **{pattern: words for profile in clouds.all_profiles() for pattern, words in profile.pattern_words.items()},
 }
 
 MAX_POOL_NODES = 1000
@@ -245,39 +245,6 @@ class Mlops(_Strict):
         return any((self.gpu_operator, self.monitoring, self.queueing, self.tracking)) or self.training != "none" or self.serving != "none"
 
 
-class GcpSettings(_Strict):
-    """Where a GCP environment lives; ignored on other clouds, so a spec moves by editing cloud and region."""
-
-    project: str | None = Field(
-        default=None,
-        pattern=GCP_PROJECT_PATTERN,
-        description="GCP project ID (e.g. my-ml-project); else $GOOGLE_CLOUD_PROJECT, $CLOUDSDK_CORE_PROJECT or the gcloud "
-        "configuration; offline commands use a placeholder, `up` needs a real one",
-    )
-
-
-class AzureSettings(_Strict):
-    """Where an Azure environment lives; ignored on other clouds."""
-
-    subscription_id: str | None = Field(
-        default=None,
-        pattern=GUID_PATTERN,
-        description="Azure subscription ID; else $AZURE_SUBSCRIPTION_ID, $ARM_SUBSCRIPTION_ID or the az CLI's default "
-        "subscription; offline commands use a placeholder, `up` needs a real one",
-    )
-    resource_group: str | None = Field(
-        default=None,
-        pattern=RESOURCE_GROUP_PATTERN,
-        description="resource group to create the environment in; defaults to <name>-rg",
-    )
-    gpu_driver: Literal["aks", "none"] | None = Field(
-        default=None,
-        description="GPU driver on GPU node pools: AKS-managed, or none so that the NVIDIA GPU Operator installs it; "
-        "left out: none where an InfiniBand pool needs the operator's driver with GPUDirect RDMA, else aks",
-    )
-    etcd_kms: bool = Field(default=True, description="encrypt Kubernetes secrets in etcd with a Key Vault key (KMS)")
-
-
 class WorkloadImages(_Strict):
     """Images of the reference workload; left out, they are <registry repo>:<tag> in the environment's registry."""
 
@@ -302,15 +269,13 @@ class Workload(_Strict):
         default=None,
         pattern=URL_PATTERN,
         max_length=2048,
-        description="training data URL (s3://, gs://, az://, https://); default: <checkpoint bucket>/data",
+        description=f"training data URL ({_BUCKET_URLS}, https://); default: <checkpoint bucket>/data",
     )
 
 
-class EnvironmentSpec(_Strict):
-    """One environment: a cluster, its node pools, storage and identity, on one cloud."""
-
+class _EnvironmentFields(_Strict):
     name: Annotated[str, Field(pattern=NAME_PATTERN, min_length=3, max_length=24)]
-    cloud: Cloud
+    cloud: Cloud  # type: ignore[valid-type]
     region: str = Field(max_length=40)
     node_pools: list[NodePool] = Field(default_factory=list)
     storage: Storage = Field(default_factory=Storage)
@@ -320,12 +285,9 @@ class EnvironmentSpec(_Strict):
     cluster: Cluster = Field(default_factory=Cluster)
     tags: dict[Annotated[str, Field(max_length=128)], Annotated[str, Field(max_length=256)]] = Field(default_factory=dict, max_length=MAX_TAGS)
     mlops: Mlops = Field(default_factory=Mlops)
-    gcp: GcpSettings = Field(default_factory=GcpSettings)
-    azure: AzureSettings = Field(default_factory=AzureSettings)
-    workload: Workload = Field(default_factory=Workload)
 
     @model_validator(mode="after")
-    def _unique_names(self) -> "EnvironmentSpec":
+    def _unique_names(self) -> "_EnvironmentFields":
         seen: set[str] = set()
         for pool in self.node_pools:
             if pool.name in seen:
@@ -334,6 +296,24 @@ class EnvironmentSpec(_Strict):
         if len(set(self.storage.buckets)) != len(self.storage.buckets):
             raise Invalid("storage.buckets lists a bucket twice", "remove the repeated name")
         return self
+
+
+def _environment_spec() -> type[_EnvironmentFields]:
+    """EnvironmentSpec with one settings section per registered cloud (`gcp:`, `azure:`, ...), before `workload:`."""
+    sections: dict[str, Any] = {
+        p.name: (p.settings_model, Field(default_factory=p.settings_model)) for p in clouds.all_profiles() if p.settings_model is not None
+    }
+    return create_model(  # type: ignore[call-overload, no-any-return]
+        "EnvironmentSpec",
+        __base__=_EnvironmentFields,
+        __module__=__name__,
+        __doc__="One environment: a cluster, its node pools, storage and identity, on one cloud.",
+        **sections,
+        workload=(Workload, Field(default_factory=Workload)),
+    )
+
+
+EnvironmentSpec = _environment_spec()
 
 
 def json_schema() -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from aiinfra import clouds
 from aiinfra.problems import Problem, did_you_mean, join_path, shown
 
 # pydantic names union members and validators in the location ("int", "function-after[_ordered(), Range]").
@@ -33,10 +34,11 @@ _TYPE_WORDS = {
     "none_required": "nothing",
 }
 
+_FIRST, *_OTHERS = clouds.all_profiles()
 _EXAMPLES = {
     "name": "name: llm-train",
-    "cloud": "cloud: aws (or gcp, azure)",
-    "region": "region: us-east-1",
+    "cloud": f"cloud: {_FIRST.name}" + (f" (or {', '.join(p.name for p in _OTHERS)})" if _OTHERS else ""),
+    "region": f"region: {_FIRST.example_region}",
     "nodes": "nodes: 2, or nodes: {min: 1, max: 4} to autoscale",
     "gpu": "gpu: H100:8, or a list of alternatives such as [L4:1, A10:1]",
     "node_pools": "node_pools: [{name: train, gpu: H100:8}]",

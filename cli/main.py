@@ -10,6 +10,7 @@ from typing import Any, NoReturn, Optional
 
 import typer
 
+from aiinfra import clouds
 from aiinfra.cli import polish
 
 app = typer.Typer(

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import typer
 
+from aiinfra import clouds
+
 app = typer.Typer(help="Run the reference workload (train, serve) locally; cluster runs are rendered by `aiinfra render`.", no_args_is_help=True)
 
 EXIT_INVALID = 2
@@ -20,7 +22,7 @@ CLUSTER_HINT = (
 )
 
 LocalOpt = typer.Option(False, "--local", help="run on this machine (required: cluster runs go through `aiinfra render`)")
-CheckpointOpt = typer.Option(..., "--checkpoint", help="checkpoint URL: s3://, gs://, az://, file:// or a path", show_default=False)
+CheckpointOpt = typer.Option(..., "--checkpoint", help=f"checkpoint URL: {clouds.bucket_urls()}, file:// or a path", show_default=False)
 
 
 def _refuse_cluster(command: str) -> None:

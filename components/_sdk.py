@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import Any, Callable
 
-SDK_MODULES = {"aws": "pulumi_aws", "gcp": "pulumi_gcp", "azure": "pulumi_azure_native"}
+
+def sdk_modules() -> dict[str, str]:
+    """Cloud -> its Pulumi SDK module, from the cloud profiles."""
+    from aiinfra import clouds
+
+    return {p.name: p.sdk_module for p in clouds.all_profiles()}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SDK_MODULES":  # the old constant, derived from the registry
+        return sdk_modules()
+    raise AttributeError(name)
 
 
 class MissingExtraError(ImportError):
@@ -17,10 +29,29 @@ class MissingExtraError(ImportError):
 
 
 def require(cloud: str) -> ModuleType:
-    module = SDK_MODULES[cloud]
+    from aiinfra import clouds
+
+    module = clouds.get(cloud).sdk_module
     try:
         return importlib.import_module(module)
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.split(".")[0] == module:
             raise MissingExtraError(cloud, module) from None
         raise
+
+
+def lazy_exports(package: str, exports: dict[str, str]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """`__getattr__` and `__dir__` for a cloud's component package: `from aiinfra.components.<cloud> import Cluster`
+    imports the submodule on first use, after checking the cloud's SDK is installed."""
+    cloud = package.rsplit(".", 1)[-1]
+
+    def getattr_(name: str) -> Any:
+        if name not in exports:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        require(cloud)
+        return getattr(importlib.import_module(f"{package}.{exports[name]}"), name)
+
+    def dir_() -> list[str]:
+        return sorted(exports)
+
+    return getattr_, dir_

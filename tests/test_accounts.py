@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 
 from aiinfra import accounts
+from aiinfra.components.azure import profile as azure
+from aiinfra.components.gcp import profile as gcp
 from aiinfra.problems import SpecError
 from aiinfra.resolve import resolve
 from aiinfra.spec import load_spec, parse_spec
@@ -36,20 +38,20 @@ def moved(cloud: str, region: str) -> str:
 
 def test_spec_value_wins(bare, monkeypatch):
     monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "env-project")
-    assert accounts.gcp_project("spec-project").source == "spec"
+    assert gcp.gcp_project("spec-project").source == "spec"
 
 
 def test_environment_variables_in_order(bare, monkeypatch):
     monkeypatch.setenv("CLOUDSDK_CORE_PROJECT", "second-choice")
-    assert accounts.gcp_project(None).value == "second-choice"
+    assert gcp.gcp_project(None).value == "second-choice"
     monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "first-choice")
-    got = accounts.gcp_project(None)
+    got = gcp.gcp_project(None)
     assert (got.value, got.source, got.placeholder) == ("first-choice", "$GOOGLE_CLOUD_PROJECT", False)
 
 
 def test_gcloud_active_configuration_is_read_without_gcloud(bare):
     gcloud_config(bare, "work", "from-gcloud")
-    got = accounts.gcp_project(None)
+    got = gcp.gcp_project(None)
     assert (got.value, got.source) == ("from-gcloud", "gcloud configuration")
 
 
@@ -57,27 +59,27 @@ def test_cloudsdk_config_moves_the_configuration(bare, monkeypatch, tmp_path):
     other = tmp_path / "elsewhere"
     gcloud_config(other, "default", "moved-project")
     monkeypatch.setenv("CLOUDSDK_CONFIG", str(other / ".config" / "gcloud"))
-    assert accounts.gcp_project(None).value == "moved-project"
+    assert gcp.gcp_project(None).value == "moved-project"
 
 
 def test_nothing_found_is_a_named_placeholder(bare):
-    got = accounts.gcp_project(None)
-    assert got.placeholder and got.value == accounts.GCP_PLACEHOLDER == "placeholder-project"
-    az = accounts.azure_subscription(None)
-    assert az.placeholder and az.value == accounts.AZURE_PLACEHOLDER
+    got = gcp.gcp_project(None)
+    assert got.placeholder and got.value == gcp.PLACEHOLDER == "placeholder-project"
+    az = azure.azure_subscription(None)
+    assert az.placeholder and az.value == azure.PLACEHOLDER
 
 
 def test_az_profile_default_subscription(bare):
     (bare / ".azure").mkdir()
     subs = [{"id": "11111111-1111-1111-1111-111111111111", "isDefault": False}, {"id": "22222222-2222-2222-2222-222222222222", "isDefault": True}]
     (bare / ".azure" / "azureProfile.json").write_text("\ufeff" + json.dumps({"subscriptions": subs}), encoding="utf-8")
-    got = accounts.azure_subscription(None)
+    got = azure.azure_subscription(None)
     assert (got.value, got.source) == ("22222222-2222-2222-2222-222222222222", "az CLI default subscription")
 
 
 def test_azure_subscription_from_environment(bare, monkeypatch):
     monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "33333333-3333-3333-3333-333333333333")
-    assert accounts.azure_subscription(None).source == "$AZURE_SUBSCRIPTION_ID"
+    assert azure.azure_subscription(None).source == "$AZURE_SUBSCRIPTION_ID"
 
 
 def test_broken_configuration_files_are_ignored(bare):
@@ -87,7 +89,7 @@ def test_broken_configuration_files_are_ignored(bare):
     (base / "config_default").write_text("not an ini [[[")
     (bare / ".azure").mkdir()
     (bare / ".azure" / "azureProfile.json").write_text("{not json")
-    assert accounts.gcp_project(None).placeholder and accounts.azure_subscription(None).placeholder
+    assert gcp.gcp_project(None).placeholder and azure.azure_subscription(None).placeholder
 
 
 @pytest.mark.parametrize("cloud, region", [("gcp", "us-central1"), ("azure", "eastus")])
@@ -98,7 +100,7 @@ def test_the_aws_example_moves_by_cloud_and_region_alone(bare, cloud, region):
     assert "placeholder" in note.message and "aiinfra up" in note.message
     assert env.account and env.account.placeholder
     if cloud == "gcp":
-        assert env.spec.gcp.project == accounts.GCP_PLACEHOLDER
+        assert env.spec.gcp.project == gcp.PLACEHOLDER
 
 
 def test_up_refuses_a_placeholder_and_lists_the_ways(bare):

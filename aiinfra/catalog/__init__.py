@@ -9,8 +9,16 @@ from typing import Iterable, Iterator
 
 from aiinfra.catalog.models import CloudCatalog, Gpu, GpuList, InstanceType
 
-CLOUDS = ("aws", "gcp", "azure")
 HOURS_PER_MONTH = 730
+
+
+def __getattr__(name: str) -> object:
+    # CLOUDS: the registered clouds (aiinfra.clouds), in their order; each has data/<cloud>.yaml.
+    if name == "CLOUDS":
+        from aiinfra import clouds
+
+        return clouds.names()
+    raise AttributeError(name)
 
 
 def _read_yaml(name: str) -> object:
@@ -80,7 +88,9 @@ class Offer:
 
 
 def offers(cloud: str | None = None, gpu: str | None = None) -> Iterator[Offer]:
-    for c in CLOUDS if cloud is None else (cloud,):
+    from aiinfra import clouds
+
+    for c in clouds.names() if cloud is None else (cloud,):
         for name, spec in cloud_catalog(c).instance_types.items():
             if gpu is None or spec.gpu == gpu:
                 yield Offer(c, name, spec)

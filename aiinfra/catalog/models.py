@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 FabricKind = Literal["efa", "tcpx", "tcpxo", "rdma", "infiniband", "ethernet"]
 
@@ -122,7 +122,7 @@ class Taint(_Strict):
 
 
 class CloudCatalog(_Strict):
-    cloud: Literal["aws", "gcp", "azure"]
+    cloud: str = Field(description="the registered cloud (aiinfra.clouds) this file describes")
     instance_type_pattern: str = Field(description="regular expression every instance type name of the cloud matches")
     instance_type_example: str
     reference_region: str
@@ -135,6 +135,15 @@ class CloudCatalog(_Strict):
     capacity_taints: dict[Literal["on-demand", "spot", "reserved"], list[Taint]] = Field(
         default_factory=dict, description="taints the cloud puts on nodes of a capacity type (AKS spot)"
     )
+
+    @field_validator("cloud")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        from aiinfra import clouds
+
+        if value not in clouds.names():
+            raise ValueError(f"{value!r} is not a registered cloud ({', '.join(clouds.names())}): add components/{value}/profile.py")
+        return value
 
 
 class Gpu(_Strict):

@@ -17,8 +17,17 @@ class Location(BaseModel):
     lon: float = Field(ge=-180, le=180)
 
 
-DISPLAY = {"aws": "AWS", "gcp": "GCP", "azure": "Azure"}
-ARTICLE_NAME = {"aws": "an AWS", "gcp": "a GCP", "azure": "an Azure"}
+def _article(cloud: str) -> str:
+    """'an AWS': from the cloud's profile."""
+    from aiinfra import clouds
+
+    return clouds.get(cloud).article
+
+
+def _display(cloud: str) -> str:
+    from aiinfra import clouds
+
+    return clouds.get(cloud).display
 
 
 @dataclass(frozen=True)
@@ -72,10 +81,10 @@ def unknown_region(cloud: str, region: str, known: list[str]) -> tuple[str, str]
         if near:
             best = near[0]
             return (
-                f"{region} is {ARTICLE_NAME[elsewhere.cloud]} region ({elsewhere.location.city}), not {ARTICLE_NAME[cloud]} one",
-                f"the nearest {DISPLAY[cloud]} region is {best.region} ({best.location.city}): set region: {best.region}",
+                f"{region} is {_article(elsewhere.cloud)} region ({elsewhere.location.city}), not {_article(cloud)} one",
+                f"the nearest {_display(cloud)} region is {best.region} ({best.location.city}): set region: {best.region}",
             )
     return (
-        f"{shown(region)} is not {ARTICLE_NAME[cloud]} region in aiinfra's catalog",
+        f"{shown(region)} is not {_article(cloud)} region in aiinfra's catalog",
         did_you_mean(region, known) or f"{cloud} regions: {', '.join(known)}",
     )

@@ -1,4 +1,5 @@
-"""Per-cloud credential sources, the commands that fix missing ones, and the checks that ask the cloud."""
+"""Credential checks before a deploy: each cloud profile says where its credentials live, how to ask the cloud
+who we are, and the commands that fix missing ones (components/<cloud>/profile.py)."""
 
 from __future__ import annotations
 
@@ -26,73 +27,10 @@ class CredentialCheck:
     detail: str | None = None
 
 
-def _file_with(path: Path, needle: str) -> bool:
-    try:
-        return path.is_file() and needle in path.read_text(errors="replace")
-    except OSError:
-        return False
+def _profile(cloud: str) -> Any:
+    from aiinfra import clouds
 
-
-def _aws_source(env: Mapping[str, str], home: Path) -> str | None:
-    if env.get("AWS_ACCESS_KEY_ID") and env.get("AWS_SECRET_ACCESS_KEY"):
-        return "AWS_ACCESS_KEY_ID"
-    if env.get("AWS_WEB_IDENTITY_TOKEN_FILE") and env.get("AWS_ROLE_ARN"):
-        return "AWS_WEB_IDENTITY_TOKEN_FILE"
-    if env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI") or env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"):
-        return "container credentials"
-    creds = Path(env.get("AWS_SHARED_CREDENTIALS_FILE") or home / ".aws" / "credentials")
-    config = Path(env.get("AWS_CONFIG_FILE") or home / ".aws" / "config")
-    if _file_with(creds, "aws_access_key_id"):
-        return str(creds)
-    if any(_file_with(config, k) for k in ("sso_session", "sso_start_url", "role_arn", "credential_process", "aws_access_key_id")):
-        return str(config)
-    return None
-
-
-def _gcp_source(env: Mapping[str, str], home: Path) -> str | None:
-    path = env.get("GOOGLE_APPLICATION_CREDENTIALS")
-    if path and Path(path).is_file():
-        return "GOOGLE_APPLICATION_CREDENTIALS"
-    for var in ("GOOGLE_CREDENTIALS", "GOOGLE_OAUTH_ACCESS_TOKEN", "CLOUDSDK_AUTH_ACCESS_TOKEN"):
-        if env.get(var):
-            return var
-    adc = Path(env.get("CLOUDSDK_CONFIG") or home / ".config" / "gcloud") / "application_default_credentials.json"
-    return str(adc) if adc.is_file() else None
-
-
-def _azure_source(env: Mapping[str, str], home: Path) -> str | None:
-    for prefix in ("ARM", "AZURE"):
-        if env.get(f"{prefix}_CLIENT_ID") and (
-            env.get(f"{prefix}_CLIENT_SECRET") or env.get(f"{prefix}_CLIENT_CERTIFICATE_PATH") or env.get(f"{prefix}_FEDERATED_TOKEN_FILE")
-        ):
-            return f"{prefix}_CLIENT_ID"
-    if env.get("ARM_USE_OIDC") == "true" or env.get("ARM_USE_MSI") == "true":
-        return "ARM_USE_OIDC" if env.get("ARM_USE_OIDC") == "true" else "ARM_USE_MSI"
-    profile = Path(env.get("AZURE_CONFIG_DIR") or home / ".azure") / "azureProfile.json"
-    return str(profile) if _file_with(profile, '"subscriptions"') and not _file_with(profile, '"subscriptions": []') else None
-
-
-_SOURCES = {"aws": _aws_source, "gcp": _gcp_source, "azure": _azure_source}
-_FIXES = {
-    "aws": [
-        "aws configure                      # access keys",
-        "aws sso login --profile <profile> && export AWS_PROFILE=<profile>",
-    ],
-    "gcp": [
-        "gcloud auth application-default login",
-        "export GOOGLE_APPLICATION_CREDENTIALS=/path/to/service-account.json",
-    ],
-    "azure": [
-        "az login && az account set --subscription <subscription-id>",
-        "export ARM_CLIENT_ID=<app-id> ARM_CLIENT_SECRET=<secret> ARM_TENANT_ID=<tenant> ARM_SUBSCRIPTION_ID=<subscription-id>",
-    ],
-}
-# Asks the cloud who we are, where its CLI is installed: catches expired SSO sessions and tokens.
-_VERIFY = {
-    "aws": ["aws", "sts", "get-caller-identity", "--output", "json"],
-    "gcp": ["gcloud", "auth", "application-default", "print-access-token"],
-    "azure": ["az", "account", "show", "--output", "json"],
-}
+    return clouds.get(cloud)
 
 
 def check_credentials(
@@ -107,15 +45,17 @@ def check_credentials(
     home = Path.home() if home is None else home
     if environ.get(SKIP_CREDENTIALS_VAR):
         return CredentialCheck(cloud, True, f"{SKIP_CREDENTIALS_VAR} set")
-    source = _SOURCES[cloud](environ, home)
+    profile = _profile(cloud)
+    fixes = list(profile.credential_fixes)
+    source = profile.credential_source(environ, home)
     if source is None:
-        return CredentialCheck(cloud, False, None, _FIXES[cloud], f"no {cloud} credentials found in the environment or the CLI's config files")
-    verify = _VERIFY[cloud]
-    if which(verify[0]) is None or source.startswith(("AWS_WEB_IDENTITY", "ARM_USE", "container")):
+        return CredentialCheck(cloud, False, None, fixes, f"no {cloud} credentials found in the environment or the CLI's config files")
+    verify = list(profile.verify_command)
+    if not verify or which(verify[0]) is None or source.startswith(profile.unverifiable_sources):
         return CredentialCheck(cloud, True, source)
     run = run or _run_quiet
     if run(verify) != 0:
-        return CredentialCheck(cloud, False, source, _FIXES[cloud], f"`{' '.join(verify)}` failed with the credentials from {source} (expired session?)")
+        return CredentialCheck(cloud, False, source, fixes, f"`{' '.join(verify)}` failed with the credentials from {source} (expired session?)")
     return CredentialCheck(cloud, True, source)
 
 

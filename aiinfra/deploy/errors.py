@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from aiinfra import clouds
+
 PROJECT = "aiinfra"
 BACKEND_VAR = "AIINFRA_BACKEND_URL"
 DATA_DIR_VAR = "AIINFRA_DATA_DIR"
 SKIP_CREDENTIALS_VAR = "AIINFRA_SKIP_CREDENTIALS_CHECK"
 PASSPHRASE_VAR = "PULUMI_CONFIG_PASSPHRASE"
 PASSPHRASE_FILE_VAR = "PULUMI_CONFIG_PASSPHRASE_FILE"
-BACKEND_SCHEMES = ("file://", "s3://", "gs://", "azblob://", "https://", "http://")
-# State buckets need the credentials of the cloud that hosts them.
-BACKEND_CLOUD = {"s3://": "aws", "gs://": "gcp", "azblob://": "azure"}
+# State buckets need the credentials of the cloud that hosts them (each profile's backend_scheme).
+BACKEND_CLOUD = {p.backend_scheme: p.name for p in clouds.all_profiles() if p.backend_scheme}
+BACKEND_SCHEMES = ("file://", *BACKEND_CLOUD, "https://", "http://")
 SECRET_OUTPUTS = {"kubeconfig"}
 ENVIRONMENT_TYPE = "aiinfra:index:Environment"
 INSTALL_PULUMI = [

@@ -46,18 +46,9 @@ def pulumi_command():
 
 def stack_config(env: ResolvedEnvironment) -> dict[str, str]:
     """Provider configuration of the environment's stack."""
-    spec = env.spec
-    if spec.cloud == "aws":
-        return {"aws:region": spec.region}
-    if spec.cloud == "gcp":
-        cfg = {"gcp:region": spec.region}
-        if spec.gcp.project:
-            cfg["gcp:project"] = spec.gcp.project
-        return cfg
-    cfg = {"azure-native:location": spec.region}
-    if spec.azure.subscription_id:
-        cfg["azure-native:subscriptionId"] = spec.azure.subscription_id
-    return cfg
+    from aiinfra import clouds
+
+    return clouds.get(env.spec.cloud).stack_config(env.spec)
 
 
 def with_data_deleted(env: ResolvedEnvironment) -> ResolvedEnvironment:

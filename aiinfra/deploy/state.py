@@ -7,6 +7,7 @@ import os
 import socket
 from typing import TYPE_CHECKING, Any, Mapping
 
+from aiinfra import clouds
 from aiinfra.deploy.backends import local_path
 from aiinfra.deploy.errors import DeployError, PendingOperations
 
@@ -84,12 +85,16 @@ def urn_type(urn: str) -> str:
     return urn.split("::")[2].split("$")[-1] if urn.count("::") >= 3 else ""
 
 
+BUCKET_TYPES = {t for p in clouds.all_profiles() for t in p.bucket_types}
+BUCKET_TYPE_PREFIXES = tuple(t for p in clouds.all_profiles() for t in p.bucket_type_prefixes)
+
+
 def bucket_names(deployment: Mapping[str, Any] | None) -> list[str]:
     """Physical names of the kept buckets (S3 `bucket`, GCS `name`, Azure containers/accounts `name`)."""
     names = []
     for r in data_resources(deployment):
         t = r.get("type", "")
-        if t in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2", "gcp:storage/bucket:Bucket") or t.startswith("azure-native:storage:"):
+        if t in BUCKET_TYPES or t.startswith(BUCKET_TYPE_PREFIXES):
             out = r.get("outputs") or {}
             names.append(str(out.get("bucket") or out.get("name") or urn_name(r["urn"])))
     return names
@@ -99,7 +104,8 @@ def export(stack) -> dict[str, Any]:
     return stack.export_stack().deployment or {}
 
 
-CLOUD_PACKAGES = {"aws": "aws", "gcp": "gcp", "azure": "azure-native"}
+# Cloud -> the package part of its resources' type tokens, and bucket resource types: from the cloud profiles.
+CLOUD_PACKAGES = {p.name: p.pulumi_package for p in clouds.all_profiles()}
 
 
 def refuse_if_other_cloud(t: Target, deployment: Mapping[str, Any]) -> None:

@@ -11,7 +11,6 @@ import yaml
 from aiinfra.manifests.fabric import (
     NONROOT_UID,
     _wrap,
-    cloud_data,
     pool_facts,
     security_contexts,
 )
@@ -192,7 +191,9 @@ def default_images(env: ResolvedEnvironment, registry_urls: Mapping[str, str]) -
 
 def values_from_outputs(env: ResolvedEnvironment, outputs: Mapping[str, Any]) -> Values:
     """Values from stack outputs (`aiinfra outputs --json`, or the offline preview's): keys per cloud in templates/clouds.yaml."""
-    cloud = cloud_data()[env.spec.cloud]
+    from aiinfra import clouds
+
+    cloud = clouds.get(env.spec.cloud).binding()
     missing = [k for k in cloud["required_outputs"] if k not in outputs]
     if missing:
         raise KeyError(f"outputs lack {', '.join(missing)} (needed on {env.spec.cloud})")

@@ -31,16 +31,23 @@ def autoname(name: str, h: str) -> str:
 
 
 def _module_for(package: str) -> ModuleType | None:
+    """A cloud's mocks module is named by its profile (clouds.CloudProfile.mocks_module); others (kubernetes,
+    random, tls, ...) live at aiinfra/mocks/<package>.py."""
+    from aiinfra import clouds
+
+    profile = clouds.by_package(package)
+    name = profile.mocks_module if profile else f"aiinfra.mocks.{package.replace('-', '_')}"
     try:
-        return importlib.import_module(f"aiinfra.mocks.{package.replace('-', '_')}")
+        return importlib.import_module(name)
     except ModuleNotFoundError as exc:
-        if exc.name == f"aiinfra.mocks.{package.replace('-', '_')}":
+        if exc.name == name:
             return None
         raise
 
 
 def split_token(token: str) -> tuple[str, str, str]:
-    """'aws:ec2/vpc:Vpc' -> ('aws', 'ec2', 'Vpc'); 'azure-native:network:VirtualNetwork' -> ('azure-native', 'network', 'VirtualNetwork')."""
+    """Package, module and kind of a type token: aws:ec2/vpc:Vpc -> aws, ec2, Vpc; azure-native:network:VirtualNetwork
+    -> azure-native, network, VirtualNetwork."""
     package, _, rest = token.partition(":")
     module = rest.split("/")[0].split(":")[0]
     kind = token.rsplit(":", 1)[-1]

@@ -10,7 +10,7 @@ import base64
 import uuid
 from typing import Any
 
-from aiinfra.accounts import AZURE_PLACEHOLDER
+from aiinfra.components.azure.profile import PLACEHOLDER as AZURE_PLACEHOLDER
 from aiinfra.mocks import autoname, hexid
 
 SUBSCRIPTION = AZURE_PLACEHOLDER  # offline output says it uses a placeholder subscription; this is it

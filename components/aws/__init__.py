@@ -1,17 +1,20 @@
 """AWS components: VPC, EKS, node pools with EFA, S3, ECR and pod identity."""
 
-from aiinfra.components._sdk import require
+from aiinfra.components._sdk import lazy_exports
 
-require("aws")
-
-# ruff: noqa: E402
-
-from aiinfra.components.aws.cluster import Cluster, ClusterArgs
-from aiinfra.components.aws.gpu_pool import NodePool, NodePoolArgs
-from aiinfra.components.aws.identity import WorkloadIdentity, WorkloadIdentityArgs
-from aiinfra.components.aws.network import Network, NetworkArgs
-from aiinfra.components.aws.registry import ContainerRegistry, RegistryArgs
-from aiinfra.components.aws.storage import ObjectStorage, StorageArgs
+# The classes load on first use (and then need the SDK, naming the extra if it is missing), so that
+# aiinfra.clouds can read components/aws/profile.py without importing the Pulumi SDK.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "Cluster": "cluster", "ClusterArgs": "cluster",
+        "NodePool": "gpu_pool", "NodePoolArgs": "gpu_pool",
+        "WorkloadIdentity": "identity", "WorkloadIdentityArgs": "identity",
+        "Network": "network", "NetworkArgs": "network",
+        "ContainerRegistry": "registry", "RegistryArgs": "registry",
+        "ObjectStorage": "storage", "StorageArgs": "storage",
+    },
+)
 
 __all__ = [
     "Cluster", "ClusterArgs", "ContainerRegistry", "RegistryArgs", "Network", "NetworkArgs",

@@ -10,7 +10,7 @@ import pulumi_aws as aws
 
 from aiinfra.components._util import check_public_endpoint, child, merge_tags, to_json
 from aiinfra.components.aws.gpu_pool import NodePool, NodePoolArgs
-from aiinfra.components.kubernetes.kubeconfig import eks_kubeconfig
+from aiinfra.components.aws.profile import eks_kubeconfig
 
 LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"

@@ -22,7 +22,7 @@ import pulumi_azure_native as az
 
 from aiinfra.components._util import check_public_endpoint, child, merge_tags, to_json
 from aiinfra.components.azure.identity import grant
-from aiinfra.components.kubernetes.kubeconfig import aks_kubeconfig
+from aiinfra.components.azure.profile import aks_kubeconfig
 
 # Overlay pod and service ranges; they must not overlap the VNet.
 POD_CIDR = "10.244.0.0/16"

@@ -1,17 +1,20 @@
 """GCP components: VPC with GPU NIC networks, GKE, GPU node pools with GPUDirect, GCS, Artifact Registry and Workload Identity."""
 
-from aiinfra.components._sdk import require
+from aiinfra.components._sdk import lazy_exports
 
-require("gcp")
-
-# ruff: noqa: E402
-
-from aiinfra.components.gcp.cluster import Cluster, ClusterArgs
-from aiinfra.components.gcp.gpu_pool import NodePool, NodePoolArgs
-from aiinfra.components.gcp.identity import WorkloadIdentity, WorkloadIdentityArgs
-from aiinfra.components.gcp.network import Network, NetworkArgs
-from aiinfra.components.gcp.registry import ContainerRegistry, RegistryArgs
-from aiinfra.components.gcp.storage import ObjectStorage, StorageArgs
+# The classes load on first use (and then need the SDK, naming the extra if it is missing), so that
+# aiinfra.clouds can read components/gcp/profile.py without importing the Pulumi SDK.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "Cluster": "cluster", "ClusterArgs": "cluster",
+        "NodePool": "gpu_pool", "NodePoolArgs": "gpu_pool",
+        "WorkloadIdentity": "identity", "WorkloadIdentityArgs": "identity",
+        "Network": "network", "NetworkArgs": "network",
+        "ContainerRegistry": "registry", "RegistryArgs": "registry",
+        "ObjectStorage": "storage", "StorageArgs": "storage",
+    },
+)
 
 __all__ = [
     "Cluster", "ClusterArgs", "ContainerRegistry", "RegistryArgs", "Network", "NetworkArgs",

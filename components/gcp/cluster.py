@@ -12,7 +12,7 @@ import pulumi_gcp as gcp
 from aiinfra.components._util import check_public_endpoint, child, to_json
 from aiinfra.components.gcp.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.gcp.labels import gcp_labels
-from aiinfra.components.kubernetes.kubeconfig import gke_kubeconfig
+from aiinfra.components.gcp.profile import gke_kubeconfig
 
 # The one role GKE documents for a least-privilege node service account (logs, metrics, image pulls of GKE's own images).
 NODE_ROLES = ["roles/container.defaultNodeServiceAccount"]

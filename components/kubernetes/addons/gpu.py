@@ -6,6 +6,7 @@ import copy
 import json
 from typing import Any
 
+from aiinfra import clouds
 from aiinfra.components.kubernetes.addons.model import (
     CONTROL_PLANE_TOLERATION,
     GPU_TOLERATION,
@@ -37,41 +38,9 @@ SRIOV_DEVICE_PLUGIN = {"repository": "nvcr.io/nvidia/mellanox", "image": "sriov-
 
 
 # How each cloud installs the NVIDIA driver, and so what the GPU operator must leave alone. Keyed by
-# gpu_stack(env): the cloud, or on AKS the cloud and azure.gpu_driver.
-_AKS_UNUSED = {
-    "migManager": {"enabled": False},
-    "vgpuDeviceManager": {"enabled": False},
-    "vfioManager": {"enabled": False},
-    "sandboxDevicePlugin": {"enabled": False},
-}
-
-
-GPU_OPERATOR_VALUES: dict[str, dict[str, Any]] = {
-    # EKS AL2023 NVIDIA AMIs ship the driver and container toolkit (and the EFA host software).
-    "aws": {
-        "driver": {"enabled": False},
-        "toolkit": {"enabled": False},
-        "devicePlugin": {"env": [{"name": "MOFED_ENABLED", "value": "false"}, {"name": "GDRCOPY_ENABLED", "value": "true"}]},
-        "mig": {"strategy": "mixed"},
-    },
-    # GKE installs the driver (node pool gpu_driver_version) into /home/kubernetes/bin/nvidia on COS and runs
-    # its own managed device plugin; the operator adds DCGM metrics and feature discovery, not a second
-    # device plugin. Not run on a live GKE cluster yet (verified: false).
-    "gcp": {
-        "driver": {"enabled": False},
-        "devicePlugin": {"enabled": False},
-        "hostPaths": {"driverInstallDir": "/home/kubernetes/bin/nvidia"},
-        "toolkit": {"installDir": "/home/kubernetes/bin/nvidia"},
-        "cdi": {"enabled": True},
-    },
-    # azure.gpu_driver aks (gpuProfile.driver Install): the node image carries the driver and the NVIDIA container
-    # runtime; an operator toolkit would rewrite containerd's config, which uninstalling the operator cannot undo
-    # (mlops-addons.md §2 "managed-driver clouds"; the containerd detail is from the aks-rdma-infiniband docs page
-    # configurations/gpu-operator, not in shared/reference: verified: false).
-    "azure-aks": {**_AKS_UNUSED, "driver": {"enabled": False}, "toolkit": {"enabled": False}},
-    # azure.gpu_driver none (gpuProfile.driver None): the operator owns driver and toolkit (gpu-fabrics.md §3.3).
-    "azure-none": {**_AKS_UNUSED, "driver": {"enabled": True}, "toolkit": {"enabled": True}},
-}
+# Who installs driver and toolkit on GPU nodes, per cloud (and on AKS per azure.gpu_driver): the rows are
+# each cloud profile's gpu_operator_values, keyed by its gpu_stack(spec) (components/<cloud>/profile.py).
+GPU_OPERATOR_VALUES: dict[str, Any] = {row: values for p in clouds.all_profiles() for row, values in p.gpu_operator_values.items()}
 
 
 # On InfiniBand the Network Operator runs NFD and the DOCA/MOFED driver that GPUDirect RDMA needs; the operator's
@@ -80,8 +49,7 @@ GPU_OPERATOR_INFINIBAND_VALUES = {"nfd": {"enabled": False}, "driver": {"rdma": 
 
 
 # Does the GPU node carry an `nvidia` RuntimeClass? Only where the operator installs the toolkit (it creates one).
-# AKS-managed nodes run GPUs through containerd's default runtime (verified: false, no live AKS run yet).
-NVIDIA_RUNTIME_CLASS = {"aws": False, "gcp": False, "azure-aks": False, "azure-none": True}
+NVIDIA_RUNTIME_CLASS: dict[str, bool] = {row: has for p in clouds.all_profiles() for row, has in p.nvidia_runtime_class.items()}
 
 
 # Fabric kind -> manifests (GKE) installing the NCCL network plugin on those nodes.
@@ -94,7 +62,7 @@ NCCL_INSTALLERS: dict[str, list[str]] = {
 
 def gpu_stack(env: ResolvedEnvironment) -> str:
     """The row of GPU_OPERATOR_VALUES / NVIDIA_RUNTIME_CLASS: who installs driver and toolkit on the GPU nodes."""
-    return f"azure-{env.spec.azure.gpu_driver}" if env.spec.cloud == "azure" else env.spec.cloud
+    return clouds.get(env.spec.cloud).gpu_stack(env.spec)
 
 
 def gpu_operator_values(env: ResolvedEnvironment, monitoring: bool) -> dict[str, Any]:

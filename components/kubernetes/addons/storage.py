@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiinfra import clouds
 from aiinfra.components.kubernetes.addons.model import KubeObject
 
-# A default StorageClass where the cloud's cluster has none that is encrypted (EKS ≥ 1.30 marks no default).
+# A default StorageClass where the cloud's cluster has none that is encrypted: each profile's storage_class.
 STORAGE_CLASSES: dict[str, dict[str, Any] | None] = {
-    "aws": {
-        "name": "gp3-encrypted",
-        "provisioner": "ebs.csi.aws.com",
-        "parameters": {"type": "gp3", "encrypted": "true", "fsType": "ext4"},
-        "volumeBindingMode": "WaitForFirstConsumer",
-        "allowVolumeExpansion": True,
-    },
-    "gcp": None,  # standard-rwo (pd-balanced, encrypted at rest) is the GKE default
-    "azure": None,  # managed-csi is the AKS default
+    p.name: dict(p.storage_class) if p.storage_class is not None else None for p in clouds.all_profiles()
 }
 
 

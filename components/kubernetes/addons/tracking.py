@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from aiinfra import clouds
 from aiinfra.components.kubernetes.addons.model import KubeObject
 from aiinfra.resolve import ResolvedEnvironment
 
@@ -37,18 +38,10 @@ def artifact_values(url: str, account: str | None = None) -> dict[str, Any]:
     """MLflow's artifact root in the bucket, reached through the server's workload identity (no keys)."""
     scheme, _, rest = url.partition("://")
     bucket = rest.split("/", 1)[0]
-    root: dict[str, Any] = {"proxiedArtifactStorage": True}
-    if scheme == "s3":
-        root["s3"] = {"enabled": True, "bucket": bucket, "path": MLFLOW_ARTIFACT_PATH}
-    elif scheme == "gs":
-        root["gcs"] = {"enabled": True, "bucket": bucket, "path": MLFLOW_ARTIFACT_PATH}
-    elif scheme == "az":
-        if not account:
-            raise ValueError("an az:// artifact store needs the storage account name")
-        root["azureBlob"] = {"enabled": True, "container": bucket, "storageAccount": account, "path": MLFLOW_ARTIFACT_PATH}
-    else:
+    profile = next((p for p in clouds.all_profiles() if p.bucket_scheme == scheme), None)
+    if profile is None:
         raise ValueError(f"MLflow cannot store artifacts at {url!r}")
-    return root
+    return {"proxiedArtifactStorage": True, **profile.artifact_root(bucket, account, MLFLOW_ARTIFACT_PATH)}
 
 
 def mlflow_values(env: ResolvedEnvironment, artifact_root: Any, pod_labels: Mapping[str, str]) -> dict[str, Any]:
@@ -68,8 +61,9 @@ def mlflow_values(env: ResolvedEnvironment, artifact_root: Any, pod_labels: Mapp
     }
     if pod_labels:
         values["extraPodLabels"] = dict(pod_labels)
-    if env.spec.cloud == "aws":
-        values["extraEnvVars"] = {"AWS_DEFAULT_REGION": env.spec.region}
+    extra_env = clouds.get(env.spec.cloud).mlflow_env(env.spec)
+    if extra_env:
+        values["extraEnvVars"] = extra_env
     return values
 
 

@@ -6,10 +6,11 @@ import json
 from typing import Any, Callable, Iterable
 
 from aiinfra import engine
+from aiinfra.mocks import aws as mock_aws
 
 REGION = "us-east-1"
 ZONES = ["us-east-1a", "us-east-1b"]
-ACCOUNT = engine.ACCOUNT
+ACCOUNT = mock_aws.ACCOUNT
 DEPLOYER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/aiinfra-deployer"
 
 T_VPC = "aws:ec2/vpc:Vpc"

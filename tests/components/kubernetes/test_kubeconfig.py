@@ -8,7 +8,9 @@ import pulumi
 
 from aiinfra import engine
 from aiinfra.components._util import to_json
-from aiinfra.components.kubernetes.kubeconfig import AKS_SERVER_ID, aks_kubeconfig, eks_kubeconfig, gke_kubeconfig
+from aiinfra.components.aws.profile import eks_kubeconfig
+from aiinfra.components.azure.profile import AKS_SERVER_ID, aks_kubeconfig
+from aiinfra.components.gcp.profile import gke_kubeconfig
 
 
 def _render(make_doc):

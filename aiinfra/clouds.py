@@ -1,0 +1,241 @@
+"""The cloud registry: one `CloudProfile` per cloud owns every per-cloud fact outside the cloud's components.
+
+Cloud-neutral modules (spec, resolve, deploy, preview, the Kubernetes platform, the CLI) iterate this registry
+instead of naming clouds, so adding a cloud is a folder `components/<cloud>/` with a `profile.py`, a catalog
+file and the steps in docs/adding-a-cloud.md. Profiles are lightweight and stateless (SkyPilot's rule for its
+`Cloud` classes): importing one never imports the cloud's Pulumi SDK, so `aiinfra --help` and `validate` stay fast.
+
+Built-in profiles are found as `aiinfra/components/<dir>/profile.py` on first use; `register` adds others
+(a plugin, or a test's fake cloud).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Mapping
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from aiinfra.accounts import Account
+    from aiinfra.problems import Problem
+    from aiinfra.resolve import ResolvedPool
+    from aiinfra.spec import EnvironmentSpec
+
+# What every profile declares in `capabilities`, and what each one means (shown by `aiinfra catalog` and errors).
+CAPABILITIES = {
+    "fabrics": "GPU-to-GPU network fabrics its GPU node pools can attach",
+    "spot": "spot / preemptible GPU capacity (capacity: spot)",
+    "reservations": "reserved capacity named in the spec (capacity: reserved)",
+    "zoneless_regions": "regions without availability zones, where pools run without zone pinning",
+}
+
+
+# What every profile must set (the rest has defaults).
+REQUIRED = ("name", "display", "article", "kubernetes", "sdk_module", "pulumi_package", "example_region", "bucket_scheme")
+
+
+@dataclass(frozen=True)
+class Capability:
+    """Whether a cloud offers a feature, what exactly (e.g. fabric kinds), and why: messages quote the reason."""
+
+    supported: bool
+    reason: str
+    offers: tuple[str, ...] = ()
+
+
+class CloudProfile:
+    """Everything aiinfra knows about one cloud outside its components. Subclass it in components/<cloud>/profile.py
+    and decorate the class with `@register`; keep SDK imports inside methods."""
+
+    name: str  # the spec's `cloud:` value
+    display: str  # "AWS": in messages
+    article: str  # "an AWS": "... is not an AWS region"
+    kubernetes: str  # the managed Kubernetes service: "EKS"
+    order: int = 100  # position in cloud lists, the schema's enum and `aiinfra catalog`
+    sdk_module: str  # the Pulumi SDK's Python module (the pip extra is the cloud's name)
+    pulumi_package: str  # the package part of its type tokens: "azure-native"
+    example_region: str  # the catalog's reference_region, for help texts
+    settings_model: type["BaseModel"] | None = None  # the spec's `<name>:` section, if the cloud has one
+    pattern_words: Mapping[str, str] = {}  # settings' regex patterns, as error messages say them
+    backend_scheme: str | None = None  # a Pulumi state backend this cloud hosts ("s3://")
+    bucket_scheme: str  # data URL scheme of its buckets ("s3" -> s3://bucket)
+    bucket_types: tuple[str, ...] = ()  # type tokens of bucket resources in a stack's state
+    bucket_type_prefixes: tuple[str, ...] = ()  # ... or type token prefixes (Azure: any storage resource)
+    credential_fixes: tuple[str, ...] = ()  # commands that give the deploy commands credentials
+    verify_command: tuple[str, ...] = ()  # asks the cloud who we are, where its CLI is installed
+    unverifiable_sources: tuple[str, ...] = ()  # credential sources the CLI cannot check (prefixes)
+    accelerator_type_required: bool = False  # a pinned GPU type needs the catalog's accelerator name (GKE)
+    gpu_operator_values: Mapping[str, Mapping[str, Any]] = {}  # GPU-operator values per gpu_stack() row
+    nvidia_runtime_class: Mapping[str, bool] = {}  # does a GPU node carry an `nvidia` RuntimeClass, per row
+    storage_class: Mapping[str, Any] | None = None  # a default encrypted StorageClass, where the cluster has none
+    capabilities: Mapping[str, Capability] = {}
+
+    @property
+    def mocks_module(self) -> str:
+        """The offline engine's answers for this cloud's provider (aiinfra/mocks/<package>.py)."""
+        return f"aiinfra.mocks.{self.pulumi_package.replace('-', '_')}"
+
+    def credential_source(self, environ: Mapping[str, str], home: Path) -> str | None:
+        """Where the deploy commands would find credentials (an env var or a file), read without running a CLI."""
+        raise NotImplementedError(f"{self.name}: credential_source")
+
+    def account(self, spec: "EnvironmentSpec", environ: Mapping[str, str] | None = None) -> tuple["EnvironmentSpec", "Account | None"]:
+        """The spec with its account (project, subscription) filled in, and where that came from; None: no account."""
+        return spec, None
+
+    def check(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> list["Problem"]:
+        """Cloud-specific spec rules the catalog cannot state, with spec paths."""
+        return []
+
+    def settle(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> "EnvironmentSpec":
+        """Decisions the resolver fills into the cloud's settings (today only the Azure GPU driver)."""
+        return spec
+
+    def stack_config(self, spec: "EnvironmentSpec") -> dict[str, str]:
+        """Provider configuration of the environment's Pulumi stack."""
+        raise NotImplementedError(f"{self.name}: stack_config")
+
+    def kubeconfig(self, name: Any, endpoint: Any, ca_data: Any, region: Any = None) -> dict[str, Any]:
+        """A credential-free kubeconfig whose exec plugin is the cloud's token helper."""
+        raise NotImplementedError(f"{self.name}: kubeconfig")
+
+    def gpu_stack(self, spec: "EnvironmentSpec") -> str:
+        """The row of gpu_operator_values / nvidia_runtime_class: who installs driver and toolkit on GPU nodes."""
+        return self.name
+
+    def mlflow_env(self, spec: "EnvironmentSpec") -> dict[str, str] | None:
+        """Extra environment variables the MLflow server needs to reach the bucket."""
+        return None
+
+    def artifact_root(self, bucket: str, account: str | None, path: str) -> dict[str, Any]:
+        """MLflow's artifactRoot values for a bucket of this cloud."""
+        raise NotImplementedError(f"{self.name}: artifact_root")
+
+    def mock_settings(self, spec: "EnvironmentSpec") -> dict[str, Any]:
+        """Account facts the offline mocks put into IDs: the cloud's settings section."""
+        section = getattr(spec, self.name, None)
+        return section.model_dump() if section is not None else {}
+
+    def binding(self) -> dict[str, Any]:
+        """How workload identity and buckets reach a pod, for `render --outputs` (templates/clouds.yaml, as data)."""
+        from aiinfra.manifests.fabric import cloud_data
+
+        return cloud_data()[self.name]
+
+
+_REGISTRY: dict[str, CloudProfile] = {}
+_loaded = False
+
+
+def register(cls: type[CloudProfile]) -> type[CloudProfile]:
+    """Class decorator: add a cloud's profile to the registry (after the built-in ones)."""
+    _load()
+    profile = cls()
+    unset = [a for a in REQUIRED if not isinstance(getattr(profile, a, None), str)]
+    if unset:
+        raise TypeError(f"cloud profile {cls.__name__} must set {', '.join(unset)} (see docs/adding-a-cloud.md)")
+    missing = [c for c in CAPABILITIES if c not in profile.capabilities]
+    if missing:
+        raise TypeError(f"cloud profile {profile.name!r} must declare capabilities {', '.join(missing)} (each with a reason)")
+    _REGISTRY[profile.name] = profile
+    return cls
+
+
+def unregister(name: str) -> None:
+    """Remove a cloud (tests that register a fake one clean up with this)."""
+    _REGISTRY.pop(name, None)
+
+
+def _load() -> None:
+    """Import every components/<dir>/profile.py once; each registers itself."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    spec = importlib.util.find_spec("aiinfra.components")
+    for base in (spec.submodule_search_locations or []) if spec else []:
+        for folder in sorted(Path(base).iterdir()):
+            if (folder / "profile.py").is_file():
+                importlib.import_module(f"aiinfra.components.{folder.name}.profile")
+
+
+def all_profiles() -> list[CloudProfile]:
+    _load()
+    return sorted(_REGISTRY.values(), key=lambda p: (p.order, p.name))
+
+
+def names() -> tuple[str, ...]:
+    return tuple(p.name for p in all_profiles())
+
+
+def get(name: str) -> CloudProfile:
+    """The profile of a cloud; an unknown name says which clouds there are."""
+    _load()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"{name!r} is not a cloud aiinfra knows; clouds: {', '.join(names())}") from None
+
+
+def by_package(package: str) -> CloudProfile | None:
+    """The cloud whose Pulumi type tokens start with `package:`."""
+    return next((p for p in all_profiles() if p.pulumi_package == package), None)
+
+
+def cloud_literal() -> Any:
+    """A `Literal` of the registered clouds' names, in registry order, for pydantic models."""
+    return Literal[names()]  # type: ignore[valid-type]
+
+
+def choices() -> str:
+    """'aws, gcp or azure': for help texts and hints."""
+    n = list(names())
+    return n[0] if len(n) == 1 else f"{', '.join(n[:-1])} or {n[-1]}"
+
+
+def bucket_urls() -> str:
+    """'s3://, gs://, az://': the URL schemes of the clouds' buckets."""
+    return ", ".join(f"{p.bucket_scheme}://" for p in all_profiles())
+
+
+def region_examples() -> str:
+    """'aws us-east-1, gcp us-central1, ...': each cloud with its reference region."""
+    return ", ".join(f"{p.name} {p.example_region}" for p in all_profiles())
+
+
+# Which capability a pool's `capacity:` needs.
+_CAPACITY_NEEDS = {"spot": "spot", "reserved": "reservations"}
+
+
+def unsupported(spec: "EnvironmentSpec") -> list["Problem"]:
+    """Spec features the cloud does not offer, each refused with the reason its profile gives."""
+    from aiinfra.problems import Problem
+
+    profile = get(spec.cloud)
+    problems = []
+    for i, pool in enumerate(spec.node_pools):
+        need = _CAPACITY_NEEDS.get(pool.capacity)
+        cap = profile.capabilities[need] if need else None
+        if cap is not None and not cap.supported:
+            problems.append(
+                Problem(
+                    f"node_pools[{i}].capacity",
+                    f"{profile.display} has no {CAPABILITIES[need]}: {cap.reason}",
+                    "use capacity: on-demand",
+                    pool.capacity,
+                )
+            )
+    return problems
+
+
+def capability_table() -> list[dict[str, Any]]:
+    """One row per cloud and capability, with offers and reason: for `aiinfra catalog` and docs."""
+    return [
+        {"cloud": p.name, "capability": c, "supported": cap.supported, "offers": list(cap.offers), "reason": cap.reason}
+        for p in all_profiles()
+        for c, cap in ((c, p.capabilities[c]) for c in CAPABILITIES)
+    ]

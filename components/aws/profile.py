@@ -1,0 +1,104 @@
+"""AWS's profile: every AWS fact aiinfra needs outside the AWS components (registered in aiinfra.clouds)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+from aiinfra.clouds import Capability, CloudProfile, register
+
+if TYPE_CHECKING:
+    from aiinfra.spec import EnvironmentSpec
+
+
+def _file_with(path: Path, needle: str) -> bool:
+    try:
+        return path.is_file() and needle in path.read_text(errors="replace")
+    except OSError:
+        return False
+
+
+def eks_kubeconfig(name: Any, endpoint: Any, ca_data: Any, region: Any) -> dict[str, Any]:
+    """`aws eks get-token` with the caller's AWS credentials; the region is pinned so the kubeconfig works
+    whatever AWS_REGION the user's shell has."""
+    from aiinfra.components.kubernetes.kubeconfig import exec_kubeconfig
+
+    return exec_kubeconfig(
+        name,
+        endpoint,
+        ca_data,
+        {"command": "aws", "args": ["eks", "get-token", "--cluster-name", name, "--region", region], "installHint": "install the AWS CLI v2"},
+    )
+
+
+@register
+class AwsProfile(CloudProfile):
+    name = "aws"
+    display = "AWS"
+    article = "an AWS"
+    kubernetes = "EKS"
+    order = 10
+    sdk_module = "pulumi_aws"
+    pulumi_package = "aws"
+    example_region = "us-east-1"
+    backend_scheme = "s3://"
+    bucket_scheme = "s3"
+    bucket_types = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+    credential_fixes = (
+        "aws configure                      # access keys",
+        "aws sso login --profile <profile> && export AWS_PROFILE=<profile>",
+    )
+    verify_command = ("aws", "sts", "get-caller-identity", "--output", "json")
+    unverifiable_sources = ("AWS_WEB_IDENTITY", "container")
+    # EKS AL2023 NVIDIA AMIs ship the driver and container toolkit (and the EFA host software).
+    gpu_operator_values = {
+        "aws": {
+            "driver": {"enabled": False},
+            "toolkit": {"enabled": False},
+            "devicePlugin": {"env": [{"name": "MOFED_ENABLED", "value": "false"}, {"name": "GDRCOPY_ENABLED", "value": "true"}]},
+            "mig": {"strategy": "mixed"},
+        },
+    }
+    nvidia_runtime_class = {"aws": False}
+    # EKS >= 1.30 marks no default StorageClass: add an encrypted gp3 one.
+    storage_class = {
+        "name": "gp3-encrypted",
+        "provisioner": "ebs.csi.aws.com",
+        "parameters": {"type": "gp3", "encrypted": "true", "fsType": "ext4"},
+        "volumeBindingMode": "WaitForFirstConsumer",
+        "allowVolumeExpansion": True,
+    }
+    capabilities = {
+        "fabrics": Capability(True, "EFA on p4d/p4de/p5/p5e/p5en instances, in a cluster placement group", ("efa",)),
+        "spot": Capability(True, "EC2 Spot capacity on managed node groups (capacity_type SPOT)"),
+        "reservations": Capability(True, "EC2 On-Demand Capacity Reservations / Capacity Blocks by reservation id (launch template target)"),
+        "zoneless_regions": Capability(False, "every AWS region has availability zones"),
+    }
+
+    def credential_source(self, environ: Mapping[str, str], home: Path) -> str | None:
+        if environ.get("AWS_ACCESS_KEY_ID") and environ.get("AWS_SECRET_ACCESS_KEY"):
+            return "AWS_ACCESS_KEY_ID"
+        if environ.get("AWS_WEB_IDENTITY_TOKEN_FILE") and environ.get("AWS_ROLE_ARN"):
+            return "AWS_WEB_IDENTITY_TOKEN_FILE"
+        if environ.get("AWS_CONTAINER_CREDENTIALS_FULL_URI") or environ.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"):
+            return "container credentials"
+        creds = Path(environ.get("AWS_SHARED_CREDENTIALS_FILE") or home / ".aws" / "credentials")
+        config = Path(environ.get("AWS_CONFIG_FILE") or home / ".aws" / "config")
+        if _file_with(creds, "aws_access_key_id"):
+            return str(creds)
+        if any(_file_with(config, k) for k in ("sso_session", "sso_start_url", "role_arn", "credential_process", "aws_access_key_id")):
+            return str(config)
+        return None
+
+    def stack_config(self, spec: "EnvironmentSpec") -> dict[str, str]:
+        return {"aws:region": spec.region}
+
+    def kubeconfig(self, name: Any, endpoint: Any, ca_data: Any, region: Any = None) -> dict[str, Any]:
+        return eks_kubeconfig(name, endpoint, ca_data, region)
+
+    def mlflow_env(self, spec: "EnvironmentSpec") -> dict[str, str] | None:
+        # The MLflow server's S3 client needs a region; the environment's is the bucket's.
+        return {"AWS_DEFAULT_REGION": spec.region}
+
+    def artifact_root(self, bucket: str, account: str | None, path: str) -> dict[str, Any]:
+        return {"s3": {"enabled": True, "bucket": bucket, "path": path}}

@@ -1,0 +1,229 @@
+"""Azure's profile: every Azure fact aiinfra needs outside the Azure components (registered in aiinfra.clouds)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+from aiinfra.accounts import Account, home_of
+from aiinfra.clouds import Capability, CloudProfile, register
+from aiinfra.problems import Problem
+
+if TYPE_CHECKING:
+    from aiinfra.resolve import ResolvedPool
+    from aiinfra.spec import EnvironmentSpec
+
+GUID_PATTERN = r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"
+RESOURCE_GROUP_PATTERN = r"^[-\w.()]{1,89}[-\w()]$"
+GUID = re.compile(GUID_PATTERN)
+PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
+WAYS = (
+    "add azure: {subscription_id: <subscription ID>} to the spec",
+    "or export AZURE_SUBSCRIPTION_ID=<subscription ID>",
+    "or run `az login` and `az account set --subscription <subscription ID>`",
+)
+# The AKS AAD server application every managed-AAD cluster accepts tokens for (kubelogin docs).
+AKS_SERVER_ID = "6dae42f8-4368-4678-94ff-3960e28e3630"
+
+
+def az_subscription(environ: Mapping[str, str]) -> str | None:
+    """The default subscription in the az CLI's profile (AZURE_CONFIG_DIR or ~/.azure/azureProfile.json)."""
+    base = Path(environ["AZURE_CONFIG_DIR"]) if environ.get("AZURE_CONFIG_DIR") else home_of(environ) / ".azure"
+    try:
+        profile = json.loads((base / "azureProfile.json").read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    subs = profile.get("subscriptions") if isinstance(profile, dict) else None
+    for sub in subs if isinstance(subs, list) else []:
+        if isinstance(sub, dict) and sub.get("isDefault") and isinstance(sub.get("id"), str):
+            return sub["id"]
+    return None
+
+
+def azure_subscription(spec_value: str | None, environ: Mapping[str, str] | None = None) -> Account:
+    """The spec's subscription, else the environment's or the az CLI's default, else a placeholder that `up` refuses."""
+    env = os.environ if environ is None else environ
+
+    def found(value: str, source: str, placeholder: bool = False) -> Account:
+        return Account("azure", "azure.subscription_id", value, source, placeholder, what="Azure subscription", ways=WAYS)
+
+    if spec_value:
+        return found(spec_value, "spec")
+    for var in ("AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID"):
+        value = env.get(var, "").strip()
+        if value and GUID.match(value):
+            return found(value, f"${var}")
+    value = az_subscription(env)
+    if value and GUID.match(value):
+        return found(value, "az CLI default subscription")
+    return found(PLACEHOLDER, "placeholder", placeholder=True)
+
+
+def aks_kubeconfig(name: Any, server: Any, ca_data: Any) -> dict[str, Any]:
+    """AKS with Entra ID: kubelogin exchanges the Azure CLI login for a token (no local admin credentials)."""
+    from aiinfra.components.kubernetes.kubeconfig import exec_kubeconfig
+
+    return exec_kubeconfig(
+        name,
+        server,
+        ca_data,
+        {
+            "command": "kubelogin",
+            "args": ["get-token", "--login", "azurecli", "--server-id", AKS_SERVER_ID],
+            "installHint": "az aks install-cli",
+        },
+    )
+
+
+def gpu_driver(spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> tuple[str, list[Problem]]:
+    """Who installs the NVIDIA driver on AKS GPU pools: AKS or the GPU operator, never both (gpu-fabrics.md §3.3).
+
+    GPUDirect RDMA on InfiniBand needs nvidia-peermem built against the Network Operator's DOCA driver: the
+    operator's driver does that (driver.rdma.enabled); the AKS-managed one needs the nvidia-peermem-reloader,
+    which aiinfra does not install. So InfiniBand pools default to `none`, and `aks` with them is refused.
+    """
+    chosen = spec.azure.gpu_driver
+    operator = spec.mlops.gpu_operator
+    ib = [p.name for p in pools if p.fabric_kind == "infiniband"]
+    gpus = any(p.gpu for p in pools)
+    driver = chosen or ("none" if ib and operator else "aks")
+    problems = []
+    if driver == "none" and gpus and not operator:
+        problems.append(
+            Problem(
+                "azure.gpu_driver",
+                "gpu_driver: none leaves the NVIDIA driver to the GPU operator, but mlops.gpu_operator is off, so GPU nodes would have no driver",
+                "turn mlops.gpu_operator on, or set azure.gpu_driver: aks",
+            )
+        )
+    if chosen == "aks" and ib and operator:
+        problems.append(
+            Problem(
+                "azure.gpu_driver",
+                f"InfiniBand pool(s) {', '.join(ib)} need GPUDirect RDMA, which with the AKS-managed driver needs the nvidia-peermem-reloader that aiinfra does not install",
+                "leave azure.gpu_driver out or set it to none: the GPU operator then installs the driver with RDMA after the Network Operator's DOCA driver",
+            )
+        )
+    return driver, problems
+
+
+_AKS_UNUSED = {
+    "migManager": {"enabled": False},
+    "vgpuDeviceManager": {"enabled": False},
+    "vfioManager": {"enabled": False},
+    "sandboxDevicePlugin": {"enabled": False},
+}
+
+
+@register
+class AzureProfile(CloudProfile):
+    name = "azure"
+    display = "Azure"
+    article = "an Azure"
+    kubernetes = "AKS"
+    order = 30
+    sdk_module = "pulumi_azure_native"
+    pulumi_package = "azure-native"
+    example_region = "eastus"
+
+    @property
+    def settings_model(self) -> type[Any]:  # type: ignore[override]
+        """The spec's `azure:` section (pydantic is imported only when the spec model is built)."""
+        from aiinfra.components.azure.settings import AzureSettings
+
+        return AzureSettings
+
+    pattern_words = {
+        GUID_PATTERN: "a subscription ID, which is a GUID such as 0f0e0d0c-0b0a-4909-8807-060504030201",
+        RESOURCE_GROUP_PATTERN: "up to 90 letters, digits, and - _ . ( ), not ending with a period",
+    }
+    backend_scheme = "azblob://"
+    bucket_scheme = "az"
+    bucket_type_prefixes = ("azure-native:storage:",)
+    credential_fixes = (
+        "az login && az account set --subscription <subscription-id>",
+        "export ARM_CLIENT_ID=<app-id> ARM_CLIENT_SECRET=<secret> ARM_TENANT_ID=<tenant> ARM_SUBSCRIPTION_ID=<subscription-id>",
+    )
+    verify_command = ("az", "account", "show", "--output", "json")
+    unverifiable_sources = ("ARM_USE",)
+    # Rows per azure.gpu_driver (gpu_stack). aks (gpuProfile.driver Install): the node image carries the driver and
+    # the NVIDIA container runtime; an operator toolkit would rewrite containerd's config, which uninstalling the
+    # operator cannot undo (mlops-addons.md §2 "managed-driver clouds"; the containerd detail is from the
+    # aks-rdma-infiniband docs page configurations/gpu-operator, not in shared/reference: verified: false).
+    # none (gpuProfile.driver None): the operator owns driver and toolkit (gpu-fabrics.md §3.3).
+    gpu_operator_values = {
+        "azure-aks": {**_AKS_UNUSED, "driver": {"enabled": False}, "toolkit": {"enabled": False}},
+        "azure-none": {**_AKS_UNUSED, "driver": {"enabled": True}, "toolkit": {"enabled": True}},
+    }
+    # Only where the operator installs the toolkit (it creates the RuntimeClass); AKS-managed nodes run GPUs
+    # through containerd's default runtime (verified: false, no live AKS run yet).
+    nvidia_runtime_class = {"azure-aks": False, "azure-none": True}
+    storage_class = None  # managed-csi is the AKS default
+    capabilities = {
+        "fabrics": Capability(True, "InfiniBand with GPUDirect RDMA on ND-series VMs (Network Operator + GPU operator driver)", ("infiniband",)),
+        "spot": Capability(True, "Spot VM scale sets on AKS node pools (AKS taints spot nodes itself)"),
+        "reservations": Capability(True, "capacity reservation groups by ARM id"),
+        "zoneless_regions": Capability(True, "some Azure regions (e.g. westus, northcentralus) have no availability zones; pools there are not zone-pinned"),
+    }
+
+    def credential_source(self, environ: Mapping[str, str], home: Path) -> str | None:
+        for prefix in ("ARM", "AZURE"):
+            if environ.get(f"{prefix}_CLIENT_ID") and (
+                environ.get(f"{prefix}_CLIENT_SECRET") or environ.get(f"{prefix}_CLIENT_CERTIFICATE_PATH") or environ.get(f"{prefix}_FEDERATED_TOKEN_FILE")
+            ):
+                return f"{prefix}_CLIENT_ID"
+        if environ.get("ARM_USE_OIDC") == "true" or environ.get("ARM_USE_MSI") == "true":
+            return "ARM_USE_OIDC" if environ.get("ARM_USE_OIDC") == "true" else "ARM_USE_MSI"
+        profile = Path(environ.get("AZURE_CONFIG_DIR") or home / ".azure") / "azureProfile.json"
+        has_subscriptions = _file_with(profile, '"subscriptions"') and not _file_with(profile, '"subscriptions": []')
+        return str(profile) if has_subscriptions else None
+
+    def account(self, spec: "EnvironmentSpec", environ: Mapping[str, str] | None = None) -> tuple["EnvironmentSpec", Account | None]:
+        """A placeholder subscription stays out of the spec: offline runs use the mocks' one, `up` the ambient one."""
+        account = azure_subscription(spec.azure.subscription_id, environ)
+        if account.placeholder:
+            return spec, account
+        return spec.model_copy(update={"azure": spec.azure.model_copy(update={"subscription_id": account.value})}), account
+
+    def check(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> list[Problem]:
+        problems = []
+        if spec.network.nat_gateways == "per-zone":
+            problems.append(
+                Problem(
+                    "network.nat_gateways",
+                    "Azure attaches one NAT gateway to a subnet, so the node subnet cannot have one per zone",
+                    "use nat_gateways: one (one regional NAT gateway on Azure)",
+                )
+            )
+        return problems + gpu_driver(spec, pools)[1]
+
+    def settle(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> "EnvironmentSpec":
+        driver, _ = gpu_driver(spec, pools)
+        return spec.model_copy(update={"azure": spec.azure.model_copy(update={"gpu_driver": driver})})
+
+    def stack_config(self, spec: "EnvironmentSpec") -> dict[str, str]:
+        cfg = {"azure-native:location": spec.region}
+        if spec.azure.subscription_id:
+            cfg["azure-native:subscriptionId"] = spec.azure.subscription_id
+        return cfg
+
+    def kubeconfig(self, name: Any, endpoint: Any, ca_data: Any, region: Any = None) -> dict[str, Any]:
+        return aks_kubeconfig(name, endpoint, ca_data)
+
+    def gpu_stack(self, spec: "EnvironmentSpec") -> str:
+        return f"azure-{spec.azure.gpu_driver}"
+
+    def artifact_root(self, bucket: str, account: str | None, path: str) -> dict[str, Any]:
+        if not account:
+            raise ValueError("an az:// artifact store needs the storage account name")
+        return {"azureBlob": {"enabled": True, "container": bucket, "storageAccount": account, "path": path}}
+
+
+def _file_with(path: Path, needle: str) -> bool:
+    try:
+        return path.is_file() and needle in path.read_text(errors="replace")
+    except OSError:
+        return False

@@ -1,0 +1,152 @@
+"""GCP's profile: every GCP fact aiinfra needs outside the GCP components (registered in aiinfra.clouds)."""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+from aiinfra.accounts import Account, home_of
+from aiinfra.clouds import Capability, CloudProfile, register
+
+if TYPE_CHECKING:
+    from aiinfra.spec import EnvironmentSpec
+
+PROJECT_PATTERN = r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"
+PROJECT = re.compile(PROJECT_PATTERN)
+PLACEHOLDER = "placeholder-project"
+WAYS = (
+    "add gcp: {project: <project ID>} to the spec",
+    "or export GOOGLE_CLOUD_PROJECT=<project ID>",
+    "or run `gcloud config set project <project ID>`",
+)
+
+
+def gcloud_project(environ: Mapping[str, str]) -> str | None:
+    """[core] project of gcloud's active configuration (CLOUDSDK_CONFIG or ~/.config/gcloud), read as files."""
+    base = Path(environ["CLOUDSDK_CONFIG"]) if environ.get("CLOUDSDK_CONFIG") else home_of(environ) / ".config" / "gcloud"
+    name = environ.get("CLOUDSDK_ACTIVE_CONFIG_NAME")
+    try:
+        name = name or (base / "active_config").read_text(encoding="utf-8").strip() or "default"
+    except (OSError, UnicodeDecodeError):
+        name = "default"
+    ini = configparser.ConfigParser(interpolation=None)
+    try:
+        ini.read(base / "configurations" / f"config_{name}", encoding="utf-8")
+    except (OSError, UnicodeDecodeError, configparser.Error):
+        return None
+    value = ini.get("core", "project", fallback="").strip()
+    return value or None
+
+
+def gcp_project(spec_value: str | None, environ: Mapping[str, str] | None = None) -> Account:
+    """The spec's project, else the environment's or gcloud's, else a placeholder that `up` refuses."""
+    env = os.environ if environ is None else environ
+
+    def found(value: str, source: str, placeholder: bool = False) -> Account:
+        return Account("gcp", "gcp.project", value, source, placeholder, what="GCP project", ways=WAYS)
+
+    if spec_value:
+        return found(spec_value, "spec")
+    for var in ("GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT"):
+        value = env.get(var, "").strip()
+        if value and PROJECT.match(value):
+            return found(value, f"${var}")
+    value = gcloud_project(env)
+    if value and PROJECT.match(value):
+        return found(value, "gcloud configuration")
+    return found(PLACEHOLDER, "placeholder", placeholder=True)
+
+
+def gke_kubeconfig(name: Any, endpoint: Any, ca_data: Any) -> dict[str, Any]:
+    """GKE's endpoint output is a bare IP; `gke-gcloud-auth-plugin` uses the caller's gcloud credentials."""
+    import pulumi
+
+    from aiinfra.components.kubernetes.kubeconfig import exec_kubeconfig
+
+    server = pulumi.Output.from_input(endpoint).apply(lambda e: e if e.startswith("https://") else f"https://{e}")
+    return exec_kubeconfig(
+        name,
+        server,
+        ca_data,
+        {"command": "gke-gcloud-auth-plugin", "installHint": "gcloud components install gke-gcloud-auth-plugin", "provideClusterInfo": True},
+    )
+
+
+@register
+class GcpProfile(CloudProfile):
+    name = "gcp"
+    display = "GCP"
+    article = "a GCP"
+    kubernetes = "GKE"
+    order = 20
+    sdk_module = "pulumi_gcp"
+    pulumi_package = "gcp"
+    example_region = "us-central1"
+
+    @property
+    def settings_model(self) -> type[Any]:  # type: ignore[override]
+        """The spec's `gcp:` section (pydantic is imported only when the spec model is built)."""
+        from aiinfra.components.gcp.settings import GcpSettings
+
+        return GcpSettings
+
+    pattern_words = {PROJECT_PATTERN: "a GCP project ID: 6 to 30 lowercase letters, digits and hyphens, starting with a letter (e.g. my-ml-project)"}
+    backend_scheme = "gs://"
+    bucket_scheme = "gs"
+    bucket_types = ("gcp:storage/bucket:Bucket",)
+    credential_fixes = (
+        "gcloud auth application-default login",
+        "export GOOGLE_APPLICATION_CREDENTIALS=/path/to/service-account.json",
+    )
+    verify_command = ("gcloud", "auth", "application-default", "print-access-token")
+    accelerator_type_required = True
+    # GKE installs the driver (node pool gpu_driver_version) into /home/kubernetes/bin/nvidia on COS and runs
+    # its own managed device plugin; the operator adds DCGM metrics and feature discovery, not a second
+    # device plugin. Not run on a live GKE cluster yet (verified: false).
+    gpu_operator_values = {
+        "gcp": {
+            "driver": {"enabled": False},
+            "devicePlugin": {"enabled": False},
+            "hostPaths": {"driverInstallDir": "/home/kubernetes/bin/nvidia"},
+            "toolkit": {"installDir": "/home/kubernetes/bin/nvidia"},
+            "cdi": {"enabled": True},
+        },
+    }
+    nvidia_runtime_class = {"gcp": False}
+    storage_class = None  # standard-rwo (pd-balanced, encrypted at rest) is the GKE default
+    capabilities = {
+        "fabrics": Capability(True, "GPUDirect-TCPX (A3 High), TCPXO (A3 Mega) and RDMA (A3 Ultra, A4) over extra GPU NIC networks", ("tcpx", "tcpxo", "rdma")),
+        "spot": Capability(True, "Spot VMs on GKE node pools (node_config.spot)"),
+        "reservations": Capability(True, "specific Compute Engine reservations by name (reservation_affinity)"),
+        "zoneless_regions": Capability(False, "every GCP region has zones"),
+    }
+
+    def credential_source(self, environ: Mapping[str, str], home: Path) -> str | None:
+        path = environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+        if path and Path(path).is_file():
+            return "GOOGLE_APPLICATION_CREDENTIALS"
+        for var in ("GOOGLE_CREDENTIALS", "GOOGLE_OAUTH_ACCESS_TOKEN", "CLOUDSDK_AUTH_ACCESS_TOKEN"):
+            if environ.get(var):
+                return var
+        adc = Path(environ.get("CLOUDSDK_CONFIG") or home / ".config" / "gcloud") / "application_default_credentials.json"
+        return str(adc) if adc.is_file() else None
+
+    def account(self, spec: "EnvironmentSpec", environ: Mapping[str, str] | None = None) -> tuple["EnvironmentSpec", Account | None]:
+        """GCP gets a placeholder project when none is found: the program needs one."""
+        account = gcp_project(spec.gcp.project, environ)
+        return spec.model_copy(update={"gcp": spec.gcp.model_copy(update={"project": account.value})}), account
+
+    def stack_config(self, spec: "EnvironmentSpec") -> dict[str, str]:
+        cfg = {"gcp:region": spec.region}
+        if spec.gcp.project:
+            cfg["gcp:project"] = spec.gcp.project
+        return cfg
+
+    def kubeconfig(self, name: Any, endpoint: Any, ca_data: Any, region: Any = None) -> dict[str, Any]:
+        return gke_kubeconfig(name, endpoint, ca_data)
+
+    def artifact_root(self, bucket: str, account: str | None, path: str) -> dict[str, Any]:
+        return {"gcs": {"enabled": True, "bucket": bucket, "path": path}}
