@@ -36,6 +36,8 @@ CAPABILITIES = {
 
 # What every profile must set (the rest has defaults).
 REQUIRED = ("name", "display", "article", "kubernetes", "sdk_module", "pulumi_package", "example_region", "bucket_scheme")
+# What every profile must name in `terms`.
+TERMS = ("network", "nat", "bucket", "registry", "identity")
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,10 @@ class CloudProfile:
     nvidia_runtime_class: Mapping[str, bool] = {}  # does a GPU node carry an `nvidia` RuntimeClass, per row
     storage_class: Mapping[str, Any] | None = None  # a default encrypted StorageClass, where the cluster has none
     capabilities: Mapping[str, Capability] = {}
+    # What the cloud calls each piece, for pictures and messages: network, nat, bucket, registry, identity.
+    terms: Mapping[str, str] = {}
+    # The spec's `<name>:` section as `aiinfra init` writes it (str.format with name, project); "" when none.
+    starter_settings: str = ""
 
     @property
     def mocks_module(self) -> str:
@@ -141,6 +147,9 @@ def register(cls: type[CloudProfile]) -> type[CloudProfile]:
     missing = [c for c in CAPABILITIES if c not in profile.capabilities]
     if missing:
         raise TypeError(f"cloud profile {profile.name!r} must declare capabilities {', '.join(missing)} (each with a reason)")
+    unnamed = [t for t in TERMS if t not in profile.terms]
+    if unnamed:
+        raise TypeError(f"cloud profile {profile.name!r} must name {', '.join(unnamed)} in terms")
     _REGISTRY[profile.name] = profile
     return cls
 

@@ -7,6 +7,8 @@ from typing import Any, Optional
 
 import typer
 
+from aiinfra import clouds
+
 
 class SortKey(str, Enum):
     cloud = "cloud"
@@ -136,7 +138,7 @@ def table(rows: list[dict[str, Any]], title: str, wide: bool):
 
 def catalog_command(
     gpu: Optional[str] = typer.Option(None, "--gpu", help="only this GPU model, e.g. H100"),
-    cloud: Optional[str] = typer.Option(None, "--cloud", help="aws, gcp or azure"),
+    cloud: Optional[str] = typer.Option(None, "--cloud", help=clouds.choices()),
     region: Optional[str] = typer.Option(None, "--region", help="only types offered here, with this region's prices"),
     cpu: bool = typer.Option(False, "--cpu", help="include CPU-only types"),
     spot: bool = typer.Option(False, "--spot", help="only types with a spot price; --max-price and --sort price then use the spot price"),
@@ -152,7 +154,7 @@ def catalog_command(
 
     problems = []
     if cloud and cloud not in catalog.CLOUDS:
-        problems.append(Problem("--cloud", f"unknown cloud {cloud!r}", did_you_mean(cloud, catalog.CLOUDS) or "aws, gcp or azure"))
+        problems.append(Problem("--cloud", f"unknown cloud {cloud!r}", did_you_mean(cloud, catalog.CLOUDS) or clouds.choices()))
     model = None
     if gpu:
         model = catalog.canonical_gpu(gpu.split(":")[0])
@@ -176,7 +178,7 @@ def catalog_command(
     if as_json:
         _emit_json({"instance_types": rows})
         return
-    where = f"prices in {region}" if region else "prices in each cloud's reference region: aws us-east-1, gcp us-central1, azure eastus"
+    where = f"prices in {region}" if region else f"prices in each cloud's reference region: {clouds.region_examples()}"
     c = _console()
     if not rows:
         c.print(f"No instance types match ({where}); loosen --max-price, --spot, --region or --gpu.", markup=False, highlight=False)

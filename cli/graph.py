@@ -16,16 +16,6 @@ from typing import Optional
 
 import typer
 
-NETWORK = {"aws": "VPC", "gcp": "VPC network", "azure": "VNet"}
-NAT = {"aws": "NAT gateway", "gcp": "Cloud NAT", "azure": "NAT gateway"}
-CLUSTER = {"aws": "EKS", "gcp": "GKE", "azure": "AKS"}
-BUCKET = {"aws": "S3 bucket", "gcp": "GCS bucket", "azure": "Blob container"}
-REGISTRY = {"aws": "ECR", "gcp": "Artifact Registry", "azure": "Azure Container Registry"}
-IDENTITY = {
-    "aws": "IAM role (EKS Pod Identity)",
-    "gcp": "Google service account (Workload Identity)",
-    "azure": "managed identity (workload identity)",
-}
 INSTALL_GRAPHVIZ = "install Graphviz: `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS); or use --format mermaid or dot"
 
 
@@ -80,19 +70,22 @@ def _pool_lines(p, money) -> list[str]:
 def build(env, plan) -> Graph:
     """The environment's components and how they connect: network, cluster with pools and add-ons, storage,
     registry and the workload identity."""
+    from aiinfra import clouds
     from aiinfra.cli.render import money
 
     spec = env.spec
     cloud = spec.cloud
+    profile = clouds.get(cloud)
+    terms = profile.terms
     pools_lo = sum((p.hourly_usd_per_node or 0) * p.nodes_min for p in env.pools)
     pools_hi = sum((p.hourly_usd_per_node or 0) * p.nodes_max for p in env.pools)
     span = money(pools_lo) if pools_lo == pools_hi else f"{money(pools_lo) if pools_lo else '$0'}–{money(pools_hi)}"
     g = Graph(f"{spec.name} on {cloud} {spec.region} · node pools {span}/h", Group("env", f"{spec.name} · {cloud} {spec.region}"))
     net = spec.network
-    network = Group("network", f"{NETWORK[cloud]} {net.cidr} · {len(env.zones)} zones · {NAT[cloud]} ({net.nat_gateways})")
+    network = Group("network", f"{terms['network']} {net.cidr} · {len(env.zones)} zones · {terms['nat']} ({net.nat_gateways})")
     access = "public + private API endpoint" if spec.cluster.public_endpoint else "private API endpoint"
-    cluster = Group("cluster", f"{CLUSTER[cloud]} {spec.cluster.kubernetes_version} cluster")
-    cluster.members.append(Node("control_plane", [f"{CLUSTER[cloud]} control plane", access], "control"))
+    cluster = Group("cluster", f"{profile.kubernetes} {spec.cluster.kubernetes_version} cluster")
+    cluster.members.append(Node("control_plane", [f"{profile.kubernetes} control plane", access], "control"))
     for p in env.pools:
         node = Node(safe_id("pool", p.name), _pool_lines(p, money), "gpu" if p.gpu else "pool")
         cluster.members.append(node)
@@ -110,13 +103,13 @@ def build(env, plan) -> Graph:
     network.members.append(cluster)
     g.root.members.append(network)
 
-    identity = Node("identity", [f"service account {spec.identity.namespace}/{spec.identity.service_account}", IDENTITY[cloud]], "identity")
+    identity = Node("identity", [f"service account {spec.identity.namespace}/{spec.identity.service_account}", terms['identity']], "identity")
     g.root.members.append(identity)
     g.edges.append(("control_plane", "identity", "federates"))
     if spec.storage.buckets:
         storage = Group("storage", "storage" + (" (deleted with the environment)" if spec.storage.delete_with_environment else " (kept on down)"))
         for b in spec.storage.buckets:
-            node = Node(safe_id("bucket", b), [f"{BUCKET[cloud]} {b}"], "bucket")
+            node = Node(safe_id("bucket", b), [f"{terms['bucket']} {b}"], "bucket")
             storage.members.append(node)
             g.edges.append(("identity", node.id, "read/write"))
         g.root.members.append(storage)
@@ -127,7 +120,7 @@ def build(env, plan) -> Graph:
             if bucket:
                 g.edges.append((safe_id("addon", "mlflow"), safe_id("bucket", bucket), "artifacts"))
     if spec.registry.repositories:
-        g.root.members.append(Node("registry", [REGISTRY[cloud], "repositories: " + ", ".join(spec.registry.repositories)], "registry"))
+        g.root.members.append(Node("registry", [terms['registry'], "repositories: " + ", ".join(spec.registry.repositories)], "registry"))
         g.edges.append(("registry", "cluster", "images"))
     return g
 

@@ -9,27 +9,12 @@ from typing import Optional
 
 import typer
 
+from aiinfra import clouds
+
 DEFAULT_GPU = "[L4:1, A10:1]"  # offered on every cloud (Azure has no L4 VMs), and cheap to try
 
 
-class CloudChoice(str, Enum):
-    aws = "aws"
-    gcp = "gcp"
-    azure = "azure"
-
-
-CLOUD_BLOCKS = {
-    "aws": "",
-    "gcp": """
-gcp:
-  project: {project}   # the GCP project ID to create the environment in
-""",
-    "azure": """
-azure:
-  resource_group: {name}-rg   # created if missing; default: <name>-rg
-  # subscription_id: 00000000-0000-0000-0000-000000000000   # default: the one `az login` selected
-""",
-}
+CloudChoice = Enum("CloudChoice", {name: name for name in clouds.names()}, type=str)  # type: ignore[misc]
 
 
 def starter_spec(cloud: str, region: str, name: str, gpu: str | None, project: str | None = None) -> str:
@@ -42,7 +27,7 @@ def starter_spec(cloud: str, region: str, name: str, gpu: str | None, project: s
 name: {name}          # 3-24 lowercase letters, digits, hyphens; prefixes every resource
 cloud: {cloud}
 region: {region}
-{CLOUD_BLOCKS[cloud].format(name=name, project=project or "my-ml-project").lstrip()}
+{clouds.get(cloud).starter_settings.format(name=name, project=project or "my-ml-project").lstrip()}
 node_pools:           # aiinfra adds a small CPU "system" pool for cluster add-ons itself
   - name: gpu
     {gpu_line}
@@ -86,7 +71,7 @@ tags:
 def init_command(
     cloud: CloudChoice = typer.Option(CloudChoice.aws, "--cloud", help="the cloud to start on"),
     gpu: Optional[str] = typer.Option(None, "--gpu", metavar="MODEL:COUNT", help="GPUs per node of the starter pool, e.g. H100:8; default: L4:1, or A10:1 where there is no L4"),
-    region: Optional[str] = typer.Option(None, "--region", help="default: the cloud's reference region (aws us-east-1, gcp us-central1, azure eastus)"),
+    region: Optional[str] = typer.Option(None, "--region", help=f"default: the cloud's reference region ({clouds.region_examples()})"),
     name: str = typer.Option("ml-env", "--name", help="environment name: 3-24 lowercase letters, digits, hyphens"),
     project: Optional[str] = typer.Option(None, "--project", help="GCP project ID (gcp only); default: $GOOGLE_CLOUD_PROJECT, else a placeholder to replace"),
     output: Path = typer.Option(Path("aiinfra.yaml"), "--output", "-o", help="file to write; - prints to stdout"),
@@ -122,7 +107,7 @@ def init_command(
     try:
         resolve(parse_spec(text, source), source)
     except SpecError as err:
-        options = {"name": "--name", "region": "--region", "gcp.project": "--project"}
+        options = {"name": "--name", "region": "--region", f"{c}.project": "--project"}
         fail([Problem(options.get(p.path, "--gpu" if p.path.startswith("node_pools") else p.path), p.message, p.hint) for p in err.problems])
     if to_stdout:
         sys.stdout.write(text)
@@ -138,6 +123,6 @@ def init_command(
         fail([Problem("--output", f"cannot write {output}: {exc.strerror or exc}", "pass a path in a writable directory")])
     con = _console()
     con.print(f"[bold green]✓[/] wrote {render.escape(str(output))}: {name} on {c} {region}", highlight=False)
-    if c == "gcp" and not project:
-        con.print("  [yellow]replace[/] gcp.project (my-ml-project) with your GCP project ID", highlight=False)
+    if "{project}" in clouds.get(c).starter_settings and not project:
+        con.print(f"  [yellow]replace[/] {c}.project (my-ml-project) with your {clouds.get(c).display} project ID", highlight=False)
     con.print(f"  next: aiinfra cost {render.escape(str(output))}   aiinfra preview {render.escape(str(output))}", highlight=False)

@@ -92,6 +92,7 @@ class Fake(clouds.CloudProfile):
     sdk_module = pulumi_package = "fake"
     example_region = "fake-1"
     bucket_scheme = "fake"
+    terms = {t: f"fake {t}" for t in clouds.TERMS}
 
 
 def test_a_profile_without_every_capability_or_fact_is_refused():
@@ -106,6 +107,13 @@ def test_a_profile_without_every_capability_or_fact_is_refused():
         clouds.register(Half)
     with pytest.raises(TypeError, match="must set name, display"):
         clouds.register(Nameless)
+
+    class Unnamed(Fake):
+        capabilities = {c: clouds.Capability(False, "not offered") for c in clouds.CAPABILITIES}
+        terms = {"network": "fake net"}
+
+    with pytest.raises(TypeError, match="must name nat, bucket, registry, identity in terms"):
+        clouds.register(Unnamed)
     assert "fake" not in clouds.names()
 
 
@@ -168,6 +176,7 @@ FAKE = textwrap.dedent(
         pulumi_package = "fakecloud"
         example_region = "fake-1"
         bucket_scheme = "fake"
+        terms = {t: f"fake {t}" for t in clouds.TERMS}
         capabilities = {c: clouds.Capability(False, "not offered by the fake cloud") for c in clouds.CAPABILITIES}
 
     from typer.testing import CliRunner

@@ -41,6 +41,7 @@ class AwsProfile(CloudProfile):
     sdk_module = "pulumi_aws"
     pulumi_package = "aws"
     example_region = "us-east-1"
+    terms = {"network": "VPC", "nat": "NAT gateway", "bucket": "S3 bucket", "registry": "ECR", "identity": "IAM role (EKS Pod Identity)"}
     backend_scheme = "s3://"
     bucket_scheme = "s3"
     bucket_types = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")

@@ -128,6 +128,8 @@ class AzureProfile(CloudProfile):
     sdk_module = "pulumi_azure_native"
     pulumi_package = "azure-native"
     example_region = "eastus"
+    terms = {"network": "VNet", "nat": "NAT gateway", "bucket": "Blob container", "registry": "Azure Container Registry", "identity": "managed identity (workload identity)"}
+    starter_settings = """\nazure:\n  resource_group: {name}-rg   # created if missing; default: <name>-rg\n  # subscription_id: 00000000-0000-0000-0000-000000000000   # default: the one `az login` selected\n"""
 
     @property
     def settings_model(self) -> type[Any]:  # type: ignore[override]

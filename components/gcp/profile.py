@@ -85,6 +85,8 @@ class GcpProfile(CloudProfile):
     sdk_module = "pulumi_gcp"
     pulumi_package = "gcp"
     example_region = "us-central1"
+    terms = {"network": "VPC network", "nat": "Cloud NAT", "bucket": "GCS bucket", "registry": "Artifact Registry", "identity": "Google service account (Workload Identity)"}
+    starter_settings = """\ngcp:\n  project: {project}   # the GCP project ID to create the environment in\n"""
 
     @property
     def settings_model(self) -> type[Any]:  # type: ignore[override]
