@@ -132,5 +132,5 @@ def build(env: ResolvedEnvironment) -> dict[str, Any]:
         "resources": [r.as_dict() for r in result.resources],
         "node_pools": [pool_dict(p) for p in env.pools],
         "cost": cost_summary(env, items),
-        "outputs": {k: ("[secret]" if k in SECRET_OUTPUTS else v) for k, v in result.outputs.items()},
+        "outputs": {k: ("[secret]" if k in SECRET_OUTPUTS | result.secret_outputs else v) for k, v in result.outputs.items()},
     }
