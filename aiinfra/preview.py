@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiinfra import catalog, engine
+from aiinfra import catalog
 from aiinfra.resolve import ResolvedEnvironment, ResolvedPool
+
+if TYPE_CHECKING:  # the engine (asyncio, mocks) only for `preview`, not for `cost` and `validate`
+    from aiinfra import engine
 
 SECRET_OUTPUTS = {"kubeconfig"}
 
@@ -121,6 +124,7 @@ def mock_settings(env: ResolvedEnvironment) -> dict[str, Any]:
 
 
 def run_offline(env: ResolvedEnvironment) -> engine.RunResult:
+    from aiinfra import engine
     from aiinfra.components import Environment
 
     mocks = engine.CloudMocks(env.spec.cloud, env.spec.region, env.zones, offered_zones(env), mock_settings(env))
