@@ -46,6 +46,7 @@ class CapturedResource:
 class RunResult:
     resources: list[CapturedResource]
     outputs: dict[str, Any]
+    secret_outputs: set[str] = field(default_factory=set)
 
     def of_type(self, token: str) -> list[CapturedResource]:
         return [r for r in self.resources if r.type == token]
@@ -73,16 +74,29 @@ class RunResult:
         return lost
 
 
+COMPUTED = "<computed>"
+
+
 def _clean(value: Any) -> Any:
-    """Wire values as JSON-friendly data: integral floats back to ints, unknowns named."""
+    """Wire values as JSON-friendly data: integral floats back to ints, unknowns named, map keys sorted.
+
+    A value known only after deploy arrives as the wire sentinel (update mode) or as a
+    `pulumi.output.Unknown` (preview mode); both print as "<computed>". Wire maps carry no order
+    (protobuf Struct), so keys are sorted to make two runs byte-identical. Secrets keep the wire
+    form ({<secret sig>: ..., "value": ...}) that the component tests read.
+    """
+    from pulumi.output import Unknown
+
+    if isinstance(value, Unknown):
+        return COMPUTED
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return {k: _clean(value[k]) for k in sorted(value)}
     if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]
     if value == UNKNOWN:
-        return "<computed>"
+        return COMPUTED
     return value
 
 
@@ -121,10 +135,10 @@ def run(program: Callable[[], Any], mocks: CloudMocks, project: str = "aiinfra",
                         "protect": request.protect if request.HasField("protect") else None,
                         "retain_on_delete": request.retainOnDelete if request.HasField("retainOnDelete") else None,
                         "ignore_changes": list(request.ignoreChanges),
-                        "depends_on": list(request.dependencies),
+                        "depends_on": sorted(request.dependencies),  # a set in the SDK: its order follows string hashing
                         "additional_secret_outputs": list(request.additionalSecretOutputs),
                         "provider": request.provider or None,
-                        "providers": dict(request.providers),
+                        "providers": dict(sorted(request.providers.items())),
                     },
                 )
             return response
@@ -133,19 +147,29 @@ def run(program: Callable[[], Any], mocks: CloudMocks, project: str = "aiinfra",
     asyncio.set_event_loop(loop)
     m = _Mocks()
     outputs: dict[str, Any] = {}
+    secret: set[str] = set()
     try:
         pulumi.runtime.set_mocks(m, project=project, stack=stack, preview=preview, monitor=_Monitor(m))
 
+        async def collect(result: dict[str, Any]) -> None:
+            """Each output on its own, unknowns included: one unknown value must not drop the others."""
+            for key, value in result.items():
+                out = pulumi.Output.from_input(value)
+                known = await out.is_known()
+                got = await out.future(with_unknowns=True)
+                outputs[key] = COMPUTED if got is None and not known else got
+                if await out.is_secret():
+                    secret.add(key)
+
         def body() -> Any:
-            result = program() or {}
-            return pulumi.Output.from_input(result).apply(outputs.update)
+            return collect(dict(program() or {}))
 
         pulumi.runtime.test(body)()
     finally:
         settings.reset_options()
         asyncio.set_event_loop(None)
         loop.close()
-    return RunResult(resources=_tree_order(captured), outputs=_clean(outputs))
+    return RunResult(resources=_tree_order(captured), outputs=_clean(outputs), secret_outputs=secret)
 
 
 def _tree_order(captured: dict[str, CapturedResource]) -> list[CapturedResource]:

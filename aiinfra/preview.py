@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiinfra import catalog, engine
+from aiinfra import catalog
 from aiinfra.resolve import ResolvedEnvironment, ResolvedPool
+
+if TYPE_CHECKING:  # the engine (asyncio, mocks) only for `preview`, not for `cost` and `validate`
+    from aiinfra import engine
 
 SECRET_OUTPUTS = {"kubeconfig"}
 
@@ -45,10 +48,16 @@ def pool_cost(pool: ResolvedPool) -> CostItem:
     return CostItem(label, pool.nodes_min, pool.nodes_max, pool.hourly_usd_per_node, pool.price_note)
 
 
-def cost_items(env: ResolvedEnvironment, resources: list[engine.CapturedResource]) -> list[CostItem]:
-    """Node pools from the resolved spec; fixed costs by counting the resources the program really creates."""
+def cost_items(env: ResolvedEnvironment, resources: list[engine.CapturedResource] | None = None) -> list[CostItem]:
+    """Node pools from the resolved spec; fixed costs by counting the resources the program really creates
+    or, with no resources (`cost`, which runs no program), the counts the spec implies."""
     items = [pool_cost(p) for p in env.pools]
-    counts = Counter(r.type for r in resources)
+    if resources is None:
+        from aiinfra.fixed_costs import resource_counts
+
+        counts = Counter(resource_counts(env))
+    else:
+        counts = Counter(r.type for r in resources)
     for fixed in catalog.cloud_catalog(env.spec.cloud).fixed_costs.values():
         n = counts.get(fixed.resource_type, 0)
         if n:
@@ -121,10 +130,24 @@ def mock_settings(env: ResolvedEnvironment) -> dict[str, Any]:
 
 
 def run_offline(env: ResolvedEnvironment) -> engine.RunResult:
+    from aiinfra import engine
     from aiinfra.components import Environment
 
     mocks = engine.CloudMocks(env.spec.cloud, env.spec.region, env.zones, offered_zones(env), mock_settings(env))
     return engine.run(lambda: Environment(env.spec.name, env).outputs, mocks, stack=env.spec.name)
+
+
+def estimate(env: ResolvedEnvironment) -> dict[str, Any]:
+    """What `cost` prints, from the resolved spec and the catalog alone: no Pulumi, no SDK imports."""
+    return {
+        "environment": env.spec.name,
+        "cloud": env.spec.cloud,
+        "region": env.spec.region,
+        "zones": env.zones,
+        "node_pools": [pool_dict(p) for p in env.pools],
+        "cost": cost_summary(env, cost_items(env)),
+        "warnings": [w.as_dict() for w in env.warnings],
+    }
 
 
 def build(env: ResolvedEnvironment) -> dict[str, Any]:
@@ -139,5 +162,5 @@ def build(env: ResolvedEnvironment) -> dict[str, Any]:
         "node_pools": [pool_dict(p) for p in env.pools],
         "cost": cost_summary(env, items),
         "warnings": [w.as_dict() for w in env.warnings],
-        "outputs": {k: ("[secret]" if k in SECRET_OUTPUTS else v) for k, v in result.outputs.items()},
+        "outputs": {k: ("[secret]" if k in SECRET_OUTPUTS | result.secret_outputs else v) for k, v in result.outputs.items()},
     }

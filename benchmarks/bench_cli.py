@@ -1,13 +1,15 @@
-"""Wall time of `aiinfra --help` and of `aiinfra preview` on every example in stacks/.
+"""Wall time of `aiinfra --help`, and of `preview`, `cost` and `validate` on every example in stacks/.
 
-Prints numbers; asserts nothing. Targets: --help < 0.3 s, preview < 3 s.
-Run: python benchmarks/bench_cli.py [--runs N]
+Prints numbers (one table, medians of several runs); asserts nothing. Targets: --help < 0.3 s,
+preview < 3 s, cost under half of preview on the same spec.
+Run: python benchmarks/bench_cli.py [--runs N] [--only NAME] [--markdown] [--cpu]
+(--cpu reports the child's user+system CPU seconds instead of wall time: steadier on a shared machine.)
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import resource
 import shutil
 import statistics
 import subprocess
@@ -16,6 +18,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+COMMANDS = ("preview", "cost", "validate")
 
 
 def command() -> list[str]:
@@ -23,42 +26,64 @@ def command() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "aiinfra"]
 
 
+CPU = False
+
+
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def timed(args: list[str], runs: int) -> list[float]:
+    clock = _cpu if CPU else time.perf_counter
     out = []
     for _ in range(runs):
-        start = time.perf_counter()
+        start = clock()
         subprocess.run(command() + args, check=True, capture_output=True, cwd=ROOT)
-        out.append(time.perf_counter() - start)
+        out.append(clock() - start)
     return out
 
 
-def examples() -> list[tuple[Path, int]]:
-    """Every example environment with its resource count (the Pulumi stack files are not specs)."""
-    sizes = []
-    for spec in sorted((ROOT / "stacks").glob("*.yaml")):
-        if spec.name.startswith("Pulumi"):
-            continue
-        data = json.loads(subprocess.run(command() + ["preview", "--json", str(spec)], check=True, capture_output=True, cwd=ROOT).stdout)
-        sizes.append((spec, len(data["resources"])))
-    return sizes
-
-
-def report(label: str, samples: list[float], target: float) -> None:
-    med = statistics.median(samples)
-    verdict = "ok" if med < target else "OVER TARGET"
-    print(f"{label:<44} median {med:6.3f} s  min {min(samples):6.3f} s  max {max(samples):6.3f} s  (n={len(samples)}, target < {target} s: {verdict})")
+def examples() -> list[Path]:
+    """Every example environment (the Pulumi stack files are not specs)."""
+    return [p for p in sorted((ROOT / "stacks").glob("*.yaml")) if not p.name.startswith("Pulumi")]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=7)
-    runs = ap.parse_args().runs
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--only", help="only examples whose file name contains this")
+    ap.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    ap.add_argument("--cpu", action="store_true", help="CPU seconds (user+system) instead of wall seconds")
+    args = ap.parse_args()
+    global CPU
+    CPU = args.cpu
     timed(["--help"], 1)  # warm the file cache
-    report("aiinfra --help", timed(["--help"], runs), 0.3)
-    for spec, n in examples():
-        rel = spec.relative_to(ROOT)
-        report(f"aiinfra preview {rel} ({n} resources)", timed(["preview", str(rel)], max(3, runs // 2)), 3.0)
-    report(f"aiinfra preview --json {rel}", timed(["preview", "--json", str(rel)], max(3, runs // 2)), 3.0)
+    help_t = statistics.median(timed(["--help"], args.runs))
+    rows = []
+    for spec in examples():
+        if args.only and args.only not in spec.name:
+            continue
+        rel = str(spec.relative_to(ROOT))
+        # Interleave the commands run by run, so background load hits them alike.
+        samples: dict[str, list[float]] = {c: [] for c in COMMANDS}
+        for _ in range(args.runs):
+            for c in COMMANDS:
+                samples[c] += timed([c, "--json", rel], 1)
+        med = {c: statistics.median(s) for c, s in samples.items()}
+        rows.append((rel, med["preview"], med["cost"], med["validate"], med["cost"] / med["preview"]))
+    if args.markdown:
+        print(f"`--help`: {help_t:.3f} s (median {'CPU' if CPU else 'wall'} s of {args.runs})\n")
+        print("| example | preview s | cost s | validate s | cost/preview |")
+        print("|---|---:|---:|---:|---:|")
+        for rel, p, c, v, r in rows:
+            print(f"| {rel} | {p:.2f} | {c:.2f} | {v:.2f} | {r:.2f} |")
+        return
+    print(f"aiinfra --help: median {help_t:.3f} s (n={args.runs}, target < 0.3 s)")
+    print(f"{'example':<24} {'preview':>8} {'cost':>8} {'validate':>9} {'cost/preview':>13}   (median {'CPU' if CPU else 'wall'} s of {args.runs}, --json)")
+    for rel, p, c, v, r in rows:
+        verdict = "" if r < 0.5 else "  OVER TARGET (< 0.5)"
+        print(f"{rel:<24} {p:8.2f} {c:8.2f} {v:9.2f} {r:13.2f}{verdict}")
 
 
 if __name__ == "__main__":

@@ -129,9 +129,9 @@ def cost(
 ) -> None:
     """Hourly and monthly cost of an environment at its minimum and maximum size."""
     env = _load(spec, as_json)
-    from aiinfra.preview import build
+    from aiinfra.preview import estimate
 
-    data = build(env)
+    data = estimate(env)
     if as_json:
         _emit_json({"environment": data["environment"], "node_pools": data["node_pools"], "cost": data["cost"], "warnings": data["warnings"]})
         return

@@ -70,3 +70,40 @@ def test_outside_names_resources_whose_parent_chain_misses_the_root():
     root = res("root", None)
     result = RunResult([root, res("a", "root"), res("b", "a"), res("stray", None), res("x", "y"), res("y", "x")], {})
     assert result.outside(root) == ["t stray", "t x", "t y"]
+
+
+def test_clean_names_unknowns_sorts_map_keys_and_keeps_list_order():
+    from pulumi.output import Unknown
+
+    wire = {"b": [Unknown(), 2.0, "x"], "a": {"z": engine.UNKNOWN, "y": 1.5}}
+    cleaned = engine._clean(wire)
+    assert cleaned == {"a": {"y": 1.5, "z": "<computed>"}, "b": ["<computed>", 2, "x"]}
+    assert list(cleaned) == ["a", "b"] and list(cleaned["a"]) == ["y", "z"]
+
+
+def _unknowns_program():
+    import pulumi
+    import pulumi_aws as aws
+
+    vpc = aws.ec2.Vpc("v", cidr_block="10.1.0.0/16")  # the mocks answer no ipv6CidrBlock: unknown in preview
+    aws.ec2.Subnet("s", vpc_id=vpc.id, cidr_block="10.1.0.0/24", ipv6_cidr_block=vpc.ipv6_cidr_block, tags={"b": "1", "a": vpc.ipv6_association_id})
+    return {"v6": vpc.ipv6_cidr_block, "id": vpc.id, "both": {"id": vpc.id, "v6": vpc.ipv6_cidr_block}, "token": pulumi.Output.secret("t")}
+
+
+def test_preview_prints_unknowns_as_computed_in_inputs_and_outputs():
+    import json
+
+    result = engine.run(_unknowns_program, mocks(), preview=True)
+    subnet = result.one("aws:ec2/subnet:Subnet")
+    assert subnet.inputs["ipv6CidrBlock"] == "<computed>" and subnet.inputs["tags"] == {"a": "<computed>", "b": "1"}
+    assert result.outputs["v6"] == "<computed>", "one unknown output must not drop the others"
+    assert result.outputs["id"].startswith("vpc-") and result.outputs["both"]["v6"] == "<computed>"
+    assert result.secret_outputs == {"token"}
+    assert "object at 0x" not in json.dumps([subnet.inputs, result.outputs], default=repr)
+
+
+def test_depends_on_and_providers_are_sorted():
+    env = load(SPEC)
+    for r in run_offline(env).resources:
+        assert r.options["depends_on"] == sorted(r.options["depends_on"]), r.urn
+        assert list(r.options["providers"]) == sorted(r.options["providers"]), r.urn

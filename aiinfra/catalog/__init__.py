@@ -22,9 +22,12 @@ def __getattr__(name: str) -> object:
 
 
 def _read_yaml(name: str) -> object:
+    """libyaml's safe loader where PyYAML has it: the same data, about 8x faster than the pure-Python one
+    on the cloud catalogs, which every command reads."""
     import yaml
 
-    return yaml.safe_load(resources.files("aiinfra.catalog").joinpath("data", name).read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(resources.files("aiinfra.catalog").joinpath("data", name).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
 
 
 @functools.lru_cache(maxsize=None)

@@ -1,0 +1,25 @@
+"""`cost` and `validate` answer from the resolved spec and the catalog: no Pulumi program, no SDK import."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PROBE = """
+import contextlib, io, json, sys
+from aiinfra.cli.main import app
+for spec in sys.argv[1:]:
+    for command in ("cost", "validate"):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            app([command, "--json", spec], standalone_mode=False)
+        assert json.loads(out.getvalue())["node_pools"], (command, spec)
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] == "pulumi" or m.startswith("pulumi_") or m == "aiinfra.engine")))
+"""
+
+
+def test_cost_and_validate_import_neither_pulumi_nor_the_engine():
+    specs = [str(ROOT / "stacks" / f"{name}.yaml") for name in ("aws-llm", "gcp-llm", "azure-llm")]
+    out = subprocess.run([sys.executable, "-c", PROBE, *specs], check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    assert json.loads(out.splitlines()[-1]) == []
