@@ -82,7 +82,7 @@ def sort_rows(rows: list[dict[str, Any]], key: SortKey, spot: bool) -> list[dict
 def _fabric(f: dict[str, Any] | None, wide: bool) -> str:
     if not f:
         return "—"
-    from aiinfra.cli.render import FABRIC_SHORT
+    from aiinfra.cli.views import FABRIC_SHORT
 
     kind = FABRIC_SHORT.get(f["kind"], f["kind"].upper())
     return f"{kind} {f['interfaces']}× {f['gbps']} Gbps" if wide else f"{kind} {f['gbps']} Gbps"
@@ -94,7 +94,7 @@ def table(rows: list[dict[str, Any]], title: str, wide: bool):
     from rich.table import Table
 
     from aiinfra.cli.fit import Fit, hidden_note
-    from aiinfra.cli.render import money
+    from aiinfra.cli.views import money
 
     clouds = len({r["cloud"] for r in rows}) > 1
     optional = ["regions", "RAM GiB", "vCPU", "GPU GiB"] if wide else []
@@ -149,7 +149,7 @@ def catalog_command(
 ) -> None:
     """The GPU instance types aiinfra knows, with fabric, prices and regions."""
     from aiinfra import catalog
-    from aiinfra.cli.main import EXIT_INVALID, _console, _emit_json
+    from aiinfra.cli.common import EXIT_INVALID, console, emit_json
     from aiinfra.problems import Problem, did_you_mean
 
     problems = []
@@ -165,9 +165,9 @@ def catalog_command(
         if region not in known:
             problems.append(Problem("--region", f"unknown region {region!r}" + (f" on {cloud}" if cloud else ""), did_you_mean(region, known) or "see `aiinfra catalog --json` for each type's regions"))
     if problems:
-        from aiinfra.cli import render
+        from aiinfra.cli import views
 
-        render.problems(_console(stderr=True), "aiinfra catalog", problems)
+        views.problems(console(stderr=True), "aiinfra catalog", problems)
         raise typer.Exit(EXIT_INVALID)
     rows = _rows(cloud, model, region, cpu)
     if spot:
@@ -176,10 +176,10 @@ def catalog_command(
         rows = [r for r in rows if (p := r["spot"] if spot else r["on_demand"]) is not None and p <= max_price]
     rows = sort_rows(rows, sort, spot)
     if as_json:
-        _emit_json({"instance_types": rows})
+        emit_json({"instance_types": rows})
         return
     where = f"prices in {region}" if region else f"prices in each cloud's reference region: {clouds.region_examples()}"
-    c = _console()
+    c = console()
     if not rows:
         c.print(f"No instance types match ({where}); loosen --max-price, --spot, --region or --gpu.", markup=False, highlight=False)
         return

@@ -62,15 +62,15 @@ def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool):
     subscription; then the CLI, the backend, credentials and the passphrase."""
     from aiinfra import deploy
     from aiinfra.accounts import require_real
+    from aiinfra.cli.common import load_env, report, warnings
     from aiinfra.problems import SpecError
-    from aiinfra.cli.main import _load, _report, _warn
 
-    env = _load(spec, warn=False)
+    env = load_env(spec, warn=False)
     try:
         require_real(env.account, str(spec))
     except SpecError as err:
-        _report(err)
-    _warn(env.warnings)
+        report(err)
+    warnings(env.warnings)
     command = deploy.pulumi_command()
     url = deploy.backend_url(backend)
     if credentials:
@@ -154,13 +154,13 @@ def _plan(env, console) -> int:
     """The offline plan and cost table, as `aiinfra preview` shows them; returns the resource count."""
     from collections import Counter
 
-    from aiinfra.cli import render
+    from aiinfra.cli import views
     from aiinfra.deploy import component_label
     from aiinfra.preview import build
 
     data = build(env)
-    console.print(render.gpu_table(data))
-    console.print(render.cost_table(data))
+    console.print(views.gpu_table(data))
+    console.print(views.cost_table(data))
     by_parent = {r["urn"]: r for r in data["resources"]}
     tops: Counter[str] = Counter()
     for r in data["resources"]:
@@ -344,6 +344,4 @@ def status(
             c.print("  lock: not readable for this backend; a running update makes others fail with a clear message")
 
 
-def register(app: typer.Typer) -> None:
-    for fn in (up, down, refresh, outputs, status):
-        app.command(rich_help_panel=PANEL)(fn)
+COMMANDS = (up, down, refresh, outputs, status)

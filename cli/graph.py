@@ -71,7 +71,7 @@ def build(env, plan) -> Graph:
     """The environment's components and how they connect: network, cluster with pools and add-ons, storage,
     registry and the workload identity."""
     from aiinfra import clouds
-    from aiinfra.cli.render import money
+    from aiinfra.cli.views import money
 
     spec = env.spec
     cloud = spec.cloud
@@ -252,16 +252,16 @@ def graph_command(
     """Draw an environment: network, cluster, node pools (GPUs, count, $/h), storage, registry, identity, add-ons."""
     import sys
 
-    from aiinfra.cli.main import EXIT_INVALID, _console, _load
+    from aiinfra.cli.common import EXIT_INVALID, console, load_env
     from aiinfra.components.kubernetes.addons import plan
 
-    env = _load(spec)
+    env = load_env(spec)
     g = build(env, plan(env))
     if fmt is GraphFormat.svg:
         try:
             text = to_svg(to_dot(g))
         except GraphvizMissing as exc:
-            err = _console(stderr=True)
+            err = console(stderr=True)
             err.print(f"[bold red]error:[/] {exc}", highlight=False)
             err.print(f"  [cyan]fix:[/] {INSTALL_GRAPHVIZ}", highlight=False)
             raise typer.Exit(1) from None
@@ -271,10 +271,10 @@ def graph_command(
         sys.stdout.write(text)
         return
     if output.is_dir():
-        from aiinfra.cli import render
+        from aiinfra.cli import views
         from aiinfra.problems import Problem
 
-        render.problems(_console(stderr=True), "aiinfra graph", [Problem("--output", f"{output} is a directory", "pass a file path")])
+        views.problems(console(stderr=True), "aiinfra graph", [Problem("--output", f"{output} is a directory", "pass a file path")])
         raise typer.Exit(EXIT_INVALID)
     output.write_text(text, encoding="utf-8")
-    _console(stderr=True).print(f"wrote {output}", highlight=False, markup=False)
+    console(stderr=True).print(f"wrote {output}", highlight=False, markup=False)

@@ -82,14 +82,14 @@ def init_command(
     import sys
 
     from aiinfra import catalog
-    from aiinfra.cli.main import EXIT_INVALID, _console
-    from aiinfra.cli import render
+    from aiinfra.cli import views
+    from aiinfra.cli.common import EXIT_INVALID, console
     from aiinfra.problems import Problem, SpecError, did_you_mean
     from aiinfra.resolve import resolve
     from aiinfra.spec import parse_spec
 
     def fail(problems: list[Problem]) -> None:
-        render.problems(_console(stderr=True), "aiinfra init", problems)
+        views.problems(console(stderr=True), "aiinfra init", problems)
         raise typer.Exit(EXIT_INVALID)
 
     c = cloud.value
@@ -121,8 +121,8 @@ def init_command(
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         fail([Problem("--output", f"cannot write {output}: {exc.strerror or exc}", "pass a path in a writable directory")])
-    con = _console()
-    con.print(f"[bold green]✓[/] wrote {render.escape(str(output))}: {name} on {c} {region}", highlight=False)
+    con = console()
+    con.print(f"[bold green]✓[/] wrote {views.escape(str(output))}: {name} on {c} {region}", highlight=False)
     if "{project}" in clouds.get(c).starter_settings and not project:
         con.print(f"  [yellow]replace[/] {c}.project (my-ml-project) with your {clouds.get(c).display} project ID", highlight=False)
-    con.print(f"  next: aiinfra cost {render.escape(str(output))}   aiinfra preview {render.escape(str(output))}", highlight=False)
+    con.print(f"  next: aiinfra cost {views.escape(str(output))}   aiinfra preview {views.escape(str(output))}", highlight=False)

@@ -1,17 +1,14 @@
-"""The `aiinfra` command. Imports of pydantic, Pulumi and the cloud SDKs happen inside commands,
-so `aiinfra --help` stays fast."""
+"""The `aiinfra` command: the app, its commands in one list, and the entry point. Imports of pydantic, Pulumi
+and the cloud SDKs happen inside commands, so `aiinfra --help` stays fast."""
 
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
-from typing import Any, NoReturn, Optional
 
 import typer
 
-from aiinfra import clouds
-from aiinfra.cli import polish
+from aiinfra.cli import catalog_cmd, deploy, graph, init_cmd, offline, polish, render_cmd, workload
+from aiinfra.cli.common import EXIT_INVALID, emit_json, load_env  # noqa: F401  (kept importable from here)
 
 app = typer.Typer(
     name="aiinfra",
@@ -23,60 +20,6 @@ app = typer.Typer(
     cls=polish.Group,
 )
 
-from aiinfra.cli import workload  # noqa: E402  (imports only typer)
-
-app.add_typer(workload.app, name="workload")
-
-EXIT_INVALID = 2
-
-SpecArg = typer.Argument(..., help="environment spec, e.g. stacks/aws-llm.yaml", show_default=False, readable=False)
-JsonOpt = typer.Option(False, "--json", help="print one JSON object instead of tables")
-
-
-def _console(stderr: bool = False):
-    from rich.console import Console
-
-    return Console(stderr=stderr, soft_wrap=False)
-
-
-def _emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
-
-
-def _load(path: Path, as_json: bool = False, warn: bool = True):
-    """Parse and resolve a spec, or report every problem and exit 2. Warnings (placeholder project, unpriced
-    types) go to stderr as plain lines; JSON output carries them in a "warnings" field instead."""
-    from aiinfra.problems import SpecError
-    from aiinfra.resolve import load
-
-    try:
-        env = load(path)
-    except SpecError as err:
-        _report(err, as_json)
-    if warn and not as_json:
-        _warn(env.warnings)
-    return env
-
-
-def _warn(warnings) -> None:
-    """Warnings as plain lines on stderr, so that piped output stays clean."""
-    c = _console(stderr=True)
-    for w in warnings:
-        c.print(f"warning: {w.path}: {w.message}", markup=False, highlight=False)
-        if w.hint:
-            c.print(f"  hint: {w.hint}", markup=False, highlight=False)
-
-
-def _report(err, as_json: bool = False) -> NoReturn:
-    """Every problem of a SpecError, as JSON on stdout or a list on stderr; exit 2."""
-    if as_json:
-        _emit_json({"valid": False, "source": err.source, "problems": [p.as_dict() for p in err.problems]})
-    else:
-        from aiinfra.cli import render
-
-        render.problems(_console(stderr=True), err.source, err.problems)
-    raise typer.Exit(EXIT_INVALID)
-
 
 @app.callback()
 def _root(
@@ -86,93 +29,22 @@ def _root(
     """Declared here so typer accepts and documents --debug; main() acts on it around the whole app."""
 
 
-@app.command()
-def validate(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
-    """Check a spec against the schema and the catalog; exit 2 listing every problem."""
-    env = _load(spec, as_json)
-    if as_json:
-        from aiinfra.preview import pool_dict
-
-        _emit_json({"valid": True, "source": str(spec), "node_pools": [pool_dict(p) for p in env.pools], "warnings": [w.as_dict() for w in env.warnings]})
-        return
-    c = _console()
-    c.print(f"[bold green]✓ {spec}[/] is valid: {env.spec.name} on {env.spec.cloud} {env.spec.region}", highlight=False)
-    for p in env.pools:
-        what = f"{p.gpus_per_node} × {p.gpu}" if p.gpu else "CPU"
-        c.print(f"  {p.name}: {p.instance_type} ({what}), {p.nodes_min}..{p.nodes_max} nodes, {p.capacity} — {p.reason}", highlight=False)
-
-
-@app.command()
-def preview(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
-    """Run the environment's Pulumi program offline under mocks: resources, GPUs and cost."""
-    env = _load(spec, as_json)
-    from aiinfra.preview import build
-
-    data = build(env)
-    if as_json:
-        _emit_json(data)
-        return
-    from aiinfra.cli import render
-
-    c = _console()
-    c.print(render.resource_tree(data))
-    c.print(render.gpu_table(data))
-    c.print(render.cost_table(data))
-    c.print("[dim]Offline preview under Pulumi mocks: IDs and ARNs are placeholders. `aiinfra up` deploys for real.[/]")
-
-
-@app.command()
-def cost(
-    spec: Path = SpecArg,
-    as_json: bool = JsonOpt,
-    markdown: bool = typer.Option(False, "--markdown", help="print a Markdown table (e.g. for a CI job summary)"),
-) -> None:
-    """Hourly and monthly cost of an environment at its minimum and maximum size."""
-    env = _load(spec, as_json)
-    from aiinfra.preview import estimate
-
-    data = estimate(env)
-    if as_json:
-        _emit_json({"environment": data["environment"], "node_pools": data["node_pools"], "cost": data["cost"], "warnings": data["warnings"]})
-        return
-    from aiinfra.cli import render
-
-    if markdown:
-        sys.stdout.write(render.cost_markdown(data))
-        return
-
-    _console().print(render.cost_table(data))
-
-
-from aiinfra.cli.catalog_cmd import catalog_command  # noqa: E402  (imports only typer)
-
-app.command("catalog")(catalog_command)
-
-
-@app.command()
-def schema() -> None:
-    """Print the JSON Schema of environment specs, for editor completion."""
-    from aiinfra.spec import json_schema
-
-    _emit_json(json_schema())
-
-
-from aiinfra.cli import deploy as _deploy  # noqa: E402  (imports only typer)
-
-_deploy.register(app)
-
-from aiinfra.cli.render_cmd import render_command  # noqa: E402
-
-app.command("render")(render_command)
-app.command("completion")(polish.completion_command)
-
-from aiinfra.cli.init_cmd import init_command  # noqa: E402  (imports only typer)
-
-app.command("init")(init_command)
-
-from aiinfra.cli.graph import graph_command  # noqa: E402  (imports only typer)
-
-app.command("graph")(graph_command)
+# Every command, in --help order: (name, function, help panel). A new command is a module and one line here.
+COMMANDS = [
+    ("init", init_cmd.init_command, None),
+    ("validate", offline.validate, None),
+    ("preview", offline.preview, None),
+    ("cost", offline.cost, None),
+    ("graph", graph.graph_command, None),
+    ("catalog", catalog_cmd.catalog_command, None),
+    ("schema", offline.schema, None),
+    ("render", render_cmd.render_command, None),
+    ("completion", polish.completion_command, None),
+    *((fn.__name__, fn, deploy.PANEL) for fn in deploy.COMMANDS),
+]
+for _name, _fn, _panel in COMMANDS:
+    app.command(_name, rich_help_panel=_panel)(_fn)
+app.add_typer(workload.app, name="workload")
 
 
 def main() -> None:

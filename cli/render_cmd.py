@@ -8,22 +8,12 @@ from typing import Any, Optional
 
 import typer
 
+from aiinfra.cli.common import fail
+
 OFFLINE_NOTE = (
     "Names (buckets, registry, identity) come from the offline preview under mocks, not from a deployed "
     "environment; after `aiinfra up`, render with --outputs from `aiinfra outputs --json`."
 )
-
-
-def _fail(source: str, problems: list, as_json: bool) -> None:
-    from aiinfra.cli.main import EXIT_INVALID, _console, _emit_json
-
-    if as_json:
-        _emit_json({"valid": False, "source": source, "problems": [p.as_dict() for p in problems]})
-    else:
-        from aiinfra.cli import render as view
-
-        view.problems(_console(stderr=True), source, problems)
-    raise typer.Exit(EXIT_INVALID)
 
 
 def _read_outputs(path: Path, as_json: bool) -> dict[str, Any]:
@@ -32,13 +22,13 @@ def _read_outputs(path: Path, as_json: bool) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        _fail(str(path), [Problem("--outputs", f"no such file: {path}", "write it with `aiinfra outputs --json > FILE`")], as_json)
+        fail(str(path), [Problem("--outputs", f"no such file: {path}", "write it with `aiinfra outputs --json > FILE`")], as_json)
     except (json.JSONDecodeError, UnicodeDecodeError, IsADirectoryError) as exc:
-        _fail(str(path), [Problem("--outputs", f"not a JSON file: {exc}", "write it with `aiinfra outputs --json > FILE`")], as_json)
+        fail(str(path), [Problem("--outputs", f"not a JSON file: {exc}", "write it with `aiinfra outputs --json > FILE`")], as_json)
     if isinstance(data, dict) and isinstance(data.get("outputs"), dict):
         data = data["outputs"]
     if not isinstance(data, dict):
-        _fail(str(path), [Problem("--outputs", "expected a JSON object of stack outputs", None)], as_json)
+        fail(str(path), [Problem("--outputs", "expected a JSON object of stack outputs", None)], as_json)
     return data
 
 
@@ -65,22 +55,22 @@ def render_command(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of text"),
 ) -> None:
     """Render the reference workload's manifests: training job, fabric test, serving, service account."""
-    from aiinfra.cli.main import _console, _emit_json, _load
-    from aiinfra.problems import Problem, SpecError
     from aiinfra import manifests as workload_manifests
+    from aiinfra.cli.common import console, emit_json, load_env
+    from aiinfra.problems import Problem, SpecError
     from aiinfra.workload import plan
 
-    env = _load(spec, as_json)
+    env = load_env(spec, as_json)
     try:
         wp = plan(env)
     except SpecError as err:
-        _fail(str(spec), err.problems, as_json)
+        fail(str(spec), err.problems, as_json)
     if outputs is not None:
         data = _read_outputs(outputs, as_json)
         try:
             manifests = workload_manifests.render(env, workload_manifests.values_from_outputs(env, data), wp)
         except KeyError as exc:
-            _fail(str(outputs), [Problem("--outputs", str(exc.args[0]), f"pass the outputs of this environment ({env.spec.name} on {env.spec.cloud})")], as_json)
+            fail(str(outputs), [Problem("--outputs", str(exc.args[0]), f"pass the outputs of this environment ({env.spec.name} on {env.spec.cloud})")], as_json)
         origin = f"stack outputs in {outputs}"
     else:
         try:
@@ -89,7 +79,7 @@ def render_command(
             raise RuntimeError(f"no offline preview of {env.spec.cloud} in this build ({exc}); render with --outputs FILE") from None
         origin = "offline preview"
     if out.exists() and not out.is_dir():
-        _fail(str(out), [Problem("--out", f"{out} exists and is not a directory", "pass a directory path")], as_json)
+        fail(str(out), [Problem("--out", f"{out} exists and is not a directory", "pass a directory path")], as_json)
     written = workload_manifests.write(manifests, out)
     summary = {
         "environment": env.spec.name,
@@ -104,9 +94,9 @@ def render_command(
         "files": [{"path": str(p), "kind": m["kind"], "name": m["metadata"]["name"]} for p, m in zip(written, manifests)],
     }
     if as_json:
-        _emit_json(summary)
+        emit_json(summary)
         return
-    c = _console()
+    c = console()
     c.print(f"[bold green]✓[/] wrote {len(written)} manifests for {env.spec.name} to {out}", highlight=False)
     for f in summary["files"]:
         c.print(f"  {f['path']}  ({f['kind']} {f['name']})", highlight=False)

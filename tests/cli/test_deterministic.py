@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SPECS = ["stacks/aws-llm.yaml", "stacks/gcp-llm.yaml", "stacks/azure-llm.yaml"]
 PREVIEW_JSON = """
 import sys
-from aiinfra.cli.main import _emit_json
+from aiinfra.cli.common import emit_json as _emit_json
 from aiinfra.preview import build
 from aiinfra.resolve import load
 for spec in sys.argv[1:]:

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from aiinfra.cli.graph import Graph, Group, Node, mermaid_text, safe_id, to_dot, to_mermaid
 from aiinfra.cli.main import app
 from aiinfra.components.kubernetes.addons import plan
-from aiinfra.cli.render import money
+from aiinfra.cli.views import money
 from aiinfra.resolve import load
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"

@@ -12,7 +12,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from aiinfra.cli import render
+from aiinfra.cli import views
 from aiinfra.cli.catalog_cmd import SortKey, sort_rows
 from aiinfra.cli.main import app
 from aiinfra.preview import build
@@ -52,10 +52,10 @@ def test_cost_table_figures_are_whole(spec, width):
         if width == 200:
             figures += [i["hourly_usd_each"], i["hourly_usd_min"], i["hourly_usd_min"] * h]
         for v in figures:
-            assert re.search(rf"(?<![\d,.]){re.escape(render.money(v))}(?![\d,])", out), (i["item"], render.money(v))
+            assert re.search(rf"(?<![\d,.]){re.escape(views.money(v))}(?![\d,])", out), (i["item"], views.money(v))
     for v in (cost["hourly_usd_min"], cost["hourly_usd_max"], cost["monthly_usd_min"], cost["monthly_usd_max"]):
         if width == 200 or v in (cost["hourly_usd_max"], cost["monthly_usd_max"]):
-            assert render.money(v) in out
+            assert views.money(v) in out
     if width == 200:
         assert "Not shown at this width" not in out
 
@@ -66,7 +66,7 @@ def test_preview_tables_fit_80_columns(spec):
     start = out.index("Node pools")
     assert_fits(out[start:], 80)
     for p in json.loads(run("preview", "--json", str(STACKS / spec)))["node_pools"]:
-        assert p["instance_type"] in out and render.money(p["hourly_usd_per_node"]) in out
+        assert p["instance_type"] in out and views.money(p["hourly_usd_per_node"]) in out
 
 
 @pytest.mark.parametrize("width", [40, 60])
@@ -87,7 +87,7 @@ def test_catalog_fits_and_shows_every_price(width, wide):
         assert r["instance_type"] in out
         for v in (r["on_demand"], r["spot"]):
             if v is not None:
-                assert render.money(v) in out
+                assert views.money(v) in out
     if wide and width == 200:
         assert "regions" in out and "RAM GiB" in out and "Not shown" not in out
 
@@ -179,11 +179,11 @@ def test_bracketed_text_is_shown_as_written():
     data["cost"]["items"][0]["note"] = "list price [unverified]"
     data["node_pools"][1]["reason"] = "picked [red]by hand[/]"
     data["node_pools"][1]["notes"] = ["see [docs]"]
-    out = render_text(render.cost_table(data)) + render_text(render.gpu_table(data))
+    out = render_text(views.cost_table(data)) + render_text(views.gpu_table(data))
     assert "pool [bold]system[/bold] [gpu]" in out
     assert "list price [unverified]" in out
     assert "picked [red]by hand[/]" in out and "see [docs]" in out
-    narrow = render_text(render.cost_table(data), width=40)
+    narrow = render_text(views.cost_table(data), width=40)
     assert "pool [bold]system[/bold] [gpu]" in narrow and "list price [unverified]" in narrow
 
 
@@ -215,16 +215,16 @@ def test_narrow_cost_table_names_the_columns_it_left_out():
 def test_resource_tree_shows_bracketed_names_as_written():
     data = build(load(STACKS / "aws-llm.yaml"))
     data["resources"][1]["name"] = "llm-train-[gpu]-logs"
-    assert "llm-train-[gpu]-logs" in render_text(render.resource_tree(data))
+    assert "llm-train-[gpu]-logs" in render_text(views.resource_tree(data))
 
 
 def test_problem_text_in_square_brackets_is_printed_as_written():
     from rich.console import Console
 
-    from aiinfra.cli import render
+    from aiinfra.cli import views
     from aiinfra.problems import Problem
 
     c = Console(record=True, width=200, color_system=None)
-    render.problems(c, "[spec].yaml", [Problem("node_pools[0].gpu", "unknown GPU '[h100]'", "write it as [H100:8]")])
+    views.problems(c, "[spec].yaml", [Problem("node_pools[0].gpu", "unknown GPU '[h100]'", "write it as [H100:8]")])
     out = c.export_text()
     assert "[spec].yaml" in out and "node_pools[0].gpu" in out and "'[h100]'" in out and "[H100:8]" in out

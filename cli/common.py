@@ -1,0 +1,69 @@
+"""What every command shares: the spec argument, --json, consoles, and how problems and warnings are printed.
+
+Command modules import this, never cli.main, so the CLI has no import cycle and no private cross-imports.
+Only typer is imported here; rich, pydantic and Pulumi load inside the functions that use them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Iterable, NoReturn
+
+import typer
+
+EXIT_INVALID = 2
+
+SpecArg = typer.Argument(..., help="environment spec, e.g. stacks/aws-llm.yaml", show_default=False, readable=False)
+JsonOpt = typer.Option(False, "--json", help="print one JSON object instead of tables")
+
+
+def console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, soft_wrap=False)
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def load_env(path: Path, as_json: bool = False, warn: bool = True):
+    """Parse and resolve a spec, or report every problem and exit 2. Warnings (placeholder project, unpriced
+    types) go to stderr as plain lines; JSON output carries them in a "warnings" field instead."""
+    from aiinfra.problems import SpecError
+    from aiinfra.resolve import load
+
+    try:
+        env = load(path)
+    except SpecError as err:
+        report(err, as_json)
+    if warn and not as_json:
+        warnings(env.warnings)
+    return env
+
+
+def warnings(items: Iterable[Any]) -> None:
+    """Warnings as plain lines on stderr, wrapped to the terminal, so that piped output stays clean."""
+    c = console(stderr=True)
+    for w in items:
+        c.print(f"warning: {w.path}: {w.message}", markup=False, highlight=False)
+        if w.hint:
+            c.print(f"  hint: {w.hint}", markup=False, highlight=False)
+
+
+def report(err: Any, as_json: bool = False) -> NoReturn:
+    """Every problem of a SpecError, as JSON on stdout or a list on stderr; exit 2."""
+    fail(err.source, err.problems, as_json)
+
+
+def fail(source: str, problems: list[Any], as_json: bool = False) -> NoReturn:
+    """Problems of one input (a spec, an option, an outputs file): JSON on stdout or a list on stderr; exit 2."""
+    if as_json:
+        emit_json({"valid": False, "source": source, "problems": [p.as_dict() for p in problems]})
+    else:
+        from aiinfra.cli import views
+
+        views.problems(console(stderr=True), source, problems)
+    raise typer.Exit(EXIT_INVALID)

@@ -1,0 +1,74 @@
+"""The offline commands: validate, preview, cost and schema. No credentials, no Pulumi CLI."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from aiinfra.cli.common import JsonOpt, SpecArg, console, emit_json, load_env
+
+
+def validate(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
+    """Check a spec against the schema and the catalog; exit 2 listing every problem."""
+    env = load_env(spec, as_json)
+    if as_json:
+        from aiinfra.preview import pool_dict
+
+        emit_json({"valid": True, "source": str(spec), "node_pools": [pool_dict(p) for p in env.pools], "warnings": [w.as_dict() for w in env.warnings]})
+        return
+    from aiinfra.cli import views
+
+    c = console()
+    c.print(f"[bold green]✓ {views.escape(str(spec))}[/] is valid: {env.spec.name} on {env.spec.cloud} {env.spec.region}", highlight=False)
+    for p in env.pools:
+        what = f"{p.gpus_per_node} × {p.gpu}" if p.gpu else "CPU"
+        c.print(f"  {p.name}: {p.instance_type} ({what}), {p.nodes_min}..{p.nodes_max} nodes, {p.capacity} — {p.reason}", markup=False, highlight=False)
+
+
+def preview(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
+    """Run the environment's Pulumi program offline under mocks: resources, GPUs and cost."""
+    env = load_env(spec, as_json)
+    from aiinfra.preview import build
+
+    data = build(env)
+    if as_json:
+        emit_json(data)
+        return
+    from aiinfra.cli import views
+
+    c = console()
+    c.print(views.resource_tree(data))
+    c.print(views.gpu_table(data))
+    c.print(views.cost_table(data))
+    c.print("[dim]Offline preview under Pulumi mocks: IDs and ARNs are placeholders. `aiinfra up` deploys for real.[/]")
+
+
+def cost(
+    spec: Path = SpecArg,
+    as_json: bool = JsonOpt,
+    markdown: bool = typer.Option(False, "--markdown", help="print a Markdown table (e.g. for a CI job summary)"),
+) -> None:
+    """Hourly and monthly cost of an environment at its minimum and maximum size."""
+    env = load_env(spec, as_json)
+    from aiinfra.preview import estimate
+
+    data = estimate(env)
+    if as_json:
+        emit_json({"environment": data["environment"], "node_pools": data["node_pools"], "cost": data["cost"], "warnings": data["warnings"]})
+        return
+    from aiinfra.cli import views
+
+    if markdown:
+        sys.stdout.write(views.cost_markdown(data))
+        return
+
+    console().print(views.cost_table(data))
+
+
+def schema() -> None:
+    """Print the JSON Schema of environment specs, for editor completion."""
+    from aiinfra.spec import json_schema
+
+    emit_json(json_schema())
