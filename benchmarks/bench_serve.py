@@ -34,8 +34,8 @@ def write_checkpoint(url: str, model: str) -> None:
     torch.manual_seed(0)
     net = GPT(preset(model))
     store = ckpt.CheckpointStore(url)
-    store.write(1, "model.pt", ckpt.to_bytes({"config": net.cfg.as_dict(), "state_dict": net.state_dict()}))
-    store.commit(1)
+    entry = store.write(1, "model.pt", ckpt.to_bytes({"config": net.cfg.as_dict(), "state_dict": net.state_dict()}))
+    store.commit(1, {"model.pt": entry})
 
 
 def free_port() -> int:

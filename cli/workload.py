@@ -42,7 +42,8 @@ def _child_env() -> dict[str, str]:
 
 
 def train_command(nproc: int, args: list[str]) -> list[str]:
-    return [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", str(nproc),
+    """torchrun through aiinfra's launcher: a worker's own `error:` line is then the whole report."""
+    return [sys.executable, "-m", "aiinfra.workloads.reference.launch", "--standalone", "--nproc-per-node", str(nproc),
             "-m", "aiinfra.workloads.reference.train", *args]
 
 
@@ -62,9 +63,11 @@ def train(
     seed: int = typer.Option(1337, "--seed", help="random seed, for runs that can be repeated"),
     log_every: int = typer.Option(10, "--log-every", min=1, help="print step, loss, tokens/s and MFU every N steps"),
     mlflow: bool = typer.Option(False, "--mlflow", help="track in MLFLOW_TRACKING_URI"),
+    restart: bool = typer.Option(False, "--restart", help="delete the checkpoints at --checkpoint and train from step 0"),
 ) -> None:
     """Train under torchrun on this machine (CPU/gloo or local GPUs); resumes when --checkpoint
-    already holds a checkpoint. Arguments after `--` go to the trainer as they are."""
+    already holds a checkpoint (the newest one whose checksums verify), and never starts over
+    there without --restart. Arguments after `--` go to the trainer as they are."""
     if not local:
         _refuse_cluster("train")
     args = ["--checkpoint", checkpoint, "--steps", str(steps), "--checkpoint-every", str(checkpoint_every),
@@ -74,6 +77,8 @@ def train(
             args += [flag, str(value)]
     if mlflow:
         args.append("--mlflow")
+    if restart:
+        args.append("--restart")
     proc = subprocess.Popen(train_command(nproc, [*args, *ctx.args]), env=_child_env())
     try:
         rc = proc.wait()
@@ -88,7 +93,7 @@ def serve(
     local: bool = LocalOpt,
     checkpoint: str = CheckpointOpt,
     host: str = typer.Option("127.0.0.1", "--host", help="address to listen on; 0.0.0.0 to serve other machines"),
-    port: int = typer.Option(8000, "--port", help="TCP port to listen on"),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="TCP port to listen on"),
     max_batch_size: int = typer.Option(32, "--max-batch-size", min=1, help="most requests decoded together in one batch"),
     max_wait_ms: float = typer.Option(5.0, "--max-wait-ms", min=0, help="how long a request may wait for others to batch with, in ms"),
 ) -> None:
@@ -97,5 +102,5 @@ def serve(
         _refuse_cluster("serve")
     from aiinfra.workloads.reference import serve as server
 
-    server.main(["--checkpoint", checkpoint, "--host", host, "--port", str(port),
-                 "--max-batch-size", str(max_batch_size), "--max-wait-ms", str(max_wait_ms)])
+    raise typer.Exit(server.main(["--checkpoint", checkpoint, "--host", host, "--port", str(port),
+                                  "--max-batch-size", str(max_batch_size), "--max-wait-ms", str(max_wait_ms)]))

@@ -92,14 +92,13 @@ def test_pointer_is_written_last_and_only_the_newest_checkpoints_are_kept(tmp_pa
     store = ckpt.CheckpointStore((tmp_path / "run").as_uri(), keep=2)
     assert store.latest_step() is None
     for step in (10, 20, 30):
-        store.write(step, "model.pt", b"m%d" % step)
+        entry = store.write(step, "model.pt", b"m%d" % step)
         assert store.latest_step() == (None if step == 10 else step - 10)  # not visible before commit
-        store.commit(step)
+        store.commit(step, {"model.pt": entry})
     store.write(40, "model.pt", b"half-written")  # a writer that died before its pointer
     assert store.latest_step() == 30
     assert store.steps() == [20, 30, 40]
-    store.write(35, "model.pt", b"m35")
-    store.commit(35)
+    store.commit(35, {"model.pt": store.write(35, "model.pt", b"m35")})
     assert store.steps() == [30, 35]  # the unpointed step-40 is gone too
     assert (tmp_path / "run" / "latest").read_text() == "step-00000035\n"
     assert not list((tmp_path / "run").rglob("*.tmp-*"))

@@ -18,14 +18,18 @@ from aiinfra.workloads.reference import checkpoint as ckpt
 from aiinfra.workloads.reference.data import as_tensor, read_corpus
 from aiinfra.workloads.reference.model import generate, preset
 from aiinfra.workloads.reference.train import Dist, Trainer, save
-from workloadhelpers import ROOT, child_env, free_port, wait_http
+from workloadhelpers import ROOT, child_env, free_port, run_module, wait_http
 
 pytestmark = pytest.mark.slow
+POISON = "poison: generating this prompt raises"  # the server's fault injection (--fail-prompt)
 
 
 def _call(method: str, url: str, body: dict | None = None) -> tuple[int, str]:
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    return _raw(method, url, json.dumps(body).encode() if body is not None else None)
+
+
+def _raw(method: str, url: str, data: bytes | None, content_type: str = "application/json") -> tuple[int, str]:
+    req = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": content_type})
     try:
         with urllib.request.urlopen(req, timeout=60) as r:
             return r.status, r.read().decode()
@@ -38,7 +42,8 @@ def server(tmp_path_factory):
     url = (tmp_path_factory.mktemp("serve") / "run").as_uri()
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "aiinfra.workloads.reference.serve", "--checkpoint", url, "--host", "127.0.0.1",
-                             "--port", str(port), "--max-batch-size", "32", "--max-wait-ms", "50", "--poll-seconds", "0.3"],
+                             "--port", str(port), "--max-batch-size", "32", "--max-wait-ms", "200", "--poll-seconds", "0.3",
+                             "--fail-prompt", POISON],
                             cwd=ROOT, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz", timeout=60)
@@ -112,3 +117,127 @@ def test_rejects_bad_requests_with_400(loaded):
     for body in ({"max_tokens": 3}, {"prompt": "x", "max_tokens": 0}, {"prompt": "x", "max_tokens": 10_000}, {"prompt": "x", "temperature": -1}):
         status, text = _call("POST", f"{base}/v1/completions", body)
         assert status == 400 and "error" in json.loads(text), (body, text)
+
+
+def _samples(base: str) -> dict[str, float]:
+    text = _call("GET", f"{base}/metrics")[1]
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line and not line.startswith("#")}
+
+
+def _concurrently(base: str, bodies: list[bytes]) -> list[tuple[int, str]]:
+    gate = threading.Barrier(len(bodies))
+
+    def ask(body: bytes):
+        gate.wait()
+        return _raw("POST", f"{base}/v1/completions", body)
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        return list(pool.map(ask, bodies))
+
+
+@pytest.mark.parametrize(("bad", "status"), [
+    (b'{"prompt": "x", "max_tokens": 8, "temperature": NaN}', 400),  # before: the batch's multinomial raised for all of them
+    (b'{"prompt": "x", "max_tokens": 8, "temperature": 1e999}', 400),  # JSON's way to write infinity
+    (json.dumps({"prompt": POISON, "max_tokens": 8}).encode(), 500),  # passes validation, then its batch fails
+], ids=["nan-temperature", "infinite-temperature", "generation-fails"])
+def test_one_bad_request_among_24_concurrent_valid_ones_fails_alone(loaded, bad, status):
+    base, model = loaded
+    retries = _samples(base).get("aiinfra_serve_batch_retries_total", 0)
+    valid = [json.dumps({"prompt": f"def f{i}(x):\n", "max_tokens": 8, "temperature": 0}).encode() for i in range(24)]
+    answers = _concurrently(base, [*valid[:12], bad, *valid[12:]])
+    bad_status, bad_body = answers.pop(12)
+    assert bad_status == status and "error" in json.loads(bad_body), bad_body
+    assert [s for s, _ in answers] == [200] * 24, answers
+    for i, (_, body) in enumerate(answers):
+        expected = generate(model, [f"def f{i}(x):\n".encode()], [8], [0.0])[0]
+        assert json.loads(body)["choices"][0]["text"] == expected.decode("utf-8", errors="replace")
+    if status == 500:  # it was batched with valid ones, the batch failed, and one-by-one saved them
+        assert json.loads(bad_body)["error"] == {"message": "generation failed: RuntimeError", "type": "server_error"}
+        assert _samples(base)["aiinfra_serve_batch_retries_total"] == retries + 1
+
+
+def test_malformed_bodies_get_4xx_never_500(loaded):
+    base, _ = loaded
+    cases = {
+        "invalid UTF-8": (b'{"prompt": "\xff\xfe caf\xe9"}', "application/json", 400, "UTF-8"),
+        "lone surrogate": (b'{"prompt": "\\ud800"}', "application/json", 400, "valid Unicode"),
+        "deep nesting": (b'{"prompt": "x", "extra": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "application/json", 400, "nests too deeply"),
+        "deep nesting, unclosed": (b"[" * 500_000, "application/json", 400, "nests too deeply"),
+        "-Infinity": (b'{"prompt": "x", "temperature": -Infinity}', "application/json", 400, "finite number"),
+        "integer beyond float": (b'{"prompt": "x", "temperature": 1' + b"0" * 400 + b"}", "application/json", 400, "finite number"),
+        "boolean temperature": (b'{"prompt": "x", "temperature": true}', "application/json", 400, "finite number"),
+        "not an object": (b'["x"]', "application/json", 400, "'prompt'"),
+        "empty": (b"", "application/json", 400, "JSON"),
+        "too long a number": (b'{"prompt": "x", "max_tokens": 1' + b"0" * 5000 + b"}", "application/json", 400, "JSON"),
+        "unknown charset": (b'{"prompt": "x", "max_tokens": 2}', "application/json; charset=no-such-codec", 200, "text_completion"),
+        "over 1 MiB": (b'{"prompt": "' + b"x" * (2 << 20) + b'"}', "application/json", 413, ""),
+    }
+    for name, (body, content_type, status, says) in cases.items():
+        got, text = _raw("POST", f"{base}/v1/completions", body, content_type)
+        assert (got, says in text) == (status, True), (name, got, text[:300])
+
+
+def test_every_response_is_counted_errors_included(loaded):
+    import socket
+
+    base, _ = loaded
+    before = _samples(base)
+    _call("POST", f"{base}/v1/completions", {"prompt": "x", "max_tokens": 2})  # 200
+    _raw("POST", f"{base}/v1/completions", b'{"prompt": "x", "temperature": NaN}')  # 400
+    _raw("POST", f"{base}/v1/completions", b"\xff")  # 400
+    _call("POST", f"{base}/v1/completions", {"prompt": POISON, "max_tokens": 2})  # 500
+    _raw("POST", f"{base}/v1/completions", b"x" * (2 << 20))  # 413, raised by aiohttp
+    _call("GET", f"{base}/v1/completions")  # 405, from the router
+    _call("GET", f"{base}/no/such/path")  # 404
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:  # not HTTP at all: aiohttp's own 400
+        conn.sendall(b"NOT HTTP\x00\r\n\r\n")
+        assert conn.recv(100).split(b"\r\n")[0] in (b"HTTP/1.0 400 Bad Request", b"HTTP/1.1 400 Bad Request")
+    expected = {'aiinfra_serve_requests_total{status="200"}': 1, 'aiinfra_serve_requests_total{status="400"}': 2,
+                'aiinfra_serve_requests_total{status="500"}': 1, 'aiinfra_serve_requests_total{status="413"}': 1,
+                'aiinfra_serve_requests_total{status="405"}': 1,
+                'aiinfra_serve_http_responses_total{path="/v1/completions",status="400"}': 2,
+                'aiinfra_serve_http_responses_total{path="other",status="404"}': 1,
+                'aiinfra_serve_http_responses_total{path="/metrics",status="200"}': 1,  # the first scrape
+                "aiinfra_serve_request_seconds_count": 6}
+    deadline = time.monotonic() + 10
+    while True:  # a response is counted as it is sent; give the last ones a moment
+        after = _samples(base)
+        delta = {k: after.get(k, 0) - before.get(k, 0) for k in expected}
+        total = sum(v for k, v in after.items() if k.startswith("aiinfra_serve_http_responses_total")) - \
+            sum(v for k, v in before.items() if k.startswith("aiinfra_serve_http_responses_total"))
+        if (delta, total) == (expected, 9) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert delta == expected, delta
+    assert total == 9  # 8 requests and the first scrape: the malformed one included
+
+
+@pytest.mark.parametrize(("port", "says"), [("70000", "70000 is out of range: a port is from 1 to 65535"), ("0", "0 is out of range"),
+                                            ("http", "'http' is not a port number (an integer from 1 to 65535)")])
+def test_a_bad_port_exits_2_before_the_model_loads(tmp_path, port, says):
+    proc = run_module(["-m", "aiinfra.workloads.reference.serve", "--checkpoint", tmp_path.as_uri(), "--port", port], check=False, timeout=60)
+    assert proc.returncode == 2 and f"argument --port: {says}" in proc.stderr, proc.stderr
+    assert proc.stdout == ""
+
+
+def test_a_port_in_use_exits_2_before_the_model_loads(tmp_path):
+    import socket
+
+    from aiinfra.cli.main import app
+    from typer.testing import CliRunner
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        proc = run_module(["-m", "aiinfra.workloads.reference.serve", "--checkpoint", tmp_path.as_uri(), "--host", "127.0.0.1",
+                           "--port", str(port), "--poll-seconds", "0.1"], check=False, timeout=60)
+        assert proc.returncode == 2, proc.stdout + proc.stderr
+        assert proc.stderr == (f"error: cannot listen on 127.0.0.1:{port}: Address already in use: another process listens there; "
+                               f"stop it or pass another --port\n")
+        assert proc.stdout == ""  # no "Running on", no "not ready: no checkpoint": nothing started
+        cli = CliRunner().invoke(app, ["workload", "serve", "--local", "--checkpoint", tmp_path.as_uri(), "--port", str(port)])
+        assert cli.exit_code == 2 and "Address already in use" in cli.output, cli.output
+    cli = CliRunner().invoke(app, ["workload", "serve", "--local", "--checkpoint", tmp_path.as_uri(), "--port", "70000"])
+    assert cli.exit_code == 2 and "--port" in cli.output and "65535" in cli.output, cli.output

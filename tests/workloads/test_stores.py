@@ -52,3 +52,17 @@ def test_training_job_checkpoints_to_the_store_and_a_restore_is_exact(store):
     assert a["param_groups"] == b["param_groups"]
     for key, state in a["state"].items():
         assert all(torch.equal(state[k], b["state"][key][k]) for k in state)
+
+
+def test_a_bucket_that_does_not_exist_fails_before_step_1_with_one_error_line(store, capsys):
+    """The write probe goes through fsspec to the real endpoint, as checkpoints will."""
+    from aiinfra.workloads.reference.train import main
+
+    url, _ = store
+    scheme, path = url.split("://", 1)
+    missing = f"{scheme}://nobucket-{path.split('-', 1)[1]}"
+    assert main(["--checkpoint", missing, "--steps", "2", *TINY]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"error: cannot write checkpoints to {missing}: "), captured.err
+    assert len(captured.err.strip().splitlines()) == 1 and "Fix: pass a --checkpoint URL this job may write to" in captured.err
+    assert "step 1/" not in captured.out

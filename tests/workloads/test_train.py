@@ -94,3 +94,99 @@ def test_entry_point_flags_and_cluster_refusal(capsys):
     for command in ("train", "serve"):
         refused = CliRunner().invoke(app, ["workload", command, "--checkpoint", "file:///tmp/x"])
         assert refused.exit_code == 2 and "aiinfra render" in refused.output
+
+
+def _copy_run(url: str, to) -> str:
+    """A copy of a finished run's checkpoints (step-10, 20, 30 and latest) to damage in a test."""
+    import shutil
+    from urllib.parse import urlparse
+
+    shutil.copytree(urlparse(url).path, to)
+    return to.as_uri()
+
+
+def _flip_byte(path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def test_missing_pointer_and_a_damaged_newest_step_resume_from_the_newest_that_verifies(uninterrupted, tmp_path):
+    """Without the manifest this run started over at step 1, overwrote step-10 and pruned one."""
+    url, reference_out = uninterrupted
+    reference = losses(reference_out)
+    run = tmp_path / "run"
+    url = _copy_run(url, run)
+    (run / "latest").unlink()
+    _flip_byte(run / "step-00000030" / "model.pt")
+    resumed = torchrun(2, ["--checkpoint", url, *STEPS, *TINY])
+    out = resumed.stdout
+    assert f"warning: {url}/latest is missing" in out
+    assert "warning: skipping step-00000030: model.pt does not match its sha256 in manifest.json" in out
+    assert "warning: resuming from step-00000020, the newest complete checkpoint whose sha256 checksums verify" in out
+    assert "resumed from step 20" in out
+    after = losses(out)
+    assert sorted(after) == list(range(21, 31)), out
+    for s in after:
+        assert after[s] == pytest.approx(reference[s], abs=1e-6), (s, after[s], reference[s])
+    store = ckpt.CheckpointStore(url)
+    assert store.latest_step() == 30 and store.steps() == [10, 20, 30]
+    assert store.resume_point().skipped == []  # step-30 was written again, whole
+
+
+def test_unusable_checkpoints_stop_both_processes_with_one_error_line_and_restart_is_explicit(uninterrupted, tmp_path, capsys):
+    from aiinfra.workloads.reference.train import main
+
+    run = tmp_path / "run"
+    url = _copy_run(uninterrupted[0], run)
+    for step in ("step-00000010", "step-00000020", "step-00000030"):
+        _flip_byte(run / step / "optimizer.pt")
+    before = sorted((p.relative_to(run), p.read_bytes()) for p in run.rglob("*") if p.is_file())
+    stopped = run_module(["-m", "aiinfra", "workload", "train", "--local", "--nproc", "2", "--checkpoint", url,
+                          "--steps", "40", "--", *TINY], check=False)
+    output = stopped.stdout + stopped.stderr
+    assert stopped.returncode == 2, output
+    errors = [line for line in output.splitlines() if "error" in line.lower()]
+    assert len(errors) == 1, output  # rank 0's line; no second rank, no torchrun report
+    assert errors[0].startswith(f"error: {url} holds checkpoints, but none is complete and intact")
+    assert "skipping step-00000030: optimizer.pt does not match its sha256" in errors[0]
+    assert errors[0].endswith("Fix: pass --checkpoint a new URL, or --restart to delete the checkpoints there and train from step 0")
+    assert "Traceback" not in output and "step 1/" not in output
+    assert sorted((p.relative_to(run), p.read_bytes()) for p in run.rglob("*") if p.is_file()) == before  # nothing written
+
+    assert main(["--checkpoint", url, "--steps", "2", "--restart", *TINY]) == 0
+    out = capsys.readouterr().out
+    assert f"--restart: deleted 3 checkpoint(s) at {url} (step-00000010 to step-00000030); training from step 0" in out
+    assert ckpt.CheckpointStore(url).steps() == [2]
+
+
+def test_resuming_says_what_changed_and_refuses_steps_below_the_saved_one(uninterrupted, tmp_path, capsys):
+    """In this process (world size 1) from the 2-process run's step 30."""
+    from aiinfra.workloads.reference.train import main
+
+    url = _copy_run(uninterrupted[0], tmp_path / "run")
+    assert main(["--checkpoint", url, "--steps", "20", *TINY]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: --steps 20 < saved step 30 at {url}: nothing to train. Fix: pass --steps above 30 to train on;"), err
+    assert main(["--checkpoint", url, "--steps", "30", *TINY]) == 0
+    assert f"checkpoint step 30 at {url} already reaches --steps 30: nothing to train" in capsys.readouterr().out
+
+    assert main(["--checkpoint", url, "--steps", "31", "--lr", "3e-3", "--log-every", "1", *TINY]) == 0
+    out = capsys.readouterr().out
+    assert "resumed from step 30" in out
+    assert ("resuming step 30 of 31 saved with world size 2, now 1: effective batch changes from 8 to 4 sequences per step "
+            "(4 per process before, 4 now)") in out
+    assert "resuming step 30 with settings that differ from the run that saved it: --steps 30 -> 31" in out
+    assert sorted(losses(out)) == [31]
+
+
+def test_an_unwritable_checkpoint_location_fails_before_step_1(tmp_path, capsys):
+    from aiinfra.workloads.reference.train import main
+
+    (tmp_path / "file").write_text("a file where a folder should be")
+    url = (tmp_path / "file" / "run").as_uri()
+    assert main(["--checkpoint", url, "--steps", "2", *TINY]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith(f"error: cannot write checkpoints to {url}: NotADirectoryError"), captured.err
+    assert "Fix: pass a --checkpoint URL this job may write to" in captured.err
+    assert "step 1/" not in captured.out and "model tiny" not in captured.out

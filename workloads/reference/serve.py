@@ -5,12 +5,22 @@
 POST /v1/completions {"prompt": str, "max_tokens": int, "temperature": float}; GET /healthz (the
 process is up), GET /readyz (a checkpoint is loaded), GET /metrics (Prometheus). Requests that
 arrive while a batch runs, or within --max-wait-ms of the first, are generated together.
+
+A request is checked on its own before it joins a batch (bad JSON, bad UTF-8, deep nesting or a
+non-finite temperature get a 400), and a batch that fails is retried one request at a time, so a
+request never fails the others it was batched with. Every response is counted in /metrics. The
+port is bound before the model loads: a taken or invalid --port exits 2 at once.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
+import json
+import math
+import os
+import socket
 import sys
 import time
 import uuid
@@ -18,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -30,18 +41,32 @@ from prometheus_client import (
 from . import checkpoint as ckpt
 
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128)
+COMPLETIONS = "/v1/completions"
+PATHS = frozenset((COMPLETIONS, "/healthz", "/readyz", "/metrics"))
+EXIT_INVALID = 2
+
+
+def port_number(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (an integer from 1 to 65535)") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is out of range: a port is from 1 to 65535")
+    return port
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m aiinfra.workloads.reference.serve", description=__doc__.split("\n\n")[0])
     p.add_argument("--checkpoint", required=True, help="checkpoint URL the trainer writes to (s3://, gs://, az://, file://)")
     p.add_argument("--host", default="0.0.0.0")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--port", type=port_number, default=8000, help="TCP port, 1 to 65535")
     p.add_argument("--max-batch-size", type=int, default=32, help="most requests generated together")
     p.add_argument("--max-wait-ms", type=float, default=5.0, help="how long the first request of a batch waits for company")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--poll-seconds", type=float, default=10.0, help="retry interval while the URL holds no checkpoint yet")
     p.add_argument("--seed", type=int, default=0, help="seed of the sampler")
+    p.add_argument("--fail-prompt", help=argparse.SUPPRESS)  # fault injection for tests: generating this prompt raises
     return p
 
 
@@ -49,14 +74,37 @@ class Metrics:
     def __init__(self):
         self.registry = CollectorRegistry()
         r = self.registry
-        self.requests = Counter("aiinfra_serve_requests", "Completion requests by HTTP status", ["status"], registry=r)
+        self.requests = Counter("aiinfra_serve_requests", "Completion requests by HTTP status, errors included", ["status"], registry=r)
+        self.responses = Counter("aiinfra_serve_http_responses", "Every HTTP response by path and status", ["path", "status"], registry=r)
         self.latency = Histogram("aiinfra_serve_request_seconds", "Completion latency, queueing included", registry=r,
                                  buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
         self.batch_size = Histogram("aiinfra_serve_batch_size", "Requests generated together in one batch", buckets=BATCH_BUCKETS, registry=r)
         self.batch_seconds = Histogram("aiinfra_serve_batch_seconds", "Time to generate one batch", registry=r)
+        self.batch_retries = Counter("aiinfra_serve_batch_retries", "Batches that failed as a whole and were retried one request at a time", registry=r)
         self.tokens = Counter("aiinfra_serve_generated_tokens", "Tokens generated", registry=r)
         self.queue = Gauge("aiinfra_serve_queue_depth", "Requests waiting for a batch", registry=r)
         self.step = Gauge("aiinfra_serve_checkpoint_step", "Training step of the loaded checkpoint", registry=r)
+
+    def response(self, path: str, status: int, seconds: float) -> None:
+        self.responses.labels(path if path in PATHS else "other", str(status)).inc()
+        if path == COMPLETIONS:
+            self.requests.labels(str(status)).inc()
+            self.latency.observe(seconds)
+
+
+def access_counter(metrics: Metrics) -> type[AbstractAccessLogger]:
+    """aiohttp's access-log hook sees every response: handlers' own, 4xx the framework raises
+    (413, 404, 405), 500s from unexpected errors and 400s for requests that do not parse as HTTP."""
+
+    class CountResponses(AbstractAccessLogger):
+        def log(self, request, response, seconds: float) -> None:
+            metrics.response(request.path, response.status, seconds)
+
+        @property
+        def enabled(self) -> bool:
+            return True
+
+    return CountResponses
 
 
 @dataclass
@@ -88,11 +136,18 @@ class Engine:
         from .model import GPT, ModelConfig
 
         store = ckpt.CheckpointStore(self.args.checkpoint)
-        step = store.latest_step()
-        if step is None:
+        try:
+            found = store.resume_point(["model.pt"])
+        except ckpt.CheckpointError as err:
+            self.error = f"{err}; waiting for one that verifies"
+            return False
+        if found is None:
             self.error = f"no checkpoint at {store.url} yet"
             return False
-        saved = ckpt.from_bytes(store.read(step, "model.pt"))
+        for note in found.skipped:
+            print(f"warning: {note}", flush=True)
+        step = found.step
+        saved = ckpt.from_bytes(found.files.pop("model.pt"))
         cuda = torch.cuda.is_available() if self.args.device == "auto" else self.args.device == "cuda"
         device = torch.device("cuda" if cuda else "cpu")
         model = GPT(ModelConfig.from_dict(saved["config"]))
@@ -148,22 +203,50 @@ class Engine:
             t0 = time.perf_counter()
             try:
                 outs = await loop.run_in_executor(self.pool, self._generate, batch)
-            except Exception as err:  # noqa: BLE001 - every waiting request gets the error
-                for p in batch:
-                    if not p.future.done():
-                        p.future.set_exception(err)
-                continue
+            except Exception as err:  # noqa: BLE001 - isolate it: one request must not fail its batch-mates
+                if len(batch) == 1:
+                    outs = [err]
+                else:
+                    print(f"warning: a batch of {len(batch)} failed ({type(err).__name__}: {err}); generating its requests one at a time", flush=True)
+                    self.metrics.batch_retries.inc()
+                    outs = await loop.run_in_executor(self.pool, self._generate_each, batch)
             self.metrics.batch_seconds.observe(time.perf_counter() - t0)
             for p, out in zip(batch, outs, strict=True):
-                self.metrics.tokens.inc(len(out))
-                if not p.future.done():
+                if p.future.done():
+                    continue
+                if isinstance(out, Exception):
+                    p.future.set_exception(out)
+                else:
+                    self.metrics.tokens.inc(len(out))
                     p.future.set_result(out)
 
     def _generate(self, batch: list[Pending]) -> list[bytes]:
         from .model import generate
 
+        if self.args.fail_prompt is not None and any(p.prompt == self.args.fail_prompt.encode() for p in batch):
+            raise RuntimeError(f"fault injection: a batch with prompt {self.args.fail_prompt!r}")
+
         return generate(self.model, [p.prompt for p in batch], [p.max_tokens for p in batch],
                         [p.temperature for p in batch], generator=self.generator)
+
+    def _generate_each(self, batch: list[Pending]) -> list[bytes | Exception]:
+        outs: list[bytes | Exception] = []
+        for p in batch:
+            try:
+                outs.append(self._generate([p])[0])
+            except Exception as err:  # noqa: BLE001 - this request's own failure
+                outs.append(err)
+        return outs
+
+
+def _finite(value) -> bool:
+    """A JSON number that is finite as a float: not NaN, Infinity, 1e999 or an integer beyond a float's range."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def _bad(message: str) -> web.Response:
@@ -175,19 +258,18 @@ def make_app(args) -> web.Application:
     app = web.Application()
     engine = Engine(args, metrics)
     app["engine"] = engine
+    app["metrics"] = metrics
 
     async def completions(request: web.Request) -> web.Response:
-        t0 = time.perf_counter()
-        response = await _complete(request)
-        metrics.requests.labels(str(response.status)).inc()
-        metrics.latency.observe(time.perf_counter() - t0)
-        return response
-
-    async def _complete(request: web.Request) -> web.Response:
         if engine.model is None:
             return web.json_response({"error": {"message": f"model not loaded: {engine.error}", "type": "unavailable"}}, status=503)
+        raw = await request.read()  # over client_max_size: aiohttp answers 413
         try:
-            body = await request.json()
+            body = json.loads(raw.decode("utf-8"))  # JSON is UTF-8 (RFC 8259), whatever charset the header names
+        except UnicodeDecodeError:
+            return _bad("body must be UTF-8 encoded JSON")
+        except RecursionError:
+            return _bad("body nests too deeply")
         except ValueError:
             return _bad("body must be JSON")
         if not isinstance(body, dict) or not isinstance(body.get("prompt"), str):
@@ -195,10 +277,17 @@ def make_app(args) -> web.Application:
         max_tokens, temperature = body.get("max_tokens", 16), body.get("temperature", 1.0)
         if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or not 1 <= max_tokens < engine.block_size:
             return _bad(f"'max_tokens' must be an integer from 1 to {engine.block_size - 1}")
-        if not isinstance(temperature, (int, float)) or isinstance(temperature, bool) or temperature < 0:
-            return _bad("'temperature' must be a number >= 0 (0 is greedy)")
-        prompt = body["prompt"].encode()
-        out = await engine.submit(prompt, max_tokens, float(temperature))
+        if not _finite(temperature) or temperature < 0:
+            return _bad("'temperature' must be a finite number >= 0 (0 is greedy)")
+        try:
+            prompt = body["prompt"].encode()
+        except UnicodeEncodeError:
+            return _bad("'prompt' must be valid Unicode (it holds a lone surrogate escape such as \\ud800)")
+        try:
+            out = await engine.submit(prompt, max_tokens, float(temperature))
+        except Exception as err:  # noqa: BLE001 - this request's own failure, after its batch was retried one by one
+            print(f"error: generation failed for one request: {type(err).__name__}: {err}", flush=True)
+            return web.json_response({"error": {"message": f"generation failed: {type(err).__name__}", "type": "server_error"}}, status=500)
         used = min(len(prompt), engine.block_size - max_tokens) or 1
         return web.json_response({
             "id": f"cmpl-{uuid.uuid4().hex}",
@@ -229,7 +318,7 @@ def make_app(args) -> web.Application:
         await asyncio.gather(*app["tasks"], return_exceptions=True)
         engine.pool.shutdown(wait=True, cancel_futures=True)
 
-    app.router.add_post("/v1/completions", completions)
+    app.router.add_post(COMPLETIONS, completions)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_view)
@@ -238,11 +327,44 @@ def make_app(args) -> web.Application:
     return app
 
 
+def listen(host: str, port: int) -> list[socket.socket]:
+    """Bound, listening sockets for every address of host, as aiohttp would make them."""
+    infos = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    socks: list[socket.socket] = []
+    try:
+        for family, kind, proto, _, address in {info[4]: info for info in infos}.values():
+            sock = socket.socket(family, kind, proto)
+            socks.append(sock)
+            if os.name == "posix":
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind(address)
+            sock.listen(128)
+    except OSError:
+        for sock in socks:
+            sock.close()
+        raise
+    return socks
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.max_batch_size < 1 or args.max_wait_ms < 0:
-        raise SystemExit("--max-batch-size must be >= 1 and --max-wait-ms >= 0")
-    web.run_app(make_app(args), host=args.host, port=args.port, print=lambda msg: print(msg, flush=True))
+        parser.error("--max-batch-size must be >= 1 and --max-wait-ms >= 0")
+    try:  # before the model loads: a port that is taken fails now, not after minutes of loading
+        socks = listen(args.host, args.port)
+    except OSError as err:
+        hint = {errno.EADDRINUSE: ": another process listens there; stop it or pass another --port",
+                errno.EACCES: ": ports below 1024 need privileges; pass another --port",
+                errno.EADDRNOTAVAIL: ": --host is not an address of this machine"}.get(err.errno, "")
+        if isinstance(err, socket.gaierror):
+            hint = ": --host is neither an address nor a name this machine resolves"
+        print(f"error: cannot listen on {args.host}:{args.port}: {err.strerror or err}{hint}", file=sys.stderr, flush=True)
+        return EXIT_INVALID
+    app = make_app(args)
+    web.run_app(app, sock=socks, print=lambda msg: print(msg, flush=True), access_log_class=access_counter(app["metrics"]))
     return 0
 
 

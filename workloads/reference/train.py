@@ -3,13 +3,19 @@
     torchrun --nproc-per-node 8 -m aiinfra.workloads.reference.train --checkpoint s3://bucket/run1
 
 Checkpoints (model, optimizer, step, every rank's RNG state) go to --checkpoint every
---checkpoint-every steps; a job started on a URL that already holds one resumes from it.
+--checkpoint-every steps; a job started on a URL that already holds one resumes from it: from the
+step `latest` names, or when that is missing or fails its checksums, from the newest step that
+verifies. It never starts over on a URL that holds checkpoints unless --restart says so.
 Batches are a function of (seed, step), so a resumed run repeats an uninterrupted one's losses.
+
+A checkpoint problem (an unwritable URL, no usable checkpoint, --steps below the saved step) stops
+every process with exit status 2; rank 0 prints one `error: ...` line that says what to do.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import random
@@ -34,6 +40,8 @@ from .model import (
 
 # Training defaults per preset: (per-process batch size, learning rate).
 DEFAULTS = {"tiny": (16, 1e-3), "gpt2-124m": (16, 6e-4)}
+EXIT_ERROR = 2  # every process stops; rank 0 printed one `error:` line
+RESTART_HINT = "pass --checkpoint a new URL, or --restart to delete the checkpoints there and train from step 0"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=1000, help="train until this many optimizer steps in total")
     p.add_argument("--checkpoint-every", type=int, default=100, help="write a checkpoint every K steps (and at the end)")
     p.add_argument("--keep", type=int, default=3, help="keep the newest K checkpoints")
+    p.add_argument("--restart", action="store_true",
+                   help="delete the checkpoints at --checkpoint and train from step 0 (without it, a URL with checkpoints resumes, "
+                        "and one whose checkpoints are all unusable is an error)")
     p.add_argument("--model", choices=["auto", *PRESETS], default="auto", help="size preset; auto: gpt2-124m on CUDA, tiny on CPU")
     p.add_argument("--n-layer", type=int)
     p.add_argument("--n-head", type=int)
@@ -80,6 +91,28 @@ class Dist:
     def barrier(self) -> None:
         if self.world > 1:
             torch.distributed.barrier()
+
+    def exchange(self, obj) -> list:
+        """Every rank's obj (picklable), on every rank."""
+        if self.world == 1:
+            return [obj]
+        out = [None] * self.world
+        torch.distributed.all_gather_object(out, obj)
+        return out
+
+    def share(self, obj):
+        """Rank 0's obj, on every rank."""
+        if self.world == 1:
+            return obj
+        box = [obj]
+        torch.distributed.broadcast_object_list(box, src=0)
+        return box[0]
+
+    def agree(self, error: str | None) -> None:
+        """A collective: when any rank has an error, every rank raises the first one, so all stop together."""
+        first = next((e for e in self.exchange(error) if e), None)
+        if first:
+            raise ckpt.CheckpointError(first)
 
     def mean(self, value: torch.Tensor) -> float:
         if self.world > 1:
@@ -188,30 +221,114 @@ def set_rng_state(state: dict, device: torch.device) -> None:
 
 
 def save(store: ckpt.CheckpointStore, trainer: Trainer, step: int, meta: dict) -> None:
-    """Every rank writes its RNG state; rank 0 writes model, optimizer and meta, then the pointer."""
+    """Every rank writes its RNG state; rank 0 writes model, optimizer and meta, then the manifest
+    of all of them (sizes and sha256) and the pointer. A failed write on any rank stops all of them."""
     d = trainer.dist
-    store.write(step, f"rng-{d.rank:05d}.pt", ckpt.to_bytes(rng_state(d.device)))
-    if d.main:
-        store.write(step, "model.pt", ckpt.to_bytes({"config": trainer.cfg.as_dict(), "state_dict": trainer.model.state_dict()}))
-        store.write(step, "optimizer.pt", ckpt.to_bytes(trainer.optimizer.state_dict()))
-        store.write(step, "meta.json", ckpt.save_json({**meta, "step": step, "world_size": d.world, "model": trainer.cfg.as_dict()}))
-    d.barrier()
-    if d.main:
-        store.commit(step)
-    d.barrier()
-
-
-def restore(store: ckpt.CheckpointStore, trainer: Trainer, step: int) -> None:
-    d = trainer.dist
-    saved = ckpt.from_bytes(store.read(step, "model.pt"))
-    if saved["config"] != trainer.cfg.as_dict():
-        raise SystemExit(f"checkpoint {store.url} step {step} holds a model {saved['config']}, not {trainer.cfg.as_dict()}")
-    trainer.model.load_state_dict(saved["state_dict"])
-    trainer.optimizer.load_state_dict(ckpt.from_bytes(store.read(step, "optimizer.pt")))
+    files, error = {}, None
     try:
-        set_rng_state(ckpt.from_bytes(store.read(step, f"rng-{d.rank:05d}.pt")), d.device)
-    except FileNotFoundError:
+        rng = f"rng-{d.rank:05d}.pt"
+        files[rng] = store.write(step, rng, ckpt.to_bytes(rng_state(d.device)))
+        if d.main:
+            files["model.pt"] = store.write(step, "model.pt", ckpt.to_bytes({"config": trainer.cfg.as_dict(), "state_dict": trainer.model.state_dict()}))
+            files["optimizer.pt"] = store.write(step, "optimizer.pt", ckpt.to_bytes(trainer.optimizer.state_dict()))
+            files["meta.json"] = store.write(step, "meta.json", ckpt.save_json({**meta, "step": step, "world_size": d.world, "model": trainer.cfg.as_dict()}))
+    except Exception as err:  # noqa: BLE001 - reported once, by rank 0, with what to do
+        error = f"rank {d.rank}: {ckpt.reason(err)}"
+    written = d.exchange((error, files))
+    failed = next((e for e, _ in written if e), None)
+    if failed is None and d.main:
+        try:
+            store.commit(step, {name: entry for _, f in written for name, entry in f.items()})
+        except Exception as err:  # noqa: BLE001
+            failed = f"rank 0: {ckpt.reason(err)}"
+    d.agree(None if failed is None else
+            f"writing checkpoint step {step} to {store.url} failed ({failed}); training stopped there. "
+            f"Fix the location (space, permissions) and rerun: it resumes from the last checkpoint that verifies")
+
+
+def restore(store: ckpt.CheckpointStore, trainer: Trainer, step: int, files: dict[str, bytes] | None = None) -> None:
+    """Load a step into the trainer. files: the step's bytes, already verified (rank 0 has them from
+    choosing the step); otherwise they are read and checked against the step's manifest."""
+    d = trainer.dist
+    rng = f"rng-{d.rank:05d}.pt"
+    if files is None:
+        manifest = store.manifest(step)
+        files = {n: store.read(step, n, manifest) for n in ("model.pt", "optimizer.pt", rng) if n in manifest["files"]}
+    saved = ckpt.from_bytes(files["model.pt"])
+    if saved["config"] != trainer.cfg.as_dict():
+        raise ckpt.CheckpointError(f"checkpoint {store.url} step {step} holds a model {saved['config']}, not {trainer.cfg.as_dict()}: "
+                                   f"pass the model flags it was trained with, or {RESTART_HINT}")
+    trainer.model.load_state_dict(saved["state_dict"])
+    trainer.optimizer.load_state_dict(ckpt.from_bytes(files["optimizer.pt"]))
+    if rng in files:
+        set_rng_state(ckpt.from_bytes(files[rng]), d.device)
+    else:
         log(d, f"warning: no RNG state for rank {d.rank} at step {step} (world size changed); keeping a fresh one")
+
+
+def open_store(args, dist: Dist) -> ckpt.CheckpointStore:
+    """The checkpoint store, once every process has written and deleted a probe file there."""
+    store, error = None, None
+    try:
+        store = ckpt.CheckpointStore(args.checkpoint, keep=args.keep)
+        store.probe(f"rank{dist.rank}-")
+    except ckpt.CheckpointError as err:
+        error = (f"{err}. Fix: pass a --checkpoint URL this job may write to (for a bucket: that it exists, and that this "
+                 f"identity may write to it; endpoint and account options go in AIINFRA_STORAGE_OPTIONS)")
+    except Exception as err:  # noqa: BLE001 - a bad URL or bad storage options
+        error = f"cannot open --checkpoint {args.checkpoint}: {ckpt.reason(err)}"
+    dist.agree(error)
+    return store
+
+
+def choose_start(store: ckpt.CheckpointStore, args, dist: Dist) -> tuple[int, dict[str, bytes] | None, dict]:
+    """(step to resume from, 0 for none; that step's verified files and its meta.json on rank 0).
+    Rank 0 decides, saying which steps it passed over and why; every rank gets its answer."""
+    decision, files, meta = (0, None), None, {}
+    if dist.main:
+        try:
+            if args.restart:
+                removed = store.clear()
+                if removed:
+                    log(dist, f"--restart: deleted {len(removed)} checkpoint(s) at {store.url} "
+                              f"({ckpt.step_dir(removed[0])} to {ckpt.step_dir(removed[-1])}); training from step 0")
+                found = None
+            else:
+                found = store.resume_point()
+        except ckpt.CheckpointError as err:
+            decision = (0, f"{err}. Fix: {RESTART_HINT}")
+        except Exception as err:  # noqa: BLE001 - no permission, no network
+            decision = (0, f"cannot read the checkpoints at {store.url}: {ckpt.reason(err)}")
+        else:
+            if found is not None:
+                for note in found.skipped:
+                    log(dist, f"warning: {note}")
+                if found.skipped:
+                    log(dist, f"warning: resuming from {ckpt.step_dir(found.step)}, the newest complete checkpoint whose sha256 checksums verify")
+                decision, files = (found.step, None), found.files
+                meta = json.loads(files["meta.json"]) if "meta.json" in files else {}
+    start, error = dist.share(decision)
+    if error:
+        raise ckpt.CheckpointError(error)
+    if start > args.steps:
+        raise ckpt.CheckpointError(f"--steps {args.steps} < saved step {start} at {store.url}: nothing to train. "
+                                   f"Fix: pass --steps above {start} to train on; or {RESTART_HINT}")
+    return start, files, meta
+
+
+def describe_resume(start: int, args, meta: dict, now: dict, dist: Dist) -> list[str]:
+    """What differs from the run that saved the checkpoint, as log lines."""
+    lines = []
+    was_world, was_batch = meta.get("world_size"), meta.get("batch_size")
+    if was_world and was_batch and (was_world, was_batch) != (dist.world, now["batch_size"]):
+        lines.append(f"resuming step {start} of {args.steps} saved with world size {was_world}, now {dist.world}: effective batch changes "
+                     f"from {was_world * was_batch} to {dist.world * now['batch_size']} sequences per step "
+                     f"({was_batch} per process before, {now['batch_size']} now); losses will differ from an uninterrupted run")
+    changed = [f"--{k.replace('_', '-')} {meta[k]} -> {now[k]}" for k in ("steps", "warmup_steps", "lr", "seed", "data")
+               if k in meta and meta[k] != now[k]]
+    if changed:
+        lines.append(f"resuming step {start} with settings that differ from the run that saved it: {', '.join(changed)}")
+    return lines
 
 
 def log(dist: Dist, message: str) -> None:
@@ -220,10 +337,18 @@ def log(dist: Dist, message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.keep < 1 or args.checkpoint_every < 1 or args.steps < 1:
+        parser.error("--keep, --checkpoint-every and --steps must be at least 1")
     dist = init_distributed(args.device)
     try:
         return run(args, dist)
+    except ckpt.CheckpointError as err:  # every rank raises it together (Dist.agree / share)
+        if dist.main:
+            print("error: " + " ".join(str(err).split()), file=sys.stderr, flush=True)  # one line, whatever the message holds
+        dist.barrier()  # the others exit once it is printed, before torchrun stops the job
+        return EXIT_ERROR
     finally:
         if dist.world > 1 and torch.distributed.is_initialized():
             torch.distributed.destroy_process_group()
@@ -239,21 +364,36 @@ def run(args, dist: Dist) -> int:
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
     random.seed(args.seed)
+    store = open_store(args, dist)
+    start, files, saved_meta = choose_start(store, args, dist)
+    meta = {"seed": args.seed, "batch_size": batch_size, "lr": lr, "data": args.data or "stdlib", "steps": args.steps, "warmup_steps": warmup}
+    if start == args.steps:
+        log(dist, f"checkpoint step {start} at {store.url} already reaches --steps {args.steps}: nothing to train")
+        return 0
     data = as_tensor(read_corpus(args.data, args.data_max_bytes))
     trainer = Trainer(cfg, data=data, batch_size=batch_size, lr=lr, steps=args.steps, warmup=warmup, weight_decay=args.weight_decay,
                       grad_clip=args.grad_clip, seed=args.seed, dist=dist, compile=args.compile == "on" or (args.compile == "auto" and cuda))
-    store = ckpt.CheckpointStore(args.checkpoint, keep=args.keep)
     log(dist, f"model {name} {num_params(trainer.model) / 1e6:.2f}M params, {dist.world} process(es) on {dist.device.type}, "
               f"global batch {batch_size * dist.world}×{cfg.block_size} tokens, corpus {len(data)} bytes")
-    start = store.latest_step() or 0
     if start:
-        restore(store, trainer, start)
+        error = None
+        try:
+            restore(store, trainer, start, files)
+        except ckpt.CheckpointError as err:
+            error = str(err)
+        except ckpt.Unusable as err:  # changed since rank 0 verified it
+            error = f"rank {dist.rank}: {ckpt.step_dir(start)} at {store.url} changed while it was being loaded ({err}); rerun"
+        except Exception as err:  # noqa: BLE001
+            error = f"rank {dist.rank}: cannot load {ckpt.step_dir(start)} from {store.url}: {ckpt.reason(err)}"
+        dist.agree(error)
+        del files
         log(dist, f"resumed from step {start} ({store.url})")
+        for line in describe_resume(start, args, saved_meta, meta, dist):
+            log(dist, line)
     peak = peak_flops(dist.device, args.peak_tflops)
     tracker = _mlflow(args, name, cfg, batch_size, lr, dist) if args.mlflow and dist.main else None
     fail_rank = args.fail_rank % dist.world
     first_attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0") == "0"
-    meta = {"seed": args.seed, "batch_size": batch_size, "lr": lr, "data": args.data or "stdlib"}
 
     t0, since = time.perf_counter(), start
     for step in range(start + 1, args.steps + 1):
