@@ -20,6 +20,8 @@ class SortKey(str, Enum):
     spot = "spot"
 
 
+FLAG_MARKS = "*†‡§"  # beside a price the catalog flags as stale or suspect, one per flag; the caption says which
+
 SORT_HELP = (
     "order rows by: cloud (catalog order), name, gpu (model, then count), gpus (GPUs per node), "
     "memory (GPU memory per node), price (on-demand $/h; spot with --spot) or spot ($/h)"
@@ -54,6 +56,7 @@ def _rows(cloud: str | None, model: str | None, region: str | None, cpu: bool) -
                 "regions": {r: p.model_dump() for r, p in it.regions.items()},
                 "price_source": catalog.cloud_catalog(offer.cloud).sources[it.price_source].model_dump(),
                 "flags": it.flags,
+                "price_flags": catalog.price_flags(offer.cloud, offer.name),
                 "notes": it.notes,
             }
         )
@@ -99,6 +102,9 @@ def table(rows: list[dict[str, Any]], title: str, wide: bool):
     clouds = len({r["cloud"] for r in rows}) > 1
     optional = ["regions", "RAM GiB", "vCPU", "GPU GiB"] if wide else []
 
+    flagged = dict.fromkeys(w for r in rows if r["on_demand"] is not None for w in r["price_flags"])
+    marks = {w: FLAG_MARKS[i % len(FLAG_MARKS)] * (1 + i // len(FLAG_MARKS)) for i, w in enumerate(flagged)}
+
     def build(dropped: frozenset[str], light: bool) -> Table:
         t = Table(title=escape(title), title_justify="left")
         cols: list[tuple[str, Any]] = []
@@ -117,7 +123,7 @@ def table(rows: list[dict[str, Any]], title: str, wide: bool):
             cols.append(("GPUs", lambda r: f"{r['gpu_count']} × {r['gpu']}" if r["gpu"] else "CPU"))
         cols += [
             ("fabric", lambda r: _fabric(r["fabric"], wide)),
-            ("$/h", lambda r: money(r["on_demand"])),
+            ("$/h", lambda r: money(r["on_demand"]) + ("".join(marks[w] for w in r["price_flags"]) if r["on_demand"] is not None else "")),
             ("spot $/h", lambda r: money(r["spot"])),
         ]
         if wide:
@@ -128,8 +134,11 @@ def table(rows: list[dict[str, Any]], title: str, wide: bool):
             t.add_column(h, justify="right" if figure else "left", no_wrap=h not in {"fabric", "GPUs"})
         for r in rows:
             t.add_row(*(escape(f(r)) for _, f in cols))
+        lines = [escape(f"{m} {w}") for w, m in marks.items()]
         if dropped:
-            t.caption = hidden_note([c for c in optional if c in dropped])
+            lines.append(hidden_note([c for c in optional if c in dropped]))
+        if lines:
+            t.caption = "\n".join(lines)
             t.caption_justify = "left"
         return t
 

@@ -228,3 +228,17 @@ def test_problem_text_in_square_brackets_is_printed_as_written():
     views.problems(c, "[spec].yaml", [Problem("node_pools[0].gpu", "unknown GPU '[h100]'", "write it as [H100:8]")])
     out = c.export_text()
     assert "[spec].yaml" in out and "node_pools[0].gpu" in out and "'[h100]'" in out and "[H100:8]" in out
+
+
+def test_catalog_marks_stale_and_suspect_prices_where_they_are_shown():
+    from typer.testing import CliRunner
+
+    from aiinfra import catalog
+    from aiinfra.cli.main import app
+
+    out = CliRunner().invoke(app, ["catalog", "--gpu", "H100"], env={"COLUMNS": "200"}).output
+    row = next(line for line in out.splitlines() if "p5.48xlarge" in line)
+    words = catalog.price_flags("aws", "p5.48xlarge")
+    assert words and "$98.32*" in row
+    assert f"* {words[0]}" in out
+    assert "Standard_ND96isr_H100_v5" in out and not any("*" in line for line in out.splitlines() if "ND96isr" in line)
