@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping, Pattern
 
 from aiinfra.problems import Problem, SpecError
 
@@ -45,6 +45,41 @@ class Account:
 
 def home_of(environ: Mapping[str, str]) -> Path:
     return Path(environ.get("HOME") or Path.home())
+
+
+@dataclass(frozen=True)
+class AccountSource:
+    """Where one cloud looks for its account, in order: the spec, environment variables, the CLI's configuration
+    files, else a placeholder. Values that do not match `pattern` are passed over."""
+
+    cloud: str
+    path: str
+    what: str
+    ways: tuple[str, ...]
+    env_vars: tuple[str, ...]
+    pattern: Pattern[str]
+    cli: Callable[[Mapping[str, str]], str | None]
+    cli_source: str
+    placeholder: str
+
+    def find(self, spec_value: str | None, environ: Mapping[str, str] | None = None) -> Account:
+        import os
+
+        env = os.environ if environ is None else environ
+
+        def found(value: str, source: str, placeholder: bool = False) -> Account:
+            return Account(self.cloud, self.path, value, source, placeholder, what=self.what, ways=self.ways)
+
+        if spec_value:
+            return found(spec_value, "spec")
+        for var in self.env_vars:
+            value = env.get(var, "").strip()
+            if value and self.pattern.match(value):
+                return found(value, f"${var}")
+        value = self.cli(env)
+        if value and self.pattern.match(value):
+            return found(value, self.cli_source)
+        return found(self.placeholder, "placeholder", placeholder=True)
 
 
 def with_account(spec: "EnvironmentSpec") -> tuple["EnvironmentSpec", Account | None]:

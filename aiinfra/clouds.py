@@ -121,6 +121,10 @@ class CloudProfile:
         """MLflow's artifactRoot values for a bucket of this cloud."""
         raise NotImplementedError(f"{self.name}: artifact_root")
 
+    def fixed_resources(self, env: Any) -> dict[str, int]:
+        """Type token -> how many the components create, for the types with a fixed price (aiinfra.fixed_costs)."""
+        raise NotImplementedError(f"{self.name}: fixed_resources")
+
     def mock_settings(self, spec: "EnvironmentSpec") -> dict[str, Any]:
         """Account facts the offline mocks put into IDs: the cloud's settings section."""
         section = getattr(spec, self.name, None)

@@ -103,3 +103,12 @@ class AwsProfile(CloudProfile):
 
     def artifact_root(self, bucket: str, account: str | None, path: str) -> dict[str, Any]:
         return {"s3": {"enabled": True, "bucket": bucket, "path": path}}
+
+    def fixed_resources(self, env: Any) -> dict[str, int]:
+        nats = len(env.zones) if env.spec.network.nat_gateways == "per-zone" else min(1, len(env.zones))
+        return {
+            "aws:eks/cluster:Cluster": 1,
+            "aws:ec2/natGateway:NatGateway": nats,
+            "aws:kms/key:Key": 2,  # EKS secrets envelope key + the buckets' data key (the storage component always exists)
+        }
+

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from aiinfra.accounts import Account, home_of
+from aiinfra.accounts import Account, AccountSource, home_of
 from aiinfra.clouds import Capability, CloudProfile, register
 from aiinfra.problems import Problem
 
@@ -43,23 +42,14 @@ def az_subscription(environ: Mapping[str, str]) -> str | None:
     return None
 
 
+SOURCE = AccountSource(
+    'azure', 'azure.subscription_id', 'Azure subscription', WAYS, ('AZURE_SUBSCRIPTION_ID', 'ARM_SUBSCRIPTION_ID'), GUID, az_subscription, 'az CLI default subscription', PLACEHOLDER
+)
+
+
 def azure_subscription(spec_value: str | None, environ: Mapping[str, str] | None = None) -> Account:
-    """The spec's subscription, else the environment's or the az CLI's default, else a placeholder that `up` refuses."""
-    env = os.environ if environ is None else environ
-
-    def found(value: str, source: str, placeholder: bool = False) -> Account:
-        return Account("azure", "azure.subscription_id", value, source, placeholder, what="Azure subscription", ways=WAYS)
-
-    if spec_value:
-        return found(spec_value, "spec")
-    for var in ("AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID"):
-        value = env.get(var, "").strip()
-        if value and GUID.match(value):
-            return found(value, f"${var}")
-    value = az_subscription(env)
-    if value and GUID.match(value):
-        return found(value, "az CLI default subscription")
-    return found(PLACEHOLDER, "placeholder", placeholder=True)
+    """The spec's value, else the environment's or the CLI configuration's, else a placeholder that `up` refuses."""
+    return SOURCE.find(spec_value, environ)
 
 
 def aks_kubeconfig(name: Any, server: Any, ca_data: Any) -> dict[str, Any]:
@@ -222,6 +212,14 @@ class AzureProfile(CloudProfile):
         if not account:
             raise ValueError("an az:// artifact store needs the storage account name")
         return {"azureBlob": {"enabled": True, "container": bucket, "storageAccount": account, "path": path}}
+
+    def fixed_resources(self, env: Any) -> dict[str, int]:
+        return {
+            "azure-native:containerservice:ManagedCluster": 1,
+            "azure-native:network:NatGateway": 1,
+            "azure-native:network:PublicIPAddress": 1,  # the NAT gateway's address
+            "azure-native:keyvault:Key": 1 if env.spec.azure.etcd_kms else 0,
+        }
 
 
 def _file_with(path: Path, needle: str) -> bool:

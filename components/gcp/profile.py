@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import configparser
-import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from aiinfra.accounts import Account, home_of
+from aiinfra.accounts import Account, AccountSource, home_of
 from aiinfra.clouds import Capability, CloudProfile, register
 
 if TYPE_CHECKING:
@@ -41,23 +40,14 @@ def gcloud_project(environ: Mapping[str, str]) -> str | None:
     return value or None
 
 
+SOURCE = AccountSource(
+    'gcp', 'gcp.project', 'GCP project', WAYS, ('GOOGLE_CLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT'), PROJECT, gcloud_project, 'gcloud configuration', PLACEHOLDER
+)
+
+
 def gcp_project(spec_value: str | None, environ: Mapping[str, str] | None = None) -> Account:
-    """The spec's project, else the environment's or gcloud's, else a placeholder that `up` refuses."""
-    env = os.environ if environ is None else environ
-
-    def found(value: str, source: str, placeholder: bool = False) -> Account:
-        return Account("gcp", "gcp.project", value, source, placeholder, what="GCP project", ways=WAYS)
-
-    if spec_value:
-        return found(spec_value, "spec")
-    for var in ("GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT"):
-        value = env.get(var, "").strip()
-        if value and PROJECT.match(value):
-            return found(value, f"${var}")
-    value = gcloud_project(env)
-    if value and PROJECT.match(value):
-        return found(value, "gcloud configuration")
-    return found(PLACEHOLDER, "placeholder", placeholder=True)
+    """The spec's value, else the environment's or the CLI configuration's, else a placeholder that `up` refuses."""
+    return SOURCE.find(spec_value, environ)
 
 
 def gke_kubeconfig(name: Any, endpoint: Any, ca_data: Any) -> dict[str, Any]:
@@ -152,3 +142,11 @@ class GcpProfile(CloudProfile):
 
     def artifact_root(self, bucket: str, account: str | None, path: str) -> dict[str, Any]:
         return {"gcs": {"enabled": True, "bucket": bucket, "path": path}}
+
+    def fixed_resources(self, env: Any) -> dict[str, int]:
+        return {
+            "gcp:container/cluster:Cluster": 1,
+            "gcp:compute/routerNat:RouterNat": 1,
+            "gcp:kms/cryptoKey:CryptoKey": 2,  # GKE secrets key + the buckets' CMEK
+        }
+
