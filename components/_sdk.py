@@ -40,10 +40,23 @@ def require(cloud: str) -> ModuleType:
         raise
 
 
-def lazy_exports(package: str, exports: dict[str, str]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+# What every cloud's component package exports, by module: the same file names on every cloud.
+STANDARD_EXPORTS = {
+    "Cluster": "cluster", "ClusterArgs": "cluster",
+    "NodePool": "gpu_pool", "NodePoolArgs": "gpu_pool",
+    "WorkloadIdentity": "identity", "WorkloadIdentityArgs": "identity",
+    "Network": "network", "NetworkArgs": "network",
+    "ContainerRegistry": "registry", "RegistryArgs": "registry",
+    "ObjectStorage": "storage", "StorageArgs": "storage",
+}  # fmt: skip
+
+
+def lazy_exports(package: str, exports: dict[str, str] | None = None) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """`__getattr__` and `__dir__` for a cloud's component package: `from aiinfra.components.<cloud> import Cluster`
-    imports the submodule on first use, after checking the cloud's SDK is installed."""
+    imports the submodule on first use, after checking the cloud's SDK is installed. The classes load on first
+    use so that aiinfra.clouds can read the cloud's profile.py without importing its Pulumi SDK."""
     cloud = package.rsplit(".", 1)[-1]
+    exports = STANDARD_EXPORTS if exports is None else exports
 
     def getattr_(name: str) -> Any:
         if name not in exports:
