@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, NoReturn, Optional
+from typing import Any, NoReturn
 
 import typer
 
-from aiinfra import clouds
 from aiinfra.cli import polish
 
 app = typer.Typer(

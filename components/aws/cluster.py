@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from aiinfra import defaults
 from aiinfra.components._util import check_public_endpoint, child, merge_tags, to_json
 from aiinfra.components.aws.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.aws.profile import eks_kubeconfig
@@ -25,14 +26,14 @@ NODE_POLICIES = {
 class ClusterArgs:
     vpc_id: pulumi.Input[str]
     private_subnets: dict[str, pulumi.Input[str]]
-    kubernetes_version: str = "1.33"
+    kubernetes_version: str = defaults.KUBERNETES_VERSION
     public_endpoint: bool = False
     public_access_cidrs: list[str] = field(default_factory=list)
     admins: list[str] = field(default_factory=list)
     system_instance_type: str = "m6i.large"
     system_nodes: int = 2
     log_retention_days: int = 90
-    deletion_protection: bool = True
+    deletion_protection: bool = defaults.DELETION_PROTECTION
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -199,7 +200,7 @@ class Cluster(pulumi.ComponentResource):
                 pool="system",
                 nodes_min=args.system_nodes,
                 nodes_max=args.system_nodes,
-                disk_gib=50,
+                disk_gib=defaults.SYSTEM_DISK_GIB,
                 labels={"aiinfra.dev/role": "system"},
                 tags=tags,
                 node_prerequisites=list(early),

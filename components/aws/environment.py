@@ -71,7 +71,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         "cluster_endpoint": cluster.endpoint,
         "kubeconfig": cluster.kubeconfig,
         "vpc_id": network.vpc_id,
-        "node_pools": {n: p.node_group_name for n, p in pools.items()},
+        "node_pools": {n: p.pool_name for n, p in pools.items()},
     }
     storage = ObjectStorage(name, StorageArgs(buckets=list(spec.storage.buckets), delete_with_environment=spec.storage.delete_with_environment, tags=tags), opts=child(parent))
     outputs["buckets"] = storage.bucket_names

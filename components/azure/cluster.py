@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as az
 
+from aiinfra import defaults
 from aiinfra.components._util import check_public_endpoint, child, merge_tags, to_json
 from aiinfra.components.azure.identity import grant
 from aiinfra.components.azure.profile import aks_kubeconfig
@@ -44,14 +45,14 @@ class ClusterArgs:
     node_subnet_id: pulumi.Input[str]
     vnet_cidr: str = "10.0.0.0/16"
     zones: list[str] = field(default_factory=list)
-    kubernetes_version: str = "1.33"
+    kubernetes_version: str = defaults.KUBERNETES_VERSION
     public_endpoint: bool = False
     public_access_cidrs: list[str] = field(default_factory=list)
     admins: list[str] = field(default_factory=list, metadata={"doc": "Entra ID object IDs: '<id>' or 'group:<id>', 'user:<id>', 'sp:<id>'"})
     deployer_object_id: str | None = None
     deployer_client_id: str | None = None
     etcd_kms: bool = True
-    deletion_protection: bool = True
+    deletion_protection: bool = defaults.DELETION_PROTECTION
     system_vm_size: str = "Standard_D4s_v5"
     system_nodes: int = 2
     tags: dict[str, str] = field(default_factory=dict)
@@ -112,7 +113,7 @@ def system_pool(args: ClusterArgs) -> az.containerservice.ManagedClusterAgentPoo
         availability_zones=list(args.zones) or None,
         enable_encryption_at_host=True,
         enable_node_public_ip=False,
-        os_disk_size_gb=50,
+        os_disk_size_gb=defaults.SYSTEM_DISK_GIB,
         node_labels={"aiinfra.dev/role": "system", "aiinfra.dev/pool": "system"},
         upgrade_settings=az.containerservice.AgentPoolUpgradeSettingsArgs(max_surge="33%"),
         tags=args.tags,

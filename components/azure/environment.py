@@ -111,7 +111,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         "resource_group": rg,
         "vnet_id": network.vnet_id,
         "oidc_issuer_url": cluster.oidc_issuer_url,
-        "node_pools": {n: p.agent_pool_name for n, p in pools.items()},
+        "node_pools": {n: p.pool_name for n, p in pools.items()},
     }
     storage = ObjectStorage(
         name,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
+from aiinfra import defaults
 from aiinfra.components._util import check_public_endpoint, child, to_json
 from aiinfra.components.gcp.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.gcp.labels import gcp_labels
@@ -31,12 +32,12 @@ class ClusterArgs:
     zones: list[str] = field(metadata={"doc": "zones the system pool spreads over"})
     pods_range: str = "pods"
     services_range: str = "services"
-    kubernetes_version: str = "1.33"
+    kubernetes_version: str = defaults.KUBERNETES_VERSION
     release_channel: str = "REGULAR"
     public_endpoint: bool = False
     public_access_cidrs: list[str] = field(default_factory=list)
     admins: list[str] = field(default_factory=list, metadata={"doc": "IAM members, e.g. user:ana@example.com"})
-    deletion_protection: bool = True
+    deletion_protection: bool = defaults.DELETION_PROTECTION
     multi_networking: bool = False
     gpu_monitoring: bool = False
     system_machine_type: str = "e2-standard-4"
@@ -168,8 +169,8 @@ class Cluster(pulumi.ComponentResource):
             gcp.projects.IAMMember(f"{name}-admin-{i}", project=args.project, role=ADMIN_ROLE, member=member, opts=child(self))
         self.system_pool = NodePool(
             f"{name}-system",
-            "system",
             NodePoolArgs(
+                pool="system",
                 project=args.project,
                 cluster=cluster.id,
                 location=args.region,
@@ -177,7 +178,7 @@ class Cluster(pulumi.ComponentResource):
                 machine_type=args.system_machine_type,
                 nodes_min=args.system_nodes,
                 nodes_max=args.system_nodes,
-                disk_gib=50,
+                disk_gib=defaults.SYSTEM_DISK_GIB,
                 service_account=node_sa.email,
                 labels={"aiinfra.dev/role": "system"},
                 tags=args.tags,

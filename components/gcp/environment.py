@@ -97,8 +97,8 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         it = cat.instance_types.get(pool.instance_type) or catalog.uncatalogued("gcp", pool.instance_type, pool.gpu, pool.gpus_per_node)
         pools[pool.name] = NodePool(
             f"{name}-{pool.name}",
-            pool.name,
             NodePoolArgs(
+                pool=pool.name,
                 project=project,
                 cluster=cluster.id,
                 location=region,

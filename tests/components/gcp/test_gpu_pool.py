@@ -26,7 +26,7 @@ def _pool(pool_name="train", m=None, fabric=None, **kw):
         if fabric:
             net = Network("env", NetworkArgs(project=PROJECT, region=REGION, fabrics=[fabric]))
             nics = net.gpu_nics[fabric.key]
-        holder["pool"] = NodePool(f"env-{pool_name}", pool_name, _args(gpu_nics=nics, **kw))
+        holder["pool"] = NodePool(f"env-{pool_name}", _args(pool=pool_name, gpu_nics=nics, **kw))
 
     result = run(program, m)
     return result.one(T_POOL), holder["pool"]
