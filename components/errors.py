@@ -12,9 +12,10 @@ from aiinfra.problems import Problem
 class ComponentInputError(ValueError):
     """A component's Args break its contract. A ValueError still, so callers that caught one keep working."""
 
-    def __init__(self, kind: str, name: str, problems: Sequence[Problem]):
+    def __init__(self, kind: str, name: str, problems: Sequence[Problem], source: str | None = None):
         self.kind = kind
         self.name = name
+        self.source = source
         self.problems = list(problems)
         super().__init__(f"invalid arguments for {kind} {name!r}: " + "; ".join(f"{p.path}: {p.message}" for p in self.problems))
 
@@ -27,7 +28,7 @@ class ComponentInputError(ValueError):
             head = renames.get(head, head)
             path = head + dot + rest
             out.append(Problem(f"{prefix}.{path}" if prefix else path, p.message, p.hint, p.value))
-        return ComponentInputError(self.kind, self.name, out)
+        return ComponentInputError(self.kind, self.name, out, self.source)
 
 
 def raise_if(kind: str, name: str, problems: Iterable[Problem]) -> None:

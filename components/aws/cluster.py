@@ -9,7 +9,10 @@ import pulumi
 import pulumi_aws as aws
 
 from aiinfra import defaults
-from aiinfra.components._util import check_public_endpoint, child, merge_tags, to_json
+from aiinfra.components import _contracts
+from aiinfra.components.errors import raise_if
+from aiinfra.problems import Problem
+from aiinfra.components._util import child, merge_tags, to_json
 from aiinfra.components.aws.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.aws.profile import eks_kubeconfig
 
@@ -162,6 +165,14 @@ def oidc_provider(name: str, cluster: aws.eks.Cluster, tags: dict[str, str], par
     )
 
 
+def check(args: ClusterArgs) -> list[Problem]:
+    """The shared endpoint rule plus EKS's: the control plane needs subnets in two zones."""
+    problems = _contracts.public_endpoint(args.public_endpoint, args.public_access_cidrs)
+    if len(args.private_subnets) < 2:
+        problems.append(Problem("private_subnets", "EKS needs subnets in at least two zones", value=sorted(args.private_subnets)))
+    return problems
+
+
 class Cluster(pulumi.ComponentResource):
     """An EKS cluster that is private and encrypted by default, with its system node group."""
 
@@ -177,9 +188,7 @@ class Cluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:aws:Cluster", name, None, opts)
-        if len(args.private_subnets) < 2:
-            raise ValueError("EKS needs subnets in at least two zones")
-        check_public_endpoint(args.public_endpoint, args.public_access_cidrs)
+        raise_if("aiinfra:aws:Cluster", name, check(args))
         tags = merge_tags(args.tags)
 
         key = secrets_key(name, tags, self)

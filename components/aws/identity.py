@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from aiinfra.components import _contracts
+from aiinfra.components.errors import raise_if
 from aiinfra.components._util import child, to_json
 from aiinfra.components.aws.cluster import assume_role_policy
 
@@ -56,8 +58,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:aws:WorkloadIdentity", name, None, opts)
-        if not args.namespace or not args.service_account:
-            raise ValueError("namespace and service_account are required")
+        raise_if("aiinfra:aws:WorkloadIdentity", name, _contracts.binding(args.namespace, args.service_account))
         role = aws.iam.Role(
             f"{name}-workload",
             assume_role_policy=assume_role_policy("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")),

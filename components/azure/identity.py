@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as az
 
+from aiinfra.components import _contracts
+from aiinfra.components.errors import raise_if
 from aiinfra.components._util import child
 
 # Built-in role definition IDs, the same in every tenant (Azure built-in roles documentation).
@@ -77,8 +79,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:azure:WorkloadIdentity", name, None, opts)
-        if not args.namespace or not args.service_account:
-            raise ValueError("namespace and service_account are required")
+        raise_if("aiinfra:azure:WorkloadIdentity", name, _contracts.binding(args.namespace, args.service_account))
         identity = az.managedidentity.UserAssignedIdentity(
             f"{name}-workload",
             resource_name_=f"{name}-workload",

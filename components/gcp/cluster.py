@@ -10,7 +10,10 @@ import pulumi
 import pulumi_gcp as gcp
 
 from aiinfra import defaults
-from aiinfra.components._util import check_public_endpoint, child, to_json
+from aiinfra.components import _contracts
+from aiinfra.components.errors import raise_if
+from aiinfra.problems import Problem
+from aiinfra.components._util import child, to_json
 from aiinfra.components.gcp.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.gcp.labels import gcp_labels
 from aiinfra.components.gcp.profile import gke_kubeconfig
@@ -142,6 +145,15 @@ def control_plane(name: str, args: ClusterArgs, key: gcp.kms.CryptoKey, node_sa:
     )
 
 
+def check(args: ClusterArgs) -> list[Problem]:
+    """The shared endpoint rule plus GKE's: admins are IAM members."""
+    problems = _contracts.public_endpoint(args.public_endpoint, args.public_access_cidrs)
+    bad = [a for a in args.admins if not a.startswith(IAM_PREFIXES)]
+    if bad:
+        problems.append(Problem("admins", f"GKE admins are IAM members such as user:ana@example.com or group:ml@example.com, not {bad}", value=bad))
+    return problems
+
+
 class Cluster(pulumi.ComponentResource):
     """A regional GKE cluster, private and encrypted by default, with its system node pool."""
 
@@ -157,10 +169,7 @@ class Cluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:gcp:Cluster", name, None, opts)
-        check_public_endpoint(args.public_endpoint, args.public_access_cidrs)
-        bad = [a for a in args.admins if not a.startswith(IAM_PREFIXES)]
-        if bad:
-            raise ValueError(f"GKE admins are IAM members such as user:ana@example.com or group:ml@example.com, not {bad}")
+        raise_if("aiinfra:gcp:Cluster", name, check(args))
 
         key, key_grant = secrets_key(name, args, self)
         node_sa, node_roles = node_service_account(name, args, self)

@@ -9,6 +9,7 @@ import pulumi
 
 from aiinfra import catalog
 from aiinfra.components._util import child, per_key
+from aiinfra.components.errors import ComponentInputError
 from aiinfra.components.built import BuiltEnvironment, WorkloadBinding
 from aiinfra.components.gcp.cluster import Cluster, ClusterArgs
 from aiinfra.components.gcp.gpu_pool import NodePool, NodePoolArgs, pick_zones
@@ -17,6 +18,7 @@ from aiinfra.components.gcp.network import POD_RANGE, SERVICE_RANGE, FabricSite,
 from aiinfra.components.gcp.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.gcp.storage import ObjectStorage, StorageArgs
 from aiinfra.components.kubernetes.addons import GpuNetwork
+from aiinfra.problems import Problem
 from aiinfra.resolve import ResolvedEnvironment, ResolvedPool
 
 
@@ -35,10 +37,9 @@ def gpu_networks(nics_by_site: dict[str, list[GpuNic]]) -> list[GpuNetwork]:
     for site, nics in nics_by_site.items():
         for nic in nics:
             if nic.k8s_name in owner:
-                raise ValueError(
-                    f"fabric sites {owner[nic.k8s_name]} and {site} both need a GPU NIC network named {nic.k8s_name}; "
-                    "one GKE cluster holds one network of each name: put such pools in separate environments"
-                )
+                message = f"fabric sites {owner[nic.k8s_name]} and {site} both need a GPU NIC network named {nic.k8s_name}"
+                hint = "one GKE cluster holds one network of each name: put such pools in separate environments"
+                raise ComponentInputError("aiinfra:gcp:Environment", "", [Problem("node_pools", message, hint)])
             owner[nic.k8s_name] = site
             out.append(GpuNetwork(nic.k8s_name, nic.network, nic.subnetwork, nic.device_mode))
     return out
@@ -49,7 +50,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
     name = spec.name
     project = spec.gcp.project
     if not project:
-        raise ValueError("a GCP environment needs gcp.project")
+        raise ComponentInputError("aiinfra:gcp:Environment", name, [Problem("gcp.project", "a GCP environment needs gcp.project")])
     region = spec.region
     cat = catalog.cloud_catalog("gcp")
     region_zones = list(cat.regions[region])

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
+from aiinfra.components import _contracts
+from aiinfra.components.errors import raise_if
 from aiinfra.components._util import child
 from aiinfra.components.gcp.cluster import account_id
 
@@ -36,8 +38,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:gcp:WorkloadIdentity", name, None, opts)
-        if not args.namespace or not args.service_account:
-            raise ValueError("namespace and service_account are required")
+        raise_if("aiinfra:gcp:WorkloadIdentity", name, _contracts.binding(args.namespace, args.service_account))
         gsa = gcp.serviceaccount.Account(
             f"{name}-workload",
             project=args.project,
