@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from aiinfra.components.built import WorkloadBinding
 from aiinfra.components import _contracts
 from aiinfra.components.errors import raise_if
 from aiinfra.components._util import child, to_json
@@ -55,6 +56,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
     """Pods running as <namespace>/<service_account> get read-write access to the buckets, and nothing else."""
 
     role_arn: pulumi.Output[str]
+    binding: WorkloadBinding
 
     def __init__(self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:aws:WorkloadIdentity", name, None, opts)
@@ -76,4 +78,6 @@ class WorkloadIdentity(pulumi.ComponentResource):
             opts=child(self),
         )
         self.role_arn = role.arn
+        # EKS pod identity maps the service account to the role by association: nothing to annotate.
+        self.binding = WorkloadBinding(args.namespace, args.service_account)
         self.register_outputs({"role_arn": self.role_arn})

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as az
 
+from aiinfra.components.built import WorkloadBinding
 from aiinfra.components import _contracts
 from aiinfra.components.errors import raise_if
 from aiinfra.components._util import child
@@ -76,6 +77,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
     client_id: pulumi.Output[str]
     principal_id: pulumi.Output[str]
     identity_id: pulumi.Output[str]
+    binding: WorkloadBinding
 
     def __init__(self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:azure:WorkloadIdentity", name, None, opts)
@@ -106,4 +108,10 @@ class WorkloadIdentity(pulumi.ComponentResource):
         self.client_id = identity.client_id
         self.principal_id = identity.principal_id
         self.identity_id = identity.id
+        self.binding = WorkloadBinding(
+            args.namespace,
+            args.service_account,
+            annotations={"azure.workload.identity/client-id": identity.client_id},
+            pod_labels={"azure.workload.identity/use": "true"},
+        )
         self.register_outputs({"client_id": self.client_id, "principal_id": self.principal_id})

@@ -59,6 +59,8 @@ class ObjectStorage(pulumi.ComponentResource):
     account_id: pulumi.Output[str]
     blob_endpoint: pulumi.Output[str]
     container_names: pulumi.Output[dict[str, str]]
+    bucket_names: pulumi.Output[dict[str, str]]
+    bucket_urls: pulumi.Output[dict[str, str]]
     container_ids: dict[str, pulumi.Output[str]]
 
     def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None):
@@ -126,4 +128,7 @@ class ObjectStorage(pulumi.ComponentResource):
         self.blob_endpoint = account.primary_endpoints.apply(lambda e: e.blob)
         self.container_ids = {b: c.id for b, c in containers.items()}
         self.container_names = pulumi.Output.all(**{b: c.name for b, c in containers.items()}) if containers else pulumi.Output.from_input({})
+        # The names every cloud's storage shares: a bucket here is a blob container.
+        self.bucket_names = self.container_names
+        self.bucket_urls = self.container_names.apply(lambda m: {k: f"az://{v}" for k, v in m.items()})
         self.register_outputs({"account_name": self.account_name, "container_names": self.container_names})

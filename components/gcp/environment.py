@@ -10,7 +10,7 @@ import pulumi
 from aiinfra import catalog
 from aiinfra.components._util import child, per_key
 from aiinfra.components.errors import ComponentInputError
-from aiinfra.components.built import BuiltEnvironment, WorkloadBinding
+from aiinfra.components.built import BuiltEnvironment
 from aiinfra.components.gcp.cluster import Cluster, ClusterArgs
 from aiinfra.components.gcp.gpu_pool import NodePool, NodePoolArgs, pick_zones
 from aiinfra.components.gcp.identity import WorkloadIdentity, WorkloadIdentityArgs
@@ -98,29 +98,21 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         it = cat.instance_types.get(pool.instance_type) or catalog.uncatalogued("gcp", pool.instance_type, pool.gpu, pool.gpus_per_node)
         pools[pool.name] = NodePool(
             f"{name}-{pool.name}",
-            NodePoolArgs(
-                pool=pool.name,
+            NodePoolArgs.from_resolved(
+                pool,
                 project=project,
                 cluster=cluster.id,
                 location=region,
                 candidate_zones=region_zones,
                 machine_type=it.machine_type or pool.instance_type,
-                nodes_min=pool.nodes_min,
-                nodes_max=pool.nodes_max,
-                capacity=pool.capacity,  # type: ignore[arg-type]
-                gpu=pool.gpu,
-                gpus_per_node=pool.gpus_per_node,
                 accelerator_type=it.accelerator_type,
                 fabric_kind=pool.fabric_kind,
                 gpu_nics=network.gpu_nics.get(pool_site.get(pool.name, ""), []),
                 compact_placement=pool.fabric is not None,
-                reservation=pool.reservation,
                 zone=zones[pool.name][0] if len(zones[pool.name]) == 1 else pool.zone,
-                disk_gib=pool.disk_gib,
                 disk_type=it.boot_disk_type,
                 local_ssd_count=it.local_ssd_count,
                 service_account=cluster.node_service_account,
-                labels=pool.labels,
                 tags=tags,
                 node_prerequisites=cluster.node_prerequisites,
             ),
@@ -169,7 +161,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         kubeconfig=cluster.kubeconfig,
         cluster=cluster,
         node_pools={"system": cluster.system_pool, **pools},
-        workload=WorkloadBinding(spec.identity.namespace, spec.identity.service_account, annotations=dict(identity.annotations)),
+        workload=identity.binding,
         bucket_urls=per_key(storage.bucket_names, spec.storage.buckets, "gs://{}"),
         registry_urls=per_key(registry.repository_urls, images),
         gpu_networks=gpu_networks(network.gpu_nics),

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
+from aiinfra.components.built import WorkloadBinding
 from aiinfra.components import _contracts
 from aiinfra.components.errors import raise_if
 from aiinfra.components._util import child
@@ -35,6 +36,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
     email: pulumi.Output[str]
     member: pulumi.Output[str]
     annotations: dict[str, pulumi.Output[str]]
+    binding: WorkloadBinding
 
     def __init__(self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:gcp:WorkloadIdentity", name, None, opts)
@@ -63,4 +65,5 @@ class WorkloadIdentity(pulumi.ComponentResource):
         self.email = gsa.email
         self.member = gsa.member
         self.annotations = {ANNOTATION: gsa.email}
+        self.binding = WorkloadBinding(args.namespace, args.service_account, annotations=dict(self.annotations))
         self.register_outputs({"email": self.email})
