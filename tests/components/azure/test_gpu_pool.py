@@ -182,3 +182,16 @@ def test_catalog_picks_the_vm_size_and_fabric(gpu, vm_size, infiniband):
     assert (pool.fabric_kind == "infiniband") is infiniband
     if infiniband:
         assert pool.fabric.interfaces == 8 and any("AKSInfinibandSupport" in n for n in pool.fabric.notes)
+
+
+
+def azure_bad_pool(**kw):
+    return _run(**kw)
+
+
+def test_bad_args_raise_one_component_input_error_with_every_problem():
+    from aiinfra.components.errors import ComponentInputError
+
+    with pytest.raises(ComponentInputError) as info:
+        azure_bad_pool(nodes_min=3, nodes_max=1, capacity="reserved")
+    assert {"nodes_min", "reservation"} <= {p.path for p in info.value.problems}

@@ -161,3 +161,16 @@ def test_pinned_zone_without_the_type_names_where_it_is():
 def test_invalid_args_rejected(kw, message):
     with pytest.raises(Exception, match=message):
         _pool(**kw)
+
+
+
+def gcp_bad_pool(**kw):
+    return _pool(**kw)
+
+
+def test_bad_args_raise_one_component_input_error_with_every_problem():
+    from aiinfra.components.errors import ComponentInputError
+
+    with pytest.raises(ComponentInputError) as info:
+        gcp_bad_pool(nodes_min=3, nodes_max=1, capacity="reserved")
+    assert {"nodes_min", "reservation"} <= {p.path for p in info.value.problems}
