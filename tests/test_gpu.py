@@ -22,5 +22,5 @@ def test_rejects_what_is_not_a_request(text, words):
 
 
 def test_spec_pool_gives_typed_requests_in_preference_order():
-    spec = parse_spec("name: x\ncloud: aws\nregion: us-east-1\nnode_pools: [{name: g, gpu: ['L4:1', 'A10:2']}]\n")
+    spec = parse_spec("name: alt\ncloud: aws\nregion: us-east-1\nnode_pools: [{name: g, gpu: ['L4:1', 'A10:2']}]\n")
     assert spec.node_pools[0].gpu_requests == [GpuRequest("L4", 1), GpuRequest("A10", 2)]
