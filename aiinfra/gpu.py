@@ -29,5 +29,10 @@ class GpuRequest:
         model, _, count = text.partition(":")
         return cls(model, int(count))
 
+    @staticmethod
+    def model_of(text: str) -> str:
+        """The model part of a request or of a bare model (`--gpu H100` or `--gpu H100:8`), as written."""
+        return text.strip().partition(":")[0]
+
     def __str__(self) -> str:
         return f"{self.model}:{self.count}"

@@ -96,7 +96,7 @@ def init_command(
     if gpu:
         from aiinfra.gpu import GpuRequest
 
-        model = gpu.partition(":")[0]
+        model = GpuRequest.model_of(gpu)
         if catalog.canonical_gpu(model) is None:
             fail([Problem("--gpu", f"unknown GPU {model!r}", did_you_mean(model, catalog.gpu_spellings()) or "see `aiinfra catalog`")])
         try:

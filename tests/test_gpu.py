@@ -24,3 +24,7 @@ def test_rejects_what_is_not_a_request(text, words):
 def test_spec_pool_gives_typed_requests_in_preference_order():
     spec = parse_spec("name: alt\ncloud: aws\nregion: us-east-1\nnode_pools: [{name: g, gpu: ['L4:1', 'A10:2']}]\n")
     assert spec.node_pools[0].gpu_requests == [GpuRequest("L4", 1), GpuRequest("A10", 2)]
+
+
+def test_model_of_takes_a_bare_model_or_a_request():
+    assert GpuRequest.model_of("H100") == GpuRequest.model_of(" H100:8") == "H100"

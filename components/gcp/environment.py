@@ -22,10 +22,10 @@ from aiinfra.problems import Problem
 from aiinfra.resolve import ResolvedEnvironment, ResolvedPool
 
 
-def _pool_zones(project: str, pool: ResolvedPool, region_zones: list[str], needs_nics: bool) -> list[str]:
+def _pool_zones(project: str, pool: ResolvedPool, region_zones: list[str], needs_nics: bool, component: str = "") -> list[str]:
     """Chosen before the network, because RoCE networks are zonal (their network profile names the zone)."""
     it = catalog.cloud_catalog("gcp").instance_types.get(pool.instance_type)
-    return pick_zones(project, (it and it.machine_type) or pool.instance_type, region_zones, pool.zone, needs_nics or pool.fabric is not None)
+    return pick_zones(project, (it and it.machine_type) or pool.instance_type, region_zones, pool.zone, needs_nics or pool.fabric is not None, component)
 
 
 def gpu_networks(nics_by_site: dict[str, list[GpuNic]]) -> list[GpuNetwork]:
@@ -57,7 +57,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
 
     workers = env.worker_pools
     layouts = {p.name: cat.fabric_networks.get(p.fabric_kind or "") for p in workers}
-    zones = {p.name: _pool_zones(project, p, region_zones, layouts[p.name] is not None) for p in workers}
+    zones = {p.name: _pool_zones(project, p, region_zones, layouts[p.name] is not None, f"{name}-{p.name}") for p in workers}
     sites: dict[str, FabricSite] = {}
     pool_site: dict[str, str] = {}
     for p in workers:

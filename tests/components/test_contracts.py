@@ -143,3 +143,18 @@ def test_same_constructor_and_output_names_on_every_cloud(kind):
 def test_renamed_pool_outputs_keep_their_old_names():
     assert isinstance(aws_pool.NodePool.node_group_name, property)
     assert isinstance(azure_pool.NodePool.agent_pool_name, property)
+
+
+def test_spec_paths_reroot_each_component_at_its_spec_section():
+    from types import SimpleNamespace
+
+    from aiinfra.components.spec_paths import at_spec
+
+    env = SimpleNamespace(spec=SimpleNamespace(name="env", node_pools=[SimpleNamespace(name="cpu"), SimpleNamespace(name="train")]))
+    pool = at_spec(env, ComponentInputError("aiinfra:gcp:NodePool", "env-train", [Problem("machine_type", "not offered"), Problem("nodes_max", "x")]))
+    assert [p.path for p in pool.problems] == ["node_pools[1].instance_type", "node_pools[1].nodes"]
+    assert pool.source == "environment 'env'"
+    cluster = at_spec(env, ComponentInputError("aiinfra:azure:Cluster", "env", [Problem("vnet_cidr", "overlaps"), Problem("admins[0]", "bad")]))
+    assert sorted(p.path for p in cluster.problems) == ["cluster.admins[0]", "network.cidr"]
+    registry = at_spec(env, ComponentInputError("aiinfra:gcp:ContainerRegistry", "env", [Problem("images", "none")]))
+    assert [p.path for p in registry.problems] == ["registry.repositories"]
