@@ -8,6 +8,7 @@ p5.48xlarge) while only one interface takes a VPC IP for pods.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Mapping
 
@@ -219,4 +220,5 @@ class NodePool(pulumi.ComponentResource):
     @property
     def node_group_name(self) -> pulumi.Output[str]:
         """Renamed: every cloud's pool names its pool `pool_name`."""
+        warnings.warn("NodePool.node_group_name is now NodePool.pool_name", DeprecationWarning, stacklevel=2)
         return self.pool_name

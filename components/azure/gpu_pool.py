@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -152,4 +153,5 @@ class NodePool(pulumi.ComponentResource):
     @property
     def agent_pool_name(self) -> pulumi.Output[str]:
         """Renamed: every cloud's pool names its pool `pool_name`."""
+        warnings.warn("NodePool.agent_pool_name is now NodePool.pool_name", DeprecationWarning, stacklevel=2)
         return self.pool_name

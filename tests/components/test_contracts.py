@@ -140,9 +140,11 @@ def test_same_constructor_and_output_names_on_every_cloud(kind):
             assert f"self.{out} = " in source, (cloud, kind, out)
 
 
-def test_renamed_pool_outputs_keep_their_old_names():
-    assert isinstance(aws_pool.NodePool.node_group_name, property)
-    assert isinstance(azure_pool.NodePool.agent_pool_name, property)
+@pytest.mark.parametrize(("module", "old"), [(aws_pool, "node_group_name"), (azure_pool, "agent_pool_name")])
+def test_renamed_pool_outputs_keep_their_old_names_and_say_what_they_became(module, old):
+    holder = type("Pool", (), {"pool_name": "the-pool", old: getattr(module.NodePool, old)})()
+    with pytest.warns(DeprecationWarning, match="pool_name"):
+        assert getattr(holder, old) == "the-pool"
 
 
 def test_spec_paths_reroot_each_component_at_its_spec_section():

@@ -33,7 +33,7 @@ def _run(name="pool", offered=None, **kw):
 
     def program():
         p = NodePool(name, _args(**kw))
-        return {"node_group_name": p.node_group_name, "launch_template_id": p.launch_template_id, "zones": p.zones}
+        return {"node_group_name": p.pool_name, "launch_template_id": p.launch_template_id, "zones": p.zones}
 
     return run(program, m), m
 

@@ -19,7 +19,7 @@ def _run(pool="train", zones=("1", "2", "3"), **kw):
 
     def program():
         p = NodePool(f"demo-{pool}", NodePoolArgs(**base))
-        return {"name": p.agent_pool_name, "zones": p.zones}
+        return {"name": p.pool_name, "zones": p.zones}
 
     result = run(program, mocks(zones=list(zones)))
     return result, result.one(T_POOL)

@@ -174,3 +174,14 @@ def test_bad_args_raise_one_component_input_error_with_every_problem():
     with pytest.raises(ComponentInputError) as info:
         gcp_bad_pool(nodes_min=3, nodes_max=1, capacity="reserved")
     assert {"nodes_min", "reservation"} <= {p.path for p in info.value.problems}
+
+
+def test_old_signature_with_the_pool_name_still_builds_and_says_what_it_became():
+    holder = {}
+
+    def program():
+        holder["pool"] = NodePool("env-old", "old", _args())
+
+    with pytest.warns(DeprecationWarning, match="args.pool"):
+        result = run(program)
+    assert result.one(T_POOL).inputs["name"] == "old"
