@@ -52,3 +52,17 @@ def test_cli_prints_component_problems_like_spec_problems(as_json, monkeypatch, 
         assert {p["path"] for p in problems} == {"node_pools[0].nodes", "node_pools[0].reservation"}
     else:
         assert "node_pools[0].reservation" in err and "Nothing was created." in err
+
+
+def test_up_program_keeps_the_component_error_for_the_cli():
+    """Pulumi turns an exception in the inline program into a failed update; `up` re-raises the kept one."""
+    from aiinfra import engine, preview
+    from aiinfra.deploy import stack
+
+    env = _broken()
+    stack.INPUT_ERRORS.clear()
+    mocks = engine.CloudMocks(env.spec.cloud, env.spec.region, env.zones, preview.offered_zones(env), preview.mock_settings(env))
+    with pytest.raises(ComponentInputError):
+        engine.run(stack.program(env), mocks, stack=env.spec.name)
+    assert [p.path for p in stack.INPUT_ERRORS[-1].problems] == ["node_pools[0].nodes", "node_pools[0].reservation"]
+    stack.INPUT_ERRORS.clear()
