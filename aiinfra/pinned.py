@@ -32,8 +32,8 @@ def uncatalogued_pool(r: "_PoolResolver", path: str, pool: "NodePool") -> Resolv
         if len(pool.gpu_options) > 1:
             r.problem(f"{path}.gpu", f"{name} is not in aiinfra's catalog, so aiinfra cannot pick among GPU alternatives for it", "name the one GPU it has, e.g. gpu: H100:8", pool.gpu)
             return None
-        raw, _, n = pool.gpu_options[0].partition(":")
-        gpu, count = catalog.canonical_gpu(raw), int(n)
+        raw, count = pool.gpu_requests[0].model, pool.gpu_requests[0].count
+        gpu = catalog.canonical_gpu(raw)
         if gpu is None:
             r.problem(f"{path}.gpu", f"{shown(raw)} is not a GPU in aiinfra's catalog", f"known GPUs: {', '.join(catalog.gpus())}", pool.gpu)
             return None

@@ -5,12 +5,13 @@ Every problem is collected with its field path; nothing is created from a spec w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 
-from aiinfra import catalog, clouds, workload
+from aiinfra import catalog, clouds, defaults, workload
 from aiinfra.accounts import Account, with_account
 from aiinfra.catalog.models import Fabric
+from aiinfra.gpu import GpuRequest
 from aiinfra.problems import Problem, SpecError, did_you_mean, nearest, shown
 from aiinfra.spec import EnvironmentSpec, NodePool, load_spec
 
@@ -35,7 +36,7 @@ class ResolvedPool:
     reason: str
     zone: str | None = None
     reservation: str | None = None
-    disk_gib: int = 200
+    disk_gib: int = defaults.DISK_GIB
     labels: dict[str, str] = field(default_factory=dict)
     system: bool = False
     vcpus: int = 0
@@ -137,7 +138,7 @@ class _PoolResolver:
         assert name is not None
         it = self.cat.instance_types[name]
         if pool.gpu:
-            wanted = {(catalog.canonical_gpu(g.partition(":")[0]), int(g.partition(":")[2])) for g in pool.gpu_options}
+            wanted = {(catalog.canonical_gpu(g.model), g.count) for g in pool.gpu_requests}
             if (it.gpu, it.gpu_count) not in wanted:
                 have = f"{it.gpu}:{it.gpu_count}" if it.gpu else "no GPU"
                 asked = ", ".join(pool.gpu_options)
@@ -171,8 +172,7 @@ class _PoolResolver:
         return None
 
     def _candidates_for(self, path: str, request: str) -> tuple[list[str], str] | None:
-        raw_name, _, raw_count = request.partition(":")
-        count = int(raw_count)
+        raw_name, count = astuple(GpuRequest.parse(request))
         gpu = catalog.canonical_gpu(raw_name)
         if gpu is None:
             guess = nearest(raw_name, catalog.gpu_spellings())
@@ -299,7 +299,7 @@ class _PoolResolver:
             hourly_usd_per_node=p.hourly_usd,
             price_note=p.note,
             reason="added by aiinfra for cluster add-ons (CoreDNS, operators, monitoring)",
-            disk_gib=50,
+            disk_gib=defaults.SYSTEM_DISK_GIB,
             system=True,
             vcpus=it.vcpus,
             memory_gib=it.memory_gib,

@@ -20,7 +20,8 @@ from pydantic import (
     model_validator,
 )
 
-from aiinfra import clouds
+from aiinfra import clouds, defaults
+from aiinfra.gpu import GPU_PATTERN, GpuRequest
 from aiinfra.problems import Invalid, Problem, SpecError, shown
 
 # The registered clouds (aiinfra.clouds), as a Literal of their names in registry order.
@@ -29,7 +30,6 @@ Capacity = Literal["on-demand", "spot", "reserved"]
 _BUCKET_URLS = clouds.bucket_urls()
 
 NAME_PATTERN = r"^[a-z]([a-z0-9-]*[a-z0-9])?$"
-GPU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.-]*:[0-9]+$"
 K8S_VERSION_PATTERN = r"^1\.\d{2}$"
 IMAGE_TAG_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
 URL_PATTERN = r"^[a-z][a-z0-9+.-]*://\S+$"
@@ -115,13 +115,13 @@ class Range(_Strict):
         return self
 
 
-GpuRequest = Annotated[str, Field(pattern=GPU_PATTERN)]
+GpuText = Annotated[str, Field(pattern=GPU_PATTERN)]
 
 
 class NodePool(_Strict):
     name: Annotated[str, Field(pattern=NAME_PATTERN, max_length=24, description="lowercase letters, digits, hyphens")]
     gpu: Annotated[
-        GpuRequest | list[GpuRequest] | None,
+        GpuText | list[GpuText] | None,
         Field(
             default=None,
             description=(
@@ -139,7 +139,7 @@ class NodePool(_Strict):
     memory_gib: float | None = Field(default=None, gt=0, le=MAX_MEMORY_GIB, description="CPU pools: at least this much RAM per node")
     zone: str | None = Field(default=None, max_length=40, description="pin the pool to one zone (needed to match a reservation)")
     reservation: str | None = Field(default=None, max_length=256, description="capacity reservation id, with capacity: reserved")
-    disk_gib: int = Field(default=200, ge=20, le=MAX_DISK_GIB, description="root volume size per node")
+    disk_gib: int = Field(default=defaults.DISK_GIB, ge=20, le=MAX_DISK_GIB, description="root volume size per node")
     labels: dict[Annotated[str, Field(max_length=63)], Annotated[str, Field(max_length=63)]] = Field(default_factory=dict, max_length=MAX_TAGS)
 
     @field_validator("nodes", mode="before")
@@ -177,6 +177,11 @@ class NodePool(_Strict):
         return [self.gpu] if isinstance(self.gpu, str) else list(self.gpu)
 
     @property
+    def gpu_requests(self) -> list[GpuRequest]:
+        """The alternatives as typed values; the field pattern already guaranteed they parse."""
+        return [GpuRequest.parse(g) for g in self.gpu_options]
+
+    @property
     def nodes_min(self) -> int:
         return self.nodes.min if isinstance(self.nodes, Range) else self.nodes
 
@@ -211,12 +216,12 @@ class Network(_Strict):
 
 
 class Cluster(_Strict):
-    kubernetes_version: str = Field(default="1.33", pattern=K8S_VERSION_PATTERN)
+    kubernetes_version: str = Field(default=defaults.KUBERNETES_VERSION, pattern=K8S_VERSION_PATTERN)
     public_endpoint: bool = Field(default=False, description="also expose the API server publicly")
     public_access_cidrs: list[Cidr] = Field(default_factory=list, max_length=40)
     admins: list[Annotated[str, Field(max_length=256)]] = Field(default_factory=list, max_length=100, description="principals granted cluster admin")
     deletion_protection: bool = Field(
-        default=True,
+        default=defaults.DELETION_PROTECTION,
         description="refuse to delete the cluster until this is turned off; set false for throwaway environments",
     )
 

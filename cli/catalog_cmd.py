@@ -166,7 +166,9 @@ def catalog_command(
         problems.append(Problem("--cloud", f"unknown cloud {cloud!r}", did_you_mean(cloud, catalog.CLOUDS) or clouds.choices()))
     model = None
     if gpu:
-        model = catalog.canonical_gpu(gpu.split(":")[0])
+        from aiinfra.gpu import GpuRequest
+
+        model = catalog.canonical_gpu(GpuRequest.model_of(gpu))
         if model is None:
             problems.append(Problem("--gpu", f"unknown GPU {gpu!r}", did_you_mean(gpu, catalog.gpu_spellings())))
     if region and not problems:

@@ -94,10 +94,16 @@ def init_command(
 
     c = cloud.value
     if gpu:
-        model, _, count = gpu.partition(":")
+        from aiinfra.gpu import GpuRequest
+
+        model = GpuRequest.model_of(gpu)
         if catalog.canonical_gpu(model) is None:
             fail([Problem("--gpu", f"unknown GPU {model!r}", did_you_mean(model, catalog.gpu_spellings()) or "see `aiinfra catalog`")])
-        if not count.isdigit() or int(count) < 1:
+        try:
+            request = GpuRequest.parse(gpu)
+        except ValueError:
+            request = GpuRequest(model, 0)
+        if request.count < 1:
             fail([Problem("--gpu", f"{gpu!r} does not say how many GPUs per node", f"write MODEL:COUNT, e.g. {model}:8")])
     region = region or catalog.cloud_catalog(c).reference_region
     project = project or os.environ.get("GOOGLE_CLOUD_PROJECT") or os.environ.get("CLOUDSDK_CORE_PROJECT")

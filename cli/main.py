@@ -47,6 +47,17 @@ for _name, _fn, _panel in COMMANDS:
 app.add_typer(workload.app, name="workload")
 
 
+def _report_component(err, as_json: bool) -> NoReturn:
+    """A component's input problems (already re-rooted at spec paths by Environment), printed like spec
+    problems: exit 2, no traceback."""
+    from aiinfra.problems import SpecError
+
+    try:
+        _report(SpecError(err.source or f"{err.kind} {err.name!r}", err.problems), as_json)
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+
+
 def main() -> None:
     """Console entry point: bad input exits 2, unexpected errors exit 1 without a traceback unless --debug."""
     debug = "--debug" in sys.argv[1:]
@@ -59,6 +70,10 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001
         if debug:
             raise
+        from aiinfra.components.errors import ComponentInputError
+
+        if isinstance(exc, ComponentInputError):
+            _report_component(exc, "--json" in sys.argv[1:])
         from aiinfra.components._sdk import MissingExtraError
 
         prefix = "" if isinstance(exc, MissingExtraError) else f"{type(exc).__name__}: "

@@ -31,6 +31,8 @@ def per_key(mapping: pulumi.Output[dict[str, str]], keys: Iterable[str], fmt: st
 
 
 def check_public_endpoint(public_endpoint: bool, cidrs: list[str]) -> None:
-    """Every cloud's rule for an API server reachable from the internet: only from named ranges."""
-    if public_endpoint and (not cidrs or "0.0.0.0/0" in cidrs):
-        raise ValueError("a public endpoint needs public_access_cidrs, and not 0.0.0.0/0")
+    """Moved: the rule is components._contracts.public_endpoint, reported through each Cluster's check()."""
+    from aiinfra.components._contracts import public_endpoint as rule
+    from aiinfra.components.errors import raise_if
+
+    raise_if("aiinfra:Cluster", "", rule(public_endpoint, cidrs))

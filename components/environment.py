@@ -10,6 +10,8 @@ import pulumi
 from aiinfra.components._sdk import require
 from aiinfra.components._util import child
 from aiinfra.components.built import BuiltEnvironment, WorkloadBinding
+from aiinfra.components.errors import ComponentInputError
+from aiinfra.components.spec_paths import at_spec
 from aiinfra.resolve import ResolvedEnvironment
 
 __all__ = ["BuiltEnvironment", "Environment", "WorkloadBinding", "default_tags"]
@@ -38,7 +40,10 @@ class Environment(pulumi.ComponentResource):
             if exc.name == f"aiinfra.components.{cloud}.environment":
                 raise NotImplementedError(f"aiinfra has no {cloud} components yet") from None
             raise
-        self.built = builder.build(env, default_tags(env), self)
+        try:
+            self.built = builder.build(env, default_tags(env), self)
+        except ComponentInputError as err:
+            raise at_spec(env, err) from None
         self.outputs = self.built.outputs
         if env.spec.mlops.any_on:
             from aiinfra.components.kubernetes import Platform, PlatformArgs

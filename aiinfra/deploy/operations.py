@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from aiinfra.deploy.progress import EventLog
-from aiinfra.deploy.stack import Target, command_failure, open_stack
+from aiinfra.deploy.stack import INPUT_ERRORS, Target, command_failure, open_stack
 from aiinfra.deploy.state import (
     bucket_names,
     data_resources,
@@ -40,11 +40,14 @@ def up(t: Target, log: EventLog) -> Outcome:
     deployment = export(stack)
     refuse_if_other_cloud(t, deployment)
     refuse_if_interrupted(t, deployment)
+    INPUT_ERRORS.clear()
     try:
         result = stack.up(on_output=log.line, on_event=log, color="never")
     except auto.errors.ConcurrentUpdateError as exc:
         raise command_failure(t, exc) from None
     except auto.errors.CommandError as exc:
+        if INPUT_ERRORS:
+            raise INPUT_ERRORS.pop() from None
         return Outcome(False, log.path, log.summary or {}, failures=log.failures, error=command_failure(t, exc).message)
     changes = dict(result.summary.resource_changes or {}) if result.summary else (log.summary or {})
     return Outcome(True, log.path, changes, outputs=dict(result.outputs))

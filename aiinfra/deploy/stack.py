@@ -57,6 +57,10 @@ def with_data_deleted(env: ResolvedEnvironment) -> ResolvedEnvironment:
     return dataclasses.replace(env, spec=env.spec.model_copy(update={"storage": storage}))
 
 
+# ComponentInputErrors the inline program raised, newest last (Pulumi turns them into a CommandError).
+INPUT_ERRORS: list[Exception] = []
+
+
 def program(env: ResolvedEnvironment) -> Callable[[], None]:
     """The inline Pulumi program: the environment's component, its outputs exported (kubeconfig as a secret)."""
 
@@ -64,8 +68,14 @@ def program(env: ResolvedEnvironment) -> Callable[[], None]:
         import pulumi
 
         from aiinfra.components import Environment
+        from aiinfra.components.errors import ComponentInputError
 
-        built = Environment(env.spec.name, env)
+        try:
+            built = Environment(env.spec.name, env)
+        except ComponentInputError as err:
+            # The engine reports it as a failed update; `up` re-raises it so the CLI prints its problems.
+            INPUT_ERRORS.append(err)
+            raise
         for key, value in built.outputs.items():
             pulumi.export(key, pulumi.Output.secret(value) if key in SECRET_OUTPUTS else value)
 

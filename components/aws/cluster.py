@@ -8,7 +8,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from aiinfra.components._util import check_public_endpoint, child, merge_tags, to_json
+from aiinfra import defaults
+from aiinfra.components import _contracts
+from aiinfra.components.errors import raise_if
+from aiinfra.problems import Problem
+from aiinfra.components._util import child, merge_tags, to_json
 from aiinfra.components.aws.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.aws.profile import eks_kubeconfig
 
@@ -25,14 +29,14 @@ NODE_POLICIES = {
 class ClusterArgs:
     vpc_id: pulumi.Input[str]
     private_subnets: dict[str, pulumi.Input[str]]
-    kubernetes_version: str = "1.33"
+    kubernetes_version: str = defaults.KUBERNETES_VERSION
     public_endpoint: bool = False
     public_access_cidrs: list[str] = field(default_factory=list)
     admins: list[str] = field(default_factory=list)
     system_instance_type: str = "m6i.large"
     system_nodes: int = 2
     log_retention_days: int = 90
-    deletion_protection: bool = True
+    deletion_protection: bool = defaults.DELETION_PROTECTION
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -161,6 +165,14 @@ def oidc_provider(name: str, cluster: aws.eks.Cluster, tags: dict[str, str], par
     )
 
 
+def check(args: ClusterArgs) -> list[Problem]:
+    """The shared endpoint rule plus EKS's: the control plane needs subnets in two zones."""
+    problems = _contracts.public_endpoint(args.public_endpoint, args.public_access_cidrs)
+    if len(args.private_subnets) < 2:
+        problems.append(Problem("private_subnets", "EKS needs subnets in at least two zones", value=sorted(args.private_subnets)))
+    return problems
+
+
 class Cluster(pulumi.ComponentResource):
     """An EKS cluster that is private and encrypted by default, with its system node group."""
 
@@ -176,9 +188,7 @@ class Cluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:aws:Cluster", name, None, opts)
-        if len(args.private_subnets) < 2:
-            raise ValueError("EKS needs subnets in at least two zones")
-        check_public_endpoint(args.public_endpoint, args.public_access_cidrs)
+        raise_if("aiinfra:aws:Cluster", name, check(args))
         tags = merge_tags(args.tags)
 
         key = secrets_key(name, tags, self)
@@ -199,7 +209,7 @@ class Cluster(pulumi.ComponentResource):
                 pool="system",
                 nodes_min=args.system_nodes,
                 nodes_max=args.system_nodes,
-                disk_gib=50,
+                disk_gib=defaults.SYSTEM_DISK_GIB,
                 labels={"aiinfra.dev/role": "system"},
                 tags=tags,
                 node_prerequisites=list(early),

@@ -13,7 +13,7 @@ from aiinfra.components.aws.identity import WorkloadIdentity, WorkloadIdentityAr
 from aiinfra.components.aws.network import Network, NetworkArgs
 from aiinfra.components.aws.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.aws.storage import ObjectStorage, StorageArgs
-from aiinfra.components.built import BuiltEnvironment, WorkloadBinding
+from aiinfra.components.built import BuiltEnvironment
 from aiinfra.resolve import ResolvedEnvironment
 
 
@@ -43,24 +43,15 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
     for pool in env.worker_pools:
         pools[pool.name] = NodePool(
             f"{name}-{pool.name}",
-            NodePoolArgs(
+            NodePoolArgs.from_resolved(
+                pool,
                 cluster_name=cluster.name,
                 node_role_arn=cluster.node_role_arn,
                 cluster_security_group_id=cluster.security_group_id,
                 vpc_id=network.vpc_id,
                 subnets=private_subnets,
                 instance_type=pool.instance_type,
-                pool=pool.name,
-                nodes_min=pool.nodes_min,
-                nodes_max=pool.nodes_max,
-                capacity=pool.capacity,  # type: ignore[arg-type]
-                gpu=pool.gpu,
-                gpus_per_node=pool.gpus_per_node,
                 efa_interfaces=pool.fabric.interfaces if pool.fabric_kind == "efa" else 0,
-                reservation=pool.reservation,
-                zone=pool.zone,
-                disk_gib=pool.disk_gib,
-                labels=pool.labels,
                 tags=tags,
                 node_prerequisites=cluster.node_prerequisites,
             ),
@@ -71,7 +62,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         "cluster_endpoint": cluster.endpoint,
         "kubeconfig": cluster.kubeconfig,
         "vpc_id": network.vpc_id,
-        "node_pools": {n: p.node_group_name for n, p in pools.items()},
+        "node_pools": {n: p.pool_name for n, p in pools.items()},
     }
     storage = ObjectStorage(name, StorageArgs(buckets=list(spec.storage.buckets), delete_with_environment=spec.storage.delete_with_environment, tags=tags), opts=child(parent))
     outputs["buckets"] = storage.bucket_names
@@ -98,8 +89,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         kubeconfig=cluster.kubeconfig,
         cluster=cluster,
         node_pools={"system": cluster.system_pool, **pools},
-        # EKS pod identity maps the service account to the role by association: nothing to annotate.
-        workload=WorkloadBinding(spec.identity.namespace, spec.identity.service_account),
+        workload=identity.binding,
         bucket_urls=per_key(storage.bucket_names, spec.storage.buckets, "s3://{}"),
         registry_urls=per_key(registry.repository_urls, repositories),
     )

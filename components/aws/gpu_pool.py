@@ -8,13 +8,18 @@ p5.48xlarge) while only one interface takes a VPC IP for pods.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
-from typing import Literal, Mapping
+from typing import Mapping
 
 import pulumi
 import pulumi_aws as aws
 
+from aiinfra.components import _pool
+from aiinfra.components._pool import PoolCommon
 from aiinfra.components._util import child, merge_tags
+from aiinfra.components.errors import ComponentInputError, raise_if
+from aiinfra.problems import Problem
 
 GPU_TAINT = {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}
 AMI_GPU = "AL2023_x86_64_NVIDIA"
@@ -23,27 +28,30 @@ CAPACITY_TYPE = {"on-demand": "ON_DEMAND", "spot": "SPOT", "reserved": "ON_DEMAN
 
 
 @dataclass
-class NodePoolArgs:
+class NodePoolArgs(PoolCommon):
+    """The common pool fields (components._pool.PoolCommon, keyword-only) plus EKS's own."""
+
     cluster_name: pulumi.Input[str]
     node_role_arn: pulumi.Input[str]
     cluster_security_group_id: pulumi.Input[str]
     vpc_id: pulumi.Input[str]
     subnets: Mapping[str, pulumi.Input[str]] = field(metadata={"doc": "zone -> private subnet id"})
     instance_type: str = "m6i.large"
-    pool: str | None = field(default=None, metadata={"doc": "the spec's pool name, the value of the aiinfra.dev/pool node label (default: the component name)"})
-    nodes_min: int = 1
-    nodes_max: int = 1
-    capacity: Literal["on-demand", "spot", "reserved"] = "on-demand"
-    gpu: str | None = None
-    gpus_per_node: int = 0
     efa_interfaces: int = 0
-    reservation: str | None = None
-    zone: str | None = None
-    disk_gib: int = 200
     volume_kms_key_arn: pulumi.Input[str] | None = None
-    labels: dict[str, str] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)
     node_prerequisites: list[pulumi.Resource] = field(default_factory=list, metadata={"doc": "must exist before nodes join, e.g. the CNI add-on"})
+
+
+def check(args: NodePoolArgs) -> list[Problem]:
+    """The common pool contract plus EKS's: an EFA pool is a GPU pool, a pinned zone is one of the network's."""
+    problems = _pool.check(args)
+    if args.efa_interfaces < 0 or (args.efa_interfaces and not args.gpu):
+        problems.append(Problem("efa_interfaces", "EFA interfaces are for GPU pools (0 otherwise)", value=args.efa_interfaces))
+    if not args.subnets:
+        problems.append(Problem("subnets", "the pool needs the network's private subnets (zone -> subnet id)"))
+    elif args.zone and args.zone not in args.subnets:
+        problems.append(Problem("zone", f"zone {args.zone} is not one of the network's zones {sorted(args.subnets)}", value=args.zone))
+    return problems
 
 
 def efa_network_interfaces(count: int, security_group_ids: list[pulumi.Input[str]]) -> list[aws.ec2.LaunchTemplateNetworkInterfaceArgs]:
@@ -70,16 +78,16 @@ def offered_zones(instance_type: str, candidates: list[str]) -> list[str]:
     return [z for z in candidates if z in offered]
 
 
-def pick_zones(args: NodePoolArgs) -> list[str]:
+def pick_zones(args: NodePoolArgs, name: str = "") -> list[str]:
     zones = offered_zones(args.instance_type, list(args.subnets))
     if args.zone:
-        if args.zone not in args.subnets:
-            raise ValueError(f"zone {args.zone} is not one of the network's zones {sorted(args.subnets)}")
         if args.zone not in zones:
-            raise ValueError(f"{args.instance_type} is not offered in {args.zone}")
+            raise ComponentInputError("aiinfra:aws:NodePool", name, [Problem("zone", f"{args.instance_type} is not offered in {args.zone}", value=args.zone)])
         return [args.zone]
     if not zones:
-        raise ValueError(f"{args.instance_type} is not offered in any of the zones {sorted(args.subnets)}")
+        raise ComponentInputError(
+            "aiinfra:aws:NodePool", args.pool or "", [Problem("instance_type", f"{args.instance_type} is not offered in any of the zones {sorted(args.subnets)}", value=args.instance_type)]
+        )
     # A fabric needs every node in one zone and one placement group.
     return zones[:1] if args.efa_interfaces else zones
 
@@ -149,9 +157,7 @@ def launch_template(
 
 
 def node_labels(name: str, args: NodePoolArgs) -> dict[str, str]:
-    labels = {"aiinfra.dev/pool": args.pool or name, "aiinfra.dev/capacity": args.capacity}
-    if args.gpu:
-        labels.update({"accelerator": "nvidia", "aiinfra.dev/gpu": args.gpu, "aiinfra.dev/gpu-count": str(args.gpus_per_node)})
+    labels = _pool.node_labels(name, args)
     if args.efa_interfaces:
         labels.update({"aiinfra.dev/fabric": "efa", "vpc.amazonaws.com/efa.present": "true"})
     return merge_tags(labels, args.labels)
@@ -161,20 +167,16 @@ class NodePool(pulumi.ComponentResource):
     """One EKS managed node group. GPU pools get the NVIDIA AMI and a GPU taint; EFA types get all their EFA
     interfaces, a cluster placement group and a self-referencing security group."""
 
-    node_group_name: pulumi.Output[str]
-    launch_template_id: pulumi.Output[str]
+    pool_name: pulumi.Output[str]
     zones: list[str]
+    node_group: aws.eks.NodeGroup
+    launch_template_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: NodePoolArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:aws:NodePool", name, None, opts)
-        if not 0 <= args.nodes_min <= args.nodes_max or args.nodes_max < 1:
-            raise ValueError(f"nodes must satisfy 0 <= min <= max and max >= 1 (got {args.nodes_min}..{args.nodes_max})")
-        if args.capacity == "reserved" and not args.reservation:
-            raise ValueError("capacity 'reserved' needs a capacity reservation id")
-        if bool(args.gpu) != (args.gpus_per_node > 0):
-            raise ValueError("gpu and gpus_per_node go together")
+        raise_if("aiinfra:aws:NodePool", name, check(args))
 
-        zones = pick_zones(args)
+        zones = pick_zones(args, name)
         efa_sg = efa_security_group(name, args, self) if args.efa_interfaces else None
         # A reservation lives where it was made; a new placement group can conflict with it (terraform-aws-eks #3730).
         placement = (
@@ -202,7 +204,7 @@ class NodePool(pulumi.ComponentResource):
                 args.tags,
                 {
                     # Lets the cluster autoscaler scale a GPU pool up from zero.
-                    "k8s.io/cluster-autoscaler/node-template/label/aiinfra.dev/pool": args.pool or name,
+                    "k8s.io/cluster-autoscaler/node-template/label/aiinfra.dev/pool": args.pool_label(name),
                 },
             ),
             # The autoscaler owns the live size; Pulumi owns only the bounds.
@@ -210,6 +212,13 @@ class NodePool(pulumi.ComponentResource):
         )
 
         self.zones = zones
-        self.node_group_name = group.node_group_name
+        self.node_group = group
+        self.pool_name = group.node_group_name
         self.launch_template_id = lt.id
-        self.register_outputs({"node_group_name": self.node_group_name, "launch_template_id": self.launch_template_id})
+        self.register_outputs({"pool_name": self.pool_name, "zones": zones, "launch_template_id": self.launch_template_id})
+
+    @property
+    def node_group_name(self) -> pulumi.Output[str]:
+        """Renamed: every cloud's pool names its pool `pool_name`."""
+        warnings.warn("NodePool.node_group_name is now NodePool.pool_name", DeprecationWarning, stacklevel=2)
+        return self.pool_name

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from aiinfra.components.built import WorkloadBinding
+from aiinfra.components import _contracts
+from aiinfra.components.errors import raise_if
 from aiinfra.components._util import child, to_json
 from aiinfra.components.aws.cluster import assume_role_policy
 
@@ -53,11 +56,11 @@ class WorkloadIdentity(pulumi.ComponentResource):
     """Pods running as <namespace>/<service_account> get read-write access to the buckets, and nothing else."""
 
     role_arn: pulumi.Output[str]
+    binding: WorkloadBinding
 
     def __init__(self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:aws:WorkloadIdentity", name, None, opts)
-        if not args.namespace or not args.service_account:
-            raise ValueError("namespace and service_account are required")
+        raise_if("aiinfra:aws:WorkloadIdentity", name, _contracts.binding(args.namespace, args.service_account))
         role = aws.iam.Role(
             f"{name}-workload",
             assume_role_policy=assume_role_policy("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")),
@@ -75,4 +78,6 @@ class WorkloadIdentity(pulumi.ComponentResource):
             opts=child(self),
         )
         self.role_arn = role.arn
+        # EKS pod identity maps the service account to the role by association: nothing to annotate.
+        self.binding = WorkloadBinding(args.namespace, args.service_account)
         self.register_outputs({"role_arn": self.role_arn})

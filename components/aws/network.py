@@ -9,6 +9,8 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
+from aiinfra.components.errors import raise_if
+from aiinfra.problems import Problem
 from aiinfra.components._util import child, merge_tags
 
 
@@ -87,6 +89,17 @@ def _routes(name: str, args: NetworkArgs, vpc: aws.ec2.Vpc, public: list[aws.ec2
     return nats
 
 
+def check(args: NetworkArgs) -> list[Problem]:
+    problems = []
+    if len(args.zones) < 2:
+        problems.append(Problem("zones", "a network needs at least two zones (EKS requires subnets in two AZs)", value=list(args.zones)))
+    try:
+        ipaddress.ip_network(args.cidr)
+    except ValueError as exc:
+        problems.append(Problem("cidr", str(exc), value=args.cidr))
+    return problems
+
+
 class Network(pulumi.ComponentResource):
     """A VPC laid out for EKS: private node subnets behind NAT, public subnets for load balancers only."""
 
@@ -98,9 +111,7 @@ class Network(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:aws:Network", name, None, opts)
-        if len(args.zones) < 2:
-            raise ValueError("a network needs at least two zones (EKS requires subnets in two AZs)")
-        ipaddress.ip_network(args.cidr)
+        raise_if("aiinfra:aws:Network", name, check(args))
 
         vpc = aws.ec2.Vpc(
             f"{name}-vpc",

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from aiinfra.components import _contracts
+from aiinfra.components.errors import raise_if
 from aiinfra.components._util import child
 
 UNTAGGED_EXPIRY = json.dumps(
@@ -36,8 +38,7 @@ class ContainerRegistry(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:aws:ContainerRegistry", name, None, opts)
-        if not args.repositories:
-            raise ValueError("a registry needs at least one repository")
+        raise_if("aiinfra:aws:ContainerRegistry", name, _contracts.images(args.repositories, "repositories"))
         repos = {}
         for repo in args.repositories:
             r = aws.ecr.Repository(

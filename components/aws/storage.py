@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from aiinfra.components import _contracts
+from aiinfra.components.errors import raise_if
 from aiinfra.components._util import child, merge_tags, to_json
 
 
@@ -120,13 +122,13 @@ class ObjectStorage(pulumi.ComponentResource):
     """
 
     bucket_names: pulumi.Output[dict[str, str]]
+    bucket_urls: pulumi.Output[dict[str, str]]
     bucket_arns: pulumi.Output[dict[str, str]]
     kms_key_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:aws:ObjectStorage", name, None, opts)
-        if len(set(args.buckets)) != len(args.buckets):
-            raise ValueError(f"bucket names repeat: {args.buckets}")
+        raise_if("aiinfra:aws:ObjectStorage", name, _contracts.buckets(args.buckets))
         keep = not args.delete_with_environment
         data_opts = child(self, protect=keep, retain_on_delete=keep)
 
@@ -145,5 +147,6 @@ class ObjectStorage(pulumi.ComponentResource):
         self.kms_key_arn = key.arn
         self.bucket_names = pulumi.Output.all(**{k: b.bucket for k, b in buckets.items()}) if buckets else pulumi.Output.from_input({})
         self.bucket_arns = pulumi.Output.all(**{k: b.arn for k, b in buckets.items()}) if buckets else pulumi.Output.from_input({})
+        self.bucket_urls = self.bucket_names.apply(lambda m: {k: f"s3://{v}" for k, v in m.items()})
         self.access_log_bucket = logs.bucket
         self.register_outputs({"bucket_names": self.bucket_names, "bucket_arns": self.bucket_arns, "kms_key_arn": self.kms_key_arn})

@@ -20,7 +20,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as az
 
-from aiinfra.components._util import check_public_endpoint, child, merge_tags, to_json
+from aiinfra import defaults
+from aiinfra.components import _contracts
+from aiinfra.components.errors import raise_if
+from aiinfra.problems import Problem
+from aiinfra.components._util import child, merge_tags, to_json
 from aiinfra.components.azure.identity import grant
 from aiinfra.components.azure.profile import aks_kubeconfig
 
@@ -44,14 +48,14 @@ class ClusterArgs:
     node_subnet_id: pulumi.Input[str]
     vnet_cidr: str = "10.0.0.0/16"
     zones: list[str] = field(default_factory=list)
-    kubernetes_version: str = "1.33"
+    kubernetes_version: str = defaults.KUBERNETES_VERSION
     public_endpoint: bool = False
     public_access_cidrs: list[str] = field(default_factory=list)
     admins: list[str] = field(default_factory=list, metadata={"doc": "Entra ID object IDs: '<id>' or 'group:<id>', 'user:<id>', 'sp:<id>'"})
     deployer_object_id: str | None = None
     deployer_client_id: str | None = None
     etcd_kms: bool = True
-    deletion_protection: bool = True
+    deletion_protection: bool = defaults.DELETION_PROTECTION
     system_vm_size: str = "Standard_D4s_v5"
     system_nodes: int = 2
     tags: dict[str, str] = field(default_factory=dict)
@@ -112,7 +116,7 @@ def system_pool(args: ClusterArgs) -> az.containerservice.ManagedClusterAgentPoo
         availability_zones=list(args.zones) or None,
         enable_encryption_at_host=True,
         enable_node_public_ip=False,
-        os_disk_size_gb=50,
+        os_disk_size_gb=defaults.SYSTEM_DISK_GIB,
         node_labels={"aiinfra.dev/role": "system", "aiinfra.dev/pool": "system"},
         upgrade_settings=az.containerservice.AgentPoolUpgradeSettingsArgs(max_surge="33%"),
         tags=args.tags,
@@ -142,23 +146,35 @@ def network_profile() -> az.containerservice.ContainerServiceNetworkProfileArgs:
     )
 
 
-def check(args: ClusterArgs) -> None:
-    check_public_endpoint(args.public_endpoint, args.public_access_cidrs)
+def check(args: ClusterArgs) -> list[Problem]:
+    """The shared endpoint rule plus AKS's: the VNet clear of the pod and service ranges, admins that are
+    Entra object ids, and somebody who can use the cluster."""
+    problems = _contracts.public_endpoint(args.public_endpoint, args.public_access_cidrs)
     vnet = ipaddress.ip_network(args.vnet_cidr)
     for label, cidr in (("pod", POD_CIDR), ("service", SERVICE_CIDR)):
         if vnet.overlaps(ipaddress.ip_network(cidr)):
-            raise ValueError(f"the VNet {args.vnet_cidr} overlaps the AKS {label} range {cidr}; pick another network.cidr")
-    for a in args.admins:
-        admin_principal(a)
+            problems.append(Problem("vnet_cidr", f"the VNet {args.vnet_cidr} overlaps the AKS {label} range {cidr}", "pick another network.cidr", args.vnet_cidr))
+    for i, a in enumerate(args.admins):
+        if _admin_problem(a):
+            problems.append(Problem(f"admins[{i}]", _admin_problem(a) or "", value=a))
     if not args.admins and not args.deployer_object_id:
-        raise ValueError("no admins and no deployer object id: nobody could use the cluster")
+        problems.append(Problem("admins", "no admins and no deployer object id: nobody could use the cluster", "list admins, or deploy signed in to Azure"))
+    return problems
+
+
+def _admin_problem(entry: str) -> str | None:
+    kind, _, oid = entry.rpartition(":")
+    if not GUID.match(oid) or (kind or "group") not in ADMIN_KINDS:
+        return f"AKS admins are Entra ID object IDs, optionally prefixed group:, user: or sp: (got {entry!r})"
+    return None
 
 
 def admin_principal(entry: str) -> tuple[str, str]:
     """An admin as (object id, principal type): a bare object id is a group, the usual way to grant admin."""
+    problem = _admin_problem(entry)
+    if problem:
+        raise ValueError(problem)  # check() reports it with its path first; reaching here is a caller's bug
     kind, _, oid = entry.rpartition(":")
-    if not GUID.match(oid) or (kind or "group") not in ADMIN_KINDS:
-        raise ValueError(f"AKS admins are Entra ID object IDs, optionally prefixed group:, user: or sp: (got {entry!r})")
     return oid, ADMIN_KINDS[kind or "group"]
 
 
@@ -183,7 +199,7 @@ class Cluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:azure:Cluster", name, None, opts)
-        check(args)
+        raise_if("aiinfra:azure:Cluster", name, check(args))
         tags = merge_tags(args.tags)
 
         control_plane = az.managedidentity.UserAssignedIdentity(

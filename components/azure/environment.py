@@ -14,7 +14,7 @@ from aiinfra.components.azure.identity import WorkloadIdentity, WorkloadIdentity
 from aiinfra.components.azure.network import Network, NetworkArgs
 from aiinfra.components.azure.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.azure.storage import ObjectStorage, StorageArgs
-from aiinfra.components.built import BuiltEnvironment, WorkloadBinding
+from aiinfra.components.built import BuiltEnvironment
 from aiinfra.resolve import ResolvedEnvironment
 
 
@@ -82,24 +82,15 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
     for pool in env.worker_pools:
         pools[pool.name] = NodePool(
             f"{name}-{pool.name}",
-            NodePoolArgs(
+            NodePoolArgs.from_resolved(
+                pool,
                 resource_group_name=rg,
                 cluster_name=cluster.name,
                 node_subnet_id=network.node_subnet_id,
-                pool=pool.name,
                 vm_size=pool.instance_type,
-                nodes_min=pool.nodes_min,
-                nodes_max=pool.nodes_max,
-                capacity=pool.capacity,  # type: ignore[arg-type]
-                gpu=pool.gpu,
-                gpus_per_node=pool.gpus_per_node,
                 infiniband=pool.fabric_kind == "infiniband",
                 gpu_driver=spec.azure.gpu_driver,
-                reservation=pool.reservation,
-                zone=pool.zone,
                 zones=env.zones,
-                disk_gib=pool.disk_gib,
-                labels=pool.labels,
                 tags=tags,
             ),
             opts=opts(),
@@ -111,7 +102,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         "resource_group": rg,
         "vnet_id": network.vnet_id,
         "oidc_issuer_url": cluster.oidc_issuer_url,
-        "node_pools": {n: p.agent_pool_name for n, p in pools.items()},
+        "node_pools": {n: p.pool_name for n, p in pools.items()},
     }
     storage = ObjectStorage(
         name,
@@ -169,12 +160,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         cluster=cluster,
         # The system pool is part of the ManagedCluster resource (AKS needs one at creation).
         node_pools={"system": cluster.managed_cluster, **{n: p.agent_pool for n, p in pools.items()}},
-        workload=WorkloadBinding(
-            spec.identity.namespace,
-            spec.identity.service_account,
-            annotations={"azure.workload.identity/client-id": identity.client_id},
-            pod_labels={"azure.workload.identity/use": "true"},
-        ),
+        workload=identity.binding,
         bucket_urls=per_key(storage.container_names, spec.storage.buckets, "az://{}"),
         storage_options={"account_name": storage.account_name},
         registry_urls=per_key(registry.repository_urls, repositories),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import warnings
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -17,7 +18,11 @@ import pulumi
 import pulumi_azure_native as az
 
 from aiinfra import catalog
+from aiinfra.components import _pool
+from aiinfra.components._pool import PoolCommon
 from aiinfra.components._util import child, merge_tags
+from aiinfra.components.errors import raise_if
+from aiinfra.problems import Problem
 
 GPU_TAINT = "nvidia.com/gpu=true:NoSchedule"
 # AKS puts these taints on spot nodes itself (catalog capacity_taints); declaring them keeps Pulumi from seeing drift.
@@ -27,26 +32,18 @@ RESERVATION_GROUP = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/prov
 
 
 @dataclass
-class NodePoolArgs:
+class NodePoolArgs(PoolCommon):
+    """The common pool fields (components._pool.PoolCommon, keyword-only) plus AKS's own. The AKS pool name is
+    derived from `pool` (default: the component name); `reservation` is a capacity reservation group's ARM id."""
+
     resource_group_name: pulumi.Input[str]
     cluster_name: pulumi.Input[str]
     node_subnet_id: pulumi.Input[str]
-    pool: str = field(metadata={"doc": "the spec's pool name; the AKS name is derived from it"})
     vm_size: str = "Standard_D4s_v5"
-    nodes_min: int = 1
-    nodes_max: int = 1
-    capacity: Literal["on-demand", "spot", "reserved"] = "on-demand"
-    gpu: str | None = None
-    gpus_per_node: int = 0
     infiniband: bool = False
     gpu_driver: Literal["aks", "none"] = "aks"
     spot_max_price: float = -1.0
-    reservation: str | None = field(default=None, metadata={"doc": "ARM id of a capacity reservation group"})
-    zone: str | None = None
     zones: list[str] = field(default_factory=list, metadata={"doc": "the region's zones the network uses; [] where it has none"})
-    disk_gib: int = 200
-    labels: dict[str, str] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)
 
 
 def agent_pool_name(pool: str) -> str:
@@ -61,49 +58,52 @@ def pool_zones(args: NodePoolArgs) -> list[str] | None:
     """GPU pools stay regional unless pinned: pinning zones makes scarce GPU sizes fail with 'not available
     in zone' (Azure/AKS#1444). CPU pools spread over the network's zones. None where the region has none."""
     if args.zone:
-        if args.zone not in args.zones:
-            raise ValueError(f"zone {args.zone!r} is not one of the region's zones {args.zones}")
         return [args.zone]
     if args.gpu or not args.zones:
         return None
     return list(args.zones)
 
 
-def node_labels(args: NodePoolArgs) -> dict[str, str]:
-    labels = {"aiinfra.dev/pool": args.pool, "aiinfra.dev/capacity": args.capacity}
-    if args.gpu:
-        labels.update({"accelerator": "nvidia", "aiinfra.dev/gpu": args.gpu, "aiinfra.dev/gpu-count": str(args.gpus_per_node)})
+def node_labels(args: NodePoolArgs, name: str = "") -> dict[str, str]:
+    labels = _pool.node_labels(name, args)
     if args.infiniband:
-        labels.update({"aiinfra.dev/fabric": "infiniband", "aiinfra.dev/ib-domain": args.pool})
+        labels.update({"aiinfra.dev/fabric": "infiniband", "aiinfra.dev/ib-domain": args.pool_label(name)})
     return merge_tags(labels, args.labels)
 
 
-def check(args: NodePoolArgs) -> None:
-    if not 0 <= args.nodes_min <= args.nodes_max or args.nodes_max < 1:
-        raise ValueError(f"nodes must satisfy 0 <= min <= max and max >= 1 (got {args.nodes_min}..{args.nodes_max})")
-    if bool(args.gpu) != (args.gpus_per_node > 0):
-        raise ValueError("gpu and gpus_per_node go together")
+def check(args: NodePoolArgs) -> list[Problem]:
+    """The common pool contract plus AKS's: InfiniBand only on GPU sizes, a reservation group's ARM id, a spot
+    price cap, a pinned zone among the region's."""
+    problems = _pool.check(args)
     if args.infiniband and not args.gpu:
-        raise ValueError("InfiniBand is only offered on ND GPU sizes")
-    if args.capacity == "reserved" and not (args.reservation and RESERVATION_GROUP.match(args.reservation)):
-        raise ValueError(
-            "capacity 'reserved' on Azure needs the ARM id of a capacity reservation group "
-            "(/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/capacityReservationGroups/<name>)"
+        problems.append(Problem("infiniband", "InfiniBand is only offered on ND GPU sizes", value=True))
+    if args.capacity == "reserved" and args.reservation and not RESERVATION_GROUP.match(args.reservation):
+        problems.append(
+            Problem(
+                "reservation",
+                "capacity 'reserved' on Azure needs the ARM id of a capacity reservation group",
+                "/subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/capacityReservationGroups/<name>",
+                args.reservation,
+            )
         )
     if args.spot_max_price != -1 and args.spot_max_price <= 0:
-        raise ValueError("spot_max_price is -1 (up to the on-demand price) or a positive USD price per hour")
+        problems.append(Problem("spot_max_price", "spot_max_price is -1 (up to the on-demand price) or a positive USD price per hour", value=args.spot_max_price))
+    if args.zone and args.zone not in args.zones:
+        problems.append(Problem("zone", f"zone {args.zone!r} is not one of the region's zones {args.zones}", value=args.zone))
+    return problems
 
 
 class NodePool(pulumi.ComponentResource):
     """One AKS user node pool."""
 
-    agent_pool_name: pulumi.Output[str]
+    pool_name: pulumi.Output[str]
     zones: list[str] | None
     agent_pool: az.containerservice.AgentPool
 
     def __init__(self, name: str, args: NodePoolArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:azure:NodePool", name, None, opts)
-        check(args)
+        raise_if("aiinfra:azure:NodePool", name, check(args))
+        pool = args.pool_label(name)
         zones = pool_zones(args)
         spot = args.capacity == "spot"
         autoscale = args.nodes_min != args.nodes_max
@@ -117,9 +117,9 @@ class NodePool(pulumi.ComponentResource):
             if args.gpu
             else az.containerservice.AgentPoolUpgradeSettingsArgs(max_surge="33%")
         )
-        pool = az.containerservice.AgentPool(
+        agent_pool = az.containerservice.AgentPool(
             f"{name}-pool",
-            agent_pool_name=agent_pool_name(args.pool),
+            agent_pool_name=agent_pool_name(pool),
             resource_name_=args.cluster_name,
             resource_group_name=args.resource_group_name,
             mode="User",
@@ -135,17 +135,23 @@ class NodePool(pulumi.ComponentResource):
             capacity_reservation_group_id=args.reservation if args.capacity == "reserved" else None,
             gpu_profile=az.containerservice.GPUProfileArgs(driver=GPU_DRIVER[args.gpu_driver]) if args.gpu else None,
             node_taints=taints,
-            node_labels=node_labels(args),
+            node_labels=node_labels(args, name),
             enable_encryption_at_host=True,
             enable_node_public_ip=False,
             os_disk_size_gb=args.disk_gib,
             upgrade_settings=upgrade,
-            tags=merge_tags(args.tags, {"aiinfra.dev/pool": args.pool}),
+            tags=merge_tags(args.tags, {"aiinfra.dev/pool": pool}),
             # The autoscaler owns the live size; Pulumi owns only the bounds.
             opts=child(self, ignore_changes=["count"] if autoscale else []),
             **scaling,
         )
-        self.agent_pool = pool
+        self.agent_pool = agent_pool
         self.zones = zones
-        self.agent_pool_name = pool.name
-        self.register_outputs({"agent_pool_name": self.agent_pool_name})
+        self.pool_name = agent_pool.name
+        self.register_outputs({"pool_name": self.pool_name, "zones": zones})
+
+    @property
+    def agent_pool_name(self) -> pulumi.Output[str]:
+        """Renamed: every cloud's pool names its pool `pool_name`."""
+        warnings.warn("NodePool.agent_pool_name is now NodePool.pool_name", DeprecationWarning, stacklevel=2)
+        return self.pool_name

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as az
 
+from aiinfra.components.built import WorkloadBinding
+from aiinfra.components import _contracts
+from aiinfra.components.errors import raise_if
 from aiinfra.components._util import child
 
 # Built-in role definition IDs, the same in every tenant (Azure built-in roles documentation).
@@ -74,11 +77,11 @@ class WorkloadIdentity(pulumi.ComponentResource):
     client_id: pulumi.Output[str]
     principal_id: pulumi.Output[str]
     identity_id: pulumi.Output[str]
+    binding: WorkloadBinding
 
     def __init__(self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:azure:WorkloadIdentity", name, None, opts)
-        if not args.namespace or not args.service_account:
-            raise ValueError("namespace and service_account are required")
+        raise_if("aiinfra:azure:WorkloadIdentity", name, _contracts.binding(args.namespace, args.service_account))
         identity = az.managedidentity.UserAssignedIdentity(
             f"{name}-workload",
             resource_name_=f"{name}-workload",
@@ -105,4 +108,10 @@ class WorkloadIdentity(pulumi.ComponentResource):
         self.client_id = identity.client_id
         self.principal_id = identity.principal_id
         self.identity_id = identity.id
+        self.binding = WorkloadBinding(
+            args.namespace,
+            args.service_account,
+            annotations={"azure.workload.identity/client-id": identity.client_id},
+            pod_labels={"azure.workload.identity/use": "true"},
+        )
         self.register_outputs({"client_id": self.client_id, "principal_id": self.principal_id})

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as az
 
+from aiinfra.components import _contracts
+from aiinfra.components.errors import raise_if
 from aiinfra.components._util import child
 from aiinfra.components.azure.identity import grant
 
@@ -41,8 +43,7 @@ class ContainerRegistry(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:azure:ContainerRegistry", name, None, opts)
-        if not args.repositories:
-            raise ValueError("a registry needs at least one repository")
+        raise_if("aiinfra:azure:ContainerRegistry", name, _contracts.images(args.repositories, "repositories"))
         registry = az.containerregistry.Registry(
             f"{name}-acr",
             registry_name=registry_name(args.env, args.subscription_id),

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as az
 
+from aiinfra.components import _contracts
+from aiinfra.components.errors import raise_if
+from aiinfra.problems import Problem
 from aiinfra.components._util import child, merge_tags
 
 
@@ -36,6 +39,15 @@ def account_name(env: str, subscription_id: str) -> str:
     return name
 
 
+def check(args: StorageArgs) -> list[Problem]:
+    """The shared bucket contract plus Azure's container-name rule."""
+    problems = _contracts.buckets(args.buckets)
+    bad = [b for b in args.buckets if not re.fullmatch(r"[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]", b)]
+    if bad:
+        problems.append(Problem("buckets", f"blob container names are 3-63 lowercase letters, digits and single hyphens: {bad}", value=bad))
+    return problems
+
+
 class ObjectStorage(pulumi.ComponentResource):
     """The environment's blob containers in one hardened storage account.
 
@@ -47,15 +59,13 @@ class ObjectStorage(pulumi.ComponentResource):
     account_id: pulumi.Output[str]
     blob_endpoint: pulumi.Output[str]
     container_names: pulumi.Output[dict[str, str]]
+    bucket_names: pulumi.Output[dict[str, str]]
+    bucket_urls: pulumi.Output[dict[str, str]]
     container_ids: dict[str, pulumi.Output[str]]
 
     def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:azure:ObjectStorage", name, None, opts)
-        if len(set(args.buckets)) != len(args.buckets):
-            raise ValueError(f"bucket names repeat: {args.buckets}")
-        bad = [b for b in args.buckets if not re.fullmatch(r"[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]", b)]
-        if bad:
-            raise ValueError(f"blob container names are 3-63 lowercase letters, digits and single hyphens: {bad}")
+        raise_if("aiinfra:azure:ObjectStorage", name, check(args))
         keep = not args.delete_with_environment
         data_opts = child(self, protect=keep, retain_on_delete=keep)
         subnet_rules = [az.storage.VirtualNetworkRuleArgs(virtual_network_resource_id=args.node_subnet_id, action="Allow")] if args.node_subnet_id else []
@@ -118,4 +128,7 @@ class ObjectStorage(pulumi.ComponentResource):
         self.blob_endpoint = account.primary_endpoints.apply(lambda e: e.blob)
         self.container_ids = {b: c.id for b, c in containers.items()}
         self.container_names = pulumi.Output.all(**{b: c.name for b, c in containers.items()}) if containers else pulumi.Output.from_input({})
+        # The names every cloud's storage shares: a bucket here is a blob container.
+        self.bucket_names = self.container_names
+        self.bucket_urls = self.container_names.apply(lambda m: {k: f"az://{v}" for k, v in m.items()})
         self.register_outputs({"account_name": self.account_name, "container_names": self.container_names})

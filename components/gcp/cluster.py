@@ -9,7 +9,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from aiinfra.components._util import check_public_endpoint, child, to_json
+from aiinfra import defaults
+from aiinfra.components import _contracts
+from aiinfra.components.errors import raise_if
+from aiinfra.problems import Problem
+from aiinfra.components._util import child, to_json
 from aiinfra.components.gcp.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.gcp.labels import gcp_labels
 from aiinfra.components.gcp.profile import gke_kubeconfig
@@ -31,12 +35,12 @@ class ClusterArgs:
     zones: list[str] = field(metadata={"doc": "zones the system pool spreads over"})
     pods_range: str = "pods"
     services_range: str = "services"
-    kubernetes_version: str = "1.33"
+    kubernetes_version: str = defaults.KUBERNETES_VERSION
     release_channel: str = "REGULAR"
     public_endpoint: bool = False
     public_access_cidrs: list[str] = field(default_factory=list)
     admins: list[str] = field(default_factory=list, metadata={"doc": "IAM members, e.g. user:ana@example.com"})
-    deletion_protection: bool = True
+    deletion_protection: bool = defaults.DELETION_PROTECTION
     multi_networking: bool = False
     gpu_monitoring: bool = False
     system_machine_type: str = "e2-standard-4"
@@ -141,6 +145,15 @@ def control_plane(name: str, args: ClusterArgs, key: gcp.kms.CryptoKey, node_sa:
     )
 
 
+def check(args: ClusterArgs) -> list[Problem]:
+    """The shared endpoint rule plus GKE's: admins are IAM members."""
+    problems = _contracts.public_endpoint(args.public_endpoint, args.public_access_cidrs)
+    bad = [a for a in args.admins if not a.startswith(IAM_PREFIXES)]
+    if bad:
+        problems.append(Problem("admins", f"GKE admins are IAM members such as user:ana@example.com or group:ml@example.com, not {bad}", value=bad))
+    return problems
+
+
 class Cluster(pulumi.ComponentResource):
     """A regional GKE cluster, private and encrypted by default, with its system node pool."""
 
@@ -156,10 +169,7 @@ class Cluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ClusterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:gcp:Cluster", name, None, opts)
-        check_public_endpoint(args.public_endpoint, args.public_access_cidrs)
-        bad = [a for a in args.admins if not a.startswith(IAM_PREFIXES)]
-        if bad:
-            raise ValueError(f"GKE admins are IAM members such as user:ana@example.com or group:ml@example.com, not {bad}")
+        raise_if("aiinfra:gcp:Cluster", name, check(args))
 
         key, key_grant = secrets_key(name, args, self)
         node_sa, node_roles = node_service_account(name, args, self)
@@ -168,8 +178,8 @@ class Cluster(pulumi.ComponentResource):
             gcp.projects.IAMMember(f"{name}-admin-{i}", project=args.project, role=ADMIN_ROLE, member=member, opts=child(self))
         self.system_pool = NodePool(
             f"{name}-system",
-            "system",
             NodePoolArgs(
+                pool="system",
                 project=args.project,
                 cluster=cluster.id,
                 location=args.region,
@@ -177,7 +187,7 @@ class Cluster(pulumi.ComponentResource):
                 machine_type=args.system_machine_type,
                 nodes_min=args.system_nodes,
                 nodes_max=args.system_nodes,
-                disk_gib=50,
+                disk_gib=defaults.SYSTEM_DISK_GIB,
                 service_account=node_sa.email,
                 labels={"aiinfra.dev/role": "system"},
                 tags=args.tags,

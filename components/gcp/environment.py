@@ -9,7 +9,8 @@ import pulumi
 
 from aiinfra import catalog
 from aiinfra.components._util import child, per_key
-from aiinfra.components.built import BuiltEnvironment, WorkloadBinding
+from aiinfra.components.errors import ComponentInputError
+from aiinfra.components.built import BuiltEnvironment
 from aiinfra.components.gcp.cluster import Cluster, ClusterArgs
 from aiinfra.components.gcp.gpu_pool import NodePool, NodePoolArgs, pick_zones
 from aiinfra.components.gcp.identity import WorkloadIdentity, WorkloadIdentityArgs
@@ -17,13 +18,14 @@ from aiinfra.components.gcp.network import POD_RANGE, SERVICE_RANGE, FabricSite,
 from aiinfra.components.gcp.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.gcp.storage import ObjectStorage, StorageArgs
 from aiinfra.components.kubernetes.addons import GpuNetwork
+from aiinfra.problems import Problem
 from aiinfra.resolve import ResolvedEnvironment, ResolvedPool
 
 
-def _pool_zones(project: str, pool: ResolvedPool, region_zones: list[str], needs_nics: bool) -> list[str]:
+def _pool_zones(project: str, pool: ResolvedPool, region_zones: list[str], needs_nics: bool, component: str = "") -> list[str]:
     """Chosen before the network, because RoCE networks are zonal (their network profile names the zone)."""
     it = catalog.cloud_catalog("gcp").instance_types.get(pool.instance_type)
-    return pick_zones(project, (it and it.machine_type) or pool.instance_type, region_zones, pool.zone, needs_nics or pool.fabric is not None)
+    return pick_zones(project, (it and it.machine_type) or pool.instance_type, region_zones, pool.zone, needs_nics or pool.fabric is not None, component)
 
 
 def gpu_networks(nics_by_site: dict[str, list[GpuNic]]) -> list[GpuNetwork]:
@@ -35,10 +37,9 @@ def gpu_networks(nics_by_site: dict[str, list[GpuNic]]) -> list[GpuNetwork]:
     for site, nics in nics_by_site.items():
         for nic in nics:
             if nic.k8s_name in owner:
-                raise ValueError(
-                    f"fabric sites {owner[nic.k8s_name]} and {site} both need a GPU NIC network named {nic.k8s_name}; "
-                    "one GKE cluster holds one network of each name: put such pools in separate environments"
-                )
+                message = f"fabric sites {owner[nic.k8s_name]} and {site} both need a GPU NIC network named {nic.k8s_name}"
+                hint = "one GKE cluster holds one network of each name: put such pools in separate environments"
+                raise ComponentInputError("aiinfra:gcp:Environment", "", [Problem("node_pools", message, hint)])
             owner[nic.k8s_name] = site
             out.append(GpuNetwork(nic.k8s_name, nic.network, nic.subnetwork, nic.device_mode))
     return out
@@ -49,14 +50,14 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
     name = spec.name
     project = spec.gcp.project
     if not project:
-        raise ValueError("a GCP environment needs gcp.project")
+        raise ComponentInputError("aiinfra:gcp:Environment", name, [Problem("gcp.project", "a GCP environment needs gcp.project")])
     region = spec.region
     cat = catalog.cloud_catalog("gcp")
     region_zones = list(cat.regions[region])
 
     workers = env.worker_pools
     layouts = {p.name: cat.fabric_networks.get(p.fabric_kind or "") for p in workers}
-    zones = {p.name: _pool_zones(project, p, region_zones, layouts[p.name] is not None) for p in workers}
+    zones = {p.name: _pool_zones(project, p, region_zones, layouts[p.name] is not None, f"{name}-{p.name}") for p in workers}
     sites: dict[str, FabricSite] = {}
     pool_site: dict[str, str] = {}
     for p in workers:
@@ -97,29 +98,21 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         it = cat.instance_types.get(pool.instance_type) or catalog.uncatalogued("gcp", pool.instance_type, pool.gpu, pool.gpus_per_node)
         pools[pool.name] = NodePool(
             f"{name}-{pool.name}",
-            pool.name,
-            NodePoolArgs(
+            NodePoolArgs.from_resolved(
+                pool,
                 project=project,
                 cluster=cluster.id,
                 location=region,
                 candidate_zones=region_zones,
                 machine_type=it.machine_type or pool.instance_type,
-                nodes_min=pool.nodes_min,
-                nodes_max=pool.nodes_max,
-                capacity=pool.capacity,  # type: ignore[arg-type]
-                gpu=pool.gpu,
-                gpus_per_node=pool.gpus_per_node,
                 accelerator_type=it.accelerator_type,
                 fabric_kind=pool.fabric_kind,
                 gpu_nics=network.gpu_nics.get(pool_site.get(pool.name, ""), []),
                 compact_placement=pool.fabric is not None,
-                reservation=pool.reservation,
                 zone=zones[pool.name][0] if len(zones[pool.name]) == 1 else pool.zone,
-                disk_gib=pool.disk_gib,
                 disk_type=it.boot_disk_type,
                 local_ssd_count=it.local_ssd_count,
                 service_account=cluster.node_service_account,
-                labels=pool.labels,
                 tags=tags,
                 node_prerequisites=cluster.node_prerequisites,
             ),
@@ -168,7 +161,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         kubeconfig=cluster.kubeconfig,
         cluster=cluster,
         node_pools={"system": cluster.system_pool, **pools},
-        workload=WorkloadBinding(spec.identity.namespace, spec.identity.service_account, annotations=dict(identity.annotations)),
+        workload=identity.binding,
         bucket_urls=per_key(storage.bucket_names, spec.storage.buckets, "gs://{}"),
         registry_urls=per_key(registry.repository_urls, images),
         gpu_networks=gpu_networks(network.gpu_nics),

@@ -7,17 +7,22 @@ total_min/total_max autoscaling.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
-from typing import Literal
 
 import pulumi
 import pulumi_gcp as gcp
 
+from aiinfra.components import _pool
+from aiinfra.components._pool import PoolCommon
 from aiinfra.components._util import child, merge_tags
+from aiinfra.components.errors import ComponentInputError, raise_if
 from aiinfra.components.gcp.labels import gcp_labels
 from aiinfra.components.gcp.network import GpuNic
+from aiinfra.problems import Problem
 
 GPU_TAINT = {"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
@@ -27,30 +32,38 @@ POOL_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$")
 
 
 @dataclass
-class NodePoolArgs:
+class NodePoolArgs(PoolCommon):
+    """The common pool fields (components._pool.PoolCommon, keyword-only) plus GKE's own. `pool` is also the
+    GKE pool name."""
+
     project: str
     cluster: pulumi.Input[str] = field(metadata={"doc": "cluster id (projects/<p>/locations/<r>/clusters/<n>)"})
     location: str = field(default="", metadata={"doc": "the cluster's region"})
     candidate_zones: list[str] = field(default_factory=list, metadata={"doc": "zones of the region the pool may use"})
     machine_type: str = "e2-standard-4"
-    nodes_min: int = 1
-    nodes_max: int = 1
-    capacity: Literal["on-demand", "spot", "reserved"] = "on-demand"
-    gpu: str | None = None
-    gpus_per_node: int = 0
     accelerator_type: str | None = None
     fabric_kind: str | None = None
     gpu_nics: list[GpuNic] = field(default_factory=list)
     compact_placement: bool = False
-    reservation: str | None = None
-    zone: str | None = None
-    disk_gib: int = 200
     disk_type: str | None = None
     local_ssd_count: int = 0
     service_account: pulumi.Input[str] | None = None
-    labels: dict[str, str] = field(default_factory=dict)
-    tags: dict[str, str] = field(default_factory=dict)
     node_prerequisites: list[pulumi.Resource] = field(default_factory=list)
+
+
+def check(args: NodePoolArgs, name: str = "") -> list[Problem]:
+    """The common pool contract plus GKE's: a valid pool name, an accelerator type for a GPU, the region's zones."""
+    problems = _pool.check(args)
+    pool_name = args.pool_label(name)
+    if not POOL_NAME.match(pool_name):
+        problems.append(Problem("pool", f"GKE node pool names are lowercase, up to 40 characters: {pool_name!r}", value=pool_name))
+    if args.gpu and not args.accelerator_type:
+        problems.append(Problem("accelerator_type", "a GPU pool needs the GKE accelerator type (gpu, gpus_per_node and accelerator_type go together)"))
+    if not args.candidate_zones:
+        problems.append(Problem("candidate_zones", "candidate_zones lists the region's zones"))
+    elif args.zone and args.zone not in args.candidate_zones:
+        problems.append(Problem("zone", f"zone {args.zone} is not in the region's zones {sorted(args.candidate_zones)}", value=args.zone))
+    return problems
 
 
 def offered_zones(project: str, machine_type: str, candidates: list[str]) -> list[str]:
@@ -63,24 +76,28 @@ def offered_zones(project: str, machine_type: str, candidates: list[str]) -> lis
     return offered
 
 
-def pick_zones(project: str, machine_type: str, candidates: list[str], zone: str | None, single: bool) -> list[str]:
+def pick_zones(project: str, machine_type: str, candidates: list[str], zone: str | None, single: bool, name: str = "") -> list[str]:
+    """Raises ComponentInputError (paths `zone`, `machine_type`) where the machine type is not offered."""
+
+    def fail(path: str, message: str, value: str | None) -> ComponentInputError:
+        return ComponentInputError("aiinfra:gcp:NodePool", name, [Problem(path, message, value=value)])
+
     zones = offered_zones(project, machine_type, candidates)
     if zone:
         if zone not in candidates:
-            raise ValueError(f"zone {zone} is not in the region's zones {sorted(candidates)}")
+            raise fail("zone", f"zone {zone} is not in the region's zones {sorted(candidates)}", zone)
         if zone not in zones:
-            raise ValueError(f"{machine_type} is not offered in {zone}; offered in: {', '.join(zones) or 'none of ' + ', '.join(candidates)}")
+            raise fail("zone", f"{machine_type} is not offered in {zone}; offered in: {', '.join(zones) or 'none of ' + ', '.join(candidates)}", zone)
         return [zone]
     if not zones:
-        raise ValueError(f"{machine_type} is not offered in any of the zones {sorted(candidates)}")
+        raise fail("machine_type", f"{machine_type} is not offered in any of the zones {sorted(candidates)}", machine_type)
     # GPUDirect NICs and compact placement need every node in one zone.
     return zones[:1] if single else zones
 
 
 def node_labels(name: str, args: NodePoolArgs) -> dict[str, str]:
-    labels = {"aiinfra.dev/pool": name, "aiinfra.dev/capacity": args.capacity}
-    if args.gpu:
-        labels.update({"aiinfra.dev/gpu": args.gpu, "aiinfra.dev/gpu-count": str(args.gpus_per_node)})
+    # GKE labels its GPU nodes itself (cloud.google.com/gke-accelerator): no `accelerator` label.
+    labels = _pool.node_labels(name, args, accelerator_label=False)
     if args.fabric_kind:
         labels["aiinfra.dev/fabric"] = args.fabric_kind
     return merge_tags(labels, args.labels)
@@ -139,23 +156,20 @@ class NodePool(pulumi.ComponentResource):
 
     pool_name: pulumi.Output[str]
     zones: list[str]
+    node_pool: gcp.container.NodePool
     gpu_nics: list[GpuNic]
 
-    def __init__(self, name: str, pool_name: str, args: NodePoolArgs, opts: pulumi.ResourceOptions | None = None):
+    def __init__(self, name: str, args: NodePoolArgs, opts: pulumi.ResourceOptions | None = None, legacy_opts: pulumi.ResourceOptions | None = None):
+        if isinstance(args, str):
+            # The old signature NodePool(name, pool_name, args, opts): the pool name is now args.pool.
+            warnings.warn("gcp.NodePool(name, pool_name, args, opts) is now NodePool(name, args, opts) with args.pool=pool_name", DeprecationWarning, stacklevel=2)
+            args, opts = dataclasses.replace(opts, pool=args), legacy_opts  # type: ignore[type-var]
         super().__init__("aiinfra:gcp:NodePool", name, None, opts)
-        if not POOL_NAME.match(pool_name):
-            raise ValueError(f"GKE node pool names are lowercase, up to 40 characters: {pool_name!r}")
-        if not 0 <= args.nodes_min <= args.nodes_max or args.nodes_max < 1:
-            raise ValueError(f"nodes must satisfy 0 <= min <= max and max >= 1 (got {args.nodes_min}..{args.nodes_max})")
-        if args.capacity == "reserved" and not args.reservation:
-            raise ValueError("capacity 'reserved' needs a reservation name")
-        if bool(args.gpu) != (args.gpus_per_node > 0) or (args.gpu and not args.accelerator_type):
-            raise ValueError("gpu, gpus_per_node and accelerator_type go together")
-        if not args.candidate_zones:
-            raise ValueError("candidate_zones lists the region's zones")
+        raise_if("aiinfra:gcp:NodePool", name, check(args, name))
+        pool_name = args.pool_label(name)
 
         single = bool(args.gpu_nics) or args.compact_placement
-        zones = pick_zones(args.project, args.machine_type, args.candidate_zones, args.zone, single)
+        zones = pick_zones(args.project, args.machine_type, args.candidate_zones, args.zone, single, name)
         extra: dict = {}
         if args.gpu_nics:
             extra["network_config"] = gcp.container.NodePoolNetworkConfigArgs(
@@ -191,6 +205,7 @@ class NodePool(pulumi.ComponentResource):
             **extra,
         )
         self.zones = zones
+        self.node_pool = pool
         self.gpu_nics = list(args.gpu_nics)
         self.pool_name = pool.name
         self.register_outputs({"pool_name": self.pool_name, "zones": zones})

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
+from aiinfra.components.built import WorkloadBinding
+from aiinfra.components import _contracts
+from aiinfra.components.errors import raise_if
 from aiinfra.components._util import child
 from aiinfra.components.gcp.cluster import account_id
 
@@ -33,11 +36,11 @@ class WorkloadIdentity(pulumi.ComponentResource):
     email: pulumi.Output[str]
     member: pulumi.Output[str]
     annotations: dict[str, pulumi.Output[str]]
+    binding: WorkloadBinding
 
     def __init__(self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:gcp:WorkloadIdentity", name, None, opts)
-        if not args.namespace or not args.service_account:
-            raise ValueError("namespace and service_account are required")
+        raise_if("aiinfra:gcp:WorkloadIdentity", name, _contracts.binding(args.namespace, args.service_account))
         gsa = gcp.serviceaccount.Account(
             f"{name}-workload",
             project=args.project,
@@ -62,4 +65,5 @@ class WorkloadIdentity(pulumi.ComponentResource):
         self.email = gsa.email
         self.member = gsa.member
         self.annotations = {ANNOTATION: gsa.email}
+        self.binding = WorkloadBinding(args.namespace, args.service_account, annotations=dict(self.annotations))
         self.register_outputs({"email": self.email})

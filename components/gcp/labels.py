@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
+from aiinfra.components.errors import ComponentInputError
+from aiinfra.problems import Problem
+
 _BAD = re.compile(r"[^a-z0-9_-]")
 
 
@@ -29,7 +32,7 @@ def gcp_labels(tags: Mapping[str, str]) -> dict[str, str]:
     for key, value in tags.items():
         k = label_key(key)
         if k in out and origin[k] != key:
-            raise ValueError(f"tags {origin[k]!r} and {key!r} both become the GCP label {k!r}")
+            raise ComponentInputError("aiinfra:gcp:labels", "", [Problem("tags", f"tags {origin[k]!r} and {key!r} both become the GCP label {k!r}", "rename one of them", key)])
         out[k] = _clean(str(value))
         origin[k] = key
     return out

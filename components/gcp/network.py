@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
+from aiinfra.components.errors import ComponentInputError, raise_if
+from aiinfra.problems import Problem
 from aiinfra.catalog.models import FabricNetworks
 from aiinfra.components._util import child
 
@@ -69,7 +71,7 @@ def plan_ranges(cidr: str) -> dict[str, str]:
 def carve(cidr: str, prefix: int, count: int) -> list[str]:
     subnets = list(ipaddress.ip_network(cidr).subnets(new_prefix=prefix))
     if len(subnets) < count:
-        raise ValueError(f"{cidr} holds only {len(subnets)} /{prefix} subnets, {count} needed")
+        raise ComponentInputError("aiinfra:gcp:Network", "", [Problem("cidr", f"{cidr} holds only {len(subnets)} /{prefix} subnets, {count} needed", value=cidr)])
     return [str(s) for s in subnets[:count]]
 
 
@@ -160,11 +162,11 @@ class Network(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:gcp:Network", name, None, opts)
-        if not args.project:
-            raise ValueError("a GCP network needs the project")
-        ranges = plan_ranges(args.cidr)
+        problems = [Problem("project", "a GCP network needs the project")] if not args.project else []
         if len({s.key for s in args.fabrics}) != len(args.fabrics):
-            raise ValueError("each fabric site (kind, zone) is listed once")
+            problems.append(Problem("fabrics", "each fabric site (kind, zone) is listed once"))
+        raise_if("aiinfra:gcp:Network", name, problems)
+        ranges = plan_ranges(args.cidr)
 
         vpc = _vpc(f"{name}-vpc", args.project, self)
         subnet = _subnet(

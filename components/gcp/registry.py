@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
+from aiinfra.components import _contracts
+from aiinfra.components.errors import raise_if
 from aiinfra.components._util import child
 from aiinfra.components.gcp.labels import gcp_labels
 
@@ -31,8 +33,7 @@ class ContainerRegistry(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:gcp:ContainerRegistry", name, None, opts)
-        if not args.images:
-            raise ValueError("a registry needs at least one image name")
+        raise_if("aiinfra:gcp:ContainerRegistry", name, _contracts.images(args.images, "images"))
         repo = gcp.artifactregistry.Repository(
             f"{name}-images",
             project=args.project,

@@ -33,7 +33,7 @@ def _run(name="pool", offered=None, **kw):
 
     def program():
         p = NodePool(name, _args(**kw))
-        return {"node_group_name": p.node_group_name, "launch_template_id": p.launch_template_id, "zones": p.zones}
+        return {"node_group_name": p.pool_name, "launch_template_id": p.launch_template_id, "zones": p.zones}
 
     return run(program, m), m
 
@@ -361,3 +361,16 @@ def test_children_parented_to_pool(p5):
     result, _ = p5
     comp = result.one("aiinfra:aws:NodePool")
     assert {r.type for r in result.children_of(comp.urn)} == {T_SG, T_SG_IN, T_SG_OUT, T_PG, T_LT, T_NG}
+
+
+
+def aws_bad_pool(**kw):
+    return _run(**kw)
+
+
+def test_bad_args_raise_one_component_input_error_with_every_problem():
+    from aiinfra.components.errors import ComponentInputError
+
+    with pytest.raises(ComponentInputError) as info:
+        aws_bad_pool(nodes_min=3, nodes_max=1, capacity="reserved")
+    assert {"nodes_min", "reservation"} <= {p.path for p in info.value.problems}

@@ -19,7 +19,7 @@ def _run(pool="train", zones=("1", "2", "3"), **kw):
 
     def program():
         p = NodePool(f"demo-{pool}", NodePoolArgs(**base))
-        return {"name": p.agent_pool_name, "zones": p.zones}
+        return {"name": p.pool_name, "zones": p.zones}
 
     result = run(program, mocks(zones=list(zones)))
     return result, result.one(T_POOL)
@@ -182,3 +182,16 @@ def test_catalog_picks_the_vm_size_and_fabric(gpu, vm_size, infiniband):
     assert (pool.fabric_kind == "infiniband") is infiniband
     if infiniband:
         assert pool.fabric.interfaces == 8 and any("AKSInfinibandSupport" in n for n in pool.fabric.notes)
+
+
+
+def azure_bad_pool(**kw):
+    return _run(**kw)
+
+
+def test_bad_args_raise_one_component_input_error_with_every_problem():
+    from aiinfra.components.errors import ComponentInputError
+
+    with pytest.raises(ComponentInputError) as info:
+        azure_bad_pool(nodes_min=3, nodes_max=1, capacity="reserved")
+    assert {"nodes_min", "reservation"} <= {p.path for p in info.value.problems}

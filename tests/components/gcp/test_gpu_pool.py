@@ -26,7 +26,7 @@ def _pool(pool_name="train", m=None, fabric=None, **kw):
         if fabric:
             net = Network("env", NetworkArgs(project=PROJECT, region=REGION, fabrics=[fabric]))
             nics = net.gpu_nics[fabric.key]
-        holder["pool"] = NodePool(f"env-{pool_name}", pool_name, _args(gpu_nics=nics, **kw))
+        holder["pool"] = NodePool(f"env-{pool_name}", _args(pool=pool_name, gpu_nics=nics, **kw))
 
     result = run(program, m)
     return result.one(T_POOL), holder["pool"]
@@ -161,3 +161,27 @@ def test_pinned_zone_without_the_type_names_where_it_is():
 def test_invalid_args_rejected(kw, message):
     with pytest.raises(Exception, match=message):
         _pool(**kw)
+
+
+
+def gcp_bad_pool(**kw):
+    return _pool(**kw)
+
+
+def test_bad_args_raise_one_component_input_error_with_every_problem():
+    from aiinfra.components.errors import ComponentInputError
+
+    with pytest.raises(ComponentInputError) as info:
+        gcp_bad_pool(nodes_min=3, nodes_max=1, capacity="reserved")
+    assert {"nodes_min", "reservation"} <= {p.path for p in info.value.problems}
+
+
+def test_old_signature_with_the_pool_name_still_builds_and_says_what_it_became():
+    holder = {}
+
+    def program():
+        holder["pool"] = NodePool("env-old", "old", _args())
+
+    with pytest.warns(DeprecationWarning, match="args.pool"):
+        result = run(program)
+    assert result.one(T_POOL).inputs["name"] == "old"

@@ -1,0 +1,73 @@
+"""The node-pool contract every cloud shares (after pulumi-eks's NodeGroupBaseOptions): the common fields,
+their one check() and the common aiinfra.dev/* node labels. A cloud's NodePoolArgs subclasses PoolCommon and
+adds only what is its own (subnets, accelerator type, driver, ...); a new common field is added here once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, Literal
+
+from aiinfra import defaults
+from aiinfra.problems import Problem
+
+if TYPE_CHECKING:
+    from aiinfra.resolve import ResolvedPool
+
+Capacity = Literal["on-demand", "spot", "reserved"]
+CAPACITIES = ("on-demand", "spot", "reserved")
+
+
+@dataclass(kw_only=True)
+class PoolCommon:
+    """Keyword-only, so a cloud's required fields (cluster, subnets, ...) stay first and positional."""
+
+    pool: str | None = field(default=None, metadata={"doc": "the spec's pool name, the value of the aiinfra.dev/pool node label (default: the component name)"})
+    nodes_min: int = 1
+    nodes_max: int = 1
+    capacity: Capacity = "on-demand"
+    gpu: str | None = field(default=None, metadata={"doc": "canonical GPU model, e.g. H100; None for a CPU pool"})
+    gpus_per_node: int = 0
+    zone: str | None = field(default=None, metadata={"doc": "pin the pool to this zone"})
+    reservation: str | None = None
+    disk_gib: int = defaults.DISK_GIB
+    labels: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_resolved(cls, pool: "ResolvedPool", **extras: Any) -> Any:
+        """A cloud's Args from a resolved pool: every common field from the pool, the cloud's own from `extras`.
+        The one place the resolver's pool fields are copied into a component."""
+        common = {f.name: getattr(pool, f.name) for f in fields(PoolCommon) if f.name not in ("pool", "labels", "tags") and hasattr(pool, f.name)}
+        common["pool"] = pool.name
+        common["labels"] = dict(pool.labels)
+        return cls(**{**common, **extras})
+
+    def pool_label(self, name: str) -> str:
+        return self.pool or name
+
+
+def check(args: PoolCommon) -> list[Problem]:
+    """The API contract of every cloud's pool, paths relative to the Args. User-facing wording and hints for the
+    same rules live in the spec; this guards direct component users."""
+    problems = []
+    if args.nodes_min < 0 or args.nodes_max < 1 or args.nodes_min > args.nodes_max:
+        problems.append(Problem("nodes_min", f"nodes must satisfy 0 <= min <= max and max >= 1 (got {args.nodes_min}..{args.nodes_max})", value=args.nodes_min))
+    if args.capacity not in CAPACITIES:
+        problems.append(Problem("capacity", f"capacity is one of {', '.join(CAPACITIES)}", value=args.capacity))
+    if args.capacity == "reserved" and not args.reservation:
+        problems.append(Problem("reservation", "capacity 'reserved' needs a reservation", "set reservation to the cloud's reservation id or name"))
+    if bool(args.gpu) != (args.gpus_per_node > 0):
+        problems.append(Problem("gpus_per_node", "gpu and gpus_per_node go together", value=args.gpus_per_node))
+    if args.disk_gib < 1:
+        problems.append(Problem("disk_gib", "disk_gib is a positive number of GiB", value=args.disk_gib))
+    return problems
+
+
+def node_labels(name: str, args: PoolCommon, accelerator_label: bool = True) -> dict[str, str]:
+    """The aiinfra.dev/* labels every cloud puts on a pool's nodes; a cloud adds its fabric labels, then the user's."""
+    labels = {"aiinfra.dev/pool": args.pool_label(name), "aiinfra.dev/capacity": args.capacity}
+    if args.gpu:
+        if accelerator_label:
+            labels["accelerator"] = "nvidia"
+        labels.update({"aiinfra.dev/gpu": args.gpu, "aiinfra.dev/gpu-count": str(args.gpus_per_node)})
+    return labels
