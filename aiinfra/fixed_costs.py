@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from aiinfra.resolve import ResolvedEnvironment
+from aiinfra.resolved import ResolvedEnvironment
 
 
 def _aws(env: ResolvedEnvironment) -> dict[str, int]:

@@ -10,7 +10,7 @@ import pulumi
 from aiinfra.components._sdk import require
 from aiinfra.components._util import child
 from aiinfra.components.built import BuiltEnvironment, WorkloadBinding
-from aiinfra.resolve import ResolvedEnvironment
+from aiinfra.resolved import ResolvedEnvironment
 
 __all__ = ["BuiltEnvironment", "Environment", "WorkloadBinding", "default_tags"]
 

@@ -8,7 +8,7 @@ import pulumi
 
 from aiinfra.components._util import child
 from aiinfra.components.built import BuiltEnvironment
-from aiinfra.resolve import ResolvedEnvironment
+from aiinfra.resolved import ResolvedEnvironment
 
 
 def manifests_output(env: ResolvedEnvironment, built: BuiltEnvironment, identity_managed: bool = False) -> pulumi.Output[list[dict[str, Any]]]:

@@ -23,7 +23,7 @@ from aiinfra.deploy.errors import (
 )
 from aiinfra.deploy.passphrase import passphrase_env
 from aiinfra.deploy.state import describe_lock, lock_holders
-from aiinfra.resolve import ResolvedEnvironment
+from aiinfra.resolved import ResolvedEnvironment
 
 
 def pulumi_command():

@@ -31,6 +31,7 @@ class ClusterArgs:
     admins: list[str] = field(default_factory=list)
     system_instance_type: str = "m6i.large"
     system_nodes: int = 2
+    system_disk_gib: int = field(default=50, metadata={"doc": "the system pool's OS disk (ResolvedEnvironment.system_pool.disk_gib)"})
     log_retention_days: int = 90
     deletion_protection: bool = True
     tags: dict[str, str] = field(default_factory=dict)
@@ -199,7 +200,7 @@ class Cluster(pulumi.ComponentResource):
                 pool="system",
                 nodes_min=args.system_nodes,
                 nodes_max=args.system_nodes,
-                disk_gib=50,
+                disk_gib=args.system_disk_gib,
                 labels={"aiinfra.dev/role": "system"},
                 tags=tags,
                 node_prerequisites=list(early),

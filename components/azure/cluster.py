@@ -54,6 +54,7 @@ class ClusterArgs:
     deletion_protection: bool = True
     system_vm_size: str = "Standard_D4s_v5"
     system_nodes: int = 2
+    system_disk_gib: int = field(default=50, metadata={"doc": "the system pool's OS disk (ResolvedEnvironment.system_pool.disk_gib)"})
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -112,7 +113,7 @@ def system_pool(args: ClusterArgs) -> az.containerservice.ManagedClusterAgentPoo
         availability_zones=list(args.zones) or None,
         enable_encryption_at_host=True,
         enable_node_public_ip=False,
-        os_disk_size_gb=50,
+        os_disk_size_gb=args.system_disk_gib,
         node_labels={"aiinfra.dev/role": "system", "aiinfra.dev/pool": "system"},
         upgrade_settings=az.containerservice.AgentPoolUpgradeSettingsArgs(max_surge="33%"),
         tags=args.tags,

@@ -16,12 +16,13 @@ from typing import Literal
 import pulumi
 import pulumi_azure_native as az
 
-from aiinfra import catalog
 from aiinfra.components._util import child, merge_tags
 
 GPU_TAINT = "nvidia.com/gpu=true:NoSchedule"
 # AKS puts these taints on spot nodes itself (catalog capacity_taints); declaring them keeps Pulumi from seeing drift.
-SPOT_TAINTS = [str(t) for t in catalog.cloud_catalog("azure").capacity_taints.get("spot", [])]
+# The taint AKS itself puts on spot nodes: the default for callers outside an Environment, which passes the
+# resolved ResolvedPool.taints (catalog capacity_taints; a test keeps the two equal).
+SPOT_TAINTS = ["kubernetes.azure.com/scalesetpriority=spot:NoSchedule"]
 GPU_DRIVER = {"aks": "Install", "none": "None"}
 RESERVATION_GROUP = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute/capacityReservationGroups/[^/]+$", re.I)
 
@@ -47,6 +48,7 @@ class NodePoolArgs:
     disk_gib: int = 200
     labels: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
+    capacity_taints: list[str] | None = field(default=None, metadata={"doc": "taints AKS puts on these nodes itself (ResolvedPool.taints); None: SPOT_TAINTS on spot"})
 
 
 def agent_pool_name(pool: str) -> str:
@@ -110,7 +112,8 @@ class NodePool(pulumi.ComponentResource):
         scaling = dict(enable_auto_scaling=True, min_count=args.nodes_min, max_count=args.nodes_max, count=args.nodes_min) if autoscale else dict(
             enable_auto_scaling=False, count=args.nodes_max
         )
-        taints = ([GPU_TAINT] if args.gpu else []) + (SPOT_TAINTS if spot else [])
+        cloud_taints = args.capacity_taints if args.capacity_taints is not None else (SPOT_TAINTS if spot else [])
+        taints = ([GPU_TAINT] if args.gpu else []) + list(cloud_taints)
         # A surge node for a scarce GPU size may never come; replace GPU nodes one at a time instead.
         upgrade = (
             az.containerservice.AgentPoolUpgradeSettingsArgs(max_surge="0", max_unavailable="1")

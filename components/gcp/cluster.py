@@ -41,6 +41,7 @@ class ClusterArgs:
     gpu_monitoring: bool = False
     system_machine_type: str = "e2-standard-4"
     system_nodes: int = 2
+    system_disk_gib: int = field(default=50, metadata={"doc": "the system pool's OS disk (ResolvedEnvironment.system_pool.disk_gib)"})
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -177,7 +178,7 @@ class Cluster(pulumi.ComponentResource):
                 machine_type=args.system_machine_type,
                 nodes_min=args.system_nodes,
                 nodes_max=args.system_nodes,
-                disk_gib=50,
+                disk_gib=args.system_disk_gib,
                 service_account=node_sa.email,
                 labels={"aiinfra.dev/role": "system"},
                 tags=args.tags,

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_gcp as gcp
 
-from aiinfra.catalog.models import FabricNetworks
 from aiinfra.components._util import child
+
+if TYPE_CHECKING:  # the layout arrives in ResolvedPool.fabric_networks; components never read the catalog
+    from aiinfra.catalog.models import FabricNetworks
 
 # GKE's control plane, health checks and IAP reach nodes from Google ranges; GKE adds its own rules for them.
 POD_RANGE = "pods"
