@@ -14,7 +14,6 @@ from aiinfra.deploy.errors import (
     PASSPHRASE_FILE_VAR,
     PASSPHRASE_VAR,
     PROJECT,
-    SECRET_OUTPUTS,
     DeployError,
     NoSuchEnvironment,
     PassphraseMissing,
@@ -57,19 +56,11 @@ def with_data_deleted(env: ResolvedEnvironment) -> ResolvedEnvironment:
     return dataclasses.replace(env, spec=env.spec.model_copy(update={"storage": storage}))
 
 
-def program(env: ResolvedEnvironment) -> Callable[[], None]:
-    """The inline Pulumi program: the environment's component, its outputs exported (kubeconfig as a secret)."""
+def program(env: ResolvedEnvironment) -> Callable[[], object]:
+    """The inline Pulumi program: aiinfra.program's, its outputs exported (kubeconfig as a secret)."""
+    from aiinfra import program as environment_program
 
-    def run() -> None:
-        import pulumi
-
-        from aiinfra.components import Environment
-
-        built = Environment(env.spec.name, env)
-        for key, value in built.outputs.items():
-            pulumi.export(key, pulumi.Output.secret(value) if key in SECRET_OUTPUTS else value)
-
-    return run
+    return environment_program.program(env, export=True)
 
 
 @dataclass

@@ -15,6 +15,7 @@ import pulumi
 import pulumi_aws as aws
 
 from aiinfra.components._util import child, merge_tags
+from aiinfra.zones import choose as choose_zones
 
 GPU_TAINT = {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}
 AMI_GPU = "AL2023_x86_64_NVIDIA"
@@ -77,11 +78,10 @@ def pick_zones(args: NodePoolArgs) -> list[str]:
             raise ValueError(f"zone {args.zone} is not one of the network's zones {sorted(args.subnets)}")
         if args.zone not in zones:
             raise ValueError(f"{args.instance_type} is not offered in {args.zone}")
-        return [args.zone]
-    if not zones:
+    elif not zones:
         raise ValueError(f"{args.instance_type} is not offered in any of the zones {sorted(args.subnets)}")
     # A fabric needs every node in one zone and one placement group.
-    return zones[:1] if args.efa_interfaces else zones
+    return choose_zones(zones, args.zone, one=bool(args.efa_interfaces)) or []
 
 
 def efa_security_group(name: str, args: NodePoolArgs, parent: pulumi.Resource) -> aws.ec2.SecurityGroup:

@@ -17,6 +17,7 @@ import pulumi
 import pulumi_azure_native as az
 
 from aiinfra.components._util import child, merge_tags
+from aiinfra.zones import choose as choose_zones
 
 GPU_TAINT = "nvidia.com/gpu=true:NoSchedule"
 # AKS puts these taints on spot nodes itself (catalog capacity_taints); declaring them keeps Pulumi from seeing drift.
@@ -65,10 +66,7 @@ def pool_zones(args: NodePoolArgs) -> list[str] | None:
     if args.zone:
         if args.zone not in args.zones:
             raise ValueError(f"zone {args.zone!r} is not one of the region's zones {args.zones}")
-        return [args.zone]
-    if args.gpu or not args.zones:
-        return None
-    return list(args.zones)
+    return choose_zones(args.zones, args.zone, regional=bool(args.gpu))
 
 
 def node_labels(args: NodePoolArgs) -> dict[str, str]:

@@ -16,6 +16,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from aiinfra.components._util import child, merge_tags
+from aiinfra.zones import choose as choose_zones
 from aiinfra.components.gcp.labels import gcp_labels
 from aiinfra.components.gcp.network import GpuNic
 
@@ -70,11 +71,10 @@ def pick_zones(project: str, machine_type: str, candidates: list[str], zone: str
             raise ValueError(f"zone {zone} is not in the region's zones {sorted(candidates)}")
         if zone not in zones:
             raise ValueError(f"{machine_type} is not offered in {zone}; offered in: {', '.join(zones) or 'none of ' + ', '.join(candidates)}")
-        return [zone]
-    if not zones:
+    elif not zones:
         raise ValueError(f"{machine_type} is not offered in any of the zones {sorted(candidates)}")
     # GPUDirect NICs and compact placement need every node in one zone.
-    return zones[:1] if single else zones
+    return choose_zones(zones, zone, one=single) or []
 
 
 def node_labels(name: str, args: NodePoolArgs) -> dict[str, str]:
