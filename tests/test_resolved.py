@@ -50,7 +50,9 @@ def test_the_resolver_writes_nothing_into_the_spec():
         parsed = load_spec(path)
         env = resolve(load_spec(path), str(path))
         assert env.spec == clouds.get(parsed.cloud).account(parsed)[0], path.name
-    text = "name: ib-train\ncloud: azure\nregion: eastus\nazure: {subscription_id: 0f0e0d0c-0b0a-4909-8807-060504030201}\nnode_pools: [{name: t, gpu: 'H100:8'}]\n"
+    text = (
+        "name: ib-train\ncloud: azure\nregion: eastus\nazure: {subscription_id: 0f0e0d0c-0b0a-4909-8807-060504030201}\nnode_pools: [{name: t, gpu: 'H100:8'}]\n"
+    )
     parsed = parse_spec(text)
     env = resolve(parse_spec(text))
     assert env.spec == parsed and env.spec.azure.gpu_driver is None and env.gpu_driver == "none"
