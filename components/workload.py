@@ -19,7 +19,7 @@ def manifests_output(env: ResolvedEnvironment, built: BuiltEnvironment, identity
     from aiinfra import manifests as workload_manifests
     from aiinfra.workload import plan
 
-    wp = plan(env)  # spec problems surface while the program is built, not inside an apply
+    wp = plan(env)  # the resolver's plan; a missing piece surfaces while the program is built, not inside an apply
     facts = pulumi.Output.from_input(
         {
             "buckets": dict(built.bucket_urls),
