@@ -294,7 +294,14 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
         raise SpecError(source, r.problems)
     zones = cat.regions[spec.region][: spec.network.zones]
     return ResolvedEnvironment(
-        spec=spec, pools=pools, zones=zones, region_zones=list(cat.regions[spec.region]), warnings=r.warnings, account=account, gpu_driver=profile.gpu_driver(spec, pools), workload=plan
+        spec=spec,
+        pools=pools,
+        zones=zones,
+        region_zones=list(cat.regions[spec.region]),
+        warnings=r.warnings,
+        account=account,
+        gpu_driver=profile.gpu_driver(spec, pools),
+        workload=plan,
     )
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from aiinfra import catalog, clouds
 from aiinfra.components._sdk import MissingExtraError
-from aiinfra.spec import EnvironmentSpec, parse_spec
+from aiinfra.spec import EnvironmentSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 PROFILES = clouds.all_profiles()
