@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from aiinfra.accounts import Account
     from aiinfra.problems import Problem
-    from aiinfra.resolve import ResolvedPool
+    from aiinfra.resolved import ResolvedPool
     from aiinfra.spec import EnvironmentSpec
 
 # What every profile declares in `capabilities`, and what each one means (shown by `aiinfra catalog` and errors).
@@ -97,9 +97,10 @@ class CloudProfile:
         """Cloud-specific spec rules the catalog cannot state, with spec paths."""
         return []
 
-    def settle(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> "EnvironmentSpec":
-        """Decisions the resolver fills into the cloud's settings (today only the Azure GPU driver)."""
-        return spec
+    def gpu_driver(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> str | None:
+        """Who installs the NVIDIA driver, where the cloud lets the spec choose (AKS); the resolver keeps the answer
+        in ResolvedEnvironment.gpu_driver and never writes it into the spec. None: the cloud has no such choice."""
+        return None
 
     def stack_config(self, spec: "EnvironmentSpec") -> dict[str, str]:
         """Provider configuration of the environment's Pulumi stack."""
@@ -109,8 +110,9 @@ class CloudProfile:
         """A credential-free kubeconfig whose exec plugin is the cloud's token helper."""
         raise NotImplementedError(f"{self.name}: kubeconfig")
 
-    def gpu_stack(self, spec: "EnvironmentSpec") -> str:
-        """The row of gpu_operator_values / nvidia_runtime_class: who installs driver and toolkit on GPU nodes."""
+    def gpu_stack(self, gpu_driver: str | None) -> str:
+        """The row of gpu_operator_values / nvidia_runtime_class for the resolved gpu_driver: who installs driver
+        and toolkit on GPU nodes."""
         return self.name
 
     def mlflow_env(self, spec: "EnvironmentSpec") -> dict[str, str] | None:

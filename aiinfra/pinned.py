@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from aiinfra import catalog, clouds
 from aiinfra.problems import Problem, did_you_mean, shown
-from aiinfra.resolve import ResolvedPool
+from aiinfra.resolved import ResolvedPool
 
 if TYPE_CHECKING:
     from aiinfra.resolve import _PoolResolver
@@ -60,4 +60,5 @@ def uncatalogued_pool(r: "_PoolResolver", path: str, pool: "NodePool") -> Resolv
         capacity=pool.capacity, fabric=None, hourly_usd_per_node=None, price_note=f"unpriced: {name} is not in aiinfra's catalog",
         reason="pinned by instance_type (not in aiinfra's catalog)", zone=pool.zone, reservation=pool.reservation,
         disk_gib=pool.disk_gib, labels=dict(pool.labels),
+        **{**catalog.pool_facts(r.cat, r.spec.region, name, None, pool.capacity), "accelerator_type": catalog.uncatalogued(r.cloud, name, gpu, count).accelerator_type},  # type: ignore[arg-type]
     )

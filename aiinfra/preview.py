@@ -6,13 +6,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aiinfra import catalog
-from aiinfra.resolve import ResolvedEnvironment, ResolvedPool
+from aiinfra import catalog, program
+from aiinfra.program import SECRET_OUTPUTS, mock_settings, offered_zones  # noqa: F401  (mock_settings, offered_zones: old home)
+from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
 
 if TYPE_CHECKING:  # the engine (asyncio, mocks) only for `preview`, not for `cost` and `validate`
     from aiinfra import engine
 
-SECRET_OUTPUTS = {"kubeconfig"}
 
 
 @dataclass(frozen=True)
@@ -103,38 +103,9 @@ def pool_dict(pool: ResolvedPool) -> dict[str, Any]:
     }
 
 
-def offered_zones(env: ResolvedEnvironment):
-    """What the mocks answer for 'which zones offer this type': the region's zones, where the catalog lists the type."""
-    cat = catalog.cloud_catalog(env.spec.cloud)
-    zones = cat.regions[env.spec.region]
-
-    by_machine = {it.machine_type: it for it in cat.instance_types.values() if it.machine_type}
-
-    def offered(instance_type: str) -> list[str]:
-        it = cat.instance_types.get(instance_type) or by_machine.get(instance_type)
-        if it is None:
-            return list(zones)
-        if env.spec.region not in it.regions:
-            return []
-        return [z for z in zones if z in it.zones.get(env.spec.region, zones)]
-
-    return offered
-
-
-def mock_settings(env: ResolvedEnvironment) -> dict[str, Any]:
-    """Account facts the mocks put into IDs (GCP project, Azure subscription/resource group): every cloud profile's
-    settings section, merged, as the mocks read them by key."""
-    from aiinfra import clouds
-
-    return {k: v for p in clouds.all_profiles() for k, v in p.mock_settings(env.spec).items()}
-
-
 def run_offline(env: ResolvedEnvironment) -> engine.RunResult:
-    from aiinfra import engine
-    from aiinfra.components import Environment
-
-    mocks = engine.CloudMocks(env.spec.cloud, env.spec.region, env.zones, offered_zones(env), mock_settings(env))
-    return engine.run(lambda: Environment(env.spec.name, env).outputs, mocks, stack=env.spec.name)
+    """The environment's one program (aiinfra.program) under mocks."""
+    return program.run_offline(env)
 
 
 def estimate(env: ResolvedEnvironment) -> dict[str, Any]:

@@ -5,72 +5,23 @@ Every problem is collected with its field path; nothing is created from a spec w
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass, field
+from dataclasses import astuple
 from pathlib import Path
 
 from aiinfra import catalog, clouds, defaults, workload
-from aiinfra.accounts import Account, with_account
-from aiinfra.catalog.models import Fabric
+from aiinfra.accounts import with_account
+from aiinfra.catalog import pool_facts as facts
 from aiinfra.gpu import GpuRequest
 from aiinfra.problems import Problem, SpecError, did_you_mean, nearest, shown
+from aiinfra.resolved import ResolvedEnvironment, ResolvedPool, WorkloadPlan
 from aiinfra.spec import EnvironmentSpec, NodePool, load_spec
+
+__all__ = ["ResolvedEnvironment", "ResolvedPool", "WorkloadPlan", "load", "resolve"]
 
 DEFAULT_CPU_VCPUS = 4
 DEFAULT_CPU_MEMORY_GIB = 16
 # Physical bucket names get an 8-character random suffix from Pulumi auto-naming; S3 and GCS cap names at 63.
 MAX_BUCKET_STEM = 54
-
-
-@dataclass(frozen=True)
-class ResolvedPool:
-    name: str
-    instance_type: str
-    gpu: str | None
-    gpus_per_node: int
-    nodes_min: int
-    nodes_max: int
-    capacity: str
-    fabric: Fabric | None
-    hourly_usd_per_node: float | None
-    price_note: str | None
-    reason: str
-    zone: str | None = None
-    reservation: str | None = None
-    disk_gib: int = defaults.DISK_GIB
-    labels: dict[str, str] = field(default_factory=dict)
-    system: bool = False
-    vcpus: int = 0
-    memory_gib: float = 0
-
-    @property
-    def fabric_kind(self) -> str | None:
-        return self.fabric.kind if self.fabric else None
-
-    @property
-    def multi_node(self) -> bool:
-        return self.nodes_max > 1
-
-
-@dataclass(frozen=True)
-class ResolvedEnvironment:
-    spec: EnvironmentSpec
-    pools: list[ResolvedPool]
-    zones: list[str]
-    warnings: list[Problem] = field(default_factory=list)
-    account: Account | None = None
-
-    @property
-    def gpu_pools(self) -> list[ResolvedPool]:
-        return [p for p in self.pools if p.gpu]
-
-    @property
-    def system_pool(self) -> ResolvedPool:
-        return next(p for p in self.pools if p.system)
-
-    @property
-    def worker_pools(self) -> list[ResolvedPool]:
-        """The spec's node pools, without the system pool aiinfra adds."""
-        return [p for p in self.pools if not p.system]
 
 
 def _price_key(cloud: str, region: str, capacity: str, name: str) -> tuple[int, float]:
@@ -280,6 +231,7 @@ class _PoolResolver:
             labels=dict(pool.labels),
             vcpus=it.vcpus,
             memory_gib=it.memory_gib,
+            **facts(self.cat, self.spec.region, name, it, pool.capacity),  # type: ignore[arg-type]
         )
 
     def system_pool(self) -> ResolvedPool:
@@ -303,6 +255,7 @@ class _PoolResolver:
             system=True,
             vcpus=it.vcpus,
             memory_gib=it.memory_gib,
+            **facts(self.cat, self.spec.region, name, it, "on-demand"),  # type: ignore[arg-type]
         )
 
 
@@ -331,15 +284,24 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
                 f"'{spec.name}-{bucket}' is too long for a bucket name once a random suffix is added",
                 f"keep name + bucket within {MAX_BUCKET_STEM - 1} characters",
             )
-    # The cloud's own rules, then the decisions it fills into its settings (the Azure GPU driver).
+    # The cloud's own rules and its decisions (the Azure GPU driver), kept beside the spec, never written into it.
     profile = clouds.get(spec.cloud)
     r.problems += clouds.unsupported(spec) + profile.check(spec, pools)
-    spec = profile.settle(spec, pools)
-    r.problems += workload.problems(spec, pools)
+    plan, found = workload.decide(spec, pools)
+    r.problems += found
     if r.problems:
         raise SpecError(source, r.problems)
     zones = cat.regions[spec.region][: spec.network.zones]
-    return ResolvedEnvironment(spec=spec, pools=pools, zones=zones, warnings=r.warnings, account=account)
+    return ResolvedEnvironment(
+        spec=spec,
+        pools=pools,
+        zones=zones,
+        region_zones=list(cat.regions[spec.region]),
+        warnings=r.warnings,
+        account=account,
+        gpu_driver=profile.gpu_driver(spec, pools),
+        workload=plan,
+    )
 
 
 def load(path: str | Path) -> ResolvedEnvironment:

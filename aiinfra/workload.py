@@ -4,37 +4,30 @@ Rule: training runs on `workload.train_pool`, else on the GPU pool with the fast
 most GPUs per node); serving runs on `workload.serve_pool`, else on the GPU pool with the fewest GPUs
 per node; without GPU pools both fall back to the first CPU pool. A fabric acceptance job is rendered
 for the training pool and for every other pool that has a GPU fabric, so each fabric is proven once.
-Kept free of heavy imports: resolve() calls problems() on every spec.
+resolve() runs `decide()` once per spec and keeps the plan in ResolvedEnvironment.workload; nothing runs the
+checks again. Kept free of heavy imports.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from aiinfra.problems import Problem, did_you_mean
+from aiinfra.problems import Problem, SpecError, did_you_mean
+from aiinfra.resolved import ResolvedEnvironment, ResolvedPool, WorkloadPlan
 
 if TYPE_CHECKING:
-    from aiinfra.resolve import ResolvedEnvironment, ResolvedPool
     from aiinfra.spec import EnvironmentSpec
+
+__all__ = ["WorkloadPlan", "decide", "default_serve_pool", "default_train_pool", "plan", "problems"]
 
 DEFAULT_TRAIN_NODES = 2
 
 
-@dataclass(frozen=True)
-class WorkloadPlan:
-    train_pool: "ResolvedPool"
-    serve_pool: "ResolvedPool"
-    nodes: int
-    fabric_pools: list["ResolvedPool"]
-    checkpoint_bucket: str
-
-
-def _user_pools(pools: list["ResolvedPool"]) -> list["ResolvedPool"]:
+def _user_pools(pools: list[ResolvedPool]) -> list[ResolvedPool]:
     return [p for p in pools if not p.system]
 
 
-def default_train_pool(pools: list["ResolvedPool"]) -> "ResolvedPool | None":
+def default_train_pool(pools: list[ResolvedPool]) -> ResolvedPool | None:
     gpu = [p for p in _user_pools(pools) if p.gpu]
     if gpu:
         return max(gpu, key=lambda p: (p.fabric.gbps if p.fabric else 0, p.gpus_per_node, -gpu.index(p)))
@@ -42,7 +35,7 @@ def default_train_pool(pools: list["ResolvedPool"]) -> "ResolvedPool | None":
     return cpu[0] if cpu else None
 
 
-def default_serve_pool(pools: list["ResolvedPool"]) -> "ResolvedPool | None":
+def default_serve_pool(pools: list[ResolvedPool]) -> ResolvedPool | None:
     gpu = [p for p in _user_pools(pools) if p.gpu]
     if gpu:
         return min(gpu, key=lambda p: (p.gpus_per_node, p.hourly_usd_per_node or 0.0, gpu.index(p)))
@@ -50,7 +43,7 @@ def default_serve_pool(pools: list["ResolvedPool"]) -> "ResolvedPool | None":
     return cpu[0] if cpu else None
 
 
-def problems(spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> list[Problem]:
+def problems(spec: EnvironmentSpec, pools: list[ResolvedPool]) -> list[Problem]:
     """Bad references in `workload:` are reported whether or not it is enabled; missing pieces only when enabled."""
     w = spec.workload
     out: list[Problem] = []
@@ -84,22 +77,42 @@ def problems(spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> list[Probl
     return out
 
 
-def plan(env: "ResolvedEnvironment") -> WorkloadPlan:
-    """The pools and sizes of the reference workload; raises SpecError where the spec cannot carry one."""
-    from aiinfra.problems import SpecError
+def _missing(spec: EnvironmentSpec, train: ResolvedPool | None, serve: ResolvedPool | None, found: list[Problem]) -> list[Problem]:
+    """What a plan needs beyond valid references: a bucket and a pool (reported once, whether or not enabled)."""
+    out = []
+    if not spec.storage.buckets and not any(p.path == "workload.enabled" for p in found):
+        out.append(Problem("storage.buckets", "the workload needs a bucket for checkpoints", "add one under storage.buckets, e.g. [checkpoints]"))
+    if (train is None or serve is None) and not found and not out:
+        out.append(Problem("node_pools", "the workload needs a node pool to run on", "add a GPU pool under node_pools"))
+    return out
 
+
+def decide(spec: EnvironmentSpec, pools: list[ResolvedPool]) -> tuple[WorkloadPlan | None, list[Problem]]:
+    """The spec's workload problems and, where the spec can carry one, its plan: run once, by resolve()."""
+    found = problems(spec, pools)
+    w = spec.workload
+    by_name = {p.name: p for p in pools}
+    train = by_name.get(w.train_pool) if w.train_pool else default_train_pool(pools)
+    serve = by_name.get(w.serve_pool) if w.serve_pool else default_serve_pool(pools)
+    if found or _missing(spec, train, serve, found):
+        return None, found
+    assert train is not None and serve is not None
+    nodes = w.nodes or min(DEFAULT_TRAIN_NODES, max(1, train.nodes_max))
+    fabric_pools = [train] + [p for p in _user_pools(pools) if p.fabric and p is not train]
+    return WorkloadPlan(train, serve, nodes, fabric_pools, w.checkpoint_bucket or spec.storage.buckets[0]), found
+
+
+def plan(env: ResolvedEnvironment) -> WorkloadPlan:
+    """The plan resolve() made. An environment without one (no bucket or pool, or one written by hand) is
+    decided here; where none can be made, SpecError says what is missing."""
+    if env.workload is not None:
+        return env.workload
+    wp, found = decide(env.spec, env.pools)
+    if wp is not None:
+        return wp
     w = env.spec.workload
-    found = [Problem(p.path, p.message, p.hint) for p in problems(env.spec, env.pools)]
     by_name = {p.name: p for p in env.pools}
     train = by_name.get(w.train_pool) if w.train_pool else default_train_pool(env.pools)
     serve = by_name.get(w.serve_pool) if w.serve_pool else default_serve_pool(env.pools)
-    if not env.spec.storage.buckets and not any(p.path == "workload.enabled" for p in found):
-        found.append(Problem("storage.buckets", "the workload needs a bucket for checkpoints", "add one under storage.buckets, e.g. [checkpoints]"))
-    if (train is None or serve is None) and not found:
-        found.append(Problem("node_pools", "the workload needs a node pool to run on", "add a GPU pool under node_pools"))
-    if found:
-        raise SpecError(env.spec.name, found)
-    assert train is not None and serve is not None
-    nodes = w.nodes or min(DEFAULT_TRAIN_NODES, max(1, train.nodes_max))
-    fabric_pools = [train] + [p for p in _user_pools(env.pools) if p.fabric and p is not train]
-    return WorkloadPlan(train, serve, nodes, fabric_pools, w.checkpoint_bucket or env.spec.storage.buckets[0])
+    found = [Problem(p.path, p.message, p.hint) for p in found]
+    raise SpecError(env.spec.name, found + _missing(env.spec, train, serve, found))

@@ -4,11 +4,12 @@ and the cloud SDKs happen inside commands, so `aiinfra --help` stays fast."""
 from __future__ import annotations
 
 import sys
+from typing import NoReturn
 
 import typer
 
 from aiinfra.cli import catalog_cmd, deploy, graph, init_cmd, offline, polish, render_cmd, workload
-from aiinfra.cli.common import EXIT_INVALID, emit_json, load_env  # noqa: F401  (kept importable from here)
+from aiinfra.cli.common import EXIT_INVALID, emit_json, load_env, report  # noqa: F401  (kept importable from here)
 
 app = typer.Typer(
     name="aiinfra",
@@ -53,7 +54,7 @@ def _report_component(err, as_json: bool) -> NoReturn:
     from aiinfra.problems import SpecError
 
     try:
-        _report(SpecError(err.source or f"{err.kind} {err.name!r}", err.problems), as_json)
+        report(SpecError(err.source or f"{err.kind} {err.name!r}", err.problems), as_json)
     except typer.Exit as done:
         sys.exit(done.exit_code)
 

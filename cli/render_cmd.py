@@ -33,19 +33,15 @@ def _read_outputs(path: Path, as_json: bool) -> dict[str, Any]:
 
 
 def _offline_manifests(env) -> list[dict[str, Any]]:
-    """Run the environment's program under mocks and render from its BuiltEnvironment, as `up` would."""
-    from aiinfra import engine
-    from aiinfra.preview import mock_settings, offered_zones
+    """Run the environment's one program under mocks and render from its BuiltEnvironment, as `up` would."""
+    from aiinfra import program
 
-    def program():
-        from aiinfra.components import Environment
+    def manifests(environment) -> dict[str, Any]:
         from aiinfra.components.workload import manifests_output
 
-        e = Environment(env.spec.name, env)
-        return {"manifests": manifests_output(env, e.built)}
+        return {"manifests": manifests_output(env, environment.built)}
 
-    mocks = engine.CloudMocks(env.spec.cloud, env.spec.region, env.zones, offered_zones(env), mock_settings(env))
-    return engine.run(program, mocks, stack=env.spec.name).outputs["manifests"]
+    return program.run_offline(env, view=manifests).outputs["manifests"]
 
 
 def render_command(

@@ -12,7 +12,7 @@ from aiinfra.components._util import child
 from aiinfra.components.built import BuiltEnvironment, WorkloadBinding
 from aiinfra.components.errors import ComponentInputError
 from aiinfra.components.spec_paths import at_spec
-from aiinfra.resolve import ResolvedEnvironment
+from aiinfra.resolved import ResolvedEnvironment
 
 __all__ = ["BuiltEnvironment", "Environment", "WorkloadBinding", "default_tags"]
 

@@ -8,7 +8,7 @@ import pulumi
 
 from aiinfra.components._util import child
 from aiinfra.components.built import BuiltEnvironment
-from aiinfra.resolve import ResolvedEnvironment
+from aiinfra.resolved import ResolvedEnvironment
 
 
 def manifests_output(env: ResolvedEnvironment, built: BuiltEnvironment, identity_managed: bool = False) -> pulumi.Output[list[dict[str, Any]]]:
@@ -19,7 +19,7 @@ def manifests_output(env: ResolvedEnvironment, built: BuiltEnvironment, identity
     from aiinfra import manifests as workload_manifests
     from aiinfra.workload import plan
 
-    wp = plan(env)  # spec problems surface while the program is built, not inside an apply
+    wp = plan(env)  # the resolver's plan; a missing piece surfaces while the program is built, not inside an apply
     facts = pulumi.Output.from_input(
         {
             "buckets": dict(built.bucket_urls),

@@ -11,8 +11,8 @@ HERE = Path(__file__).resolve().parent
 
 def main() -> None:
     """Load and resolve the spec; report every problem through the engine and stop, or build the environment."""
-    from aiinfra.deploy import program
     from aiinfra.problems import SpecError
+    from aiinfra.program import program
     from aiinfra.resolve import load
 
     source = pulumi.Config("aiinfra").require("spec")
@@ -24,7 +24,7 @@ def main() -> None:
             pulumi.log.error(f"{source}: {p.path}: {p.message}" + (f" (hint: {p.hint})" if p.hint else ""))
         noun = "problem" if len(err.problems) == 1 else "problems"
         raise pulumi.RunError(f"{source} is not valid ({len(err.problems)} {noun}); nothing was changed") from None
-    program(env)()
+    program(env, export=True)()
 
 
 if __name__ == "__main__":

@@ -65,19 +65,20 @@ def test_azure_settings_defaults():
 
 
 def test_gpu_driver_defaults_to_the_operator_on_infiniband_else_aks():
-    """The resolved spec carries the choice, so node pools and the GPU operator read the same value."""
+    """ResolvedEnvironment.gpu_driver carries the choice (the spec is left as written), so node pools and the GPU
+    operator read the same value."""
     ib = load(SPECS / "azure.ok.zone-less-region.yaml")  # H100:8 -> ND H100 v5 with InfiniBand
-    assert [p.fabric_kind for p in ib.gpu_pools] == ["infiniband"] and ib.spec.azure.gpu_driver == "none"
+    assert [p.fabric_kind for p in ib.gpu_pools] == ["infiniband"] and ib.gpu_driver == "none" and ib.spec.azure.gpu_driver is None
     mixed = load(SPECS / "azure.ok.training-serving.yaml")
-    assert mixed.spec.azure.gpu_driver == "none"
+    assert mixed.gpu_driver == "none"
     t4 = load(SPECS / "azure.ok.gpu-operator.yaml")  # explicit none, no InfiniBand
-    assert t4.spec.azure.gpu_driver == "none"
+    assert t4.gpu_driver == "none"
     serve_only = resolve(parse_spec("name: a10-serve\ncloud: azure\nregion: eastus\nnode_pools: [{name: s, gpu: 'A10:1'}]\n"))
-    assert serve_only.spec.azure.gpu_driver == "aks"
+    assert serve_only.gpu_driver == "aks" and serve_only.spec.azure.gpu_driver is None
     ib_without_operator = resolve(
         parse_spec("name: ib-train\ncloud: azure\nregion: eastus\nmlops: {gpu_operator: false}\nnode_pools: [{name: t, gpu: 'H100:8'}]\n")
     )
-    assert ib_without_operator.spec.azure.gpu_driver == "aks"
+    assert ib_without_operator.gpu_driver == "aks"
 
 
 def test_aks_driver_with_infiniband_is_refused():

@@ -59,6 +59,30 @@ def capacity_tolerations(cloud: str, capacities: Iterable[str]) -> list[dict[str
     return out
 
 
+def pool_facts(cat: CloudCatalog, region: str, name: str, it: InstanceType | None, capacity: str) -> dict[str, object]:
+    """What a component needs to know of an instance type beyond the pool's size, from the catalog once: the API's
+    names, disks, fabric network layout, the cloud's capacity taints and the zones that offer it. A type the
+    catalog lacks (`it` None) is offered in all the region's zones."""
+    region_zones = cat.regions.get(region, [])
+    if it is None:
+        zones = list(region_zones)
+    elif region not in it.regions:
+        zones = []
+    else:
+        zones = [z for z in region_zones if z in it.zones.get(region, region_zones)]
+    fabric = it.fabric if it else None
+    return {
+        "machine_type": (it.machine_type if it else None) or name,
+        "accelerator_type": it.accelerator_type if it else None,
+        "boot_disk_type": it.boot_disk_type if it else None,
+        "local_ssd_count": it.local_ssd_count if it else 0,
+        "network_gbps": it.network_gbps if it else None,
+        "fabric_networks": cat.fabric_networks.get(fabric.kind) if fabric else None,
+        "taints": tuple(cat.capacity_taints.get(capacity, [])),
+        "zones": tuple(zones),
+    }
+
+
 def canonical_gpu(name: str) -> str | None:
     return _gpu_names().get(name.strip().lower())
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from aiinfra import clouds
+from aiinfra.program import SECRET_OUTPUTS  # noqa: F401  (re-exported: deploy.SECRET_OUTPUTS)
 
 PROJECT = "aiinfra"
 BACKEND_VAR = "AIINFRA_BACKEND_URL"
@@ -15,7 +16,6 @@ PASSPHRASE_FILE_VAR = "PULUMI_CONFIG_PASSPHRASE_FILE"
 # State buckets need the credentials of the cloud that hosts them (each profile's backend_scheme).
 BACKEND_CLOUD = {p.backend_scheme: p.name for p in clouds.all_profiles() if p.backend_scheme}
 BACKEND_SCHEMES = ("file://", *BACKEND_CLOUD, "https://", "http://")
-SECRET_OUTPUTS = {"kubeconfig"}
 ENVIRONMENT_TYPE = "aiinfra:index:Environment"
 INSTALL_PULUMI = [
     "curl -fsSL https://get.pulumi.com | sh",

@@ -14,7 +14,6 @@ from aiinfra.deploy.errors import (
     PASSPHRASE_FILE_VAR,
     PASSPHRASE_VAR,
     PROJECT,
-    SECRET_OUTPUTS,
     DeployError,
     NoSuchEnvironment,
     PassphraseMissing,
@@ -23,7 +22,7 @@ from aiinfra.deploy.errors import (
 )
 from aiinfra.deploy.passphrase import passphrase_env
 from aiinfra.deploy.state import describe_lock, lock_holders
-from aiinfra.resolve import ResolvedEnvironment
+from aiinfra.resolved import ResolvedEnvironment
 
 
 def pulumi_command():
@@ -61,25 +60,23 @@ def with_data_deleted(env: ResolvedEnvironment) -> ResolvedEnvironment:
 INPUT_ERRORS: list[Exception] = []
 
 
-def program(env: ResolvedEnvironment) -> Callable[[], None]:
-    """The inline Pulumi program: the environment's component, its outputs exported (kubeconfig as a secret)."""
+def program(env: ResolvedEnvironment) -> Callable[[], object]:
+    """The inline Pulumi program: aiinfra.program's, its outputs exported (kubeconfig as a secret). A
+    ComponentInputError is kept, so that `up` re-raises it and the CLI prints its problems."""
+    from aiinfra import program as environment_program
 
-    def run() -> None:
-        import pulumi
+    run = environment_program.program(env, export=True)
 
-        from aiinfra.components import Environment
+    def guarded() -> object:
         from aiinfra.components.errors import ComponentInputError
 
         try:
-            built = Environment(env.spec.name, env)
+            return run()
         except ComponentInputError as err:
-            # The engine reports it as a failed update; `up` re-raises it so the CLI prints its problems.
             INPUT_ERRORS.append(err)
             raise
-        for key, value in built.outputs.items():
-            pulumi.export(key, pulumi.Output.secret(value) if key in SECRET_OUTPUTS else value)
 
-    return run
+    return guarded
 
 
 @dataclass

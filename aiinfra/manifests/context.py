@@ -21,7 +21,7 @@ from aiinfra.manifests.templates import (
     _jinja,
     _render_leaves,
 )
-from aiinfra.resolve import ResolvedEnvironment, ResolvedPool
+from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
 from aiinfra.workload import WorkloadPlan, plan
 
 QUEUE_LABEL = "kueue.x-k8s.io/queue-name"

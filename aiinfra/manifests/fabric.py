@@ -8,9 +8,8 @@ from typing import Any
 
 import yaml
 
-from aiinfra import catalog
 from aiinfra.manifests.templates import _render_leaves, templates_dir
-from aiinfra.resolve import ResolvedPool
+from aiinfra.resolved import ResolvedPool
 
 POOL_LABEL = "aiinfra.dev/pool"
 
@@ -39,12 +38,14 @@ def fabric_kind(pool: ResolvedPool) -> str:
     return pool.fabric.kind if pool.fabric else "ethernet"
 
 
-def gpu_network_names(cloud: str, kind: str, interfaces: int) -> list[str]:
-    """The Network each GPU NIC attaches to, named as the cloud's network layer names it (catalog fabric_networks)."""
-    layout = catalog.cloud_catalog(cloud).fabric_networks.get(kind)
+def gpu_network_names(cloud: str, pool: ResolvedPool) -> list[str]:
+    """The Network each GPU NIC attaches to, named as the cloud's network layer names it (the pool's resolved
+    fabric_networks, from the catalog)."""
+    layout = pool.fabric_networks
+    kind = fabric_kind(pool)
     if layout is None:
         raise ValueError(f"fabric {kind!r} puts GPU NICs on their own networks, but the {cloud} catalog has no fabric_networks.{kind}")
-    return layout.gpu_nic_names(interfaces)
+    return layout.gpu_nic_names(pool.fabric.interfaces if pool.fabric else 0)
 
 
 def pool_facts(cloud: str, pool: ResolvedPool) -> dict[str, Any]:
@@ -55,7 +56,7 @@ def pool_facts(cloud: str, pool: ResolvedPool) -> dict[str, Any]:
     interfaces = pool.fabric.interfaces if pool.fabric else 0
     net = raw.get("network") or {}
     gpu_nics = [f"eth{net['first_nic'] + i}" for i in range(interfaces)] if net else []
-    gpu_networks = gpu_network_names(cloud, kind, interfaces) if net else []
+    gpu_networks = gpu_network_names(cloud, pool) if net else []
     variables = {
         "interfaces": interfaces,
         "gpus": pool.gpus_per_node,
@@ -90,11 +91,11 @@ def pool_facts(cloud: str, pool: ResolvedPool) -> dict[str, Any]:
         "name": pool.name,
         "instance_type": pool.instance_type,
         "fabric": kind,
-        "fabric_gbps": pool.fabric.gbps if pool.fabric else _network_gbps(cloud, pool),
+        "fabric_gbps": pool.fabric.gbps if pool.fabric else pool.network_gbps,
         "gpus": pool.gpus_per_node,
         "procs_per_node": pool.gpus_per_node or 1,
         "node_selector": {POOL_LABEL: pool.name},
-        "tolerations": ([GPU_TOLERATION] if pool.gpu else []) + catalog.capacity_tolerations(cloud, [pool.capacity]),
+        "tolerations": ([GPU_TOLERATION] if pool.gpu else []) + pool.tolerations,
         "resources": {"requests": dict(limits), "limits": dict(limits)},
         "env": [{"name": k, "value": str(v)} for k, v in env.items()],
         "annotations": fab["annotations"],
@@ -122,11 +123,6 @@ def security_contexts(run_as_root: bool = False, privileged: bool = False, add: 
         container["capabilities"]["add"] = list(add)
     container.update({"runAsUser": 0, "runAsNonRoot": False} if run_as_root else {"runAsNonRoot": True})
     return pod, container
-
-
-def _network_gbps(cloud: str, pool: ResolvedPool) -> float | None:
-    it = catalog.cloud_catalog(cloud).instance_types.get(pool.instance_type)
-    return it.network_gbps if it else None
 
 
 def _sidecar(raw: dict[str, Any], mounts: list[dict[str, Any]]) -> dict[str, Any]:

@@ -10,11 +10,11 @@ import pulumi_aws as aws
 
 from aiinfra import defaults
 from aiinfra.components import _contracts
-from aiinfra.components.errors import raise_if
-from aiinfra.problems import Problem
 from aiinfra.components._util import child, merge_tags, to_json
 from aiinfra.components.aws.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.aws.profile import eks_kubeconfig
+from aiinfra.components.errors import raise_if
+from aiinfra.problems import Problem
 
 LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 ADMIN_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
@@ -35,6 +35,7 @@ class ClusterArgs:
     admins: list[str] = field(default_factory=list)
     system_instance_type: str = "m6i.large"
     system_nodes: int = 2
+    system_disk_gib: int = field(default=defaults.SYSTEM_DISK_GIB, metadata={"doc": "the system pool's OS disk (ResolvedEnvironment.system_pool.disk_gib)"})
     log_retention_days: int = 90
     deletion_protection: bool = defaults.DELETION_PROTECTION
     tags: dict[str, str] = field(default_factory=dict)
@@ -209,7 +210,7 @@ class Cluster(pulumi.ComponentResource):
                 pool="system",
                 nodes_min=args.system_nodes,
                 nodes_max=args.system_nodes,
-                disk_gib=defaults.SYSTEM_DISK_GIB,
+                disk_gib=args.system_disk_gib,
                 labels={"aiinfra.dev/role": "system"},
                 tags=tags,
                 node_prerequisites=list(early),

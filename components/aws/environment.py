@@ -14,7 +14,7 @@ from aiinfra.components.aws.network import Network, NetworkArgs
 from aiinfra.components.aws.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.aws.storage import ObjectStorage, StorageArgs
 from aiinfra.components.built import BuiltEnvironment
-from aiinfra.resolve import ResolvedEnvironment
+from aiinfra.resolved import ResolvedEnvironment
 
 
 def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resource) -> BuiltEnvironment:
@@ -35,6 +35,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
             deletion_protection=spec.cluster.deletion_protection,
             system_instance_type=system.instance_type,
             system_nodes=system.nodes_max,
+            system_disk_gib=system.disk_gib,
             tags=tags,
         ),
         opts=child(parent),

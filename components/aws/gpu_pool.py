@@ -20,6 +20,7 @@ from aiinfra.components._pool import PoolCommon
 from aiinfra.components._util import child, merge_tags
 from aiinfra.components.errors import ComponentInputError, raise_if
 from aiinfra.problems import Problem
+from aiinfra.zones import choose as choose_zones
 
 GPU_TAINT = {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}
 AMI_GPU = "AL2023_x86_64_NVIDIA"
@@ -83,13 +84,12 @@ def pick_zones(args: NodePoolArgs, name: str = "") -> list[str]:
     if args.zone:
         if args.zone not in zones:
             raise ComponentInputError("aiinfra:aws:NodePool", name, [Problem("zone", f"{args.instance_type} is not offered in {args.zone}", value=args.zone)])
-        return [args.zone]
-    if not zones:
+    elif not zones:
         raise ComponentInputError(
             "aiinfra:aws:NodePool", args.pool or "", [Problem("instance_type", f"{args.instance_type} is not offered in any of the zones {sorted(args.subnets)}", value=args.instance_type)]
         )
     # A fabric needs every node in one zone and one placement group.
-    return zones[:1] if args.efa_interfaces else zones
+    return choose_zones(zones, args.zone, one=bool(args.efa_interfaces)) or []
 
 
 def efa_security_group(name: str, args: NodePoolArgs, parent: pulumi.Resource) -> aws.ec2.SecurityGroup:

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from aiinfra.components.built import WorkloadBinding
 from aiinfra.components import _contracts
-from aiinfra.components.errors import raise_if
 from aiinfra.components._util import child, to_json
 from aiinfra.components.aws.cluster import assume_role_policy
+from aiinfra.components.built import WorkloadBinding
+from aiinfra.components.errors import raise_if
 
 
 @dataclass

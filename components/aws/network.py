@@ -9,9 +9,9 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
+from aiinfra.components._util import child, merge_tags
 from aiinfra.components.errors import raise_if
 from aiinfra.problems import Problem
-from aiinfra.components._util import child, merge_tags
 
 
 @dataclass

@@ -9,8 +9,8 @@ import pulumi
 import pulumi_aws as aws
 
 from aiinfra.components import _contracts
-from aiinfra.components.errors import raise_if
 from aiinfra.components._util import child
+from aiinfra.components.errors import raise_if
 
 UNTAGGED_EXPIRY = json.dumps(
     {

@@ -8,8 +8,8 @@ import pulumi
 import pulumi_aws as aws
 
 from aiinfra.components import _contracts
-from aiinfra.components.errors import raise_if
 from aiinfra.components._util import child, merge_tags, to_json
+from aiinfra.components.errors import raise_if
 
 
 @dataclass

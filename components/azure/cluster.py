@@ -22,11 +22,11 @@ import pulumi_azure_native as az
 
 from aiinfra import defaults
 from aiinfra.components import _contracts
-from aiinfra.components.errors import raise_if
-from aiinfra.problems import Problem
 from aiinfra.components._util import child, merge_tags, to_json
 from aiinfra.components.azure.identity import grant
 from aiinfra.components.azure.profile import aks_kubeconfig
+from aiinfra.components.errors import raise_if
+from aiinfra.problems import Problem
 
 # Overlay pod and service ranges; they must not overlap the VNet.
 POD_CIDR = "10.244.0.0/16"
@@ -58,6 +58,7 @@ class ClusterArgs:
     deletion_protection: bool = defaults.DELETION_PROTECTION
     system_vm_size: str = "Standard_D4s_v5"
     system_nodes: int = 2
+    system_disk_gib: int = field(default=defaults.SYSTEM_DISK_GIB, metadata={"doc": "the system pool's OS disk (ResolvedEnvironment.system_pool.disk_gib)"})
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -116,7 +117,7 @@ def system_pool(args: ClusterArgs) -> az.containerservice.ManagedClusterAgentPoo
         availability_zones=list(args.zones) or None,
         enable_encryption_at_host=True,
         enable_node_public_ip=False,
-        os_disk_size_gb=defaults.SYSTEM_DISK_GIB,
+        os_disk_size_gb=args.system_disk_gib,
         node_labels={"aiinfra.dev/role": "system", "aiinfra.dev/pool": "system"},
         upgrade_settings=az.containerservice.AgentPoolUpgradeSettingsArgs(max_surge="33%"),
         tags=args.tags,

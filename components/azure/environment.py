@@ -15,7 +15,7 @@ from aiinfra.components.azure.network import Network, NetworkArgs
 from aiinfra.components.azure.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.azure.storage import ObjectStorage, StorageArgs
 from aiinfra.components.built import BuiltEnvironment
-from aiinfra.resolve import ResolvedEnvironment
+from aiinfra.resolved import ResolvedEnvironment
 
 
 def provider_options(env: ResolvedEnvironment, parent: pulumi.Resource) -> tuple[dict[str, Any], pulumi.InvokeOptions]:
@@ -74,6 +74,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
             deletion_protection=spec.cluster.deletion_protection,
             system_vm_size=system.instance_type,
             system_nodes=system.nodes_max,
+            system_disk_gib=system.disk_gib,
             tags=tags,
         ),
         opts=opts(),
@@ -88,8 +89,9 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
                 cluster_name=cluster.name,
                 node_subnet_id=network.node_subnet_id,
                 vm_size=pool.instance_type,
+                capacity_taints=[str(t) for t in pool.taints],
                 infiniband=pool.fabric_kind == "infiniband",
-                gpu_driver=spec.azure.gpu_driver,
+                gpu_driver=env.gpu_driver,  # type: ignore[arg-type]
                 zones=env.zones,
                 tags=tags,
             ),

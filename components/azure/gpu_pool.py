@@ -17,16 +17,18 @@ from typing import Literal
 import pulumi
 import pulumi_azure_native as az
 
-from aiinfra import catalog
 from aiinfra.components import _pool
 from aiinfra.components._pool import PoolCommon
 from aiinfra.components._util import child, merge_tags
 from aiinfra.components.errors import raise_if
 from aiinfra.problems import Problem
+from aiinfra.zones import choose as choose_zones
 
 GPU_TAINT = "nvidia.com/gpu=true:NoSchedule"
 # AKS puts these taints on spot nodes itself (catalog capacity_taints); declaring them keeps Pulumi from seeing drift.
-SPOT_TAINTS = [str(t) for t in catalog.cloud_catalog("azure").capacity_taints.get("spot", [])]
+# The taint AKS itself puts on spot nodes: the default for callers outside an Environment, which passes the
+# resolved ResolvedPool.taints (catalog capacity_taints; a test keeps the two equal).
+SPOT_TAINTS = ["kubernetes.azure.com/scalesetpriority=spot:NoSchedule"]
 GPU_DRIVER = {"aks": "Install", "none": "None"}
 RESERVATION_GROUP = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute/capacityReservationGroups/[^/]+$", re.I)
 
@@ -44,6 +46,7 @@ class NodePoolArgs(PoolCommon):
     gpu_driver: Literal["aks", "none"] = "aks"
     spot_max_price: float = -1.0
     zones: list[str] = field(default_factory=list, metadata={"doc": "the region's zones the network uses; [] where it has none"})
+    capacity_taints: list[str] | None = field(default=None, metadata={"doc": "taints AKS puts on these nodes itself (ResolvedPool.taints); None: SPOT_TAINTS on spot"})
 
 
 def agent_pool_name(pool: str) -> str:
@@ -58,10 +61,8 @@ def pool_zones(args: NodePoolArgs) -> list[str] | None:
     """GPU pools stay regional unless pinned: pinning zones makes scarce GPU sizes fail with 'not available
     in zone' (Azure/AKS#1444). CPU pools spread over the network's zones. None where the region has none."""
     if args.zone:
-        return [args.zone]
-    if args.gpu or not args.zones:
-        return None
-    return list(args.zones)
+        return [args.zone]  # check() keeps it among the region's zones
+    return choose_zones(args.zones, None, regional=bool(args.gpu))
 
 
 def node_labels(args: NodePoolArgs, name: str = "") -> dict[str, str]:
@@ -110,7 +111,8 @@ class NodePool(pulumi.ComponentResource):
         scaling = dict(enable_auto_scaling=True, min_count=args.nodes_min, max_count=args.nodes_max, count=args.nodes_min) if autoscale else dict(
             enable_auto_scaling=False, count=args.nodes_max
         )
-        taints = ([GPU_TAINT] if args.gpu else []) + (SPOT_TAINTS if spot else [])
+        cloud_taints = args.capacity_taints if args.capacity_taints is not None else (SPOT_TAINTS if spot else [])
+        taints = ([GPU_TAINT] if args.gpu else []) + list(cloud_taints)
         # A surge node for a scarce GPU size may never come; replace GPU nodes one at a time instead.
         upgrade = (
             az.containerservice.AgentPoolUpgradeSettingsArgs(max_surge="0", max_unavailable="1")

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as az
 
-from aiinfra.components.built import WorkloadBinding
 from aiinfra.components import _contracts
-from aiinfra.components.errors import raise_if
 from aiinfra.components._util import child
+from aiinfra.components.built import WorkloadBinding
+from aiinfra.components.errors import raise_if
 
 # Built-in role definition IDs, the same in every tenant (Azure built-in roles documentation).
 ROLES = {

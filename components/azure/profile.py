@@ -12,7 +12,7 @@ from aiinfra.clouds import Capability, CloudProfile, register
 from aiinfra.problems import Problem
 
 if TYPE_CHECKING:
-    from aiinfra.resolve import ResolvedPool
+    from aiinfra.resolved import ResolvedPool
     from aiinfra.spec import EnvironmentSpec
 
 GUID_PATTERN = r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"
@@ -192,9 +192,8 @@ class AzureProfile(CloudProfile):
             )
         return problems + gpu_driver(spec, pools)[1]
 
-    def settle(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> "EnvironmentSpec":
-        driver, _ = gpu_driver(spec, pools)
-        return spec.model_copy(update={"azure": spec.azure.model_copy(update={"gpu_driver": driver})})
+    def gpu_driver(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> str | None:
+        return gpu_driver(spec, pools)[0]
 
     def stack_config(self, spec: "EnvironmentSpec") -> dict[str, str]:
         cfg = {"azure-native:location": spec.region}
@@ -205,8 +204,8 @@ class AzureProfile(CloudProfile):
     def kubeconfig(self, name: Any, endpoint: Any, ca_data: Any, region: Any = None) -> dict[str, Any]:
         return aks_kubeconfig(name, endpoint, ca_data)
 
-    def gpu_stack(self, spec: "EnvironmentSpec") -> str:
-        return f"azure-{spec.azure.gpu_driver}"
+    def gpu_stack(self, gpu_driver: str | None) -> str:
+        return f"azure-{gpu_driver}"
 
     def artifact_root(self, bucket: str, account: str | None, path: str) -> dict[str, Any]:
         if not account:

@@ -10,9 +10,9 @@ import pulumi
 import pulumi_azure_native as az
 
 from aiinfra.components import _contracts
-from aiinfra.components.errors import raise_if
 from aiinfra.components._util import child
 from aiinfra.components.azure.identity import grant
+from aiinfra.components.errors import raise_if
 
 
 @dataclass

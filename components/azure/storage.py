@@ -12,9 +12,9 @@ import pulumi
 import pulumi_azure_native as az
 
 from aiinfra.components import _contracts
+from aiinfra.components._util import child, merge_tags
 from aiinfra.components.errors import raise_if
 from aiinfra.problems import Problem
-from aiinfra.components._util import child, merge_tags
 
 
 @dataclass

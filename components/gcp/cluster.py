@@ -11,12 +11,12 @@ import pulumi_gcp as gcp
 
 from aiinfra import defaults
 from aiinfra.components import _contracts
-from aiinfra.components.errors import raise_if
-from aiinfra.problems import Problem
 from aiinfra.components._util import child, to_json
+from aiinfra.components.errors import raise_if
 from aiinfra.components.gcp.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.gcp.labels import gcp_labels
 from aiinfra.components.gcp.profile import gke_kubeconfig
+from aiinfra.problems import Problem
 
 # The one role GKE documents for a least-privilege node service account (logs, metrics, image pulls of GKE's own images).
 NODE_ROLES = ["roles/container.defaultNodeServiceAccount"]
@@ -45,6 +45,7 @@ class ClusterArgs:
     gpu_monitoring: bool = False
     system_machine_type: str = "e2-standard-4"
     system_nodes: int = 2
+    system_disk_gib: int = field(default=defaults.SYSTEM_DISK_GIB, metadata={"doc": "the system pool's OS disk (ResolvedEnvironment.system_pool.disk_gib)"})
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -187,7 +188,7 @@ class Cluster(pulumi.ComponentResource):
                 machine_type=args.system_machine_type,
                 nodes_min=args.system_nodes,
                 nodes_max=args.system_nodes,
-                disk_gib=defaults.SYSTEM_DISK_GIB,
+                disk_gib=args.system_disk_gib,
                 service_account=node_sa.email,
                 labels={"aiinfra.dev/role": "system"},
                 tags=args.tags,

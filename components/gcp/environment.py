@@ -7,10 +7,9 @@ from typing import Any
 
 import pulumi
 
-from aiinfra import catalog
 from aiinfra.components._util import child, per_key
-from aiinfra.components.errors import ComponentInputError
 from aiinfra.components.built import BuiltEnvironment
+from aiinfra.components.errors import ComponentInputError
 from aiinfra.components.gcp.cluster import Cluster, ClusterArgs
 from aiinfra.components.gcp.gpu_pool import NodePool, NodePoolArgs, pick_zones
 from aiinfra.components.gcp.identity import WorkloadIdentity, WorkloadIdentityArgs
@@ -19,13 +18,12 @@ from aiinfra.components.gcp.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.gcp.storage import ObjectStorage, StorageArgs
 from aiinfra.components.kubernetes.addons import GpuNetwork
 from aiinfra.problems import Problem
-from aiinfra.resolve import ResolvedEnvironment, ResolvedPool
+from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
 
 
 def _pool_zones(project: str, pool: ResolvedPool, region_zones: list[str], needs_nics: bool, component: str = "") -> list[str]:
     """Chosen before the network, because RoCE networks are zonal (their network profile names the zone)."""
-    it = catalog.cloud_catalog("gcp").instance_types.get(pool.instance_type)
-    return pick_zones(project, (it and it.machine_type) or pool.instance_type, region_zones, pool.zone, needs_nics or pool.fabric is not None, component)
+    return pick_zones(project, pool.machine_type, region_zones, pool.zone, needs_nics or pool.fabric is not None, component)
 
 
 def gpu_networks(nics_by_site: dict[str, list[GpuNic]]) -> list[GpuNetwork]:
@@ -52,11 +50,10 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
     if not project:
         raise ComponentInputError("aiinfra:gcp:Environment", name, [Problem("gcp.project", "a GCP environment needs gcp.project")])
     region = spec.region
-    cat = catalog.cloud_catalog("gcp")
-    region_zones = list(cat.regions[region])
+    region_zones = list(env.region_zones)
 
     workers = env.worker_pools
-    layouts = {p.name: cat.fabric_networks.get(p.fabric_kind or "") for p in workers}
+    layouts = {p.name: p.fabric_networks for p in workers}
     zones = {p.name: _pool_zones(project, p, region_zones, layouts[p.name] is not None, f"{name}-{p.name}") for p in workers}
     sites: dict[str, FabricSite] = {}
     pool_site: dict[str, str] = {}
@@ -87,15 +84,15 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
             deletion_protection=spec.cluster.deletion_protection,
             multi_networking=bool(sites),
             gpu_monitoring=bool(env.gpu_pools),
-            system_machine_type=system.instance_type,
+            system_machine_type=system.machine_type,
             system_nodes=system.nodes_max,
+            system_disk_gib=system.disk_gib,
             tags=tags,
         ),
         opts=child(parent),
     )
     pools: dict[str, NodePool] = {}
     for pool in workers:
-        it = cat.instance_types.get(pool.instance_type) or catalog.uncatalogued("gcp", pool.instance_type, pool.gpu, pool.gpus_per_node)
         pools[pool.name] = NodePool(
             f"{name}-{pool.name}",
             NodePoolArgs.from_resolved(
@@ -104,14 +101,14 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
                 cluster=cluster.id,
                 location=region,
                 candidate_zones=region_zones,
-                machine_type=it.machine_type or pool.instance_type,
-                accelerator_type=it.accelerator_type,
+                machine_type=pool.machine_type,
+                accelerator_type=pool.accelerator_type,
                 fabric_kind=pool.fabric_kind,
                 gpu_nics=network.gpu_nics.get(pool_site.get(pool.name, ""), []),
                 compact_placement=pool.fabric is not None,
                 zone=zones[pool.name][0] if len(zones[pool.name]) == 1 else pool.zone,
-                disk_type=it.boot_disk_type,
-                local_ssd_count=it.local_ssd_count,
+                disk_type=pool.boot_disk_type,
+                local_ssd_count=pool.local_ssd_count,
                 service_account=cluster.node_service_account,
                 tags=tags,
                 node_prerequisites=cluster.node_prerequisites,

@@ -23,6 +23,7 @@ from aiinfra.components.errors import ComponentInputError, raise_if
 from aiinfra.components.gcp.labels import gcp_labels
 from aiinfra.components.gcp.network import GpuNic
 from aiinfra.problems import Problem
+from aiinfra.zones import choose as choose_zones
 
 GPU_TAINT = {"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
@@ -88,11 +89,10 @@ def pick_zones(project: str, machine_type: str, candidates: list[str], zone: str
             raise fail("zone", f"zone {zone} is not in the region's zones {sorted(candidates)}", zone)
         if zone not in zones:
             raise fail("zone", f"{machine_type} is not offered in {zone}; offered in: {', '.join(zones) or 'none of ' + ', '.join(candidates)}", zone)
-        return [zone]
-    if not zones:
+    elif not zones:
         raise fail("machine_type", f"{machine_type} is not offered in any of the zones {sorted(candidates)}", machine_type)
     # GPUDirect NICs and compact placement need every node in one zone.
-    return zones[:1] if single else zones
+    return choose_zones(zones, zone, one=single) or []
 
 
 def node_labels(name: str, args: NodePoolArgs) -> dict[str, str]:

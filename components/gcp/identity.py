@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from aiinfra.components.built import WorkloadBinding
 from aiinfra.components import _contracts
-from aiinfra.components.errors import raise_if
 from aiinfra.components._util import child
+from aiinfra.components.built import WorkloadBinding
+from aiinfra.components.errors import raise_if
 from aiinfra.components.gcp.cluster import account_id
 
 ANNOTATION = "iam.gke.io/gcp-service-account"

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pulumi
 import pulumi_gcp as gcp
 
+from aiinfra.components._util import child
 from aiinfra.components.errors import ComponentInputError, raise_if
 from aiinfra.problems import Problem
-from aiinfra.catalog.models import FabricNetworks
-from aiinfra.components._util import child
+
+if TYPE_CHECKING:  # the layout arrives in ResolvedPool.fabric_networks; components never read the catalog
+    from aiinfra.catalog.models import FabricNetworks
 
 # GKE's control plane, health checks and IAP reach nodes from Google ranges; GKE adds its own rules for them.
 POD_RANGE = "pods"

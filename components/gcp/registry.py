@@ -8,8 +8,8 @@ import pulumi
 import pulumi_gcp as gcp
 
 from aiinfra.components import _contracts
-from aiinfra.components.errors import raise_if
 from aiinfra.components._util import child
+from aiinfra.components.errors import raise_if
 from aiinfra.components.gcp.labels import gcp_labels
 
 UNTAGGED_AFTER = "1209600s"  # 14 days, as on ECR

@@ -9,8 +9,8 @@ import pulumi
 import pulumi_gcp as gcp
 
 from aiinfra.components import _contracts
-from aiinfra.components.errors import raise_if
 from aiinfra.components._util import child, merge_tags
+from aiinfra.components.errors import raise_if
 from aiinfra.components.gcp.cluster import KMS_ENCRYPTER, ROTATION_90_DAYS
 from aiinfra.components.gcp.labels import gcp_labels
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pulumi
 
+
 def exec_kubeconfig(name: pulumi.Input[str], server: pulumi.Input[str], ca_data: pulumi.Input[str], exec_: dict[str, Any]) -> dict[str, Any]:
     return {
         "apiVersion": "v1",

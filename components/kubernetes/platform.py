@@ -9,7 +9,7 @@ import pulumi
 
 from aiinfra.components._util import child
 from aiinfra.components.kubernetes import addons
-from aiinfra.resolve import ResolvedEnvironment
+from aiinfra.resolved import ResolvedEnvironment
 
 if TYPE_CHECKING:
     from aiinfra.components.built import BuiltEnvironment, WorkloadBinding

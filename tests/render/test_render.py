@@ -354,10 +354,21 @@ def test_capacity_taints_of_the_cloud_are_tolerated_by_the_pods_on_that_pool():
 
 
 def test_gke_pod_networks_are_the_catalog_names_the_network_layer_creates():
+    """The names come from the pool's resolved fabric_networks, which the resolver took from the catalog."""
+    import dataclasses
+
     from aiinfra import catalog
+    from aiinfra.catalog.models import Fabric
 
     layouts = catalog.cloud_catalog("gcp").fabric_networks
-    assert workload_manifests.gpu_network_names("gcp", "tcpxo", 8) == [f"vpc{i}" for i in range(1, 9)] == layouts["tcpxo"].gpu_nic_names(8)
-    assert workload_manifests.gpu_network_names("gcp", "rdma", 8) == [f"rdma-{i}" for i in range(8)]
+    pool = next(p for p in load(SPECS.parents[2] / "stacks" / "gcp-llm.yaml").pools if p.fabric)
+
+    def with_fabric(kind: str, layout):
+        fabric = Fabric(kind=kind, interfaces=8, gbps=1600, source="test")
+        return dataclasses.replace(pool, fabric=fabric, fabric_networks=layout)
+
+    assert workload_manifests.gpu_network_names("gcp", with_fabric("tcpxo", layouts["tcpxo"])) == [f"vpc{i}" for i in range(1, 9)] == layouts["tcpxo"].gpu_nic_names(8)
+    assert workload_manifests.gpu_network_names("gcp", with_fabric("rdma", layouts["rdma"])) == [f"rdma-{i}" for i in range(8)]
+    assert pool.fabric_networks == layouts[pool.fabric_kind]
     with pytest.raises(ValueError, match="fabric_networks"):
-        workload_manifests.gpu_network_names("aws", "tcpxo", 8)
+        workload_manifests.gpu_network_names("aws", with_fabric("tcpxo", None))

@@ -18,7 +18,7 @@ from aiinfra.components.kubernetes.addons.model import (
 )
 from aiinfra.components.kubernetes.addons.monitoring import PROMETHEUS_RELEASE
 from aiinfra.components.kubernetes.charts import chart
-from aiinfra.resolve import ResolvedEnvironment, ResolvedPool
+from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
 
 MELLANOX_PCI_VENDOR = "15b3"
 
@@ -39,7 +39,7 @@ SRIOV_DEVICE_PLUGIN = {"repository": "nvcr.io/nvidia/mellanox", "image": "sriov-
 
 # How each cloud installs the NVIDIA driver, and so what the GPU operator must leave alone. Keyed by
 # Who installs driver and toolkit on GPU nodes, per cloud (and on AKS per azure.gpu_driver): the rows are
-# each cloud profile's gpu_operator_values, keyed by its gpu_stack(spec) (components/<cloud>/profile.py).
+# each cloud profile's gpu_operator_values, keyed by its gpu_stack(env.gpu_driver) (components/<cloud>/profile.py).
 GPU_OPERATOR_VALUES: dict[str, Any] = {row: values for p in clouds.all_profiles() for row, values in p.gpu_operator_values.items()}
 
 
@@ -62,7 +62,7 @@ NCCL_INSTALLERS: dict[str, list[str]] = {
 
 def gpu_stack(env: ResolvedEnvironment) -> str:
     """The row of GPU_OPERATOR_VALUES / NVIDIA_RUNTIME_CLASS: who installs driver and toolkit on the GPU nodes."""
-    return clouds.get(env.spec.cloud).gpu_stack(env.spec)
+    return clouds.get(env.spec.cloud).gpu_stack(env.gpu_driver)
 
 
 def gpu_operator_values(env: ResolvedEnvironment, monitoring: bool) -> dict[str, Any]:

@@ -6,9 +6,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from aiinfra import catalog
 from aiinfra.components.kubernetes.charts import ChartRef, chart, manifest
-from aiinfra.resolve import ResolvedEnvironment, ResolvedPool
+from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
 
 POOL_LABEL = "aiinfra.dev/pool"
 
@@ -111,8 +110,8 @@ def pool_selector(env: ResolvedEnvironment, pool: ResolvedPool) -> dict[str, str
 
 
 def taint_tolerations(env: ResolvedEnvironment, pools: list[ResolvedPool]) -> list[dict[str, str]]:
-    """Tolerations for the taints the cloud itself puts on these pools' nodes (AKS spot; catalog capacity_taints)."""
-    return catalog.capacity_tolerations(env.spec.cloud, [p.capacity for p in pools])
+    """Tolerations for the taints the cloud itself puts on these pools' nodes (AKS spot), as resolved per pool."""
+    return env.tolerations(pools)
 
 
 def fabric_kinds(env: ResolvedEnvironment) -> set[str]:

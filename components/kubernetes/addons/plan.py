@@ -44,7 +44,7 @@ from aiinfra.components.kubernetes.addons.tracking import (
     mlflow_database,
     mlflow_values,
 )
-from aiinfra.resolve import ResolvedEnvironment
+from aiinfra.resolved import ResolvedEnvironment
 
 
 def plan(

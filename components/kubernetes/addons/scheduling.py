@@ -11,7 +11,7 @@ from aiinfra.components.kubernetes.addons.model import (
     pool_selector,
     taint_tolerations,
 )
-from aiinfra.resolve import ResolvedEnvironment
+from aiinfra.resolved import ResolvedEnvironment
 
 LOCAL_QUEUE = "default"
 

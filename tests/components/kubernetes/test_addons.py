@@ -156,7 +156,7 @@ def test_aks_managed_driver_leaves_driver_and_toolkit_to_the_node_image():
     """azure.gpu_driver aks (the default without InfiniBand): AKS installs driver and container runtime, so the
     operator must not install a second driver nor rewrite containerd with its own toolkit."""
     env = spec_env(AKS_A10)
-    assert env.spec.azure.gpu_driver == "aks"
+    assert env.gpu_driver == "aks" and env.spec.azure.gpu_driver is None
     values = addons.plan(env).release("gpu-operator").values
     assert values["driver"] == {"enabled": False} and values["toolkit"] == {"enabled": False}
     assert "rdma" not in values["driver"]

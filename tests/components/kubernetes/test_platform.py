@@ -437,7 +437,7 @@ def test_aks_gpu_driver_and_gpu_operator_agree(aks):
     """azure-llm has an InfiniBand pool, so azure.gpu_driver resolves to none: every GPU agent pool skips the AKS
     driver and the operator installs driver (with GPUDirect RDMA) and toolkit."""
     env, result = aks
-    assert env.spec.azure.gpu_driver == "none"
+    assert env.gpu_driver == "none" and env.spec.azure.gpu_driver is None
     for pool in result.of_type(T_AGENT_POOL):
         assert pool.inputs["gpuProfile"] == {"driver": "None"}, pool.name
     gpu = charts(result)["gpu-operator"].inputs["values"]

@@ -1,0 +1,109 @@
+"""What the resolver decided: the Pulumi program's only input (after pulumi-eks's `createCore → CoreData`).
+
+Kept apart from aiinfra.resolve so that components, the workload rule and the manifests read decisions without
+importing the resolver or the catalog; every fact a component needs (machine and accelerator names, disks,
+fabric layout, taints, zones, the Azure GPU driver) is a field here, and the user's spec is never rewritten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from aiinfra import defaults
+
+if TYPE_CHECKING:  # annotations only: no pydantic or catalog import for components that read these records
+    from aiinfra.accounts import Account
+    from aiinfra.catalog.models import Fabric, FabricNetworks, Taint
+    from aiinfra.problems import Problem
+    from aiinfra.spec import EnvironmentSpec
+
+
+@dataclass(frozen=True)
+class ResolvedPool:
+    name: str
+    instance_type: str
+    gpu: str | None
+    gpus_per_node: int
+    nodes_min: int
+    nodes_max: int
+    capacity: str
+    fabric: Fabric | None
+    hourly_usd_per_node: float | None
+    price_note: str | None
+    reason: str
+    zone: str | None = None
+    reservation: str | None = None
+    disk_gib: int = defaults.DISK_GIB
+    labels: dict[str, str] = field(default_factory=dict)
+    system: bool = False
+    vcpus: int = 0
+    memory_gib: float = 0
+    machine_type: str = ""  # the name the cloud's API takes (GKE: the catalog's machine_type); "" = instance_type
+    accelerator_type: str | None = None  # GKE's accelerator name of the GPU
+    boot_disk_type: str | None = None
+    local_ssd_count: int = 0
+    network_gbps: float | None = None  # host network bandwidth (fabric-less pools' acceptance test target)
+    fabric_networks: FabricNetworks | None = None  # GKE: the extra networks the fabric's GPU NICs attach to
+    taints: tuple[Taint, ...] = ()  # taints the cloud itself puts on nodes of this capacity (AKS spot)
+    zones: tuple[str, ...] = ()  # the region's zones that offer the type, in the region's order
+
+    def __post_init__(self) -> None:
+        if not self.machine_type:
+            object.__setattr__(self, "machine_type", self.instance_type)
+
+    @property
+    def fabric_kind(self) -> str | None:
+        return self.fabric.kind if self.fabric else None
+
+    @property
+    def multi_node(self) -> bool:
+        return self.nodes_max > 1
+
+    @property
+    def tolerations(self) -> list[dict[str, str]]:
+        """Tolerations for the taints the cloud puts on these nodes (not the GPU taint aiinfra sets)."""
+        return [t.toleration for t in self.taints]
+
+
+@dataclass(frozen=True)
+class WorkloadPlan:
+    """Where the reference workload runs (aiinfra.workload states the rule)."""
+
+    train_pool: ResolvedPool
+    serve_pool: ResolvedPool
+    nodes: int
+    fabric_pools: list[ResolvedPool]
+    checkpoint_bucket: str
+
+
+@dataclass(frozen=True)
+class ResolvedEnvironment:
+    spec: EnvironmentSpec
+    pools: list[ResolvedPool]
+    zones: list[str]
+    warnings: list[Problem] = field(default_factory=list)
+    account: Account | None = None
+    region_zones: list[str] = field(default_factory=list)  # every zone of the region; `zones` are the network's
+    gpu_driver: str | None = None  # AKS: who installs the NVIDIA driver ("aks" or "none"); None elsewhere
+    workload: WorkloadPlan | None = None  # the reference workload's plan, where workload.enabled
+
+    @property
+    def gpu_pools(self) -> list[ResolvedPool]:
+        return [p for p in self.pools if p.gpu]
+
+    @property
+    def system_pool(self) -> ResolvedPool:
+        return next(p for p in self.pools if p.system)
+
+    @property
+    def worker_pools(self) -> list[ResolvedPool]:
+        """The spec's node pools, without the system pool aiinfra adds."""
+        return [p for p in self.pools if not p.system]
+
+    def tolerations(self, pools: list[ResolvedPool] | None = None) -> list[dict[str, str]]:
+        """Tolerations for the cloud's capacity taints on these pools (default: all), in capacity order, once each."""
+        out: list[dict[str, str]] = []
+        for pool in sorted(self.pools if pools is None else pools, key=lambda p: p.capacity):
+            out += [t for t in pool.tolerations if t not in out]
+        return out
