@@ -61,7 +61,7 @@ class CloudProfile:
     sdk_module: str  # the Pulumi SDK's Python module (the pip extra is the cloud's name)
     pulumi_package: str  # the package part of its type tokens: "azure-native"
     example_region: str  # the catalog's reference_region, for help texts
-    settings_model: type["BaseModel"] | None = None  # the spec's `<name>:` section, if the cloud has one
+    settings: str | None = None  # "module:Class" of the spec's `<name>:` section (pydantic), if the cloud has one
     pattern_words: Mapping[str, str] = {}  # settings' regex patterns, as error messages say them
     backend_scheme: str | None = None  # a Pulumi state backend this cloud hosts ("s3://")
     bucket_scheme: str  # data URL scheme of its buckets ("s3" -> s3://bucket)
@@ -79,6 +79,14 @@ class CloudProfile:
     terms: Mapping[str, str] = {}
     # The spec's `<name>:` section as `aiinfra init` writes it (str.format with name, project); "" when none.
     starter_settings: str = ""
+
+    @property
+    def settings_model(self) -> type["BaseModel"] | None:
+        """The settings class, imported only when the spec model is built (profiles load without pydantic)."""
+        if not self.settings:
+            return None
+        module, _, name = self.settings.partition(":")
+        return getattr(importlib.import_module(module), name)
 
     @property
     def mocks_module(self) -> str:

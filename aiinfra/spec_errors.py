@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from aiinfra import clouds
 from aiinfra.problems import Problem, did_you_mean, join_path, shown
+from aiinfra.spec_limits import LIMIT_REASONS, NAME_PATTERN, PATTERN_WORDS
 
 # pydantic names union members and validators in the location ("int", "function-after[_ordered(), Range]").
 _TAG = re.compile(r"^(int|str|float|bool|none|list|dict|Range|constrained-\w+)$|\[")
@@ -53,16 +54,12 @@ _EXAMPLES = {
 
 
 def _plain_pattern(pattern: str) -> str:
-    from aiinfra import spec
-
-    return spec.PATTERN_WORDS.get(pattern, "not in the expected form")
+    return PATTERN_WORDS.get(pattern, "not in the expected form")
 
 
 def _fixed_name(value: Any, pattern: str) -> str | None:
     """A name that fits NAME_PATTERN made from a near miss (LLM_Train -> llm-train), if there is one."""
-    from aiinfra import spec
-
-    if pattern != spec.NAME_PATTERN or not isinstance(value, str):
+    if pattern != NAME_PATTERN or not isinstance(value, str):
         return None
     fixed = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", value.strip().lower())).strip("-")
     fixed = re.sub(r"^[^a-z]+", "", fixed)
@@ -118,9 +115,7 @@ def _unknown_field_hint(key: str, fields: list[str]) -> str:
 
 
 def _limit(field: str) -> str:
-    from aiinfra import spec
-
-    reason = spec.LIMIT_REASONS.get(field)
+    reason = LIMIT_REASONS.get(field)
     return f" ({reason})" if reason else ""
 
 

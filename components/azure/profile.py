@@ -121,12 +121,7 @@ class AzureProfile(CloudProfile):
     terms = {"network": "VNet", "nat": "NAT gateway", "bucket": "Blob container", "registry": "Azure Container Registry", "identity": "managed identity (workload identity)"}
     starter_settings = """\nazure:\n  resource_group: {name}-rg   # created if missing; default: <name>-rg\n  # subscription_id: 00000000-0000-0000-0000-000000000000   # default: the one `az login` selected\n"""
 
-    @property
-    def settings_model(self) -> type[Any]:  # type: ignore[override]
-        """The spec's `azure:` section (pydantic is imported only when the spec model is built)."""
-        from aiinfra.components.azure.settings import AzureSettings
-
-        return AzureSettings
+    settings = "aiinfra.components.azure.settings:AzureSettings"
 
     pattern_words = {
         GUID_PATTERN: "a subscription ID, which is a GUID such as 0f0e0d0c-0b0a-4909-8807-060504030201",

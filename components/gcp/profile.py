@@ -78,12 +78,7 @@ class GcpProfile(CloudProfile):
     terms = {"network": "VPC network", "nat": "Cloud NAT", "bucket": "GCS bucket", "registry": "Artifact Registry", "identity": "Google service account (Workload Identity)"}
     starter_settings = """\ngcp:\n  project: {project}   # the GCP project ID to create the environment in\n"""
 
-    @property
-    def settings_model(self) -> type[Any]:  # type: ignore[override]
-        """The spec's `gcp:` section (pydantic is imported only when the spec model is built)."""
-        from aiinfra.components.gcp.settings import GcpSettings
-
-        return GcpSettings
+    settings = "aiinfra.components.gcp.settings:GcpSettings"
 
     pattern_words = {PROJECT_PATTERN: "a GCP project ID: 6 to 30 lowercase letters, digits and hyphens, starting with a letter (e.g. my-ml-project)"}
     backend_scheme = "gs://"
