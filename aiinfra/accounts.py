@@ -82,9 +82,9 @@ class AccountSource:
         return found(self.placeholder, "placeholder", placeholder=True)
 
 
-def with_account(spec: "EnvironmentSpec") -> tuple["EnvironmentSpec", Account | None]:
-    """The spec with its account filled in from the spec, the environment or the CLIs' configuration, by the
-    cloud's profile; None where the cloud needs none in the spec (AWS takes it from the credentials)."""
+def find_account(spec: "EnvironmentSpec") -> Account | None:
+    """The account from the spec, the environment or the CLIs' configuration, by the cloud's profile; None where
+    the cloud needs none in the spec (AWS takes it from the credentials). The spec itself is left as written."""
     from aiinfra import clouds
 
     return clouds.get(spec.cloud).account(spec)

@@ -75,6 +75,8 @@ class CloudProfile:
     nvidia_runtime_class: Mapping[str, bool] = {}  # does a GPU node carry an `nvidia` RuntimeClass, per row
     storage_class: Mapping[str, Any] | None = None  # a default encrypted StorageClass, where the cluster has none
     capabilities: Mapping[str, Capability] = {}
+    account_field: str | None = None  # the settings field naming the account ("project"), where the spec can name one
+    placeholder_in_program: bool = False  # offline, the program uses the placeholder account (else the ambient one)
     # What the cloud calls each piece, for pictures and messages: network, nat, bucket, registry, identity.
     terms: Mapping[str, str] = {}
     # The spec's `<name>:` section as `aiinfra init` writes it (str.format with name, project); "" when none.
@@ -97,9 +99,19 @@ class CloudProfile:
         """Where the deploy commands would find credentials (an env var or a file), read without running a CLI."""
         raise NotImplementedError(f"{self.name}: credential_source")
 
-    def account(self, spec: "EnvironmentSpec", environ: Mapping[str, str] | None = None) -> tuple["EnvironmentSpec", "Account | None"]:
-        """The spec with its account (project, subscription) filled in, and where that came from; None: no account."""
-        return spec, None
+    def account(self, spec: "EnvironmentSpec", environ: Mapping[str, str] | None = None) -> "Account | None":
+        """The account (project, subscription) the environment uses and where that came from; None: no account.
+        It is a decision of the resolver (ResolvedEnvironment.account), never written into the spec."""
+        return None
+
+    def account_value(self, env: Any) -> str | None:
+        """The account the program uses: the resolved one (a placeholder only where `placeholder_in_program`), else
+        what the spec names."""
+        found = env.account
+        if found is not None:
+            return found.value if (not found.placeholder or self.placeholder_in_program) else None
+        section = getattr(env.spec, self.name, None)
+        return getattr(section, self.account_field, None) if section is not None and self.account_field else None
 
     def check(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> list["Problem"]:
         """Cloud-specific spec rules the catalog cannot state, with spec paths."""
@@ -110,7 +122,7 @@ class CloudProfile:
         in ResolvedEnvironment.gpu_driver and never writes it into the spec. None: the cloud has no such choice."""
         return None
 
-    def stack_config(self, spec: "EnvironmentSpec") -> dict[str, str]:
+    def stack_config(self, env: Any) -> dict[str, str]:
         """Provider configuration of the environment's Pulumi stack."""
         raise NotImplementedError(f"{self.name}: stack_config")
 
@@ -135,10 +147,13 @@ class CloudProfile:
         """Type token -> how many the components create, for the types with a fixed price (aiinfra.fixed_costs)."""
         raise NotImplementedError(f"{self.name}: fixed_resources")
 
-    def mock_settings(self, spec: "EnvironmentSpec") -> dict[str, Any]:
-        """Account facts the offline mocks put into IDs: the cloud's settings section."""
-        section = getattr(spec, self.name, None)
-        return section.model_dump() if section is not None else {}
+    def mock_settings(self, env: Any) -> dict[str, Any]:
+        """Account facts the offline mocks put into IDs: the cloud's settings section, with the account the program uses."""
+        section = getattr(env.spec, self.name, None)
+        data = section.model_dump() if section is not None else {}
+        if self.account_field and env.spec.cloud == self.name:
+            data[self.account_field] = self.account_value(env)
+        return data
 
     def binding(self) -> dict[str, Any]:
         """How workload identity and buckets reach a pod, for `render --outputs` (templates/clouds.yaml, as data)."""

@@ -60,7 +60,7 @@ def mock_settings(env: ResolvedEnvironment) -> dict[str, Any]:
     settings section, merged, as the mocks read them by key."""
     from aiinfra import clouds
 
-    return {k: v for p in clouds.all_profiles() for k, v in p.mock_settings(env.spec).items()}
+    return {k: v for p in clouds.all_profiles() for k, v in p.mock_settings(env).items()}
 
 
 def mocks(env: ResolvedEnvironment) -> "engine.CloudMocks":

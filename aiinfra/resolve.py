@@ -9,7 +9,7 @@ from dataclasses import astuple
 from pathlib import Path
 
 from aiinfra import catalog, clouds, defaults, workload
-from aiinfra.accounts import with_account
+from aiinfra.accounts import find_account
 from aiinfra.catalog import pool_facts as facts
 from aiinfra.gpu import GpuRequest
 from aiinfra.problems import Problem, SpecError, did_you_mean, nearest, shown
@@ -266,7 +266,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
 
         message, hint = unknown_region(spec.cloud, spec.region, list(cat.regions))
         raise SpecError(source, [Problem("region", message, hint, spec.region)])
-    spec, account = with_account(spec)
+    account = find_account(spec)
     r = _PoolResolver(spec)
     if account and account.placeholder:
         r.warnings.append(account.note())

@@ -89,6 +89,13 @@ class ResolvedEnvironment:
     workload: WorkloadPlan | None = None  # the reference workload's plan, where workload.enabled
 
     @property
+    def account_id(self) -> str | None:
+        """The project or subscription the program uses (the resolver's decision; the spec stays as written)."""
+        from aiinfra import clouds
+
+        return clouds.get(self.spec.cloud).account_value(self)
+
+    @property
     def gpu_pools(self) -> list[ResolvedPool]:
         return [p for p in self.pools if p.gpu]
 

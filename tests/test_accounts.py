@@ -100,7 +100,7 @@ def test_the_aws_example_moves_by_cloud_and_region_alone(bare, cloud, region):
     assert "placeholder" in note.message and "aiinfra up" in note.message
     assert env.account and env.account.placeholder
     if cloud == "gcp":
-        assert env.spec.gcp.project == gcp.PLACEHOLDER
+        assert env.account_id == gcp.PLACEHOLDER and env.spec.gcp.project is None
 
 
 def test_up_refuses_a_placeholder_and_lists_the_ways(bare):
@@ -115,5 +115,5 @@ def test_up_refuses_a_placeholder_and_lists_the_ways(bare):
 def test_found_project_is_used_without_a_warning(bare, monkeypatch):
     monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "real-project")
     env = resolve(parse_spec(moved("gcp", "us-central1")))
-    assert env.spec.gcp.project == "real-project" and env.warnings == []
+    assert env.account_id == "real-project" and env.spec.gcp.project is None and env.warnings == []
     accounts.require_real(env.account, "spec.yaml")

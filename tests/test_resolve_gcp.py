@@ -18,7 +18,7 @@ def test_without_a_project_offline_resolution_uses_a_placeholder_and_says_so(mon
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     env = resolve(parse_spec("name: t-env\ncloud: gcp\nregion: us-central1\nnode_pools: [{name: a, gpu: 'L4:1'}]\n"))
-    assert env.spec.gcp.project == "placeholder-project"
+    assert env.account_id == "placeholder-project" and env.spec.gcp.project is None
     [note] = env.warnings
     assert note.path == "gcp.project" and "gcp: {project:" in note.hint
 

@@ -47,7 +47,7 @@ def stack_config(env: ResolvedEnvironment) -> dict[str, str]:
     """Provider configuration of the environment's stack."""
     from aiinfra import clouds
 
-    return clouds.get(env.spec.cloud).stack_config(env.spec)
+    return clouds.get(env.spec.cloud).stack_config(env)
 
 
 def with_data_deleted(env: ResolvedEnvironment) -> ResolvedEnvironment:

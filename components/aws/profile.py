@@ -91,8 +91,8 @@ class AwsProfile(CloudProfile):
             return str(config)
         return None
 
-    def stack_config(self, spec: "EnvironmentSpec") -> dict[str, str]:
-        return {"aws:region": spec.region}
+    def stack_config(self, env: Any) -> dict[str, str]:
+        return {"aws:region": env.spec.region}
 
     def kubeconfig(self, name: Any, endpoint: Any, ca_data: Any, region: Any = None) -> dict[str, Any]:
         return eks_kubeconfig(name, endpoint, ca_data, region)

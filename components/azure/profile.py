@@ -122,6 +122,7 @@ class AzureProfile(CloudProfile):
     starter_settings = """\nazure:\n  resource_group: {name}-rg   # created if missing; default: <name>-rg\n  # subscription_id: 00000000-0000-0000-0000-000000000000   # default: the one `az login` selected\n"""
 
     settings = "aiinfra.components.azure.settings:AzureSettings"
+    account_field = "subscription_id"
 
     pattern_words = {
         GUID_PATTERN: "a subscription ID, which is a GUID such as 0f0e0d0c-0b0a-4909-8807-060504030201",
@@ -168,12 +169,9 @@ class AzureProfile(CloudProfile):
         has_subscriptions = _file_with(profile, '"subscriptions"') and not _file_with(profile, '"subscriptions": []')
         return str(profile) if has_subscriptions else None
 
-    def account(self, spec: "EnvironmentSpec", environ: Mapping[str, str] | None = None) -> tuple["EnvironmentSpec", Account | None]:
-        """A placeholder subscription stays out of the spec: offline runs use the mocks' one, `up` the ambient one."""
-        account = azure_subscription(spec.azure.subscription_id, environ)
-        if account.placeholder:
-            return spec, account
-        return spec.model_copy(update={"azure": spec.azure.model_copy(update={"subscription_id": account.value})}), account
+    def account(self, spec: "EnvironmentSpec", environ: Mapping[str, str] | None = None) -> Account | None:
+        """A placeholder subscription stays out of the program: offline runs use the mocks' one, `up` the ambient one."""
+        return azure_subscription(spec.azure.subscription_id, environ)
 
     def check(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> list[Problem]:
         problems = []
@@ -190,10 +188,11 @@ class AzureProfile(CloudProfile):
     def gpu_driver(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> str | None:
         return gpu_driver(spec, pools)[0]
 
-    def stack_config(self, spec: "EnvironmentSpec") -> dict[str, str]:
-        cfg = {"azure-native:location": spec.region}
-        if spec.azure.subscription_id:
-            cfg["azure-native:subscriptionId"] = spec.azure.subscription_id
+    def stack_config(self, env: Any) -> dict[str, str]:
+        cfg = {"azure-native:location": env.spec.region}
+        subscription = self.account_value(env)
+        if subscription:
+            cfg["azure-native:subscriptionId"] = subscription
         return cfg
 
     def kubeconfig(self, name: Any, endpoint: Any, ca_data: Any, region: Any = None) -> dict[str, Any]:

@@ -79,6 +79,8 @@ class GcpProfile(CloudProfile):
     starter_settings = """\ngcp:\n  project: {project}   # the GCP project ID to create the environment in\n"""
 
     settings = "aiinfra.components.gcp.settings:GcpSettings"
+    account_field = "project"
+    placeholder_in_program = True
 
     pattern_words = {PROJECT_PATTERN: "a GCP project ID: 6 to 30 lowercase letters, digits and hyphens, starting with a letter (e.g. my-ml-project)"}
     backend_scheme = "gs://"
@@ -121,15 +123,15 @@ class GcpProfile(CloudProfile):
         adc = Path(environ.get("CLOUDSDK_CONFIG") or home / ".config" / "gcloud") / "application_default_credentials.json"
         return str(adc) if adc.is_file() else None
 
-    def account(self, spec: "EnvironmentSpec", environ: Mapping[str, str] | None = None) -> tuple["EnvironmentSpec", Account | None]:
+    def account(self, spec: "EnvironmentSpec", environ: Mapping[str, str] | None = None) -> Account | None:
         """GCP gets a placeholder project when none is found: the program needs one."""
-        account = gcp_project(spec.gcp.project, environ)
-        return spec.model_copy(update={"gcp": spec.gcp.model_copy(update={"project": account.value})}), account
+        return gcp_project(spec.gcp.project, environ)
 
-    def stack_config(self, spec: "EnvironmentSpec") -> dict[str, str]:
-        cfg = {"gcp:region": spec.region}
-        if spec.gcp.project:
-            cfg["gcp:project"] = spec.gcp.project
+    def stack_config(self, env: Any) -> dict[str, str]:
+        cfg = {"gcp:region": env.spec.region}
+        project = self.account_value(env)
+        if project:
+            cfg["gcp:project"] = project
         return cfg
 
     def kubeconfig(self, name: Any, endpoint: Any, ca_data: Any, region: Any = None) -> dict[str, Any]:
