@@ -104,13 +104,12 @@ class CloudProfile:
         It is a decision of the resolver (ResolvedEnvironment.account), never written into the spec."""
         return None
 
-    def account_value(self, env: Any) -> str | None:
-        """The account the program uses: the resolved one (a placeholder only where `placeholder_in_program`), else
+    def account_value(self, spec: "EnvironmentSpec", found: "Account | None") -> str | None:
+        """The account the program uses: the one found (a placeholder only where `placeholder_in_program`), else
         what the spec names."""
-        found = env.account
         if found is not None:
             return found.value if (not found.placeholder or self.placeholder_in_program) else None
-        section = getattr(env.spec, self.name, None)
+        section = getattr(spec, self.name, None)
         return getattr(section, self.account_field, None) if section is not None and self.account_field else None
 
     def check(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> list["Problem"]:
@@ -152,7 +151,7 @@ class CloudProfile:
         section = getattr(env.spec, self.name, None)
         data = section.model_dump() if section is not None else {}
         if self.account_field and env.spec.cloud == self.name:
-            data[self.account_field] = self.account_value(env)
+            data[self.account_field] = self.account_value(env.spec, env.account)
         return data
 
     def binding(self) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import astuple
 from pathlib import Path
 
-from aiinfra import catalog, clouds, defaults, workload
+from aiinfra import catalog, clouds, defaults, workload_plan
 from aiinfra.accounts import find_account
 from aiinfra.catalog import pool_facts as facts
 from aiinfra.gpu import GpuRequest
@@ -287,7 +287,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
     # The cloud's own rules and its decisions (the Azure GPU driver), kept beside the spec, never written into it.
     profile = clouds.get(spec.cloud)
     r.problems += clouds.unsupported(spec) + profile.check(spec, pools)
-    plan, found = workload.decide(spec, pools)
+    plan, found = workload_plan.decide(spec, pools)
     r.problems += found
     if r.problems:
         raise SpecError(source, r.problems)
@@ -300,6 +300,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
         warnings=r.warnings,
         account=account,
         gpu_driver=profile.gpu_driver(spec, pools),
+        account_id=profile.account_value(spec, account),
         workload=plan,
     )
 

@@ -68,7 +68,7 @@ class ResolvedPool:
 
 @dataclass(frozen=True)
 class WorkloadPlan:
-    """Where the reference workload runs (aiinfra.workload states the rule)."""
+    """Where the reference workload runs (aiinfra.workload_plan states the rule)."""
 
     train_pool: ResolvedPool
     serve_pool: ResolvedPool
@@ -87,13 +87,7 @@ class ResolvedEnvironment:
     region_zones: list[str] = field(default_factory=list)  # every zone of the region; `zones` are the network's
     gpu_driver: str | None = None  # AKS: who installs the NVIDIA driver ("aks" or "none"); None elsewhere
     workload: WorkloadPlan | None = None  # the reference workload's plan, where workload.enabled
-
-    @property
-    def account_id(self) -> str | None:
-        """The project or subscription the program uses (the resolver's decision; the spec stays as written)."""
-        from aiinfra import clouds
-
-        return clouds.get(self.spec.cloud).account_value(self)
+    account_id: str | None = None  # the project / subscription the program uses (from `account`; the spec stays as written)
 
     @property
     def gpu_pools(self) -> list[ResolvedPool]:

@@ -37,7 +37,7 @@ def _offline_manifests(env) -> list[dict[str, Any]]:
     from aiinfra import program
 
     def manifests(environment) -> dict[str, Any]:
-        from aiinfra.components.workload import manifests_output
+        from aiinfra.components.workload_deployment import manifests_output
 
         return {"manifests": manifests_output(env, environment.built)}
 
@@ -54,7 +54,7 @@ def render_command(
     from aiinfra import manifests as workload_manifests
     from aiinfra.cli.common import console, emit_json, load_env
     from aiinfra.problems import Problem, SpecError
-    from aiinfra.workload import plan
+    from aiinfra.workload_plan import plan
 
     env = load_env(spec, as_json)
     try:

@@ -60,7 +60,7 @@ class Environment(pulumi.ComponentResource):
         """The reference workload on the platform's provider, after the add-ons it needs (trainer, Kueue queue)."""
         import pulumi_kubernetes as k8s
 
-        from aiinfra.components.workload import WorkloadDeployment, manifests_output
+        from aiinfra.components.workload_deployment import WorkloadDeployment, manifests_output
 
         built = self.built
         if self.platform is not None:

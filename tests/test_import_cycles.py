@@ -112,5 +112,5 @@ def test_the_cycle_finder_finds_a_cycle():
 
 def test_resolve_and_workload_no_longer_import_each_other():
     edges = graph(lazy=True)
-    assert "aiinfra.resolve" not in edges["aiinfra.workload"] and "aiinfra.resolve" not in edges["aiinfra.pinned"]
+    assert "aiinfra.resolve" not in edges["aiinfra.workload_plan"] and "aiinfra.resolve" not in edges["aiinfra.pinned"]
     assert not any(m.startswith("aiinfra.catalog") for c in ("aiinfra.resolved", "aiinfra.program") for m in edges[c])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from aiinfra import program, workload
+from aiinfra import program, workload_plan
 from aiinfra.resolve import load, resolve
 from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
 from aiinfra.spec import load_spec, parse_spec
@@ -61,13 +61,13 @@ def test_the_resolver_writes_nothing_into_the_spec():
 def test_the_workload_plan_is_decided_once(monkeypatch):
     """resolve() checks the workload section and plans it; the program and the manifests reuse that plan."""
     calls = []
-    real = workload.problems
-    monkeypatch.setattr(workload, "problems", lambda *a: calls.append(1) or real(*a))
+    real = workload_plan.problems
+    monkeypatch.setattr(workload_plan, "problems", lambda *a: calls.append(1) or real(*a))
     env = load(SPECS / "aws.ok.workload-ethernet.yaml")
     assert env.workload is not None and env.workload.train_pool.name == "l4" and len(calls) == 1
     result = program.run_offline(env)
     assert result.one("aiinfra:index:WorkloadDeployment") and len(calls) == 1
-    assert workload.plan(env) is env.workload
+    assert workload_plan.plan(env) is env.workload
 
 
 def test_a_plan_that_cannot_be_made_says_what_is_missing():
@@ -77,7 +77,7 @@ def test_a_plan_that_cannot_be_made_says_what_is_missing():
     from aiinfra.problems import SpecError
 
     with pytest.raises(SpecError) as err:
-        workload.plan(env)
+        workload_plan.plan(env)
     assert [p.path for p in err.value.problems] == ["storage.buckets"]
 
 

@@ -22,7 +22,7 @@ from aiinfra.manifests.templates import (
     _render_leaves,
 )
 from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
-from aiinfra.workload import WorkloadPlan, plan
+from aiinfra.workload_plan import WorkloadPlan, plan
 
 QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
 

@@ -20,7 +20,7 @@ from aiinfra.resolved import ResolvedEnvironment
 
 def provider_options(env: ResolvedEnvironment, parent: pulumi.Resource) -> tuple[dict[str, Any], pulumi.InvokeOptions]:
     """A spec that names a subscription gets an explicit provider for it; otherwise the ambient one (`az login`)."""
-    subscription = env.account_id
+    subscription = env.account_id or env.spec.azure.subscription_id
     if not subscription:
         return {}, pulumi.InvokeOptions(parent=parent)
     provider = az.Provider(f"{env.spec.name}-azure", subscription_id=subscription, location=env.spec.region, opts=child(parent))

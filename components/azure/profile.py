@@ -190,7 +190,7 @@ class AzureProfile(CloudProfile):
 
     def stack_config(self, env: Any) -> dict[str, str]:
         cfg = {"azure-native:location": env.spec.region}
-        subscription = self.account_value(env)
+        subscription = self.account_value(env.spec, env.account)
         if subscription:
             cfg["azure-native:subscriptionId"] = subscription
         return cfg

@@ -46,7 +46,7 @@ def gpu_networks(nics_by_site: dict[str, list[GpuNic]]) -> list[GpuNetwork]:
 def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resource) -> BuiltEnvironment:
     spec = env.spec
     name = spec.name
-    project = env.account_id
+    project = env.account_id or spec.gcp.project  # a hand-built ResolvedEnvironment may carry only the spec
     if not project:
         raise ComponentInputError("aiinfra:gcp:Environment", name, [Problem("gcp.project", "a GCP environment needs gcp.project")])
     region = spec.region

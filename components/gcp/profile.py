@@ -129,7 +129,7 @@ class GcpProfile(CloudProfile):
 
     def stack_config(self, env: Any) -> dict[str, str]:
         cfg = {"gcp:region": env.spec.region}
-        project = self.account_value(env)
+        project = self.account_value(env.spec, env.account)
         if project:
             cfg["gcp:project"] = project
         return cfg

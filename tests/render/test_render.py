@@ -10,7 +10,7 @@ from renderhelpers import OUTPUTS, SPECS, env_of, find, pods
 from aiinfra import manifests as workload_manifests
 from aiinfra.problems import SpecError
 from aiinfra.resolve import load
-from aiinfra.workload import plan
+from aiinfra.workload_plan import plan
 
 
 def node_container(pod: dict) -> dict:

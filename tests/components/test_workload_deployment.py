@@ -63,7 +63,7 @@ def test_manifests_carry_the_environments_real_bucket_and_registry(result):
 
 
 def test_workload_deployment_requires_a_provider():
-    from aiinfra.components.workload import WorkloadDeployment
+    from aiinfra.components.workload_deployment import WorkloadDeployment
 
     with pytest.raises(ValueError, match="provider"):
         engine.run(lambda: WorkloadDeployment("w", [], None), engine.CloudMocks("aws", "us-east-1", ["us-east-1a"], lambda t: ["us-east-1a"]))
