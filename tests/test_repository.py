@@ -59,3 +59,18 @@ def test_the_checks_catch_what_they_look_for(tmp_path):
     inside.symlink_to("../README.md")
     assert _outside(absolute, repo) and _outside(escaping, repo)
     assert not _outside(inside, repo)
+
+
+MAX_SOURCE_LINES = 400
+SOURCE_FOLDERS = ("aiinfra", "components", "cli", "workloads", "stacks", "scripts", "benchmarks")
+
+
+def test_no_source_file_is_over_400_lines():
+    """A file over the bar holds several concerns; split it along its seams (as aiinfra/deploy/ was)."""
+    long = {
+        str(p.relative_to(ROOT)): n
+        for folder in SOURCE_FOLDERS
+        for p in sorted((ROOT / folder).rglob("*.py"))
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_SOURCE_LINES
+    }
+    assert long == {}, f"over {MAX_SOURCE_LINES} lines: {long}"
