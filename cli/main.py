@@ -8,7 +8,7 @@ from typing import NoReturn
 
 import typer
 
-from aiinfra.cli import catalog_cmd, deploy, graph, init_cmd, offline, polish, render_cmd, workload
+from aiinfra.cli import catalog_cmd, deploy, graph, init_cmd, offers_cmd, offline, polish, render_cmd, workload
 from aiinfra.cli.common import EXIT_INVALID, emit_json, load_env, report  # noqa: F401  (kept importable from here)
 
 app = typer.Typer(
@@ -38,6 +38,7 @@ COMMANDS = [
     ("cost", offline.cost, None),
     ("graph", graph.graph_command, None),
     ("catalog", catalog_cmd.catalog_command, None),
+    ("offers", offers_cmd.offers_command, None),
     ("schema", offline.schema, None),
     ("render", render_cmd.render_command, None),
     ("completion", polish.completion_command, None),

@@ -1,0 +1,138 @@
+"""`aiinfra offers`: one environment priced on every cloud and region that can serve all its pools, cheapest first.
+
+It runs offline from the catalog: each cloud/region is the spec with only `cloud` and `region` changed, resolved by
+the same resolver as `validate` and priced by the same estimate as `cost`, so the spec's own row equals `cost`.
+
+Pins are cloud- or region-specific, so on other clouds and regions they are translated, with a note saying so:
+a zone (and a reservation, which lives in one zone) holds only where it was written; there the pool is priced
+on-demand, which is what reserved capacity is billed at. On other clouds a pinned instance type becomes what it
+has (its GPUs, or its vCPUs and memory) and each cloud's catalog picks the type; a pinned type aiinfra's catalog
+does not list cannot be translated, so those clouds are reported as unserved with the reason.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from aiinfra import catalog, clouds
+from aiinfra.problems import Problem, SpecError, did_you_mean
+
+if TYPE_CHECKING:
+    from aiinfra.resolved import ResolvedEnvironment
+    from aiinfra.spec import EnvironmentSpec, NodePool
+
+POOL_FIELDS = ("name", "instance_type", "gpu", "gpus_per_node", "fabric", "nodes_min", "nodes_max", "capacity", "hourly_usd_per_node", "price_note")
+
+
+def check_clouds(names: Iterable[str]) -> tuple[list[str], list[Problem]]:
+    """The clouds asked for, in registry order, or problems naming the unknown ones with a did-you-mean."""
+    known = clouds.names()
+    asked = [n.strip() for n in names if n.strip()]
+    problems = [
+        Problem("--clouds", f"unknown cloud {n!r}", did_you_mean(n, known) or f"clouds: {clouds.choices()}", n) for n in asked if n not in known
+    ]
+    return [c for c in known if c in asked], problems
+
+
+def _moved_pool(spec: "EnvironmentSpec", i: int, pool: "NodePool", cloud: str, region: str) -> tuple["NodePool | None", list[str], list[Problem]]:
+    """The pool as it moves to cloud/region: pins that cannot hold there dropped (with notes), or a problem."""
+    notes: list[str] = []
+    update: dict[str, Any] = {}
+    if pool.zone and (cloud, region) != (spec.cloud, spec.region):
+        update["zone"] = None
+        notes.append(f"{pool.name}: zone {pool.zone} holds in {spec.cloud} {spec.region} only; elsewhere the pool is not pinned to a zone")
+    if pool.reservation and (cloud, region) != (spec.cloud, spec.region):
+        update.update(reservation=None, capacity="on-demand")
+        notes.append(f"{pool.name}: reservation {pool.reservation} is in {spec.cloud} {spec.region}; elsewhere priced on-demand (what reserved capacity is billed at)")
+    if pool.instance_type and cloud != spec.cloud:
+        it = catalog.cloud_catalog(spec.cloud).instance_types.get(pool.instance_type)
+        if it is None and not pool.gpu:
+            problem = Problem(
+                f"node_pools[{i}].instance_type",
+                f"{pool.name} pins {pool.instance_type}, which aiinfra's {spec.cloud} catalog does not list, so its {cloud} equivalent is unknown",
+                "also set gpu: (or cpus: and memory_gib:) so that offers can find the equivalent",
+                pool.instance_type,
+            )
+            return None, notes, [problem]
+        update["instance_type"] = None
+        if it is not None and not pool.gpu:
+            if it.gpu:
+                update["gpu"] = f"{it.gpu}:{it.gpu_count}"
+            else:
+                update.update(cpus=pool.cpus or it.vcpus, memory_gib=pool.memory_gib or it.memory_gib)
+        what = update.get("gpu") or ", ".join(pool.gpu_options) or f"≥ {update.get('cpus', pool.cpus)} vCPUs"
+        notes.append(f"{pool.name}: instance_type {pool.instance_type} is a {spec.cloud} type; other clouds pick their own type with {what}")
+    return (pool.model_copy(update=update) if update else pool), notes, []
+
+
+def moved(spec: "EnvironmentSpec", cloud: str, region: str) -> tuple["EnvironmentSpec | None", list[str], list[Problem]]:
+    """The spec with only cloud and region changed (and pins translated); None with problems where a pin cannot move.
+    Cloud sections (`gcp:`, `azure:`) stay as written: an account placeholder is fine offline."""
+    pools, notes, problems = [], [], []
+    for i, pool in enumerate(spec.node_pools):
+        p, n, found = _moved_pool(spec, i, pool, cloud, region)
+        notes += n
+        problems += found
+        pools.append(p)
+    if problems:
+        return None, notes, problems
+    return spec.model_copy(update={"cloud": cloud, "region": region, "node_pools": pools}), notes, []
+
+
+def _pool(p: dict[str, Any]) -> dict[str, Any]:
+    return {k: p[k] for k in POOL_FIELDS}
+
+
+def offer(env: "ResolvedEnvironment", chosen: bool, notes: Sequence[str] = ()) -> dict[str, Any]:
+    """One row: the environment on env's cloud and region, totals exactly as `cost` prints them."""
+    from aiinfra.preview import estimate
+
+    data = estimate(env)
+    cost = data["cost"]
+    return {
+        "cloud": env.spec.cloud,
+        "region": env.spec.region,
+        "hourly_usd_min": cost["hourly_usd_min"],
+        "hourly_usd_max": cost["hourly_usd_max"],
+        "monthly_usd_min": cost["monthly_usd_min"],
+        "monthly_usd_max": cost["monthly_usd_max"],
+        "pools": [_pool(p) for p in data["node_pools"]],
+        "chosen": chosen,
+        "unpriced": cost["unpriced"],
+        "prices_as_of": cost["prices_as_of"],
+        "notes": list(notes),
+    }
+
+
+def offers(env: "ResolvedEnvironment", only: Sequence[str] | None = None, source: str = "<spec>") -> dict[str, Any]:
+    """Every registered cloud's regions (or those of `only`), each served or not. `env` is the spec as written,
+    already resolved (a spec that is not valid where it stands is the user's to fix first)."""
+    from aiinfra.resolve import resolve
+
+    spec = env.spec
+    rows, unserved = [], []
+    order: dict[tuple[str, str], int] = {}
+    for cloud in only if only is not None else clouds.names():
+        for region in catalog.cloud_catalog(cloud).regions:
+            order[(cloud, region)] = len(order)
+            if (cloud, region) == (spec.cloud, spec.region):
+                rows.append(offer(env, True))
+                continue
+            there, notes, problems = moved(spec, cloud, region)
+            if there is not None:
+                try:
+                    rows.append(offer(resolve(there, source), False, notes))
+                    continue
+                except SpecError as err:
+                    problems = err.problems
+            unserved.append({"cloud": cloud, "region": region, "problems": [p.as_dict() for p in problems]})
+    rows.sort(key=lambda r: (r["hourly_usd_min"], r["hourly_usd_max"], not r["chosen"], order[(r["cloud"], r["region"])]))
+    return {
+        "environment": spec.name,
+        "cloud": spec.cloud,
+        "region": spec.region,
+        "clouds": list(only if only is not None else clouds.names()),
+        "hours_per_month": catalog.HOURS_PER_MONTH,
+        "offers": rows,
+        "unserved": unserved,
+    }

@@ -1,0 +1,137 @@
+"""`aiinfra offers`: the environment priced on every cloud and region that can serve it, cheapest first."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from aiinfra import clouds
+from aiinfra.cli.common import JsonOpt, SpecArg, console, emit_json, fail, load_env
+
+CHOSEN = "*"
+
+
+def _fabric(f: dict[str, Any] | None) -> str:
+    from aiinfra.cli.views import FABRIC_SHORT
+
+    return f", {FABRIC_SHORT.get(f['kind'], f['kind'].upper())} {f['gbps']} Gbps" if f else ""
+
+
+def _pools(o: dict[str, Any], fabric: bool) -> str:
+    """One line per pool the user wrote (the system pool is in the totals, said in the caption)."""
+    lines = []
+    for p in o["pools"]:
+        if p["name"] == "system":
+            continue
+        nodes = str(p["nodes_min"]) if p["nodes_min"] == p["nodes_max"] else f"{p['nodes_min']}..{p['nodes_max']}"
+        lines.append(f"{p['name']}: {nodes} × {p['instance_type']}" + (_fabric(p["fabric"]) if fabric else ""))
+    return "\n".join(lines) or "(system pool only)"
+
+
+def _figures(lo: float, hi: float, unpriced: bool) -> str:
+    from aiinfra.cli.views import money
+
+    mark = "+?" if unpriced else ""
+    return f"{money(lo)}{mark}\n{money(hi)}{mark}"
+
+
+def table(data: dict[str, Any]):
+    """Money stacked min over max, so that an 80-column terminal keeps every figure whole."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from aiinfra.cli.fit import Fit, hidden_note
+
+    rows = data["offers"]
+    notes = list(dict.fromkeys(n for o in rows for n in o["notes"]))
+    h = data["hours_per_month"]
+
+    def build(dropped: frozenset[str], light: bool) -> Table:
+        n = len(rows) + len(data["unserved"])
+        t = Table(title=escape(f"Offers for {data['environment']}: {len(rows)} of {n} regions can serve it (USD; 1 month = {h} h)"), title_justify="left", show_lines=not light)
+        t.add_column("cloud region")
+        t.add_column("node pools")
+        t.add_column("$/h min\nmax", justify="right", no_wrap=True)
+        t.add_column("$/month min\nmax", justify="right", no_wrap=True)
+        for o in rows:
+            where = f"{CHOSEN} " if o["chosen"] else ""
+            t.add_row(
+                escape(f"{where}{o['cloud']} {o['region']}"),
+                escape(_pools(o, "fabric" not in dropped)),
+                _figures(o["hourly_usd_min"], o["hourly_usd_max"], bool(o["unpriced"])),
+                _figures(o["monthly_usd_min"], o["monthly_usd_max"], bool(o["unpriced"])),
+            )
+            if light and o is not rows[-1]:
+                t.add_row("", "", "", "")
+        lines = [f"{CHOSEN} the spec's own cloud and region. Totals include the system pool and fixed costs, as `aiinfra cost` counts them."]
+        if any(o["unpriced"] for o in rows):
+            lines.append("+? some of it is unpriced (a pinned type outside aiinfra's catalog): the figure is a lower bound.")
+        lines += [f"note: {n}" for n in notes]
+        if dropped:
+            lines.append(hidden_note(sorted(dropped)))
+        t.caption = "\n".join(escape(line) for line in lines)
+        t.caption_justify = "left"
+        return t
+
+    return Fit(build, ["fabric"])
+
+
+def _pool_names(data: dict[str, Any]) -> list[str]:
+    first = next((o for o in data["offers"] if o["chosen"]), data["offers"][0] if data["offers"] else None)
+    return [p["name"] for p in first["pools"] if p["name"] != "system"] if first else []
+
+
+def unserved_lines(data: dict[str, Any]) -> list[str]:
+    """Regions that cannot serve the environment, grouped per cloud by the same reasons (the region's name
+    replaced by "this region"), each reason naming its pool."""
+    names = _pool_names(data)
+
+    def reason(p: dict[str, Any], region: str) -> str:
+        path = re.sub(r"^node_pools\[(\d+)\]", lambda m: names[int(m[1])] if int(m[1]) < len(names) else m[0], p["path"])
+        return f"{path}: {p['message'].replace(region, 'this region')}"
+
+    groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for u in data["unserved"]:
+        key = (u["cloud"], tuple(reason(p, u["region"]) for p in u["problems"]))
+        groups.setdefault(key, []).append(u["region"])
+    lines = []
+    for (cloud, reasons), regions in groups.items():
+        lines.append(f"{cloud} {', '.join(regions)}:")
+        lines += [f"    {r}" for r in reasons]
+    return lines
+
+
+def offers_command(
+    spec: Path = SpecArg,
+    clouds_opt: Optional[str] = typer.Option(None, "--clouds", metavar="CLOUDS", help=f"only these clouds, comma-separated ({clouds.choices()}); default: all"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """The environment priced on every cloud and region that can serve all its pools, cheapest first."""
+    from aiinfra.offers import check_clouds, offers
+
+    only = None
+    if clouds_opt is not None:
+        only, problems = check_clouds(clouds_opt.split(","))
+        if problems or not only:
+            from aiinfra.problems import Problem
+
+            fail("aiinfra offers", problems or [Problem("--clouds", "no cloud named", f"e.g. --clouds {','.join(clouds.names())}")], as_json)
+    env = load_env(spec, as_json)
+    data = offers(env, only, str(spec))
+    if as_json:
+        emit_json(data)
+        return
+    c = console()
+    if data["offers"]:
+        c.print(table(data))
+    else:
+        c.print(f"No region of {', '.join(data['clouds'])} can serve {data['environment']}.", markup=False, highlight=False)
+    lines = unserved_lines(data)
+    if lines:
+        c.print(f"Cannot serve it ({len(data['unserved'])} regions; `--json` has every problem with its hint):", markup=False, highlight=False)
+        for line in lines:
+            c.print(f"  {line}", markup=False, highlight=False)
+    c.print("[dim]Prices are catalog snapshots, offline: no credentials, no Pulumi program.[/]")
