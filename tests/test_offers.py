@@ -1,0 +1,132 @@
+"""aiinfra.offers: every example spec priced on every cloud, cheapest first, its own row equal to `cost`, pins
+translated or refused with a reason. Expectations come from the catalog and `cost` at test time, never typed in."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from aiinfra import catalog, clouds
+from aiinfra.cli.main import app
+from aiinfra.problems import SpecError
+from aiinfra.offers import check_clouds, moved, offers
+from aiinfra.resolve import load, resolve
+from aiinfra.spec import load_spec
+
+STACKS = Path(__file__).resolve().parents[1] / "stacks"
+SPECS = sorted(p.name for p in STACKS.glob("*.yaml") if not p.name.startswith("Pulumi"))
+TOTALS = ("hourly_usd_min", "hourly_usd_max", "monthly_usd_min", "monthly_usd_max")
+
+
+@pytest.fixture(scope="module", params=SPECS)
+def result(request):
+    path = STACKS / request.param
+    return path, offers(load(path), source=str(path))
+
+
+def test_every_example_gets_offers_on_every_cloud_sorted_by_hourly_min(result):
+    _, data = result
+    assert {o["cloud"] for o in data["offers"]} == set(clouds.names())
+    prices = [o["hourly_usd_min"] for o in data["offers"]]
+    assert prices == sorted(prices)
+    everywhere = {(c, r) for c in clouds.names() for r in catalog.cloud_catalog(c).regions}
+    listed = [(o["cloud"], o["region"]) for o in data["offers"]] + [(u["cloud"], u["region"]) for u in data["unserved"]]
+    assert sorted(listed) == sorted(everywhere)
+
+
+def test_the_specs_own_choice_is_marked_and_equals_cost(result):
+    path, data = result
+    chosen = [o for o in data["offers"] if o["chosen"]]
+    assert len(chosen) == 1
+    own = chosen[0]
+    assert (own["cloud"], own["region"]) == (data["cloud"], data["region"])
+    r = CliRunner().invoke(app, ["cost", "--json", str(path)])
+    assert r.exit_code == 0, r.output
+    cost = json.loads(r.output)
+    assert {k: own[k] for k in TOTALS} == {k: cost["cost"][k] for k in TOTALS}
+    assert [p["instance_type"] for p in own["pools"]] == [p["instance_type"] for p in cost["node_pools"]]
+
+
+def test_every_row_prices_its_pools_and_each_unserved_region_says_why(result):
+    _, data = result
+    for o in data["offers"]:
+        assert o["monthly_usd_min"] == pytest.approx(o["hourly_usd_min"] * catalog.HOURS_PER_MONTH, abs=0.05)  # hourly is rounded to 4 places
+        assert o["hourly_usd_min"] <= o["hourly_usd_max"]
+        for p in o["pools"]:
+            it = catalog.cloud_catalog(o["cloud"]).instance_types[p["instance_type"]]
+            assert o["region"] in it.regions and p["gpus_per_node"] == it.gpu_count
+            assert p["hourly_usd_per_node"] == catalog.price(o["cloud"], p["instance_type"], o["region"], p["capacity"]).hourly_usd
+    for u in data["unserved"]:
+        assert u["problems"] and all(p["path"] and p["message"] for p in u["problems"])
+
+
+def test_unserved_regions_name_the_pool_that_cannot_run_there():
+    data = offers(load(STACKS / "aws-llm.yaml"))
+    assert data["unserved"], "the H100:8 pool is not offered in every region"
+    for u in data["unserved"]:
+        with pytest.raises(SpecError):
+            resolve(load_spec(STACKS / "aws-llm.yaml").model_copy(update={"cloud": u["cloud"], "region": u["region"]}))
+        assert any(p["path"].startswith("node_pools[") for p in u["problems"])
+    h100 = [u for u in data["unserved"] if any("H100:8" in p["message"] for p in u["problems"])]
+    for u in h100:
+        offered = [n for n, it in catalog.cloud_catalog(u["cloud"]).instance_types.items() if it.gpu == "H100" and it.gpu_count == 8]
+        assert not any(u["region"] in catalog.cloud_catalog(u["cloud"]).instance_types[n].regions for n in offered)
+
+
+def test_only_the_clouds_asked_for():
+    data = offers(load(STACKS / "aws-llm.yaml"), [clouds.names()[-1]])
+    assert {o["cloud"] for o in data["offers"]} | {u["cloud"] for u in data["unserved"]} == {clouds.names()[-1]}
+    assert not any(o["chosen"] for o in data["offers"])
+
+
+def test_check_clouds_keeps_registry_order_and_hints_at_typos():
+    first, last = clouds.names()[0], clouds.names()[-1]
+    assert check_clouds([last, first, " "]) == ([first, last], [])
+    _, problems = check_clouds([first + "x"])
+    assert problems[0].path == "--clouds" and problems[0].hint == f"did you mean {first}?"
+
+
+def _pinned_spec(tmp_path, pool: str) -> Path:
+    own = catalog.cloud_catalog(clouds.names()[0])
+    region = own.reference_region
+    text = f"name: pinned\ncloud: {clouds.names()[0]}\nregion: {region}\nnode_pools:\n{pool}"
+    path = tmp_path / "pinned.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_a_pinned_type_moves_as_its_gpus_and_a_zone_pin_stays_home(tmp_path):
+    cloud = clouds.names()[0]
+    cat = catalog.cloud_catalog(cloud)
+    name, it = next((n, it) for n, it in cat.instance_types.items() if it.gpu and cat.reference_region in it.regions)
+    zone = cat.regions[cat.reference_region][0]
+    path = _pinned_spec(tmp_path, f"  - name: work\n    instance_type: {name}\n    zone: {zone}\n")
+    env = load(path)
+    spec = env.spec
+    other_region = next(r for r in cat.regions if r != spec.region)
+    same_cloud, notes, _ = moved(spec, cloud, other_region)
+    assert same_cloud.node_pools[0].instance_type == name and same_cloud.node_pools[0].zone is None and notes
+    other = clouds.names()[1]
+    elsewhere, notes, problems = moved(spec, other, catalog.cloud_catalog(other).reference_region)
+    assert not problems and elsewhere.node_pools[0].instance_type is None
+    assert elsewhere.node_pools[0].gpu == f"{it.gpu}:{it.gpu_count}" and any(name in n for n in notes)
+    data = offers(env)
+    own = next(o for o in data["offers"] if o["chosen"])
+    assert own["pools"][-1]["instance_type"] == name and not own["notes"]
+    assert all(o["pools"][-1]["gpu"] == it.gpu for o in data["offers"])
+    assert any(o["cloud"] == other and o["notes"] for o in data["offers"]) or any(u["cloud"] == other for u in data["unserved"])
+
+
+def test_a_pinned_type_outside_the_catalog_with_no_gpu_is_unserved_on_other_clouds(tmp_path):
+    cloud = clouds.names()[0]
+    example = catalog.cloud_catalog(cloud).instance_type_example
+    unlisted = example + "z9"  # the same shape as the cloud's own names, so the resolver takes it, unpriced
+    assert unlisted not in catalog.cloud_catalog(cloud).instance_types
+    path = _pinned_spec(tmp_path, f"  - name: work\n    instance_type: {unlisted}\n")
+    env = load(path)
+    assert env.pools[-1].hourly_usd_per_node is None
+    data = offers(env)
+    others = [u for u in data["unserved"] if u["cloud"] != cloud]
+    assert others and all(u["problems"][0]["path"] == "node_pools[0].instance_type" for u in others)
+    assert not any(o["cloud"] != cloud for o in data["offers"])
