@@ -54,8 +54,8 @@ def table(data: dict[str, Any]):
         t = Table(title=escape(f"Offers for {data['environment']}: {len(rows)} of {n} regions can serve it (USD; 1 month = {h} h)"), title_justify="left", show_lines=not light)
         t.add_column("cloud region")
         t.add_column("node pools")
-        t.add_column("$/h min\nmax", justify="right", no_wrap=True)
-        t.add_column("$/month min\nmax", justify="right", no_wrap=True)
+        t.add_column("$/h min–max", justify="right")
+        t.add_column("$/month min–max", justify="right")
         for o in rows:
             where = f"{CHOSEN} " if o["chosen"] else ""
             t.add_row(
