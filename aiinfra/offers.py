@@ -79,8 +79,15 @@ def moved(spec: "EnvironmentSpec", cloud: str, region: str) -> tuple["Environmen
     return spec.model_copy(update={"cloud": cloud, "region": region, "node_pools": pools}), notes, []
 
 
-def _pool(p: dict[str, Any]) -> dict[str, Any]:
-    return {k: p[k] for k in POOL_FIELDS}
+def _regional(cloud: str, region: str, p: dict[str, Any]) -> bool:
+    """Whether the catalog has this region's own figure for the pool (else `catalog.price` used another region's)."""
+    it = catalog.cloud_catalog(cloud).instance_types.get(p["instance_type"])
+    here = it.regions.get(region) if it else None
+    return here is not None and getattr(here, "spot" if p["capacity"] == "spot" else "on_demand") is not None
+
+
+def _pool(cloud: str, region: str, p: dict[str, Any]) -> dict[str, Any]:
+    return {**{k: p[k] for k in POOL_FIELDS}, "regional_price": _regional(cloud, region, p)}
 
 
 def offer(env: "ResolvedEnvironment", chosen: bool, notes: Sequence[str] = ()) -> dict[str, Any]:
@@ -89,6 +96,7 @@ def offer(env: "ResolvedEnvironment", chosen: bool, notes: Sequence[str] = ()) -
 
     data = estimate(env)
     cost = data["cost"]
+    pools = [_pool(env.spec.cloud, env.spec.region, p) for p in data["node_pools"]]
     return {
         "cloud": env.spec.cloud,
         "region": env.spec.region,
@@ -96,7 +104,8 @@ def offer(env: "ResolvedEnvironment", chosen: bool, notes: Sequence[str] = ()) -
         "hourly_usd_max": cost["hourly_usd_max"],
         "monthly_usd_min": cost["monthly_usd_min"],
         "monthly_usd_max": cost["monthly_usd_max"],
-        "pools": [_pool(p) for p in data["node_pools"]],
+        "pools": pools,
+        "priced_elsewhere": [p["name"] for p in pools if p["hourly_usd_per_node"] is not None and not p["regional_price"]],
         "chosen": chosen,
         "unpriced": cost["unpriced"],
         "prices_as_of": cost["prices_as_of"],

@@ -31,10 +31,13 @@ def _pools(o: dict[str, Any], fabric: bool) -> str:
     return "\n".join(lines) or "(system pool only)"
 
 
-def _figures(lo: float, hi: float, unpriced: bool) -> str:
+ELSEWHERE = "~"
+
+
+def _figures(o: dict[str, Any], lo: float, hi: float) -> str:
     from aiinfra.cli.views import money
 
-    mark = "+?" if unpriced else ""
+    mark = ("+?" if o["unpriced"] else "") + (ELSEWHERE if o["priced_elsewhere"] else "")
     return f"{money(lo)}{mark}\n{money(hi)}{mark}"
 
 
@@ -61,14 +64,16 @@ def table(data: dict[str, Any]):
             t.add_row(
                 escape(f"{where}{o['cloud']} {o['region']}"),
                 escape(_pools(o, "fabric" not in dropped)),
-                _figures(o["hourly_usd_min"], o["hourly_usd_max"], bool(o["unpriced"])),
-                _figures(o["monthly_usd_min"], o["monthly_usd_max"], bool(o["unpriced"])),
+                escape(_figures(o, o["hourly_usd_min"], o["hourly_usd_max"])),
+                escape(_figures(o, o["monthly_usd_min"], o["monthly_usd_max"])),
             )
             if light and o is not rows[-1]:
                 t.add_row("", "", "", "")
         lines = [f"{CHOSEN} the spec's own cloud and region. Totals include the system pool and fixed costs, as `aiinfra cost` counts them."]
         if any(o["unpriced"] for o in rows):
             lines.append("+? some of it is unpriced (a pinned type outside aiinfra's catalog): the figure is a lower bound.")
+        if any(o["priced_elsewhere"] for o in rows):
+            lines.append(f"{ELSEWHERE} a pool priced at another region's figure: the catalog has none for this region (`--json`: price_note).")
         lines += [f"note: {n}" for n in notes]
         if dropped:
             lines.append(hidden_note(sorted(dropped)))

@@ -57,6 +57,8 @@ def test_every_row_prices_its_pools_and_each_unserved_region_says_why(result):
             it = catalog.cloud_catalog(o["cloud"]).instance_types[p["instance_type"]]
             assert o["region"] in it.regions and p["gpus_per_node"] == it.gpu_count
             assert p["hourly_usd_per_node"] == catalog.price(o["cloud"], p["instance_type"], o["region"], p["capacity"]).hourly_usd
+            if not p["regional_price"]:  # another region's figure, and the price note says so
+                assert p["name"] in o["priced_elsewhere"] and p["price_note"]
     for u in data["unserved"]:
         assert u["problems"] and all(p["path"] and p["message"] for p in u["problems"])
 
