@@ -90,6 +90,14 @@ def _pool(cloud: str, region: str, p: dict[str, Any]) -> dict[str, Any]:
     return {**{k: p[k] for k in POOL_FIELDS}, "regional_price": _regional(cloud, region, p)}
 
 
+def _pool_of(spec: "EnvironmentSpec", path: str) -> str | None:
+    """The name of the pool a problem's path is in (node_pools[1].gpu -> its name), None for the rest of the spec."""
+    import re
+
+    m = re.match(r"node_pools\[(\d+)\]", path)
+    return spec.node_pools[int(m[1])].name if m and int(m[1]) < len(spec.node_pools) else None
+
+
 def offer(env: "ResolvedEnvironment", chosen: bool, notes: Sequence[str] = ()) -> dict[str, Any]:
     """One row: the environment on env's cloud and region, totals exactly as `cost` prints them."""
     from aiinfra.preview import estimate
@@ -134,7 +142,7 @@ def offers(env: "ResolvedEnvironment", only: Sequence[str] | None = None, source
                     continue
                 except SpecError as err:
                     problems = err.problems
-            unserved.append({"cloud": cloud, "region": region, "problems": [p.as_dict() for p in problems]})
+            unserved.append({"cloud": cloud, "region": region, "problems": [{**p.as_dict(), "pool": _pool_of(spec, p.path)} for p in problems]})
     rows.sort(key=lambda r: (r["hourly_usd_min"], r["hourly_usd_max"], not r["chosen"], order[(r["cloud"], r["region"])]))
     return {
         "environment": spec.name,

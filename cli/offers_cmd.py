@@ -84,18 +84,11 @@ def table(data: dict[str, Any]):
     return Fit(build, ["fabric"])
 
 
-def _pool_names(data: dict[str, Any]) -> list[str]:
-    first = next((o for o in data["offers"] if o["chosen"]), data["offers"][0] if data["offers"] else None)
-    return [p["name"] for p in first["pools"] if p["name"] != "system"] if first else []
-
-
 def unserved_lines(data: dict[str, Any]) -> list[str]:
     """Regions that cannot serve the environment, grouped per cloud by the same reasons (the region's name
     replaced by "this region"), each reason naming its pool."""
-    names = _pool_names(data)
-
     def reason(p: dict[str, Any], region: str) -> str:
-        path = re.sub(r"^node_pools\[(\d+)\]", lambda m: names[int(m[1])] if int(m[1]) < len(names) else m[0], p["path"])
+        path = re.sub(r"^node_pools\[\d+\]", p["pool"], p["path"]) if p["pool"] else p["path"]
         return f"{path}: {p['message'].replace(region, 'this region')}"
 
     groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}

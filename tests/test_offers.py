@@ -69,7 +69,9 @@ def test_unserved_regions_name_the_pool_that_cannot_run_there():
     for u in data["unserved"]:
         with pytest.raises(SpecError):
             resolve(load_spec(STACKS / "aws-llm.yaml").model_copy(update={"cloud": u["cloud"], "region": u["region"]}))
-        assert any(p["path"].startswith("node_pools[") for p in u["problems"])
+        names = [pool.name for pool in load_spec(STACKS / "aws-llm.yaml").node_pools]
+        assert all(p["pool"] == names[int(p["path"][11])] for p in u["problems"] if p["path"].startswith("node_pools["))
+        assert any(p["pool"] for p in u["problems"])
     h100 = [u for u in data["unserved"] if any("H100:8" in p["message"] for p in u["problems"])]
     for u in h100:
         offered = [n for n, it in catalog.cloud_catalog(u["cloud"]).instance_types.items() if it.gpu == "H100" and it.gpu_count == 8]
