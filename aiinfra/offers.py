@@ -152,4 +152,5 @@ def offers(env: "ResolvedEnvironment", only: Sequence[str] | None = None, source
         "hours_per_month": catalog.HOURS_PER_MONTH,
         "offers": rows,
         "unserved": unserved,
+        "warnings": [w.as_dict() for w in env.warnings],
     }
