@@ -134,3 +134,18 @@ def test_a_pinned_type_outside_the_catalog_with_no_gpu_is_unserved_on_other_clou
     others = [u for u in data["unserved"] if u["cloud"] != cloud]
     assert others and all(u["problems"][0]["path"] == "node_pools[0].instance_type" for u in others)
     assert not any(o["cloud"] != cloud for o in data["offers"])
+
+
+def test_a_reservation_holds_only_where_written_and_elsewhere_is_priced_on_demand(tmp_path):
+    cloud = clouds.names()[0]
+    cat = catalog.cloud_catalog(cloud)
+    zone = cat.regions[cat.reference_region][0]
+    path = _pinned_spec(tmp_path, f"  - name: work\n    cpus: 4\n    capacity: reserved\n    reservation: r-1\n    zone: {zone}\n")
+    spec = load(path).spec
+    other = next(r for r in cat.regions if r != spec.region)
+    there, notes, problems = moved(spec, cloud, other)
+    pool = there.node_pools[0]
+    assert not problems and (pool.capacity, pool.reservation, pool.zone) == ("on-demand", None, None)
+    assert any("r-1" in n for n in notes) and any(zone in n for n in notes)
+    home, notes, _ = moved(spec, cloud, spec.region)
+    assert home.node_pools[0] == spec.node_pools[0] and not notes
