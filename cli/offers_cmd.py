@@ -132,4 +132,6 @@ def offers_command(
         c.print(f"Cannot serve it ({len(data['unserved'])} regions; `--json` has every problem with its hint):", markup=False, highlight=False)
         for line in lines:
             c.print(f"  {line}", markup=False, highlight=False)
-    c.print("[dim]Prices are catalog snapshots, offline: no credentials, no Pulumi program.[/]")
+    for cloud, as_of in dict.fromkeys((o["cloud"], o["prices_as_of"]) for o in data["offers"]):
+        c.print(f"Prices on {cloud} as of {as_of}.", markup=False, highlight=False, style="dim")
+    c.print("[dim]Offline, from aiinfra's catalog: no credentials, no Pulumi program.[/]")
