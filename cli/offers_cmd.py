@@ -53,8 +53,9 @@ def table(data: dict[str, Any]):
     h = data["hours_per_month"]
 
     def build(dropped: frozenset[str], light: bool) -> Table:
-        n = len(rows) + len(data["unserved"])
-        t = Table(title=escape(f"Offers for {data['environment']}: {len(rows)} of {n} regions can serve it (USD; 1 month = {h} h)"), title_justify="left", show_lines=not light)
+        served = data.get("served", len(rows))
+        n = served + len(data["unserved"])
+        t = Table(title=escape(f"Offers for {data['environment']}: {served} of {n} regions can serve it (USD; 1 month = {h} h)"), title_justify="left", show_lines=not light)
         t.add_column("cloud region")
         t.add_column("node pools")
         t.add_column("$/h min–max", justify="right")
@@ -102,9 +103,17 @@ def unserved_lines(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _top(offers: list[dict], n: int) -> list[dict]:
+    """The n cheapest, plus the spec's own choice wherever it ranks, so the table always shows it."""
+    shown = offers[:n]
+    chosen = [o for o in offers[n:] if o.get("chosen")]
+    return shown + chosen
+
+
 def offers_command(
     spec: Path = SpecArg,
     clouds_opt: Optional[str] = typer.Option(None, "--clouds", metavar="CLOUDS", help=f"only these clouds, comma-separated ({clouds.choices()}); default: all"),
+    top: int = typer.Option(10, "--top", min=0, help="show the N cheapest offers in the table (0: all; --json always has all)"),
     as_json: bool = JsonOpt,
 ) -> None:
     """The environment priced on every cloud and region that can serve all its pools, cheapest first."""
@@ -124,7 +133,10 @@ def offers_command(
         return
     c = console()
     if data["offers"]:
-        c.print(table(data))
+        shown = data["offers"] if top == 0 else _top(data["offers"], top)
+        c.print(table({**data, "offers": shown, "served": len(data["offers"])}))
+        if len(shown) < len(data["offers"]):
+            c.print(f"{len(data['offers']) - len(shown)} more offers: --top 0 shows all.", markup=False, highlight=False, style="dim")
     else:
         c.print(f"No region of {', '.join(data['clouds'])} can serve {data['environment']}.", markup=False, highlight=False)
     lines = unserved_lines(data)

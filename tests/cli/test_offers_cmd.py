@@ -46,7 +46,7 @@ def test_json_shape(spec):
 @pytest.mark.parametrize("spec", SPECS)
 @pytest.mark.parametrize("width", [80, 200])
 def test_table_fits_and_shows_every_figure_whole(spec, width):
-    r = invoke(str(STACKS / spec), width=width)
+    r = invoke(str(STACKS / spec), "--top", "0", width=width)
     assert r.exit_code == 0, r.output
     for line in r.stdout.splitlines():
         assert len(line) <= width and "…" not in line, line
@@ -90,3 +90,20 @@ def test_piped_output_is_plain():
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() and "\x1b" not in proc.stdout
     assert all(len(line) <= 80 for line in proc.stdout.splitlines())
+
+
+def test_the_table_shows_the_top_offers_and_always_the_specs_own():
+    from typer.testing import CliRunner
+
+    from aiinfra.cli.main import app
+
+    spec = str(Path(__file__).resolve().parents[2] / "stacks" / "aws-cpu.yaml")
+    full = json.loads(CliRunner().invoke(app, ["offers", spec, "--json"]).output)["offers"]
+    out = CliRunner().invoke(app, ["offers", spec, "--top", "3"], env={"COLUMNS": "200"}).output
+    regions = [f"{o['cloud']} {o['region']}" for o in full]
+    shown = [r for r in regions if r in out]
+    own = next(f"{o['cloud']} {o['region']}" for o in full if o["chosen"])
+    assert set(regions[:3]) <= set(shown) and own in shown
+    assert len(shown) <= 4 and f"{len(full) - len(shown)} more offers" in out
+    everything = CliRunner().invoke(app, ["offers", spec, "--top", "0"], env={"COLUMNS": "200"}).output
+    assert all(r in everything for r in regions)
