@@ -29,7 +29,7 @@ def test_h100_8_multi_node_picks_p5_with_efa():
     train = pool('[{name: train, gpu: "H100:8", nodes: 2}]')[1]
     assert train.instance_type == "p5.48xlarge"
     assert train.fabric.kind == "efa" and train.fabric.interfaces == 32 and train.fabric.gbps == 3200
-    assert train.hourly_usd_per_node == pytest.approx(98.32)
+    assert train.hourly_usd_per_node == pytest.approx(55.04)  # post-cut price, market-2026.md §1.1
 
 
 def test_l4_1_spot_is_cheapest_with_reason():

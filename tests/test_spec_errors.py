@@ -147,13 +147,21 @@ def test_catalog_gaps_are_said_as_gaps():
 def test_uncatalogued_instance_type_is_accepted_unpriced_with_a_warning():
     env = load(SPECS / "aws.ok.uncatalogued-type.yaml")
     pool = next(p for p in env.pools if p.name == "train")
-    assert (pool.instance_type, pool.gpu, pool.gpus_per_node, pool.hourly_usd_per_node) == ("p6-b200.48xlarge", "B200", 8, None)
+    assert (pool.instance_type, pool.gpu, pool.gpus_per_node, pool.hourly_usd_per_node) == ("g7.48xlarge", "RTX-PRO-4500", 8, None)
     assert "unpriced" in (pool.price_note or "")
     [w] = env.warnings
-    assert w.path == "node_pools[0].instance_type" and "not in aiinfra's catalog" in w.message and w.value == "p6-b200.48xlarge"
+    assert w.path == "node_pools[0].instance_type" and "not in aiinfra's catalog" in w.message and w.value == "g7.48xlarge"
 
 
-def test_stale_prices_carry_their_flag_in_the_note():
+def test_stale_prices_carry_their_flag_in_the_note(monkeypatch):
+    # No catalog row carries a doubtful-price flag since the 2026 refresh (market-2026.md §1.4): p5.48xlarge is current.
     env = load_text(BASE + "node_pools: [{name: train, gpu: 'H100:8'}]\n")
     train = next(p for p in env.pools if p.name == "train")
-    assert train.instance_type == "p5.48xlarge" and "stale price" in (train.price_note or "")
+    assert train.instance_type == "p5.48xlarge" and "stale price" not in (train.price_note or "")
+    # A flag listed in price_flags.yaml still puts its words in the note (here one p5.48xlarge carries).
+    from aiinfra import catalog
+
+    monkeypatch.setattr(catalog, "price_flag_words", lambda: {"spot_is_min_over_us-east-1_AZs": "stale price: test words"})
+    env = load_text(BASE + "node_pools: [{name: train, gpu: 'H100:8'}]\n")
+    train = next(p for p in env.pools if p.name == "train")
+    assert train.instance_type == "p5.48xlarge" and "stale price: test words" in (train.price_note or "")

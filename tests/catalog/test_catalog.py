@@ -36,7 +36,15 @@ def test_efa_counts_match_fabric_reference():
     assert aws["p5.48xlarge"].fabric.interfaces == 32
     assert aws["p5en.48xlarge"].fabric.interfaces == 16
     assert aws["p4d.24xlarge"].fabric.interfaces == 4
+    assert aws["p6-b200.48xlarge"].fabric.interfaces == 8 and aws["p6-b200.48xlarge"].fabric.gbps == 3200
+    assert aws["p6-b300.48xlarge"].fabric.interfaces == 16 and aws["p6-b300.48xlarge"].fabric.gbps == 6400
     assert aws["g6.xlarge"].fabric is None
+
+
+# The 2025 snapshot (shared/reference/gpu-catalog.csv) behind the SKY-* sources; rows refreshed from
+# the 2026 sources of market-2026.md (§1.1-§1.4) cite those instead and are checked in test_refreshed_prices.
+CSV_SOURCES = {"SKY-AWS", "SKY-GCP", "SKY-AZ"}
+REFRESHED_SOURCES = {"KARP-AWS", "CYC", "SKY8-GCP", "KARP-AZ"}
 
 
 @pytest.mark.skipif(not REFERENCE_CSV.exists(), reason="shared/reference is not beside this checkout")
@@ -47,6 +55,9 @@ def test_reference_region_prices_match_the_csv():
             if not row["instance_type"]:
                 continue
             it = catalog.cloud_catalog(row["cloud"]).instance_types[row["instance_type"]]
+            assert it.price_source in CSV_SOURCES | REFRESHED_SOURCES, row["instance_type"]
+            if it.price_source not in CSV_SOURCES:
+                continue
             here = it.regions[row["region"]]
             if "list_price_used" not in it.flags and here.on_demand != pytest.approx(float(row["price_hourly"])):
                 mismatches.append((row["instance_type"], here.on_demand, row["price_hourly"]))
@@ -54,6 +65,39 @@ def test_reference_region_prices_match_the_csv():
                 mismatches.append((row["instance_type"], here.spot, row["spot_price_hourly"]))
             assert it.gpu_count == int(row["accelerator_count"]), row["instance_type"]
     assert not mismatches
+
+
+@pytest.mark.parametrize(
+    ("cloud", "instance_type", "on_demand", "spot"),
+    [  # market-2026.md §1.0 / §1.4, reference regions
+        ("aws", "p5.48xlarge", 55.04, 14.246),
+        ("aws", "p5en.48xlarge", 63.296, 19.1652),
+        ("aws", "p4d.24xlarge", 21.957642, 6.289),
+        ("aws", "p4de.24xlarge", 27.44705, 9.7262),
+        ("aws", "p6-b200.48xlarge", 113.9328, 19.0919),
+        ("aws", "p6-b300.48xlarge", 142.416, None),
+        ("gcp", "a2-ultragpu-1g", 5.0688, 2.7595),
+        ("gcp", "a2-ultragpu-8g", 40.5504, 22.0764),
+        ("gcp", "a3-highgpu-8g", 87.83, 50.61),
+        ("gcp", "a3-ultragpu-8g", 86.75992, 40.81698),
+        ("gcp", "g2-standard-4", 0.70683, 0.3973),
+    ],
+)
+def test_refreshed_prices(cloud, instance_type, on_demand, spot):
+    cat = catalog.cloud_catalog(cloud)
+    it = cat.instance_types[instance_type]
+    here = it.regions[cat.reference_region]
+    assert it.price_source in REFRESHED_SOURCES
+    assert here.on_demand == pytest.approx(on_demand)
+    assert here.spot == (pytest.approx(spot) if spot is not None else None)
+    assert catalog.price_flags(cloud, instance_type) == []
+
+
+def test_h200_v5_is_offered_where_sourced_and_not_in_eastus():
+    it = catalog.cloud_catalog("azure").instance_types["Standard_ND96isr_H200_v5"]
+    assert "eastus" not in it.regions
+    assert it.regions["eastus2"].on_demand == pytest.approx(84.80)
+    assert it.fabric.kind == "infiniband" and it.fabric.interfaces == 8 and it.fabric.gbps == 3200
 
 
 def test_price_falls_back_to_reference_region_with_note():
@@ -69,4 +113,4 @@ def test_spot_without_figure_uses_on_demand_and_says_so():
 
 def test_reserved_billed_on_demand():
     p = catalog.price("aws", "p5.48xlarge", "us-east-1", "reserved")
-    assert p.hourly_usd == pytest.approx(98.32) and "on-demand rate" in p.note
+    assert p.hourly_usd == pytest.approx(55.04) and "on-demand rate" in p.note  # post-cut price, market-2026.md §1.1

@@ -123,7 +123,7 @@ def test_cost_shows_an_uncatalogued_type_as_unpriced_not_zero():
     r = run("cost", "--json", str(SPECS / "aws.ok.uncatalogued-type.yaml"))
     assert r.exit_code == 0, r.output
     cost = json.loads(r.stdout)["cost"]
-    [item] = [i for i in cost["items"] if "p6-b200" in i["item"]]
+    [item] = [i for i in cost["items"] if "g7.48xlarge" in i["item"]]
     assert item["hourly_usd_each"] is None and item["hourly_usd_min"] is None and "unpriced" in item["note"]
     assert cost["unpriced"] == [item["item"]] and "unpriced" in cost["excludes"]
 

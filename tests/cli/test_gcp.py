@@ -31,13 +31,13 @@ def test_preview_json_contract_on_gcp():
     pools = {p["name"]: p for p in data["node_pools"]}
     assert pools["train"]["instance_type"] == "a3-megagpu-8g" and pools["train"]["fabric"]["kind"] == "tcpxo" and pools["train"]["fabric"]["interfaces"] == 8
     assert pools["train"]["hourly_usd_per_node"] == pytest.approx(92.21427)
-    assert pools["serve"]["instance_type"] == "g2-standard-4" and pools["serve"]["hourly_usd_per_node"] == pytest.approx(0.28184)
+    assert pools["serve"]["instance_type"] == "g2-standard-4" and pools["serve"]["hourly_usd_per_node"] == pytest.approx(0.3973)  # g2-standard-4 spot, CYC 2026-07-30 (market-2026.md §1.4)
     cost = data["cost"]
     fixed = 0.1 + 0.044 + 2 * 8.2e-05
-    assert cost["hourly_usd_min"] == pytest.approx(2 * 92.21427 + 0.28184 + 2 * 0.134012 + fixed, rel=1e-4)
-    assert cost["hourly_usd_max"] - cost["hourly_usd_min"] == pytest.approx(3 * 0.28184, rel=1e-4)
+    assert cost["hourly_usd_min"] == pytest.approx(2 * 92.21427 + 0.3973 + 2 * 0.134012 + fixed, rel=1e-4)
+    assert cost["hourly_usd_max"] - cost["hourly_usd_min"] == pytest.approx(3 * 0.3973, rel=1e-4)
     assert cost["monthly_usd_min"] == pytest.approx(cost["hourly_usd_min"] * 730, rel=1e-4)
-    assert "SKY-GCP" in cost["prices_as_of"]
+    assert "SKY-GCP" in cost["prices_as_of"] and "CYC: 2026-07-30" in cost["prices_as_of"]
     assert data["outputs"]["kubeconfig"] == "[secret]"
 
 

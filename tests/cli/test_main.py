@@ -64,12 +64,12 @@ def test_preview_json_contract():
         "instance_type": "p5.48xlarge", "gpu": "H100", "gpus_per_node": 8, "nodes_min": 2, "nodes_max": 2, "capacity": "on-demand",
     }
     assert train["fabric"]["kind"] == "efa" and train["fabric"]["interfaces"] == 32
-    assert train["hourly_usd_per_node"] == pytest.approx(98.32)
+    assert train["hourly_usd_per_node"] == pytest.approx(55.04)  # post-cut price, market-2026.md §1.1
     assert pools["serve"]["capacity"] == "spot" and pools["serve"]["fabric"] is None
     cost = data["cost"]
     assert set(cost) >= {"hourly_usd_min", "hourly_usd_max", "monthly_usd_min", "monthly_usd_max", "items", "prices_as_of"}
     assert cost["monthly_usd_min"] == pytest.approx(cost["hourly_usd_min"] * 730, rel=1e-4)
-    expected_min = 2 * 98.32 + 1 * 0.3879 + 2 * 0.096
+    expected_min = 2 * 55.04 + 1 * 0.3879 + 2 * 0.096
     assert cost["hourly_usd_min"] == pytest.approx(expected_min + 0.10 + 0.045 + 2 * 0.00137, rel=1e-3)
     assert cost["hourly_usd_max"] - cost["hourly_usd_min"] == pytest.approx(3 * 0.3879, rel=1e-3)
     items = {i["item"]: i for i in cost["items"]}
