@@ -108,30 +108,24 @@ def run_offline(env: ResolvedEnvironment) -> engine.RunResult:
     return program.run_offline(env)
 
 
+def _report(env: ResolvedEnvironment, items: list[CostItem], result: "engine.RunResult | None" = None) -> dict[str, Any]:
+    """One shape for `cost` and `preview`; a program run adds its resources and outputs."""
+    data: dict[str, Any] = {"environment": env.spec.name, "cloud": env.spec.cloud, "region": env.spec.region, "zones": env.zones}
+    if result is not None:
+        data["resources"] = [r.as_dict() for r in result.resources]
+    data["node_pools"] = [pool_dict(p) for p in env.pools]
+    data["cost"] = cost_summary(env, items)
+    data["warnings"] = [w.as_dict() for w in env.warnings]
+    if result is not None:
+        data["outputs"] = {k: ("[secret]" if k in SECRET_OUTPUTS | result.secret_outputs else v) for k, v in result.outputs.items()}
+    return data
+
+
 def estimate(env: ResolvedEnvironment) -> dict[str, Any]:
     """What `cost` prints, from the resolved spec and the catalog alone: no Pulumi, no SDK imports."""
-    return {
-        "environment": env.spec.name,
-        "cloud": env.spec.cloud,
-        "region": env.spec.region,
-        "zones": env.zones,
-        "node_pools": [pool_dict(p) for p in env.pools],
-        "cost": cost_summary(env, cost_items(env)),
-        "warnings": [w.as_dict() for w in env.warnings],
-    }
+    return _report(env, cost_items(env))
 
 
 def build(env: ResolvedEnvironment) -> dict[str, Any]:
     result = run_offline(env)
-    items = cost_items(env, result.resources)
-    return {
-        "environment": env.spec.name,
-        "cloud": env.spec.cloud,
-        "region": env.spec.region,
-        "zones": env.zones,
-        "resources": [r.as_dict() for r in result.resources],
-        "node_pools": [pool_dict(p) for p in env.pools],
-        "cost": cost_summary(env, items),
-        "warnings": [w.as_dict() for w in env.warnings],
-        "outputs": {k: ("[secret]" if k in SECRET_OUTPUTS | result.secret_outputs else v) for k, v in result.outputs.items()},
-    }
+    return _report(env, cost_items(env, result.resources), result)
