@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from aiinfra import catalog, clouds
+from aiinfra.gpu import GpuRequest
 from aiinfra.problems import Problem, SpecError, did_you_mean
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def _moved_pool(spec: "EnvironmentSpec", i: int, pool: "NodePool", cloud: str, r
         update["instance_type"] = None
         if it is not None and not pool.gpu:
             if it.gpu:
-                update["gpu"] = f"{it.gpu}:{it.gpu_count}"
+                update["gpu"] = str(GpuRequest(it.gpu, it.gpu_count))
             else:
                 update.update(cpus=pool.cpus or it.vcpus, memory_gib=pool.memory_gib or it.memory_gib)
         what = update.get("gpu") or ", ".join(pool.gpu_options) or f"≥ {update.get('cpus', pool.cpus)} vCPUs"

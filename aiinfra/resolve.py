@@ -91,7 +91,7 @@ class _PoolResolver:
         if pool.gpu:
             wanted = {(catalog.canonical_gpu(g.model), g.count) for g in pool.gpu_requests}
             if (it.gpu, it.gpu_count) not in wanted:
-                have = f"{it.gpu}:{it.gpu_count}" if it.gpu else "no GPU"
+                have = str(GpuRequest(it.gpu, it.gpu_count)) if it.gpu else "no GPU"
                 asked = ", ".join(pool.gpu_options)
                 self.problem(f"{path}.instance_type", f"{name} has {have}, but gpu: asks for {asked}", f"drop one of them, or set gpu: {have}", name)
                 return None
