@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import astuple
 from pathlib import Path
 
-from aiinfra import catalog, clouds, defaults, workload_plan
+from aiinfra import catalog, clouds, data_layer, defaults, workload_plan
 from aiinfra.accounts import find_account
 from aiinfra.catalog import pool_facts as facts
 from aiinfra.gpu import GpuRequest
@@ -289,9 +289,11 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
     r.problems += clouds.unsupported(spec) + profile.check(spec, pools)
     plan, found = workload_plan.decide(spec, pools)
     r.problems += found
+    zones = cat.regions[spec.region][: spec.network.zones]
+    filesystems, found = data_layer.resolve_filesystems(spec, pools, zones)
+    r.problems += found + data_layer.check(spec)
     if r.problems:
         raise SpecError(source, r.problems)
-    zones = cat.regions[spec.region][: spec.network.zones]
     return ResolvedEnvironment(
         spec=spec,
         pools=pools,
@@ -302,6 +304,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
         gpu_driver=profile.gpu_driver(spec, pools),
         account_id=profile.account_value(spec, account),
         workload=plan,
+        filesystems=tuple(filesystems),
     )
 
 

@@ -67,6 +67,37 @@ class ResolvedPool:
 
 
 @dataclass(frozen=True)
+class ResolvedFileSystem:
+    """A shared file system as the cloud takes it (aiinfra.data_layer decides): capacity in the cloud's unit, the
+    throughput tier, the zone beside the GPU pools, and its list price."""
+
+    name: str
+    kind: str
+    service: str
+    size_tib: float
+    capacity: float  # in `unit`, as the cloud's API takes it
+    unit: str  # "GiB" or "TiB"
+    throughput: int  # MB/s per TiB
+    tier: str | None  # the cloud's name for the tier (an SKU), where it has one
+    zone: str | None
+    import_from: str | None
+    monthly_usd: float | None
+    price_note: str
+    deployment_type: str | None = None
+    subnet_prefix: int = 0  # where the file system needs its own subnet: its size
+    ports: tuple[int | str, ...] = ()
+
+    @property
+    def mount_path(self) -> str:
+        return f"/mnt/{self.name}"
+
+    @property
+    def claim_name(self) -> str:
+        """The PersistentVolumeClaim workloads mount."""
+        return f"fs-{self.name}"
+
+
+@dataclass(frozen=True)
 class WorkloadPlan:
     """Where the reference workload runs (aiinfra.workload_plan states the rule)."""
 
@@ -88,6 +119,7 @@ class ResolvedEnvironment:
     gpu_driver: str | None = None  # AKS: who installs the NVIDIA driver ("aks" or "none"); None elsewhere
     workload: WorkloadPlan | None = None  # the reference workload's plan, where workload.enabled
     account_id: str | None = None  # the project / subscription the program uses (from `account`; the spec stays as written)
+    filesystems: tuple[ResolvedFileSystem, ...] = ()  # storage.filesystems as the cloud takes them (aiinfra.data_layer)
 
     @property
     def gpu_pools(self) -> list[ResolvedPool]:

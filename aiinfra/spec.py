@@ -23,6 +23,7 @@ from pydantic import (
 from aiinfra import clouds, defaults
 from aiinfra.gpu import GPU_PATTERN, GpuRequest
 from aiinfra.problems import Invalid, Problem, SpecError, shown
+from aiinfra.spec_storage import MAX_FILESYSTEMS, FileSystem
 from aiinfra.spec_limits import (
     IMAGE_TAG_PATTERN,
     K8S_VERSION_PATTERN,
@@ -170,6 +171,8 @@ class Storage(_Strict):
         default=False,
         description="let `down` delete the buckets and their data; off by default so data outlives the cluster",
     )
+    mount_buckets: bool = Field(default=False, description="pods can mount the buckets as file systems (the cloud's bucket CSI driver)")
+    filesystems: list[FileSystem] = Field(default_factory=list, max_length=MAX_FILESYSTEMS, description="shared Lustre file systems, mounted at /mnt/<name>")
 
 
 class Registry(_Strict):
@@ -218,10 +221,11 @@ class Mlops(_Strict):
     queueing: bool = Field(default=True, description="Kueue with a ClusterQueue whose quota follows the node pools")
     tracking: bool = Field(default=True, description="MLflow with artifacts in the environment's bucket and an in-cluster PostgreSQL")
     serving: Literal["kserve", "vllm", "none"] = Field(default="kserve", description="KServe (Standard mode) or the vLLM production stack")
+    data: Literal["none", "ray"] = Field(default="none", description="KubeRay for preprocessing jobs (RayJob), from its upstream chart")
 
     @property
     def any_on(self) -> bool:
-        return any((self.gpu_operator, self.monitoring, self.queueing, self.tracking)) or self.training != "none" or self.serving != "none"
+        return any((self.gpu_operator, self.monitoring, self.queueing, self.tracking)) or self.training != "none" or self.serving != "none" or self.data != "none"
 
 
 class WorkloadImages(_Strict):
@@ -274,6 +278,9 @@ class _EnvironmentFields(_Strict):
             seen.add(pool.name)
         if len(set(self.storage.buckets)) != len(self.storage.buckets):
             raise Invalid("storage.buckets lists a bucket twice", "remove the repeated name")
+        names = [f.name for f in self.storage.filesystems]
+        if len(set(names)) != len(names):
+            raise Invalid("storage.filesystems names a file system twice", "give each file system its own name")
         return self
 
 
