@@ -34,3 +34,5 @@ class BuiltEnvironment:
     storage_options: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     registry_urls: dict[str, pulumi.Output[str]] = field(default_factory=dict)
     gpu_networks: list[Any] = field(default_factory=list, metadata={"doc": "GKE: extra GPU NIC networks (kubernetes.addons.GpuNetwork)"})
+    volumes: dict[str, dict[str, Any]] = field(default_factory=dict, metadata={"doc": "claim name -> CSI volume (file systems, mounted buckets)"})
+    storage_addons: list[str] = field(default_factory=list, metadata={"doc": "charts.yaml keys (charts or manifests) the volumes' drivers need"})

@@ -45,13 +45,15 @@ class Environment(pulumi.ComponentResource):
         except ComponentInputError as err:
             raise at_spec(env, err) from None
         self.outputs = self.built.outputs
-        if env.spec.mlops.any_on:
+        if env.spec.mlops.any_on or self.built.volumes:
             from aiinfra.components.kubernetes import Platform, PlatformArgs
 
             args = PlatformArgs.from_env(env, self.built)
             self.platform = Platform(env.spec.name, args, opts=child(self, depends_on=args.depends_on))
             self.outputs["platform"] = {"releases": self.platform.releases, "namespaces": self.platform.namespaces, "notes": self.platform.notes}
             self.outputs["mlflow_url"] = self.platform.mlflow_url
+        if self.built.volumes:
+            self.outputs["volumes"] = {claim: f"{env.spec.identity.namespace}/{claim}" for claim in sorted(self.built.volumes)}
         if env.spec.workload.enabled:
             self.workload = self._deploy_workload(env)
         self.register_outputs(self.outputs)

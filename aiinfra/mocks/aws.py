@@ -121,7 +121,14 @@ def _log_group(m, name, inputs, out, h):
     return group
 
 
+def _lustre(m, name, inputs, out, h):
+    rid = f"fs-{h}"
+    out.update(dnsName=f"{rid}.fsx.{m.region}.amazonaws.com", mountName=hexid(name, 8), arn=f"arn:aws:fsx:{m.region}:{ACCOUNT}:file-system/{rid}")
+    return rid
+
+
 RESOURCES = {
+    "fsx_LustreFileSystem": _lustre,
     "ec2_Vpc": _vpc,
     "ec2_Subnet": _subnet,
     "ec2_Eip": _eip,

@@ -85,7 +85,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
     )
     outputs["workload_role_arn"] = identity.role_arn
     outputs["workload_service_account"] = f"{spec.identity.namespace}/{spec.identity.service_account}"
-    return BuiltEnvironment(
+    built = BuiltEnvironment(
         outputs=outputs,
         kubeconfig=cluster.kubeconfig,
         cluster=cluster,
@@ -94,3 +94,8 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         bucket_urls=per_key(storage.bucket_names, spec.storage.buckets, "s3://{}"),
         registry_urls=per_key(registry.repository_urls, repositories),
     )
+    if env.filesystems or spec.storage.mount_buckets:
+        from aiinfra.components.aws.filesystem import add_data_layer
+
+        add_data_layer(name, env, tags, cluster, network, storage, built, parent)
+    return built

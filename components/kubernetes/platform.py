@@ -24,6 +24,8 @@ class PlatformArgs:
     bucket_urls: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     storage_options: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     gpu_networks: list[addons.GpuNetwork] = field(default_factory=list)
+    volumes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    storage_addons: list[str] = field(default_factory=list)
     depends_on: list[pulumi.Resource] = field(default_factory=list, metadata={"doc": "cluster and node pools: add-ons go before them on down"})
 
     @classmethod
@@ -35,6 +37,8 @@ class PlatformArgs:
             bucket_urls=dict(built.bucket_urls),
             storage_options=dict(built.storage_options),
             gpu_networks=list(built.gpu_networks),
+            volumes=dict(built.volumes),
+            storage_addons=list(built.storage_addons),
             depends_on=[built.cluster, *built.node_pools.values()],
         )
 
@@ -64,8 +68,8 @@ class Platform(pulumi.ComponentResource):
         import pulumi_kubernetes as k8s
 
         env = args.env
-        if not env.spec.mlops.any_on:
-            raise ValueError("every mlops service is off; do not create a Platform")
+        if not (env.spec.mlops.any_on or args.volumes):
+            raise ValueError("every mlops service is off and there are no volumes; do not create a Platform")
         if args.workload.namespace != env.spec.identity.namespace:
             raise ValueError("the workload binding's namespace differs from spec.identity.namespace")
         plan = addons.plan(
@@ -74,6 +78,8 @@ class Platform(pulumi.ComponentResource):
             artifact_root=_artifact_root(args),
             pod_labels=args.workload.pod_labels,
             gpu_networks=args.gpu_networks,
+            volumes=args.volumes,
+            storage_addons=args.storage_addons,
         )
         base = list(args.depends_on)
         self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=args.kubeconfig, delete_unreachable=True, opts=child(self, depends_on=base))
@@ -113,7 +119,7 @@ class Platform(pulumi.ComponentResource):
                     created[item.key] = self._object(name, item, opts(*deps))
                 pending.remove(item)
         for m in plan.manifests:
-            k8s.yaml.v2.ConfigFile(f"{name}-{m.key}", file=m.url, opts=opts())
+            created[m.key] = k8s.yaml.v2.ConfigFile(f"{name}-{m.key}", file=m.url, opts=opts(*(created[a] for a in m.after)))
 
         self.releases = {r.key: {"chart": r.ref.chart, "version": r.ref.version, "namespace": r.ns} for r in plan.releases}
         self.namespaces = sorted(plan.namespaces)
@@ -154,4 +160,8 @@ class Platform(pulumi.ComponentResource):
                 allow_volume_expansion=body.get("allowVolumeExpansion"),
                 opts=opts,
             )
+        if o.kind == "PersistentVolume":
+            return k8s.core.v1.PersistentVolume(f"{name}-{o.key}", metadata=body["metadata"], spec=body["spec"], opts=opts)
+        if o.kind == "PersistentVolumeClaim":
+            return k8s.core.v1.PersistentVolumeClaim(f"{name}-{o.key}", metadata=body["metadata"], spec=body["spec"], opts=opts)
         return k8s.apiextensions.CustomResource(f"{name}-{o.key}", api_version=o.api_version, kind=o.kind, metadata=body["metadata"], spec=body["spec"], opts=opts)

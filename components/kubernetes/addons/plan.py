@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
+from aiinfra.components.kubernetes.addons.data import add_data_layer
 from aiinfra.components.kubernetes.addons.gpu import (
     NCCL_INSTALLERS,
     efa_plugin_values,
@@ -54,6 +55,8 @@ def plan(
     artifact_root: Callable[[str], Any] | None = None,
     pod_labels: Mapping[str, str] | None = None,
     gpu_networks: list[GpuNetwork] | None = None,
+    volumes: Mapping[str, Mapping[str, Any]] | None = None,
+    storage_addons: list[str] | None = None,
 ) -> Plan:
     """Everything to install for env.spec.mlops on env.spec.cloud.
 
@@ -115,6 +118,8 @@ def plan(
             out.releases.append(
                 Release("mlflow", mlflow_values(env, root, pod_labels or {}), namespace=env.spec.identity.namespace, after=["mlflow-db"])
             )
+
+    add_data_layer(env, out, volumes or {}, list(storage_addons or []))
 
     storage_class = STORAGE_CLASSES[cloud]
     if storage_class and (m.tracking or m.monitoring):

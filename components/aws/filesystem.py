@@ -1,0 +1,229 @@
+"""FSx for Lustre beside the GPU pools, linked to a bucket, and Mountpoint for S3 so pods can mount the buckets.
+
+Facts: ../shared/reference/accelerators-capacity-data.md §5.1 and gpu-fabrics.md §2.7. The file systems, their
+security groups and bucket links are data: protected and kept on `down` unless delete_with_environment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import pulumi
+
+from aiinfra.components._util import child, to_json
+from aiinfra.resolved import ResolvedFileSystem
+
+LUSTRE_VERSION = "2.15"
+MOUNT_OPTIONS = ["flock"]
+AUTO_EVENTS = ["NEW", "CHANGED", "DELETED"]
+MOUNTPOINT_ADDON = "aws-mountpoint-s3-csi-driver"
+MOUNTPOINT_SERVICE_ACCOUNT = "s3-csi-driver-sa"
+
+
+@dataclass
+class FileSystemArgs:
+    filesystems: list[ResolvedFileSystem]
+    vpc_id: pulumi.Input[str]
+    subnets: Mapping[str, pulumi.Input[str]] = field(metadata={"doc": "zone -> private subnet id"})
+    node_security_group_id: pulumi.Input[str] = ""
+    kms_key_arn: pulumi.Input[str] = ""
+    buckets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict, metadata={"doc": "spec bucket name -> physical name"})
+    delete_with_environment: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def _port_range(port: int | str) -> tuple[int, int]:
+    lo, _, hi = str(port).partition("-")
+    return int(lo), int(hi or lo)
+
+
+def lustre_security_group(name: str, fs: ResolvedFileSystem, args: FileSystemArgs, opts: pulumi.ResourceOptions):
+    """Lustre's ports from the nodes and from the file system's own servers; nothing else reaches it."""
+    import pulumi_aws as aws
+
+    sg = aws.ec2.SecurityGroup(name, vpc_id=args.vpc_id, description=f"Lustre clients of {fs.name}: the cluster's nodes only", tags=args.tags, opts=opts)
+    for port in fs.ports:
+        lo, hi = _port_range(port)
+        for source, peer in (("nodes", args.node_security_group_id), ("self", sg.id)):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-{lo}-from-{source}",
+                security_group_id=sg.id,
+                ip_protocol="tcp",
+                from_port=lo,
+                to_port=hi,
+                referenced_security_group_id=peer,
+                description=f"Lustre TCP {port} from {source}",
+                tags=args.tags,
+                opts=opts,
+            )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-{lo}-to-self", security_group_id=sg.id, ip_protocol="tcp", from_port=lo, to_port=hi, referenced_security_group_id=sg.id, tags=args.tags, opts=opts
+        )
+    return sg
+
+
+def lustre(name: str, fs: ResolvedFileSystem, args: FileSystemArgs, opts: pulumi.ResourceOptions):
+    import pulumi_aws as aws
+
+    sg = lustre_security_group(f"{name}-lustre", fs, args, opts)
+    zone = fs.zone if fs.zone in args.subnets else sorted(args.subnets)[0]
+    system = aws.fsx.LustreFileSystem(
+        name,
+        deployment_type=fs.deployment_type,
+        storage_type="SSD",
+        storage_capacity=int(fs.capacity),
+        per_unit_storage_throughput=fs.throughput,
+        subnet_ids=args.subnets[zone],  # a single subnet id in pulumi-aws 7 (one AZ)
+        security_group_ids=[sg.id],
+        kms_key_id=args.kms_key_arn,
+        file_system_type_version=LUSTRE_VERSION,
+        data_compression_type="LZ4",
+        log_configuration=aws.fsx.LustreFileSystemLogConfigurationArgs(level="WARN_ERROR"),
+        tags={**args.tags, "aiinfra.dev/filesystem": fs.name},
+        opts=opts,
+    )
+    if fs.import_from:
+        events = aws.fsx.DataRepositoryAssociationS3AutoImportPolicyArgs(events=AUTO_EVENTS)
+        aws.fsx.DataRepositoryAssociation(
+            f"{name}-{fs.import_from}",
+            file_system_id=system.id,
+            file_system_path=f"/{fs.import_from}",
+            data_repository_path=pulumi.Output.concat("s3://", args.buckets[fs.import_from]),
+            batch_import_meta_data_on_create=True,
+            delete_data_in_filesystem=False,
+            s3=aws.fsx.DataRepositoryAssociationS3Args(
+                auto_import_policy=events, auto_export_policy=aws.fsx.DataRepositoryAssociationS3AutoExportPolicyArgs(events=AUTO_EVENTS)
+            ),
+            tags=args.tags,
+            opts=opts,
+        )
+    return system, sg, zone
+
+
+class FileSystems(pulumi.ComponentResource):
+    """The environment's FSx for Lustre file systems; `volumes` says how a PersistentVolume reaches each."""
+
+    volumes: dict[str, dict[str, Any]]
+    details: dict[str, Any]
+
+    def __init__(self, name: str, args: FileSystemArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("aiinfra:aws:FileSystems", name, None, opts)
+        keep = not args.delete_with_environment
+        data_opts = child(self, protect=keep, retain_on_delete=keep)
+        self.volumes, self.details = {}, {}
+        for fs in args.filesystems:
+            system, sg, zone = lustre(f"{name}-{fs.name}", fs, args, data_opts)
+            self.volumes[fs.name] = {
+                "driver": "fsx.csi.aws.com",
+                "volumeHandle": system.id,
+                "volumeAttributes": {"dnsname": system.dns_name, "mountname": system.mount_name},
+                "mountOptions": MOUNT_OPTIONS,
+            }
+            self.details[fs.name] = {
+                "id": system.id,
+                "zone": zone,
+                "security_group_id": sg.id,
+                "mount": pulumi.Output.concat(system.dns_name, "@tcp:/", system.mount_name),
+                "path": fs.mount_path,
+                "claim": fs.claim_name,
+                "import_from": fs.import_from,
+            }
+        self.register_outputs({"filesystems": self.details})
+
+
+def bucket_mount_policy(bucket_arns: list[pulumi.Input[str]], kms_key_arn: pulumi.Input[str]) -> pulumi.Output[str]:
+    """Mountpoint's IAM needs (awslabs/mountpoint-s3 doc/CONFIGURATION.md, IAM permissions), on these buckets only."""
+    return to_json(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "MountpointListBuckets", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": list(bucket_arns)},
+                {
+                    "Sid": "MountpointObjects",
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:DeleteObject"],
+                    "Resource": [pulumi.Output.concat(a, "/*") for a in bucket_arns],
+                },
+                {"Sid": "MountpointDataKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": [kms_key_arn]},
+            ],
+        }
+    )
+
+
+def bucket_mount(
+    name: str, cluster_name: pulumi.Input[str], bucket_arns: list[pulumi.Input[str]], kms_key_arn: pulumi.Input[str], tags: dict[str, str], parent: pulumi.Resource
+):
+    """The Mountpoint for S3 CSI driver as an EKS add-on, its controller's role scoped to the environment's buckets
+    through EKS Pod Identity (the repository's identity mechanism; supported by driver v2)."""
+    import pulumi_aws as aws
+
+    from aiinfra.components.aws.cluster import assume_role_policy
+
+    role = aws.iam.Role(
+        f"{name}-s3-mount", assume_role_policy=assume_role_policy("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")), tags=tags, opts=child(parent)
+    )
+    aws.iam.RolePolicy(f"{name}-s3-mount", role=role.id, policy=bucket_mount_policy(bucket_arns, kms_key_arn), opts=child(parent))
+    return aws.eks.Addon(
+        f"{name}-s3-mount",
+        cluster_name=cluster_name,
+        addon_name=MOUNTPOINT_ADDON,
+        pod_identity_associations=[aws.eks.AddonPodIdentityAssociationArgs(role_arn=role.arn, service_account=MOUNTPOINT_SERVICE_ACCOUNT)],
+        resolve_conflicts_on_create="OVERWRITE",
+        resolve_conflicts_on_update="OVERWRITE",
+        tags=tags,
+        opts=child(parent),
+    )
+
+
+def bucket_volumes(env_name: str, region: str, buckets: Mapping[str, pulumi.Input[str]]) -> dict[str, dict[str, Any]]:
+    """Mountpoint volumes: static provisioning only, one PersistentVolume per bucket (EKS s3-csi docs)."""
+    return {
+        f"bucket-{b}": {
+            "driver": "s3.csi.aws.com",
+            "volumeHandle": f"{env_name}-{b}",
+            "volumeAttributes": {"bucketName": physical},
+            "mountOptions": ["allow-delete", f"region {region}"],
+            "capacity": "1200Gi",  # required by Kubernetes, ignored by the driver
+        }
+        for b, physical in buckets.items()
+    }
+
+
+def add_data_layer(name: str, env: Any, tags: dict[str, str], cluster: Any, network: Any, storage: Any, built: Any, parent: pulumi.Resource) -> None:
+    """File systems, bucket mounts and their volumes into the built environment (outputs, volumes, drivers)."""
+    from aiinfra.components._util import per_key
+
+    spec = env.spec
+    physical = per_key(storage.bucket_names, spec.storage.buckets)
+    if env.filesystems:
+        subnets = {z: s.id for z, s in network.private_subnets.items()}
+        fs = FileSystems(
+            name,
+            FileSystemArgs(
+                filesystems=list(env.filesystems),
+                vpc_id=network.vpc_id,
+                subnets=subnets,
+                node_security_group_id=cluster.security_group_id,
+                kms_key_arn=storage.kms_key_arn,
+                buckets=physical,
+                delete_with_environment=spec.storage.delete_with_environment,
+                tags=tags,
+            ),
+            opts=child(parent),
+        )
+        built.outputs["filesystems"] = fs.details
+        built.storage_addons.append("aws-fsx-csi-driver")
+        for f in env.filesystems:
+            volume = dict(fs.volumes[f.name], capacity=f"{int(f.capacity)}Gi")
+            volume["storageClass"] = {
+                "apiVersion": "storage.k8s.io/v1",
+                "kind": "StorageClass",
+                "metadata": {"name": f"lustre-{f.name}"},
+                "provisioner": "fsx.csi.aws.com",
+                "parameters": {"subnetId": subnets[fs.details[f.name]["zone"]], "securityGroupIds": fs.details[f.name]["security_group_id"]},
+            }
+            built.volumes[f.claim_name] = volume
+    if spec.storage.mount_buckets:
+        bucket_mount(name, cluster.name, list(per_key(storage.bucket_arns, spec.storage.buckets).values()), storage.kms_key_arn, tags, parent)
+        built.volumes.update(bucket_volumes(name, spec.region, physical))
