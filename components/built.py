@@ -35,4 +35,5 @@ class BuiltEnvironment:
     registry_urls: dict[str, pulumi.Output[str]] = field(default_factory=dict)
     gpu_networks: list[Any] = field(default_factory=list, metadata={"doc": "GKE: extra GPU NIC networks (kubernetes.addons.GpuNetwork)"})
     volumes: dict[str, dict[str, Any]] = field(default_factory=dict, metadata={"doc": "claim name -> CSI volume (file systems, mounted buckets)"})
+    storage_objects: list[dict[str, Any]] = field(default_factory=list, metadata={"doc": "Kubernetes objects the data layer runs (GKE: Lustre import Jobs)"})
     storage_addons: list[str] = field(default_factory=list, metadata={"doc": "charts.yaml keys (charts or manifests) the volumes' drivers need"})

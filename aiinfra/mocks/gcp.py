@@ -139,7 +139,21 @@ def _iam_member(m, name, inputs, out, h):
     return f"{target}/{inputs.get('role')}/{inputs.get('member')}"
 
 
+def _lustre(m, name, inputs, out, h):
+    ip = f"172.16.{int(h[:2], 16) % 4}.{int(h[2:4], 16) % 250 + 2}"
+    out.update(mountPoint=f"{ip}@tcp:/{inputs.get('filesystem', 'lustre')}", state="ACTIVE")
+    return f"projects/{project_of(m, inputs)}/locations/{inputs.get('location')}/instances/{inputs.get('instanceId')}"
+
+
+def _global_address(m, name, inputs, out, h):
+    out.setdefault("name", f"{name}-{h[:7]}")
+    out.setdefault("address", "172.16.0.0")
+    return f"projects/{project_of(m, inputs)}/global/addresses/{out['name']}"
+
+
 RESOURCES = {
+    "lustre_Instance": _lustre,
+    "compute_GlobalAddress": _global_address,
     "compute_Network": _network,
     "compute_Subnetwork": _subnetwork,
     "compute_Router": _router,

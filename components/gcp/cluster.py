@@ -42,6 +42,7 @@ class ClusterArgs:
     admins: list[str] = field(default_factory=list, metadata={"doc": "IAM members, e.g. user:ana@example.com"})
     deletion_protection: bool = defaults.DELETION_PROTECTION
     multi_networking: bool = False
+    lustre_csi: bool = field(default=False, metadata={"doc": "the GKE Managed Lustre CSI add-on, for storage.filesystems"})
     gpu_monitoring: bool = False
     system_machine_type: str = "e2-standard-4"
     system_nodes: int = 2
@@ -135,6 +136,10 @@ def control_plane(name: str, args: ClusterArgs, key: gcp.kms.CryptoKey, node_sa:
         addons_config=gcp.container.ClusterAddonsConfigArgs(
             gcs_fuse_csi_driver_config=gcp.container.ClusterAddonsConfigGcsFuseCsiDriverConfigArgs(enabled=True),
             gce_persistent_disk_csi_driver_config=gcp.container.ClusterAddonsConfigGcePersistentDiskCsiDriverConfigArgs(enabled=True),
+            # Instances made with gke_support_enabled listen on the legacy LNet port 6988 (accelerators-capacity-data.md §5.2).
+            lustre_csi_driver_config=(
+                gcp.container.ClusterAddonsConfigLustreCsiDriverConfigArgs(enabled=True, enable_legacy_lustre_port=True) if args.lustre_csi else None
+            ),
         ),
         logging_config=gcp.container.ClusterLoggingConfigArgs(enable_components=["SYSTEM_COMPONENTS", "APISERVER", "WORKLOADS"]),
         monitoring_config=gcp.container.ClusterMonitoringConfigArgs(

@@ -83,6 +83,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
             admins=spec.cluster.admins,
             deletion_protection=spec.cluster.deletion_protection,
             multi_networking=bool(sites),
+            lustre_csi=bool(env.filesystems),
             gpu_monitoring=bool(env.gpu_pools),
             system_machine_type=system.machine_type,
             system_nodes=system.nodes_max,
@@ -153,7 +154,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         "workload_gsa_email": identity.email,
         "workload_service_account": f"{spec.identity.namespace}/{spec.identity.service_account}",
     }
-    return BuiltEnvironment(
+    built = BuiltEnvironment(
         outputs=outputs,
         kubeconfig=cluster.kubeconfig,
         cluster=cluster,
@@ -163,3 +164,8 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         registry_urls=per_key(registry.repository_urls, images),
         gpu_networks=gpu_networks(network.gpu_nics),
     )
+    if env.filesystems or spec.storage.mount_buckets:
+        from aiinfra.components.gcp.filesystem import add_data_layer
+
+        add_data_layer(name, env, tags, project, network, storage, built, parent)
+    return built

@@ -26,6 +26,7 @@ class PlatformArgs:
     gpu_networks: list[addons.GpuNetwork] = field(default_factory=list)
     volumes: dict[str, dict[str, Any]] = field(default_factory=dict)
     storage_addons: list[str] = field(default_factory=list)
+    storage_objects: list[dict[str, Any]] = field(default_factory=list)
     depends_on: list[pulumi.Resource] = field(default_factory=list, metadata={"doc": "cluster and node pools: add-ons go before them on down"})
 
     @classmethod
@@ -39,6 +40,7 @@ class PlatformArgs:
             gpu_networks=list(built.gpu_networks),
             volumes=dict(built.volumes),
             storage_addons=list(built.storage_addons),
+            storage_objects=list(built.storage_objects),
             depends_on=[built.cluster, *built.node_pools.values()],
         )
 
@@ -80,6 +82,7 @@ class Platform(pulumi.ComponentResource):
             gpu_networks=args.gpu_networks,
             volumes=args.volumes,
             storage_addons=args.storage_addons,
+            storage_objects=args.storage_objects,
         )
         base = list(args.depends_on)
         self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=args.kubeconfig, delete_unreachable=True, opts=child(self, depends_on=base))

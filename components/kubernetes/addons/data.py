@@ -65,7 +65,9 @@ def volume_objects(namespace: str, volumes: Mapping[str, Mapping[str, Any]]) -> 
     return out
 
 
-def add_data_layer(env: ResolvedEnvironment, out: Plan, volumes: Mapping[str, Mapping[str, Any]], storage_addons: list[str]) -> None:
+def add_data_layer(
+    env: ResolvedEnvironment, out: Plan, volumes: Mapping[str, Mapping[str, Any]], storage_addons: list[str], storage_objects: list[dict[str, Any]] | None = None
+) -> None:
     """KubeRay, the cloud's storage drivers (a pinned chart or pinned manifests) and the volumes, into the plan."""
     m = env.spec.mlops
     if m.data == "ray":
@@ -83,3 +85,5 @@ def add_data_layer(env: ResolvedEnvironment, out: Plan, volumes: Mapping[str, Ma
         if o.kind == "PersistentVolume":
             o.after += driver_keys
     out.objects += objects
+    for body in storage_objects or []:
+        out.objects.append(KubeObject(f"job-{body['metadata']['name']}", body, after=[o.key for o in objects if o.kind == "PersistentVolumeClaim"]))

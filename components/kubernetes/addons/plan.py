@@ -57,6 +57,7 @@ def plan(
     gpu_networks: list[GpuNetwork] | None = None,
     volumes: Mapping[str, Mapping[str, Any]] | None = None,
     storage_addons: list[str] | None = None,
+    storage_objects: list[dict[str, Any]] | None = None,
 ) -> Plan:
     """Everything to install for env.spec.mlops on env.spec.cloud.
 
@@ -119,7 +120,7 @@ def plan(
                 Release("mlflow", mlflow_values(env, root, pod_labels or {}), namespace=env.spec.identity.namespace, after=["mlflow-db"])
             )
 
-    add_data_layer(env, out, volumes or {}, list(storage_addons or []))
+    add_data_layer(env, out, volumes or {}, list(storage_addons or []), storage_objects)
 
     storage_class = STORAGE_CLASSES[cloud]
     if storage_class and (m.tracking or m.monitoring):

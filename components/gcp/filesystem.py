@@ -1,0 +1,180 @@
+"""Google Cloud Managed Lustre on the environment's network, filled from its bucket, and the volumes pods mount.
+
+Facts: ../shared/reference/accelerators-capacity-data.md §5.2, gpu-fabrics.md §1.8 (cluster-toolkit managed-lustre
+module: private services access with a /22, a firewall rule for TCP 988 from that range, gke_support_enabled).
+There is no Pulumi resource for an import (the API's instances.importData), so the import runs in the cluster as a
+Job: `gcloud lustre instances import-data` under the workload identity, which may read the bucket.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import pulumi
+
+from aiinfra.components._util import child
+from aiinfra.resolved import ResolvedFileSystem
+
+PSA_PREFIX = 22
+# gke_support_enabled moves the servers off 988 (GKE's own port); GKE clients then use the legacy LNet port 6988.
+LUSTRE_PORTS = ["988", "6988"]
+GCLOUD_IMAGE = "gcr.io/google.com/cloudsdktool/google-cloud-cli:stable"
+
+
+@dataclass
+class FileSystemArgs:
+    project: str
+    filesystems: list[ResolvedFileSystem]
+    network_id: pulumi.Input[str]
+    buckets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict, metadata={"doc": "spec bucket name -> physical name"})
+    delete_with_environment: bool = False
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def lustre_name(fs_name: str) -> str:
+    """The file system name Lustre clients mount: at most 8 letters and digits."""
+    return (re.sub(r"[^a-z0-9]", "", fs_name) or "lustre")[:8]
+
+
+def private_service_access(name: str, args: FileSystemArgs, opts: pulumi.ResourceOptions):
+    import pulumi_gcp as gcp
+
+    block = gcp.compute.GlobalAddress(
+        f"{name}-psa", project=args.project, network=args.network_id, purpose="VPC_PEERING", address_type="INTERNAL", prefix_length=PSA_PREFIX, opts=opts
+    )
+    peering = gcp.servicenetworking.Connection(
+        f"{name}-psa", network=args.network_id, service="servicenetworking.googleapis.com", reserved_peering_ranges=[block.name], opts=opts
+    )
+    gcp.compute.Firewall(
+        f"{name}-lustre",
+        project=args.project,
+        network=args.network_id,
+        direction="INGRESS",
+        source_ranges=[pulumi.Output.concat(block.address, f"/{PSA_PREFIX}")],
+        allows=[gcp.compute.FirewallAllowArgs(protocol="tcp", ports=LUSTRE_PORTS)],
+        description="Managed Lustre servers (private services access range) to the nodes",
+        opts=opts,
+    )
+    return peering
+
+
+class FileSystems(pulumi.ComponentResource):
+    """The environment's Managed Lustre instances; `volumes` says how a PersistentVolume reaches each."""
+
+    volumes: dict[str, dict[str, Any]]
+    details: dict[str, Any]
+    imports: list[dict[str, Any]]
+
+    def __init__(self, name: str, args: FileSystemArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("aiinfra:gcp:FileSystems", name, None, opts)
+        import pulumi_gcp as gcp
+
+        keep = not args.delete_with_environment
+        data_opts = child(self, protect=keep, retain_on_delete=keep)
+        peering = private_service_access(name, args, data_opts)
+        self.volumes, self.details, self.imports = {}, {}, []
+        for fs in args.filesystems:
+            instance = gcp.lustre.Instance(
+                f"{name}-{fs.name}",
+                project=args.project,
+                instance_id=f"{name}-{fs.name}",
+                location=fs.zone,
+                filesystem=lustre_name(fs.name),
+                network=args.network_id,
+                capacity_gib=str(int(fs.capacity)),
+                per_unit_storage_throughput=str(fs.throughput),
+                gke_support_enabled=True,
+                description=f"aiinfra {name} file system {fs.name}",
+                labels=args.labels,
+                opts=pulumi.ResourceOptions.merge(data_opts, pulumi.ResourceOptions(depends_on=[peering], custom_timeouts=pulumi.CustomTimeouts(create="1h", delete="1h"))),
+            )
+            ip = instance.mount_point.apply(lambda m: m.split("@", 1)[0] if m else "")
+            self.volumes[fs.claim_name] = {
+                "driver": "lustre.csi.storage.gke.io",
+                "volumeHandle": pulumi.Output.concat(args.project, "/", fs.zone or "", "/", instance.instance_id),
+                "volumeAttributes": {"ip": ip, "filesystem": instance.filesystem},
+                "capacity": f"{int(fs.capacity)}Gi",
+            }
+            self.details[fs.name] = {
+                "instance": instance.instance_id,
+                "zone": fs.zone,
+                "mount": instance.mount_point,
+                "path": fs.mount_path,
+                "claim": fs.claim_name,
+                "import_from": fs.import_from,
+            }
+            if fs.import_from:
+                self.imports.append(
+                    {"filesystem": fs.name, "instance": instance.instance_id, "zone": fs.zone, "bucket": args.buckets[fs.import_from], "path": f"/{fs.import_from}"}
+                )
+        self.register_outputs({"filesystems": self.details})
+
+
+def import_job(namespace: str, service_account: str, project: str, imp: Mapping[str, Any]) -> dict[str, Any]:
+    """A one-shot Job that asks Managed Lustre to copy the bucket into the file system (instances.importData)."""
+    args = [
+        "lustre", "instances", "import-data", imp["instance"], f"--location={imp['zone']}", f"--project={project}",
+        pulumi.Output.concat("--gcs-path-uri=gs://", imp["bucket"], "/"), f"--lustre-path={imp['path']}",
+    ]
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": f"lustre-import-{imp['filesystem']}", "namespace": namespace},
+        "spec": {
+            "backoffLimit": 3,
+            "template": {
+                "spec": {
+                    "serviceAccountName": service_account,
+                    "restartPolicy": "OnFailure",
+                    "securityContext": {"runAsNonRoot": True, "runAsUser": 1000, "seccompProfile": {"type": "RuntimeDefault"}},
+                    "containers": [
+                        {
+                            "name": "import",
+                            "image": GCLOUD_IMAGE,
+                            "command": ["gcloud"],
+                            "args": args,
+                            "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
+                            "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
+                        }
+                    ],
+                }
+            },
+        },
+    }
+
+
+def bucket_volumes(buckets: Mapping[str, pulumi.Input[str]]) -> dict[str, dict[str, Any]]:
+    """Cloud Storage FUSE volumes (the GKE add-on); pods carry gke-gcsfuse/volumes: "true" for the sidecar."""
+    return {
+        f"bucket-{b}": {"driver": "gcsfuse.csi.storage.gke.io", "volumeHandle": physical, "mountOptions": ["implicit-dirs"], "capacity": "5Gi"}
+        for b, physical in buckets.items()
+    }
+
+
+def add_data_layer(name: str, env: Any, tags: dict[str, str], project: str, network: Any, storage: Any, built: Any, parent: pulumi.Resource) -> None:
+    """File systems, their import Jobs and bucket volumes into the built environment."""
+    from aiinfra.components._util import per_key
+    from aiinfra.components.gcp.labels import gcp_labels
+
+    spec = env.spec
+    physical = per_key(storage.bucket_names, spec.storage.buckets)
+    if env.filesystems:
+        fs = FileSystems(
+            name,
+            FileSystemArgs(
+                project=project,
+                filesystems=list(env.filesystems),
+                network_id=network.network_id,
+                buckets=physical,
+                delete_with_environment=spec.storage.delete_with_environment,
+                labels=gcp_labels(tags),
+            ),
+            opts=child(parent),
+        )
+        built.outputs["filesystems"] = fs.details
+        built.volumes.update(fs.volumes)
+        built.storage_objects += [import_job(spec.identity.namespace, spec.identity.service_account, project, imp) for imp in fs.imports]
+    if spec.storage.mount_buckets:
+        built.volumes.update(bucket_volumes(physical))
