@@ -116,6 +116,10 @@ class CloudProfile:
         """Cloud-specific spec rules the catalog cannot state, with spec paths."""
         return []
 
+    def filesystem_subnets(self, spec: "EnvironmentSpec", prefixes: list[int]) -> str | None:
+        """Where file systems need subnets of their own (prefix lengths, one each): why the network has no room; None: fits."""
+        return None
+
     def gpu_driver(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> str | None:
         """Who installs the NVIDIA driver, where the cloud lets the spec choose (AKS); the resolver keeps the answer
         in ResolvedEnvironment.gpu_driver and never writes it into the spec. None: the cloud has no such choice."""

@@ -112,6 +112,10 @@ def resolve_filesystems(spec: EnvironmentSpec, pools: list[ResolvedPool], zones:
                 ports=tuple(lustre.ports),
             )
         )
+    prefixes = [f.subnet_prefix for f in out if f.subnet_prefix]
+    room = profile.filesystem_subnets(spec, prefixes) if prefixes else None
+    if room:
+        problems.append(Problem("network.cidr", room, "use a larger network, e.g. cidr: 10.0.0.0/16", spec.network.cidr))
     return out, problems
 
 

@@ -49,6 +49,7 @@ ARM_PATHS: dict[str, tuple[str, str]] = {
     "storage_BlobServiceProperties": ("Microsoft.Storage/storageAccounts/{accountName}/blobServices/{_}", "blobServicesName"),
     "storage_BlobContainer": ("Microsoft.Storage/storageAccounts/{accountName}/blobServices/default/containers/{_}", "containerName"),
     "containerregistry_Registry": ("Microsoft.ContainerRegistry/registries/{_}", "registryName"),
+    "storagecache_AmlFilesystem": ("Microsoft.StorageCache/amlFilesystems/{_}", "amlFilesystemName"),
     "managedidentity_UserAssignedIdentity": ("Microsoft.ManagedIdentity/userAssignedIdentities/{_}", "resourceName"),
     "managedidentity_FederatedIdentityCredential": (
         "Microsoft.ManagedIdentity/userAssignedIdentities/{resourceName}/federatedIdentityCredentials/{_}",
@@ -174,7 +175,14 @@ def _role_assignment(m, name, inputs, out, h):
     return f"{inputs.get('scope', '')}/providers/Microsoft.Authorization/roleAssignments/{assignment}"
 
 
+def _aml_filesystem(m, name, inputs, out, h):
+    mgs = f"10.0.{int(h[:2], 16) % 200}.{int(h[2:4], 16) % 250 + 4}"
+    out["clientInfo"] = {"mgsAddress": mgs, "mountCommand": f"mount -t lustre -o noatime,flock {mgs}@tcp:/lustrefs /mnt/lustre", "lustreVersion": "2.15"}
+    return None
+
+
 RESOURCES = {
+    "storagecache_AmlFilesystem": _aml_filesystem,
     "resources_ResourceGroup": _resource_group,
     "network_PublicIPAddress": _public_ip,
     "containerservice_ManagedCluster": _managed_cluster,

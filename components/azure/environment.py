@@ -106,6 +106,12 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         "oidc_issuer_url": cluster.oidc_issuer_url,
         "node_pools": {n: p.pool_name for n, p in pools.items()},
     }
+    fs_args = subnets = None
+    if env.filesystems:
+        from aiinfra.components.azure.filesystem import LustreSubnets, lustre_args
+
+        fs_args = lustre_args(env, name, rg, network.vnet_id, tags)
+        subnets = LustreSubnets(name, fs_args, opts=opts(depends_on=[network]))
     storage = ObjectStorage(
         name,
         StorageArgs(
@@ -116,6 +122,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
             buckets=list(spec.storage.buckets),
             node_subnet_id=network.node_subnet_id,
             zone_redundant=bool(env.zones),
+            extra_subnet_ids=list(subnets.ids.values()) if subnets else [],
             delete_with_environment=spec.storage.delete_with_environment,
             tags=tags,
         ),
@@ -156,7 +163,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
     )
     outputs["workload_client_id"] = identity.client_id
     outputs["workload_service_account"] = f"{spec.identity.namespace}/{spec.identity.service_account}"
-    return BuiltEnvironment(
+    built = BuiltEnvironment(
         outputs=outputs,
         kubeconfig=cluster.kubeconfig,
         cluster=cluster,
@@ -167,3 +174,8 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         storage_options={"account_name": storage.account_name},
         registry_urls=per_key(registry.repository_urls, repositories),
     )
+    if env.filesystems or spec.storage.mount_buckets:
+        from aiinfra.components.azure.filesystem import add_data_layer
+
+        add_data_layer(env, name, fs_args, subnets, storage, identity, rg, built, opts())
+    return built

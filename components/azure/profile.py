@@ -185,6 +185,15 @@ class AzureProfile(CloudProfile):
             )
         return problems + gpu_driver(spec, pools)[1]
 
+    def filesystem_subnets(self, spec: "EnvironmentSpec", prefixes: list[int]) -> str | None:
+        from aiinfra.components.azure.filesystem import plan_lustre_subnets
+        from aiinfra.components.azure.network import plan_subnets
+
+        if plan_lustre_subnets(spec.network.cidr, plan_subnets(spec.network.cidr)[1], prefixes) is not None:
+            return None
+        sizes = ", ".join(f"/{p}" for p in prefixes)
+        return f"Azure Managed Lustre needs a subnet of its own ({sizes}) and network.cidr {spec.network.cidr} has no room left beside the node and endpoint subnets"
+
     def gpu_driver(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> str | None:
         return gpu_driver(spec, pools)[0]
 

@@ -25,6 +25,7 @@ class StorageArgs:
     subscription_id: str
     buckets: list[str]
     node_subnet_id: pulumi.Input[str] | None = None
+    extra_subnet_ids: list[pulumi.Input[str]] = field(default_factory=list, metadata={"doc": "more subnets the account admits (Lustre HSM)"})
     zone_redundant: bool = True
     delete_with_environment: bool = False
     retention_days: int = 30
@@ -69,6 +70,7 @@ class ObjectStorage(pulumi.ComponentResource):
         keep = not args.delete_with_environment
         data_opts = child(self, protect=keep, retain_on_delete=keep)
         subnet_rules = [az.storage.VirtualNetworkRuleArgs(virtual_network_resource_id=args.node_subnet_id, action="Allow")] if args.node_subnet_id else []
+        subnet_rules += [az.storage.VirtualNetworkRuleArgs(virtual_network_resource_id=s, action="Allow") for s in args.extra_subnet_ids]
 
         account = az.storage.StorageAccount(
             f"{name}-data",

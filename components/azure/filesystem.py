@@ -1,0 +1,204 @@
+"""Azure Managed Lustre (AmlFilesystem) in its own subnet, importing from a blob container, and the volumes pods
+mount (the Azure Lustre CSI driver from its pinned manifests; the AKS Blob CSI driver for mounted buckets).
+
+Facts: ../shared/reference/accelerators-capacity-data.md §5.3, gpu-fabrics.md §3.5. The file systems and their
+subnets are data: protected and kept on `down` unless delete_with_environment.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import pulumi
+
+from aiinfra.components._util import child
+from aiinfra.resolved import ResolvedFileSystem
+
+MAINTENANCE = {"day_of_week": "Sunday", "time_of_day_utc": "02:00"}  # AMLFS requires a weekly 30-minute window
+LOGGING_CONTAINER = "lustre-logs"
+# Pinned manifests of the Azure Lustre CSI driver v0.4.0, in install-driver.sh's order (charts.yaml).
+CSI_MANIFESTS = [
+    "rbac-csi-azurelustre-controller",
+    "rbac-csi-azurelustre-node",
+    "csi-azurelustre-driver",
+    "csi-azurelustre-controller",
+    "csi-azurelustre-node-jammy",
+    "csi-azurelustre-node-noble",
+]
+BLOBFUSE_OPTIONS = ["-o allow_other", "--file-cache-timeout-in-seconds=120", "-o attr_timeout=120", "-o entry_timeout=120", "-o negative_timeout=120"]
+
+
+def plan_lustre_subnets(cidr: str, endpoint_cidr: str, prefixes: list[int]) -> list[str] | None:
+    """One subnet per file system from the VNet's second half, clear of the endpoint subnet; None: no room."""
+    net = ipaddress.ip_network(cidr)
+    rest = list(net.subnets(prefixlen_diff=1))[1]
+    taken = [ipaddress.ip_network(endpoint_cidr)]
+    out = []
+    for prefix in prefixes:
+        if prefix < rest.prefixlen:
+            return None
+        free = next((c for c in rest.subnets(new_prefix=prefix) if not any(c.overlaps(t) for t in taken)), None)
+        if free is None:
+            return None
+        taken.append(free)
+        out.append(str(free))
+    return out
+
+
+@dataclass
+class FileSystemArgs:
+    resource_group_name: pulumi.Input[str]
+    location: str
+    vnet_name: pulumi.Input[str]
+    subnet_cidrs: list[str]
+    filesystems: list[ResolvedFileSystem]
+    storage_account_name: pulumi.Input[str] = ""
+    container_ids: Mapping[str, pulumi.Input[str]] = field(default_factory=dict, metadata={"doc": "spec bucket name -> container resource id"})
+    delete_with_environment: bool = False
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class LustreSubnets(pulumi.ComponentResource):
+    """The file systems' subnets, made before the storage account so that its network rules can admit them."""
+
+    ids: dict[str, pulumi.Output[str]]
+
+    def __init__(self, name: str, args: FileSystemArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("aiinfra:azure:LustreSubnets", name, None, opts)
+        import pulumi_azure_native as az
+
+        keep = not args.delete_with_environment
+        self.ids = {}
+        previous: list[pulumi.Resource] = []
+        for fs, cidr in zip(args.filesystems, args.subnet_cidrs):
+            subnet = az.network.Subnet(
+                f"{name}-{fs.name}-lustre",
+                subnet_name=f"lustre-{fs.name}",
+                resource_group_name=args.resource_group_name,
+                virtual_network_name=args.vnet_name,
+                address_prefix=cidr,
+                service_endpoints=[az.network.ServiceEndpointPropertiesFormatArgs(service="Microsoft.Storage")],
+                default_outbound_access=False,
+                # Azure updates one VNet's subnets one at a time.
+                opts=child(self, protect=keep, retain_on_delete=keep, depends_on=previous),
+            )
+            previous = [subnet]
+            self.ids[fs.name] = subnet.id
+        self.register_outputs({"subnets": self.ids})
+
+
+class FileSystems(pulumi.ComponentResource):
+    """The environment's Azure Managed Lustre file systems; `volumes` says how a PersistentVolume reaches each."""
+
+    volumes: dict[str, dict[str, Any]]
+    details: dict[str, Any]
+
+    def __init__(self, name: str, args: FileSystemArgs, subnets: Mapping[str, pulumi.Input[str]], opts: pulumi.ResourceOptions | None = None):
+        super().__init__("aiinfra:azure:FileSystems", name, None, opts)
+        import pulumi_azure_native as az
+
+        keep = not args.delete_with_environment
+        data_opts = child(self, protect=keep, retain_on_delete=keep)
+        self.volumes, self.details = {}, {}
+        logs = None
+        if any(fs.import_from for fs in args.filesystems):
+            # HSM logs go to a separate container of the same account (SDK docstring).
+            logs = az.storage.BlobContainer(
+                f"{name}-lustre-logs", container_name=LOGGING_CONTAINER, account_name=args.storage_account_name, resource_group_name=args.resource_group_name, opts=data_opts
+            )
+        for fs in args.filesystems:
+            hsm = None
+            if fs.import_from and logs is not None:
+                hsm = az.storagecache.AmlFilesystemHsmArgs(
+                    settings=az.storagecache.AmlFilesystemHsmSettingsArgs(
+                        container=args.container_ids[fs.import_from], logging_container=logs.id, import_prefix="/"
+                    )
+                )
+            system = az.storagecache.AmlFilesystem(
+                f"{name}-{fs.name}",
+                aml_filesystem_name=f"{name}-{fs.name}",
+                resource_group_name=args.resource_group_name,
+                location=args.location,
+                sku=az.storagecache.SkuNameArgs(name=fs.tier),
+                storage_capacity_ti_b=fs.capacity,
+                filesystem_subnet=subnets[fs.name],
+                zones=[fs.zone] if fs.zone else None,
+                maintenance_window=az.storagecache.AmlFilesystemMaintenanceWindowArgs(**MAINTENANCE),
+                hsm=hsm,
+                root_squash_settings=az.storagecache.AmlFilesystemRootSquashSettingsArgs(mode="None"),
+                tags={**args.tags, "aiinfra.dev/filesystem": fs.name},
+                opts=data_opts,
+            )
+            mgs = system.client_info.apply(lambda c: c.mgs_address if c else "")
+            self.volumes[fs.claim_name] = {
+                "driver": "azurelustre.csi.azure.com",
+                "volumeHandle": pulumi.Output.concat(system.id, "#lustrefs"),
+                "volumeAttributes": {"mgs-ip-address": mgs, "fs-name": "lustrefs"},
+                "mountOptions": ["noatime", "flock"],
+                "capacity": f"{fs.capacity:g}Ti",
+            }
+            self.details[fs.name] = {
+                "id": system.id,
+                "sku": fs.tier,
+                "zone": fs.zone,
+                "mount": pulumi.Output.concat(mgs, "@tcp:/lustrefs"),
+                "path": fs.mount_path,
+                "claim": fs.claim_name,
+                "import_from": fs.import_from,
+            }
+        self.register_outputs({"filesystems": self.details})
+
+
+def bucket_volumes(resource_group: pulumi.Input[str], account: pulumi.Input[str], containers: Mapping[str, pulumi.Input[str]], client_id: pulumi.Input[str]):
+    """Blob CSI (blobfuse2) volumes mounted with workload identity: the driver exchanges the pod's service account
+    token for the workload identity's (`clientID`; blob-csi-driver docs/workload-identity-static-pv-mount.md)."""
+    return {
+        f"bucket-{b}": {
+            "driver": "blob.csi.azure.com",
+            "volumeHandle": pulumi.Output.concat(resource_group, "#", account, "#", c),
+            "volumeAttributes": {
+                "resourcegroup": resource_group,
+                "storageaccount": account,
+                "containerName": c,
+                "protocol": "fuse2",
+                "clientID": client_id,
+            },
+            "mountOptions": BLOBFUSE_OPTIONS,
+            "capacity": "10Gi",
+        }
+        for b, c in containers.items()
+    }
+
+
+def lustre_args(env: Any, name: str, resource_group: pulumi.Input[str], vnet_id: pulumi.Input[str], tags: dict[str, str]) -> FileSystemArgs:
+    from aiinfra.components.azure.network import plan_subnets
+
+    spec = env.spec
+    cidrs = plan_lustre_subnets(spec.network.cidr, plan_subnets(spec.network.cidr)[1], [f.subnet_prefix for f in env.filesystems]) or []
+    return FileSystemArgs(
+        resource_group_name=resource_group,
+        location=spec.region,
+        vnet_name=pulumi.Output.from_input(vnet_id).apply(lambda i: i.rsplit("/", 1)[-1]),
+        subnet_cidrs=cidrs,
+        filesystems=list(env.filesystems),
+        delete_with_environment=spec.storage.delete_with_environment,
+        tags=tags,
+    )
+
+
+def add_data_layer(env: Any, name: str, fs_args: FileSystemArgs | None, subnets: Any, storage: Any, identity: Any, rg: Any, built: Any, opts: pulumi.ResourceOptions) -> None:
+    """File systems and bucket volumes into the built environment (outputs, volumes, the Lustre CSI manifests)."""
+    from aiinfra.components._util import per_key
+
+    spec = env.spec
+    if fs_args is not None and subnets is not None:
+        fs_args.storage_account_name = storage.account_name
+        fs_args.container_ids = dict(storage.container_ids)
+        fs = FileSystems(name, fs_args, subnets.ids, opts=opts)
+        built.outputs["filesystems"] = fs.details
+        built.volumes.update(fs.volumes)
+        built.storage_addons += CSI_MANIFESTS
+    if spec.storage.mount_buckets:
+        built.volumes.update(bucket_volumes(rg, storage.account_name, per_key(storage.container_names, spec.storage.buckets), identity.client_id))
