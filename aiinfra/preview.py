@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiinfra import catalog, program
 from aiinfra.program import SECRET_OUTPUTS, mock_settings, offered_zones  # noqa: F401  (mock_settings, offered_zones: old home)
-from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
+from aiinfra.resolved import ResolvedEnvironment, ResolvedFileSystem, ResolvedPool
 
 if TYPE_CHECKING:  # the engine (asyncio, mocks) only for `preview`, not for `cost` and `validate`
     from aiinfra import engine
@@ -48,10 +48,17 @@ def pool_cost(pool: ResolvedPool) -> CostItem:
     return CostItem(label, pool.nodes_min, pool.nodes_max, pool.hourly_usd_per_node, pool.price_note)
 
 
+def filesystem_cost(fs: ResolvedFileSystem) -> CostItem:
+    """Capacity and throughput are billed together (per GB-month at the tier's rate), so one item per file system."""
+    label = f"file system {fs.name} ({fs.service}, {fs.size_tib:g} TiB at {fs.throughput} MB/s/TiB)"
+    hourly = None if fs.monthly_usd is None else round(fs.monthly_usd / catalog.HOURS_PER_MONTH, 4)
+    return CostItem(label, 1, 1, hourly, fs.price_note)
+
+
 def cost_items(env: ResolvedEnvironment, resources: list[engine.CapturedResource] | None = None) -> list[CostItem]:
     """Node pools from the resolved spec; fixed costs by counting the resources the program really creates
     or, with no resources (`cost`, which runs no program), the counts the spec implies."""
-    items = [pool_cost(p) for p in env.pools]
+    items = [pool_cost(p) for p in env.pools] + [filesystem_cost(f) for f in env.filesystems]
     if resources is None:
         from aiinfra.fixed_costs import resource_counts
 

@@ -34,6 +34,7 @@ class Sizes(_Strict):
     def nearest(self, size: float, n: int = 2) -> list[float]:
         """The valid sizes next to `size`: the one below and the one above (or the two smallest/largest)."""
         cands = set(self.also)
+        size = min(size, self.max) if self.max is not None else size
         for base, step, top in ((self.min, self.step, self.until), (self.until, self.then_step, self.max)):
             if base is None or step is None:
                 continue
