@@ -35,6 +35,12 @@ def _variants():
     yield "azure-llm-spot", addons.plan(load(STACKS / "azure-llm.yaml"), artifact_root=azure_blob)
     ib_spot = "name: ib-spot\ncloud: azure\nregion: eastus\nnode_pools: [{name: t, gpu: 'H100:8', nodes: 2, capacity: spot}]\n"
     yield "azure-ib-spot", addons.plan(spec_env(ib_spot), artifact_root=azure_blob)
+    data = (
+        "name: data\ncloud: aws\nregion: us-east-1\nstorage: {buckets: [datasets], filesystems: [{name: s, kind: lustre, size_tib: 2.4}]}\n"
+        "mlops: {data: ray}\n"
+    )
+    yield "aws-data", addons.plan(spec_env(data), storage_addons=["aws-fsx-csi-driver"])
+    yield "aws-data-nomon", addons.plan(spec_env(data.replace("data: ray", "data: ray, monitoring: false")), storage_addons=["aws-fsx-csi-driver"])
 
 
 CASES = [(name, r) for name, p in _variants() for r in p.releases]
