@@ -104,3 +104,20 @@ def serve(
 
     raise typer.Exit(server.main(["--checkpoint", checkpoint, "--host", host, "--port", str(port),
                                   "--max-batch-size", str(max_batch_size), "--max-wait-ms", str(max_wait_ms)]))
+
+
+@app.command()
+def prepare(
+    local: bool = LocalOpt,
+    source: str = typer.Option(..., "--source", help=f"dataset URL: {clouds.bucket_urls()}, file:// or a path (folder, glob or file)", show_default=False),
+    output: str = typer.Option(..., "--output", help="folder URL for the training shards (index.json is written last)", show_default=False),
+    shard_mb: float = typer.Option(64, "--shard-mb", min=0.001, help="shard size in MB of tokens"),
+    num_cpus: int = typer.Option(2, "--num-cpus", min=1, help="CPUs of the local Ray"),
+) -> None:
+    """Tokenize a dataset into training shards with Ray on this machine; the RayJob `aiinfra render` writes for
+    mlops.data: ray runs the same code on the cluster. Train on the shards with `workload train --data <output>`."""
+    if not local:
+        _refuse_cluster("prepare")
+    cmd = [sys.executable, "-m", "aiinfra.workloads.reference.prepare", "--local", "--source", source, "--output", output,
+           "--shard-mb", str(shard_mb), "--num-cpus", str(num_cpus)]
+    raise typer.Exit(subprocess.run(cmd, env=_child_env()).returncode)

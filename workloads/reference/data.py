@@ -57,6 +57,17 @@ def as_tensor(corpus: bytes) -> torch.Tensor:
     return torch.frombuffer(bytearray(corpus), dtype=torch.uint8)
 
 
+def load_tokens(url: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[torch.Tensor, str]:
+    """Training tokens and where they came from: prepared shards when url is a folder with an index.json (from
+    `aiinfra workload prepare`, on the mounted file system or a bucket), else the raw corpus read and decoded here."""
+    from .shards import has_shards, read_tokens
+
+    if url is not None and has_shards(url):
+        tokens = read_tokens(url, max_tokens=max_bytes)
+        return torch.from_numpy(tokens.astype("int32")), "shards"
+    return as_tensor(read_corpus(url, max_bytes)), "raw"
+
+
 def batch(data: torch.Tensor, *, seed: int, step: int, global_batch: int, seq_len: int, rank: int = 0, world: int = 1):
     """This rank's share of the global batch for a step: inputs and next-byte targets, int64."""
     if len(data) <= seq_len + 1:

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 import torch
 
 from . import checkpoint as ckpt
-from .data import DEFAULT_MAX_BYTES, as_tensor, batch, read_corpus
+from .data import DEFAULT_MAX_BYTES, batch, load_tokens
 from .model import (
     GPT,
     PRESETS,
@@ -239,11 +239,11 @@ def run(args, dist: Dist) -> int:
     if start == args.steps:
         log(dist, f"checkpoint step {start} at {store.url} already reaches --steps {args.steps}: nothing to train")
         return 0
-    data = as_tensor(read_corpus(args.data, args.data_max_bytes))
+    data, source = load_tokens(args.data, args.data_max_bytes)
     trainer = Trainer(cfg, data=data, batch_size=batch_size, lr=lr, steps=args.steps, warmup=warmup, weight_decay=args.weight_decay,
                       grad_clip=args.grad_clip, seed=args.seed, dist=dist, compile=args.compile == "on" or (args.compile == "auto" and cuda))
     log(dist, f"model {name} {num_params(trainer.model) / 1e6:.2f}M params, {dist.world} process(es) on {dist.device.type}, "
-              f"global batch {batch_size * dist.world}×{cfg.block_size} tokens, corpus {len(data)} bytes")
+              f"global batch {batch_size * dist.world}×{cfg.block_size} tokens, corpus {len(data)} tokens ({source})")
     if start:
         error = None
         try:
