@@ -83,6 +83,7 @@ class LustreOffer(_Strict):
 class CloudData(_Strict):
     lustre: LustreOffer | None = None
     bucket_mount: str | None = None
+    mount_pod_annotations: dict[str, str] = Field(default_factory=dict)
 
 
 @functools.lru_cache(maxsize=None)

@@ -8,6 +8,7 @@ from typing import Any, Mapping
 
 import yaml
 
+from aiinfra.manifests.data import prepare_job, with_data
 from aiinfra.manifests.fabric import (
     NONROOT_UID,
     _wrap,
@@ -84,6 +85,9 @@ def context(
     bucket = values.bucket_urls[wp.checkpoint_bucket].rstrip("/")
     checkpoint_url = f"{bucket}/checkpoints/{spec.name}"
     data_url = spec.workload.data or f"{bucket}/data"
+    prepare = prepare_job(env, values.bucket_urls, spec.workload.data, values.train_image)
+    if prepare is not None:
+        data_url = prepare["output"]  # the trainer reads the shards the RayJob writes
     extra_env = []
     if values.storage_options:
         extra_env.append({"name": "AIINFRA_STORAGE_OPTIONS", "value": json.dumps(values.storage_options, sort_keys=True)})
@@ -91,7 +95,7 @@ def context(
         extra_env.append({"name": "MLFLOW_TRACKING_URI", "value": values.mlflow_tracking_uri})
 
     def job(name: str, component: str, pool: ResolvedPool, nodes: int, module: str, args: list[str]) -> dict[str, Any]:
-        facts = pool_facts(spec.cloud, pool)
+        facts = with_data(pool_facts(spec.cloud, pool), env)
         return {
             "name": name,
             "component": component,
@@ -132,6 +136,7 @@ def context(
         "images": {"train": values.train_image, "serve": values.serve_image},
         "extra_env_all": extra_env,
         "queue_label": QUEUE_LABEL,
+        "prepare": prepare,
         "nonroot_uid": NONROOT_UID,
         "master_port": MASTER_PORT,
         "jobs": jobs if training != "none" else [],
@@ -158,7 +163,7 @@ def render(
 ) -> list[dict[str, Any]]:
     """Every manifest as a dict, in apply order (namespace first)."""
     ctx = context(env, values, workload, training, serving)
-    names = BASE_TEMPLATES + TRAINING_TEMPLATES[ctx["training_operator"]] + SERVING_TEMPLATES[ctx["serving_kind"]]
+    names = BASE_TEMPLATES + (["rayjob.yaml.j2"] if ctx["prepare"] else []) + TRAINING_TEMPLATES[ctx["training_operator"]] + SERVING_TEMPLATES[ctx["serving_kind"]]
     jinja = _jinja()
     out: list[dict[str, Any]] = []
     for name in names:

@@ -104,6 +104,11 @@ def _pods(m: Mapping[str, Any]):
 
     if kind in ("Deployment", "Job"):
         yield pod("pod", m["spec"]["template"])
+    elif kind == "RayJob":
+        cluster = m["spec"]["rayClusterSpec"]
+        yield pod("head", cluster["headGroupSpec"]["template"])
+        for group in cluster.get("workerGroupSpecs", []):
+            yield pod(group["groupName"], group["template"])
     elif kind == "JobSet":
         for rj in m["spec"]["replicatedJobs"]:
             yield pod(rj["name"], rj["template"]["spec"]["template"])

@@ -36,11 +36,18 @@ SCENARIOS = {
     "gke": "gcp.ok.workload-gke-fabrics.yaml",
     "infiniband": "azure.ok.workload-infiniband.yaml",
     "ethernet": "aws.ok.workload-ethernet.yaml",
+    "data-aws": "aws.ok.workload-data.yaml",
+    "data-gcp": "gcp.ok.workload-data.yaml",
+    "data-azure": "azure.ok.workload-data.yaml",
 }
 ETHERNET_OUTPUTS = {**OUTPUTS["aws"], "buckets": {"checkpoints": "wl-eth-checkpoints-1"}, "registry": {"wl-eth": "123456789012.dkr.ecr.us-east-1.amazonaws.com/wl-eth"}}
 
 
 def outputs_for(scenario: str, cloud: str) -> dict:
+    if scenario.startswith("data-"):  # these specs also have a datasets bucket
+        buckets = OUTPUTS[cloud]["buckets"]
+        (url,) = OUTPUTS[cloud]["registry"].values()
+        return {**OUTPUTS[cloud], "buckets": {"datasets": buckets["checkpoints"].replace("checkpoints", "datasets"), **buckets}, "registry": {scenario.replace("data", "wl-data"): url}}
     return ETHERNET_OUTPUTS if scenario == "ethernet" else OUTPUTS[cloud]
 
 

@@ -51,7 +51,7 @@ def scanned_files(rendered: dict[str, list[dict]], root: Path) -> dict[str, set[
                 sets: set[str] = set()
                 if obj["kind"] == "Pod":
                     sets.add("batch")
-                    pool = obj["spec"]["nodeSelector"]["aiinfra.dev/pool"]
+                    pool = obj["spec"].get("nodeSelector", {}).get("aiinfra.dev/pool")  # Ray pods go to any untainted node
                     if pool in FABRIC_OF_POOL:
                         sets.add(FABRIC_OF_POOL[pool])
                     if origin == "TrainJob":

@@ -24,6 +24,7 @@ CRD_FILES = {
     ("trainer.kubeflow.org/v1alpha1", "TrainingRuntime"): "trainer.kubeflow.org_trainingruntimes.json",
     ("jobset.x-k8s.io/v1alpha2", "JobSet"): "jobset.x-k8s.io_jobsets.json",
     ("serving.kserve.io/v1beta1", "InferenceService"): "serving.kserve.io_inferenceservices.json",
+    ("ray.io/v1", "RayJob"): "ray.io_rayjobs.json",
 }
 SUPPORTED = [f"1.{m}.0" for m in range(25, 38)]  # kubernetes-validate 1.37.0 ships schemas for 1.25 .. 1.37
 
@@ -100,7 +101,7 @@ def test_custom_resources_pass_their_crd_schemas_strict(rendered):
         errors = crd_errors(m)
         assert not errors, f"{scenario} {m['kind']} {m['metadata']['name']}: {errors[:5]}"
         seen.add(m["kind"])
-    assert seen == {"TrainJob", "TrainingRuntime", "JobSet", "InferenceService"}
+    assert seen == {"TrainJob", "TrainingRuntime", "JobSet", "InferenceService", "RayJob"}
 
 
 def test_every_rendered_kind_is_validated(rendered):
@@ -162,4 +163,5 @@ def _spec_of(scenario: str) -> str:
         "gke-jobset": "gcp.ok.workload-gke-fabrics.yaml",
         "infiniband": "azure.ok.workload-infiniband.yaml",
         "ethernet": "aws.ok.workload-ethernet.yaml",
+        **{f"data-{c}": f"{c}.ok.workload-data.yaml" for c in ("aws", "gcp", "azure")},
     }[scenario]

@@ -1,0 +1,82 @@
+"""The data layer in rendered manifests: training pods mount each file system's claim (and, with mount_buckets,
+each bucket's) and read the prepared shards; with mlops.data: ray, a RayJob prepares them.
+
+Claims are named by aiinfra.resolved (fs-<name>) and components/kubernetes/addons/data.py (bucket-<name>), and
+created by the platform; nothing here names a cloud.
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any, Mapping
+
+from aiinfra.resolved import ResolvedEnvironment
+
+BUCKET_MOUNT_ROOT = "/mnt/buckets"
+DATASETS_BUCKET = "datasets"
+RAY_WORKERS = 2
+
+
+def data_volumes(env: ResolvedEnvironment) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, str]]:
+    """(volumes, mounts, pod annotations) for every pod that reads the environment's data."""
+    from aiinfra.catalog.filesystems import cloud_data
+
+    volumes, mounts = [], []
+    for fs in env.filesystems:
+        volumes.append({"name": fs.claim_name, "persistentVolumeClaim": {"claimName": fs.claim_name}})
+        mounts.append({"name": fs.claim_name, "mountPath": fs.mount_path})
+    annotations: dict[str, str] = {}
+    if env.spec.storage.mount_buckets:
+        for b in env.spec.storage.buckets:
+            volumes.append({"name": f"bucket-{b}", "persistentVolumeClaim": {"claimName": f"bucket-{b}"}})
+            mounts.append({"name": f"bucket-{b}", "mountPath": f"{BUCKET_MOUNT_ROOT}/{b}"})
+        annotations.update(cloud_data(env.spec.cloud).mount_pod_annotations)
+    return volumes, mounts, annotations
+
+
+def with_data(pool: Mapping[str, Any], env: ResolvedEnvironment) -> dict[str, Any]:
+    """A pool's pod facts plus the data volumes; unchanged (the same dict) when there are none."""
+    volumes, mounts, annotations = data_volumes(env)
+    if not volumes:
+        return dict(pool)
+    return {**pool, "volumes": [*pool["volumes"], *volumes], "mounts": [*pool["mounts"], *mounts], "annotations": {**pool["annotations"], **annotations}}
+
+
+def datasets_bucket(env: ResolvedEnvironment) -> str | None:
+    buckets = list(env.spec.storage.buckets)
+    return DATASETS_BUCKET if DATASETS_BUCKET in buckets else (buckets[0] if buckets else None)
+
+
+def shards_url(env: ResolvedEnvironment, bucket_urls: Mapping[str, str]) -> str | None:
+    """Where prepared shards live: on the first file system when there is one (pods read them at file-system
+    speed), else beside the data in the datasets bucket. None: no data layer preprocessing."""
+    if env.spec.mlops.data != "ray":
+        return None
+    if env.filesystems:
+        return f"{env.filesystems[0].mount_path}/shards/{env.spec.name}"
+    bucket = datasets_bucket(env)
+    return f"{bucket_urls[bucket].rstrip('/')}/shards/{env.spec.name}" if bucket else None
+
+
+def prepare_job(env: ResolvedEnvironment, bucket_urls: Mapping[str, str], source: str | None, image: str) -> dict[str, Any] | None:
+    """What rayjob.yaml.j2 needs: the entrypoint (the same module `workload prepare --local` runs) and sizes. The
+    source is workload.data, else the datasets bucket's data/ prefix."""
+    output = shards_url(env, bucket_urls)
+    bucket = datasets_bucket(env)
+    if output is None or bucket is None:
+        return None
+    source = source or f"{bucket_urls[bucket].rstrip('/')}/data"
+    volumes, mounts, annotations = data_volumes(env)
+    entry = ["python", "-m", "aiinfra.workloads.reference.prepare", "--source", source, "--output", output]
+    return {
+        "name": f"{env.spec.name}-prepare",
+        "entrypoint": shlex.join(entry),
+        "image": image,
+        "source": source,
+        "output": output,
+        "workers": RAY_WORKERS,
+        "volumes": volumes,
+        "mounts": mounts,
+        "annotations": annotations,
+        "resources": {"requests": {"cpu": "2", "memory": "4Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}},
+    }
