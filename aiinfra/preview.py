@@ -55,6 +55,27 @@ def filesystem_cost(fs: ResolvedFileSystem) -> CostItem:
     return CostItem(label, 1, 1, hourly, fs.price_note)
 
 
+def filesystem_rows(env: ResolvedEnvironment, built: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each file system as resolved, with the mount the program reports (preview) where there is one."""
+    return [
+        {
+            "name": f.name,
+            "service": f.service,
+            "size_tib": f.size_tib,
+            "throughput_mbps_per_tib": f.throughput,
+            "tier": f.tier or f.deployment_type,
+            "zone": f.zone,
+            "import_from": f.import_from,
+            "claim": f"{env.spec.identity.namespace}/{f.claim_name}",
+            "path": f.mount_path,
+            "mount": (built.get(f.name) or {}).get("mount"),
+            "monthly_usd": f.monthly_usd,
+            "price_note": f.price_note,
+        }
+        for f in env.filesystems
+    ]
+
+
 def cost_items(env: ResolvedEnvironment, resources: list[engine.CapturedResource] | None = None) -> list[CostItem]:
     """Node pools from the resolved spec; fixed costs by counting the resources the program really creates
     or, with no resources (`cost`, which runs no program), the counts the spec implies."""
@@ -121,6 +142,8 @@ def _report(env: ResolvedEnvironment, items: list[CostItem], result: "engine.Run
     if result is not None:
         data["resources"] = [r.as_dict() for r in result.resources]
     data["node_pools"] = [pool_dict(p) for p in env.pools]
+    if env.filesystems:
+        data["filesystems"] = filesystem_rows(env, result.outputs.get("filesystems", {}) if result is not None else {})
     data["cost"] = cost_summary(env, items)
     data["warnings"] = [w.as_dict() for w in env.warnings]
     if result is not None:

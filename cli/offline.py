@@ -41,6 +41,10 @@ def preview(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
     c = console()
     c.print(views.resource_tree(data))
     c.print(views.gpu_table(data))
+    if data.get("filesystems"):
+        from aiinfra.cli.views_data import filesystem_table
+
+        c.print(filesystem_table(data["filesystems"]))
     c.print(views.cost_table(data))
     c.print("[dim]Offline preview under Pulumi mocks: IDs and ARNs are placeholders. `aiinfra up` deploys for real.[/]")
 

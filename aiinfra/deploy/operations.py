@@ -12,6 +12,7 @@ from aiinfra.deploy.state import (
     bucket_names,
     data_resources,
     export,
+    kept_with_data,
     lock_holders,
     managed,
     pending_operations,
@@ -98,7 +99,7 @@ def down(t: Target, stack, deployment: Mapping[str, Any], log: EventLog, delete_
     outcome.failures = log.failures
     outcome.changes = log.summary or {}
     after = export(stack)
-    outcome.kept = data_resources(after)
+    outcome.kept = kept_with_data(after) if keep else data_resources(after)
     outcome.kept_buckets = bucket_names(after)
     leftovers = [r for r in managed(after) if r not in outcome.kept]
     if leftovers:

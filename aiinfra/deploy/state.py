@@ -71,6 +71,20 @@ def data_resources(deployment: Mapping[str, Any] | None) -> list[dict[str, Any]]
     return [r for r in managed(deployment) if r.get("protect") or r.get("retainOnDelete")]
 
 
+def kept_with_data(deployment: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """What `destroy --exclude-protected` leaves: the data resources and, transitively, what they depend on (a file
+    system keeps its subnet and network, which cannot go while it is there)."""
+    everything = managed(deployment)
+    by_urn = {r["urn"]: r for r in everything}
+    todo, seen = [r["urn"] for r in data_resources(deployment)], set()
+    while todo:
+        urn = todo.pop()
+        if urn not in seen:
+            seen.add(urn)
+            todo += by_urn.get(urn, {}).get("dependencies") or []
+    return [r for r in everything if r["urn"] in seen]
+
+
 def urn_name(urn: str) -> str:
     return urn.rsplit("::", 1)[-1]
 

@@ -38,8 +38,9 @@ def _port_range(port: int | str) -> tuple[int, int]:
     return int(lo), int(hi or lo)
 
 
-def lustre_security_group(name: str, fs: ResolvedFileSystem, args: FileSystemArgs, opts: pulumi.ResourceOptions):
-    """Lustre's ports from the nodes and from the file system's own servers; nothing else reaches it."""
+def lustre_security_group(name: str, fs: ResolvedFileSystem, args: FileSystemArgs, opts: pulumi.ResourceOptions, rule_opts: pulumi.ResourceOptions):
+    """Lustre's ports from the nodes and from the file system's own servers; nothing else reaches it. The rules
+    are not data: kept, they would keep the cluster (the node security group) on `down`."""
     import pulumi_aws as aws
 
     sg = aws.ec2.SecurityGroup(name, vpc_id=args.vpc_id, description=f"Lustre clients of {fs.name}: the cluster's nodes only", tags=args.tags, opts=opts)
@@ -55,18 +56,18 @@ def lustre_security_group(name: str, fs: ResolvedFileSystem, args: FileSystemArg
                 referenced_security_group_id=peer,
                 description=f"Lustre TCP {port} from {source}",
                 tags=args.tags,
-                opts=opts,
+                opts=rule_opts,
             )
         aws.vpc.SecurityGroupEgressRule(
-            f"{name}-{lo}-to-self", security_group_id=sg.id, ip_protocol="tcp", from_port=lo, to_port=hi, referenced_security_group_id=sg.id, tags=args.tags, opts=opts
+            f"{name}-{lo}-to-self", security_group_id=sg.id, ip_protocol="tcp", from_port=lo, to_port=hi, referenced_security_group_id=sg.id, tags=args.tags, opts=rule_opts
         )
     return sg
 
 
-def lustre(name: str, fs: ResolvedFileSystem, args: FileSystemArgs, opts: pulumi.ResourceOptions):
+def lustre(name: str, fs: ResolvedFileSystem, args: FileSystemArgs, opts: pulumi.ResourceOptions, rule_opts: pulumi.ResourceOptions):
     import pulumi_aws as aws
 
-    sg = lustre_security_group(f"{name}-lustre", fs, args, opts)
+    sg = lustre_security_group(f"{name}-lustre", fs, args, opts, rule_opts)
     zone = fs.zone if fs.zone in args.subnets else sorted(args.subnets)[0]
     system = aws.fsx.LustreFileSystem(
         name,
@@ -113,7 +114,7 @@ class FileSystems(pulumi.ComponentResource):
         data_opts = child(self, protect=keep, retain_on_delete=keep)
         self.volumes, self.details = {}, {}
         for fs in args.filesystems:
-            system, sg, zone = lustre(f"{name}-{fs.name}", fs, args, data_opts)
+            system, sg, zone = lustre(f"{name}-{fs.name}", fs, args, data_opts, child(self))
             self.volumes[fs.name] = {
                 "driver": "fsx.csi.aws.com",
                 "volumeHandle": system.id,
@@ -151,11 +152,22 @@ def bucket_mount_policy(bucket_arns: list[pulumi.Input[str]], kms_key_arn: pulum
     )
 
 
+class BucketMounts(pulumi.ComponentResource):
+    """The Mountpoint for S3 CSI driver as an EKS add-on, its controller's role scoped to the environment's buckets
+    through EKS Pod Identity (the repository's identity mechanism; supported by driver v2)."""
+
+    def __init__(
+        self, name: str, cluster_name: pulumi.Input[str], bucket_arns: list[pulumi.Input[str]], kms_key_arn: pulumi.Input[str], tags: dict[str, str],
+        opts: pulumi.ResourceOptions | None = None,
+    ):
+        super().__init__("aiinfra:aws:BucketMounts", name, None, opts)
+        self.addon = bucket_mount(name, cluster_name, bucket_arns, kms_key_arn, tags, self)
+        self.register_outputs({})
+
+
 def bucket_mount(
     name: str, cluster_name: pulumi.Input[str], bucket_arns: list[pulumi.Input[str]], kms_key_arn: pulumi.Input[str], tags: dict[str, str], parent: pulumi.Resource
 ):
-    """The Mountpoint for S3 CSI driver as an EKS add-on, its controller's role scoped to the environment's buckets
-    through EKS Pod Identity (the repository's identity mechanism; supported by driver v2)."""
     import pulumi_aws as aws
 
     from aiinfra.components.aws.cluster import assume_role_policy
@@ -225,5 +237,5 @@ def add_data_layer(name: str, env: Any, tags: dict[str, str], cluster: Any, netw
             }
             built.volumes[f.claim_name] = volume
     if spec.storage.mount_buckets:
-        bucket_mount(name, cluster.name, list(per_key(storage.bucket_arns, spec.storage.buckets).values()), storage.kms_key_arn, tags, parent)
+        BucketMounts(name, cluster.name, list(per_key(storage.bucket_arns, spec.storage.buckets).values()), storage.kms_key_arn, tags, opts=child(parent))
         built.volumes.update(bucket_volumes(name, spec.region, physical))

@@ -7,13 +7,13 @@ subnets are data: protected and kept on `down` unless delete_with_environment.
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import pulumi
 
 from aiinfra.components._util import child
+from aiinfra.components.azure.subnets import plan_lustre_subnets, plan_subnets
 from aiinfra.resolved import ResolvedFileSystem
 
 MAINTENANCE = {"day_of_week": "Sunday", "time_of_day_utc": "02:00"}  # AMLFS requires a weekly 30-minute window
@@ -28,23 +28,6 @@ CSI_MANIFESTS = [
     "csi-azurelustre-node-noble",
 ]
 BLOBFUSE_OPTIONS = ["-o allow_other", "--file-cache-timeout-in-seconds=120", "-o attr_timeout=120", "-o entry_timeout=120", "-o negative_timeout=120"]
-
-
-def plan_lustre_subnets(cidr: str, endpoint_cidr: str, prefixes: list[int]) -> list[str] | None:
-    """One subnet per file system from the VNet's second half, clear of the endpoint subnet; None: no room."""
-    net = ipaddress.ip_network(cidr)
-    rest = list(net.subnets(prefixlen_diff=1))[1]
-    taken = [ipaddress.ip_network(endpoint_cidr)]
-    out = []
-    for prefix in prefixes:
-        if prefix < rest.prefixlen:
-            return None
-        free = next((c for c in rest.subnets(new_prefix=prefix) if not any(c.overlaps(t) for t in taken)), None)
-        if free is None:
-            return None
-        taken.append(free)
-        out.append(str(free))
-    return out
 
 
 @dataclass
@@ -172,15 +155,15 @@ def bucket_volumes(resource_group: pulumi.Input[str], account: pulumi.Input[str]
     }
 
 
-def lustre_args(env: Any, name: str, resource_group: pulumi.Input[str], vnet_id: pulumi.Input[str], tags: dict[str, str]) -> FileSystemArgs:
-    from aiinfra.components.azure.network import plan_subnets
-
+def lustre_args(env: Any, name: str, resource_group: pulumi.Input[str], vnet_id: pulumi.Input[str], after: pulumi.Input[str], tags: dict[str, str]) -> FileSystemArgs:
+    """`after`: the VNet's last subnet id; Azure changes one VNet's subnets at a time, so the Lustre subnets wait
+    for it (through the VNet name) instead of for the whole network, which `down` would then have to keep."""
     spec = env.spec
     cidrs = plan_lustre_subnets(spec.network.cidr, plan_subnets(spec.network.cidr)[1], [f.subnet_prefix for f in env.filesystems]) or []
     return FileSystemArgs(
         resource_group_name=resource_group,
         location=spec.region,
-        vnet_name=pulumi.Output.from_input(vnet_id).apply(lambda i: i.rsplit("/", 1)[-1]),
+        vnet_name=pulumi.Output.all(vnet_id, after).apply(lambda a: a[0].rsplit("/", 1)[-1]),
         subnet_cidrs=cidrs,
         filesystems=list(env.filesystems),
         delete_with_environment=spec.storage.delete_with_environment,

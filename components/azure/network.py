@@ -6,12 +6,12 @@ needs one address per node; the second subnet holds private endpoints and intern
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_azure_native as az
 
+from aiinfra.components.azure.subnets import plan_subnets
 from aiinfra.components._util import child, merge_tags
 
 
@@ -25,12 +25,6 @@ class NetworkArgs:
     tags: dict[str, str] = field(default_factory=dict)
 
 
-def plan_subnets(cidr: str) -> tuple[str, str]:
-    """Nodes get the first half of the VNet; endpoints a /24-sized slice (or smaller) of the second half."""
-    net = ipaddress.ip_network(cidr)
-    nodes, rest = net.subnets(prefixlen_diff=1)
-    endpoints = next(rest.subnets(new_prefix=max(rest.prefixlen, min(rest.prefixlen + 3, 24))))
-    return str(nodes), str(endpoints)
 
 
 class Network(pulumi.ComponentResource):

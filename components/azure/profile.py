@@ -186,8 +186,7 @@ class AzureProfile(CloudProfile):
         return problems + gpu_driver(spec, pools)[1]
 
     def filesystem_subnets(self, spec: "EnvironmentSpec", prefixes: list[int]) -> str | None:
-        from aiinfra.components.azure.filesystem import plan_lustre_subnets
-        from aiinfra.components.azure.network import plan_subnets
+        from aiinfra.components.azure.subnets import plan_lustre_subnets, plan_subnets
 
         if plan_lustre_subnets(spec.network.cidr, plan_subnets(spec.network.cidr)[1], prefixes) is not None:
             return None
