@@ -126,6 +126,16 @@ def estimate(env: ResolvedEnvironment) -> dict[str, Any]:
     return _report(env, cost_items(env))
 
 
-def build(env: ResolvedEnvironment) -> dict[str, Any]:
+def policy_report(env: ResolvedEnvironment, data: dict[str, Any]) -> dict[str, Any]:
+    """Every policy rule over the previewed resources, with the spec's budgets (at maximum size) and waivers."""
+    from aiinfra import policy
+
+    return policy.evaluate(data["resources"], policy.facts_from(env, data["cost"]), policy.waivers_of(env.spec))
+
+
+def build(env: ResolvedEnvironment, check_policy: bool = True) -> dict[str, Any]:
     result = run_offline(env)
-    return _report(env, cost_items(env, result.resources), result)
+    data = _report(env, cost_items(env, result.resources), result)
+    if check_policy:
+        data["policy"] = policy_report(env, data)
+    return data

@@ -23,6 +23,7 @@ from pydantic import (
 from aiinfra import clouds, defaults
 from aiinfra.gpu import GPU_PATTERN, GpuRequest
 from aiinfra.problems import Invalid, Problem, SpecError, shown
+from aiinfra.spec_policy import Policy
 from aiinfra.spec_limits import (
     IMAGE_TAG_PATTERN,
     K8S_VERSION_PATTERN,
@@ -263,6 +264,7 @@ class _EnvironmentFields(_Strict):
     network: Network = Field(default_factory=Network)
     cluster: Cluster = Field(default_factory=Cluster)
     tags: dict[Annotated[str, Field(max_length=128)], Annotated[str, Field(max_length=256)]] = Field(default_factory=dict, max_length=MAX_TAGS)
+    policy: Policy = Field(default_factory=Policy)
     mlops: Mlops = Field(default_factory=Mlops)
 
     @model_validator(mode="after")
