@@ -151,16 +151,24 @@ def _changes(changes: dict[str, int]) -> str:
 
 
 def _plan(env, console) -> int:
-    """The offline plan and cost table, as `aiinfra preview` shows them; returns the resource count."""
+    """The offline plan, cost and policy tables, as `aiinfra preview` shows them; returns the resource count.
+    A mandatory policy violation stops here, before Pulumi creates or changes anything (exit 3)."""
     from collections import Counter
 
     from aiinfra.cli import views
     from aiinfra.deploy import component_label
     from aiinfra.preview import build
 
+    from aiinfra.cli.common import EXIT_POLICY
+    from aiinfra.policy import mandatory_failed
+
     data = build(env)
     console.print(views.gpu_table(data))
     console.print(views.cost_table(data))
+    console.print(views.policy_table(data["policy"]))
+    if mandatory_failed(data["policy"]):
+        console.print("[bold red]✗ refused:[/] the environment breaks a mandatory policy rule (above); nothing was deployed.", markup=True)
+        raise typer.Exit(EXIT_POLICY)
     by_parent = {r["urn"]: r for r in data["resources"]}
     tops: Counter[str] = Counter()
     for r in data["resources"]:

@@ -16,7 +16,6 @@ from aiinfra.policy.model import (
     Rule,
     absent_or_false,
     equals,
-    is_false,
     is_true,
     non_empty,
     protected,
@@ -27,7 +26,7 @@ LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 SUBNET = "aws:ec2/subnet:Subnet"
 BUCKET = "aws:s3/bucket:Bucket"
-COMPONENT = "edit components/aws/{} (no spec field turns this off)"
+COMPONENT = "no spec field turns this off: restore it in components/aws/{}"
 LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 ADMIN_POLICIES = ("AdministratorAccess", "IAMFullAccess", "PowerUserAccess")
 

@@ -8,7 +8,7 @@ CLUSTER = "azure-native:containerservice:ManagedCluster"
 AGENT_POOL = "azure-native:containerservice:AgentPool"
 ACCOUNT = "azure-native:storage:StorageAccount"
 CONTAINER = "azure-native:storage:BlobContainer"
-COMPONENT = "edit components/azure/{} (no spec field turns this off)"
+COMPONENT = "no spec field turns this off: restore it in components/azure/{}"
 
 
 def _private(r: Resource) -> list[str]:

@@ -10,7 +10,7 @@ CLUSTER = "gcp:container/cluster:Cluster"
 NODE_POOL = "gcp:container/nodePool:NodePool"
 BUCKET = "gcp:storage/bucket:Bucket"
 REGISTRY = "gcp:artifactregistry/repository:Repository"
-COMPONENT = "edit components/gcp/{} (no spec field turns this off)"
+COMPONENT = "no spec field turns this off: restore it in components/gcp/{}"
 PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
 MAX_ROTATION_S = 90 * 24 * 3600
 
