@@ -198,7 +198,7 @@ def protected(r: Resource) -> list[str]:
     out = []
     if not r.options.get("protect"):
         out.append("is not protected (resource option protect), so a destroy or replace would delete it")
-    if not r.options.get("retain_on_delete"):
+    if "retain_on_delete" in r.options and not r.options["retain_on_delete"]:  # CrossGuard does not pass this option
         out.append("is not retained on delete (resource option retain_on_delete)")
     if is_true(r.get("forceDestroy")):
         out.append("forceDestroy is true: deleting it would also delete every object in it")
