@@ -37,8 +37,9 @@ RULES = [
          ("CKV_AZURE_141", "CKV_AZURE_5"),
          expect=(Expect("disableLocalAccounts", is_true, "must be true", bad=False), Expect("enableRBAC", is_true, "must be true", bad=False),
                  Expect("aadProfile.enableAzureRBAC", is_true, "must be true", bad=False))),
-    Rule("AI-AZ-004", "AKS secrets are encrypted with a Key Vault key (KMS)", "high", "mandatory", (CLUSTER,),
-         COMPONENT.format("cluster.py (securityProfile.azureKeyVaultKms)"), ("security-baseline.md §1 row 29 (KMS etcd encryption)",),
+    # Advisory: the spec can opt out (azure.etcd_kms: false, for throwaway clusters), and that choice is the user's.
+    Rule("AI-AZ-004", "AKS secrets are encrypted with a Key Vault key (KMS)", "high", "advisory", (CLUSTER,),
+         "set azure.etcd_kms: true (the default)", ("security-baseline.md §1 row 29 (KMS etcd encryption)",),
          expect=(Expect("securityProfile.azureKeyVaultKms.enabled", is_true, "must be true", bad=False),
                  Expect("securityProfile.azureKeyVaultKms.keyId", non_empty, "must name a key", bad=""))),
     Rule("AI-AZ-005", "Workload identity instead of keys", "high", "mandatory", (CLUSTER,),
