@@ -9,7 +9,7 @@ import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import typer
 
@@ -57,9 +57,10 @@ def _errors(spec: Path | None = None) -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
-def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool):
+def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool, before_state: Optional[Callable[[Any], None]] = None):
     """The spec first (a bad one exits 2 wherever it is run, Pulumi CLI or not), with a real GCP project / Azure
-    subscription; then the CLI, the backend, credentials and the passphrase."""
+    subscription; then the CLI, the backend, credentials, `before_state` (up's plan and policy check, which may
+    refuse) and only then the state backend and the passphrase."""
     from aiinfra import deploy
     from aiinfra.accounts import require_real
     from aiinfra.cli.common import load_env, report, warnings
@@ -75,6 +76,8 @@ def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool):
     url = deploy.backend_url(backend)
     if credentials:
         deploy.require_credentials(deploy.clouds_needed(env, url))
+    if before_state is not None:
+        before_state(env)
     try:
         return deploy.target(env, url, command)
     except deploy.PassphraseMissing as exc:
@@ -194,9 +197,10 @@ def up(
     with _errors(spec):
         from aiinfra import deploy
 
-        t = _prepare(spec, backend, yes, credentials=True)
         c = _console()
-        count = _plan(t.env, c)
+        planned: dict[str, int] = {}
+        t = _prepare(spec, backend, yes, credentials=True, before_state=lambda env: planned.update(count=_plan(env, c)))
+        count = planned["count"]
         c.print(f"Stack [bold]{t.stack_name}[/] (project {deploy.PROJECT}) in {t.backend}", markup=True)
         if not yes and not typer.confirm(
             f"Deploy {count} resources to {t.env.spec.cloud} {t.env.spec.region}? This starts billing at the rates above", default=False
