@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from aiinfra.policy.evaluate import cloud_of, facts_from, rules, waivers_of
 from aiinfra.policy.model import Facts, Resource, Rule
@@ -21,9 +21,30 @@ PACK_NAME = "aiinfra"
 SPEC_VAR = "AIINFRA_SPEC"
 
 
+COMPUTED = "<computed>"  # what aiinfra's engine shows for a value known only after deploy
+
+
+def plain(value: Any) -> Any:
+    """CrossGuard's props (proxies that raise on a value unknown during preview) as plain dicts and lists,
+    unknowns as "<computed>", the way `aiinfra preview` captures them: rules see one shape from both runners."""
+    from pulumi_policy.proxy import UnknownValueError
+
+    def get(container: Any, key: Any) -> Any:
+        try:
+            return plain(container[key])
+        except UnknownValueError:
+            return COMPUTED
+
+    if isinstance(value, Mapping):
+        return {k: get(value, k) for k in list(value.keys())}
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
+        return [get(value, i) for i in range(len(value))]
+    return value
+
+
 def view(resource_type: str, name: str, props: Mapping[str, Any], opts: Any, urn: str) -> Resource:
     """A CrossGuard resource (args or PolicyResource) as the neutral view the rules read."""
-    return Resource(resource_type, name, dict(props or {}), {"protect": bool(getattr(opts, "protect", False))}, urn)
+    return Resource(resource_type, name, plain(props or {}), {"protect": bool(getattr(opts, "protect", False))}, urn)
 
 
 @lru_cache(maxsize=8)

@@ -26,6 +26,11 @@ def _opts(resource: dict[str, Any]):
 
 def crossguard_verdict(pack_policy: Any, rule: policy.Rule, resources: list[dict[str, Any]]) -> list[str]:
     from pulumi_policy import PolicyResource, ResourceValidationArgs, StackValidationArgs
+    from pulumi_policy.proxy import unknown_checking_proxy
+
+    def props(r: dict[str, Any]) -> Any:
+        """The props as the analyzer hands them over: wrapped in pulumi_policy's unknown-checking proxies."""
+        return unknown_checking_proxy(copy.deepcopy(r["inputs"]))
 
     found: list[str] = []
 
@@ -34,10 +39,10 @@ def crossguard_verdict(pack_policy: Any, rule: policy.Rule, resources: list[dict
 
     if rule.scope == "resource":
         for r in resources:
-            args = ResourceValidationArgs(r["type"], copy.deepcopy(r["inputs"]), r["urn"], r["name"], _opts(r), None, {}, {})
+            args = ResourceValidationArgs(r["type"], props(r), r["urn"], r["name"], _opts(r), None, {}, {})
             pack_policy.validate(args, report)
     else:
-        stack = [PolicyResource(r["type"], copy.deepcopy(r["inputs"]), r["urn"], r["name"], _opts(r), None, None, [], {}) for r in resources]
+        stack = [PolicyResource(r["type"], props(r), r["urn"], r["name"], _opts(r), None, None, [], {}) for r in resources]
         pack_policy.validate(StackValidationArgs(stack, {}, {}), report)
     return found
 

@@ -81,3 +81,17 @@ def test_the_example_workflow_runs_the_pack_on_preview_and_up():
         assert "--policy-pack ../policy-pack" in steps[name]["run"]
         assert steps[name]["env"]["AIINFRA_SPEC"].endswith("stacks/${{ matrix.stack }}.yaml")
     assert any("pulumi-policy==1.21.0" in (s.get("run") or "") for s in steps.values())
+
+
+def test_values_unknown_during_a_pulumi_preview_reach_the_rules_as_computed(previews):
+    from pulumi_policy.proxy import UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE, unknown_checking_proxy
+
+    from aiinfra.policy.crossguard import plain
+
+    resources = [dict(r, inputs=dict(r["inputs"])) for r in previews["aws"]["resources"]]
+    cluster = next(r for r in resources if r["type"] == "aws:eks/cluster:Cluster")
+    cluster["inputs"]["encryptionConfig"] = {"resources": ["secrets"], "provider": {"keyArn": UNKNOWN_STRING_VALUE}}
+    rule = next(r for r in policy.rules() if r.id == "AI-AWS-002")
+    assert crossguard_verdict(pack_policies()["AI-AWS-002"], rule, resources) == []  # a key that exists only after up
+    props = unknown_checking_proxy({"a": [UNKNOWN_STRING_VALUE, 1], "b": {"c": UNKNOWN_BOOLEAN_VALUE, "d": True}})
+    assert plain(props) == {"a": ["<computed>", 1], "b": {"c": "<computed>", "d": True}}  # as aiinfra's engine shows them
