@@ -88,6 +88,19 @@ def _logging(r: Resource) -> list[str]:
     return ["logs into the bucket it logs"] if target == r.get("bucket") else []
 
 
+def _network_policy(r: Resource) -> list[str]:
+    if r.get("addonName") != "vpc-cni":
+        return []
+    raw = r.get("configurationValues") or "{}"
+    try:
+        config = json.loads(raw) if isinstance(raw, str) else dict(raw)
+    except ValueError:
+        config = {}
+    if str(config.get("enableNetworkPolicy", "")).lower() == "true":
+        return []
+    return ["the vpc-cni add-on does not enforce network policies (configurationValues.enableNetworkPolicy)"]
+
+
 RULES = [
     Rule("AI-AWS-001", "EKS API endpoint is private or limited to listed ranges", "high", "mandatory", (CLUSTER,),
          "set cluster.public_endpoint: false, or list your ranges in cluster.public_access_cidrs", ("CKV_AWS_38", "CKV_AWS_39"),
@@ -154,8 +167,7 @@ RULES = [
     Rule("AI-AWS-021", "Pods can use Kubernetes network policies", "medium", "advisory", ("aws:eks/addon:Addon",),
          "not configurable in the spec yet: enable the vpc-cni add-on's enableNetworkPolicy in components/aws/cluster.py",
          ("EKS best practices: network policy",),
-         check=lambda r: [] if r.get("addonName") != "vpc-cni" or '"enableNetworkPolicy": "true"' in str(r.get("configurationValues", "")).replace("'", '"')
-         else ["the vpc-cni add-on does not enforce network policies (configurationValues.enableNetworkPolicy)"]),
+         check=_network_policy),
 ]
 
 

@@ -27,6 +27,11 @@ def _host_encryption(r: Resource) -> list[str]:
     return ["temp disks and caches are not encrypted (enableEncryptionAtHost)" for v in values if not is_true(v)]
 
 
+def _deny_by_default(r: Resource) -> list[str]:
+    action = r.get("networkRuleSet.defaultAction")
+    return [] if r.get("publicNetworkAccess") == "Disabled" or action == "Deny" else [f"networkRuleSet.defaultAction must be Deny (got {action!r})"]
+
+
 RULES = [
     Rule("AI-AZ-001", "AKS API server is private or limited to listed ranges", "high", "mandatory", (CLUSTER,),
          "set cluster.public_endpoint: false, or list your ranges in cluster.public_access_cidrs", ("CKV_AZURE_115", "CKV_AZURE_6"), check=_private),
@@ -69,8 +74,7 @@ RULES = [
                  Expect("allowBlobPublicAccess", is_false, "must be false", bad=True), Expect("allowSharedKeyAccess", is_false, "must be false", bad=True))),
     Rule("AI-AZ-012", "Storage account denies network access by default", "high", "mandatory", (ACCOUNT,),
          COMPONENT.format("storage.py (networkRuleSet)"), ("CKV_AZURE_35",),
-         check=lambda r: [] if r.get("publicNetworkAccess") == "Disabled" or r.get("networkRuleSet.defaultAction") == "Deny"
-         else [f"networkRuleSet.defaultAction must be Deny (got {r.get('networkRuleSet.defaultAction')!r})"]),
+         check=_deny_by_default),
     Rule("AI-AZ-013", "Storage account encrypts twice (infrastructure encryption)", "medium", "mandatory", (ACCOUNT,),
          COMPONENT.format("storage.py (encryption)"), ("security-baseline.md §1 row 31",),
          expect=(Expect("encryption.requireInfrastructureEncryption", is_true, "must be true", bad=False),)),

@@ -55,6 +55,26 @@ def _rotation(r: Resource) -> list[str]:
     return [] if int(period[:-1]) <= MAX_ROTATION_S else [f"rotates every {int(period[:-1]) // 86400} days (at most 90)"]
 
 
+def _workload_identity(r: Resource) -> list[str]:
+    if r.type == CLUSTER:
+        return [] if r.get("workloadIdentityConfig.workloadPool") else ["workloadIdentityConfig.workloadPool must be set"]
+    mode = r.get("nodeConfig.workloadMetadataConfig.mode")
+    return [] if mode == "GKE_METADATA" else [f"nodeConfig.workloadMetadataConfig.mode must be GKE_METADATA (got {mode!r})"]
+
+
+def _upgrades(r: Resource) -> list[str]:
+    if r.type == CLUSTER:
+        return [] if r.get("releaseChannel.channel") not in (None, "", "UNSPECIFIED") else ["releaseChannel.channel must be set"]
+    return [f"management.{k} must be true" for k in ("autoUpgrade", "autoRepair") if not is_true(r.get(f"management.{k}"))]
+
+
+def _shielded(r: Resource) -> list[str]:
+    if r.type == CLUSTER:
+        return [] if is_true(r.get("enableShieldedNodes")) else ["enableShieldedNodes must be true"]
+    keys = ("enableSecureBoot", "enableIntegrityMonitoring")
+    return [f"nodeConfig.shieldedInstanceConfig.{k} must be true" for k in keys if not is_true(r.get(f"nodeConfig.shieldedInstanceConfig.{k}"))]
+
+
 RULES = [
     Rule("AI-GCP-001", "GKE nodes are private and the control plane is private or limited to listed ranges", "high", "mandatory", (CLUSTER,),
          "set cluster.public_endpoint: false, or list your ranges in cluster.public_access_cidrs",
@@ -66,17 +86,13 @@ RULES = [
                  Expect("databaseEncryption.keyName", non_empty, "must name a key", bad=""))),
     Rule("AI-GCP-003", "Workload Identity on, node metadata hidden from pods", "high", "mandatory", (CLUSTER, NODE_POOL),
          COMPONENT.format("cluster.py / gpu_pool.py") + "; pods get cloud access through identity.service_account", ("CKV_GCP_69",),
-         check=lambda r: [f"{p} must be GKE_METADATA (got {r.get(p)!r})" for p in ["nodeConfig.workloadMetadataConfig.mode"] if r.type == NODE_POOL and r.get(p) != "GKE_METADATA"]
-         + (["workloadIdentityConfig.workloadPool must be set"] if r.type == CLUSTER and not r.get("workloadIdentityConfig.workloadPool") else [])),
+         check=_workload_identity),
     Rule("AI-GCP-004", "GKE nodes upgrade and repair themselves on a release channel", "medium", "mandatory", (CLUSTER, NODE_POOL),
          COMPONENT.format("cluster.py / gpu_pool.py"), ("CKV_GCP_10", "CKV_GCP_9", "CKV_GCP_70", "CIS GKE 5.5.4"),
-         check=lambda r: ([f"management.{k} must be true" for k in ("autoUpgrade", "autoRepair") if not is_true(r.get(f"management.{k}"))] if r.type == NODE_POOL
-                          else ([] if r.get("releaseChannel.channel") not in (None, "", "UNSPECIFIED") else ["releaseChannel.channel must be set"]))),
+         check=_upgrades),
     Rule("AI-GCP-005", "Shielded GKE nodes with secure boot and integrity monitoring", "medium", "mandatory", (CLUSTER, NODE_POOL),
          COMPONENT.format("cluster.py / gpu_pool.py (shieldedInstanceConfig)"), ("CKV_GCP_71", "CKV_GCP_68", "CKV_GCP_72", "CIS GKE 5.5.5"),
-         check=lambda r: ([] if r.type == NODE_POOL or is_true(r.get("enableShieldedNodes")) else ["enableShieldedNodes must be true"])
-         + [f"nodeConfig.shieldedInstanceConfig.{k} must be true" for k in ("enableSecureBoot", "enableIntegrityMonitoring")
-            if r.type == NODE_POOL and not is_true(r.get(f"nodeConfig.shieldedInstanceConfig.{k}"))]),
+         check=_shielded),
     Rule("AI-GCP-006", "Nodes run Container-Optimized OS as a dedicated service account", "medium", "mandatory", (NODE_POOL,),
          COMPONENT.format("gpu_pool.py (nodeConfig)"), ("CKV_GCP_22", "CIS GKE 5.2.1"),
          expect=(Expect("nodeConfig.imageType", lambda v: str(v or "").upper().startswith("COS"), "must be COS_CONTAINERD", bad="UBUNTU_CONTAINERD"),), check=_node_sa),
