@@ -150,7 +150,7 @@ def pool(r: Resource) -> PoolView:
         nodes_min=int(scaling.get("totalMinNodeCount", scaling.get("minNodeCount", count))),
         nodes_max=int(scaling.get("totalMaxNodeCount", scaling.get("maxNodeCount", count))),
         taints=tuple(_taint(t) for t in r.get("nodeConfig.taints") or []), fabric=labels.get("aiinfra.dev/fabric"),
-        placement_domains=len(zones) if zones else 99, labels=labels,
+        placement_domains=len(zones), labels=labels,  # no nodeLocations: the whole region (0)
     )
 
 

@@ -45,9 +45,10 @@ def _spot_to_zero(r: Resource) -> list[str]:
 
 def _one_domain(r: Resource) -> list[str]:
     p = pools.view(r)
-    if p is None or not p.fabric or p.fabric == "ethernet" or p.nodes_max < 2 or p.placement_domains <= 1:
+    if p is None or not p.fabric or p.fabric == "ethernet" or p.nodes_max < 2 or p.placement_domains == 1:
         return []
-    return [f"fabric pool {p.name} ({p.fabric}) spreads over {p.placement_domains} zones/subnets: the fabric does not cross them"]
+    where = f"{p.placement_domains} zones/subnets" if p.placement_domains else "the whole region"
+    return [f"fabric pool {p.name} ({p.fabric}) spreads over {where}: the fabric does not cross zones"]
 
 
 # --- pods ---------------------------------------------------------------------------------------------

@@ -96,7 +96,7 @@ class PoolView:
     nodes_max: int
     taints: tuple[str, ...]  # "key=value:Effect" or "key:Effect", effect in Kubernetes spelling
     fabric: str | None
-    placement_domains: int  # zones (or subnets) the pool's nodes may land in
+    placement_domains: int  # zones (or subnets) the pool's nodes may land in; 0: anywhere in the region
     labels: Mapping[str, str] = field(default_factory=dict)
 
 
