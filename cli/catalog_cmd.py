@@ -146,6 +146,7 @@ def table(rows: list[dict[str, Any]], title: str, wide: bool):
 
 
 def catalog_command(
+    ctx: typer.Context,
     gpu: Optional[str] = typer.Option(None, "--gpu", help="only this GPU model, e.g. H100"),
     cloud: Optional[str] = typer.Option(None, "--cloud", help=clouds.choices()),
     region: Optional[str] = typer.Option(None, "--region", help="only types offered here, with this region's prices"),
@@ -156,7 +157,9 @@ def catalog_command(
     wide: bool = typer.Option(False, "--wide", help="every column: GPU memory, vCPUs, RAM, fabric interfaces, regions"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of tables"),
 ) -> None:
-    """The GPU instance types aiinfra knows, with fabric, prices and regions."""
+    """The GPU instance types aiinfra knows, with fabric, prices and regions (`catalog refresh`: current prices)."""
+    if ctx.invoked_subcommand:
+        return
     from aiinfra import catalog
     from aiinfra.cli.common import EXIT_INVALID, console, emit_json
     from aiinfra.problems import Problem, did_you_mean
@@ -196,3 +199,13 @@ def catalog_command(
         return
     c.print(table(rows, f"{'GPU instance types' if not cpu else 'Instance types'} ({len(rows)}; {where})", wide))
     c.print("[dim]Prices are catalog snapshots (see `--json` for sources, dates and flags); refresh before quoting.[/]")
+
+
+def app() -> typer.Typer:
+    """`catalog` lists; `catalog refresh` updates its prices (cli/refresh_cmd.py)."""
+    from aiinfra.cli import polish, refresh_cmd
+
+    group = typer.Typer(context_settings=polish.HELP_OPTIONS)
+    group.callback(invoke_without_command=True)(catalog_command)
+    group.command("refresh")(refresh_cmd.refresh_command)
+    return group
