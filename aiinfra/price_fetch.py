@@ -68,9 +68,18 @@ def session():
     return s
 
 
-def _describe(exc: Exception) -> str:
-    text = str(exc)
-    return text if len(text) < 200 else text[:200] + "…"
+def _failure(what: str, url: str, exc: Exception) -> PriceSourceError:
+    """A sentence for a request that got no complete answer."""
+    import requests
+
+    where = url.split("?")[0]
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return PriceSourceError(f"{what}: the answer from {where} broke off before its end (truncated)")
+    if isinstance(exc, requests.Timeout):
+        return PriceSourceError(f"{what}: {where} gave no answer within {TIMEOUT_S} s")
+    if isinstance(exc, requests.ConnectionError):
+        return PriceSourceError(f"{what}: cannot connect to {where} (offline, or a proxy or firewall in the way?)")
+    return PriceSourceError(f"{what}: {where}: {type(exc).__name__}")
 
 
 def get_json(http: Any, url: str, what: str, params: Mapping[str, str] | None = None, headers: Mapping[str, str] | None = None) -> Any:
@@ -80,7 +89,7 @@ def get_json(http: Any, url: str, what: str, params: Mapping[str, str] | None = 
     try:
         response = http.get(url, params=params, headers=headers, timeout=TIMEOUT_S)
     except requests.RequestException as exc:
-        raise PriceSourceError(f"{what}: cannot reach {url.split('?')[0]} ({_describe(exc)})") from exc
+        raise _failure(what, url, exc) from exc
     _check_status(response, what)
     kind = response.headers.get("Content-Type", "")
     body = response.content
@@ -89,7 +98,7 @@ def get_json(http: Any, url: str, what: str, params: Mapping[str, str] | None = 
     try:
         return json.loads(body)
     except ValueError as exc:
-        raise PriceSourceError(f"{what}: the answer from {response.url.split('?')[0]} is not complete JSON ({exc.msg} at byte {exc.pos})") from exc
+        raise PriceSourceError(f"{what}: the answer from {response.url.split('?')[0]} is not complete JSON ({exc.msg}, byte {exc.pos})") from exc
 
 
 def _check_status(response: Any, what: str) -> None:
@@ -106,7 +115,7 @@ def stream_lines(http: Any, url: str, what: str, progress: Progress = no_progres
     try:
         response = http.get(url, stream=True, timeout=TIMEOUT_S)
     except requests.RequestException as exc:
-        raise PriceSourceError(f"{what}: cannot reach {url} ({_describe(exc)})") from exc
+        raise _failure(what, url, exc) from exc
     with response:
         _check_status(response, what)
         if "html" in response.headers.get("Content-Type", ""):
@@ -118,7 +127,7 @@ def stream_lines(http: Any, url: str, what: str, progress: Progress = no_progres
                 progress(len(line) + 1, total)
                 yield line.decode("utf-8")
         except requests.RequestException as exc:
-            raise PriceSourceError(f"{what}: the download of {url} broke off, truncated ({_describe(exc)})") from exc
+            raise _failure(what, url, exc) from exc
 
 
 class SourceSkipped(PriceSourceError):

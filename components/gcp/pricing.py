@@ -59,7 +59,7 @@ def credential(environ: Mapping[str, str] | None = None) -> tuple[dict[str, str]
         except Exception:  # noqa: BLE001  (no ADC, or ADC that cannot mint a token: both mean "skip GCP")
             pass
     raise SourceSkipped(
-        "GCP skipped: the Cloud Billing Catalog API needs an API key or application default credentials; "
+        "the GCP Cloud Billing Catalog API needs an API key or application default credentials; "
         "set AIINFRA_GCP_API_KEY (or GOOGLE_API_KEY), or run `gcloud auth application-default login`"
     )
 
