@@ -30,14 +30,23 @@ RULES = {
 }
 
 
-def offer_rows(lines: Iterator[str]) -> Iterator[dict[str, str]]:
-    """The rows of an offer CSV as dicts: its metadata lines (FormatVersion … OfferCode) skipped, up to the header."""
+def offer_rows(lines: Iterator[str], names: set[str] | None = None) -> Iterator[dict[str, str]]:
+    """The rows of an offer CSV as dicts: its metadata lines (FormatVersion … OfferCode) skipped, up to the header.
+    With `names`, only lines that quote one of them are parsed at all (a file holds every EC2 type's rows)."""
     for line in lines:
         if line.startswith('"SKU"'):
             header = next(csv.reader([line]))
             break
     else:
         raise PriceSourceError("AWS offer file: no header row (\"SKU\",...): not an EC2 price list CSV")
+    if names is not None and "Instance Type" in header:
+        at = header.index("Instance Type")
+
+        def wanted(line: str) -> bool:
+            cells = line.split('","', at + 1)  # cheap: the quoted cells up to Instance Type, no CSV parse
+            return len(cells) > at and cells[at] in names
+
+        lines = (line for line in lines if wanted(line))
     for row in csv.reader(lines):
         if row:
             yield dict(zip(header, row))
@@ -77,7 +86,7 @@ def fetch(wanted: Mapping[str, Want], base_url: str | None = None, progress: Pro
             out.notes.append(f"the AWS region index has no {region}")
             continue
         csv_path = path[: -len(".json")] + ".csv" if path.endswith(".json") else path
-        for row in offer_rows(stream_lines(http, base + csv_path, f"AWS prices for {region}", progress)):
+        for row in offer_rows(stream_lines(http, base + csv_path, f"AWS prices for {region}", progress), names):
             out.items_read += 1
             name = row.get("Instance Type")
             if name in names and row.get("Region Code", region) == region:
