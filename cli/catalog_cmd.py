@@ -40,6 +40,8 @@ def _rows(cloud: str | None, model: str | None, region: str | None, cpu: bool) -
         if region and region not in it.regions:
             continue
         here = it.regions.get(where)
+        on_demand = catalog.price(offer.cloud, offer.name, where, "on-demand")
+        spot_origin = catalog.origin(offer.cloud, offer.name, where, "spot") if here and here.spot is not None else None
         rows.append(
             {
                 "cloud": offer.cloud,
@@ -51,8 +53,10 @@ def _rows(cloud: str | None, model: str | None, region: str | None, cpu: bool) -
                 "memory_gib": it.memory_gib,
                 "fabric": it.fabric.model_dump() if it.fabric else None,
                 "price_region": where,
-                "on_demand": catalog.price(offer.cloud, offer.name, where, "on-demand").hourly_usd,
+                "on_demand": on_demand.hourly_usd,
                 "spot": here.spot if here else None,
+                "on_demand_origin": on_demand.origin.as_dict() if on_demand.origin else None,
+                "spot_origin": spot_origin.as_dict() if spot_origin else None,
                 "regions": {r: p.model_dump() for r, p in it.regions.items()},
                 "price_source": catalog.cloud_catalog(offer.cloud).sources[it.price_source].model_dump(),
                 "flags": it.flags,
@@ -61,6 +65,27 @@ def _rows(cloud: str | None, model: str | None, region: str | None, cpu: bool) -
             }
         )
     return rows
+
+
+def freshness_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """Per cloud, where the listed prices come from and how old they are; a warning past the stale age."""
+    from aiinfra.catalog.freshness import Origin, summary
+
+    per_cloud: dict[str, list[tuple[str, Origin]]] = {}
+    for r in rows:
+        for key in ("on_demand_origin", "spot_origin"):
+            if r[key]:
+                per_cloud.setdefault(r["cloud"], []).append((r["instance_type"], Origin(**r[key])))
+    lines, warnings = [], []
+    for cloud, priced in per_cloud.items():
+        fresh = summary(priced)
+        lines.append(f"Prices on {cloud}: " + "; ".join(p["text"].split(": ", 1)[1] for p in fresh["prices"]) + ".")
+        warnings += [fresh["warning"]] if fresh["warning"] else []
+    if warnings:
+        from aiinfra.catalog.freshness import REFRESH_HINT, STALE_DAYS
+
+        lines.append(f"warning: some prices are over {STALE_DAYS} days old or of unknown date; {REFRESH_HINT} (`--json`: each price's source and date).")
+    return lines
 
 
 def _unpriced_last(v: float | None) -> tuple[int, float]:
@@ -198,7 +223,8 @@ def catalog_command(
         c.print(f"No instance types match ({where}); loosen --max-price, --spot, --region or --gpu.", markup=False, highlight=False)
         return
     c.print(table(rows, f"{'GPU instance types' if not cpu else 'Instance types'} ({len(rows)}; {where})", wide))
-    c.print("[dim]Prices are catalog snapshots (see `--json` for sources, dates and flags); refresh before quoting.[/]")
+    for line in freshness_lines(rows):
+        c.print(line, markup=False, highlight=False, style=None if line.startswith("warning:") else "dim")
 
 
 def app() -> typer.Typer:

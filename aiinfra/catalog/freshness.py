@@ -24,9 +24,12 @@ def today() -> dt.date:
 
 def parse_as_of(text: str | None) -> tuple[dt.date | None, str | None]:
     """The date a source's free-text as_of names first, with how it was written: '2026-07-20 (header …)' ->
-    (2026-07-20, '2026-07-20'); '2025-04/05 (estimated)' -> (2025-04-01, '2025-04'); 'unknown' -> (None, None)."""
+    (2026-07-20, '2026-07-20'); '2025-04/05 (estimated)' -> (2025-04-01, '2025-04'); 'unknown (…, 2024-2025)' ->
+    (None, None)."""
     text = text or ""
-    for pattern, fmt in ((r"\d{4}-\d{2}-\d{2}", "%Y-%m-%d"), (r"\d{4}-\d{2}", "%Y-%m"), (r"(?<!\d)(?:19|20)\d{2}(?!\d)", "%Y")):
+    if text.strip().lower().startswith("unknown"):
+        return None, None
+    for pattern, fmt in ((r"\d{4}-\d{2}-\d{2}", "%Y-%m-%d"), (r"\d{4}-(?:0[1-9]|1[0-2])(?!\d)", "%Y-%m"), (r"(?<!\d)(?:19|20)\d{2}(?!\d)", "%Y")):
         m = re.search(pattern, text)
         if m:
             return dt.datetime.strptime(m[0], fmt).date(), m[0]
@@ -63,17 +66,24 @@ class Origin:
         return f"snapshot of {written}, {about}{age} days old"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "source": self.source, "as_of": parse_as_of(self.as_of)[1] or self.as_of}
+        return {"kind": self.kind, "source": self.source, "as_of": parse_as_of(self.as_of)[1]}
 
 
-def summary(origins: Iterable[Origin | None], on: dt.date | None = None) -> dict[str, Any]:
-    """The distinct origins of some prices, each with its age, and the warning when any is past STALE_DAYS."""
+def summary(priced: Iterable[tuple[str, Origin | None]], on: dt.date | None = None) -> dict[str, Any]:
+    """The distinct origins of some named prices (pool name, origin), each with the names, its age, and the
+    warning when any is past STALE_DAYS."""
     on = on or today()
-    seen = list(dict.fromkeys(o for o in origins if o is not None))
-    stale = [o for o in seen if o.stale(on)]
+    names: dict[Origin, list[str]] = {}
+    for name, origin in priced:
+        if origin is not None:
+            names.setdefault(origin, []).append(name)
+    stale = [o for o in names if o.stale(on)]
     return {
         "today": on.isoformat(),
-        "prices": [{**o.as_dict(), "age_days": o.age_days(on), "stale": o.stale(on), "text": f"{o.describe(on)} ({o.source})"} for o in seen],
+        "prices": [
+            {**o.as_dict(), "age_days": o.age_days(on), "stale": o.stale(on), "for": n, "text": f"{', '.join(n)}: {o.describe(on)} ({o.source})"}
+            for o, n in names.items()
+        ],
         "stale": bool(stale),
         "warning": warning(stale, on),
     }
@@ -85,3 +95,9 @@ def warning(stale: list[Origin], on: dt.date) -> str | None:
     ages = [a for a in (o.age_days(on) for o in stale) if a is not None]
     old = f"up to {max(ages)} days old" if ages else "of unknown date"
     return f"prices are {old} (over {STALE_DAYS} days); {REFRESH_HINT}"
+
+
+def lines(fresh: dict[str, Any]) -> list[str]:
+    """The human wording of a summary: where the prices come from, then the warning if any."""
+    out = ["Prices: " + "; ".join(p["text"] for p in fresh["prices"]) + "."] if fresh["prices"] else []
+    return out + ([f"warning: {fresh['warning']}."] if fresh["warning"] else [])
