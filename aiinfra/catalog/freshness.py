@@ -4,6 +4,7 @@ snapshot's ("snapshot of 2026-07-20, 129 days old"), and the warning past STALE_
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ def today() -> dt.date:
     return dt.datetime.now(dt.timezone.utc).date()
 
 
+@functools.lru_cache(maxsize=256)
 def parse_as_of(text: str | None) -> tuple[dt.date | None, str | None]:
     """The date a source's free-text as_of names first, with how it was written: '2026-07-20 (header …)' ->
     (2026-07-20, '2026-07-20'); '2025-04/05 (estimated)' -> (2025-04-01, '2025-04'); 'unknown (…, 2024-2025)' ->

@@ -22,25 +22,31 @@ CACHE_VAR = "AIINFRA_CACHE_DIR"
 
 def cache_dir() -> Path:
     """AIINFRA_CACHE_DIR, else the platform's user cache directory for aiinfra."""
-    if os.environ.get(CACHE_VAR):
-        return Path(os.environ[CACHE_VAR])
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("aiinfra"))
+    return Path(_file(os.environ.get(CACHE_VAR) or None)).parent
 
 
 def path() -> Path:
-    return cache_dir() / FILE
+    return Path(_file(os.environ.get(CACHE_VAR) or None))
+
+
+@functools.lru_cache(maxsize=8)
+def _file(override: str | None) -> str:
+    """The overlay's path for an AIINFRA_CACHE_DIR value (cached: every price lookup asks)."""
+    if override:
+        return os.path.join(override, FILE)
+    import platformdirs
+
+    return os.path.join(platformdirs.user_cache_dir("aiinfra"), FILE)
 
 
 def stamp() -> tuple[str, int, int] | None:
     """What identifies the overlay's current content cheaply (path, mtime, size), None when there is none."""
-    p = path()
+    p = _file(os.environ.get(CACHE_VAR) or None)
     try:
-        st = p.stat()
+        st = os.stat(p)
     except OSError:
         return None
-    return str(p), st.st_mtime_ns, st.st_size
+    return p, st.st_mtime_ns, st.st_size
 
 
 def load() -> dict[str, Any]:
