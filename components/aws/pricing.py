@@ -74,19 +74,25 @@ def _region_urls(http: Any, base: str) -> dict[str, str]:
 
 
 def fetch(wanted: Mapping[str, Want], base_url: str | None = None, progress: Progress = no_progress, http: Any = None) -> Fetched:
-    """On-demand prices of the wanted types in their regions; bytes downloaded count as progress."""
+    """On-demand prices of the wanted types in their regions; progress counts regions (bytes as fractions)."""
     http = http or session()
     base = (base_url or BASE_URL).rstrip("/")
     out = Fetched(SOURCE, notes=[SPOT_NOTE])
     urls = _region_urls(http, base)
-    for region in sorted({r for w in wanted.values() for r in w.regions}):
+    regions = sorted({r for w in wanted.values() for r in w.regions})
+
+    def per_region(step: float, total: float | None) -> None:  # progress in regions, a file's bytes as a fraction
+        progress(step / total if total else 0.0, len(regions))
+
+    for region in regions:
         names = {w.name for w in wanted.values() if region in w.regions}
         path = urls.get(region)
         if not path:
             out.notes.append(f"the AWS region index has no {region}")
+            progress(1, len(regions))
             continue
         csv_path = path[: -len(".json")] + ".csv" if path.endswith(".json") else path
-        for row in offer_rows(stream_lines(http, base + csv_path, f"AWS prices for {region}", progress), names):
+        for row in offer_rows(stream_lines(http, base + csv_path, f"AWS prices for {region}", per_region), names):
             out.items_read += 1
             name = row.get("Instance Type")
             if name in names and row.get("Region Code", region) == region:

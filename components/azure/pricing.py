@@ -34,7 +34,7 @@ def rate_kind(item: Mapping[str, Any]) -> str | None:
 
 
 def fetch(wanted: Mapping[str, Want], base_url: str | None = None, progress: Progress = no_progress, http: Any = None) -> Fetched:
-    """Prices of the wanted types in their regions; pages count as progress units."""
+    """Prices of the wanted types in their regions; progress counts regions."""
     http = http or session()
     out = Fetched(SOURCE)
     regions = sorted({r for w in wanted.values() for r in w.regions})
@@ -72,11 +72,11 @@ def fetch(wanted: Mapping[str, Want], base_url: str | None = None, progress: Pro
                     continue  # an older rate of the same meter
                 seen[(name, kind)] = start
                 out.put(name, region, kind, float(usd))
-            progress(1, None)
             nxt = page.get("NextPageLink")
             if nxt and pages >= MAX_PAGES:
                 raise PriceSourceError(f"Azure prices for {region}: more than {MAX_PAGES} pages; stopped")
             url, params = (nxt or None), None
+        progress(1, len(regions))
     if skipped_currency:
         out.notes.append(f"{skipped_currency} Azure rows not in USD were skipped")
     out.missing(wanted, ("on_demand", "spot"))

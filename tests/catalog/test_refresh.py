@@ -145,3 +145,12 @@ def test_an_unreadable_overlay_is_ignored(price_server):
     overlay.path().parent.mkdir(parents=True)
     overlay.path().write_text("{not json")
     assert catalog.price("azure", "Standard_ND96isr_H100_v5", "eastus", "on-demand").hourly_usd == 98.32
+
+
+def test_progress_is_reported_per_region(price_server):
+    calls = {}
+    refresh(["aws", "azure"], lambda cloud: lambda step, total=None: calls.setdefault(cloud, []).append((step, total)))
+    for cloud in ("aws", "azure"):
+        regions = len({r for it in catalog.cloud_catalog(cloud).instance_types.values() for r in it.regions})
+        assert {t for _, t in calls[cloud]} == {regions}
+        assert sum(s for s, _ in calls[cloud]) == pytest.approx(regions, rel=0.01)
