@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from aiinfra.resolved import ResolvedEnvironment
     from aiinfra.spec import EnvironmentSpec, NodePool
 
-POOL_FIELDS = ("name", "instance_type", "gpu", "gpus_per_node", "fabric", "nodes_min", "nodes_max", "capacity", "hourly_usd_per_node", "price_note")
+POOL_FIELDS = ("name", "instance_type", "gpu", "gpus_per_node", "fabric", "nodes_min", "nodes_max", "capacity", "hourly_usd_per_node", "price_note", "price_origin")
 
 
 def check_clouds(names: Iterable[str]) -> tuple[list[str], list[Problem]]:
@@ -118,6 +118,7 @@ def offer(env: "ResolvedEnvironment", chosen: bool, notes: Sequence[str] = ()) -
         "chosen": chosen,
         "unpriced": cost["unpriced"],
         "prices_as_of": cost["prices_as_of"],
+        "freshness": cost["freshness"],
         "notes": list(notes),
     }
 
