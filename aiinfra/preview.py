@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiinfra import catalog, program
+from aiinfra.capacity import paid_nodes
 from aiinfra.program import SECRET_OUTPUTS, mock_settings, offered_zones  # noqa: F401  (mock_settings, offered_zones: old home)
 from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
 
@@ -44,8 +45,11 @@ class CostItem:
 
 
 def pool_cost(pool: ResolvedPool) -> CostItem:
-    label = f"pool {pool.name} ({pool.instance_type}, {pool.capacity})"
-    return CostItem(label, pool.nodes_min, pool.nodes_max, pool.hourly_usd_per_node, pool.price_note)
+    """A reserved pool is billed for all its nodes whether they run or not (aiinfra.capacity.paid_nodes)."""
+    kind = "capacity block" if pool.reservation_kind == "capacity-block" else pool.capacity
+    label = f"pool {pool.name} ({pool.instance_type}, {kind})"
+    lo, hi = paid_nodes(pool.capacity, pool.nodes_min, pool.nodes_max)
+    return CostItem(label, lo, hi, pool.hourly_usd_per_node, pool.price_note)
 
 
 def cost_items(env: ResolvedEnvironment, resources: list[engine.CapturedResource] | None = None) -> list[CostItem]:
