@@ -71,6 +71,7 @@ class CapacityErrors:
 
     capacity: tuple[str, ...] = ()
     quota: tuple[str, ...] = ()
+    failed_zone: tuple[str, ...] = ()  # regexes whose group 1 is the zone that ran out (messages also name zones that did not)
 
 
 class CloudProfile:
@@ -100,6 +101,7 @@ class CloudProfile:
     storage_class: Mapping[str, Any] | None = None  # a default encrypted StorageClass, where the cluster has none
     capabilities: Mapping[str, Capability] = {}
     reservation: ReservationShape | None = None  # the shape of `reservation:` where the cloud has reservations
+    pool_zones: Literal["network", "region"] = "network"  # where a pool may be placed: the network's zones (node subnets) or any of the region's
     capacity_errors: CapacityErrors = CapacityErrors()
     account_field: str | None = None  # the settings field naming the account ("project"), where the spec can name one
     placeholder_in_program: bool = False  # offline, the program uses the placeholder account (else the ambient one)

@@ -42,8 +42,9 @@ def pool_of(env: ResolvedEnvironment, urn: str) -> ResolvedPool | None:
 
 
 def zones_named(env: ResolvedEnvironment, message: str) -> list[str]:
-    """The region's zones an error message names (EC2 and Compute Engine say which zone ran out)."""
-    return [z for z in env.region_zones if re.search(rf"(?<![\w-]){re.escape(z)}(?![\w-])", message)]
+    """The zones an error message says ran out (EC2 and Compute Engine name them; they also suggest others)."""
+    found = [m.group(1) for p in clouds.get(env.spec.cloud).capacity_errors.failed_zone for m in re.finditer(p, message)]
+    return [z for z in env.region_zones if z in found]
 
 
 @dataclass(frozen=True)
@@ -92,9 +93,10 @@ def candidates(env: ResolvedEnvironment, pool: ResolvedPool, failed_zones: list[
     if pool.reservation:
         return []
     out = []
+    usable = env.region_zones if clouds.get(env.spec.cloud).pool_zones == "region" else env.zones
     if failed_zones:
         for z in pool.zones:
-            if z in env.zones and z not in failed_zones:
+            if z in usable and z not in failed_zones:
                 out.append(Candidate(pool.instance_type, z, f"next zone offering {pool.instance_type}", dataclasses.replace(pool, zone=z)))
     return out + alternatives(env, pool)
 

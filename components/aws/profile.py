@@ -89,6 +89,7 @@ class AwsProfile(CloudProfile):
         capacity=(r"InsufficientInstanceCapacity", r"InsufficientCapacity", r"InsufficientHostCapacity",
                   r"do not have sufficient \S+ capacity in the Availability Zone", r"Unsupported.*not supported in your requested Availability Zone"),
         quota=(r"VcpuLimitExceeded", r"requested more vCPU capacity than your current vCPU limit", r"InstanceLimitExceeded"),
+        failed_zone=(r"Availability Zone you requested \(([a-z0-9-]+)\)", r"requested Availability Zone \(([a-z0-9-]+)\)"),
     )
     # Largest capacity block (BOTO DescribeCapacityBlockOfferings: up to 64 instances per block).
     capacity_block_max_nodes = 64

@@ -120,6 +120,7 @@ class GcpProfile(CloudProfile):
         "flex_start": Capability(True, "Dynamic Workload Scheduler flex-start node pools (node_config.flex_start, autoscaled from zero, up to 7 days per node)"),
         "queued_provisioning": Capability(True, "flex-start with queued provisioning: nodes only through ProvisioningRequests (Kueue)"),
     }
+    pool_zones = "region"  # the VPC's subnets are regional: a node pool may use any zone of the region
     # Compute Engine reservation names (RFC 1035), optionally one of their blocks (reservation_affinity values).
     reservation = ReservationShape(
         r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$", "a Compute Engine reservation name (lowercase letters, digits, hyphens)", "my-h100-reservation", blocks=True
@@ -132,6 +133,7 @@ class GcpProfile(CloudProfile):
         capacity=(r"ZONE_RESOURCE_POOL_EXHAUSTED", r"GCE_STOCKOUT", r"does not have enough resources available to fulfill the request",
                   r"currently unavailable in the \S+ zone"),
         quota=(r"QUOTA_EXCEEDED", r"Quota '[A-Z0-9_]+' exceeded"),
+        failed_zone=(r"zones/([a-z0-9-]+)' does not have enough resources", r"unavailable in the ([a-z0-9-]+) zone", r"fulfill request: ([a-z0-9-]+)"),
     )
 
     def check(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> list["Problem"]:
