@@ -142,11 +142,11 @@ class NodePool(_Strict):
 
     @model_validator(mode="after")
     def _capacity_consistent(self) -> "NodePool":
+        _flex_start_rules(self)
         if self.reservation and self.capacity != "reserved":
             raise Invalid("reservation is set but capacity is not 'reserved'", "set capacity: reserved, or remove reservation")
         if self.capacity == "reserved" and not self.reservation:
             raise Invalid("capacity: reserved needs the reservation to use", "add reservation: <reservation id>, or use capacity: on-demand")
-        _flex_start_rules(self)
         if self.gpu and (self.cpus or self.memory_gib):
             raise Invalid("cpus/memory_gib only size CPU pools; a GPU pool's size follows from gpu:", "remove cpus and memory_gib from this pool")
         return self
