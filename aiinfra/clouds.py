@@ -182,6 +182,16 @@ class CloudProfile:
             data[self.account_field] = self.account_value(env.spec, env.account)
         return data
 
+    def quota_needs(self, env: Any, pool: "ResolvedPool") -> list[Any]:
+        """What a pool at its maximum size asks of the cloud's quotas (aiinfra.deploy.quota.Need); [] where unknown."""
+        return []
+
+    def quota_lookup(self, env: Any, quotas: list[str]) -> Mapping[str, Any]:
+        """Limits (and usage) of the named quotas from the cloud's API; raises QuotaUnavailable where it cannot."""
+        from aiinfra.quotas import QuotaUnavailable
+
+        raise QuotaUnavailable(f"aiinfra cannot read {self.display} quotas")
+
     def binding(self) -> dict[str, Any]:
         """How workload identity and buckets reach a pod, for `render --outputs` (templates/clouds.yaml, as data)."""
         from aiinfra.manifests.fabric import cloud_data

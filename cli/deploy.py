@@ -191,6 +191,7 @@ def up(
         t = _prepare(spec, backend, yes, credentials=True)
         c = _console()
         count = _plan(t.env, c)
+        _quota(t.env, c)
         c.print(f"Stack [bold]{t.stack_name}[/] (project {deploy.PROJECT}) in {t.backend}", markup=True)
         if not yes and not typer.confirm(
             f"Deploy {count} resources to {t.env.spec.cloud} {t.env.spec.region}? This starts billing at the rates above", default=False
@@ -207,6 +208,17 @@ def up(
         for key, out in outcome.outputs.items():
             c.print(f"  {key}: {'[secret]' if out.secret else json.dumps(out.value)}", markup=False)
         c.print(f"`aiinfra outputs {spec} --show-secrets` prints secrets. Log: {outcome.log_path}")
+
+
+def _quota(env, c) -> None:
+    """Quota shortfalls the cloud reports before anything is created (skipped, with a note, without SDK or credentials)."""
+    from aiinfra.deploy.quota import check
+
+    short, note = check(env)
+    for line in short:
+        c.print(f"quota: {line}", markup=False)
+    if note:
+        c.print(note, markup=False)
 
 
 def _up_with_failover(t, c, failover: bool):

@@ -114,6 +114,16 @@ class AwsProfile(CloudProfile):
                 )
         return problems
 
+    def quota_needs(self, env: Any, pool: Any) -> list[Any]:
+        from aiinfra.components.aws.quotas import needs
+
+        return needs(pool)
+
+    def quota_lookup(self, env: Any, quotas: list[str]) -> Mapping[str, Any]:
+        from aiinfra.components.aws.quotas import lookup
+
+        return lookup(env.spec.region, quotas)
+
     def credential_source(self, environ: Mapping[str, str], home: Path) -> str | None:
         if environ.get("AWS_ACCESS_KEY_ID") and environ.get("AWS_SECRET_ACCESS_KEY"):
             return "AWS_ACCESS_KEY_ID"

@@ -176,6 +176,16 @@ class AzureProfile(CloudProfile):
         quota=(r"QuotaExceeded", r"exceeding approved .* quota", r"aka\.ms/cpu-quota"),
     )
 
+    def quota_needs(self, env: Any, pool: Any) -> list[Any]:
+        from aiinfra.components.azure.quotas import needs
+
+        return needs(pool)
+
+    def quota_lookup(self, env: Any, quotas: list[str]) -> Mapping[str, Any]:
+        from aiinfra.components.azure.quotas import lookup
+
+        return lookup(self.account_value(env.spec, env.account), env.spec.region, quotas)
+
     def credential_source(self, environ: Mapping[str, str], home: Path) -> str | None:
         for prefix in ("ARM", "AZURE"):
             if environ.get(f"{prefix}_CLIENT_ID") and (

@@ -152,6 +152,16 @@ class GcpProfile(CloudProfile):
                                         f"set cluster.kubernetes_version: \"{'.'.join(map(str, FLEX_START_MIN_GKE))}\" or later", spec.cluster.kubernetes_version))
         return problems
 
+    def quota_needs(self, env: Any, pool: Any) -> list[Any]:
+        from aiinfra.components.gcp.quotas import needs
+
+        return needs(pool)
+
+    def quota_lookup(self, env: Any, quotas: list[str]) -> Mapping[str, Any]:
+        from aiinfra.components.gcp.quotas import lookup
+
+        return lookup(self.account_value(env.spec, env.account), env.spec.region, quotas)
+
     def credential_source(self, environ: Mapping[str, str], home: Path) -> str | None:
         path = environ.get("GOOGLE_APPLICATION_CREDENTIALS")
         if path and Path(path).is_file():
