@@ -39,6 +39,8 @@ def pool_price(cloud: str, instance_type: str, region: str, pool: NodePool) -> c
             "capacity block: prepaid for its whole duration (the offering's upfront fee); on-demand rate shown, "
             "set reservation.price_per_hour to the block's rate",
         )
+    if pool.capacity == "reserved" and p.known and "whether used or not" not in (p.note or ""):
+        return catalog.Price(p.hourly_usd, f"{p.note}; {PAID_ANYWAY}" if p.note else PAID_ANYWAY)
     return p
 
 
