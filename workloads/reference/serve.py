@@ -3,8 +3,9 @@
     python -m aiinfra.workloads.reference.serve --checkpoint s3://bucket/run1 --port 8000
 
 POST /v1/completions {"prompt": str, "max_tokens": int, "temperature": float}; GET /healthz (the
-process is up), GET /readyz (a checkpoint is loaded), GET /metrics (Prometheus). Requests that
-arrive while a batch runs, or within --max-wait-ms of the first, are generated together.
+process is up), GET /readyz (a checkpoint is loaded), GET /metrics (Prometheus). Continuous batching: a request
+joins the running batch at the next decode step and leaves it when its last token is out; the first
+request into an idle server waits up to --max-wait-ms for company.
 
 A request is checked on its own before it joins a batch (bad JSON, bad UTF-8, deep nesting or a
 non-finite temperature get a 400), and a batch that fails is retried one request at a time, so a
@@ -61,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", required=True, help="checkpoint URL the trainer writes to (s3://, gs://, az://, file://)")
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--port", type=port_number, default=8000, help="TCP port, 1 to 65535")
-    p.add_argument("--max-batch-size", type=int, default=32, help="most requests generated together")
+    p.add_argument("--max-batch-size", type=int, default=32, help="most requests generated together (rows of the running batch)")
     p.add_argument("--max-wait-ms", type=float, default=5.0, help="how long the first request of a batch waits for company")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--poll-seconds", type=float, default=10.0, help="retry interval while the URL holds no checkpoint yet")
@@ -78,9 +79,10 @@ class Metrics:
         self.responses = Counter("aiinfra_serve_http_responses", "Every HTTP response by path and status", ["path", "status"], registry=r)
         self.latency = Histogram("aiinfra_serve_request_seconds", "Completion latency, queueing included", registry=r,
                                  buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
-        self.batch_size = Histogram("aiinfra_serve_batch_size", "Requests generated together in one batch", buckets=BATCH_BUCKETS, registry=r)
-        self.batch_seconds = Histogram("aiinfra_serve_batch_seconds", "Time to generate one batch", registry=r)
-        self.batch_retries = Counter("aiinfra_serve_batch_retries", "Batches that failed as a whole and were retried one request at a time", registry=r)
+        self.batch_size = Histogram("aiinfra_serve_batch_size", "Requests admitted together into the running batch", buckets=BATCH_BUCKETS, registry=r)
+        self.batch_seconds = Histogram("aiinfra_serve_batch_seconds", "Time to prefill one admitted group", registry=r)
+        self.batch_retries = Counter("aiinfra_serve_batch_retries", "Groups that failed as a whole and were retried one request at a time", registry=r)
+        self.running = Gauge("aiinfra_serve_running", "Requests being generated now", registry=r)
         self.tokens = Counter("aiinfra_serve_generated_tokens", "Tokens generated", registry=r)
         self.queue = Gauge("aiinfra_serve_queue_depth", "Requests waiting for a batch", registry=r)
         self.step = Gauge("aiinfra_serve_checkpoint_step", "Training step of the loaded checkpoint", registry=r)
@@ -177,41 +179,56 @@ class Engine:
         return await item.future
 
     async def batches(self) -> None:
-        """Take the first waiting request, gather company until the batch is full or the wait is
-        over, generate them together; requests arriving meanwhile form the next batch."""
+        """Continuous batching: waiting requests join the running batch between decode steps (the
+        first one into an idle engine waits up to --max-wait-ms for company), and each leaves as
+        soon as its last token is out."""
+        from .batching import Running
+
         loop = asyncio.get_running_loop()
         limit, wait = self.args.max_batch_size, self.args.max_wait_ms / 1000
+        running: Running | None = None
         while True:
-            batch = [await self.queue.get()]
-            deadline = loop.time() + wait
-            while len(batch) < limit:
-                if not self.queue.empty():
+            if running is None or not running:
+                batch = [await self.queue.get()]
+                deadline = loop.time() + wait
+                while len(batch) < limit:
+                    left = deadline - loop.time()
+                    if not self.queue.empty():
+                        batch.append(self.queue.get_nowait())
+                        continue
+                    if left <= 0:
+                        break
+                    try:
+                        batch.append(await asyncio.wait_for(self.queue.get(), left))
+                    except asyncio.TimeoutError:
+                        break
+            else:
+                batch = []
+                while len(running) + len(batch) < limit and not self.queue.empty():
                     batch.append(self.queue.get_nowait())
-                    continue
-                left = deadline - loop.time()
-                if left <= 0:
-                    break
-                try:
-                    batch.append(await asyncio.wait_for(self.queue.get(), left))
-                except asyncio.TimeoutError:
-                    break
             self.metrics.queue.set(self.queue.qsize())
             batch = [p for p in batch if not p.future.done()]  # clients that went away
-            if not batch:
+            if running is None:
+                running = Running(self.model, self.generator)
+            if batch:
+                self.metrics.batch_size.observe(len(batch))
+                t0 = time.perf_counter()
+                await self._admit(loop, running, batch)
+                self.metrics.batch_seconds.observe(time.perf_counter() - t0)
+            if not running:
                 continue
-            self.metrics.batch_size.observe(len(batch))
-            t0 = time.perf_counter()
             try:
-                outs = await loop.run_in_executor(self.pool, self._generate, batch)
-            except Exception as err:  # noqa: BLE001 - isolate it: one request must not fail its batch-mates
-                if len(batch) == 1:
-                    outs = [err]
-                else:
-                    print(f"warning: a batch of {len(batch)} failed ({type(err).__name__}: {err}); generating its requests one at a time", flush=True)
-                    self.metrics.batch_retries.inc()
-                    outs = await loop.run_in_executor(self.pool, self._generate_each, batch)
-            self.metrics.batch_seconds.observe(time.perf_counter() - t0)
-            for p, out in zip(batch, outs, strict=True):
+                finished = await loop.run_in_executor(self.pool, self._decode, running)
+            except Exception as err:  # noqa: BLE001 - isolate it: redo each running request on its own
+                pending = list(running.tags)
+                print(f"warning: decoding {len(pending)} running requests failed ({type(err).__name__}: {err}); "
+                      "generating them again one at a time", flush=True)
+                self.metrics.batch_retries.inc()
+                running = None
+                outs = await loop.run_in_executor(self.pool, self._generate_each, pending)
+                finished = list(zip(pending, outs, strict=True))
+            self.metrics.running.set(len(running) if running is not None else 0)
+            for p, out in finished:
                 if p.future.done():
                     continue
                 if isinstance(out, Exception):
@@ -220,20 +237,50 @@ class Engine:
                     self.metrics.tokens.inc(len(out))
                     p.future.set_result(out)
 
-    def _generate(self, batch: list[Pending]) -> list[bytes]:
-        from .model import generate
+    async def _admit(self, loop, running, batch: list[Pending]) -> None:
+        """Prefill a group of new requests; if the group fails, admit each on its own so a request
+        that fails does so alone."""
+        try:
+            await loop.run_in_executor(self.pool, self._prefill, running, batch)
+            return
+        except Exception as err:  # noqa: BLE001
+            if len(batch) == 1:
+                batch[0].future.set_exception(err)
+                return
+            print(f"warning: a batch of {len(batch)} failed ({type(err).__name__}: {err}); admitting its requests one at a time", flush=True)
+            self.metrics.batch_retries.inc()
+        for p in batch:
+            try:
+                await loop.run_in_executor(self.pool, self._prefill, running, [p])
+            except Exception as err:  # noqa: BLE001 - this request's own failure
+                p.future.set_exception(err)
 
+    def _prefill(self, running, batch: list[Pending]) -> None:
         if self.args.fail_prompt is not None and any(p.prompt == self.args.fail_prompt.encode() for p in batch):
             raise RuntimeError(f"fault injection: a batch with prompt {self.args.fail_prompt!r}")
+        running.admit(batch, [p.prompt for p in batch], [p.max_tokens for p in batch], [p.temperature for p in batch])
 
-        return generate(self.model, [p.prompt for p in batch], [p.max_tokens for p in batch],
-                        [p.temperature for p in batch], generator=self.generator)
+    def _decode(self, running, most: int = 16) -> list[tuple[Pending, bytes]]:
+        """Decode steps until a row finishes, a request is waiting to join, or `most` steps."""
+        running.drop([i for i, p in enumerate(running.tags) if p.future.done()])
+        finished: list[tuple[Pending, bytes]] = []
+        for _ in range(most):
+            if not running:
+                break
+            finished += running.step()
+            if finished or self.queue.qsize():
+                break
+        return finished
 
     def _generate_each(self, batch: list[Pending]) -> list[bytes | Exception]:
+        from .batching import generate
+
         outs: list[bytes | Exception] = []
         for p in batch:
             try:
-                outs.append(self._generate([p])[0])
+                if self.args.fail_prompt is not None and p.prompt == self.args.fail_prompt.encode():
+                    raise RuntimeError(f"fault injection: prompt {self.args.fail_prompt!r}")
+                outs.append(generate(self.model, [p.prompt], [p.max_tokens], [p.temperature], generator=self.generator)[0])
             except Exception as err:  # noqa: BLE001 - this request's own failure
                 outs.append(err)
         return outs
