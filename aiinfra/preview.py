@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiinfra import catalog, program
+from aiinfra.capacity import paid_nodes
 from aiinfra.catalog import freshness
 from aiinfra.program import SECRET_OUTPUTS, mock_settings, offered_zones  # noqa: F401  (mock_settings, offered_zones: old home)
 from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
@@ -55,8 +56,11 @@ def price_origin(env: ResolvedEnvironment, pool: ResolvedPool) -> "Origin | None
 
 
 def pool_cost(pool: ResolvedPool, origin: "Origin | None" = None) -> CostItem:
-    label = f"pool {pool.name} ({pool.instance_type}, {pool.capacity})"
-    return CostItem(label, pool.nodes_min, pool.nodes_max, pool.hourly_usd_per_node, pool.price_note, origin.as_dict() if origin else None)
+    """A reserved pool is billed for all its nodes whether they run or not (aiinfra.capacity.paid_nodes)."""
+    kind = "capacity block" if pool.reservation_kind == "capacity-block" else pool.capacity
+    label = f"pool {pool.name} ({pool.instance_type}, {kind})"
+    lo, hi = paid_nodes(pool.capacity, pool.nodes_min, pool.nodes_max)
+    return CostItem(label, lo, hi, pool.hourly_usd_per_node, pool.price_note, origin.as_dict() if origin else None)
 
 
 def cost_items(env: ResolvedEnvironment, resources: list[engine.CapturedResource] | None = None) -> list[CostItem]:

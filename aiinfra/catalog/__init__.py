@@ -196,11 +196,17 @@ def _price(cloud: str, instance_type: str, region: str, capacity: str) -> Price:
     """
     cat = cloud_catalog(cloud)
     spec = cat.instance_types[instance_type]
-    field = "spot" if capacity == "spot" else "on_demand"
     here = spec.regions.get(region)
+    if capacity == "flex-start" and here is not None and here.flex_start is not None:
+        return Price(here.flex_start, "flex-start (Dynamic Workload Scheduler) price", origin(cloud, instance_type, region, "flex_start"))
+    field = "spot" if capacity == "spot" else "on_demand"
     value = getattr(here, field) if here else None
     if value is not None:
-        return Price(value, "reserved capacity is billed at the on-demand rate" if capacity == "reserved" else None, origin(cloud, instance_type, region, field))
+        notes = {
+            "reserved": "reserved capacity is billed at the on-demand rate, whether used or not",
+            "flex-start": "no flex-start price in the catalog; on-demand rate shown (flex-start is billed at a discount to it)",
+        }
+        return Price(value, notes.get(capacity), origin(cloud, instance_type, region, field))
     ref = spec.regions.get(cat.reference_region)
     ref_value = getattr(ref, field) if ref else None
     if ref_value is not None and region != cat.reference_region:
