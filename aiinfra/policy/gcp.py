@@ -65,7 +65,9 @@ def _workload_identity(r: Resource) -> list[str]:
 def _upgrades(r: Resource) -> list[str]:
     if r.type == CLUSTER:
         return [] if r.get("releaseChannel.channel") not in (None, "", "UNSPECIFIED") else ["releaseChannel.channel must be set"]
-    return [f"management.{k} must be true" for k in ("autoUpgrade", "autoRepair") if not is_true(r.get(f"management.{k}"))]
+    # GKE refuses auto-repair on flex-start pools (a repaired node would be a new flex-start request).
+    keys = ("autoUpgrade",) if is_true(r.get("nodeConfig.flexStart")) else ("autoUpgrade", "autoRepair")
+    return [f"management.{k} must be true" for k in keys if not is_true(r.get(f"management.{k}"))]
 
 
 def _shielded(r: Resource) -> list[str]:

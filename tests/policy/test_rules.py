@@ -158,3 +158,11 @@ def test_rule_passes_then_fails_the_same_through_both_runners(rule_id, cloud, pr
     found = aiinfra_verdict(rule_id, failing)
     assert found, f"{rule_id} did not catch the change on {cloud}"
     assert crossguard_verdict(pack[rule_id], rule, failing) == found, "one rule, one verdict, whichever runner"
+
+
+def test_flex_start_pools_need_no_auto_repair_which_gke_refuses_them():
+    rule = next(r for r in policy.rules() if r.id == "AI-GCP-004")
+    pool = {"management": {"autoRepair": False, "autoUpgrade": True}, "nodeConfig": {"flexStart": True}}
+    assert rule.on_resource(policy.Resource("gcp:container/nodePool:NodePool", "p", pool)) == []
+    pool["nodeConfig"]["flexStart"] = False
+    assert rule.on_resource(policy.Resource("gcp:container/nodePool:NodePool", "p", pool)) == ["management.autoRepair must be true"]
