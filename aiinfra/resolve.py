@@ -10,6 +10,7 @@ from pathlib import Path
 
 from aiinfra import catalog, clouds, data_layer, defaults, workload_plan
 from aiinfra.accounts import find_account
+from aiinfra.capacity import pool_price, reservation_fields
 from aiinfra.catalog import pool_facts as facts
 from aiinfra.gpu import GpuRequest
 from aiinfra.problems import Problem, SpecError, did_you_mean, nearest, shown
@@ -212,7 +213,7 @@ class _PoolResolver:
         if pool.zone and offered_here and pool.zone not in offered_here:
             self.problem(f"{path}.zone", f"aiinfra's catalog does not list {name} in {pool.zone}", f"listed in: {', '.join(offered_here)}", pool.zone)
             return None
-        p = catalog.price(self.cloud, name, self.spec.region, pool.capacity)
+        p = pool_price(self.cloud, name, self.spec.region, pool)
         return ResolvedPool(
             name=pool.name,
             instance_type=name,
@@ -224,14 +225,15 @@ class _PoolResolver:
             fabric=it.fabric,
             hourly_usd_per_node=p.hourly_usd,
             price_note=p.note,
+            price_origin=p.origin,
             reason=reason,
             zone=pool.zone,
-            reservation=pool.reservation,
             disk_gib=pool.disk_gib,
             labels=dict(pool.labels),
             vcpus=it.vcpus,
             memory_gib=it.memory_gib,
-            **facts(self.cat, self.spec.region, name, it, pool.capacity),  # type: ignore[arg-type]
+            **reservation_fields(pool),
+            **facts(self.cat, self.spec.region, name, it, "queued" if pool.queued else pool.capacity),  # type: ignore[arg-type]
         )
 
     def system_pool(self) -> ResolvedPool:
@@ -250,6 +252,7 @@ class _PoolResolver:
             fabric=None,
             hourly_usd_per_node=p.hourly_usd,
             price_note=p.note,
+            price_origin=p.origin,
             reason="added by aiinfra for cluster add-ons (CoreDNS, operators, monitoring)",
             disk_gib=defaults.SYSTEM_DISK_GIB,
             system=True,

@@ -8,7 +8,7 @@ fabric layout, taints, zones, the Azure GPU driver) is a field here, and the use
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 from aiinfra import defaults
 
@@ -32,8 +32,12 @@ class ResolvedPool:
     hourly_usd_per_node: float | None
     price_note: str | None
     reason: str
+    price_origin: Any = None  # aiinfra.catalog.freshness.Origin of hourly_usd_per_node (None: not in the catalog)
     zone: str | None = None
-    reservation: str | None = None
+    reservation: str | None = None  # the reservation's id (name, ARM id)
+    reservation_kind: str | None = None  # "targeted" or "capacity-block" where reserved
+    reservation_block: str | None = None  # one block of the reservation (GKE reservation blocks)
+    queued: bool = False  # flex-start nodes only through ProvisioningRequests (GKE queued provisioning)
     disk_gib: int = defaults.DISK_GIB
     labels: dict[str, str] = field(default_factory=dict)
     system: bool = False

@@ -50,6 +50,8 @@ _EXAMPLES = {
     "min": "nodes: {min: 1, max: 4}",
     "max": "nodes: {min: 1, max: 4}",
     "cidr": "cidr: 10.0.0.0/16",
+    "reason": 'reason: "why the rule does not apply here"',
+    "rule": "rule: AI-K8S-002 (see `aiinfra policy list`)",
 }
 
 

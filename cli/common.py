@@ -14,6 +14,7 @@ from typing import Any, Iterable, NoReturn
 import typer
 
 EXIT_INVALID = 2
+EXIT_POLICY = 3  # the spec is valid, but the environment breaks a mandatory policy rule
 
 SpecArg = typer.Argument(..., help="environment spec, e.g. stacks/aws-llm.yaml", show_default=False, readable=False)
 JsonOpt = typer.Option(False, "--json", help="print one JSON object instead of tables")

@@ -9,7 +9,7 @@ import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import typer
 
@@ -57,9 +57,10 @@ def _errors(spec: Path | None = None) -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
-def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool):
+def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool, before_state: Optional[Callable[[Any], None]] = None):
     """The spec first (a bad one exits 2 wherever it is run, Pulumi CLI or not), with a real GCP project / Azure
-    subscription; then the CLI, the backend, credentials and the passphrase."""
+    subscription; then the CLI, the backend, credentials, `before_state` (up's plan and policy check, which may
+    refuse) and only then the state backend and the passphrase."""
     from aiinfra import deploy
     from aiinfra.accounts import require_real
     from aiinfra.cli.common import load_env, report, warnings
@@ -75,6 +76,8 @@ def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool):
     url = deploy.backend_url(backend)
     if credentials:
         deploy.require_credentials(deploy.clouds_needed(env, url))
+    if before_state is not None:
+        before_state(env)
     try:
         return deploy.target(env, url, command)
     except deploy.PassphraseMissing as exc:
@@ -151,16 +154,24 @@ def _changes(changes: dict[str, int]) -> str:
 
 
 def _plan(env, console) -> int:
-    """The offline plan and cost table, as `aiinfra preview` shows them; returns the resource count."""
+    """The offline plan, cost and policy tables, as `aiinfra preview` shows them; returns the resource count.
+    A mandatory policy violation stops here, before Pulumi creates or changes anything (exit 3)."""
     from collections import Counter
 
     from aiinfra.cli import views
     from aiinfra.deploy import component_label
     from aiinfra.preview import build
 
+    from aiinfra.cli.common import EXIT_POLICY
+    from aiinfra.policy import mandatory_failed
+
     data = build(env)
     console.print(views.gpu_table(data))
     console.print(views.cost_table(data))
+    console.print(views.policy_table(data["policy"]))
+    if mandatory_failed(data["policy"]):
+        console.print("[bold red]✗ refused:[/] the environment breaks a mandatory policy rule (above); nothing was deployed.", markup=True)
+        raise typer.Exit(EXIT_POLICY)
     by_parent = {r["urn"]: r for r in data["resources"]}
     tops: Counter[str] = Counter()
     for r in data["resources"]:
@@ -181,22 +192,25 @@ def up(
     spec: Path = SpecArg,
     backend: Optional[str] = BackendOpt,
     yes: bool = YesOpt,
+    no_failover: bool = typer.Option(False, "--no-failover", help="do not retry a node pool on another zone or gpu alternative after a capacity error"),
 ) -> None:
-    """Deploy an environment: plan and cost, confirmation, then `pulumi up` with live progress."""
+    """Deploy an environment: plan and cost, confirmation, then `pulumi up` with live progress. A node pool that
+    fails for lack of capacity is retried on the next zone offering its type, then its gpu: alternatives."""
     with _errors(spec):
         from aiinfra import deploy
 
-        t = _prepare(spec, backend, yes, credentials=True)
         c = _console()
-        count = _plan(t.env, c)
+        planned: dict[str, int] = {}
+        t = _prepare(spec, backend, yes, credentials=True, before_state=lambda env: planned.update(count=_plan(env, c)))
+        count = planned["count"]
+        _quota(t.env, c)
         c.print(f"Stack [bold]{t.stack_name}[/] (project {deploy.PROJECT}) in {t.backend}", markup=True)
         if not yes and not typer.confirm(
             f"Deploy {count} resources to {t.env.spec.cloud} {t.env.spec.region}? This starts billing at the rates above", default=False
         ):
             c.print("Nothing was deployed.")
             raise typer.Exit(1)
-        with _live("up", t, c) as log:
-            outcome = deploy.up(t, log)
+        outcome = _up_with_failover(t, c, not no_failover)
         if not outcome.ok:
             c.print(f"[bold red]✗ up failed[/] for {t.stack_name}; what was created is recorded in the state.", markup=True)
             _failures(c, outcome)
@@ -206,6 +220,43 @@ def up(
         for key, out in outcome.outputs.items():
             c.print(f"  {key}: {'[secret]' if out.secret else json.dumps(out.value)}", markup=False)
         c.print(f"`aiinfra outputs {spec} --show-secrets` prints secrets. Log: {outcome.log_path}")
+
+
+def _quota(env, c) -> None:
+    """Quota shortfalls the cloud reports before anything is created (skipped, with a note, without SDK or credentials)."""
+    from aiinfra.deploy.quota import check
+
+    short, note = check(env)
+    for line in short:
+        c.print(f"quota: {line}", markup=False)
+    if note:
+        c.print(note, markup=False)
+
+
+def _up_with_failover(t, c, failover: bool):
+    """`pulumi up`; after a capacity error on a node pool, again with that pool on its next candidate, printing each try."""
+    import dataclasses
+
+    from aiinfra import deploy
+    from aiinfra.deploy.failover import Failover
+
+    tries = Failover(t.env)
+    while True:
+        with _live("up", t, c) as log:
+            outcome = deploy.up(t, log)
+        if outcome.ok or not failover:
+            break
+        shown = len(tries.lines)
+        moved = tries.next(outcome.failures)
+        for line in tries.lines[shown:]:
+            c.print(f"failover: {line}", markup=False)
+        if moved is None:
+            break
+        t = dataclasses.replace(t, env=moved)
+    hint = tries.keep_hint() if outcome.ok else None
+    if hint:
+        c.print(f"failover: {hint}", markup=False)
+    return outcome
 
 
 def down(

@@ -8,7 +8,7 @@ from typing import NoReturn
 
 import typer
 
-from aiinfra.cli import catalog_cmd, deploy, graph, init_cmd, offers_cmd, offline, polish, render_cmd, workload
+from aiinfra.cli import catalog_cmd, deploy, graph, init_cmd, offers_cmd, offline, policy_cmd, polish, render_cmd, workload
 from aiinfra.cli.common import EXIT_INVALID, emit_json, load_env, report  # noqa: F401  (kept importable from here)
 
 app = typer.Typer(
@@ -37,7 +37,6 @@ COMMANDS = [
     ("preview", offline.preview, None),
     ("cost", offline.cost, None),
     ("graph", graph.graph_command, None),
-    ("catalog", catalog_cmd.catalog_command, None),
     ("offers", offers_cmd.offers_command, None),
     ("schema", offline.schema, None),
     ("render", render_cmd.render_command, None),
@@ -46,7 +45,9 @@ COMMANDS = [
 ]
 for _name, _fn, _panel in COMMANDS:
     app.command(_name, rich_help_panel=_panel)(_fn)
+app.add_typer(catalog_cmd.app(), name="catalog")
 app.add_typer(workload.app, name="workload")
+app.add_typer(policy_cmd.app, name="policy")
 
 
 def _report_component(err, as_json: bool) -> NoReturn:

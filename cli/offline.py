@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from aiinfra.cli.common import JsonOpt, SpecArg, console, emit_json, load_env
+from aiinfra.cli.common import EXIT_POLICY, JsonOpt, SpecArg, console, emit_json, load_env
 
 
 def validate(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
@@ -32,21 +32,26 @@ def preview(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
     env = load_env(spec, as_json)
     from aiinfra.preview import build
 
+    from aiinfra.policy import mandatory_failed
+
     data = build(env)
     if as_json:
         emit_json(data)
-        return
-    from aiinfra.cli import views
+    else:
+        from aiinfra.cli import views
 
-    c = console()
-    c.print(views.resource_tree(data))
-    c.print(views.gpu_table(data))
-    if data.get("filesystems"):
-        from aiinfra.cli.views_data import filesystem_table
+        c = console()
+        c.print(views.resource_tree(data))
+        c.print(views.gpu_table(data))
+        if data.get("filesystems"):
+            from aiinfra.cli.views_data import filesystem_table
 
-        c.print(filesystem_table(data["filesystems"]))
-    c.print(views.cost_table(data))
-    c.print("[dim]Offline preview under Pulumi mocks: IDs and ARNs are placeholders. `aiinfra up` deploys for real.[/]")
+            c.print(filesystem_table(data["filesystems"]))
+        c.print(views.cost_table(data))
+        c.print(views.policy_table(data["policy"]))
+        c.print("[dim]Offline preview under Pulumi mocks: IDs and ARNs are placeholders. `aiinfra up` deploys for real.[/]")
+    if mandatory_failed(data["policy"]):
+        raise typer.Exit(EXIT_POLICY)
 
 
 def cost(

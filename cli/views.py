@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from aiinfra.catalog import freshness
 from aiinfra.cli.fit import Fit, hidden_note
 from aiinfra.problems import Problem
 
@@ -135,7 +136,7 @@ def cost_table(data: dict[str, Any]) -> Fit:
         t.add_row("[bold]total[/]", "", *("" if totals[c] is None else f"[bold]{money(totals[c])}[/]" for c in money_cols))
         lines = [escape(f"[{n}] {text}") for n, text in enumerate(notes, 1)]
         lines.append(escape(f"Excludes {cost['excludes']}."))
-        lines.append(escape(f"Prices as of {cost['prices_as_of']}: snapshots, not live prices."))
+        lines += [escape(line) for line in freshness.lines(cost["freshness"])]
         if dropped:
             lines.append(hidden_note([c for c in COST_OPTIONAL if c in dropped], "widen the terminal, or use --markdown or --json"))
         t.caption = "\n".join(lines)
@@ -166,5 +167,55 @@ def cost_markdown(data: dict[str, Any]) -> str:
         f"| **total** | | | **{money(cost['hourly_usd_min'])}** | **{money(cost['hourly_usd_max'])}** "
         f"| **{money(cost['monthly_usd_min'])}** | **{money(cost['monthly_usd_max'])}** |"
     )
-    lines += ["", f"Excludes {cost['excludes']}. Prices as of {cost['prices_as_of']}: snapshots, not live prices.", ""]
+    lines += ["", f"Excludes {cost['excludes']}.", *(f"{line}  " for line in freshness.lines(cost["freshness"])), ""]
     return "\n".join(lines)
+
+
+POLICY_OPTIONAL = ["severity", "resource", "fix"]
+
+
+def policy_table(report: dict[str, Any]) -> Fit:
+    """Violations first (mandatory before advisory), then waived rules with their reasons; the caption counts."""
+    rows = sorted(report["violations"], key=lambda v: (v["enforcement"] != "mandatory", v["id"]))
+    mandatory = sum(1 for v in rows if v["enforcement"] == "mandatory")
+
+    def build(dropped: frozenset[str], light: bool) -> Table:
+        t = Table(title="Policy", title_justify="left")
+        t.add_column("rule", no_wrap=True)
+        if "severity" not in dropped:
+            t.add_column("severity", no_wrap=True)
+        t.add_column("status", no_wrap=True)
+        if "resource" not in dropped:
+            t.add_column("resource")
+        t.add_column("finding")
+        if "fix" not in dropped:
+            t.add_column("fix")
+        for v in rows:
+            status = "[bold red]mandatory[/]" if v["enforcement"] == "mandatory" else "[yellow]advisory[/]"
+            cells = [escape(v["id"]), *([escape(v["severity"])] if "severity" not in dropped else []), status,
+                     *([escape(_short_resource(v["resource"]))] if "resource" not in dropped else []), escape(v["message"]),
+                     *([escape(v["remediation"])] if "fix" not in dropped else [])]
+            t.add_row(*cells)
+        for w in report["waived"]:
+            n = len(w["violations"])
+            cells = [escape(w["id"]), *([""] if "severity" not in dropped else []), "[cyan]waived[/]",
+                     *([f"{n} finding{'s' if n != 1 else ''}"] if "resource" not in dropped else []), escape(f"{w['title']}: waived because {w['reason']}"),
+                     *([""] if "fix" not in dropped else [])]
+            t.add_row(*cells)
+        lines = [f"{report['passed']} rules passed, {len(report['waived'])} waived, {mandatory} mandatory and {len(rows) - mandatory} advisory findings."]
+        if mandatory:
+            lines.append("[bold red]A mandatory rule is broken:[/] preview exits 3 and `aiinfra up` refuses. Fix it, or waive the rule with "
+                         "policy.waive: [{rule: ID, reason: ...}].")
+        if dropped:
+            lines.append(hidden_note(sorted(dropped), "widen the terminal or use --json"))
+        t.caption = "\n".join(lines)
+        t.caption_justify = "left"
+        return t
+
+    return Fit(build, POLICY_OPTIONAL)
+
+
+def _short_resource(label: str) -> str:
+    """"aws:eks/cluster:Cluster llm-train-eks" -> "Cluster llm-train-eks"."""
+    token, _, name = label.partition(" ")
+    return f"{_short_type(token) if ':' in token else token} {name}".strip()

@@ -38,6 +38,7 @@ class RegionPrice(_Strict):
 
     on_demand: float | None = Field(default=None, ge=0)
     spot: float | None = Field(default=None, ge=0)
+    flex_start: float | None = Field(default=None, ge=0, description="flex-start (GKE Dynamic Workload Scheduler) price, where published")
 
 
 class InstanceType(_Strict):
@@ -50,6 +51,7 @@ class InstanceType(_Strict):
     network_gbps: float | None = Field(default=None, description="host network bandwidth, Gbit/s")
     regions: dict[str, RegionPrice] = Field(description="regions where the type is offered, with prices")
     price_source: str = Field(description="key into the file's sources")
+    spot_source: str | None = Field(default=None, description="key into the file's sources for the spot prices, where they come from another source than the on-demand ones")
     flags: list[str] = Field(default_factory=list)
     notes: str | None = None
     accelerator_type: str | None = Field(default=None, description="the cloud API's accelerator name (GKE: nvidia-h100-80gb)")
@@ -132,7 +134,7 @@ class CloudCatalog(_Strict):
     system_pool: dict[str, str | int]
     instance_types: dict[str, InstanceType]
     fabric_networks: dict[str, FabricNetworks] = Field(default_factory=dict, description="per fabric kind, the extra networks it needs (GCP)")
-    capacity_taints: dict[Literal["on-demand", "spot", "reserved"], list[Taint]] = Field(
+    capacity_taints: dict[Literal["on-demand", "spot", "reserved", "flex-start", "queued"], list[Taint]] = Field(
         default_factory=dict, description="taints the cloud puts on nodes of a capacity type (AKS spot)"
     )
 

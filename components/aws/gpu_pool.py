@@ -26,6 +26,13 @@ GPU_TAINT = {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}
 AMI_GPU = "AL2023_x86_64_NVIDIA"
 AMI_CPU = "AL2023_x86_64_STANDARD"
 CAPACITY_TYPE = {"on-demand": "ON_DEMAND", "spot": "SPOT", "reserved": "ON_DEMAND"}
+# A Capacity Block is its own EKS capacity type and EC2 market type (BOTO eks CapacityTypes, ec2 MarketType).
+CAPACITY_BLOCK = "CAPACITY_BLOCK"
+CAPACITY_BLOCK_MARKET = "capacity-block"
+
+
+def capacity_block(args: "NodePoolArgs") -> bool:
+    return args.capacity == "reserved" and args.reservation_kind == "capacity-block"
 
 
 @dataclass
@@ -52,6 +59,12 @@ def check(args: NodePoolArgs) -> list[Problem]:
         problems.append(Problem("subnets", "the pool needs the network's private subnets (zone -> subnet id)"))
     elif args.zone and args.zone not in args.subnets:
         problems.append(Problem("zone", f"zone {args.zone} is not one of the network's zones {sorted(args.subnets)}", value=args.zone))
+    if capacity_block(args) and not args.zone:
+        problems.append(Problem("zone", "a Capacity Block lives in one zone: the node group may use only that zone's subnet"))
+    if args.reservation_block:
+        problems.append(Problem("reservation_block", "EC2 capacity reservations have no blocks", value=args.reservation_block))
+    if args.capacity == "flex-start":
+        problems.append(Problem("capacity", "EKS has no flex-start capacity; use a Capacity Block (reservation_kind capacity-block)", value=args.capacity))
     return problems
 
 
@@ -128,6 +141,10 @@ def launch_template(
                 capacity_reservation_id=args.reservation
             )
         )
+    if capacity_block(args):
+        # EKS rejects a CAPACITY_BLOCK node group unless its launch template names the market, the block and its type.
+        extra["instance_market_options"] = aws.ec2.LaunchTemplateInstanceMarketOptionsArgs(market_type=CAPACITY_BLOCK_MARKET)
+        extra["instance_type"] = args.instance_type
     return aws.ec2.LaunchTemplate(
         f"{name}-lt",
         description=f"aiinfra node pool {name}",
@@ -190,9 +207,9 @@ class NodePool(pulumi.ComponentResource):
             cluster_name=args.cluster_name,
             node_role_arn=args.node_role_arn,
             subnet_ids=[args.subnets[z] for z in zones],
-            instance_types=[args.instance_type],
+            instance_types=None if capacity_block(args) else [args.instance_type],
             ami_type=AMI_GPU if args.gpu else AMI_CPU,
-            capacity_type=CAPACITY_TYPE[args.capacity],
+            capacity_type=CAPACITY_BLOCK if capacity_block(args) else CAPACITY_TYPE[args.capacity],
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
                 min_size=args.nodes_min, max_size=args.nodes_max, desired_size=args.nodes_min
             ),

@@ -136,7 +136,7 @@ def import_job(namespace: str, service_account: str, project: str, imp: Mapping[
                             "command": ["gcloud"],
                             "args": args,
                             "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}},
-                            "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
+                            "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "500m", "memory": "512Mi"}},
                         }
                     ],
                 }

@@ -1,0 +1,62 @@
+"""The spec's `policy:` section: budgets and guardrails checked as mandatory rules, and waivers of rules.
+
+Kept out of aiinfra.spec so that the section's checks (rule ids come from aiinfra.policy) stay in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from aiinfra.problems import Invalid, did_you_mean, shown
+
+REASON_EXAMPLE = 'reason: "dev cluster, public endpoint limited by the VPN (SEC-123)"'
+
+
+class Waiver(BaseModel):
+    """One rule this environment does not follow, and why; it still shows in preview, marked waived."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    rule: str = Field(max_length=32, description="the rule id, as `aiinfra policy list` shows it (e.g. AI-K8S-002)")
+    reason: str = Field(max_length=500, description="why the rule does not apply here (required; reviewers read it)")
+
+    @field_validator("rule")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        from aiinfra.policy import rule_ids
+
+        known = rule_ids()
+        if v.strip().upper() in known:
+            return v.strip().upper()
+        raise Invalid(f"unknown policy rule {shown(v)}", did_you_mean(v.strip().upper(), known) or "list the rules with `aiinfra policy list`")
+
+    @field_validator("reason")
+    @classmethod
+    def _said(cls, v: str) -> str:
+        if not v.strip():
+            raise Invalid("a waiver needs a reason", f"say why the rule does not apply, e.g. {REASON_EXAMPLE}")
+        return v.strip()
+
+
+class Policy(BaseModel):
+    """Budgets and guardrails (mandatory rules, measured at the environment's maximum size) and waivers."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    max_hourly_usd: float | None = Field(default=None, gt=0, description="most the environment may cost per hour at its maximum size")
+    max_monthly_usd: float | None = Field(default=None, gt=0, description="most it may cost per month (730 h) at its maximum size")
+    allowed_regions: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=100, description="regions it may run in")
+    allowed_accelerators: list[Annotated[str, Field(max_length=40)]] = Field(
+        default_factory=list, max_length=100, description="GPU models its pools may use, e.g. [L4, H100]"
+    )
+    waive: list[Waiver] = Field(default_factory=list, max_length=100, description="rules this environment does not follow, each with its reason")
+
+    @model_validator(mode="after")
+    def _waived_once(self) -> "Policy":
+        ids = [w.rule for w in self.waive]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise Invalid(f"policy.waive lists {', '.join(twice)} more than once", "keep one waiver per rule")
+        return self

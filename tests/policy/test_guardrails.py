@@ -1,0 +1,71 @@
+"""Budgets and guardrails from the spec, measured at the environment's maximum size; no program runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from aiinfra import policy
+from aiinfra.preview import estimate
+from aiinfra.resolve import load
+
+SPEC = """\
+name: budget-dev
+cloud: aws
+region: us-west-2
+node_pools:
+  - {name: work, cpus: 8, nodes: {min: 0, max: 3}}
+  - {name: gpu, gpu: "L4:1", nodes: {min: 0, max: 2}}
+"""
+
+
+def report(tmp_path, section: str) -> tuple[dict, dict]:
+    path = tmp_path / "spec.yaml"
+    path.write_text(SPEC + section)
+    env = load(path)
+    cost = estimate(env)["cost"]
+    return policy.evaluate([], policy.facts_from(env, cost), policy.waivers_of(env.spec)), cost
+
+
+def ids(rep: dict) -> list[str]:
+    return [v["id"] for v in rep["violations"]]
+
+
+def test_a_budget_between_min_and_max_cost_fails_because_it_is_measured_at_max_size(tmp_path):
+    _, cost = report(tmp_path, "")
+    hourly = (cost["hourly_usd_min"] + cost["hourly_usd_max"]) / 2
+    monthly = (cost["monthly_usd_min"] + cost["monthly_usd_max"]) / 2
+    rep, _ = report(tmp_path, f"policy: {{max_hourly_usd: {hourly:.4f}, max_monthly_usd: {monthly:.2f}}}\n")
+    assert ids(rep) == ["AI-COST-001", "AI-COST-002"]
+    assert all(v["enforcement"] == "mandatory" and v["resource"] == "environment budget-dev" for v in rep["violations"])
+    assert f"${cost['hourly_usd_max']:,.2f}/h at its maximum size" in rep["violations"][0]["message"]
+    assert "policy.max_hourly_usd" in rep["violations"][0]["remediation"]
+
+    rep, _ = report(tmp_path, f"policy: {{max_hourly_usd: {cost['hourly_usd_max'] + 0.01}, max_monthly_usd: {cost['monthly_usd_max'] + 1}}}\n")
+    assert ids(rep) == [] and rep["passed"] == 2
+
+
+def test_no_policy_section_checks_no_guardrail(tmp_path):
+    rep, _ = report(tmp_path, "")
+    assert rep == {"passed": 0, "waived": [], "violations": []}
+
+
+@pytest.mark.parametrize(
+    "section, expected",
+    [
+        ("policy: {allowed_regions: [us-west-2, eu-west-1]}", []),
+        ("policy: {allowed_regions: [eu-west-1]}", ["AI-GUARD-001"]),
+        ("policy: {allowed_accelerators: [l4, H100]}", []),
+        ("policy: {allowed_accelerators: [H100]}", ["AI-GUARD-002"]),
+    ],
+)
+def test_allowed_regions_and_accelerators(tmp_path, section, expected):
+    rep, _ = report(tmp_path, section + "\n")
+    assert ids(rep) == expected
+
+
+def test_a_waived_guardrail_shows_as_waived_with_its_reason(tmp_path):
+    rep, _ = report(tmp_path, "policy:\n  allowed_regions: [eu-west-1]\n  waive: [{rule: AI-GUARD-001, reason: 'data residency sign-off SEC-1'}]\n")
+    assert ids(rep) == []
+    (w,) = rep["waived"]
+    assert (w["id"], w["reason"]) == ("AI-GUARD-001", "data residency sign-off SEC-1")
+    assert "us-west-2" in w["violations"][0]["message"]
