@@ -6,6 +6,7 @@ job (aiinfra.resolve), so that every problem is reported in one pass with its pa
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -104,6 +105,16 @@ class NodePool(_Strict):
             ),
         ),
     ] = None
+    accelerator: Annotated[
+        GpuText | list[GpuText] | None,
+        Field(
+            default=None,
+            description="any accelerator and count per node: a GPU (H100:8), a TPU (TPU-v6e:4), Trainium, Inferentia2 or MI300X; `gpu:` is the older name of this field",
+        ),
+    ] = None
+    topology: str | None = Field(
+        default=None, max_length=16, description="TPU slice topology, e.g. 4x4 or 2x2x2; a multi-host slice's node count follows from it"
+    )
     nodes: int | Range = Field(default=1, description="fixed size, or {min, max} for autoscaling")
     capacity: Capacity = "on-demand"
     instance_type: str | None = Field(
@@ -128,6 +139,18 @@ class NodePool(_Strict):
         return v
 
     @model_validator(mode="after")
+    def _one_accelerator_field(self) -> "NodePool":
+        if self.accelerator is not None and self.gpu is not None:
+            raise Invalid("accelerator and gpu are both given; gpu is the older name of accelerator", f"keep one: accelerator: {self.accelerator}")
+        if self.accelerator is not None:
+            self.gpu = self.accelerator  # one field downstream; accelerator_field keeps what the user wrote for error paths
+        return self
+
+    @property
+    def accelerator_field(self) -> str:
+        return "accelerator" if self.accelerator is not None else "gpu"
+
+    @model_validator(mode="after")
     def _capacity_consistent(self) -> "NodePool":
         if self.reservation and self.capacity != "reserved":
             raise Invalid("reservation is set but capacity is not 'reserved'", "set capacity: reserved, or remove reservation")
@@ -137,7 +160,14 @@ class NodePool(_Strict):
             raise Invalid("cpus/memory_gib only size CPU pools; a GPU pool's size follows from gpu:", "remove cpus and memory_gib from this pool")
         return self
 
-    @field_validator("gpu")
+    @field_validator("topology")
+    @classmethod
+    def _topology_shape(cls, v: Any) -> Any:
+        if v is not None and not re.fullmatch(r"[1-9][0-9]*(x[1-9][0-9]*){1,2}", v):
+            raise Invalid(f"{shown(v)} is not a TPU topology (chips along each axis, joined by x)", "e.g. topology: 4x4 (v5e, v6e) or 2x2x2 (v5p)")
+        return v
+
+    @field_validator("gpu", "accelerator")
     @classmethod
     def _alternatives_not_empty(cls, v: Any) -> Any:
         if isinstance(v, list) and not v:
