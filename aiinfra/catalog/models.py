@@ -178,9 +178,15 @@ class AcceleratorFamily(_Strict):
     taint: FamilyTaint
     image: str | None = Field(default=None, description="the vendor's PyTorch image for the acceptance job; None: the reference image")
     backend: Literal["nccl", "gloo", "xla"]
-    env: dict[str, str] = Field(default_factory=dict)
+    env: dict[str, str] = Field(default_factory=dict, description="runtime variables; {{ ranks }} is the processes per node")
+    ranks_per_chip: dict[str, int] = Field(default_factory=dict, description="per model, processes per chip where not 1 (NeuronCores)")
+    one_process_per_node: bool = Field(default=False, description="one process drives all chips of a node (TPU PJRT)")
+    scheduler_name: str | None = Field(default=None, description="the scheduler the family's pods must use (Neuron scheduler extension)")
     source: str
     verified: bool = True
+
+    def ranks_per_node(self, model: str, chips: int) -> int:
+        return 1 if self.one_process_per_node else chips * self.ranks_per_chip.get(model, 1)
 
 
 class MultiHost(_Strict):

@@ -65,12 +65,13 @@ def pool_facts(cloud: str, pool: ResolvedPool) -> dict[str, Any]:
         "gpu_interfaces": [{"interfaceName": n, "network": w} for n, w in zip(gpu_nics, gpu_networks)],
     }
     fab = _render_leaves(raw, variables)
-    env = {**data["common"]["env"], **fab["env"]}
+    accel = accelerator_facts(pool)
+    env = {**data["common"]["env"], **fab["env"], **accel["env"]}
     cpu = max(1, math.floor(pool.vcpus * NODE_SHARE)) if pool.vcpus else 1
     memory_gib = max(1, math.floor(pool.memory_gib * NODE_SHARE)) if pool.memory_gib else 2
     limits: dict[str, Any] = {"cpu": str(cpu), "memory": f"{memory_gib}Gi"}
     if pool.gpu:
-        limits["nvidia.com/gpu"] = str(pool.gpus_per_node)
+        limits[accel["resource"]] = str(pool.gpus_per_node)
     limits.update({k: str(v) for k, v in fab["resources"].items()})
     sec = fab["security"]
     pod_security, container_security = security_contexts(sec["run_as_root"], sec["privileged"], sec["add_capabilities"])
@@ -93,9 +94,14 @@ def pool_facts(cloud: str, pool: ResolvedPool) -> dict[str, Any]:
         "fabric": kind,
         "fabric_gbps": pool.fabric.gbps if pool.fabric else pool.network_gbps,
         "gpus": pool.gpus_per_node,
-        "procs_per_node": pool.gpus_per_node or 1,
-        "node_selector": {POOL_LABEL: pool.name},
-        "tolerations": ([GPU_TOLERATION] if pool.gpu else []) + pool.tolerations,
+        "procs_per_node": accel["ranks"],
+        "node_selector": {POOL_LABEL: pool.name, **pool.accelerator_labels},
+        "tolerations": ([accel["toleration"]] if pool.gpu else []) + pool.tolerations,
+        "family": accel["family"],
+        "backend": accel["backend"],
+        "vendor_image": accel["image"],
+        "scheduler_name": accel["scheduler_name"],
+        "multi_host_slice": pool.multi_host_slice,
         "resources": {"requests": dict(limits), "limits": dict(limits)},
         "env": [{"name": k, "value": str(v)} for k, v in env.items()],
         "annotations": fab["annotations"],
@@ -105,6 +111,27 @@ def pool_facts(cloud: str, pool: ResolvedPool) -> dict[str, Any]:
         "env_script": fab["env_script"],
         "pod_security": pod_security,
         "container_security": container_security,
+    }
+
+
+def accelerator_facts(pool: ResolvedPool) -> dict[str, Any]:
+    """The pool's accelerator family as a pod sees it (catalog/data/accelerators.yaml): resource, toleration, ranks per
+    node, runtime env, backend, vendor image, scheduler. NVIDIA facts for pools resolved without a family."""
+    from aiinfra import accelerators
+
+    name = pool.family or accelerators.NVIDIA
+    fam = accelerators.family(name)
+    ranks = fam.ranks_per_node(pool.gpu or "", pool.gpus_per_node) if pool.gpu else 1
+    taint = pool.accelerator_taint
+    return {
+        "family": name if pool.gpu else None,
+        "resource": pool.accelerator_resource or fam.resource,
+        "toleration": {"key": taint.key, "operator": "Exists", "effect": taint.effect} if taint else dict(GPU_TOLERATION),
+        "ranks": max(1, ranks),
+        "env": _render_leaves(dict(fam.env), {"ranks": ranks}) if pool.gpu else {},
+        "backend": fam.backend if pool.gpu else "gloo",
+        "image": fam.image if pool.gpu else None,
+        "scheduler_name": fam.scheduler_name if pool.gpu else None,
     }
 
 

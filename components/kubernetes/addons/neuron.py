@@ -13,8 +13,6 @@ from aiinfra.resolved import ResolvedEnvironment
 
 FAMILY = "neuron"
 RELEASE = "neuron-helm-chart"
-# The chart's customScheduler name: Neuron pods set schedulerName to it so the extension packs their devices.
-SCHEDULER_NAME = "my-scheduler"
 MONITOR_PORT = 8000
 MONITOR_NAMESPACE = "kube-system"
 
