@@ -142,3 +142,23 @@ def not_offered_hint(model: str) -> str | None:
         return None
     where = "; ".join(f"{c} ({', '.join(names)})" for c, names in by_cloud.items())
     return f"{model} is offered on {where}: set cloud: {next(iter(by_cloud))} and one of its regions"
+
+
+def pod_facts(pool: Any) -> dict[str, Any]:
+    """The pool's accelerator family as a pod sees it: resource, toleration, processes per node, runtime env,
+    torch.distributed backend, vendor image, scheduler (the shape of aiinfra.manifests.fabric.nvidia_facts)."""
+    from aiinfra.manifests.templates import _render_leaves
+
+    fam = family(pool.family or NVIDIA)
+    ranks = fam.ranks_per_node(pool.gpu or "", pool.gpus_per_node) if pool.gpu else 1
+    taint = pool.accelerator_taint
+    return {
+        "family": (pool.family or NVIDIA) if pool.gpu else None,
+        "resource": pool.accelerator_resource or fam.resource,
+        "toleration": {"key": taint.key, "operator": "Exists", "effect": taint.effect} if taint else {"key": fam.taint.key, "operator": "Exists", "effect": fam.taint.effect},
+        "ranks": max(1, ranks),
+        "env": _render_leaves(dict(fam.env), {"ranks": ranks}) if pool.gpu else {},
+        "backend": fam.backend if pool.gpu else "gloo",
+        "image": fam.image if pool.gpu else None,
+        "scheduler_name": fam.scheduler_name if pool.gpu else None,
+    }

@@ -8,6 +8,7 @@ from typing import Any, Mapping
 
 import yaml
 
+from aiinfra import accelerators
 from aiinfra.manifests.fabric import (
     NONROOT_UID,
     _wrap,
@@ -122,7 +123,7 @@ def context(
         extra_env.append({"name": "MLFLOW_TRACKING_URI", "value": values.mlflow_tracking_uri})
 
     def job(name: str, component: str, pool: ResolvedPool, nodes: int, module: str, args: list[str], vendor: bool = False) -> dict[str, Any]:
-        facts = pool_facts(spec.cloud, pool)
+        facts = pool_facts(spec.cloud, pool, accelerators.pod_facts(pool))
         entry = ["torchrun", "--module", module]
         image = values.train_image
         if vendor and facts["vendor_image"]:
@@ -146,7 +147,7 @@ def context(
     jobs = [job(f"{spec.name}-train", "training", wp.train_pool, wp.nodes, "aiinfra.workloads.reference.train", train_args(env, values, checkpoint_url, data_url))]
     accel_pools = [p for p in wp.fabric_pools] + [p for p in env.worker_pools if p.gpu and p.family not in (None, "nvidia") and p not in wp.fabric_pools]
     for pool in accel_pools:
-        facts = pool_facts(spec.cloud, pool)
+        facts = pool_facts(spec.cloud, pool, accelerators.pod_facts(pool))
         args = ["--size-mb", str(ALLREDUCE_SIZE_MB), "--iters", str(ALLREDUCE_ITERS)]
         if facts["fabric_gbps"]:
             args += ["--peak-gbps", f"{facts['fabric_gbps']:g}"]
@@ -155,7 +156,7 @@ def context(
         nodes = pool.nodes_max if pool.multi_host_slice else min(2, max(1, pool.nodes_max))
         jobs.append(job(f"allreduce-{pool.name}", "fabric-test", pool, nodes, "aiinfra.workloads.reference.allreduce", args, vendor=True))
 
-    serve_pool = pool_facts(spec.cloud, wp.serve_pool)
+    serve_pool = pool_facts(spec.cloud, wp.serve_pool, accelerators.pod_facts(wp.serve_pool))
     serve_pod_security, serve_container_security = security_contexts()
     serve_limits: dict[str, str] = {"cpu": "2", "memory": "8Gi"}
     if wp.serve_pool.gpu:

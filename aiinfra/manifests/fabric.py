@@ -48,8 +48,9 @@ def gpu_network_names(cloud: str, pool: ResolvedPool) -> list[str]:
     return layout.gpu_nic_names(pool.fabric.interfaces if pool.fabric else 0)
 
 
-def pool_facts(cloud: str, pool: ResolvedPool) -> dict[str, Any]:
-    """Everything a pod template needs to land on a pool and use its fabric."""
+def pool_facts(cloud: str, pool: ResolvedPool, accel: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything a pod template needs to land on a pool and use its fabric; `accel` is the pool's accelerator
+    (aiinfra.accelerators.pod_facts), NVIDIA's where not given."""
     data = fabric_data()
     kind = fabric_kind(pool)
     raw = data["fabrics"][kind]
@@ -65,7 +66,7 @@ def pool_facts(cloud: str, pool: ResolvedPool) -> dict[str, Any]:
         "gpu_interfaces": [{"interfaceName": n, "network": w} for n, w in zip(gpu_nics, gpu_networks)],
     }
     fab = _render_leaves(raw, variables)
-    accel = accelerator_facts(pool)
+    accel = accel or nvidia_facts(pool)
     env = {**data["common"]["env"], **fab["env"], **accel["env"]}
     cpu = max(1, math.floor(pool.vcpus * NODE_SHARE)) if pool.vcpus else 1
     memory_gib = max(1, math.floor(pool.memory_gib * NODE_SHARE)) if pool.memory_gib else 2
@@ -114,24 +115,18 @@ def pool_facts(cloud: str, pool: ResolvedPool) -> dict[str, Any]:
     }
 
 
-def accelerator_facts(pool: ResolvedPool) -> dict[str, Any]:
-    """The pool's accelerator family as a pod sees it (catalog/data/accelerators.yaml): resource, toleration, ranks per
-    node, runtime env, backend, vendor image, scheduler. NVIDIA facts for pools resolved without a family."""
-    from aiinfra import accelerators
-
-    name = pool.family or accelerators.NVIDIA
-    fam = accelerators.family(name)
-    ranks = fam.ranks_per_node(pool.gpu or "", pool.gpus_per_node) if pool.gpu else 1
-    taint = pool.accelerator_taint
+def nvidia_facts(pool: ResolvedPool) -> dict[str, Any]:
+    """A pool's accelerator as a pod sees it, for NVIDIA and CPU pools; aiinfra.accelerators.pod_facts gives the
+    same shape for every family (passed in by the caller: this module stays free of the catalog)."""
     return {
-        "family": name if pool.gpu else None,
-        "resource": pool.accelerator_resource or fam.resource,
-        "toleration": {"key": taint.key, "operator": "Exists", "effect": taint.effect} if taint else dict(GPU_TOLERATION),
-        "ranks": max(1, ranks),
-        "env": _render_leaves(dict(fam.env), {"ranks": ranks}) if pool.gpu else {},
-        "backend": fam.backend if pool.gpu else "gloo",
-        "image": fam.image if pool.gpu else None,
-        "scheduler_name": fam.scheduler_name if pool.gpu else None,
+        "family": "nvidia" if pool.gpu else None,
+        "resource": "nvidia.com/gpu",
+        "toleration": dict(GPU_TOLERATION),
+        "ranks": pool.gpus_per_node or 1,
+        "env": {},
+        "backend": "nccl" if pool.gpu else "gloo",
+        "image": None,
+        "scheduler_name": None,
     }
 
 
