@@ -103,8 +103,9 @@ def plan(
     elif m.training == "jobset":
         out.releases.append(Release("jobset"))
 
-    if m.serving == "kserve" and not out.has("cert-manager"):
-        out.releases.append(Release("cert-manager", cert_manager_values()))
+    if m.serving == "kserve":
+        if not out.has("cert-manager"):  # the AMD GPU operator may have added it
+            out.releases.append(Release("cert-manager", cert_manager_values()))
         out.releases.append(Release("kserve-crd", after=["cert-manager"]))
         out.releases.append(Release("kserve-resources", kserve_values(), after=["cert-manager", "kserve-crd"]))
     elif m.serving == "vllm":

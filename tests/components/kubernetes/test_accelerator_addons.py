@@ -49,6 +49,7 @@ def test_mi300x_gets_the_amd_operator_with_cert_manager_and_the_network_operator
     ks = keys(p)
     assert "amd-gpu-operator" in ks and "gpu-operator" not in ks and "network-operator" in ks
     assert ks.index("cert-manager") < ks.index("amd-gpu-operator") and ks.count("cert-manager") == 1
+    assert {"kserve-crd", "kserve-resources"} <= set(ks)  # serving still installs beside the operator's cert-manager
     r = p.release("amd-gpu-operator")
     assert "cert-manager" in r.after and r.ns == "kube-amd-gpu" and p.namespaces["kube-amd-gpu"] == addons.PRIVILEGED
     spec = r.values["deviceConfig"]["spec"]
