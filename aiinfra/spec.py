@@ -242,7 +242,10 @@ class Mlops(_Strict):
     """Cluster services installed from upstream Helm charts; each can be switched off. GPU add-ons
     (operator, fabric plugins, GPU dashboard) are skipped automatically when no pool has GPUs."""
 
-    gpu_operator: bool = Field(default=True, description="NVIDIA GPU operator (driver/toolkit as each cloud needs) and fabric device plugins")
+    gpu_operator: bool = Field(
+        default=True,
+        description="accelerator device stacks where their pools are: NVIDIA GPU operator (driver/toolkit as each cloud needs), Neuron chart, AMD GPU operator; and fabric device plugins",
+    )
     monitoring: bool = Field(default=True, description="kube-prometheus-stack with DCGM GPU metrics and a GPU dashboard")
     training: Literal["trainer", "jobset", "none"] = Field(default="trainer", description="Kubeflow Trainer v2 (with JobSet), JobSet alone, or none")
     queueing: bool = Field(default=True, description="Kueue with a ClusterQueue whose quota follows the node pools")
