@@ -31,6 +31,9 @@ CAPABILITIES = {
     "spot": "spot / preemptible GPU capacity (capacity: spot)",
     "reservations": "reserved capacity named in the spec (capacity: reserved)",
     "zoneless_regions": "regions without availability zones, where pools run without zone pinning",
+    "capacity_blocks": "capacity blocks for ML (reservation: {id, kind: capacity-block})",
+    "flex_start": "flex-start capacity that waits for GPUs and scales from zero (capacity: flex-start)",
+    "queued_provisioning": "queued provisioning of flex-start nodes (queued: true)",
 }
 
 
@@ -47,6 +50,28 @@ class Capability:
     supported: bool
     reason: str
     offers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReservationShape:
+    """What a cloud's `reservation:` looks like: its id form (a regex, said in words with an example) and
+    whether the cloud has reservation blocks."""
+
+    id_pattern: str
+    id_words: str
+    example: str
+    blocks: bool = False
+    block_pattern: str = r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"
+
+
+@dataclass(frozen=True)
+class CapacityErrors:
+    """How the cloud says it is out of capacity or quota, as regexes over a failed update's messages: the
+    failover in `up` (aiinfra.deploy.failover) retries a pool on the next candidate only for `capacity`."""
+
+    capacity: tuple[str, ...] = ()
+    quota: tuple[str, ...] = ()
+    failed_zone: tuple[str, ...] = ()  # regexes whose group 1 is the zone that ran out (messages also name zones that did not)
 
 
 class CloudProfile:
@@ -75,6 +100,9 @@ class CloudProfile:
     nvidia_runtime_class: Mapping[str, bool] = {}  # does a GPU node carry an `nvidia` RuntimeClass, per row
     storage_class: Mapping[str, Any] | None = None  # a default encrypted StorageClass, where the cluster has none
     capabilities: Mapping[str, Capability] = {}
+    reservation: ReservationShape | None = None  # the shape of `reservation:` where the cloud has reservations
+    pool_zones: Literal["network", "region"] = "network"  # where a pool may be placed: the network's zones (node subnets) or any of the region's
+    capacity_errors: CapacityErrors = CapacityErrors()
     account_field: str | None = None  # the settings field naming the account ("project"), where the spec can name one
     placeholder_in_program: bool = False  # offline, the program uses the placeholder account (else the ambient one)
     # What the cloud calls each piece, for pictures and messages: network, nat, bucket, registry, identity.
@@ -153,6 +181,16 @@ class CloudProfile:
         if self.account_field and env.spec.cloud == self.name:
             data[self.account_field] = self.account_value(env.spec, env.account)
         return data
+
+    def quota_needs(self, env: Any, pool: "ResolvedPool") -> list[Any]:
+        """What a pool at its maximum size asks of the cloud's quotas (aiinfra.deploy.quota.Need); [] where unknown."""
+        return []
+
+    def quota_lookup(self, env: Any, quotas: list[str]) -> Mapping[str, Any]:
+        """Limits (and usage) of the named quotas from the cloud's API; raises QuotaUnavailable where it cannot."""
+        from aiinfra.quotas import QuotaUnavailable
+
+        raise QuotaUnavailable(f"aiinfra cannot read {self.display} quotas")
 
     def binding(self) -> dict[str, Any]:
         """How workload identity and buckets reach a pod, for `render --outputs` (templates/clouds.yaml, as data)."""
@@ -245,27 +283,62 @@ def region_examples() -> str:
 
 
 # Which capability a pool's `capacity:` needs.
-_CAPACITY_NEEDS = {"spot": "spot", "reserved": "reservations"}
+_CAPACITY_NEEDS = {"spot": "spot", "reserved": "reservations", "flex-start": "flex_start"}
+
+
+def offered_on(capability: str) -> str:
+    """'AWS, GCP': the clouds whose profiles offer a capability."""
+    return ", ".join(p.display for p in all_profiles() if p.capabilities.get(capability, Capability(False, "")).supported) or "no cloud aiinfra knows"
 
 
 def unsupported(spec: "EnvironmentSpec") -> list["Problem"]:
-    """Spec features the cloud does not offer, each refused with the reason its profile gives."""
+    """Spec features the cloud does not offer, each refused with the reason its profile gives and the clouds
+    that offer it."""
     from aiinfra.problems import Problem
 
     profile = get(spec.cloud)
     problems = []
+
+    def lacks(need: str) -> str | None:
+        cap = profile.capabilities.get(need)
+        return None if cap is None or cap.supported else f"{profile.display} has no {CAPABILITIES[need]}: {cap.reason} (offered on: {offered_on(need)})"
+
     for i, pool in enumerate(spec.node_pools):
+        path = f"node_pools[{i}]"
         need = _CAPACITY_NEEDS.get(pool.capacity)
-        cap = profile.capabilities[need] if need else None
-        if cap is not None and not cap.supported:
-            problems.append(
-                Problem(
-                    f"node_pools[{i}].capacity",
-                    f"{profile.display} has no {CAPABILITIES[need]}: {cap.reason}",
-                    "use capacity: on-demand",
-                    pool.capacity,
-                )
-            )
+        no_capacity = lacks(need) if need else None
+        no_block = lacks("capacity_blocks") if pool.reservation_kind == "capacity-block" else None
+        no_queue = lacks("queued_provisioning") if pool.queued else None
+        if no_capacity:
+            problems.append(Problem(f"{path}.capacity", no_capacity, "use capacity: on-demand", pool.capacity))
+        if no_block:
+            problems.append(Problem(f"{path}.reservation.kind", no_block, "use a targeted reservation (kind: targeted)", "capacity-block"))
+        if no_queue:
+            problems.append(Problem(f"{path}.queued", no_queue, "remove queued", True))
+        if pool.reservation is not None and not (no_capacity or no_block):
+            problems += reservation_problems(profile, f"{path}.reservation", pool.reservation)
+    return problems
+
+
+def reservation_problems(profile: CloudProfile, path: str, reservation: Any) -> list["Problem"]:
+    """A reservation written in a shape the cloud does not take (its profile's ReservationShape)."""
+    import re
+
+    from aiinfra.problems import Problem, shown
+
+    shape = profile.reservation
+    if shape is None:
+        return []
+    rid = reservation if isinstance(reservation, str) else reservation.id
+    block = None if isinstance(reservation, str) else reservation.block
+    problems = []
+    if not re.match(shape.id_pattern, rid):
+        problems.append(Problem(f"{path}" if isinstance(reservation, str) else f"{path}.id", f"{shown(rid)} is not {shape.id_words}", f"e.g. {shape.example}", rid))
+    if block is not None and not shape.blocks:
+        where = ", ".join(p.display for p in all_profiles() if p.reservation and p.reservation.blocks) or "no cloud aiinfra knows"
+        problems.append(Problem(f"{path}.block", f"{profile.display} reservations have no blocks (reservation blocks exist on: {where})", "remove block", block))
+    elif block is not None and not re.match(shape.block_pattern, block):
+        problems.append(Problem(f"{path}.block", f"{shown(block)} is not a reservation block name", "lowercase letters, digits and hyphens, e.g. my-res-block-001", block))
     return problems
 
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from aiinfra.resolved import ResolvedEnvironment
     from aiinfra.spec import EnvironmentSpec, NodePool
 
-POOL_FIELDS = ("name", "instance_type", "gpu", "gpus_per_node", "fabric", "nodes_min", "nodes_max", "capacity", "hourly_usd_per_node", "price_note")
+POOL_FIELDS = ("name", "instance_type", "gpu", "gpus_per_node", "fabric", "nodes_min", "nodes_max", "capacity", "hourly_usd_per_node", "price_note", "price_origin")
 
 
 def check_clouds(names: Iterable[str]) -> tuple[list[str], list[Problem]]:
@@ -44,7 +44,10 @@ def _moved_pool(spec: "EnvironmentSpec", i: int, pool: "NodePool", cloud: str, r
         notes.append(f"{pool.name}: zone {pool.zone} holds in {spec.cloud} {spec.region} only; elsewhere the pool is not pinned to a zone")
     if pool.reservation and (cloud, region) != (spec.cloud, spec.region):
         update.update(reservation=None, capacity="on-demand")
-        notes.append(f"{pool.name}: reservation {pool.reservation} is in {spec.cloud} {spec.region}; elsewhere priced on-demand (what reserved capacity is billed at)")
+        notes.append(f"{pool.name}: reservation {pool.reservation_id} is in {spec.cloud} {spec.region}; elsewhere priced on-demand (what reserved capacity is billed at)")
+    if pool.capacity == "flex-start" and cloud != spec.cloud and not clouds.get(cloud).capabilities["flex_start"].supported:
+        update.update(capacity="on-demand", queued=False)
+        notes.append(f"{pool.name}: {clouds.get(cloud).display} has no flex-start capacity; priced on-demand there")
     if pool.instance_type and cloud != spec.cloud:
         it = catalog.cloud_catalog(spec.cloud).instance_types.get(pool.instance_type)
         if it is None and not pool.gpu:
@@ -118,6 +121,7 @@ def offer(env: "ResolvedEnvironment", chosen: bool, notes: Sequence[str] = ()) -
         "chosen": chosen,
         "unpriced": cost["unpriced"],
         "prices_as_of": cost["prices_as_of"],
+        "freshness": cost["freshness"],
         "notes": list(notes),
     }
 

@@ -6,6 +6,7 @@ import re
 from typing import TYPE_CHECKING
 
 from aiinfra import accelerators, catalog, clouds
+from aiinfra.capacity import reservation_fields
 from aiinfra.problems import Problem, did_you_mean, shown
 from aiinfra.resolved import ResolvedPool
 
@@ -63,7 +64,7 @@ def uncatalogued_pool(r: "_PoolResolver", path: str, pool: "NodePool") -> Resolv
         name=pool.name, instance_type=name, gpu=gpu, gpus_per_node=count,
         nodes_min=accel.pop("nodes_min", pool.nodes_min), nodes_max=accel.pop("nodes_max", pool.nodes_max),
         capacity=pool.capacity, fabric=None, hourly_usd_per_node=None, price_note=f"unpriced: {name} is not in aiinfra's catalog",
-        reason="pinned by instance_type (not in aiinfra's catalog)", zone=pool.zone, reservation=pool.reservation,
+        reason="pinned by instance_type (not in aiinfra's catalog)", zone=pool.zone, **reservation_fields(pool),
         disk_gib=pool.disk_gib, labels=dict(pool.labels),
         **{**catalog.pool_facts(r.cat, r.spec.region, name, None, pool.capacity), "accelerator_type": catalog.uncatalogued(r.cloud, name, gpu, count).accelerator_type},  # type: ignore[arg-type]
         **accel,

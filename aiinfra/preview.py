@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiinfra import catalog, program
+from aiinfra.capacity import paid_nodes
+from aiinfra.catalog import freshness
 from aiinfra.program import SECRET_OUTPUTS, mock_settings, offered_zones  # noqa: F401  (mock_settings, offered_zones: old home)
 from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
 
 if TYPE_CHECKING:  # the engine (asyncio, mocks) only for `preview`, not for `cost` and `validate`
     from aiinfra import engine
+    from aiinfra.catalog.freshness import Origin
 
 
 
@@ -22,6 +25,7 @@ class CostItem:
     quantity_max: int
     hourly_usd_each: float | None
     note: str | None = None
+    origin: dict[str, Any] | None = None  # where the price came from (catalog.freshness.Origin.as_dict)
 
     @property
     def hourly_usd_min(self) -> float:
@@ -40,18 +44,29 @@ class CostItem:
             "hourly_usd_min": None if self.hourly_usd_each is None else round(self.hourly_usd_min, 4),
             "hourly_usd_max": None if self.hourly_usd_each is None else round(self.hourly_usd_max, 4),
             "note": self.note,
+            "price_origin": self.origin,
         }
 
 
-def pool_cost(pool: ResolvedPool) -> CostItem:
-    label = f"pool {pool.name} ({pool.instance_type}, {pool.capacity})"
-    return CostItem(label, pool.nodes_min, pool.nodes_max, pool.hourly_usd_per_node, pool.price_note)
+def price_origin(env: ResolvedEnvironment, pool: ResolvedPool) -> "Origin | None":
+    """Where the pool's price came from (refreshed or snapshot), None for a type outside the catalog."""
+    if pool.instance_type not in catalog.cloud_catalog(env.spec.cloud).instance_types:
+        return None
+    return catalog.price(env.spec.cloud, pool.instance_type, env.spec.region, pool.capacity).origin
+
+
+def pool_cost(pool: ResolvedPool, origin: "Origin | None" = None) -> CostItem:
+    """A reserved pool is billed for all its nodes whether they run or not (aiinfra.capacity.paid_nodes)."""
+    kind = "capacity block" if pool.reservation_kind == "capacity-block" else pool.capacity
+    label = f"pool {pool.name} ({pool.instance_type}, {kind})"
+    lo, hi = paid_nodes(pool.capacity, pool.nodes_min, pool.nodes_max)
+    return CostItem(label, lo, hi, pool.hourly_usd_per_node, pool.price_note, origin.as_dict() if origin else None)
 
 
 def cost_items(env: ResolvedEnvironment, resources: list[engine.CapturedResource] | None = None) -> list[CostItem]:
     """Node pools from the resolved spec; fixed costs by counting the resources the program really creates
     or, with no resources (`cost`, which runs no program), the counts the spec implies."""
-    items = [pool_cost(p) for p in env.pools]
+    items = [pool_cost(p, price_origin(env, p)) for p in env.pools]
     if resources is None:
         from aiinfra.fixed_costs import resource_counts
 
@@ -61,7 +76,8 @@ def cost_items(env: ResolvedEnvironment, resources: list[engine.CapturedResource
     for fixed in catalog.cloud_catalog(env.spec.cloud).fixed_costs.values():
         n = counts.get(fixed.resource_type, 0)
         if n:
-            items.append(CostItem(fixed.label, n, n, fixed.hourly_usd, None if fixed.verified else "list price, unverified"))
+            origin = {"kind": "fixed", "source": fixed.source, "as_of": None}
+            items.append(CostItem(fixed.label, n, n, fixed.hourly_usd, None if fixed.verified else "list price, unverified", origin))
     return items
 
 
@@ -80,6 +96,7 @@ def cost_summary(env: ResolvedEnvironment, items: list[CostItem]) -> dict[str, A
         "prices_as_of": catalog.prices_as_of(env.spec.cloud, [p.instance_type for p in env.pools]),
         "excludes": excludes + (f"; and the unpriced {', '.join(unpriced)}" if unpriced else ""),
         "unpriced": unpriced,
+        "freshness": freshness.summary((p.name, price_origin(env, p)) for p in env.pools),
     }
 
 
@@ -113,7 +130,7 @@ def _report(env: ResolvedEnvironment, items: list[CostItem], result: "engine.Run
     data: dict[str, Any] = {"environment": env.spec.name, "cloud": env.spec.cloud, "region": env.spec.region, "zones": env.zones}
     if result is not None:
         data["resources"] = [r.as_dict() for r in result.resources]
-    data["node_pools"] = [pool_dict(p) for p in env.pools]
+    data["node_pools"] = [{**pool_dict(p), "price_origin": (o.as_dict() if (o := price_origin(env, p)) else None)} for p in env.pools]
     data["cost"] = cost_summary(env, items)
     data["warnings"] = [w.as_dict() for w in env.warnings]
     if result is not None:

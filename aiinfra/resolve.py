@@ -10,6 +10,7 @@ from pathlib import Path
 
 from aiinfra import accelerators, catalog, clouds, defaults, workload_plan
 from aiinfra.accounts import find_account
+from aiinfra.capacity import pool_price, reservation_fields
 from aiinfra.catalog import pool_facts as facts
 from aiinfra.gpu import GpuRequest
 from aiinfra.problems import Problem, SpecError, did_you_mean, nearest, shown
@@ -214,7 +215,7 @@ class _PoolResolver:
         if pool.zone and offered_here and pool.zone not in offered_here:
             self.problem(f"{path}.zone", f"aiinfra's catalog does not list {name} in {pool.zone}", f"listed in: {', '.join(offered_here)}", pool.zone)
             return None
-        p = catalog.price(self.cloud, name, self.spec.region, pool.capacity)
+        p = pool_price(self.cloud, name, self.spec.region, pool)
         accel, found = accelerators.pool_facts(self.cloud, path, pool, it.gpu, it.gpu_count)
         if found:
             self.problems += found
@@ -232,12 +233,12 @@ class _PoolResolver:
             price_note=p.note,
             reason=reason,
             zone=pool.zone,
-            reservation=pool.reservation,
             disk_gib=pool.disk_gib,
             labels=dict(pool.labels),
             vcpus=it.vcpus,
             memory_gib=it.memory_gib,
-            **facts(self.cat, self.spec.region, name, it, pool.capacity),  # type: ignore[arg-type]
+            **reservation_fields(pool),
+            **facts(self.cat, self.spec.region, name, it, "queued" if pool.queued else pool.capacity),  # type: ignore[arg-type]
             **accel,
         )
 

@@ -34,7 +34,10 @@ class ResolvedPool:
     price_note: str | None
     reason: str
     zone: str | None = None
-    reservation: str | None = None
+    reservation: str | None = None  # the reservation's id (name, ARM id)
+    reservation_kind: str | None = None  # "targeted" or "capacity-block" where reserved
+    reservation_block: str | None = None  # one block of the reservation (GKE reservation blocks)
+    queued: bool = False  # flex-start nodes only through ProvisioningRequests (GKE queued provisioning)
     disk_gib: int = defaults.DISK_GIB
     labels: dict[str, str] = field(default_factory=dict)
     system: bool = False

@@ -6,7 +6,6 @@ job (aiinfra.resolve), so that every problem is reported in one pass with its pa
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -25,6 +24,7 @@ from aiinfra import clouds, defaults
 from aiinfra.gpu import GPU_PATTERN, GpuRequest
 from aiinfra.problems import Invalid, Problem, SpecError, shown
 from aiinfra.spec_limits import (
+    ACCELERATOR_DOC,
     IMAGE_TAG_PATTERN,
     K8S_VERSION_PATTERN,
     LIMIT_REASONS,
@@ -36,11 +36,12 @@ from aiinfra.spec_limits import (
     MAX_TAGS,
     NAME_PATTERN,
     URL_PATTERN,
+    topology_shape,
 )
 
 # The registered clouds (aiinfra.clouds), as a Literal of their names in registry order.
 Cloud = clouds.cloud_literal()
-Capacity = Literal["on-demand", "spot", "reserved"]
+Capacity = Literal["on-demand", "spot", "reserved", "flex-start"]
 _BUCKET_URLS = clouds.bucket_urls()
 
 
@@ -93,6 +94,16 @@ class Range(_Strict):
 GpuText = Annotated[str, Field(pattern=GPU_PATTERN)]
 
 
+class Reservation(_Strict):
+    """Reserved capacity as an object; a plain string is a targeted reservation's id. Which shapes a cloud
+    takes (id form, kinds, blocks) is its profile's `reservation` (aiinfra.clouds.ReservationShape)."""
+
+    id: str = Field(min_length=1, max_length=512, description="the reservation's id, name or resource id")
+    kind: Literal["targeted", "capacity-block"] = Field(default="targeted", description="capacity-block: a capacity block for ML (prepaid, time-boxed)")
+    block: str | None = Field(default=None, max_length=63, description="one block of the reservation (a reservation block)")
+    price_per_hour: float | None = Field(default=None, gt=0, le=10_000, description="USD per node-hour paid for the reservation; default: the catalog's on-demand price")
+
+
 class NodePool(_Strict):
     name: Annotated[str, Field(pattern=NAME_PATTERN, max_length=24, description="lowercase letters, digits, hyphens")]
     gpu: Annotated[
@@ -105,13 +116,7 @@ class NodePool(_Strict):
             ),
         ),
     ] = None
-    accelerator: Annotated[
-        GpuText | list[GpuText] | None,
-        Field(
-            default=None,
-            description="any accelerator and count per node: a GPU (H100:8), a TPU (TPU-v6e:4), Trainium, Inferentia2 or MI300X; `gpu:` is the older name of this field",
-        ),
-    ] = None
+    accelerator: Annotated[GpuText | list[GpuText] | None, Field(default=None, description=ACCELERATOR_DOC)] = None
     topology: str | None = Field(
         default=None, max_length=16, description="TPU slice topology, e.g. 4x4 or 2x2x2; a multi-host slice's node count follows from it"
     )
@@ -123,7 +128,10 @@ class NodePool(_Strict):
     cpus: int | None = Field(default=None, ge=1, le=MAX_CPUS, description="CPU pools: at least this many vCPUs per node")
     memory_gib: float | None = Field(default=None, gt=0, le=MAX_MEMORY_GIB, description="CPU pools: at least this much RAM per node")
     zone: str | None = Field(default=None, max_length=40, description="pin the pool to one zone (needed to match a reservation)")
-    reservation: str | None = Field(default=None, max_length=256, description="capacity reservation id, with capacity: reserved")
+    reservation: str | Reservation | None = Field(
+        default=None, description="with capacity: reserved: the reservation's id, or {id, kind: capacity-block} / {id, block} / {id, price_per_hour}"
+    )
+    queued: bool = Field(default=False, description="flex-start pools: nodes only through ProvisioningRequests (queued provisioning)")
     disk_gib: int = Field(default=defaults.DISK_GIB, ge=20, le=MAX_DISK_GIB, description="root volume size per node")
     labels: dict[Annotated[str, Field(max_length=63)], Annotated[str, Field(max_length=63)]] = Field(default_factory=dict, max_length=MAX_TAGS)
 
@@ -152,6 +160,7 @@ class NodePool(_Strict):
 
     @model_validator(mode="after")
     def _capacity_consistent(self) -> "NodePool":
+        _flex_start_rules(self)
         if self.reservation and self.capacity != "reserved":
             raise Invalid("reservation is set but capacity is not 'reserved'", "set capacity: reserved, or remove reservation")
         if self.capacity == "reserved" and not self.reservation:
@@ -160,12 +169,7 @@ class NodePool(_Strict):
             raise Invalid("cpus/memory_gib only size CPU pools; a GPU pool's size follows from gpu:", "remove cpus and memory_gib from this pool")
         return self
 
-    @field_validator("topology")
-    @classmethod
-    def _topology_shape(cls, v: Any) -> Any:
-        if v is not None and not re.fullmatch(r"[1-9][0-9]*(x[1-9][0-9]*){1,2}", v):
-            raise Invalid(f"{shown(v)} is not a TPU topology (chips along each axis, joined by x)", "e.g. topology: 4x4 (v5e, v6e) or 2x2x2 (v5p)")
-        return v
+    _topology_shape = field_validator("topology")(topology_shape)
 
     @field_validator("gpu", "accelerator")
     @classmethod
@@ -173,6 +177,16 @@ class NodePool(_Strict):
         if isinstance(v, list) and not v:
             raise Invalid("an empty list of GPUs", "list at least one, e.g. gpu: [L4:1, A10:1], or leave gpu out for a CPU pool")
         return v
+
+    @property
+    def reservation_id(self) -> str | None:
+        return self.reservation.id if isinstance(self.reservation, Reservation) else self.reservation
+
+    @property
+    def reservation_kind(self) -> str | None:
+        if self.reservation is None:
+            return None
+        return self.reservation.kind if isinstance(self.reservation, Reservation) else "targeted"
 
     @property
     def gpu_options(self) -> list[str]:
@@ -192,6 +206,25 @@ class NodePool(_Strict):
     @property
     def nodes_max(self) -> int:
         return self.nodes.max if isinstance(self.nodes, Range) else self.nodes
+
+
+def _flex_start_rules(pool: "NodePool") -> None:
+    """Flex-start nodes come and go with demand and never from a reservation; a capacity block is its own
+    capacity type, never spot."""
+    kind = pool.reservation_kind
+    if kind == "capacity-block" and pool.capacity == "spot":
+        raise Invalid("a capacity block is prepaid reserved capacity; it cannot be spot", "set capacity: reserved (or drop the reservation to use spot)")
+    if pool.capacity == "flex-start":
+        if pool.reservation:
+            raise Invalid("flex-start capacity is obtained on demand and cannot use a reservation", "remove reservation, or use capacity: reserved")
+        if not isinstance(pool.nodes, Range) or pool.nodes.min:
+            size = pool.nodes if isinstance(pool.nodes, int) else f"a minimum of {pool.nodes.min}"
+            raise Invalid(
+                f"flex-start pools scale from zero with demand; a fixed size or minimum ({size}) cannot be held",
+                f"write nodes: {{min: 0, max: {max(1, pool.nodes_max)}}}",
+            )
+    if pool.queued and pool.capacity != "flex-start":
+        raise Invalid("queued provisioning is a mode of flex-start capacity", "set capacity: flex-start, or remove queued")
 
 
 class Storage(_Strict):

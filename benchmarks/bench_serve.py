@@ -149,7 +149,7 @@ def main() -> None:
     by = {r["clients"]: r for r in rows}
     if 1 in by and 32 in by:
         print(f"throughput 32 vs 1 clients: {by[32]['rps'] / by[1]['rps']:.1f}x (target >= 8x)")
-    print("batch: mean requests per generated batch at that level (warm-up request included)")
+    print("batch: mean requests admitted together into the running batch at that level (warm-up request included)")
 
 
 if __name__ == "__main__":

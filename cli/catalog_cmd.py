@@ -40,6 +40,8 @@ def _rows(cloud: str | None, model: str | None, region: str | None, cpu: bool) -
         if region and region not in it.regions:
             continue
         here = it.regions.get(where)
+        on_demand = catalog.price(offer.cloud, offer.name, where, "on-demand")
+        spot_origin = catalog.origin(offer.cloud, offer.name, where, "spot") if here and here.spot is not None else None
         rows.append(
             {
                 "cloud": offer.cloud,
@@ -51,8 +53,10 @@ def _rows(cloud: str | None, model: str | None, region: str | None, cpu: bool) -
                 "memory_gib": it.memory_gib,
                 "fabric": it.fabric.model_dump() if it.fabric else None,
                 "price_region": where,
-                "on_demand": catalog.price(offer.cloud, offer.name, where, "on-demand").hourly_usd,
+                "on_demand": on_demand.hourly_usd,
                 "spot": here.spot if here else None,
+                "on_demand_origin": on_demand.origin.as_dict() if on_demand.origin else None,
+                "spot_origin": spot_origin.as_dict() if spot_origin else None,
                 "regions": {r: p.model_dump() for r, p in it.regions.items()},
                 "price_source": catalog.cloud_catalog(offer.cloud).sources[it.price_source].model_dump(),
                 "flags": it.flags,
@@ -61,6 +65,27 @@ def _rows(cloud: str | None, model: str | None, region: str | None, cpu: bool) -
             }
         )
     return rows
+
+
+def freshness_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """Per cloud, where the listed prices come from and how old they are; a warning past the stale age."""
+    from aiinfra.catalog.freshness import Origin, summary
+
+    per_cloud: dict[str, list[tuple[str, Origin]]] = {}
+    for r in rows:
+        for key in ("on_demand_origin", "spot_origin"):
+            if r[key]:
+                per_cloud.setdefault(r["cloud"], []).append((r["instance_type"], Origin(**r[key])))
+    lines, warnings = [], []
+    for cloud, priced in per_cloud.items():
+        fresh = summary(priced)
+        lines.append(f"Prices on {cloud}: " + "; ".join(p["text"].split(": ", 1)[1] for p in fresh["prices"]) + ".")
+        warnings += [fresh["warning"]] if fresh["warning"] else []
+    if warnings:
+        from aiinfra.catalog.freshness import REFRESH_HINT, STALE_DAYS
+
+        lines.append(f"warning: some prices are over {STALE_DAYS} days old or of unknown date; {REFRESH_HINT} (`--json`: each price's source and date).")
+    return lines
 
 
 def _unpriced_last(v: float | None) -> tuple[int, float]:
@@ -146,6 +171,7 @@ def table(rows: list[dict[str, Any]], title: str, wide: bool):
 
 
 def catalog_command(
+    ctx: typer.Context,
     gpu: Optional[str] = typer.Option(None, "--gpu", help="only this GPU model, e.g. H100"),
     cloud: Optional[str] = typer.Option(None, "--cloud", help=clouds.choices()),
     region: Optional[str] = typer.Option(None, "--region", help="only types offered here, with this region's prices"),
@@ -156,7 +182,9 @@ def catalog_command(
     wide: bool = typer.Option(False, "--wide", help="every column: GPU memory, vCPUs, RAM, fabric interfaces, regions"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of tables"),
 ) -> None:
-    """The GPU instance types aiinfra knows, with fabric, prices and regions."""
+    """The GPU instance types aiinfra knows, with fabric, prices and regions (`catalog refresh`: current prices)."""
+    if ctx.invoked_subcommand:
+        return
     from aiinfra import catalog
     from aiinfra.cli.common import EXIT_INVALID, console, emit_json
     from aiinfra.problems import Problem, did_you_mean
@@ -195,4 +223,15 @@ def catalog_command(
         c.print(f"No instance types match ({where}); loosen --max-price, --spot, --region or --gpu.", markup=False, highlight=False)
         return
     c.print(table(rows, f"{'GPU instance types' if not cpu else 'Instance types'} ({len(rows)}; {where})", wide))
-    c.print("[dim]Prices are catalog snapshots (see `--json` for sources, dates and flags); refresh before quoting.[/]")
+    for line in freshness_lines(rows):
+        c.print(line, markup=False, highlight=False, style=None if line.startswith("warning:") else "dim")
+
+
+def app() -> typer.Typer:
+    """`catalog` lists; `catalog refresh` updates its prices (cli/refresh_cmd.py)."""
+    from aiinfra.cli import polish, refresh_cmd
+
+    group = typer.Typer(context_settings=polish.HELP_OPTIONS)
+    group.callback(invoke_without_command=True)(catalog_command)
+    group.command("refresh")(refresh_cmd.refresh_command)
+    return group

@@ -181,22 +181,24 @@ def up(
     spec: Path = SpecArg,
     backend: Optional[str] = BackendOpt,
     yes: bool = YesOpt,
+    no_failover: bool = typer.Option(False, "--no-failover", help="do not retry a node pool on another zone or gpu alternative after a capacity error"),
 ) -> None:
-    """Deploy an environment: plan and cost, confirmation, then `pulumi up` with live progress."""
+    """Deploy an environment: plan and cost, confirmation, then `pulumi up` with live progress. A node pool that
+    fails for lack of capacity is retried on the next zone offering its type, then its gpu: alternatives."""
     with _errors(spec):
         from aiinfra import deploy
 
         t = _prepare(spec, backend, yes, credentials=True)
         c = _console()
         count = _plan(t.env, c)
+        _quota(t.env, c)
         c.print(f"Stack [bold]{t.stack_name}[/] (project {deploy.PROJECT}) in {t.backend}", markup=True)
         if not yes and not typer.confirm(
             f"Deploy {count} resources to {t.env.spec.cloud} {t.env.spec.region}? This starts billing at the rates above", default=False
         ):
             c.print("Nothing was deployed.")
             raise typer.Exit(1)
-        with _live("up", t, c) as log:
-            outcome = deploy.up(t, log)
+        outcome = _up_with_failover(t, c, not no_failover)
         if not outcome.ok:
             c.print(f"[bold red]✗ up failed[/] for {t.stack_name}; what was created is recorded in the state.", markup=True)
             _failures(c, outcome)
@@ -206,6 +208,43 @@ def up(
         for key, out in outcome.outputs.items():
             c.print(f"  {key}: {'[secret]' if out.secret else json.dumps(out.value)}", markup=False)
         c.print(f"`aiinfra outputs {spec} --show-secrets` prints secrets. Log: {outcome.log_path}")
+
+
+def _quota(env, c) -> None:
+    """Quota shortfalls the cloud reports before anything is created (skipped, with a note, without SDK or credentials)."""
+    from aiinfra.deploy.quota import check
+
+    short, note = check(env)
+    for line in short:
+        c.print(f"quota: {line}", markup=False)
+    if note:
+        c.print(note, markup=False)
+
+
+def _up_with_failover(t, c, failover: bool):
+    """`pulumi up`; after a capacity error on a node pool, again with that pool on its next candidate, printing each try."""
+    import dataclasses
+
+    from aiinfra import deploy
+    from aiinfra.deploy.failover import Failover
+
+    tries = Failover(t.env)
+    while True:
+        with _live("up", t, c) as log:
+            outcome = deploy.up(t, log)
+        if outcome.ok or not failover:
+            break
+        shown = len(tries.lines)
+        moved = tries.next(outcome.failures)
+        for line in tries.lines[shown:]:
+            c.print(f"failover: {line}", markup=False)
+        if moved is None:
+            break
+        t = dataclasses.replace(t, env=moved)
+    hint = tries.keep_hint() if outcome.ok else None
+    if hint:
+        c.print(f"failover: {hint}", markup=False)
+    return outcome
 
 
 def down(

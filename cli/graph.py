@@ -16,6 +16,8 @@ from typing import Optional
 
 import typer
 
+from aiinfra.capacity import paid_nodes
+
 INSTALL_GRAPHVIZ = "install Graphviz: `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS); or use --format mermaid or dot"
 
 
@@ -59,7 +61,7 @@ def _pool_lines(p, money) -> list[str]:
     if p.fabric:
         lines.append(f"{p.fabric.kind.upper()} {p.fabric.interfaces}× · {p.fabric.gbps} Gbps")
     if p.hourly_usd_per_node is not None:
-        lo, hi = p.hourly_usd_per_node * p.nodes_min, p.hourly_usd_per_node * p.nodes_max
+        lo, hi = (p.hourly_usd_per_node * n for n in paid_nodes(p.capacity, p.nodes_min, p.nodes_max))
         total = money(lo) if lo == hi else f"{money(lo) if lo else '$0'}–{money(hi)}"
         lines.append(f"{money(p.hourly_usd_per_node)}/h per node · {total}/h")
     else:
@@ -77,7 +79,7 @@ def build(env, plan) -> Graph:
     cloud = spec.cloud
     profile = clouds.get(cloud)
     terms = profile.terms
-    pools_lo = sum((p.hourly_usd_per_node or 0) * p.nodes_min for p in env.pools)
+    pools_lo = sum((p.hourly_usd_per_node or 0) * paid_nodes(p.capacity, p.nodes_min, p.nodes_max)[0] for p in env.pools)
     pools_hi = sum((p.hourly_usd_per_node or 0) * p.nodes_max for p in env.pools)
     span = money(pools_lo) if pools_lo == pools_hi else f"{money(pools_lo) if pools_lo else '$0'}–{money(pools_hi)}"
     g = Graph(f"{spec.name} on {cloud} {spec.region} · node pools {span}/h", Group("env", f"{spec.name} · {cloud} {spec.region}"))

@@ -37,7 +37,6 @@ COMMANDS = [
     ("preview", offline.preview, None),
     ("cost", offline.cost, None),
     ("graph", graph.graph_command, None),
-    ("catalog", catalog_cmd.catalog_command, None),
     ("offers", offers_cmd.offers_command, None),
     ("schema", offline.schema, None),
     ("render", render_cmd.render_command, None),
@@ -46,6 +45,7 @@ COMMANDS = [
 ]
 for _name, _fn, _panel in COMMANDS:
     app.command(_name, rich_help_panel=_panel)(_fn)
+app.add_typer(catalog_cmd.app(), name="catalog")
 app.add_typer(workload.app, name="workload")
 
 

@@ -103,6 +103,24 @@ def unserved_lines(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def freshness_lines(offers: list[dict[str, Any]]) -> list[str]:
+    """Per cloud, where its offers' prices come from and how old they are; one warning when any is stale."""
+    per_cloud: dict[str, dict[str, None]] = {}
+    warnings = []
+    for o in offers:
+        fresh = o["freshness"]
+        for p in fresh["prices"]:
+            per_cloud.setdefault(o["cloud"], {})[p["text"].split(": ", 1)[1]] = None
+        if fresh["warning"]:
+            warnings.append(max((p["age_days"] or 0 for p in fresh["prices"] if p["stale"]), default=0))
+    lines = [f"Prices on {cloud}: {'; '.join(texts)}." for cloud, texts in per_cloud.items()]
+    if warnings:
+        from aiinfra.catalog.freshness import REFRESH_HINT, STALE_DAYS
+
+        lines.append(f"warning: some prices are up to {max(warnings)} days old (over {STALE_DAYS} days); {REFRESH_HINT}.")
+    return lines
+
+
 def _top(offers: list[dict], n: int) -> list[dict]:
     """The n cheapest, plus the spec's own choice wherever it ranks, so the table always shows it."""
     shown = offers[:n]
@@ -144,6 +162,6 @@ def offers_command(
         c.print(f"Cannot serve it ({len(data['unserved'])} regions; `--json` has every problem with its hint):", markup=False, highlight=False)
         for line in lines:
             c.print(f"  {line}", markup=False, highlight=False)
-    for cloud, as_of in dict.fromkeys((o["cloud"], o["prices_as_of"]) for o in data["offers"]):
-        c.print(f"Prices on {cloud} as of {as_of}.", markup=False, highlight=False, style="dim")
+    for line in freshness_lines(data["offers"]):
+        c.print(line, markup=False, highlight=False, style="dim" if not line.startswith("warning:") else None)
     c.print("[dim]Offline, from aiinfra's catalog: no credentials, no Pulumi program.[/]")

@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from aiinfra.catalog import freshness
 from aiinfra.cli.fit import Fit, hidden_note
 from aiinfra.problems import Problem
 
@@ -135,7 +136,7 @@ def cost_table(data: dict[str, Any]) -> Fit:
         t.add_row("[bold]total[/]", "", *("" if totals[c] is None else f"[bold]{money(totals[c])}[/]" for c in money_cols))
         lines = [escape(f"[{n}] {text}") for n, text in enumerate(notes, 1)]
         lines.append(escape(f"Excludes {cost['excludes']}."))
-        lines.append(escape(f"Prices as of {cost['prices_as_of']}: snapshots, not live prices."))
+        lines += [escape(line) for line in freshness.lines(cost["freshness"])]
         if dropped:
             lines.append(hidden_note([c for c in COST_OPTIONAL if c in dropped], "widen the terminal, or use --markdown or --json"))
         t.caption = "\n".join(lines)
@@ -166,5 +167,5 @@ def cost_markdown(data: dict[str, Any]) -> str:
         f"| **total** | | | **{money(cost['hourly_usd_min'])}** | **{money(cost['hourly_usd_max'])}** "
         f"| **{money(cost['monthly_usd_min'])}** | **{money(cost['monthly_usd_max'])}** |"
     )
-    lines += ["", f"Excludes {cost['excludes']}. Prices as of {cost['prices_as_of']}: snapshots, not live prices.", ""]
+    lines += ["", f"Excludes {cost['excludes']}.", *(f"{line}  " for line in freshness.lines(cost["freshness"])), ""]
     return "\n".join(lines)

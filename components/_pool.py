@@ -13,10 +13,11 @@ from aiinfra.problems import Problem
 if TYPE_CHECKING:
     from aiinfra.resolve import ResolvedPool
 
-Capacity = Literal["on-demand", "spot", "reserved"]
+Capacity = Literal["on-demand", "spot", "reserved", "flex-start"]
+CAPACITIES = ("on-demand", "spot", "reserved", "flex-start")
+RESERVATION_KINDS = ("targeted", "capacity-block")
 # Kubernetes' taint effects as the EKS and GKE APIs spell them.
 EFFECT_ENUM = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
-CAPACITIES = ("on-demand", "spot", "reserved")
 
 
 @dataclass(kw_only=True)
@@ -35,6 +36,9 @@ class PoolCommon:
     accelerator_labels: dict[str, str] = field(default_factory=dict, metadata={"doc": "node labels the cloud sets for the accelerator (GKE TPU)"})
     zone: str | None = field(default=None, metadata={"doc": "pin the pool to this zone"})
     reservation: str | None = None
+    reservation_kind: str | None = field(default=None, metadata={"doc": "targeted (default with a reservation) or capacity-block"})
+    reservation_block: str | None = field(default=None, metadata={"doc": "one block of the reservation, where the cloud has blocks"})
+    queued: bool = field(default=False, metadata={"doc": "flex-start: nodes only through ProvisioningRequests (queued provisioning)"})
     disk_gib: int = defaults.DISK_GIB
     labels: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
@@ -74,6 +78,14 @@ def check(args: PoolCommon) -> list[Problem]:
         problems.append(Problem("capacity", f"capacity is one of {', '.join(CAPACITIES)}", value=args.capacity))
     if args.capacity == "reserved" and not args.reservation:
         problems.append(Problem("reservation", "capacity 'reserved' needs a reservation", "set reservation to the cloud's reservation id or name"))
+    if args.reservation_kind not in (None, *RESERVATION_KINDS):
+        problems.append(Problem("reservation_kind", f"reservation_kind is one of {', '.join(RESERVATION_KINDS)}", value=args.reservation_kind))
+    if (args.reservation_kind or args.reservation_block) and not args.reservation:
+        problems.append(Problem("reservation", "reservation_kind and reservation_block describe a reservation; set reservation too"))
+    if args.capacity == "flex-start" and (args.reservation or args.nodes_min != 0):
+        problems.append(Problem("capacity", "flex-start pools scale from zero (nodes_min 0) and take no reservation", value=args.capacity))
+    if args.queued and args.capacity != "flex-start":
+        problems.append(Problem("queued", "queued provisioning is a mode of flex-start capacity", value=True))
     if bool(args.gpu) != (args.gpus_per_node > 0):
         problems.append(Problem("gpus_per_node", "gpu and gpus_per_node go together", value=args.gpus_per_node))
     if args.disk_gib < 1:

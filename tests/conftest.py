@@ -25,6 +25,16 @@ for _helpers in sorted((Path(__file__).parent / "components").glob("*/*helpers.p
 
 
 @pytest.fixture(autouse=True)
+def _no_refreshed_prices_and_a_fixed_day(monkeypatch, tmp_path_factory):
+    """A developer's `aiinfra catalog refresh` overlay must not change prices in tests, and freshness wording
+    ("snapshot of 2026-07-20, 129 days old") needs a fixed today (aiinfra.catalog.freshness)."""
+    empty = tmp_path_factory.getbasetemp() / "no-price-overlay"
+    empty.mkdir(exist_ok=True)
+    monkeypatch.setenv("AIINFRA_CACHE_DIR", str(empty))
+    monkeypatch.setenv("AIINFRA_TODAY", "2026-11-26")
+
+
+@pytest.fixture(autouse=True)
 def _no_ambient_cloud_accounts(monkeypatch, tmp_path_factory):
     """A developer's gcloud project or az subscription must not change what tests resolve (aiinfra.accounts)."""
     for var in ("GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT", "CLOUDSDK_ACTIVE_CONFIG_NAME", "AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID"):

@@ -143,12 +143,13 @@ def test_a_reservation_holds_only_where_written_and_elsewhere_is_priced_on_deman
     cloud = clouds.names()[0]
     cat = catalog.cloud_catalog(cloud)
     zone = cat.regions[cat.reference_region][0]
-    path = _pinned_spec(tmp_path, f"  - name: work\n    cpus: 4\n    capacity: reserved\n    reservation: r-1\n    zone: {zone}\n")
+    rid = clouds.get(cloud).reservation.example  # an id of the shape the cloud takes
+    path = _pinned_spec(tmp_path, f"  - name: work\n    cpus: 4\n    capacity: reserved\n    reservation: {rid}\n    zone: {zone}\n")
     spec = load(path).spec
     other = next(r for r in cat.regions if r != spec.region)
     there, notes, problems = moved(spec, cloud, other)
     pool = there.node_pools[0]
     assert not problems and (pool.capacity, pool.reservation, pool.zone) == ("on-demand", None, None)
-    assert any("r-1" in n for n in notes) and any(zone in n for n in notes)
+    assert any(rid in n for n in notes) and any(zone in n for n in notes)
     home, notes, _ = moved(spec, cloud, spec.region)
     assert home.node_pools[0] == spec.node_pools[0] and not notes

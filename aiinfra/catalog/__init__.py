@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Iterable, Iterator
 
+from aiinfra.catalog import overlay
+from aiinfra.catalog.freshness import Origin
 from aiinfra.catalog.models import CloudCatalog, Gpu, GpuList, InstanceType
 
 HOURS_PER_MONTH = 730
@@ -30,9 +32,14 @@ def _read_yaml(name: str) -> object:
     return yaml.load(resources.files("aiinfra.catalog").joinpath("data", name).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
 
 
-@functools.lru_cache(maxsize=None)
 def cloud_catalog(cloud: str) -> CloudCatalog:
-    return CloudCatalog.model_validate(_read_yaml(f"{cloud}.yaml"))
+    """The shipped catalog with the refreshed prices of `aiinfra catalog refresh` laid over it (catalog.overlay)."""
+    return _cloud_catalog(cloud, overlay.stamp())
+
+
+@functools.lru_cache(maxsize=None)
+def _cloud_catalog(cloud: str, overlay_stamp: object) -> CloudCatalog:
+    return CloudCatalog.model_validate(overlay.lay_over(cloud, _read_yaml(f"{cloud}.yaml")))
 
 
 @functools.lru_cache(maxsize=None)
@@ -158,6 +165,7 @@ def price_flags(cloud: str, instance_type: str) -> list[str]:
 class Price:
     hourly_usd: float | None
     note: str | None = None
+    origin: Origin | None = None  # where the figure came from (refreshed overlay or shipped snapshot)
 
     @property
     def known(self) -> bool:
@@ -168,7 +176,17 @@ def price(cloud: str, instance_type: str, region: str, capacity: str) -> Price:
     """Hourly price of one node, with stale/suspect flags in its note (see _price)."""
     p = _price(cloud, instance_type, region, capacity)
     flags = price_flags(cloud, instance_type) if p.known else []
-    return Price(p.hourly_usd, "; ".join([*flags, *([p.note] if p.note else [])])) if flags else p
+    return Price(p.hourly_usd, "; ".join([*flags, *([p.note] if p.note else [])]), p.origin) if flags else p
+
+
+def origin(cloud: str, instance_type: str, region: str, field: str) -> Origin:
+    """Where one catalog figure comes from: the overlay when it holds it, else the type's snapshot source."""
+    entry = overlay.refreshed(cloud, instance_type, region, field)
+    if entry:
+        return Origin("refreshed", str(entry.get("source", "")), str(entry.get("as_of", "")))
+    cat = cloud_catalog(cloud)
+    key = cat.instance_types[instance_type].price_source
+    return Origin("snapshot", key, cat.sources[key].as_of)
 
 
 def _price(cloud: str, instance_type: str, region: str, capacity: str) -> Price:
@@ -179,25 +197,35 @@ def _price(cloud: str, instance_type: str, region: str, capacity: str) -> Price:
     """
     cat = cloud_catalog(cloud)
     spec = cat.instance_types[instance_type]
-    field = "spot" if capacity == "spot" else "on_demand"
     here = spec.regions.get(region)
+    if capacity == "flex-start" and here is not None and here.flex_start is not None:
+        return Price(here.flex_start, "flex-start (Dynamic Workload Scheduler) price", origin(cloud, instance_type, region, "flex_start"))
+    field = "spot" if capacity == "spot" else "on_demand"
     value = getattr(here, field) if here else None
     if value is not None:
-        return Price(value, "reserved capacity is billed at the on-demand rate" if capacity == "reserved" else None)
+        notes = {
+            "reserved": "reserved capacity is billed at the on-demand rate, whether used or not",
+            "flex-start": "no flex-start price in the catalog; on-demand rate shown (flex-start is billed at a discount to it)",
+        }
+        return Price(value, notes.get(capacity), origin(cloud, instance_type, region, field))
     ref = spec.regions.get(cat.reference_region)
     ref_value = getattr(ref, field) if ref else None
     if ref_value is not None and region != cat.reference_region:
-        return Price(ref_value, f"no {field.replace('_', '-')} price for {region} in the catalog; {cat.reference_region} price used")
+        note = f"no {field.replace('_', '-')} price for {region} in the catalog; {cat.reference_region} price used"
+        return Price(ref_value, note, origin(cloud, instance_type, cat.reference_region, field))
     if capacity == "spot":
         od = price(cloud, instance_type, region, "on-demand")
         if od.known:
-            return Price(od.hourly_usd, f"no spot price in the catalog; on-demand price shown ({od.note or region})")
+            return Price(od.hourly_usd, f"no spot price in the catalog; on-demand price shown ({od.note or region})", od.origin)
     return Price(None, f"the catalog has no {field.replace('_', '-')} price for {instance_type}")
 
 
 def prices_as_of(cloud: str, instance_types: list[str] | None = None) -> str:
-    """The snapshot dates behind the given types' prices (all of the cloud's sources if none given)."""
+    """The snapshot dates behind the given types' prices (all of the cloud's sources if none given), and the
+    refresh date where the overlay has prices for this cloud."""
     cat = cloud_catalog(cloud)
     listed = [t for t in instance_types or [] if t in cat.instance_types]
     keys = {cat.instance_types[t].price_source for t in listed} if listed else set(cat.sources)
-    return "; ".join(f"{k}: {cat.sources[k].as_of}" for k in sorted(keys))
+    entry = overlay.cloud(cloud)
+    refreshed = [f"refreshed: {entry.get('as_of')}"] if entry and (not listed or any(t in (entry.get("prices") or {}) for t in listed)) else []
+    return "; ".join([*refreshed, *(f"{k}: {cat.sources[k].as_of}" for k in sorted(keys))])

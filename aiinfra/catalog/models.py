@@ -39,6 +39,7 @@ class RegionPrice(_Strict):
 
     on_demand: float | None = Field(default=None, ge=0)
     spot: float | None = Field(default=None, ge=0)
+    flex_start: float | None = Field(default=None, ge=0, description="flex-start (GKE Dynamic Workload Scheduler) price, where published")
 
 
 class InstanceType(_Strict):
@@ -133,7 +134,7 @@ class CloudCatalog(_Strict):
     system_pool: dict[str, str | int]
     instance_types: dict[str, InstanceType]
     fabric_networks: dict[str, FabricNetworks] = Field(default_factory=dict, description="per fabric kind, the extra networks it needs (GCP)")
-    capacity_taints: dict[Literal["on-demand", "spot", "reserved"], list[Taint]] = Field(
+    capacity_taints: dict[Literal["on-demand", "spot", "reserved", "flex-start", "queued"], list[Taint]] = Field(
         default_factory=dict, description="taints the cloud puts on nodes of a capacity type (AKS spot)"
     )
 

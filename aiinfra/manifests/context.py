@@ -93,6 +93,19 @@ def tpu_worker_env(name: str, nodes: int) -> list[dict[str, Any]]:
 
 def accelerator_resource(pool: ResolvedPool) -> str:
     return pool.accelerator_resource or "nvidia.com/gpu"
+# Seconds a SIGTERM'd trainer may take to finish its step and write a checkpoint (workloads/reference/preempt.py),
+# per model preset: tiny writes well under a second (benchmarks/bench_preempt.py); gpt2-124m's model + AdamW state is
+# about 124M x 12 B = 1.5 GB, 30 s at an assumed 50 MB/s single-stream object-store write (unverified), doubled.
+CHECKPOINT_BUDGET_S = {"tiny": 30, "gpt2-124m": 60}
+# After torchrun's workers have left: torchrun's own exit and the container's.
+EXIT_MARGIN_S = 30
+
+
+def preemption_budget(model: str) -> tuple[int, int]:
+    """(torchrun's shutdown timeout, the pod's terminationGracePeriodSeconds): torchrun waits that long for its
+    workers' SIGTERM checkpoint before SIGKILL (TORCH_ELASTIC_SHUTDOWN_TIMEOUT), and the kubelet waits longer."""
+    budget = CHECKPOINT_BUDGET_S.get(model, max(CHECKPOINT_BUDGET_S.values()))
+    return budget, budget + EXIT_MARGIN_S
 
 
 def train_args(env: ResolvedEnvironment, values: Values, checkpoint_url: str, data_url: str) -> list[str]:
@@ -124,6 +137,8 @@ def context(
 
     def job(name: str, component: str, pool: ResolvedPool, nodes: int, module: str, args: list[str], vendor: bool = False) -> dict[str, Any]:
         facts = pool_facts(spec.cloud, pool, accelerators.pod_facts(pool))
+        shutdown, grace = preemption_budget(spec.workload.model)
+        facts["env"] = facts["env"] + [{"name": "TORCH_ELASTIC_SHUTDOWN_TIMEOUT", "value": str(shutdown)}]
         entry = ["torchrun", "--module", module]
         image = values.train_image
         if vendor and facts["vendor_image"]:
@@ -133,6 +148,7 @@ def context(
         return {
             "name": name,
             "component": component,
+            "grace_seconds": grace,
             "pool": facts,
             "nodes": nodes,
             "image": image,

@@ -29,6 +29,13 @@ AMI_CPU = "AL2023_x86_64_STANDARD"
 # Neuron one the Neuron driver; both the EFA host software (accelerators-capacity-data.md §2.2, BOTO AMITypes).
 AMI_BY_FAMILY = {"nvidia": AMI_GPU, "neuron": "AL2023_x86_64_NEURON"}
 CAPACITY_TYPE = {"on-demand": "ON_DEMAND", "spot": "SPOT", "reserved": "ON_DEMAND"}
+# A Capacity Block is its own EKS capacity type and EC2 market type (BOTO eks CapacityTypes, ec2 MarketType).
+CAPACITY_BLOCK = "CAPACITY_BLOCK"
+CAPACITY_BLOCK_MARKET = "capacity-block"
+
+
+def capacity_block(args: "NodePoolArgs") -> bool:
+    return args.capacity == "reserved" and args.reservation_kind == "capacity-block"
 
 
 @dataclass
@@ -57,6 +64,12 @@ def check(args: NodePoolArgs) -> list[Problem]:
         problems.append(Problem("zone", f"zone {args.zone} is not one of the network's zones {sorted(args.subnets)}", value=args.zone))
     if args.gpu and args.accelerator_family not in AMI_BY_FAMILY:
         problems.append(Problem("family", f"EKS has no accelerated AMI for {args.accelerator_family} accelerators", f"one of: {', '.join(AMI_BY_FAMILY)}", args.family))
+    if capacity_block(args) and not args.zone:
+        problems.append(Problem("zone", "a Capacity Block lives in one zone: the node group may use only that zone's subnet"))
+    if args.reservation_block:
+        problems.append(Problem("reservation_block", "EC2 capacity reservations have no blocks", value=args.reservation_block))
+    if args.capacity == "flex-start":
+        problems.append(Problem("capacity", "EKS has no flex-start capacity; use a Capacity Block (reservation_kind capacity-block)", value=args.capacity))
     return problems
 
 
@@ -139,6 +152,10 @@ def launch_template(
                 capacity_reservation_id=args.reservation
             )
         )
+    if capacity_block(args):
+        # EKS rejects a CAPACITY_BLOCK node group unless its launch template names the market, the block and its type.
+        extra["instance_market_options"] = aws.ec2.LaunchTemplateInstanceMarketOptionsArgs(market_type=CAPACITY_BLOCK_MARKET)
+        extra["instance_type"] = args.instance_type
     return aws.ec2.LaunchTemplate(
         f"{name}-lt",
         description=f"aiinfra node pool {name}",
@@ -201,9 +218,9 @@ class NodePool(pulumi.ComponentResource):
             cluster_name=args.cluster_name,
             node_role_arn=args.node_role_arn,
             subnet_ids=[args.subnets[z] for z in zones],
-            instance_types=[args.instance_type],
+            instance_types=None if capacity_block(args) else [args.instance_type],
             ami_type=AMI_BY_FAMILY[args.accelerator_family] if args.accelerator_family else AMI_CPU,
-            capacity_type=CAPACITY_TYPE[args.capacity],
+            capacity_type=CAPACITY_BLOCK if capacity_block(args) else CAPACITY_TYPE[args.capacity],
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
                 min_size=args.nodes_min, max_size=args.nodes_max, desired_size=args.nodes_min
             ),

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from aiinfra.clouds import Capability, CloudProfile, register
+from aiinfra.clouds import Capability, CapacityErrors, CloudProfile, ReservationShape, register
 
 if TYPE_CHECKING:
+    from aiinfra.problems import Problem
+    from aiinfra.resolved import ResolvedPool
     from aiinfra.spec import EnvironmentSpec
 
 
@@ -74,7 +76,53 @@ class AwsProfile(CloudProfile):
         "spot": Capability(True, "EC2 Spot capacity on managed node groups (capacity_type SPOT)"),
         "reservations": Capability(True, "EC2 On-Demand Capacity Reservations / Capacity Blocks by reservation id (launch template target)"),
         "zoneless_regions": Capability(False, "every AWS region has availability zones"),
+        "capacity_blocks": Capability(True, "EC2 Capacity Blocks for ML on EKS managed node groups (capacity type CAPACITY_BLOCK, launch template market type capacity-block)"),
+        "flex_start": Capability(False, "EC2 has no flex-start node pools; Capacity Blocks for ML sell GPUs for a fixed window instead"),
+        "queued_provisioning": Capability(False, "EKS managed node groups have no queued provisioning (it is GKE's flex-start mode)"),
     }
+    # ODCR and Capacity Block ids (BOTO ec2 model: CapacityReservationId).
+    reservation = ReservationShape(r"^cr-([0-9a-f]{8}|[0-9a-f]{17})$", "an EC2 capacity reservation id (cr- and 17 hex digits)", "cr-0a1b2c3d4e5f67890")
+    # EC2 RunInstances as an EKS node group or ASG reports it, e.g. "InsufficientInstanceCapacity - We currently do
+    # not have sufficient p4d.24xlarge capacity in the Availability Zone you requested (us-east-1a)"
+    # (aws/containers-roadmap#2204; red-hat-storage/ocs-ci#9263); a type missing from the zone is "Unsupported".
+    capacity_errors = CapacityErrors(
+        capacity=(r"InsufficientInstanceCapacity", r"InsufficientCapacity", r"InsufficientHostCapacity",
+                  r"do not have sufficient \S+ capacity in the Availability Zone", r"Unsupported.*not supported in your requested Availability Zone"),
+        quota=(r"VcpuLimitExceeded", r"requested more vCPU capacity than your current vCPU limit", r"InstanceLimitExceeded"),
+        failed_zone=(r"Availability Zone you requested \(([a-z0-9-]+)\)", r"requested Availability Zone \(([a-z0-9-]+)\)"),
+    )
+    # Largest capacity block (BOTO DescribeCapacityBlockOfferings: up to 64 instances per block).
+    capacity_block_max_nodes = 64
+
+    def check(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> list["Problem"]:
+        """A Capacity Block lives in one AZ (the node group's subnets must be there) and holds at most 64 instances."""
+        from aiinfra.problems import Problem
+
+        problems = []
+        for i, pool in enumerate(spec.node_pools):
+            if pool.reservation_kind != "capacity-block":
+                continue
+            if not pool.zone:
+                problems.append(
+                    Problem(f"node_pools[{i}].zone", "a capacity block is in one availability zone, and the node group must use only that zone's subnet",
+                            "set zone: to the block's zone (aws ec2 describe-capacity-reservations --capacity-reservation-ids <id>)")
+                )
+            if pool.nodes_max > self.capacity_block_max_nodes:
+                problems.append(
+                    Problem(f"node_pools[{i}].nodes", f"a capacity block holds at most {self.capacity_block_max_nodes} instances; nodes asks for {pool.nodes_max}",
+                            f"keep nodes within the block's instance count (at most {self.capacity_block_max_nodes}), or use one pool per block", pool.nodes_max)
+                )
+        return problems
+
+    def quota_needs(self, env: Any, pool: Any) -> list[Any]:
+        from aiinfra.components.aws.quotas import needs
+
+        return needs(pool)
+
+    def quota_lookup(self, env: Any, quotas: list[str]) -> Mapping[str, Any]:
+        from aiinfra.components.aws.quotas import lookup
+
+        return lookup(env.spec.region, quotas)
 
     def credential_source(self, environ: Mapping[str, str], home: Path) -> str | None:
         if environ.get("AWS_ACCESS_KEY_ID") and environ.get("AWS_SECRET_ACCESS_KEY"):

@@ -195,6 +195,7 @@ class Cluster(pulumi.ComponentResource):
     endpoint: pulumi.Output[str]
     oidc_issuer_url: pulumi.Output[str]
     kubelet_object_id: pulumi.Output[str]
+    identity_principal_id: pulumi.Output[str]
     kubeconfig: pulumi.Output[str]
     managed_cluster: az.containerservice.ManagedCluster
 
@@ -255,6 +256,7 @@ class Cluster(pulumi.ComponentResource):
         self.endpoint = host.apply(lambda h: f"https://{h}:443")
         self.oidc_issuer_url = cluster.oidc_issuer_profile.apply(lambda p: p.issuer_url)
         self.kubelet_object_id = cluster.identity_profile.apply(lambda p: p["kubeletidentity"].object_id)
+        self.identity_principal_id = control_plane.principal_id  # the cluster's own identity (capacity reservation groups need it)
         ca = cluster_ca(args.resource_group_name, cluster.name, self)
         self.kubeconfig = pulumi.Output.secret(to_json(aks_kubeconfig(cluster.name, self.endpoint, ca)))
         self.register_outputs(

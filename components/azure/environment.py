@@ -90,6 +90,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
                 node_subnet_id=network.node_subnet_id,
                 vm_size=pool.instance_type,
                 capacity_taints=[str(t) for t in pool.taints],
+                cluster_identity_principal_id=cluster.identity_principal_id,
                 infiniband=pool.fabric_kind == "infiniband",
                 gpu_driver=env.gpu_driver,  # type: ignore[arg-type]
                 zones=env.zones,

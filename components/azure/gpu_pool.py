@@ -48,6 +48,9 @@ class NodePoolArgs(PoolCommon):
     spot_max_price: float = -1.0
     zones: list[str] = field(default_factory=list, metadata={"doc": "the region's zones the network uses; [] where it has none"})
     capacity_taints: list[str] | None = field(default=None, metadata={"doc": "taints AKS puts on these nodes itself (ResolvedPool.taints); None: SPOT_TAINTS on spot"})
+    cluster_identity_principal_id: pulumi.Input[str] | None = field(
+        default=None, metadata={"doc": "the cluster's user-assigned identity: a reservation group needs it as Contributor on the group's resource group"}
+    )
 
 
 def agent_pool_name(pool: str) -> str:
@@ -99,9 +102,23 @@ def check(args: NodePoolArgs) -> list[Problem]:
         )
     if args.spot_max_price != -1 and args.spot_max_price <= 0:
         problems.append(Problem("spot_max_price", "spot_max_price is -1 (up to the on-demand price) or a positive USD price per hour", value=args.spot_max_price))
+    if args.capacity == "reserved" and args.reservation and args.cluster_identity_principal_id is None:
+        problems.append(Problem("cluster_identity_principal_id", "a capacity reservation group needs the cluster's user-assigned identity (AKS refuses system-assigned ones)"))
+    if args.capacity == "flex-start" or args.queued or args.reservation_kind == "capacity-block" or args.reservation_block:
+        problems.append(Problem("capacity", "AKS pools take on-demand, spot or a capacity reservation group", value=args.capacity))
     if args.zone and args.zone not in args.zones:
         problems.append(Problem("zone", f"zone {args.zone!r} is not one of the region's zones {args.zones}", value=args.zone))
     return problems
+
+
+def reservation_grant(name: str, args: NodePoolArgs, parent: pulumi.Resource) -> az.authorization.RoleAssignment:
+    """Contributor for the cluster identity on the resource group holding the capacity reservation group."""
+    from aiinfra.components.azure.identity import grant
+
+    assert args.reservation and args.cluster_identity_principal_id is not None
+    parts = args.reservation.split("/")
+    group_scope = "/".join(parts[:5])  # /subscriptions/<sub>/resourceGroups/<rg>
+    return grant(f"{name}-crg-contributor", "Contributor", group_scope, args.cluster_identity_principal_id, parts[2], parent)
 
 
 class NodePool(pulumi.ComponentResource):
@@ -130,6 +147,10 @@ class NodePool(pulumi.ComponentResource):
             if args.gpu
             else az.containerservice.AgentPoolUpgradeSettingsArgs(max_surge="33%")
         )
+        reserved = args.capacity == "reserved" and args.reservation
+        # AKS associates the pool with the group as the cluster's identity: Contributor on the group's resource group
+        # (learn.microsoft.com/azure/aks/use-capacity-reservation-groups; the grant may take minutes to propagate).
+        grants = [reservation_grant(name, args, self)] if reserved else []
         agent_pool = az.containerservice.AgentPool(
             f"{name}-pool",
             agent_pool_name=agent_pool_name(pool),
@@ -155,7 +176,7 @@ class NodePool(pulumi.ComponentResource):
             upgrade_settings=upgrade,
             tags=merge_tags(args.tags, {"aiinfra.dev/pool": pool}),
             # The autoscaler owns the live size; Pulumi owns only the bounds.
-            opts=child(self, ignore_changes=["count"] if autoscale else []),
+            opts=child(self, ignore_changes=["count"] if autoscale else [], depends_on=grants),
             **scaling,
         )
         self.agent_pool = agent_pool

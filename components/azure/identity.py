@@ -21,6 +21,7 @@ ROLES = {
     "Key Vault Crypto User": "12338af0-0e69-4776-bea7-57ae8d297424",
     "Network Contributor": "4d97b98b-1d4f-4787-a291-c67834d212e7",
     "Azure Kubernetes Service RBAC Cluster Admin": "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
+    "Contributor": "b24988ac-6180-42a0-ab88-20f7382dd24c",
 }
 TOKEN_AUDIENCE = "api://AzureADTokenExchange"
 

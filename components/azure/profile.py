@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from aiinfra.accounts import Account, AccountSource, home_of
-from aiinfra.clouds import Capability, CloudProfile, register
+from aiinfra.clouds import Capability, CapacityErrors, CloudProfile, ReservationShape, register
 from aiinfra.problems import Problem
 
 if TYPE_CHECKING:
@@ -157,7 +157,36 @@ class AzureProfile(CloudProfile):
         "spot": Capability(True, "Spot VM scale sets on AKS node pools (AKS taints spot nodes itself)"),
         "reservations": Capability(True, "capacity reservation groups by ARM id"),
         "zoneless_regions": Capability(True, "some Azure regions (e.g. westus, northcentralus) have no availability zones; pools there are not zone-pinned"),
+        "capacity_blocks": Capability(
+            False, "block-type capacity reservations need compute API 2025-04-01 (not in azure-native 3.x's default module) and are in private preview on AKS"
+        ),
+        "flex_start": Capability(False, "AKS has no flex-start node pools"),
+        "queued_provisioning": Capability(False, "AKS has no queued provisioning of node pools"),
     }
+    reservation = ReservationShape(
+        r"(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute/capacityReservationGroups/[^/]+$",
+        "the resource id of a capacity reservation group",
+        "/subscriptions/<subscription>/resourceGroups/<group>/providers/Microsoft.Compute/capacityReservationGroups/h100-crg",
+    )
+    # ARM deployment errors of a VM scale set: "Allocation failed. We do not have sufficient capacity for the
+    # requested VM size in this region" (AllocationFailed, Azure/AKS#1272), ZonalAllocationFailed, the
+    # OverconstrainedZonalAllocationRequest of jenkins-infra/helpdesk#3584, and SkuNotAvailable ("The requested
+    # size ... is currently not available in location 'eastus' zones '1,2,3'", Azure/AKS#1444).
+    capacity_errors = CapacityErrors(
+        capacity=(r"\bAllocationFailed\b", r"ZonalAllocationFailed", r"Overconstrained(Zonal)?AllocationRequest", r"SkuNotAvailable",
+                  r"do not have sufficient capacity for the requested VM size", r"is currently not available in location"),
+        quota=(r"QuotaExceeded", r"exceeding approved .* quota", r"aka\.ms/cpu-quota"),
+    )
+
+    def quota_needs(self, env: Any, pool: Any) -> list[Any]:
+        from aiinfra.components.azure.quotas import needs
+
+        return needs(pool)
+
+    def quota_lookup(self, env: Any, quotas: list[str]) -> Mapping[str, Any]:
+        from aiinfra.components.azure.quotas import lookup
+
+        return lookup(self.account_value(env.spec, env.account), env.spec.region, quotas)
 
     def credential_source(self, environ: Mapping[str, str], home: Path) -> str | None:
         for prefix in ("ARM", "AZURE"):

@@ -65,6 +65,10 @@ def check(args: NodePoolArgs, name: str = "") -> list[Problem]:
         problems.append(Problem("candidate_zones", "candidate_zones lists the region's zones"))
     elif args.zone and args.zone not in args.candidate_zones:
         problems.append(Problem("zone", f"zone {args.zone} is not in the region's zones {sorted(args.candidate_zones)}", value=args.zone))
+    if args.reservation_block and not args.zone:
+        problems.append(Problem("zone", "a reservation block is in one zone: pin the pool to it (node_locations)"))
+    if args.reservation_kind == "capacity-block":
+        problems.append(Problem("reservation_kind", "Compute Engine has no capacity blocks; name a reservation (and its block)", value=args.reservation_kind))
     return problems
 
 
@@ -151,14 +155,28 @@ def size(args: NodePoolArgs, zones: list[str]) -> dict:
     }
 
 
+RESERVATION_KEY = "compute.googleapis.com/reservation-name"
+# Machine families that take compact placement with flex-start (cluster-toolkit gke-node-pool preconditions).
+FLEX_START_COMPACT = ("a3-ultragpu-", "a4-", "h4d-")
+
+
 def reservation_affinity(args: NodePoolArgs) -> gcp.container.NodePoolNodeConfigReservationAffinityArgs | None:
+    """SPECIFIC_RESERVATION names one reservation, or one block of it as <reservation>/reservationBlocks/<block>;
+    spot and flex-start nodes must not consume reservations (NO_RESERVATION)."""
     if args.reservation:
-        return gcp.container.NodePoolNodeConfigReservationAffinityArgs(
-            consume_reservation_type="SPECIFIC_RESERVATION", key="compute.googleapis.com/reservation-name", values=[args.reservation]
-        )
-    if args.capacity == "spot":
+        value = f"{args.reservation}/reservationBlocks/{args.reservation_block}" if args.reservation_block else args.reservation
+        return gcp.container.NodePoolNodeConfigReservationAffinityArgs(consume_reservation_type="SPECIFIC_RESERVATION", key=RESERVATION_KEY, values=[value])
+    if args.capacity in ("spot", "flex-start"):
         return gcp.container.NodePoolNodeConfigReservationAffinityArgs(consume_reservation_type="NO_RESERVATION")
     return None
+
+
+def compact_allowed(args: NodePoolArgs) -> bool:
+    """A reservation decides placement itself; queued provisioning refuses COMPACT for GPUs, and flex-start takes it
+    only on the newest GPU families."""
+    if not args.compact_placement or args.reservation or args.queued:
+        return False
+    return args.capacity != "flex-start" or args.machine_type.startswith(FLEX_START_COMPACT)
 
 
 def node_config(name: str, args: NodePoolArgs) -> gcp.container.NodePoolNodeConfigArgs:
@@ -171,6 +189,7 @@ def node_config(name: str, args: NodePoolArgs) -> gcp.container.NodePoolNodeConf
         guest_accelerators=accelerators,
         gvnic=gcp.container.NodePoolNodeConfigGvnicArgs(enabled=True),
         spot=args.capacity == "spot",
+        flex_start=True if args.capacity == "flex-start" else None,
         reservation_affinity=reservation_affinity(args),
         ephemeral_storage_local_ssd_config=(
             gcp.container.NodePoolNodeConfigEphemeralStorageLocalSsdConfigArgs(local_ssd_count=args.local_ssd_count) if args.local_ssd_count else None
@@ -214,12 +233,13 @@ class NodePool(pulumi.ComponentResource):
                     gcp.container.NodePoolNetworkConfigAdditionalNodeNetworkConfigArgs(network=n.network, subnetwork=n.subnetwork) for n in args.gpu_nics
                 ]
             )
-        # A reservation decides placement itself; compact placement on top of it can leave the pool unschedulable.
         if slice_:
             # A multi-host TPU slice needs its topology, reservation or not (accelerators-capacity-data.md §1.2).
             extra["placement_policy"] = gcp.container.NodePoolPlacementPolicyArgs(type="COMPACT", tpu_topology=args.topology)
-        elif args.compact_placement and not args.reservation:
+        elif compact_allowed(args):
             extra["placement_policy"] = gcp.container.NodePoolPlacementPolicyArgs(type="COMPACT")
+        if args.queued:
+            extra["queued_provisioning"] = gcp.container.NodePoolQueuedProvisioningArgs(enabled=True)
         pool = gcp.container.NodePool(
             f"{name}-np",
             name=pool_name,
@@ -227,7 +247,8 @@ class NodePool(pulumi.ComponentResource):
             cluster=args.cluster,
             location=args.location,
             node_locations=zones,
-            management=gcp.container.NodePoolManagementArgs(auto_repair=True, auto_upgrade=True),
+            # GKE refuses auto-repair on flex-start pools: a repaired node would be a new flex-start request.
+            management=gcp.container.NodePoolManagementArgs(auto_repair=args.capacity != "flex-start", auto_upgrade=True),
             # GPU nodes are too scarce to surge: replace one at a time (gpu-fabrics.md §1.4).
             upgrade_settings=gcp.container.NodePoolUpgradeSettingsArgs(
                 strategy="SURGE", max_surge=0 if args.gpu else 1, max_unavailable=1 if args.gpu else 0

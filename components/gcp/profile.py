@@ -8,10 +8,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from aiinfra.accounts import Account, AccountSource, home_of
-from aiinfra.clouds import Capability, CloudProfile, register
+from aiinfra.clouds import Capability, CapacityErrors, CloudProfile, ReservationShape, register
 
 if TYPE_CHECKING:
+    from aiinfra.problems import Problem
+    from aiinfra.resolved import ResolvedPool
     from aiinfra.spec import EnvironmentSpec
+
+# GKE versions from which flex-start node pools take GPUs (cloud.google.com/kubernetes-engine/docs/concepts/dws).
+FLEX_START_MIN_GKE = (1, 32)
 
 PROJECT_PATTERN = r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"
 PROJECT = re.compile(PROJECT_PATTERN)
@@ -111,7 +116,51 @@ class GcpProfile(CloudProfile):
         "spot": Capability(True, "Spot VMs on GKE node pools (node_config.spot)"),
         "reservations": Capability(True, "specific Compute Engine reservations by name (reservation_affinity)"),
         "zoneless_regions": Capability(False, "every GCP region has zones"),
+        "capacity_blocks": Capability(False, "Compute Engine has no capacity-block purchase; use a reservation (with a block: {id, block}) or flex-start"),
+        "flex_start": Capability(True, "Dynamic Workload Scheduler flex-start node pools (node_config.flex_start, autoscaled from zero, up to 7 days per node)"),
+        "queued_provisioning": Capability(True, "flex-start with queued provisioning: nodes only through ProvisioningRequests (Kueue)"),
     }
+    pool_zones = "region"  # the VPC's subnets are regional: a node pool may use any zone of the region
+    # Compute Engine reservation names (RFC 1035), optionally one of their blocks (reservation_affinity values).
+    reservation = ReservationShape(
+        r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$", "a Compute Engine reservation name (lowercase letters, digits, hyphens)", "my-h100-reservation", blocks=True
+    )
+    # GKE node pool creation as the IGM reports it: "[GCE_STOCKOUT]: Instance '...' creation failed: The zone
+    # '...' does not have enough resources available to fulfill the request" (tranquilitybase-io/tb-gcp#589,
+    # GoogleCloudPlatform/cluster-toolkit#6278); Compute's code ZONE_RESOURCE_POOL_EXHAUSTED(_WITH_DETAILS)
+    # (kubernetes/k8s.io#9834).
+    capacity_errors = CapacityErrors(
+        capacity=(r"ZONE_RESOURCE_POOL_EXHAUSTED", r"GCE_STOCKOUT", r"does not have enough resources available to fulfill the request",
+                  r"currently unavailable in the \S+ zone"),
+        quota=(r"QUOTA_EXCEEDED", r"Quota '[A-Z0-9_]+' exceeded"),
+        failed_zone=(r"zones/([a-z0-9-]+)' does not have enough resources", r"unavailable in the ([a-z0-9-]+) zone", r"fulfill request: ([a-z0-9-]+)"),
+    )
+
+    def check(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> list["Problem"]:
+        """A reservation block is in one zone (node_locations must name it); flex-start GPUs need GKE >= 1.32."""
+        from aiinfra.problems import Problem
+
+        problems = []
+        version = tuple(int(x) for x in spec.cluster.kubernetes_version.split(".")[:2])
+        for i, pool in enumerate(spec.node_pools):
+            block = getattr(pool.reservation, "block", None)
+            if block and not pool.zone:
+                problems.append(Problem(f"node_pools[{i}].zone", f"reservation block {block} is in one zone, and the node pool must name it in node_locations",
+                                        "set zone: to the reservation's zone"))
+            if pool.capacity == "flex-start" and pool.gpu and version < FLEX_START_MIN_GKE:
+                problems.append(Problem("cluster.kubernetes_version", f"flex-start GPU node pools need GKE {'.'.join(map(str, FLEX_START_MIN_GKE))} or later (pool {pool.name})",
+                                        f"set cluster.kubernetes_version: \"{'.'.join(map(str, FLEX_START_MIN_GKE))}\" or later", spec.cluster.kubernetes_version))
+        return problems
+
+    def quota_needs(self, env: Any, pool: Any) -> list[Any]:
+        from aiinfra.components.gcp.quotas import needs
+
+        return needs(pool)
+
+    def quota_lookup(self, env: Any, quotas: list[str]) -> Mapping[str, Any]:
+        from aiinfra.components.gcp.quotas import lookup
+
+        return lookup(self.account_value(env.spec, env.account), env.spec.region, quotas)
 
     def credential_source(self, environ: Mapping[str, str], home: Path) -> str | None:
         path = environ.get("GOOGLE_APPLICATION_CREDENTIALS")

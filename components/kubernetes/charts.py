@@ -21,6 +21,8 @@ class ChartRef(_Strict):
     values_file: str | None = None
     schema_file: str | None = None
     verified: bool = True
+    # A newer upstream release this pin does not follow yet, and why (its values could not be vendored).
+    held_back: str | None = None
 
     @property
     def oci(self) -> bool:
@@ -31,6 +33,8 @@ class ManifestRef(_Strict):
     url: str
     source: str
     verified: bool = True
+    # A later upstream commit that changed the file (not followed yet).
+    updated: str | None = None
 
 
 class ChartData(_Strict):

@@ -18,4 +18,5 @@ def test_cost_markdown_is_a_table_with_every_item_and_the_total():
     rows = [line for line in lines[header + 2:] if line.startswith("|")]
     assert any(r.startswith("| pool train (p5.48xlarge, on-demand)") and "| 2 |" in r for r in rows)
     assert rows[-1].startswith("| **total** |") and all(r.count("|") == 8 for r in rows)
-    assert "Prices as of" in result.output
+    assert "train: snapshot of 2026-07-20, 129 days old (KARP-AWS)" in result.output
+    assert "run `aiinfra catalog refresh`" in result.output

@@ -130,3 +130,9 @@ def llm_scenario(fake_pulumi, llm_preview) -> list[dict]:
         secret_outputs=["kubeconfig"],
     )
     return resources
+
+
+@pytest.fixture
+def as_state():
+    """state_of, for tests that build their own previews."""
+    return state_of

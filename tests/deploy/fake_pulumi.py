@@ -175,8 +175,12 @@ def up(args: list[str], stack: dict, scenario: dict, events: Events) -> None:
         if r["urn"] in existing:
             continue
         events.step("resourcePreEvent", "create", r)
-        if r["urn"] == scenario.get("fail_create"):
-            events.emit(diagnosticEvent={"urn": r["urn"], "message": "creating failed: InsufficientInstanceCapacity\n", "severity": "error", "color": "never"})
+        # fail_create_times: {urn: [message, ...]}: the next `up`s fail creating that resource with these messages, in order.
+        queued = scenario.get("fail_create_times", {}).get(r["urn"])
+        if r["urn"] == scenario.get("fail_create") or queued:
+            message = queued.pop(0) if queued else "creating failed: InsufficientInstanceCapacity"
+            save("scenario.json", scenario)
+            events.emit(diagnosticEvent={"urn": r["urn"], "message": message + "\n", "severity": "error", "color": "never"})
             events.step("resOpFailedEvent", "create", r)
             history(stack, "update", "failed", {"create": created})
             events.finish({"create": created})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 from aiinfra.workloads.reference import checkpoint as ckpt
+from aiinfra.workloads.reference.batching import generate
 from aiinfra.workloads.reference.data import (
     as_tensor,
     batch,
@@ -14,7 +15,6 @@ from aiinfra.workloads.reference.data import (
 from aiinfra.workloads.reference.model import (
     GPT,
     flops_per_token,
-    generate,
     num_params,
     preset,
 )

@@ -16,7 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from aiinfra.workloads.reference import checkpoint as ckpt
 from aiinfra.workloads.reference.data import as_tensor, read_corpus
-from aiinfra.workloads.reference.model import generate, preset
+from aiinfra.workloads.reference.batching import generate
+from aiinfra.workloads.reference.model import preset
 from aiinfra.workloads.reference.train import Dist, Trainer, save
 from workloadhelpers import ROOT, child_env, free_port, run_module, wait_http
 

@@ -190,3 +190,44 @@ def test_an_unwritable_checkpoint_location_fails_before_step_1(tmp_path, capsys)
     assert captured.err.startswith(f"error: cannot write checkpoints to {url}: NotADirectoryError"), captured.err
     assert "Fix: pass a --checkpoint URL this job may write to" in captured.err
     assert "step 1/" not in captured.out and "model tiny" not in captured.out
+
+
+def test_sigterm_mid_run_checkpoints_that_step_and_the_rerun_resumes_on_the_same_losses(uninterrupted, tmp_path):
+    """SIGTERM to torchrun (what the kubelet sends the container's first process) after step 3 was logged:
+    both ranks finish the step in flight, agree, checkpoint it and leave with 143; the rerun resumes there."""
+    import signal
+    import subprocess
+    import sys
+
+    from workloadhelpers import ROOT, child_env
+
+    reference = losses(uninterrupted[1])
+    url = (tmp_path / "run").as_uri()
+    args = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node", "2",
+            "-m", "aiinfra.workloads.reference.train", "--checkpoint", url, *STEPS, *TINY]
+    proc = subprocess.Popen(args, cwd=ROOT, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out = []
+    try:
+        for line in proc.stdout:
+            out.append(line)
+            if line.startswith("step 3/"):
+                proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=120)
+    finally:
+        proc.kill()
+    out_text = "".join(out)
+    before = losses(out_text)
+    stopped = max(before)
+    assert 3 <= stopped < 30, out_text
+    assert f"preempted by SIGTERM: checkpoint step {stopped} saved to {url}" in out_text, out_text
+    assert f"the next run resumes from step {stopped}" in out_text
+    assert "Traceback" not in out_text
+    assert ckpt.CheckpointStore(url).latest_step() == stopped
+    assert all(before[s] == reference[s] for s in before)
+
+    resumed = torchrun(2, ["--checkpoint", url, *STEPS, *TINY])
+    assert f"resumed from step {stopped}" in resumed.stdout
+    after = losses(resumed.stdout)
+    assert sorted(after) == list(range(stopped + 1, 31))
+    for s in after:
+        assert after[s] == pytest.approx(reference[s], abs=1e-6), (s, after[s], reference[s])

@@ -3,8 +3,9 @@
     python -m aiinfra.workloads.reference.serve --checkpoint s3://bucket/run1 --port 8000
 
 POST /v1/completions {"prompt": str, "max_tokens": int, "temperature": float}; GET /healthz (the
-process is up), GET /readyz (a checkpoint is loaded), GET /metrics (Prometheus). Requests that
-arrive while a batch runs, or within --max-wait-ms of the first, are generated together.
+process is up), GET /readyz (a checkpoint is loaded), GET /metrics (Prometheus). Continuous batching: a request
+joins the running batch at the next decode step and leaves it when its last token is out; the first
+request into an idle server waits up to --max-wait-ms for company.
 
 A request is checked on its own before it joins a batch (bad JSON, bad UTF-8, deep nesting or a
 non-finite temperature get a 400), and a batch that fails is retried one request at a time, so a
@@ -24,8 +25,6 @@ import socket
 import sys
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -38,7 +37,7 @@ from prometheus_client import (
     generate_latest,
 )
 
-from . import checkpoint as ckpt
+from .engine import Engine, Pending  # noqa: F401  (Pending: re-exported)
 
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128)
 COMPLETIONS = "/v1/completions"
@@ -61,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoint", required=True, help="checkpoint URL the trainer writes to (s3://, gs://, az://, file://)")
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--port", type=port_number, default=8000, help="TCP port, 1 to 65535")
-    p.add_argument("--max-batch-size", type=int, default=32, help="most requests generated together")
+    p.add_argument("--max-batch-size", type=int, default=32, help="most requests generated together (rows of the running batch)")
     p.add_argument("--max-wait-ms", type=float, default=5.0, help="how long the first request of a batch waits for company")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--poll-seconds", type=float, default=10.0, help="retry interval while the URL holds no checkpoint yet")
@@ -78,9 +77,10 @@ class Metrics:
         self.responses = Counter("aiinfra_serve_http_responses", "Every HTTP response by path and status", ["path", "status"], registry=r)
         self.latency = Histogram("aiinfra_serve_request_seconds", "Completion latency, queueing included", registry=r,
                                  buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
-        self.batch_size = Histogram("aiinfra_serve_batch_size", "Requests generated together in one batch", buckets=BATCH_BUCKETS, registry=r)
-        self.batch_seconds = Histogram("aiinfra_serve_batch_seconds", "Time to generate one batch", registry=r)
-        self.batch_retries = Counter("aiinfra_serve_batch_retries", "Batches that failed as a whole and were retried one request at a time", registry=r)
+        self.batch_size = Histogram("aiinfra_serve_batch_size", "Requests admitted together into the running batch", buckets=BATCH_BUCKETS, registry=r)
+        self.batch_seconds = Histogram("aiinfra_serve_batch_seconds", "Time to prefill one admitted group", registry=r)
+        self.batch_retries = Counter("aiinfra_serve_batch_retries", "Groups that failed as a whole and were retried one request at a time", registry=r)
+        self.running = Gauge("aiinfra_serve_running", "Requests being generated now", registry=r)
         self.tokens = Counter("aiinfra_serve_generated_tokens", "Tokens generated", registry=r)
         self.queue = Gauge("aiinfra_serve_queue_depth", "Requests waiting for a batch", registry=r)
         self.step = Gauge("aiinfra_serve_checkpoint_step", "Training step of the loaded checkpoint", registry=r)
@@ -105,138 +105,6 @@ def access_counter(metrics: Metrics) -> type[AbstractAccessLogger]:
             return True
 
     return CountResponses
-
-
-@dataclass
-class Pending:
-    prompt: bytes
-    max_tokens: int
-    temperature: float
-    future: asyncio.Future = field(repr=False)
-
-
-class Engine:
-    """Loads the model and runs batches on one worker thread, so the event loop stays responsive."""
-
-    def __init__(self, args, metrics: Metrics):
-        self.args, self.metrics = args, metrics
-        self.model = None
-        self.step: int | None = None
-        self.error: str | None = None
-        self.queue: asyncio.Queue[Pending] = asyncio.Queue()
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="generate")
-
-    @property
-    def block_size(self) -> int:
-        return self.model.cfg.block_size
-
-    def load(self) -> bool:
-        import torch
-
-        from .model import GPT, ModelConfig
-
-        store = ckpt.CheckpointStore(self.args.checkpoint)
-        try:
-            found = store.resume_point(["model.pt"])
-        except ckpt.CheckpointError as err:
-            self.error = f"{err}; waiting for one that verifies"
-            return False
-        if found is None:
-            self.error = f"no checkpoint at {store.url} yet"
-            return False
-        for note in found.skipped:
-            print(f"warning: {note}", flush=True)
-        step = found.step
-        saved = ckpt.from_bytes(found.files.pop("model.pt"))
-        cuda = torch.cuda.is_available() if self.args.device == "auto" else self.args.device == "cuda"
-        device = torch.device("cuda" if cuda else "cpu")
-        model = GPT(ModelConfig.from_dict(saved["config"]))
-        model.load_state_dict(saved["state_dict"])
-        model = model.to(device, dtype=torch.bfloat16 if cuda else torch.float32).eval()
-        self.generator = torch.Generator(device=device).manual_seed(self.args.seed)
-        self.model, self.step, self.error = model, step, None
-        self.metrics.step.set(step)
-        print(f"loaded step {step} from {store.url} on {device}", flush=True)
-        return True
-
-    async def load_until_ready(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            try:
-                if await loop.run_in_executor(self.pool, self.load):
-                    return
-            except Exception as err:  # noqa: BLE001 - readiness reports it; keep retrying
-                self.error = f"{type(err).__name__}: {err}"
-            print(f"not ready: {self.error}; retrying in {self.args.poll_seconds}s", flush=True)
-            await asyncio.sleep(self.args.poll_seconds)
-
-    async def submit(self, prompt: bytes, max_tokens: int, temperature: float) -> bytes:
-        item = Pending(prompt, max_tokens, temperature, asyncio.get_running_loop().create_future())
-        self.queue.put_nowait(item)
-        self.metrics.queue.set(self.queue.qsize())
-        return await item.future
-
-    async def batches(self) -> None:
-        """Take the first waiting request, gather company until the batch is full or the wait is
-        over, generate them together; requests arriving meanwhile form the next batch."""
-        loop = asyncio.get_running_loop()
-        limit, wait = self.args.max_batch_size, self.args.max_wait_ms / 1000
-        while True:
-            batch = [await self.queue.get()]
-            deadline = loop.time() + wait
-            while len(batch) < limit:
-                if not self.queue.empty():
-                    batch.append(self.queue.get_nowait())
-                    continue
-                left = deadline - loop.time()
-                if left <= 0:
-                    break
-                try:
-                    batch.append(await asyncio.wait_for(self.queue.get(), left))
-                except asyncio.TimeoutError:
-                    break
-            self.metrics.queue.set(self.queue.qsize())
-            batch = [p for p in batch if not p.future.done()]  # clients that went away
-            if not batch:
-                continue
-            self.metrics.batch_size.observe(len(batch))
-            t0 = time.perf_counter()
-            try:
-                outs = await loop.run_in_executor(self.pool, self._generate, batch)
-            except Exception as err:  # noqa: BLE001 - isolate it: one request must not fail its batch-mates
-                if len(batch) == 1:
-                    outs = [err]
-                else:
-                    print(f"warning: a batch of {len(batch)} failed ({type(err).__name__}: {err}); generating its requests one at a time", flush=True)
-                    self.metrics.batch_retries.inc()
-                    outs = await loop.run_in_executor(self.pool, self._generate_each, batch)
-            self.metrics.batch_seconds.observe(time.perf_counter() - t0)
-            for p, out in zip(batch, outs, strict=True):
-                if p.future.done():
-                    continue
-                if isinstance(out, Exception):
-                    p.future.set_exception(out)
-                else:
-                    self.metrics.tokens.inc(len(out))
-                    p.future.set_result(out)
-
-    def _generate(self, batch: list[Pending]) -> list[bytes]:
-        from .model import generate
-
-        if self.args.fail_prompt is not None and any(p.prompt == self.args.fail_prompt.encode() for p in batch):
-            raise RuntimeError(f"fault injection: a batch with prompt {self.args.fail_prompt!r}")
-
-        return generate(self.model, [p.prompt for p in batch], [p.max_tokens for p in batch],
-                        [p.temperature for p in batch], generator=self.generator)
-
-    def _generate_each(self, batch: list[Pending]) -> list[bytes | Exception]:
-        outs: list[bytes | Exception] = []
-        for p in batch:
-            try:
-                outs.append(self._generate([p])[0])
-            except Exception as err:  # noqa: BLE001 - this request's own failure
-                outs.append(err)
-        return outs
 
 
 def _finite(value) -> bool:

@@ -7,6 +7,8 @@ Checkpoints (model, optimizer, step, every rank's RNG state) go to --checkpoint 
 step `latest` names, or when that is missing or fails its checksums, from the newest step that
 verifies. It never starts over on a URL that holds checkpoints unless --restart says so.
 Batches are a function of (seed, step), so a resumed run repeats an uninterrupted one's losses.
+On SIGTERM (spot reclaim, capacity-block end, node drain) every rank finishes the step in flight, the
+run checkpoints that step and exits with status 143; the next run resumes there (preempt.py).
 
 A checkpoint problem (an unwritable URL, no usable checkpoint, --steps below the saved step) stops
 every process with exit status 2; rank 0 prints one `error: ...` line that says what to do.
@@ -27,6 +29,7 @@ from dataclasses import dataclass, field
 import torch
 
 from . import checkpoint as ckpt
+from .preempt import EXIT_PREEMPTED, Preemption
 from .data import DEFAULT_MAX_BYTES, as_tensor, batch, read_corpus
 from .model import (
     GPT,
@@ -264,7 +267,8 @@ def run(args, dist: Dist) -> int:
     fail_rank = args.fail_rank % dist.world
     first_attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0") == "0"
 
-    t0, since = time.perf_counter(), start
+    stop = Preemption()
+    t0, since, saved = time.perf_counter(), start, start
     for step in range(start + 1, args.steps + 1):
         loss = trainer.step(step)
         if step % args.log_every == 0 or step == args.steps:
@@ -284,6 +288,9 @@ def run(args, dist: Dist) -> int:
             save(store, trainer, step, meta)
             log(dist, f"checkpoint step {step} saved to {store.url} in {time.perf_counter() - c0:.2f}s")
             t0 += time.perf_counter() - c0
+            saved = step
+        if step < args.steps and stop.agreed(dist):
+            return _preempted(store, trainer, step, meta, saved, stop, dist)
         if args.fail_at_step == step and dist.rank == fail_rank and first_attempt:
             print(f"fault injection: killing rank {dist.rank} (pid {os.getpid()}) after step {step}", flush=True)
             os.kill(os.getpid(), signal.SIGKILL)
@@ -291,6 +298,17 @@ def run(args, dist: Dist) -> int:
         tracker.end_run()
     log(dist, f"done at step {args.steps}")
     return 0
+
+
+def _preempted(store, trainer: Trainer, step: int, meta: dict, saved: int, stop: Preemption, dist: Dist) -> int:
+    """Checkpoint the step just finished (unless it was saved already) and leave with EXIT_PREEMPTED."""
+    c0 = time.perf_counter()
+    if saved != step:
+        save(store, trainer, step, meta)
+    took, since = time.perf_counter() - c0, stop.since_signal()
+    log(dist, f"preempted by {stop.name}: checkpoint step {step} saved to {store.url} in {took:.2f}s"
+              + (f" ({since:.2f}s after the signal)" if since is not None else "") + f"; the next run resumes from step {step}")
+    return EXIT_PREEMPTED
 
 
 def _mlflow(args, name, cfg, batch_size, lr, dist):

@@ -122,16 +122,27 @@ def test_pinned_zone_and_zone_less_region():
         _nd(zone="4")
 
 
-def test_reserved_pool_uses_a_capacity_reservation_group():
-    _, pool = _nd(capacity="reserved", reservation=RESERVATION)
+def test_reserved_pool_uses_a_capacity_reservation_group_and_grants_the_cluster_identity_on_its_group():
+    result, pool = _nd(capacity="reserved", reservation=RESERVATION, cluster_identity_principal_id="cluster-principal")
     assert pool.inputs["capacityReservationGroupID"] == RESERVATION
     assert pool.inputs["scaleSetPriority"] == "Regular"
+    (grant,) = [r for r in result.resources if r.type == "azure-native:authorization:RoleAssignment"]
+    assert grant.inputs["scope"] == "/subscriptions/x/resourceGroups/rg"
+    assert grant.inputs["principalId"] == "cluster-principal"
+    assert grant.inputs["roleDefinitionId"] == "/subscriptions/x/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c"
+    assert grant.urn in (pool.options.get("depends_on") or []), "the pool waits for the grant"
+
+
+def test_reservation_group_without_the_cluster_identity_is_refused():
+    with pytest.raises(ValueError, match="user-assigned identity"):
+        _nd(capacity="reserved", reservation=RESERVATION)
 
 
 @pytest.mark.parametrize(
     ("kw", "message"),
     [
-        ({"capacity": "reserved", "reservation": "cr-0123456789abcdef0"}, "capacity reservation group"),
+        ({"capacity": "reserved", "reservation": "cr-0123456789abcdef0", "cluster_identity_principal_id": "p"}, "capacity reservation group"),
+        ({"capacity": "flex-start", "nodes_min": 0}, "AKS pools take on-demand, spot or a capacity reservation group"),
         ({"nodes_min": 3, "nodes_max": 2}, "min <= max"),
         ({"gpu": None}, "go together"),
         ({"spot_max_price": 0.0, "capacity": "spot"}, "spot_max_price"),

@@ -82,7 +82,8 @@ storage: {{buckets: [checkpoints]}}
 
 @lru_cache(maxsize=None)
 def defaults(values_file: str) -> dict[str, Any]:
-    return yaml.load((HELM_VALUES / values_file).read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    # An empty values.yaml (kserve-crd) loads as None: no defaults.
+    return yaml.load((HELM_VALUES / values_file).read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
 
 
 @lru_cache(maxsize=None)
@@ -161,6 +162,7 @@ CRD_FILES = {
     ("kueue.x-k8s.io", "ClusterQueue"): "kueue.x-k8s.io_clusterqueues.json",
     ("kueue.x-k8s.io", "LocalQueue"): "kueue.x-k8s.io_localqueues.json",
     ("mellanox.com", "NicClusterPolicy"): "mellanox.com_nicclusterpolicies.json",
+    ("postgresql.cnpg.io", "Cluster"): "postgresql.cnpg.io_clusters.json",
 }
 
 

@@ -264,6 +264,14 @@ def test_mlflow_runs_as_the_workload_identity_with_postgres(aws_llm):
     assert addons.mlflow_url(aws_llm) == "http://mlflow.ml.svc.cluster.local:80"
 
 
+def test_mlflow_database_is_valid_against_the_pinned_cloudnative_pg_crd(aws_llm):
+    db = addons.plan(aws_llm).object("mlflow-db").body
+    assert cr_errors(db) == []
+    typo = {**db, "spec": {**db["spec"], "bootstrap": {"initdb": {"database": "mlflow", "ownr": "mlflow"}}}}
+    assert any("ownr" in e for e in cr_errors(typo))
+    assert any("instances" in e for e in cr_errors({**db, "spec": {**db["spec"], "instances": 0}}))
+
+
 # -- Kueue ------------------------------------------------------------------------------------------------
 
 

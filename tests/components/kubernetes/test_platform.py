@@ -73,7 +73,7 @@ def test_releases_chart_version_namespace(llm):
         "cert-manager": ("cert-manager", "v1.21.1", "cert-manager"),
         "kserve-crd": ("oci://ghcr.io/kserve/charts/kserve-crd", "v0.20.0", "kserve"),
         "kserve-resources": ("oci://ghcr.io/kserve/charts/kserve-resources", "v0.20.0", "kserve"),
-        "cloudnative-pg": ("cloudnative-pg", "0.26.0", "cnpg-system"),
+        "cloudnative-pg": ("cloudnative-pg", "0.29.0", "cnpg-system"),
         "mlflow": ("mlflow", "1.11.5", "ml"),
     }
     c = charts(result)
