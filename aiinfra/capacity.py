@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from aiinfra import catalog
+from aiinfra.catalog.freshness import Origin
 
 if TYPE_CHECKING:
     from aiinfra.spec import NodePool
@@ -31,16 +32,17 @@ def pool_price(cloud: str, instance_type: str, region: str, pool: NodePool) -> c
     without one shows the on-demand rate and says the block is prepaid; flex-start is priced by the catalog."""
     own = getattr(pool.reservation, "price_per_hour", None)
     if own is not None:
-        return catalog.Price(own, f"{PAID_ANYWAY}; price from the spec (reservation.price_per_hour)")
+        return catalog.Price(own, f"{PAID_ANYWAY}; price from the spec (reservation.price_per_hour)", Origin("spec", "reservation.price_per_hour", None))
     p = catalog.price(cloud, instance_type, region, pool.capacity)
     if pool.reservation_kind == "capacity-block" and p.known:
         return catalog.Price(
             p.hourly_usd,
             "capacity block: prepaid for its whole duration (the offering's upfront fee); on-demand rate shown, "
             "set reservation.price_per_hour to the block's rate",
+            p.origin,
         )
     if pool.capacity == "reserved" and p.known and "whether used or not" not in (p.note or ""):
-        return catalog.Price(p.hourly_usd, f"{p.note}; {PAID_ANYWAY}" if p.note else PAID_ANYWAY)
+        return catalog.Price(p.hourly_usd, f"{p.note}; {PAID_ANYWAY}" if p.note else PAID_ANYWAY, p.origin)
     return p
 
 

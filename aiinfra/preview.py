@@ -49,10 +49,8 @@ class CostItem:
 
 
 def price_origin(env: ResolvedEnvironment, pool: ResolvedPool) -> "Origin | None":
-    """Where the pool's price came from (refreshed or snapshot), None for a type outside the catalog."""
-    if pool.instance_type not in catalog.cloud_catalog(env.spec.cloud).instance_types:
-        return None
-    return catalog.price(env.spec.cloud, pool.instance_type, env.spec.region, pool.capacity).origin
+    """Where the pool's price came from (refreshed, snapshot or the spec), None for a type outside the catalog."""
+    return pool.price_origin
 
 
 def pool_cost(pool: ResolvedPool, origin: "Origin | None" = None) -> CostItem:

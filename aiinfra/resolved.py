@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any, TYPE_CHECKING
 
 from aiinfra import defaults
 
@@ -33,6 +33,7 @@ class ResolvedPool:
     hourly_usd_per_node: float | None
     price_note: str | None
     reason: str
+    price_origin: Any = None  # aiinfra.catalog.freshness.Origin of hourly_usd_per_node (None: not in the catalog)
     zone: str | None = None
     reservation: str | None = None  # the reservation's id (name, ARM id)
     reservation_kind: str | None = None  # "targeted" or "capacity-block" where reserved

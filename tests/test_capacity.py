@@ -89,8 +89,12 @@ def test_a_spec_price_wins_and_a_capacity_block_says_it_is_prepaid():
     items = estimate(own)["cost"]["items"]
     (row,) = [i for i in items if i["item"] == "pool t (p5.48xlarge, capacity block)"]
     assert row["hourly_usd_min"] == row["hourly_usd_max"] == round(2 * 31.464, 4)
+    assert row["price_origin"] == {"kind": "spec", "source": "reservation.price_per_hour", "as_of": None}
+    (given,) = [p for p in estimate(own)["cost"]["freshness"]["prices"] if p["for"] == ["t"]]
+    assert given["stale"] is False and given["text"] == "t: given in the spec (reservation.price_per_hour)"
     block = env("aws", f"{{name: t, gpu: 'H100:8', nodes: 2, capacity: reserved, zone: us-east-1b, reservation: {BLOCK}}}").worker_pools[0]
     assert "prepaid for its whole duration" in block.price_note and block.hourly_usd_per_node == 55.04
+    assert block.price_origin.kind == "snapshot" and block.price_origin.source == "KARP-AWS"
 
 
 def test_flex_start_is_priced_at_on_demand_and_says_so():

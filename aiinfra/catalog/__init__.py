@@ -185,7 +185,8 @@ def origin(cloud: str, instance_type: str, region: str, field: str) -> Origin:
     if entry:
         return Origin("refreshed", str(entry.get("source", "")), str(entry.get("as_of", "")))
     cat = cloud_catalog(cloud)
-    key = cat.instance_types[instance_type].price_source
+    it = cat.instance_types[instance_type]
+    key = (it.spot_source or it.price_source) if field == "spot" else it.price_source
     return Origin("snapshot", key, cat.sources[key].as_of)
 
 
@@ -225,7 +226,7 @@ def prices_as_of(cloud: str, instance_types: list[str] | None = None) -> str:
     refresh date where the overlay has prices for this cloud."""
     cat = cloud_catalog(cloud)
     listed = [t for t in instance_types or [] if t in cat.instance_types]
-    keys = {cat.instance_types[t].price_source for t in listed} if listed else set(cat.sources)
+    keys = {k for t in listed for k in (cat.instance_types[t].price_source, cat.instance_types[t].spot_source) if k} if listed else set(cat.sources)
     entry = overlay.cloud(cloud)
     refreshed = [f"refreshed: {entry.get('as_of')}"] if entry and (not listed or any(t in (entry.get("prices") or {}) for t in listed)) else []
     return "; ".join([*refreshed, *(f"{k}: {cat.sources[k].as_of}" for k in sorted(keys))])

@@ -40,7 +40,7 @@ def parse_as_of(text: str | None) -> tuple[dt.date | None, str | None]:
 
 @dataclass(frozen=True)
 class Origin:
-    """One price's provenance: kind "refreshed" (the overlay) or "snapshot" (shipped data), its source, its date."""
+    """One price's provenance: kind "refreshed" (the overlay), "snapshot" (shipped data) or "spec" (the user's figure), its source, its date."""
 
     kind: str
     source: str
@@ -54,6 +54,8 @@ class Origin:
         return None if self.date is None else (on - self.date).days
 
     def stale(self, on: dt.date) -> bool:
+        if self.kind == "spec":
+            return False
         age = self.age_days(on)
         return age is None or age > STALE_DAYS
 
@@ -61,6 +63,8 @@ class Origin:
         written = parse_as_of(self.as_of)[1]
         if self.kind == "refreshed":
             return f"refreshed {written or self.as_of}"
+        if self.kind == "spec":
+            return "given in the spec"
         if written is None:
             return "snapshot of unknown date"
         age = self.age_days(on)

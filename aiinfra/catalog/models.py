@@ -52,6 +52,7 @@ class InstanceType(_Strict):
     network_gbps: float | None = Field(default=None, description="host network bandwidth, Gbit/s")
     regions: dict[str, RegionPrice] = Field(description="regions where the type is offered, with prices")
     price_source: str = Field(description="key into the file's sources")
+    spot_source: str | None = Field(default=None, description="key into the file's sources for the spot prices, where they come from another source than the on-demand ones")
     flags: list[str] = Field(default_factory=list)
     notes: str | None = None
     accelerator_type: str | None = Field(default=None, description="the cloud API's accelerator name (GKE: nvidia-h100-80gb)")

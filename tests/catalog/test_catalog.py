@@ -17,6 +17,8 @@ def test_every_type_is_sourced_and_placed(cloud):
     assert cat.system_pool["instance_type"] in cat.instance_types
     for name, it in cat.instance_types.items():
         assert it.price_source in cat.sources, name
+        assert it.spot_source is None or it.spot_source in cat.sources, name
+        assert it.spot_source is None or any(r.spot is not None for r in it.regions.values()), name
         assert it.regions, f"{name} is offered nowhere"
         assert set(it.regions) <= set(cat.regions), name
         assert (it.gpu is None) == (it.gpu_count == 0), name
@@ -56,12 +58,12 @@ def test_reference_region_prices_match_the_csv():
                 continue
             it = catalog.cloud_catalog(row["cloud"]).instance_types[row["instance_type"]]
             assert it.price_source in CSV_SOURCES | REFRESHED_SOURCES, row["instance_type"]
-            if it.price_source not in CSV_SOURCES:
-                continue
             here = it.regions[row["region"]]
-            if "list_price_used" not in it.flags and here.on_demand != pytest.approx(float(row["price_hourly"])):
+            on_demand_from_csv = it.price_source in CSV_SOURCES and "list_price_used" not in it.flags
+            if on_demand_from_csv and here.on_demand != pytest.approx(float(row["price_hourly"])):
                 mismatches.append((row["instance_type"], here.on_demand, row["price_hourly"]))
-            if row["spot_price_hourly"] and here.spot != pytest.approx(float(row["spot_price_hourly"])):
+            spot_from_csv = (it.spot_source or it.price_source) in CSV_SOURCES
+            if spot_from_csv and row["spot_price_hourly"] and here.spot != pytest.approx(float(row["spot_price_hourly"])):
                 mismatches.append((row["instance_type"], here.spot, row["spot_price_hourly"]))
             assert it.gpu_count == int(row["accelerator_count"]), row["instance_type"]
     assert not mismatches
@@ -91,6 +93,14 @@ def test_refreshed_prices(cloud, instance_type, on_demand, spot):
     assert here.on_demand == pytest.approx(on_demand)
     assert here.spot == (pytest.approx(spot) if spot is not None else None)
     assert catalog.price_flags(cloud, instance_type) == []
+
+
+def test_azure_on_demand_cites_the_2026_check_and_spot_the_older_snapshot():
+    on_demand = catalog.price("azure", "Standard_NC24ads_A100_v4", "eastus", "on-demand").origin
+    spot = catalog.price("azure", "Standard_NC24ads_A100_v4", "eastus", "spot").origin
+    assert (on_demand.source, on_demand.as_of[:10]) == ("KARP-AZ", "2026-06-18")
+    assert spot.source == "SKY-AZ"
+    assert "KARP-AZ" in catalog.prices_as_of("azure", ["Standard_NC24ads_A100_v4"]) and "SKY-AZ" in catalog.prices_as_of("azure", ["Standard_NC24ads_A100_v4"])
 
 
 def test_h200_v5_is_offered_where_sourced_and_not_in_eastus():
