@@ -36,6 +36,9 @@ SCENARIOS = {
     "gke": "gcp.ok.workload-gke-fabrics.yaml",
     "infiniband": "azure.ok.workload-infiniband.yaml",
     "ethernet": "aws.ok.workload-ethernet.yaml",
+    "neuron": "aws.ok.workload-neuron.yaml",
+    "tpu": "gcp.ok.workload-tpu.yaml",
+    "mi300x": "azure.ok.workload-mi300x.yaml",
 }
 ETHERNET_OUTPUTS = {**OUTPUTS["aws"], "buckets": {"checkpoints": "wl-eth-checkpoints-1"}, "registry": {"wl-eth": "123456789012.dkr.ecr.us-east-1.amazonaws.com/wl-eth"}}
 
