@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from aiinfra import catalog, clouds
+from aiinfra import accelerators, catalog, clouds
 from aiinfra.capacity import reservation_fields
 from aiinfra.problems import Problem, did_you_mean, shown
 from aiinfra.resolved import ResolvedPool
@@ -31,12 +31,12 @@ def uncatalogued_pool(r: "_PoolResolver", path: str, pool: "NodePool") -> Resolv
     gpu, count = None, 0
     if pool.gpu:
         if len(pool.gpu_options) > 1:
-            r.problem(f"{path}.gpu", f"{name} is not in aiinfra's catalog, so aiinfra cannot pick among GPU alternatives for it", "name the one GPU it has, e.g. gpu: H100:8", pool.gpu)
+            r.problem(f"{path}.{pool.accelerator_field}", f"{name} is not in aiinfra's catalog, so aiinfra cannot pick among GPU alternatives for it", "name the one GPU it has, e.g. gpu: H100:8", pool.gpu)
             return None
         raw, count = pool.gpu_requests[0].model, pool.gpu_requests[0].count
         gpu = catalog.canonical_gpu(raw)
         if gpu is None:
-            r.problem(f"{path}.gpu", f"{shown(raw)} is not a GPU in aiinfra's catalog", f"known GPUs: {', '.join(catalog.gpus())}", pool.gpu)
+            r.problem(f"{path}.{pool.accelerator_field}", f"{shown(raw)} is not a GPU in aiinfra's catalog", f"known GPUs: {', '.join(catalog.gpus())}", pool.gpu)
             return None
         profile = clouds.get(r.cloud)
         if profile.accelerator_type_required and catalog.uncatalogued(r.cloud, name, gpu, count).accelerator_type is None:
@@ -47,6 +47,10 @@ def uncatalogued_pool(r: "_PoolResolver", path: str, pool: "NodePool") -> Resolv
                 name,
             )
             return None
+    accel, found = accelerators.pool_facts(r.cloud, path, pool, gpu, count)
+    if found:
+        r.problems += found
+        return None
     r.warnings.append(
         Problem(
             f"{path}.instance_type",
@@ -57,9 +61,11 @@ def uncatalogued_pool(r: "_PoolResolver", path: str, pool: "NodePool") -> Resolv
         )
     )
     return ResolvedPool(
-        name=pool.name, instance_type=name, gpu=gpu, gpus_per_node=count, nodes_min=pool.nodes_min, nodes_max=pool.nodes_max,
+        name=pool.name, instance_type=name, gpu=gpu, gpus_per_node=count,
+        nodes_min=accel.pop("nodes_min", pool.nodes_min), nodes_max=accel.pop("nodes_max", pool.nodes_max),
         capacity=pool.capacity, fabric=None, hourly_usd_per_node=None, price_note=f"unpriced: {name} is not in aiinfra's catalog",
         reason="pinned by instance_type (not in aiinfra's catalog)", zone=pool.zone, **reservation_fields(pool),
         disk_gib=pool.disk_gib, labels=dict(pool.labels),
         **{**catalog.pool_facts(r.cat, r.spec.region, name, None, pool.capacity), "accelerator_type": catalog.uncatalogued(r.cloud, name, gpu, count).accelerator_type},  # type: ignore[arg-type]
+        **accel,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import astuple
 from pathlib import Path
 
-from aiinfra import catalog, clouds, data_layer, defaults, workload_plan
+from aiinfra import accelerators, catalog, clouds, data_layer, defaults, workload_plan
 from aiinfra.accounts import find_account
 from aiinfra.capacity import pool_price, reservation_fields
 from aiinfra.catalog import pool_facts as facts
@@ -106,13 +106,14 @@ class _PoolResolver:
     def _gpu_candidates(self, path: str, pool: NodePool) -> tuple[list[str], str] | None:
         """The first alternative offered here wins; if none is, every alternative's problem is reported."""
         options = pool.gpu_options
+        field = pool.accelerator_field
         if isinstance(pool.gpu, str):
-            return self._candidates_for(f"{path}.gpu", options[0])
+            return self._candidates_for(f"{path}.{field}", options[0])
         kept = self.problems
         rejected: list[Problem] = []
         for i, request in enumerate(options):
             self.problems = []
-            found = self._candidates_for(f"{path}.gpu[{i}]", request)
+            found = self._candidates_for(f"{path}.{field}[{i}]", request)
             rejected += self.problems
             if found:
                 self.problems = kept
@@ -145,8 +146,9 @@ class _PoolResolver:
             for g in catalog.nearest_gpus(self.cloud, gpu):
                 counts = {o.spec.gpu_count for o in catalog.offers(self.cloud, g)}
                 instead.append(f"{g}:{min(counts, key=lambda c: (abs(c - count), -c))}")
-            hints = [f"nearest {self.cloud} GPUs: {', '.join(instead)}"] if instead else []
-            hints += [f"aiinfra's catalog lists {gpu} on: {', '.join(elsewhere)}"] if elsewhere else []
+            elsewhere_hint = accelerators.not_offered_hint(gpu)
+            hints = [elsewhere_hint] if elsewhere_hint else [f"nearest {self.cloud} GPUs: {', '.join(instead)}"] if instead else []
+            hints += [f"aiinfra's catalog lists {gpu} on: {', '.join(elsewhere)}"] if elsewhere and not elsewhere_hint else []
             self.problem(path, f"aiinfra's catalog has no {self.cloud} instance type with {gpu}", "; ".join(hints) or None, request)
             return None
         counts = sorted({self.cat.instance_types[n].gpu_count for n in on_cloud})
@@ -214,13 +216,17 @@ class _PoolResolver:
             self.problem(f"{path}.zone", f"aiinfra's catalog does not list {name} in {pool.zone}", f"listed in: {', '.join(offered_here)}", pool.zone)
             return None
         p = pool_price(self.cloud, name, self.spec.region, pool)
+        accel, found = accelerators.pool_facts(self.cloud, path, pool, it.gpu, it.gpu_count)
+        if found:
+            self.problems += found
+            return None
         return ResolvedPool(
             name=pool.name,
             instance_type=name,
             gpu=it.gpu,
             gpus_per_node=it.gpu_count,
-            nodes_min=pool.nodes_min,
-            nodes_max=pool.nodes_max,
+            nodes_min=accel.pop("nodes_min", pool.nodes_min),
+            nodes_max=accel.pop("nodes_max", pool.nodes_max),
             capacity=pool.capacity,
             fabric=it.fabric,
             hourly_usd_per_node=p.hourly_usd,
@@ -234,6 +240,7 @@ class _PoolResolver:
             memory_gib=it.memory_gib,
             **reservation_fields(pool),
             **facts(self.cat, self.spec.region, name, it, "queued" if pool.queued else pool.capacity),  # type: ignore[arg-type]
+            **accel,
         )
 
     def system_pool(self) -> ResolvedPool:

@@ -7,6 +7,7 @@ fabric layout, taints, zones, the Azure GPU driver) is a field here, and the use
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, TYPE_CHECKING
 
@@ -51,6 +52,11 @@ class ResolvedPool:
     fabric_networks: FabricNetworks | None = None  # GKE: the extra networks the fabric's GPU NICs attach to
     taints: tuple[Taint, ...] = ()  # taints the cloud itself puts on nodes of this capacity (AKS spot)
     zones: tuple[str, ...] = ()  # the region's zones that offer the type, in the region's order
+    family: str | None = None  # the accelerator's family (nvidia, tpu, neuron, amd); None for CPU pools
+    accelerator_resource: str | None = None  # the extended resource pods request (google.com/tpu, ...)
+    accelerator_taint: Taint | None = None  # the taint aiinfra puts on the pool (nvidia.com/gpu, aws.amazon.com/neuron, ...)
+    topology: str | None = None  # TPU slice topology (GKE placement_policy.tpu_topology)
+    accelerator_labels: dict[str, str] = field(default_factory=dict)  # node labels the cloud sets for the accelerator (GKE TPU)
 
     def __post_init__(self) -> None:
         if not self.machine_type:
@@ -59,6 +65,13 @@ class ResolvedPool:
     @property
     def fabric_kind(self) -> str | None:
         return self.fabric.kind if self.fabric else None
+
+    @property
+    def multi_host_slice(self) -> bool:
+        """A TPU slice over several nodes (more chips in the topology than on one node): one atomic pool of nodes_max nodes."""
+        if not self.topology or not self.gpus_per_node:
+            return False
+        return math.prod(int(d) for d in self.topology.split("x")) > self.gpus_per_node
 
     @property
     def multi_node(self) -> bool:

@@ -26,6 +26,7 @@ from aiinfra.problems import Invalid, Problem, SpecError, shown
 from aiinfra.spec_policy import Policy
 from aiinfra.spec_storage import MAX_FILESYSTEMS, FileSystem
 from aiinfra.spec_limits import (
+    ACCELERATOR_DOC,
     IMAGE_TAG_PATTERN,
     K8S_VERSION_PATTERN,
     LIMIT_REASONS,
@@ -37,6 +38,7 @@ from aiinfra.spec_limits import (
     MAX_TAGS,
     NAME_PATTERN,
     URL_PATTERN,
+    topology_shape,
 )
 
 # The registered clouds (aiinfra.clouds), as a Literal of their names in registry order.
@@ -116,6 +118,10 @@ class NodePool(_Strict):
             ),
         ),
     ] = None
+    accelerator: Annotated[GpuText | list[GpuText] | None, Field(default=None, description=ACCELERATOR_DOC)] = None
+    topology: str | None = Field(
+        default=None, max_length=16, description="TPU slice topology, e.g. 4x4 or 2x2x2; a multi-host slice's node count follows from it"
+    )
     nodes: int | Range = Field(default=1, description="fixed size, or {min, max} for autoscaling")
     capacity: Capacity = "on-demand"
     instance_type: str | None = Field(
@@ -143,6 +149,18 @@ class NodePool(_Strict):
         return v
 
     @model_validator(mode="after")
+    def _one_accelerator_field(self) -> "NodePool":
+        if self.accelerator is not None and self.gpu is not None:
+            raise Invalid("accelerator and gpu are both given; gpu is the older name of accelerator", f"keep one: accelerator: {self.accelerator}")
+        if self.accelerator is not None:
+            self.gpu = self.accelerator  # one field downstream; accelerator_field keeps what the user wrote for error paths
+        return self
+
+    @property
+    def accelerator_field(self) -> str:
+        return "accelerator" if self.accelerator is not None else "gpu"
+
+    @model_validator(mode="after")
     def _capacity_consistent(self) -> "NodePool":
         _flex_start_rules(self)
         if self.reservation and self.capacity != "reserved":
@@ -153,7 +171,9 @@ class NodePool(_Strict):
             raise Invalid("cpus/memory_gib only size CPU pools; a GPU pool's size follows from gpu:", "remove cpus and memory_gib from this pool")
         return self
 
-    @field_validator("gpu")
+    _topology_shape = field_validator("topology")(topology_shape)
+
+    @field_validator("gpu", "accelerator")
     @classmethod
     def _alternatives_not_empty(cls, v: Any) -> Any:
         if isinstance(v, list) and not v:
@@ -259,7 +279,10 @@ class Mlops(_Strict):
     """Cluster services installed from upstream Helm charts; each can be switched off. GPU add-ons
     (operator, fabric plugins, GPU dashboard) are skipped automatically when no pool has GPUs."""
 
-    gpu_operator: bool = Field(default=True, description="NVIDIA GPU operator (driver/toolkit as each cloud needs) and fabric device plugins")
+    gpu_operator: bool = Field(
+        default=True,
+        description="accelerator device stacks where their pools are: NVIDIA GPU operator (driver/toolkit as each cloud needs), Neuron chart, AMD GPU operator; and fabric device plugins",
+    )
     monitoring: bool = Field(default=True, description="kube-prometheus-stack with DCGM GPU metrics and a GPU dashboard")
     training: Literal["trainer", "jobset", "none"] = Field(default="trainer", description="Kubeflow Trainer v2 (with JobSet), JobSet alone, or none")
     queueing: bool = Field(default=True, description="Kueue with a ClusterQueue whose quota follows the node pools")

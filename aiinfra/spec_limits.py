@@ -44,3 +44,18 @@ LIMIT_REASONS = {
     "tags": f"AWS allows 50 tags per resource and aiinfra adds its own; keep to {MAX_TAGS}",
     "labels": f"keep node labels to {MAX_TAGS}",
 }
+
+
+ACCELERATOR_DOC = "any accelerator and count per node: a GPU (H100:8), a TPU (TPU-v6e:4), Trainium, Inferentia2 or MI300X; `gpu:` is the older name of this field"
+
+
+def topology_shape(value: str | None) -> str | None:
+    """A TPU topology is chips along each of 2 or 3 axes joined by x (4x4, 2x2x2); which ones a generation takes is
+    the catalog's to say (aiinfra.accelerators)."""
+    import re
+
+    from aiinfra.problems import Invalid, shown
+
+    if value is not None and not re.fullmatch(r"[1-9][0-9]*(x[1-9][0-9]*){1,2}", value):
+        raise Invalid(f"{shown(value)} is not a TPU topology (chips along each axis, joined by x)", "e.g. topology: 4x4 (v5e, v6e) or 2x2x2 (v5p)")
+    return value

@@ -97,7 +97,8 @@ def decide(spec: EnvironmentSpec, pools: list[ResolvedPool]) -> tuple[WorkloadPl
     if found or _missing(spec, train, serve, found):
         return None, found
     assert train is not None and serve is not None
-    nodes = w.nodes or min(DEFAULT_TRAIN_NODES, max(1, train.nodes_max))
+    # A multi-host TPU slice trains on all its hosts or not at all.
+    nodes = w.nodes or (train.nodes_max if train.multi_host_slice else min(DEFAULT_TRAIN_NODES, max(1, train.nodes_max)))
     fabric_pools = [train] + [p for p in _user_pools(pools) if p.fabric and p is not train]
     return WorkloadPlan(train, serve, nodes, fabric_pools, w.checkpoint_bucket or spec.storage.buckets[0]), found
 

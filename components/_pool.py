@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 Capacity = Literal["on-demand", "spot", "reserved", "flex-start"]
 CAPACITIES = ("on-demand", "spot", "reserved", "flex-start")
 RESERVATION_KINDS = ("targeted", "capacity-block")
+# Kubernetes' taint effects as the EKS and GKE APIs spell them.
+EFFECT_ENUM = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
 
 
 @dataclass(kw_only=True)
@@ -28,6 +30,10 @@ class PoolCommon:
     capacity: Capacity = "on-demand"
     gpu: str | None = field(default=None, metadata={"doc": "canonical GPU model, e.g. H100; None for a CPU pool"})
     gpus_per_node: int = 0
+    family: str | None = field(default=None, metadata={"doc": "accelerator family (nvidia, tpu, neuron, amd); None: nvidia where gpu is set"})
+    accelerator_taint: Any = field(default=None, metadata={"doc": "the taint (key, value, effect) for the accelerator; None: the cloud's NVIDIA taint"})
+    topology: str | None = field(default=None, metadata={"doc": "TPU slice topology (GKE)"})
+    accelerator_labels: dict[str, str] = field(default_factory=dict, metadata={"doc": "node labels the cloud sets for the accelerator (GKE TPU)"})
     zone: str | None = field(default=None, metadata={"doc": "pin the pool to this zone"})
     reservation: str | None = None
     reservation_kind: str | None = field(default=None, metadata={"doc": "targeted (default with a reservation) or capacity-block"})
@@ -48,6 +54,18 @@ class PoolCommon:
 
     def pool_label(self, name: str) -> str:
         return self.pool or name
+
+    @property
+    def accelerator_family(self) -> str | None:
+        return (self.family or "nvidia") if self.gpu else None
+
+    def taint(self, nvidia: tuple[str, str, str]) -> tuple[str, str, str] | None:
+        """(key, value, effect) of the pool's accelerator taint, effect as Kubernetes spells it; `nvidia` is the
+        cloud's own NVIDIA taint for callers that pass no resolved taint. None for CPU pools."""
+        if not self.gpu:
+            return None
+        t = self.accelerator_taint
+        return (t.key, t.value, t.effect) if t is not None else nvidia
 
 
 def check(args: PoolCommon) -> list[Problem]:
@@ -80,6 +98,6 @@ def node_labels(name: str, args: PoolCommon, accelerator_label: bool = True) -> 
     labels = {"aiinfra.dev/pool": args.pool_label(name), "aiinfra.dev/capacity": args.capacity}
     if args.gpu:
         if accelerator_label:
-            labels["accelerator"] = "nvidia"
+            labels["accelerator"] = args.accelerator_family or "nvidia"
         labels.update({"aiinfra.dev/gpu": args.gpu, "aiinfra.dev/gpu-count": str(args.gpus_per_node)})
     return labels

@@ -131,11 +131,12 @@ def offers(cloud: str | None = None, gpu: str | None = None) -> Iterator[Offer]:
 
 
 def nearest_gpus(cloud: str, gpu: str, n: int = 2) -> list[str]:
-    """The GPUs a cloud offers that come closest to one it does not: by memory, then by BF16 peak."""
+    """The GPUs of the same family (NVIDIA for NVIDIA, ...) a cloud offers that come closest to one it does not:
+    by memory, then by BF16 peak."""
     import math
 
     want = gpus()[gpu]
-    offered = {o.gpu for o in offers(cloud) if o.gpu and o.gpu != gpu}
+    offered = {o.gpu for o in offers(cloud) if o.gpu and o.gpu != gpu and gpus()[o.gpu].family == want.family}
 
     def distance(name: str) -> tuple[float, float, str]:
         g = gpus()[name]

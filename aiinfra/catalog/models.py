@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+Family = Literal["nvidia", "tpu", "neuron", "amd"]
 FabricKind = Literal["efa", "tcpx", "tcpxo", "rdma", "infiniband", "ethernet"]
 
 
@@ -153,9 +154,60 @@ class Gpu(_Strict):
     memory_gib: int = Field(description="memory as sold (cloud APIs report A10G/L4 as 22.35 GiB)")
     aliases: list[str] = Field(default_factory=list)
     vendor: str = "nvidia"
+    family: Family = Field(default="nvidia", description="the Kubernetes side of the model: accelerators.yaml families")
     bf16_tflops: float | None = Field(default=None, description="dense peak, for MFU")
     source: str
 
 
 class GpuList(_Strict):
     gpus: list[Gpu]
+
+
+class FamilyTaint(_Strict):
+    """The taint aiinfra puts on a family's pools; `cloud_values` where a cloud's pools use another value."""
+
+    key: str
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"]
+    value: str
+    cloud_values: dict[str, str] = Field(default_factory=dict)
+
+    def on(self, cloud: str, source: str) -> Taint:
+        return Taint(key=self.key, value=self.cloud_values.get(cloud, self.value), effect=self.effect, source=source)
+
+
+class AcceleratorFamily(_Strict):
+    resource: str = Field(description="extended resource pods request, e.g. google.com/tpu")
+    taint: FamilyTaint
+    image: str | None = Field(default=None, description="the vendor's PyTorch image for the acceptance job; None: the reference image")
+    backend: Literal["nccl", "gloo", "xla"]
+    env: dict[str, str] = Field(default_factory=dict, description="runtime variables; {{ ranks }} is the processes per node")
+    ranks_per_chip: dict[str, int] = Field(default_factory=dict, description="per model, processes per chip where not 1 (NeuronCores)")
+    one_process_per_node: bool = Field(default=False, description="one process drives all chips of a node (TPU PJRT)")
+    scheduler_name: str | None = Field(default=None, description="the scheduler the family's pods must use (Neuron scheduler extension)")
+    source: str
+    verified: bool = True
+
+    def ranks_per_node(self, model: str, chips: int) -> int:
+        return 1 if self.one_process_per_node else chips * self.ranks_per_chip.get(model, 1)
+
+
+class MultiHost(_Strict):
+    chips_per_node: int = Field(ge=1)
+    topologies: list[str]
+
+
+class TpuGeneration(_Strict):
+    accelerator: str = Field(description="value of GKE's cloud.google.com/gke-tpu-accelerator label")
+    single_host: dict[int, str] = Field(description="chips per node -> the topology of that one-VM slice")
+    multi_host: MultiHost
+
+
+class TpuData(_Strict):
+    accelerator_label: str
+    topology_label: str
+    generations: dict[str, TpuGeneration]
+
+
+class AcceleratorData(_Strict):
+    families: dict[Family, AcceleratorFamily]
+    tpu: TpuData

@@ -8,6 +8,7 @@ from typing import Any, Mapping
 
 import yaml
 
+from aiinfra import accelerators
 from aiinfra.manifests.data import prepare_job, with_data
 from aiinfra.manifests.fabric import (
     NONROOT_UID,
@@ -64,6 +65,35 @@ def _operator(spec: Any) -> tuple[str, str]:
     return training, serving
 
 
+SCRIPT_DIR = "/opt/aiinfra"
+SCRIPT_CONFIGMAP = "aiinfra-allreduce"
+
+
+def allreduce_script() -> str:
+    from importlib import resources
+
+    return resources.files("aiinfra.workloads.reference").joinpath("allreduce.py").read_text(encoding="utf-8")
+
+
+def with_script(facts: dict[str, Any]) -> dict[str, Any]:
+    """Pool facts plus the ConfigMap volume that carries allreduce.py into a vendor image."""
+    return {
+        **facts,
+        "volumes": [*facts["volumes"], {"name": "aiinfra-script", "configMap": {"name": SCRIPT_CONFIGMAP}}],
+        "mounts": [*facts["mounts"], {"name": "aiinfra-script", "mountPath": SCRIPT_DIR, "readOnly": True}],
+    }
+
+
+def tpu_worker_env(name: str, nodes: int) -> list[dict[str, Any]]:
+    """What a multi-host TPU slice's workers need to find each other: their index and every worker's hostname
+    (JobSet pod hostnames <jobset>-<job>-<replica>-<index>.<subdomain>)."""
+    hosts = ",".join(f"{name}-node-0-{i}.{name}" for i in range(nodes))
+    index = {"fieldRef": {"fieldPath": "metadata.annotations['batch.kubernetes.io/job-completion-index']"}}
+    return [{"name": "TPU_WORKER_ID", "valueFrom": index}, {"name": "TPU_WORKER_HOSTNAMES", "value": hosts}]
+
+
+def accelerator_resource(pool: ResolvedPool) -> str:
+    return pool.accelerator_resource or "nvidia.com/gpu"
 # Seconds a SIGTERM'd trainer may take to finish its step and write a checkpoint (workloads/reference/preempt.py),
 # per model preset: tiny writes well under a second (benchmarks/bench_preempt.py); gpt2-124m's model + AdamW state is
 # about 124M x 12 B = 1.5 GB, 30 s at an assumed 50 MB/s single-stream object-store write (unverified), doubled.
@@ -109,35 +139,50 @@ def context(
     if values.mlflow_tracking_uri:
         extra_env.append({"name": "MLFLOW_TRACKING_URI", "value": values.mlflow_tracking_uri})
 
-    def job(name: str, component: str, pool: ResolvedPool, nodes: int, module: str, args: list[str]) -> dict[str, Any]:
-        facts = with_data(pool_facts(spec.cloud, pool), env)
+    def job(name: str, component: str, pool: ResolvedPool, nodes: int, module: str, args: list[str], vendor: bool = False) -> dict[str, Any]:
+        facts = with_data(pool_facts(spec.cloud, pool, accelerators.pod_facts(pool)), env)
         shutdown, grace = preemption_budget(spec.workload.model)
         facts["env"] = facts["env"] + [{"name": "TORCH_ELASTIC_SHUTDOWN_TIMEOUT", "value": str(shutdown)}]
+        entry = ["torchrun", "--module", module]
+        image = values.train_image
+        if vendor and facts["vendor_image"]:
+            # The acceptance test runs in the vendor's PyTorch image, with the reference script from a ConfigMap.
+            facts = with_script(facts)
+            entry, image = ["torchrun", f"{SCRIPT_DIR}/allreduce.py"], facts["vendor_image"]
         return {
             "name": name,
             "component": component,
             "grace_seconds": grace,
             "pool": facts,
             "nodes": nodes,
-            "runtime": f"{name}-runtime" if facts["sidecars"] else None,
-            "command": _wrap(["torchrun", "--module", module], facts["env_script"]),
+            "image": image,
+            # TPU slices run as a JobSet whatever the training operator: one pod per host with the TPU worker variables.
+            "operator": "jobset" if facts["family"] == "tpu" else training,
+            "extra_env": tpu_worker_env(name, nodes) if facts["family"] == "tpu" else [],
+            "runtime": f"{name}-runtime" if facts["sidecars"] or facts["scheduler_name"] else None,
+            "command": _wrap(entry, facts["env_script"]),
             "args": args,
         }
 
     jobs = [job(f"{spec.name}-train", "training", wp.train_pool, wp.nodes, "aiinfra.workloads.reference.train", train_args(env, values, checkpoint_url, data_url))]
-    for pool in wp.fabric_pools:
-        facts = pool_facts(spec.cloud, pool)
+    accel_pools = [p for p in wp.fabric_pools] + [p for p in env.worker_pools if p.gpu and p.family not in (None, "nvidia") and p not in wp.fabric_pools]
+    for pool in accel_pools:
+        facts = pool_facts(spec.cloud, pool, accelerators.pod_facts(pool))
         args = ["--size-mb", str(ALLREDUCE_SIZE_MB), "--iters", str(ALLREDUCE_ITERS)]
         if facts["fabric_gbps"]:
             args += ["--peak-gbps", f"{facts['fabric_gbps']:g}"]
-        nodes = min(2, max(1, pool.nodes_max))
-        jobs.append(job(f"allreduce-{pool.name}", "fabric-test", pool, nodes, "aiinfra.workloads.reference.allreduce", args))
+        if facts["backend"] == "xla":
+            args += ["--backend", "xla"]
+        nodes = pool.nodes_max if pool.multi_host_slice else min(2, max(1, pool.nodes_max))
+        jobs.append(job(f"allreduce-{pool.name}", "fabric-test", pool, nodes, "aiinfra.workloads.reference.allreduce", args, vendor=True))
 
-    serve_pool = pool_facts(spec.cloud, wp.serve_pool)
+    serve_pool = pool_facts(spec.cloud, wp.serve_pool, accelerators.pod_facts(wp.serve_pool))
     serve_pod_security, serve_container_security = security_contexts()
     serve_limits: dict[str, str] = {"cpu": "2", "memory": "8Gi"}
     if wp.serve_pool.gpu:
-        serve_limits["nvidia.com/gpu"] = "1"
+        # One device, except where one process drives a whole node (TPU: all chips of the VM).
+        whole = serve_pool["procs_per_node"] == 1 and serve_pool["family"] == "tpu"
+        serve_limits[accelerator_resource(wp.serve_pool)] = str(wp.serve_pool.gpus_per_node) if whole else "1"
     max_replicas = max(1, wp.serve_pool.nodes_max * max(1, wp.serve_pool.gpus_per_node))
     return {
         "env": {"name": spec.name, "cloud": spec.cloud, "region": spec.region, "kubernetes_version": spec.cluster.kubernetes_version},
@@ -158,6 +203,7 @@ def context(
         "nonroot_uid": NONROOT_UID,
         "master_port": MASTER_PORT,
         "jobs": jobs if training != "none" else [],
+        "allreduce_script": allreduce_script() if any(j["image"] != values.train_image for j in jobs) and training != "none" else None,
         "serve": {
             "name": f"{spec.name}-serve",
             "pool": serve_pool,
@@ -181,7 +227,10 @@ def render(
 ) -> list[dict[str, Any]]:
     """Every manifest as a dict, in apply order (namespace first)."""
     ctx = context(env, values, workload, training, serving)
-    names = BASE_TEMPLATES + (["rayjob.yaml.j2"] if ctx["prepare"] else []) + TRAINING_TEMPLATES[ctx["training_operator"]] + SERVING_TEMPLATES[ctx["serving_kind"]]
+    training = TRAINING_TEMPLATES[ctx["training_operator"]]
+    if any(j["operator"] == "jobset" for j in ctx["jobs"]) and "jobset.yaml.j2" not in training:
+        training = [*training, "jobset.yaml.j2"]
+    names = BASE_TEMPLATES + (["rayjob.yaml.j2"] if ctx["prepare"] else []) + training + SERVING_TEMPLATES[ctx["serving_kind"]]
     jinja = _jinja()
     out: list[dict[str, Any]] = []
     for name in names:

@@ -48,8 +48,9 @@ def gpu_network_names(cloud: str, pool: ResolvedPool) -> list[str]:
     return layout.gpu_nic_names(pool.fabric.interfaces if pool.fabric else 0)
 
 
-def pool_facts(cloud: str, pool: ResolvedPool) -> dict[str, Any]:
-    """Everything a pod template needs to land on a pool and use its fabric."""
+def pool_facts(cloud: str, pool: ResolvedPool, accel: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything a pod template needs to land on a pool and use its fabric; `accel` is the pool's accelerator
+    (aiinfra.accelerators.pod_facts), NVIDIA's where not given."""
     data = fabric_data()
     kind = fabric_kind(pool)
     raw = data["fabrics"][kind]
@@ -65,12 +66,13 @@ def pool_facts(cloud: str, pool: ResolvedPool) -> dict[str, Any]:
         "gpu_interfaces": [{"interfaceName": n, "network": w} for n, w in zip(gpu_nics, gpu_networks)],
     }
     fab = _render_leaves(raw, variables)
-    env = {**data["common"]["env"], **fab["env"]}
+    accel = accel or nvidia_facts(pool)
+    env = {**data["common"]["env"], **fab["env"], **accel["env"]}
     cpu = max(1, math.floor(pool.vcpus * NODE_SHARE)) if pool.vcpus else 1
     memory_gib = max(1, math.floor(pool.memory_gib * NODE_SHARE)) if pool.memory_gib else 2
     limits: dict[str, Any] = {"cpu": str(cpu), "memory": f"{memory_gib}Gi"}
     if pool.gpu:
-        limits["nvidia.com/gpu"] = str(pool.gpus_per_node)
+        limits[accel["resource"]] = str(pool.gpus_per_node)
     limits.update({k: str(v) for k, v in fab["resources"].items()})
     sec = fab["security"]
     pod_security, container_security = security_contexts(sec["run_as_root"], sec["privileged"], sec["add_capabilities"])
@@ -93,9 +95,14 @@ def pool_facts(cloud: str, pool: ResolvedPool) -> dict[str, Any]:
         "fabric": kind,
         "fabric_gbps": pool.fabric.gbps if pool.fabric else pool.network_gbps,
         "gpus": pool.gpus_per_node,
-        "procs_per_node": pool.gpus_per_node or 1,
-        "node_selector": {POOL_LABEL: pool.name},
-        "tolerations": ([GPU_TOLERATION] if pool.gpu else []) + pool.tolerations,
+        "procs_per_node": accel["ranks"],
+        "node_selector": {POOL_LABEL: pool.name, **pool.accelerator_labels},
+        "tolerations": ([accel["toleration"]] if pool.gpu else []) + pool.tolerations,
+        "family": accel["family"],
+        "backend": accel["backend"],
+        "vendor_image": accel["image"],
+        "scheduler_name": accel["scheduler_name"],
+        "multi_host_slice": pool.multi_host_slice,
         "resources": {"requests": dict(limits), "limits": dict(limits)},
         "env": [{"name": k, "value": str(v)} for k, v in env.items()],
         "annotations": fab["annotations"],
@@ -105,6 +112,21 @@ def pool_facts(cloud: str, pool: ResolvedPool) -> dict[str, Any]:
         "env_script": fab["env_script"],
         "pod_security": pod_security,
         "container_security": container_security,
+    }
+
+
+def nvidia_facts(pool: ResolvedPool) -> dict[str, Any]:
+    """A pool's accelerator as a pod sees it, for NVIDIA and CPU pools; aiinfra.accelerators.pod_facts gives the
+    same shape for every family (passed in by the caller: this module stays free of the catalog)."""
+    return {
+        "family": "nvidia" if pool.gpu else None,
+        "resource": "nvidia.com/gpu",
+        "toleration": dict(GPU_TOLERATION),
+        "ranks": pool.gpus_per_node or 1,
+        "env": {},
+        "backend": "nccl" if pool.gpu else "gloo",
+        "image": None,
+        "scheduler_name": None,
     }
 
 

@@ -15,7 +15,7 @@ ServingKind = Literal["deployment", "kserve", "none"]
 
 
 # Which templates each choice renders, in apply order.
-BASE_TEMPLATES = ["namespace.yaml.j2", "serviceaccount.yaml.j2"]
+BASE_TEMPLATES = ["namespace.yaml.j2", "serviceaccount.yaml.j2", "configmap-allreduce.yaml.j2"]
 
 
 TRAINING_TEMPLATES: dict[str, list[str]] = {

@@ -25,6 +25,9 @@ from aiinfra.zones import choose as choose_zones
 GPU_TAINT = {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}
 AMI_GPU = "AL2023_x86_64_NVIDIA"
 AMI_CPU = "AL2023_x86_64_STANDARD"
+# EKS-optimized accelerated AMI per accelerator family: the NVIDIA one carries the NVIDIA driver and toolkit, the
+# Neuron one the Neuron driver; both the EFA host software (accelerators-capacity-data.md §2.2, BOTO AMITypes).
+AMI_BY_FAMILY = {"nvidia": AMI_GPU, "neuron": "AL2023_x86_64_NEURON"}
 CAPACITY_TYPE = {"on-demand": "ON_DEMAND", "spot": "SPOT", "reserved": "ON_DEMAND"}
 # A Capacity Block is its own EKS capacity type and EC2 market type (BOTO eks CapacityTypes, ec2 MarketType).
 CAPACITY_BLOCK = "CAPACITY_BLOCK"
@@ -54,11 +57,13 @@ def check(args: NodePoolArgs) -> list[Problem]:
     """The common pool contract plus EKS's: an EFA pool is a GPU pool, a pinned zone is one of the network's."""
     problems = _pool.check(args)
     if args.efa_interfaces < 0 or (args.efa_interfaces and not args.gpu):
-        problems.append(Problem("efa_interfaces", "EFA interfaces are for GPU pools (0 otherwise)", value=args.efa_interfaces))
+        problems.append(Problem("efa_interfaces", "EFA interfaces are for accelerator pools (0 otherwise)", value=args.efa_interfaces))
     if not args.subnets:
         problems.append(Problem("subnets", "the pool needs the network's private subnets (zone -> subnet id)"))
     elif args.zone and args.zone not in args.subnets:
         problems.append(Problem("zone", f"zone {args.zone} is not one of the network's zones {sorted(args.subnets)}", value=args.zone))
+    if args.gpu and args.accelerator_family not in AMI_BY_FAMILY:
+        problems.append(Problem("family", f"EKS has no accelerated AMI for {args.accelerator_family} accelerators", f"one of: {', '.join(AMI_BY_FAMILY)}", args.family))
     if capacity_block(args) and not args.zone:
         problems.append(Problem("zone", "a Capacity Block lives in one zone: the node group may use only that zone's subnet"))
     if args.reservation_block:
@@ -66,6 +71,12 @@ def check(args: NodePoolArgs) -> list[Problem]:
     if args.capacity == "flex-start":
         problems.append(Problem("capacity", "EKS has no flex-start capacity; use a Capacity Block (reservation_kind capacity-block)", value=args.capacity))
     return problems
+
+
+def taints(args: NodePoolArgs) -> list[aws.eks.NodeGroupTaintArgs]:
+    """The accelerator's taint (nvidia.com/gpu or aws.amazon.com/neuron): only its pods land on these nodes."""
+    t = args.taint((GPU_TAINT["key"], GPU_TAINT["value"], "NoSchedule"))
+    return [aws.eks.NodeGroupTaintArgs(key=t[0], value=t[1], effect=_pool.EFFECT_ENUM[t[2]])] if t else []
 
 
 def efa_network_interfaces(count: int, security_group_ids: list[pulumi.Input[str]]) -> list[aws.ec2.LaunchTemplateNetworkInterfaceArgs]:
@@ -181,7 +192,7 @@ def node_labels(name: str, args: NodePoolArgs) -> dict[str, str]:
 
 
 class NodePool(pulumi.ComponentResource):
-    """One EKS managed node group. GPU pools get the NVIDIA AMI and a GPU taint; EFA types get all their EFA
+    """One EKS managed node group. Accelerator pools get their family's AMI (NVIDIA or Neuron) and taint; EFA types get all their EFA
     interfaces, a cluster placement group and a self-referencing security group."""
 
     pool_name: pulumi.Output[str]
@@ -208,7 +219,7 @@ class NodePool(pulumi.ComponentResource):
             node_role_arn=args.node_role_arn,
             subnet_ids=[args.subnets[z] for z in zones],
             instance_types=None if capacity_block(args) else [args.instance_type],
-            ami_type=AMI_GPU if args.gpu else AMI_CPU,
+            ami_type=AMI_BY_FAMILY[args.accelerator_family] if args.accelerator_family else AMI_CPU,
             capacity_type=CAPACITY_BLOCK if capacity_block(args) else CAPACITY_TYPE[args.capacity],
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
                 min_size=args.nodes_min, max_size=args.nodes_max, desired_size=args.nodes_min
@@ -216,7 +227,7 @@ class NodePool(pulumi.ComponentResource):
             update_config=aws.eks.NodeGroupUpdateConfigArgs(max_unavailable=1),
             launch_template=aws.eks.NodeGroupLaunchTemplateArgs(id=lt.id, version=lt.latest_version.apply(str)),
             labels=node_labels(name, args),
-            taints=[aws.eks.NodeGroupTaintArgs(**GPU_TAINT)] if args.gpu else [],
+            taints=taints(args),
             tags=merge_tags(
                 args.tags,
                 {

@@ -24,7 +24,8 @@ from aiinfra.components.errors import raise_if
 from aiinfra.problems import Problem
 from aiinfra.zones import choose as choose_zones
 
-GPU_TAINT = "nvidia.com/gpu=true:NoSchedule"
+NVIDIA_TAINT = ("nvidia.com/gpu", "true", "NoSchedule")
+GPU_TAINT = "{}={}:{}".format(*NVIDIA_TAINT)
 # AKS puts these taints on spot nodes itself (catalog capacity_taints); declaring them keeps Pulumi from seeing drift.
 # The taint AKS itself puts on spot nodes: the default for callers outside an Environment, which passes the
 # resolved ResolvedPool.taints (catalog capacity_taints; a test keeps the two equal).
@@ -66,6 +67,15 @@ def pool_zones(args: NodePoolArgs) -> list[str] | None:
     if args.zone:
         return [args.zone]  # check() keeps it among the region's zones
     return choose_zones(args.zones, None, regional=bool(args.gpu))
+
+
+def gpu_profile(args: NodePoolArgs) -> az.containerservice.GPUProfileArgs | None:
+    """AKS installs NVIDIA drivers only: on NVIDIA pools per gpu_driver; on AMD pools never (driver None), since the
+    AMD GPU operator loads amdgpu (accelerators-capacity-data.md §3.1; its effect on AMD sizes is unverified)."""
+    if not args.gpu:
+        return None
+    driver = GPU_DRIVER[args.gpu_driver] if args.accelerator_family == "nvidia" else GPU_DRIVER["none"]
+    return az.containerservice.GPUProfileArgs(driver=driver)
 
 
 def node_labels(args: NodePoolArgs, name: str = "") -> dict[str, str]:
@@ -129,7 +139,8 @@ class NodePool(pulumi.ComponentResource):
             enable_auto_scaling=False, count=args.nodes_max
         )
         cloud_taints = args.capacity_taints if args.capacity_taints is not None else (SPOT_TAINTS if spot else [])
-        taints = ([GPU_TAINT] if args.gpu else []) + list(cloud_taints)
+        t = args.taint(NVIDIA_TAINT)
+        taints = ([f"{t[0]}={t[1]}:{t[2]}"] if t else []) + list(cloud_taints)
         # A surge node for a scarce GPU size may never come; replace GPU nodes one at a time instead.
         upgrade = (
             az.containerservice.AgentPoolUpgradeSettingsArgs(max_surge="0", max_unavailable="1")
@@ -156,7 +167,7 @@ class NodePool(pulumi.ComponentResource):
             scale_set_eviction_policy="Delete" if spot else None,
             spot_max_price=args.spot_max_price if spot else None,
             capacity_reservation_group_id=args.reservation if args.capacity == "reserved" else None,
-            gpu_profile=az.containerservice.GPUProfileArgs(driver=GPU_DRIVER[args.gpu_driver]) if args.gpu else None,
+            gpu_profile=gpu_profile(args),
             node_taints=taints,
             node_labels=node_labels(args, name),
             enable_encryption_at_host=True,

@@ -77,8 +77,10 @@ def gpu_driver(spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> tuple[st
     """
     chosen = spec.azure.gpu_driver
     operator = spec.mlops.gpu_operator
-    ib = [p.name for p in pools if p.fabric_kind == "infiniband"]
-    gpus = any(p.gpu for p in pools)
+    # Only NVIDIA pools take the NVIDIA driver; AMD pools get theirs from the AMD GPU operator.
+    nvidia = [p for p in pools if p.gpu and p.family in (None, "nvidia")]
+    ib = [p.name for p in nvidia if p.fabric_kind == "infiniband"]
+    gpus = bool(nvidia)
     driver = chosen or ("none" if ib and operator else "aks")
     problems = []
     if driver == "none" and gpus and not operator:

@@ -1,4 +1,5 @@
-"""GKE node pools: GPU pools with GKE-installed drivers, GPUDirect NICs and compact placement, and CPU pools.
+"""GKE node pools: GPU pools with GKE-installed drivers, GPUDirect NICs and compact placement, TPU pools (single-host,
+or multi-host slices placed by their topology), and CPU pools.
 
 GPU NICs follow gpu-fabrics.md §1.4: one `additional_node_network_configs` entry per extra network or
 RDMA subnet. GKE sizes regional pools per zone; aiinfra's bounds are totals, so the pool uses
@@ -100,11 +101,58 @@ def pick_zones(project: str, machine_type: str, candidates: list[str], zone: str
 
 
 def node_labels(name: str, args: NodePoolArgs) -> dict[str, str]:
-    # GKE labels its GPU nodes itself (cloud.google.com/gke-accelerator): no `accelerator` label.
+    # GKE labels its GPU nodes itself (cloud.google.com/gke-accelerator): no `accelerator` label. TPU labels
+    # (gke-tpu-accelerator, gke-tpu-topology) are set explicitly too, as cluster-toolkit does (accelerators-capacity-data.md §1.2).
     labels = _pool.node_labels(name, args, accelerator_label=False)
     if args.fabric_kind:
         labels["aiinfra.dev/fabric"] = args.fabric_kind
-    return merge_tags(labels, args.labels)
+    return merge_tags({**labels, **args.accelerator_labels}, args.labels)
+
+
+def multi_host(args: NodePoolArgs) -> bool:
+    """A multi-host TPU slice: more chips in the topology than on one node."""
+    if not args.topology or not args.gpus_per_node:
+        return False
+    return math.prod(int(d) for d in args.topology.split("x")) > args.gpus_per_node
+
+
+def guest_accelerators(args: NodePoolArgs) -> list[gcp.container.NodePoolNodeConfigGuestAcceleratorArgs] | None:
+    """NVIDIA GPUs attach to the VM with a GKE-installed driver; TPU machine types carry their chips (no guest accelerator)."""
+    if args.accelerator_family != "nvidia":
+        return None
+    return [
+        gcp.container.NodePoolNodeConfigGuestAcceleratorArgs(
+            type=args.accelerator_type,
+            count=args.gpus_per_node,
+            gpu_driver_installation_config=gcp.container.NodePoolNodeConfigGuestAcceleratorGpuDriverInstallationConfigArgs(gpu_driver_version=GPU_DRIVER_VERSION),
+        )
+    ]
+
+
+def taints(args: NodePoolArgs) -> list[gcp.container.NodePoolNodeConfigTaintArgs] | None:
+    t = args.taint((GPU_TAINT["key"], GPU_TAINT["value"], "NoSchedule"))
+    return [gcp.container.NodePoolNodeConfigTaintArgs(key=t[0], value=t[1], effect=_pool.EFFECT_ENUM[t[2]])] if t else None
+
+
+def size(args: NodePoolArgs, zones: list[str]) -> dict:
+    """A multi-host TPU slice is created and scaled whole: a fixed node_count, or per-zone bounds in its one zone
+    (cluster-toolkit's workaround for the provider's total_* bounds with TPUs); other pools autoscale on totals."""
+    if multi_host(args):
+        if args.nodes_min == args.nodes_max:
+            return {"node_count": args.nodes_max}
+        return {
+            "initial_node_count": args.nodes_min,
+            "autoscaling": gcp.container.NodePoolAutoscalingArgs(min_node_count=args.nodes_min, max_node_count=args.nodes_max, location_policy="ANY"),
+        }
+    return {
+        "initial_node_count": math.ceil(args.nodes_min / len(zones)),
+        "autoscaling": gcp.container.NodePoolAutoscalingArgs(
+            total_min_node_count=args.nodes_min,
+            total_max_node_count=args.nodes_max,
+            # ANY takes GPUs wherever there is capacity; BALANCED spreads CPU nodes over zones.
+            location_policy="ANY" if args.gpu else "BALANCED",
+        ),
+    }
 
 
 RESERVATION_KEY = "compute.googleapis.com/reservation-name"
@@ -132,19 +180,7 @@ def compact_allowed(args: NodePoolArgs) -> bool:
 
 
 def node_config(name: str, args: NodePoolArgs) -> gcp.container.NodePoolNodeConfigArgs:
-    accelerators = (
-        [
-            gcp.container.NodePoolNodeConfigGuestAcceleratorArgs(
-                type=args.accelerator_type,
-                count=args.gpus_per_node,
-                gpu_driver_installation_config=gcp.container.NodePoolNodeConfigGuestAcceleratorGpuDriverInstallationConfigArgs(
-                    gpu_driver_version=GPU_DRIVER_VERSION
-                ),
-            )
-        ]
-        if args.gpu
-        else None
-    )
+    accelerators = guest_accelerators(args)
     return gcp.container.NodePoolNodeConfigArgs(
         machine_type=args.machine_type,
         image_type="COS_CONTAINERD",
@@ -165,7 +201,7 @@ def node_config(name: str, args: NodePoolArgs) -> gcp.container.NodePoolNodeConf
         oauth_scopes=[CLOUD_PLATFORM],
         labels=node_labels(name, args),
         resource_labels=gcp_labels(merge_tags(args.tags, {"aiinfra.dev/pool": name})),
-        taints=[gcp.container.NodePoolNodeConfigTaintArgs(**GPU_TAINT)] if args.gpu else None,
+        taints=taints(args),
     )
 
 
@@ -187,7 +223,8 @@ class NodePool(pulumi.ComponentResource):
         raise_if("aiinfra:gcp:NodePool", name, check(args, name))
         pool_name = args.pool_label(name)
 
-        single = bool(args.gpu_nics) or args.compact_placement
+        slice_ = multi_host(args)
+        single = bool(args.gpu_nics) or args.compact_placement or slice_
         zones = pick_zones(args.project, args.machine_type, args.candidate_zones, args.zone, single, name)
         extra: dict = {}
         if args.gpu_nics:
@@ -196,7 +233,10 @@ class NodePool(pulumi.ComponentResource):
                     gcp.container.NodePoolNetworkConfigAdditionalNodeNetworkConfigArgs(network=n.network, subnetwork=n.subnetwork) for n in args.gpu_nics
                 ]
             )
-        if compact_allowed(args):
+        if slice_:
+            # A multi-host TPU slice needs its topology, reservation or not (accelerators-capacity-data.md §1.2).
+            extra["placement_policy"] = gcp.container.NodePoolPlacementPolicyArgs(type="COMPACT", tpu_topology=args.topology)
+        elif compact_allowed(args):
             extra["placement_policy"] = gcp.container.NodePoolPlacementPolicyArgs(type="COMPACT")
         if args.queued:
             extra["queued_provisioning"] = gcp.container.NodePoolQueuedProvisioningArgs(enabled=True)
@@ -207,13 +247,6 @@ class NodePool(pulumi.ComponentResource):
             cluster=args.cluster,
             location=args.location,
             node_locations=zones,
-            initial_node_count=math.ceil(args.nodes_min / len(zones)),
-            autoscaling=gcp.container.NodePoolAutoscalingArgs(
-                total_min_node_count=args.nodes_min,
-                total_max_node_count=args.nodes_max,
-                # ANY takes GPUs wherever there is capacity; BALANCED spreads CPU nodes over zones.
-                location_policy="ANY" if args.gpu else "BALANCED",
-            ),
             # GKE refuses auto-repair on flex-start pools: a repaired node would be a new flex-start request.
             management=gcp.container.NodePoolManagementArgs(auto_repair=args.capacity != "flex-start", auto_upgrade=True),
             # GPU nodes are too scarce to surge: replace one at a time (gpu-fabrics.md §1.4).
@@ -223,6 +256,7 @@ class NodePool(pulumi.ComponentResource):
             node_config=node_config(pool_name, args),
             # The autoscaler owns the live size; Pulumi owns only the bounds.
             opts=child(self, ignore_changes=["initialNodeCount", "nodeCount"], depends_on=args.node_prerequisites),
+            **size(args, zones),
             **extra,
         )
         self.zones = zones

@@ -82,7 +82,7 @@ def test_mermaid_is_sane_and_shows_every_component(spec):
     assert ("registry" in declared) == bool(env.spec.registry.repositories)
     releases = plan(env).releases
     assert releases and all(safe_id("addon", r.key) in declared for r in releases)
-    assert ("addon_gpu_operator" in declared) == bool(env.gpu_pools)
+    assert ("addon_gpu_operator" in declared) == any((p.family or "nvidia") == "nvidia" for p in env.gpu_pools)
 
 
 def test_markdown_wraps_mermaid_for_job_summaries():

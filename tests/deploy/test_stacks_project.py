@@ -89,7 +89,7 @@ def test_stack_program_reports_spec_problems_and_fails(tmp_path, monkeypatch):
         run_stack(str(tmp_path / "nope.yaml"), env, monkeypatch)
 
 
-def test_ci_workflow_covers_every_stack_previews_on_prs_and_deploys_on_main():
+def test_ci_workflow_covers_every_stack_previews_on_prs_and_deploys_on_main_except_accelerator_examples():
     workflow = yaml.safe_load((STACKS.parent / ".github" / "workflows" / "infra.yml").read_text())
     job = workflow["jobs"]["stack"]
     matrix = {entry["stack"]: entry for entry in job["strategy"]["matrix"]["include"]}
@@ -98,12 +98,17 @@ def test_ci_workflow_covers_every_stack_previews_on_prs_and_deploys_on_main():
     for name, entry in matrix.items():
         env = load(STACKS / f"{name}.yaml")
         assert (entry["cloud"], entry["region"]) == (env.spec.cloud, env.spec.region), name
+        assert entry.get("deploy", True) in (True, False), name
+        families = {p.family for p in env.pools if p.family}
+        if families - {"nvidia"}:  # accelerator examples: previewed, never deployed by the example CI
+            assert entry.get("deploy") is False, f"{name}: mark it deploy: false"
+
     assert job["concurrency"]["group"] == "infra-${{ matrix.stack }}" and job["concurrency"]["cancel-in-progress"] is False
     assert workflow["permissions"]["id-token"] == "write"
     steps = {s.get("name"): s for s in job["steps"]}
     assert "--markdown >> \"$GITHUB_STEP_SUMMARY\"" in steps["Cost (job summary)"]["run"]
-    assert steps["Preview"]["if"] == "github.event_name == 'pull_request'" and "pulumi preview --stack ${{ matrix.stack }}" in steps["Preview"]["run"]
-    assert steps["Up"]["if"] == "github.event_name != 'pull_request'" and "pulumi up --yes --stack ${{ matrix.stack }}" in steps["Up"]["run"]
+    assert steps["Preview"]["if"] == "github.event_name == 'pull_request' || matrix.deploy == false" and "pulumi preview --stack ${{ matrix.stack }}" in steps["Preview"]["run"]
+    assert steps["Up"]["if"] == "github.event_name != 'pull_request' && matrix.deploy != false" and "pulumi up --yes --stack ${{ matrix.stack }}" in steps["Up"]["run"]
     assert {s.get("if") for s in job["steps"] if "credentials" in (s.get("name") or "")} == {
         "matrix.cloud == 'aws'", "matrix.cloud == 'gcp'", "matrix.cloud == 'azure'"
     }

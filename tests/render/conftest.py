@@ -19,6 +19,8 @@ def rendered() -> dict[str, list[dict]]:
     out = {name: render_scenario(name, serving="deployment") for name in SCENARIOS}
     out["efa-jobset-kserve"] = render_scenario("efa", training="jobset", serving="kserve")
     out["gke-jobset"] = render_scenario("gke", training="jobset")
+    out["neuron-jobset-kserve"] = render_scenario("neuron", training="jobset", serving="kserve")
+    out["mi300x-kserve"] = render_scenario("mi300x", serving="kserve")
     return out
 
 

@@ -28,7 +28,7 @@ def checkov_binary() -> str | None:
 
 pytestmark = pytest.mark.skipif(checkov_binary() is None, reason="checkov not installed (scripts/setup puts it in .venv-checkov; or set CHECKOV)")
 
-FABRIC_OF_POOL = {"train": "efa", "mega": "tcpxo", "ultra": "rdma", "nd": "infiniband"}
+FABRIC_OF_POOL = {"train": "efa", "mega": "tcpxo", "ultra": "rdma", "nd": "infiniband", "mi": "infiniband"}
 
 BAD_POD = {
     "apiVersion": "v1",

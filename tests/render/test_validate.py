@@ -106,7 +106,7 @@ def test_custom_resources_pass_their_crd_schemas_strict(rendered):
 
 def test_every_rendered_kind_is_validated(rendered):
     """A kind outside both validators would slip through (kubernetes-validate only warns on unknown kinds)."""
-    core = {("v1", "Namespace"), ("v1", "ServiceAccount"), ("v1", "Service"), ("apps/v1", "Deployment"), ("autoscaling/v2", "HorizontalPodAutoscaler"), ("policy/v1", "PodDisruptionBudget")}
+    core = {("v1", "Namespace"), ("v1", "ServiceAccount"), ("v1", "ConfigMap"), ("v1", "Service"), ("apps/v1", "Deployment"), ("autoscaling/v2", "HorizontalPodAutoscaler"), ("policy/v1", "PodDisruptionBudget")}
     kinds = {(m["apiVersion"], m["kind"]) for _, m in all_cases(rendered)}
     assert kinds <= core | set(CRD_FILES), kinds - core - set(CRD_FILES)
 
@@ -163,5 +163,10 @@ def _spec_of(scenario: str) -> str:
         "gke-jobset": "gcp.ok.workload-gke-fabrics.yaml",
         "infiniband": "azure.ok.workload-infiniband.yaml",
         "ethernet": "aws.ok.workload-ethernet.yaml",
+        "neuron": "aws.ok.workload-neuron.yaml",
+        "neuron-jobset-kserve": "aws.ok.workload-neuron.yaml",
+        "tpu": "gcp.ok.workload-tpu.yaml",
+        "mi300x": "azure.ok.workload-mi300x.yaml",
+        "mi300x-kserve": "azure.ok.workload-mi300x.yaml",
         **{f"data-{c}": f"{c}.ok.workload-data.yaml" for c in ("aws", "gcp", "azure")},
     }[scenario]

@@ -34,7 +34,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--iters", type=int, default=20, help="timed iterations")
     p.add_argument("--warmup", type=int, default=5, help="untimed iterations first")
     p.add_argument("--peak-gbps", type=float, default=None, help="the fabric's per-node peak in Gbit/s")
-    p.add_argument("--backend", choices=["nccl", "gloo"], default=None, help="default: nccl with CUDA, else gloo")
+    p.add_argument("--backend", choices=["nccl", "gloo", "xla"], default=None, help="default: nccl with CUDA (ROCm's RCCL too), else gloo; xla on TPU and Neuron")
     args = p.parse_args(argv)
     if args.size_mb <= 0 or args.iters < 1 or args.warmup < 0:
         p.error("--size-mb must be > 0, --iters >= 1, --warmup >= 0")
@@ -48,12 +48,22 @@ def main(argv: list[str] | None = None) -> dict | None:
     args = parse_args(argv)
     backend = args.backend or ("nccl" if torch.cuda.is_available() else "gloo")
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-    if backend == "nccl":
+    if backend == "xla":
+        # torch-xla (TPU) and torch-neuronx (Trainium, Inferentia) register the "xla" process group; PJRT_DEVICE picks the chip.
+        import torch_xla.core.xla_model as xm
+        import torch_xla.distributed.xla_backend  # noqa: F401
+
+        device = xm.xla_device()
+        dist.init_process_group("xla", init_method="xla://")
+    elif backend == "nccl":
         torch.cuda.set_device(local_rank)
         device = torch.device("cuda", local_rank)
+        dist.init_process_group(backend=backend)
     else:
         device = torch.device("cpu")
-    dist.init_process_group(backend=backend)
+        dist.init_process_group(backend=backend)
+    # XLA devices have no native float64.
+    wide = torch.float32 if backend == "xla" else torch.float64
     try:
         world = dist.get_world_size()
         numel = int(args.size_mb * 1024 * 1024) // 4
@@ -62,6 +72,9 @@ def main(argv: list[str] | None = None) -> dict | None:
         def sync() -> None:
             if device.type == "cuda":
                 torch.cuda.synchronize(device)
+            elif backend == "xla":
+                xm.mark_step()
+                xm.wait_device_ops()
 
         for _ in range(args.warmup):
             dist.all_reduce(buf)
@@ -73,11 +86,11 @@ def main(argv: list[str] | None = None) -> dict | None:
         sync()
         elapsed = (time.perf_counter() - start) / args.iters
         # The slowest rank sets the collective's time.
-        t = torch.tensor([elapsed], dtype=torch.float64, device=device)
+        t = torch.tensor([elapsed], dtype=wide, device=device)
         dist.all_reduce(t, op=dist.ReduceOp.MAX)
         seconds = float(t.item())
         # Correctness on a fresh tensor: the timed buffer's values grow as world^iters.
-        check = torch.full((1024,), float(dist.get_rank() + 1), dtype=torch.float64, device=device)
+        check = torch.full((1024,), float(dist.get_rank() + 1), dtype=wide, device=device)
         dist.all_reduce(check)
         correct = bool(torch.all(check == world * (world + 1) / 2).item())
         size_bytes = numel * 4

@@ -12,8 +12,9 @@ from aiinfra.components.kubernetes.addons.model import (
     GPU_TOLERATION,
     GpuNetwork,
     KubeObject,
+    accelerator_toleration,
     deep_merge,
-    fabric_kinds,
+    family_pools,
     taint_tolerations,
 )
 from aiinfra.components.kubernetes.addons.monitoring import PROMETHEUS_RELEASE
@@ -67,13 +68,14 @@ def gpu_stack(env: ResolvedEnvironment) -> str:
 
 def gpu_operator_values(env: ResolvedEnvironment, monitoring: bool) -> dict[str, Any]:
     values = copy.deepcopy(GPU_OPERATOR_VALUES[gpu_stack(env)])
-    if "infiniband" in fabric_kinds(env):
+    nvidia = family_pools(env, "nvidia")
+    if "infiniband" in {p.fabric_kind for p in nvidia}:
         values = deep_merge(values, GPU_OPERATOR_INFINIBAND_VALUES)
     service_monitor: dict[str, Any] = {"enabled": monitoring}
     if monitoring:
         service_monitor["additionalLabels"] = {"release": PROMETHEUS_RELEASE}
     values = deep_merge(values, {"dcgmExporter": {"serviceMonitor": service_monitor}})
-    spot = taint_tolerations(env, env.gpu_pools)
+    spot = taint_tolerations(env, nvidia)
     if spot:
         # Helm replaces lists: the chart defaults, plus the taints the cloud puts on the GPU pools' nodes.
         values["daemonsets"] = {"tolerations": [GPU_TOLERATION, *spot]}
@@ -81,9 +83,18 @@ def gpu_operator_values(env: ResolvedEnvironment, monitoring: bool) -> dict[str,
     return values
 
 
-def efa_plugin_values() -> dict[str, Any]:
-    # Only EFA nodes, and past the GPU taint (the chart tolerates nothing by default).
-    return {"nodeSelector": {"vpc.amazonaws.com/efa.present": "true"}, "tolerations": [GPU_TOLERATION]}
+def efa_plugin_values(env: ResolvedEnvironment | None = None) -> dict[str, Any]:
+    # Only EFA nodes, and past their accelerator taints (the chart tolerates nothing by default).
+    pools = [p for p in env.gpu_pools if p.fabric_kind == "efa"] if env else []
+    return {"nodeSelector": {"vpc.amazonaws.com/efa.present": "true"}, "tolerations": _unique([accelerator_toleration(p) for p in pools]) or [GPU_TOLERATION]}
+
+
+def _unique(items: list[dict[str, str]]) -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+    for i in items:
+        if i not in out:
+            out.append(i)
+    return out
 
 
 def infiniband_pools(env: ResolvedEnvironment) -> list[ResolvedPool]:
@@ -93,7 +104,9 @@ def infiniband_pools(env: ResolvedEnvironment) -> list[ResolvedPool]:
 def network_operator_values(env: ResolvedEnvironment) -> dict[str, Any]:
     # aiinfra applies its own NodeFeatureRule for the InfiniBand HCAs (gpu-fabrics.md §3.3).
     values: dict[str, Any] = {"nfd": {"deployNodeFeatureRules": False}}
-    spot = taint_tolerations(env, infiniband_pools(env))
+    # The chart's NFD worker tolerates the NVIDIA taint; other accelerators' IB pools (MI300X) need theirs added.
+    others = [t for t in _unique([accelerator_toleration(p) for p in infiniband_pools(env)]) if t != GPU_TOLERATION]
+    spot = others + taint_tolerations(env, infiniband_pools(env))
     if spot:
         # The chart's NFD worker tolerations, plus the cloud's taints on the InfiniBand pools' nodes.
         defaults = [
@@ -149,7 +162,7 @@ def infiniband_objects(env: ResolvedEnvironment) -> list[KubeObject]:
                     "nodeSelectorTerms": [{"matchExpressions": [{"key": MELLANOX_LABEL, "operator": "In", "values": ["true"]}]}]
                 }
             },
-            "tolerations": [GPU_TOLERATION, *taint_tolerations(env, infiniband_pools(env))],
+            "tolerations": _unique([GPU_TOLERATION, *[accelerator_toleration(p) for p in infiniband_pools(env)], *taint_tolerations(env, infiniband_pools(env))]),
             "ofedDriver": {
                 **DOCA_DRIVER,
                 # Workaround for an openibd restart race on NDm A100 v4 (Mellanox/doca-driver-build#52).

@@ -116,3 +116,16 @@ def taint_tolerations(env: ResolvedEnvironment, pools: list[ResolvedPool]) -> li
 
 def fabric_kinds(env: ResolvedEnvironment) -> set[str]:
     return {p.fabric_kind for p in env.gpu_pools if p.fabric_kind}
+
+
+def family_pools(env: ResolvedEnvironment, family: str) -> list[ResolvedPool]:
+    """The accelerator pools of one family (nvidia, tpu, neuron, amd); a pool resolved without a family is NVIDIA."""
+    return [p for p in env.gpu_pools if (p.family or "nvidia") == family]
+
+
+def accelerator_toleration(pool: ResolvedPool) -> dict[str, str]:
+    """Tolerate the pool's accelerator taint whatever its value (GPU_TOLERATION for NVIDIA pools)."""
+    t = pool.accelerator_taint
+    if t is None:
+        return dict(GPU_TOLERATION)
+    return {"key": t.key, "operator": "Exists", "effect": t.effect}

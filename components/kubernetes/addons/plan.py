@@ -13,6 +13,7 @@ from aiinfra.components.kubernetes.addons.gpu import (
     infiniband_objects,
     network_operator_values,
 )
+from aiinfra.components.kubernetes.addons.accelerators import accelerator_stacks
 from aiinfra.components.kubernetes.addons.model import (
     PRIVILEGED,
     GpuNetwork,
@@ -20,6 +21,7 @@ from aiinfra.components.kubernetes.addons.model import (
     Plan,
     Release,
     fabric_kinds,
+    family_pools,
 )
 from aiinfra.components.kubernetes.addons.monitoring import (
     dashboard_object,
@@ -68,11 +70,12 @@ def plan(
     m = env.spec.mlops
     out = Plan()
     gpus = bool(env.gpu_pools)
+    nvidia = bool(family_pools(env, "nvidia"))
     kinds = fabric_kinds(env)
 
     if m.monitoring:
         out.releases.append(Release("kube-prometheus-stack", prometheus_values()))
-        if gpus:
+        if nvidia:
             out.objects.append(dashboard_object())
     if gpus and m.gpu_operator:
         after = ["kube-prometheus-stack"] if m.monitoring else []
@@ -80,12 +83,15 @@ def plan(
             out.releases.append(Release("network-operator", network_operator_values(env)))
             out.objects += infiniband_objects(env)
             after.append("network-operator")
-        out.releases.append(Release("gpu-operator", gpu_operator_values(env, m.monitoring), after=after))
-    elif gpus and m.monitoring:
+        # Each family's stack only where its pools are, each on its own nodes (taints and selectors).
+        if nvidia:
+            out.releases.append(Release("gpu-operator", gpu_operator_values(env, m.monitoring), after=after))
+        accelerator_stacks(env, out, after, m.monitoring)
+    elif nvidia and m.monitoring:
         out.notes.append("mlops.gpu_operator is off: no DCGM exporter, so the GPU dashboard stays empty")
     if gpus and m.gpu_operator:
         if "efa" in kinds:
-            out.releases.append(Release("aws-efa-k8s-device-plugin", efa_plugin_values()))
+            out.releases.append(Release("aws-efa-k8s-device-plugin", efa_plugin_values(env)))
         for kind in sorted(kinds & set(NCCL_INSTALLERS)):
             for key in NCCL_INSTALLERS[kind]:
                 if key not in {x.key for x in out.manifests}:
@@ -102,7 +108,8 @@ def plan(
         out.releases.append(Release("jobset"))
 
     if m.serving == "kserve":
-        out.releases.append(Release("cert-manager", cert_manager_values()))
+        if not out.has("cert-manager"):  # the AMD GPU operator may have added it
+            out.releases.append(Release("cert-manager", cert_manager_values()))
         out.releases.append(Release("kserve-crd", after=["cert-manager"]))
         out.releases.append(Release("kserve-resources", kserve_values(), after=["cert-manager", "kserve-crd"]))
     elif m.serving == "vllm":
@@ -130,7 +137,7 @@ def plan(
             if item.key in {"kube-prometheus-stack", "mlflow-db"}:
                 item.after.append("storage-class")
     for r in out.releases:
-        labels = PRIVILEGED if r.key in {"gpu-operator", "network-operator"} else {}
+        labels = PRIVILEGED if r.key in {"gpu-operator", "network-operator", "amd-gpu-operator"} else {}
         if r.ns != "kube-system":
             out.namespaces.setdefault(r.ns, {}).update(labels)
     if out.releases or out.objects:

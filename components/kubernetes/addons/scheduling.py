@@ -6,12 +6,12 @@ from typing import Any
 
 from aiinfra.components.kubernetes.addons.model import (
     GPU_RESOURCE,
-    GPU_TOLERATION,
     KubeObject,
+    accelerator_toleration,
     pool_selector,
     taint_tolerations,
 )
-from aiinfra.resolved import ResolvedEnvironment
+from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
 
 LOCAL_QUEUE = "default"
 
@@ -27,6 +27,10 @@ def trainer_values() -> dict[str, Any]:
     return {"runtimes": {"defaultEnabled": True}}
 
 
+def resource_of(pool: ResolvedPool) -> str:
+    return pool.accelerator_resource or GPU_RESOURCE
+
+
 def kueue_objects(env: ResolvedEnvironment) -> list[KubeObject]:
     """One ResourceFlavor per pool, a ClusterQueue whose quota is what the pools hold at their maximum size,
     and the LocalQueue `default` in the workload namespace. CPU pools come first, so CPU-only work does not
@@ -36,12 +40,14 @@ def kueue_objects(env: ResolvedEnvironment) -> list[KubeObject]:
         return []
     gpus = any(p.gpu for p in pools)
     queue = "gpu" if gpus else "cpu"
-    covered = ["cpu", "memory"] + ([GPU_RESOURCE] if gpus else [])
+    # Quotas in each accelerator's own resource (nvidia.com/gpu, google.com/tpu, aws.amazon.com/neuron, amd.com/gpu).
+    resources = list(dict.fromkeys(resource_of(p) for p in pools if p.gpu))
+    covered = ["cpu", "memory"] + resources
     objs: list[KubeObject] = []
     flavors = []
     for p in pools:
         spec: dict[str, Any] = {"nodeLabels": pool_selector(env, p)}
-        tolerations = ([GPU_TOLERATION] if p.gpu else []) + taint_tolerations(env, [p])
+        tolerations = ([accelerator_toleration(p)] if p.gpu else []) + taint_tolerations(env, [p])
         if tolerations:
             spec["tolerations"] = tolerations
         objs.append(KubeObject(f"flavor-{p.name}", {"apiVersion": KUEUE_API, "kind": "ResourceFlavor", "metadata": {"name": p.name}, "spec": spec}, ["kueue"]))
@@ -49,8 +55,8 @@ def kueue_objects(env: ResolvedEnvironment) -> list[KubeObject]:
             {"name": "cpu", "nominalQuota": p.vcpus * p.nodes_max},
             {"name": "memory", "nominalQuota": f"{int(p.memory_gib * p.nodes_max)}Gi"},
         ]
-        if gpus:
-            quota.append({"name": GPU_RESOURCE, "nominalQuota": p.gpus_per_node * p.nodes_max})
+        for r in resources:
+            quota.append({"name": r, "nominalQuota": p.gpus_per_node * p.nodes_max if p.gpu and resource_of(p) == r else 0})
         flavors.append({"name": p.name, "resources": quota})
     flavor_keys = [o.key for o in objs]
     objs.append(

@@ -30,7 +30,17 @@ from aiinfra.resolve import load, resolve
 from aiinfra.spec import parse_spec
 
 STACKS = Path(__file__).resolve().parents[3] / "stacks"
-AWS_EXAMPLES = sorted(STACKS.glob("aws-*.yaml"))
+def _portable(path: Path) -> bool:
+    """An example whose accelerators every cloud has (NVIDIA or none): Trainium / Inferentia stay on AWS."""
+    from aiinfra import accelerators, catalog
+    from aiinfra.gpu import GpuRequest
+    from aiinfra.spec import load_spec
+
+    models = [catalog.canonical_gpu(GpuRequest.model_of(g)) for pool in load_spec(path).node_pools for g in pool.gpu_options]
+    return all(accelerators.family_of(m) in (None, accelerators.NVIDIA) for m in models)
+
+
+AWS_EXAMPLES = [p for p in sorted(STACKS.glob("aws-*.yaml")) if _portable(p)]
 REGION_ON_AZURE = {"us-east-1": "eastus", "us-east-2": "eastus2", "us-west-2": "westus2"}
 SUBSCRIPTION = "0f0e0d0c-0b0a-4909-8807-060504030201"
 

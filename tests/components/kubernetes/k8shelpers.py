@@ -41,6 +41,7 @@ FREE_FORM: dict[str, set[str]] = {
     "gpu-operator": {"dcgmExporter.serviceMonitor.additionalLabels"},
     "aws-efa-k8s-device-plugin": {"nodeSelector"},
     "mlflow": {"extraEnvVars", "extraPodLabels"},
+    "amd-gpu-operator": {"deviceConfig.spec.selector", "deviceConfig.spec.metricsExporter.prometheus.serviceMonitor.labels"},
     "kuberay-operator": {"metrics.serviceMonitor.additionalLabels"},
 }
 

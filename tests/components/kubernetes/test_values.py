@@ -33,6 +33,12 @@ def _variants():
         return addons.artifact_values(f"az://{bucket}", "s")
 
     yield "azure-llm-spot", addons.plan(load(STACKS / "azure-llm.yaml"), artifact_root=azure_blob)
+    # Non-NVIDIA accelerators (issue 14): Neuron chart, AMD GPU operator, TPUs (no extra chart), and a mixed cluster.
+    yield "aws-trainium", addons.plan(load(STACKS / "aws-trainium.yaml"))
+    yield "azure-mi300x", addons.plan(load(STACKS / "azure-mi300x.yaml"), artifact_root=azure_blob)
+    yield "gcp-tpu", addons.plan(load(STACKS / "gcp-tpu.yaml"), artifact_root=lambda b: addons.artifact_values(f"gs://{b}"))
+    mixed = "name: mixed\ncloud: azure\nregion: eastus2\nnode_pools: [{name: mi, accelerator: 'MI300X:8', capacity: spot}, {name: h, gpu: 'H100:8', nodes: 2}]\n"
+    yield "azure-mixed-spot", addons.plan(spec_env(mixed), artifact_root=azure_blob)
     ib_spot = "name: ib-spot\ncloud: azure\nregion: eastus\nnode_pools: [{name: t, gpu: 'H100:8', nodes: 2, capacity: spot}]\n"
     yield "azure-ib-spot", addons.plan(spec_env(ib_spot), artifact_root=azure_blob)
     data = (
