@@ -24,7 +24,7 @@ from aiinfra import clouds, defaults
 from aiinfra.gpu import GPU_PATTERN, GpuRequest
 from aiinfra.problems import Invalid, Problem, SpecError, shown
 from aiinfra.spec_policy import Policy
-from aiinfra.spec_storage import MAX_FILESYSTEMS, FileSystem
+from aiinfra.spec_storage import Storage
 from aiinfra.spec_limits import (
     ACCELERATOR_DOC,
     IMAGE_TAG_PATTERN,
@@ -229,16 +229,6 @@ def _flex_start_rules(pool: "NodePool") -> None:
         raise Invalid("queued provisioning is a mode of flex-start capacity", "set capacity: flex-start, or remove queued")
 
 
-class Storage(_Strict):
-    buckets: list[Annotated[str, Field(pattern=NAME_PATTERN, max_length=40)]] = Field(default_factory=list)
-    delete_with_environment: bool = Field(
-        default=False,
-        description="let `down` delete the buckets and their data; off by default so data outlives the cluster",
-    )
-    mount_buckets: bool = Field(default=False, description="pods can mount the buckets as file systems (the cloud's bucket CSI driver)")
-    filesystems: list[FileSystem] = Field(default_factory=list, max_length=MAX_FILESYSTEMS, description="shared Lustre file systems, mounted at /mnt/<name>")
-
-
 class Registry(_Strict):
     repositories: list[Annotated[str, Field(pattern=NAME_PATTERN, max_length=64)]] = Field(default_factory=list)
 
@@ -346,9 +336,6 @@ class _EnvironmentFields(_Strict):
             seen.add(pool.name)
         if len(set(self.storage.buckets)) != len(self.storage.buckets):
             raise Invalid("storage.buckets lists a bucket twice", "remove the repeated name")
-        names = [f.name for f in self.storage.filesystems]
-        if len(set(names)) != len(names):
-            raise Invalid("storage.filesystems names a file system twice", "give each file system its own name")
         return self
 
 
