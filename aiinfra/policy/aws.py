@@ -19,6 +19,7 @@ from aiinfra.policy.model import (
     is_true,
     non_empty,
     protected,
+    taint_text,
 )
 
 CLUSTER = "aws:eks/cluster:Cluster"
@@ -171,18 +172,13 @@ RULES = [
 ]
 
 
-def _taint(t: dict[str, Any]) -> str:
-    effect = "".join(w.capitalize() for w in str(t.get("effect", "")).split("_"))
-    return f"{t.get('key')}={t.get('value')}:{effect}" if t.get("value") else f"{t.get('key')}:{effect}"
-
-
 def pool(r: Resource) -> PoolView:
     labels = r.get("labels") or {}
     scaling = r.get("scalingConfig") or {}
     return PoolView(
         name=labels.get("aiinfra.dev/pool", r.name), gpu="aiinfra.dev/gpu" in labels, spot=r.get("capacityType") == "SPOT",
         nodes_min=int(scaling.get("minSize", 0)), nodes_max=int(scaling.get("maxSize", 0)),
-        taints=tuple(_taint(t) for t in r.get("taints") or []), fabric=labels.get("aiinfra.dev/fabric"),
+        taints=tuple(taint_text(t) for t in r.get("taints") or []), fabric=labels.get("aiinfra.dev/fabric"),
         placement_domains=len(r.get("subnetIds") or []), labels=labels,
     )
 

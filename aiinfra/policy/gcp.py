@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
 
-from aiinfra.policy.model import Expect, PoolView, Resource, Rule, absent_or_false, equals, is_true, non_empty, protected
+from aiinfra.policy.model import Expect, PoolView, Resource, Rule, absent_or_false, equals, is_true, non_empty, protected, taint_text
 
 CLUSTER = "gcp:container/cluster:Cluster"
 NODE_POOL = "gcp:container/nodePool:NodePool"
@@ -136,11 +135,6 @@ RULES = [
 ]
 
 
-def _taint(t: dict[str, Any]) -> str:
-    effect = "".join(w.capitalize() for w in str(t.get("effect", "")).split("_"))
-    return f"{t.get('key')}={t.get('value')}:{effect}" if t.get("value") else f"{t.get('key')}:{effect}"
-
-
 def pool(r: Resource) -> PoolView:
     labels = r.get("nodeConfig.labels") or {}
     scaling = r.get("autoscaling") or {}
@@ -151,7 +145,7 @@ def pool(r: Resource) -> PoolView:
         spot=is_true(r.get("nodeConfig.spot")) or is_true(r.get("nodeConfig.preemptible")),
         nodes_min=int(scaling.get("totalMinNodeCount", scaling.get("minNodeCount", count))),
         nodes_max=int(scaling.get("totalMaxNodeCount", scaling.get("maxNodeCount", count))),
-        taints=tuple(_taint(t) for t in r.get("nodeConfig.taints") or []), fabric=labels.get("aiinfra.dev/fabric"),
+        taints=tuple(taint_text(t) for t in r.get("nodeConfig.taints") or []), fabric=labels.get("aiinfra.dev/fabric"),
         placement_domains=len(zones), labels=labels,  # no nodeLocations: the whole region (0)
     )
 

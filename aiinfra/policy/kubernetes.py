@@ -27,13 +27,21 @@ WORKLOAD_TYPES = (
 )
 
 
+def _taint_key(p: PoolView) -> str:
+    """The taint key of the pool's accelerator family (nvidia.com/gpu, google.com/tpu, ...), from accelerators.yaml."""
+    from aiinfra import accelerators
+
+    return accelerators.family(accelerators.family_of(p.labels.get("aiinfra.dev/gpu")) or accelerators.NVIDIA).taint.key
+
+
 def _tainted(r: Resource) -> list[str]:
     p = pools.view(r)
     if p is None or not p.gpu:
         return []
-    if any(t.startswith(GPU_TAINT_KEY) and t.endswith(":NoSchedule") for t in p.taints):
+    key = _taint_key(p)
+    if any(t.split("=")[0].split(":")[0] == key and t.endswith(":NoSchedule") for t in p.taints):
         return []
-    return [f"GPU pool {p.name} has no {GPU_TAINT_KEY} NoSchedule taint: any pod could land on its GPUs"]
+    return [f"accelerator pool {p.name} has no {key} NoSchedule taint: any pod could land on its accelerators"]
 
 
 def _spot_to_zero(r: Resource) -> list[str]:
@@ -209,8 +217,9 @@ POD_REFS = "security-baseline.md §2"
 WORKLOAD_FIX = "edit templates/ (the reference workload) or the object; a fabric's needs are declared in templates/fabrics.yaml"
 
 RULES = [
-    Rule("AI-K8S-001", "GPU pools are tainted so only GPU pods land there", "high", "mandatory", TYPES,
-         "aiinfra taints every pool with gpu: set; keep node_pools[].gpu on GPU pools (edit components/<cloud>/gpu_pool.py if a taint was removed)",
+    Rule("AI-K8S-001", "Accelerator pools are tainted so only accelerator pods land there", "high", "mandatory", TYPES,
+         "aiinfra taints every pool with accelerator: (or gpu:) set with its family's key; keep node_pools[].accelerator on such pools "
+         "(edit components/<cloud>/gpu_pool.py if a taint was removed)",
          ("security-baseline.md §2 (custom GPU checks)",), check=_tainted),
     Rule("AI-K8S-002", "Spot GPU pools scale to zero when idle", "medium", "advisory", TYPES,
          "set node_pools[].nodes: {min: 0, max: N} on spot GPU pools", ("aiinfra cost guardrail",), check=_spot_to_zero),

@@ -85,6 +85,12 @@ def _shown(v: Any) -> str:
     return "nothing" if v is MISSING or v is None else repr(v)
 
 
+def taint_text(t: dict[str, Any]) -> str:
+    """A provider's taint ({key, value, effect: NO_SCHEDULE}) as kubectl writes it: key=value:NoSchedule."""
+    effect = "".join(w.capitalize() for w in str(t.get("effect", "")).split("_"))
+    return f"{t.get('key')}={t.get('value')}:{effect}" if t.get("value") else f"{t.get('key')}:{effect}"
+
+
 @dataclass(frozen=True)
 class PoolView:
     """A node pool read from its cloud's resource by that cloud's policy module."""

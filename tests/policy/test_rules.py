@@ -166,3 +166,30 @@ def test_flex_start_pools_need_no_auto_repair_which_gke_refuses_them():
     assert rule.on_resource(policy.Resource("gcp:container/nodePool:NodePool", "p", pool)) == []
     pool["nodeConfig"]["flexStart"] = False
     assert rule.on_resource(policy.Resource("gcp:container/nodePool:NodePool", "p", pool)) == ["management.autoRepair must be true"]
+
+
+@pytest.mark.parametrize(
+    ("cloud", "model", "taint"),
+    [
+        ("aws", "Trainium", {"key": "aws.amazon.com/neuron", "value": "true", "effect": "NO_SCHEDULE"}),
+        ("gcp", "TPU-v5p", {"key": "google.com/tpu", "value": "present", "effect": "NO_SCHEDULE"}),
+        ("azure", "MI300X", "amd.com/gpu=present:NoSchedule"),
+    ],
+)
+def test_accelerator_pools_need_their_own_familys_taint_not_nvidias(cloud, model, taint):
+    rule = next(r for r in policy.rules() if r.id == "AI-K8S-001")
+    labels = {"aiinfra.dev/pool": "acc", "aiinfra.dev/gpu": model}
+    wrong = {"key": GPU, "value": "present", "effect": "NO_SCHEDULE"} if cloud != "azure" else f"{GPU}=present:NoSchedule"
+    shapes = {
+        "aws": ("aws:eks/nodeGroup:NodeGroup", lambda t: {"labels": labels, "taints": [t], "scalingConfig": {"minSize": 0, "maxSize": 2}}),
+        "gcp": ("gcp:container/nodePool:NodePool", lambda t: {"nodeConfig": {"labels": labels, "taints": [t]}, "autoscaling": {}}),
+        "azure": ("azure-native:containerservice:AgentPool", lambda t: {"nodeLabels": labels, "nodeTaints": [t]}),
+    }
+    rtype, build = shapes[cloud]
+    assert rule.on_resource(policy.Resource(rtype, "acc", build(taint))) == []
+    found = rule.on_resource(policy.Resource(rtype, "acc", build(wrong)))
+    assert found and taint_key(taint) in found[0]
+
+
+def taint_key(taint: Any) -> str:
+    return taint["key"] if isinstance(taint, dict) else taint.split("=")[0]
