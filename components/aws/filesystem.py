@@ -134,7 +134,7 @@ class FileSystems(pulumi.ComponentResource):
                 "import_from": fs.import_from,
             }
         if args.cluster_name is not None:
-            self.controller_role = csi_controller_role(name, args.cluster_name, args.tags, self)
+            self.controller_identity = csi_controller_identity(name, args.cluster_name, args.tags, self)
         self.register_outputs({"filesystems": self.details})
 
 
@@ -172,7 +172,7 @@ def csi_controller_policy() -> str:
     )
 
 
-def csi_controller_role(name: str, cluster_name: pulumi.Input[str], tags: dict[str, str], parent: pulumi.Resource):
+def csi_controller_identity(name: str, cluster_name: pulumi.Input[str], tags: dict[str, str], parent: pulumi.Resource):
     """A role for the Helm-installed FSx CSI controller through EKS Pod Identity, as the Mountpoint add-on and the
     workloads get theirs (the EKS FSx CSI add-on page lists Pod Identity as supported)."""
     import pulumi_aws as aws
@@ -184,10 +184,9 @@ def csi_controller_role(name: str, cluster_name: pulumi.Input[str], tags: dict[s
     )
     aws.iam.RolePolicy(f"{name}-fsx-csi", role=role.id, policy=csi_controller_policy(), opts=child(parent))
     namespace, service_account = FSX_CSI_SERVICE_ACCOUNT
-    aws.eks.PodIdentityAssociation(
+    return aws.eks.PodIdentityAssociation(
         f"{name}-fsx-csi", cluster_name=cluster_name, namespace=namespace, service_account=service_account, role_arn=role.arn, tags=tags, opts=child(parent)
     )
-    return role
 
 
 def bucket_mount_policy(bucket_arns: list[pulumi.Input[str]], kms_key_arn: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -284,6 +283,7 @@ def add_data_layer(name: str, env: Any, tags: dict[str, str], cluster: Any, netw
         )
         built.outputs["filesystems"] = fs.details
         built.storage_addons.append("aws-fsx-csi-driver")
+        built.storage_grants.append(fs.controller_identity)  # the controller's pods get credentials only if it exists first
         for f in env.filesystems:
             volume = dict(fs.volumes[f.name], capacity=f"{int(f.capacity)}Gi")
             volume["storageClass"] = {

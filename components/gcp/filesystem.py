@@ -83,6 +83,7 @@ class FileSystems(pulumi.ComponentResource):
         data_opts = child(self, protect=keep, retain_on_delete=keep)
         peering = private_service_access(name, args, data_opts)
         self.volumes, self.details, self.imports = {}, {}, []
+        self.grants: list[pulumi.Resource] = []
         for fs in args.filesystems:
             instance = gcp.lustre.Instance(
                 f"{name}-{fs.name}",
@@ -221,6 +222,7 @@ def add_data_layer(
         )
         built.outputs["filesystems"] = fs.details
         built.volumes.update(fs.volumes)
+        built.storage_grants += fs.grants
         built.storage_objects += [import_job(spec.identity.namespace, spec.identity.service_account, project, imp) for imp in fs.imports]
     if spec.storage.mount_buckets:
         built.volumes.update(bucket_volumes(physical))

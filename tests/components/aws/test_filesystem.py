@@ -47,6 +47,14 @@ def test_fsx_csi_controller_gets_a_pod_identity_role_for_the_charts_service_acco
     assert role.parent == component.urn and not role.options.get("protect"), "a child of the file system component, not data"
 
 
+def test_the_cluster_addons_wait_for_the_association():
+    """Pod Identity hands credentials to pods started after the association exists: the chart comes after it."""
+    result = run_offline(resolve(parse_spec(SPEC)))
+    assoc = result.one("aws:eks/podIdentityAssociation:PodIdentityAssociation", "data-fsx-csi")
+    provider = result.one("pulumi:providers:kubernetes")
+    assert assoc.urn in provider.options["depends_on"]
+
+
 def test_no_filesystem_no_fsx_csi_role():
     text = SPEC.split("  filesystems:")[0]
     result = run_offline(resolve(parse_spec(text)))

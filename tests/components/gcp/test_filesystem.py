@@ -48,6 +48,13 @@ def test_import_job_identity_holds_only_the_import_permissions():
     assert ksa.endswith(f"[ml/{job['serviceAccountName']}]"), "the Job's service account acts as the GSA that got the role"
 
 
+def test_the_import_job_waits_for_the_grants():
+    result = run_offline(resolve(parse_spec(SPEC)))
+    component = result.one("aiinfra:gcp:FileSystems")
+    grants = {r.urn for r in result.resources if r.parent == component.urn and "IAMMember" in r.type}
+    assert len(grants) == 2 and grants <= set(result.one("pulumi:providers:kubernetes").options["depends_on"])
+
+
 def test_no_import_no_grants():
     result = run_offline(resolve(parse_spec(SPEC.replace(", import_from: datasets", ""))))
     assert not result.of_type("gcp:projects/serviceIdentity:ServiceIdentity")
