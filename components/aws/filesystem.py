@@ -174,7 +174,8 @@ def csi_controller_policy() -> str:
 
 def csi_controller_identity(name: str, cluster_name: pulumi.Input[str], tags: dict[str, str], parent: pulumi.Resource):
     """A role for the Helm-installed FSx CSI controller through EKS Pod Identity, as the Mountpoint add-on and the
-    workloads get theirs (the EKS FSx CSI add-on page lists Pod Identity as supported)."""
+    workloads get theirs. The EKS FSx CSI add-on page lists Pod Identity as supported; that the same driver
+    (v1.9.0) installed from the chart picks the credentials up is inferred, not tested against EKS (unverified)."""
     import pulumi_aws as aws
 
     from aiinfra.components.aws.cluster import assume_role_policy

@@ -25,7 +25,8 @@ PSA_PREFIX = 22
 # gke_support_enabled moves the servers off 988 (GKE's own port); GKE clients then use the legacy LNet port 6988.
 LUSTRE_PORTS = ["988", "6988"]
 GCLOUD_IMAGE = "gcr.io/google.com/cloudsdktool/google-cloud-cli:stable"
-# Import only: starting the transfer, and following the long-running operation that gcloud waits on.
+# Import only: starting the transfer (transfer-data page), and following the long-running operation that gcloud
+# waits on (lustre.operations.get: inferred from gcloud's polling, unverified).
 IMPORT_PERMISSIONS = ["lustre.instances.importData", "lustre.operations.get"]
 AGENT_BUCKET_ROLE = "roles/storage.objectViewer"
 
@@ -142,7 +143,8 @@ def import_grants(name: str, args: FileSystemArgs, imports: list[dict[str, Any]]
         for b in sorted({i["bucket_name"] for i in imports})
     ]
     if args.importer is not None:
-        # A deleted custom role lingers for days; the provider undeletes it when the same id comes back.
+        # A deleted custom role lingers for days under its id; the Google provider undeletes it when the same id
+        # comes back (provider behaviour, not re-read: unverified).
         role = gcp.projects.IAMCustomRole(
             f"{name}-lustre-import",
             project=args.project,
