@@ -30,7 +30,9 @@ CSI_MANIFESTS = [
 ]
 # Blob integration: the "HPC Cache Resource Provider" service principal needs these roles on the storage account
 # before the file system is created, or creation fails (Learn amlfs-prerequisites, "Access roles for blob
-# integration"). Its object ID differs per tenant, hence azure.lustre_principal_id.
+# integration"). Its object ID differs per tenant, hence azure.lustre_principal_id. The same page also asks for
+# the account's key access to be enabled, which the account (and the policy pack) keep off: open, unverified
+# whether imports fail without it.
 HSM_ROLES = ("Storage Account Contributor", "Storage Blob Data Contributor")
 BLOBFUSE_OPTIONS = ["-o allow_other", "--file-cache-timeout-in-seconds=120", "-o attr_timeout=120", "-o entry_timeout=120", "-o negative_timeout=120"]
 
