@@ -145,6 +145,20 @@ def _lustre(m, name, inputs, out, h):
     return f"projects/{project_of(m, inputs)}/locations/{inputs.get('location')}/instances/{inputs.get('instanceId')}"
 
 
+def _custom_role(m, name, inputs, out, h):
+    rid = f"projects/{project_of(m, inputs)}/roles/{inputs.get('roleId') or autoname(name, h)}"
+    out.update(name=rid, deleted=False)
+    return rid
+
+
+def _service_identity(m, name, inputs, out, h):
+    """Google-managed service agents: service-<project number>@gcp-sa-<service>.iam.gserviceaccount.com."""
+    p = project_of(m, inputs)
+    email = f"service-{project_number(p)}@gcp-sa-{str(inputs.get('service', '')).split('.')[0]}.iam.gserviceaccount.com"
+    out.update(email=email, member=f"serviceAccount:{email}")
+    return f"projects/{p}/services/{inputs.get('service')}"
+
+
 def _global_address(m, name, inputs, out, h):
     out.setdefault("name", f"{name}-{h[:7]}")
     out.setdefault("address", "172.16.0.0")
@@ -167,6 +181,8 @@ RESOURCES = {
     "serviceaccount_Account": _service_account,
     "serviceaccount_IAMMember": _iam_member,
     "projects_IAMMember": _iam_member,
+    "projects_IAMCustomRole": _custom_role,
+    "projects_ServiceIdentity": _service_identity,
     "storage_Bucket": _bucket,
     "storage_BucketIAMMember": _iam_member,
     "artifactregistry_Repository": _repository,

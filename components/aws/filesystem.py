@@ -19,6 +19,8 @@ MOUNT_OPTIONS = ["flock"]
 AUTO_EVENTS = ["NEW", "CHANGED", "DELETED"]
 MOUNTPOINT_ADDON = "aws-mountpoint-s3-csi-driver"
 MOUNTPOINT_SERVICE_ACCOUNT = "s3-csi-driver-sa"
+# The FSx CSI chart's controller service account (vendored values: controller.serviceAccount.name) and namespace.
+FSX_CSI_SERVICE_ACCOUNT = ("kube-system", "fsx-csi-controller-sa")
 
 
 @dataclass
@@ -30,6 +32,7 @@ class FileSystemArgs:
     kms_key_arn: pulumi.Input[str] = ""
     buckets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict, metadata={"doc": "spec bucket name -> physical name"})
     delete_with_environment: bool = False
+    cluster_name: pulumi.Input[str] | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -130,7 +133,61 @@ class FileSystems(pulumi.ComponentResource):
                 "claim": fs.claim_name,
                 "import_from": fs.import_from,
             }
+        if args.cluster_name is not None:
+            self.controller_identity = csi_controller_identity(name, args.cluster_name, args.tags, self)
         self.register_outputs({"filesystems": self.details})
+
+
+def csi_controller_policy() -> str:
+    """The FSx CSI driver's IAM needs as its install guide lists them (docs/install.md, instance-profile policy):
+    narrower than the AmazonFSxFullAccess its IRSA example attaches. Static volumes need none of it; the
+    StorageClass's dynamic volumes, their deletion and resizing do."""
+    import json
+
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "FsxS3LinkedRole",
+                    "Effect": "Allow",
+                    "Action": ["iam:CreateServiceLinkedRole", "iam:AttachRolePolicy", "iam:PutRolePolicy"],
+                    "Resource": "arn:aws:iam::*:role/aws-service-role/s3.data-source.lustre.fsx.amazonaws.com/*",
+                },
+                {
+                    "Sid": "FsxLinkedRole",
+                    "Effect": "Allow",
+                    "Action": "iam:CreateServiceLinkedRole",
+                    "Resource": "*",
+                    "Condition": {"StringLike": {"iam:AWSServiceName": ["fsx.amazonaws.com"]}},
+                },
+                {
+                    "Sid": "FsxVolumes",
+                    "Effect": "Allow",
+                    "Action": ["s3:ListBucket", "fsx:CreateFileSystem", "fsx:DeleteFileSystem", "fsx:DescribeFileSystems", "fsx:TagResource", "fsx:UpdateFileSystem"],
+                    "Resource": "*",
+                },
+            ],
+        }
+    )
+
+
+def csi_controller_identity(name: str, cluster_name: pulumi.Input[str], tags: dict[str, str], parent: pulumi.Resource):
+    """A role for the Helm-installed FSx CSI controller through EKS Pod Identity, as the Mountpoint add-on and the
+    workloads get theirs. The EKS FSx CSI add-on page lists Pod Identity as supported; that the same driver
+    (v1.9.0) installed from the chart picks the credentials up is inferred, not tested against EKS (unverified)."""
+    import pulumi_aws as aws
+
+    from aiinfra.components.aws.cluster import assume_role_policy
+
+    role = aws.iam.Role(
+        f"{name}-fsx-csi", assume_role_policy=assume_role_policy("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")), tags=tags, opts=child(parent)
+    )
+    aws.iam.RolePolicy(f"{name}-fsx-csi", role=role.id, policy=csi_controller_policy(), opts=child(parent))
+    namespace, service_account = FSX_CSI_SERVICE_ACCOUNT
+    return aws.eks.PodIdentityAssociation(
+        f"{name}-fsx-csi", cluster_name=cluster_name, namespace=namespace, service_account=service_account, role_arn=role.arn, tags=tags, opts=child(parent)
+    )
 
 
 def bucket_mount_policy(bucket_arns: list[pulumi.Input[str]], kms_key_arn: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -220,12 +277,14 @@ def add_data_layer(name: str, env: Any, tags: dict[str, str], cluster: Any, netw
                 kms_key_arn=storage.kms_key_arn,
                 buckets=physical,
                 delete_with_environment=spec.storage.delete_with_environment,
+                cluster_name=cluster.name,
                 tags=tags,
             ),
             opts=child(parent),
         )
         built.outputs["filesystems"] = fs.details
         built.storage_addons.append("aws-fsx-csi-driver")
+        built.storage_grants.append(fs.controller_identity)  # the controller's pods get credentials only if it exists first
         for f in env.filesystems:
             volume = dict(fs.volumes[f.name], capacity=f"{int(f.capacity)}Gi")
             volume["storageClass"] = {

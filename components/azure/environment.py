@@ -111,7 +111,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
     if env.filesystems:
         from aiinfra.components.azure.filesystem import LustreSubnets, lustre_args
 
-        fs_args = lustre_args(env, name, rg, network.vnet_id, network.endpoint_subnet_id, tags)
+        fs_args = lustre_args(env, name, rg, network.vnet_id, network.endpoint_subnet_id, tags, subscription)
         subnets = LustreSubnets(name, fs_args, opts=opts())
     storage = ObjectStorage(
         name,

@@ -13,6 +13,7 @@ from typing import Any, Mapping
 import pulumi
 
 from aiinfra.components._util import child
+from aiinfra.components.azure.profile import PLACEHOLDER
 from aiinfra.components.azure.subnets import plan_lustre_subnets, plan_subnets
 from aiinfra.resolved import ResolvedFileSystem
 
@@ -27,6 +28,12 @@ CSI_MANIFESTS = [
     "csi-azurelustre-node-jammy",
     "csi-azurelustre-node-noble",
 ]
+# Blob integration: the "HPC Cache Resource Provider" service principal needs these roles on the storage account
+# before the file system is created, or creation fails (Learn amlfs-prerequisites, "Access roles for blob
+# integration"). Its object ID differs per tenant, hence azure.lustre_principal_id. The same page also asks for
+# the account's key access to be enabled, which the account (and the policy pack) keep off: open, unverified
+# whether imports fail without it.
+HSM_ROLES = ("Storage Account Contributor", "Storage Blob Data Contributor")
 BLOBFUSE_OPTIONS = ["-o allow_other", "--file-cache-timeout-in-seconds=120", "-o attr_timeout=120", "-o entry_timeout=120", "-o negative_timeout=120"]
 
 
@@ -38,6 +45,9 @@ class FileSystemArgs:
     subnet_cidrs: list[str]
     filesystems: list[ResolvedFileSystem]
     storage_account_name: pulumi.Input[str] = ""
+    storage_account_id: pulumi.Input[str] = ""
+    subscription_id: str = ""
+    lustre_principal_id: str = PLACEHOLDER
     container_ids: Mapping[str, pulumi.Input[str]] = field(default_factory=dict, metadata={"doc": "spec bucket name -> container resource id"})
     delete_with_environment: bool = False
     tags: dict[str, str] = field(default_factory=dict)
@@ -85,8 +95,9 @@ class FileSystems(pulumi.ComponentResource):
         keep = not args.delete_with_environment
         data_opts = child(self, protect=keep, retain_on_delete=keep)
         self.volumes, self.details = {}, {}
-        logs = None
+        logs, access = None, []
         if any(fs.import_from for fs in args.filesystems):
+            access = hsm_access(name, args, self)
             # HSM logs go to a separate container of the same account (SDK docstring).
             logs = az.storage.BlobContainer(
                 f"{name}-lustre-logs", container_name=LOGGING_CONTAINER, account_name=args.storage_account_name, resource_group_name=args.resource_group_name, opts=data_opts
@@ -112,7 +123,7 @@ class FileSystems(pulumi.ComponentResource):
                 hsm=hsm,
                 root_squash_settings=az.storagecache.AmlFilesystemRootSquashSettingsArgs(mode="None"),
                 tags={**args.tags, "aiinfra.dev/filesystem": fs.name},
-                opts=data_opts,
+                opts=pulumi.ResourceOptions.merge(data_opts, pulumi.ResourceOptions(depends_on=access)) if hsm else data_opts,
             )
             mgs = system.client_info.apply(lambda c: c.mgs_address if c else "")
             self.volumes[fs.claim_name] = {
@@ -132,6 +143,16 @@ class FileSystems(pulumi.ComponentResource):
                 "import_from": fs.import_from,
             }
         self.register_outputs({"filesystems": self.details})
+
+
+def hsm_access(name: str, args: FileSystemArgs, parent: pulumi.Resource) -> list[pulumi.Resource]:
+    """The storage account roles the Lustre resource provider needs for the import, made before the file system."""
+    from aiinfra.components.azure.identity import grant
+
+    return [
+        grant(f"{name}-lustre-{role.split()[1].lower()}", role, args.storage_account_id, args.lustre_principal_id, args.subscription_id, parent)
+        for role in HSM_ROLES
+    ]
 
 
 def bucket_volumes(resource_group: pulumi.Input[str], account: pulumi.Input[str], containers: Mapping[str, pulumi.Input[str]], client_id: pulumi.Input[str]):
@@ -155,7 +176,9 @@ def bucket_volumes(resource_group: pulumi.Input[str], account: pulumi.Input[str]
     }
 
 
-def lustre_args(env: Any, name: str, resource_group: pulumi.Input[str], vnet_id: pulumi.Input[str], after: pulumi.Input[str], tags: dict[str, str]) -> FileSystemArgs:
+def lustre_args(
+    env: Any, name: str, resource_group: pulumi.Input[str], vnet_id: pulumi.Input[str], after: pulumi.Input[str], tags: dict[str, str], subscription_id: str = ""
+) -> FileSystemArgs:
     """`after`: the VNet's last subnet id; Azure changes one VNet's subnets at a time, so the Lustre subnets wait
     for it (through the VNet name) instead of for the whole network, which `down` would then have to keep."""
     spec = env.spec
@@ -167,6 +190,8 @@ def lustre_args(env: Any, name: str, resource_group: pulumi.Input[str], vnet_id:
         subnet_cidrs=cidrs,
         filesystems=list(env.filesystems),
         delete_with_environment=spec.storage.delete_with_environment,
+        subscription_id=subscription_id,
+        lustre_principal_id=spec.azure.lustre_principal_id or PLACEHOLDER,
         tags=tags,
     )
 
@@ -178,6 +203,7 @@ def add_data_layer(env: Any, name: str, fs_args: FileSystemArgs | None, subnets:
     spec = env.spec
     if fs_args is not None and subnets is not None:
         fs_args.storage_account_name = storage.account_name
+        fs_args.storage_account_id = storage.account_id
         fs_args.container_ids = dict(storage.container_ids)
         fs = FileSystems(name, fs_args, subnets.ids, opts=opts)
         built.outputs["filesystems"] = fs.details

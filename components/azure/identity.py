@@ -18,6 +18,7 @@ from aiinfra.components.errors import raise_if
 ROLES = {
     "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
     "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+    "Storage Account Contributor": "17d1049b-9a84-46fb-8f53-869881c3d3ab",
     "Key Vault Crypto User": "12338af0-0e69-4776-bea7-57ae8d297424",
     "Network Contributor": "4d97b98b-1d4f-4787-a291-c67834d212e7",
     "Azure Kubernetes Service RBAC Cluster Admin": "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",

@@ -31,3 +31,10 @@ class AzureSettings(BaseModel):
         "left out: none where an InfiniBand pool needs the operator's driver with GPUDirect RDMA, else aks",
     )
     etcd_kms: bool = Field(default=True, description="encrypt Kubernetes secrets in etcd with a Key Vault key (KMS)")
+    lustre_principal_id: str | None = Field(
+        default=None,
+        pattern=GUID_PATTERN,
+        description="object ID of your tenant's 'HPC Cache Resource Provider' service principal, through which Azure "
+        "Managed Lustre reads the container it imports from (`az ad sp list --display-name \"HPC Cache Resource "
+        "Provider\" --query [0].id -o tsv`); left out, offline commands use a placeholder and `up` fails at the role assignment",
+    )

@@ -167,5 +167,5 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
     if env.filesystems or spec.storage.mount_buckets:
         from aiinfra.components.gcp.filesystem import add_data_layer
 
-        add_data_layer(name, env, tags, project, network, storage, built, parent)
+        add_data_layer(name, env, tags, project, network, storage, built, parent, importer=identity.member)
     return built

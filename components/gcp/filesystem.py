@@ -3,7 +3,11 @@
 Facts: ../shared/reference/accelerators-capacity-data.md §5.2, gpu-fabrics.md §1.8 (cluster-toolkit managed-lustre
 module: private services access with a /22, a firewall rule for TCP 988 from that range, gke_support_enabled).
 There is no Pulumi resource for an import (the API's instances.importData), so the import runs in the cluster as a
-Job: `gcloud lustre instances import-data` under the workload identity, which may read the bucket.
+Job: `gcloud lustre instances import-data` under the workload identity. Managed Lustre's transfer-data page names
+what that takes: the caller needs lustre.instances.importData (roles/lustre.admin, or a custom role with only
+that), and the Managed Lustre service agent, service-PROJECT_NUMBER@gcp-sa-lustre.iam.gserviceaccount.com, reads
+the bucket (roles/storage.objectViewer for imports; objectUser only where results are exported, which aiinfra
+does not do) — https://cloud.google.com/managed-lustre/docs/transfer-data, .../access-control.
 """
 
 from __future__ import annotations
@@ -21,6 +25,10 @@ PSA_PREFIX = 22
 # gke_support_enabled moves the servers off 988 (GKE's own port); GKE clients then use the legacy LNet port 6988.
 LUSTRE_PORTS = ["988", "6988"]
 GCLOUD_IMAGE = "gcr.io/google.com/cloudsdktool/google-cloud-cli:stable"
+# Import only: starting the transfer (transfer-data page), and following the long-running operation that gcloud
+# waits on (lustre.operations.get: inferred from gcloud's polling, unverified).
+IMPORT_PERMISSIONS = ["lustre.instances.importData", "lustre.operations.get"]
+AGENT_BUCKET_ROLE = "roles/storage.objectViewer"
 
 
 @dataclass
@@ -30,6 +38,7 @@ class FileSystemArgs:
     network_id: pulumi.Input[str]
     buckets: Mapping[str, pulumi.Input[str]] = field(default_factory=dict, metadata={"doc": "spec bucket name -> physical name"})
     delete_with_environment: bool = False
+    importer: pulumi.Input[str] | None = field(default=None, metadata={"doc": "IAM member that runs the import Jobs"})
     labels: dict[str, str] = field(default_factory=dict)
 
 
@@ -75,6 +84,7 @@ class FileSystems(pulumi.ComponentResource):
         data_opts = child(self, protect=keep, retain_on_delete=keep)
         peering = private_service_access(name, args, data_opts)
         self.volumes, self.details, self.imports = {}, {}, []
+        self.grants: list[pulumi.Resource] = []
         for fs in args.filesystems:
             instance = gcp.lustre.Instance(
                 f"{name}-{fs.name}",
@@ -107,9 +117,45 @@ class FileSystems(pulumi.ComponentResource):
             }
             if fs.import_from:
                 self.imports.append(
-                    {"filesystem": fs.name, "instance": instance.instance_id, "zone": fs.zone, "bucket": args.buckets[fs.import_from], "path": f"/{fs.import_from}"}
+                    {
+                        "filesystem": fs.name,
+                        "instance": instance.instance_id,
+                        "zone": fs.zone,
+                        "bucket": args.buckets[fs.import_from],
+                        "bucket_name": fs.import_from,
+                        "path": f"/{fs.import_from}",
+                    }
                 )
+        if self.imports:
+            self.grants = import_grants(name, args, self.imports, self)
         self.register_outputs({"filesystems": self.details})
+
+
+def import_grants(name: str, args: FileSystemArgs, imports: list[dict[str, Any]], parent: pulumi.Resource) -> list[pulumi.Resource]:
+    """What an import needs: the Managed Lustre service agent reads each imported bucket, and the identity running
+    the import Job may start imports (a custom role with only that; roles/lustre.admin could also delete instances)."""
+    import pulumi_gcp as gcp
+
+    # The agent exists once the project's first instance does; generating it here lets the grant come first.
+    agent = gcp.projects.ServiceIdentity(f"{name}-lustre-agent", project=args.project, service="lustre.googleapis.com", opts=child(parent))
+    grants: list[pulumi.Resource] = [
+        gcp.storage.BucketIAMMember(f"{name}-lustre-agent-{b}", bucket=args.buckets[b], role=AGENT_BUCKET_ROLE, member=agent.member, opts=child(parent))
+        for b in sorted({i["bucket_name"] for i in imports})
+    ]
+    if args.importer is not None:
+        # A deleted custom role lingers for days under its id; the Google provider undeletes it when the same id
+        # comes back (provider behaviour, not re-read: unverified).
+        role = gcp.projects.IAMCustomRole(
+            f"{name}-lustre-import",
+            project=args.project,
+            role_id=re.sub(r"[^A-Za-z0-9_.]", "_", f"{name}_lustre_import")[:64],
+            title=f"Managed Lustre import ({name})",
+            description="aiinfra: start imports from Cloud Storage into Managed Lustre and follow them",
+            permissions=IMPORT_PERMISSIONS,
+            opts=child(parent),
+        )
+        grants.append(gcp.projects.IAMMember(f"{name}-lustre-import", project=args.project, role=role.name, member=args.importer, opts=child(parent)))
+    return grants
 
 
 def import_job(namespace: str, service_account: str, project: str, imp: Mapping[str, Any]) -> dict[str, Any]:
@@ -153,7 +199,9 @@ def bucket_volumes(buckets: Mapping[str, pulumi.Input[str]]) -> dict[str, dict[s
     }
 
 
-def add_data_layer(name: str, env: Any, tags: dict[str, str], project: str, network: Any, storage: Any, built: Any, parent: pulumi.Resource) -> None:
+def add_data_layer(
+    name: str, env: Any, tags: dict[str, str], project: str, network: Any, storage: Any, built: Any, parent: pulumi.Resource, importer: pulumi.Input[str] | None = None
+) -> None:
     """File systems, their import Jobs and bucket volumes into the built environment."""
     from aiinfra.components._util import per_key
     from aiinfra.components.gcp.labels import gcp_labels
@@ -169,12 +217,14 @@ def add_data_layer(name: str, env: Any, tags: dict[str, str], project: str, netw
                 network_id=network.network_id,
                 buckets=physical,
                 delete_with_environment=spec.storage.delete_with_environment,
+                importer=importer,
                 labels=gcp_labels(tags),
             ),
             opts=child(parent),
         )
         built.outputs["filesystems"] = fs.details
         built.volumes.update(fs.volumes)
+        built.storage_grants += fs.grants
         built.storage_objects += [import_job(spec.identity.namespace, spec.identity.service_account, project, imp) for imp in fs.imports]
     if spec.storage.mount_buckets:
         built.volumes.update(bucket_volumes(physical))

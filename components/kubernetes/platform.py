@@ -41,7 +41,7 @@ class PlatformArgs:
             volumes=dict(built.volumes),
             storage_addons=list(built.storage_addons),
             storage_objects=list(built.storage_objects),
-            depends_on=[built.cluster, *built.node_pools.values()],
+            depends_on=[built.cluster, *built.node_pools.values(), *built.storage_grants],
         )
 
 

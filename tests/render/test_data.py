@@ -42,6 +42,20 @@ def test_the_trainer_reads_the_shards_the_rayjob_writes(data):
     assert all(any(v.get("persistentVolumeClaim", {}).get("claimName") == "fs-scratch" for v in p["spec"]["volumes"]) for p in ray_pods)
 
 
+def test_the_rayjob_queues_like_training_and_tolerates_nothing(data):
+    """Kueue admits the Ray cluster in the training jobs' queue and places it through the flavor; the pods' own
+    templates neither tolerate the accelerator taints nor pin a pool."""
+    cloud, manifests = data
+    env = f"wl-data-{cloud}"
+    job = find(manifests, "RayJob", f"{env}-prepare")
+    train = find(manifests, "TrainJob", f"{env}-train")
+    assert job["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == train["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == "default"
+    cluster = job["spec"]["rayClusterSpec"]
+    templates = [cluster["headGroupSpec"]["template"], *(g["template"] for g in cluster["workerGroupSpecs"])]
+    assert all("tolerations" not in t["spec"] and "nodeSelector" not in t["spec"] for t in templates)
+    assert job["spec"]["shutdownAfterJobFinishes"] is True, "Kueue's RayJob integration requires it"
+
+
 def test_without_the_data_layer_nothing_changes():
     manifests = render_scenario("ethernet")
     assert not [m for m in manifests if m["kind"] == "RayJob"]
