@@ -27,6 +27,16 @@ def _host_encryption(r: Resource) -> list[str]:
     return ["temp disks and caches are not encrypted (enableEncryptionAtHost)" for v in values if not is_true(v)]
 
 
+def _no_shared_key(r: Resource) -> list[str]:
+    """Shared key access stays off, except on an account that a Managed Lustre file system imports from
+    (its HSM reads the container through an account SAS); the component tags that account with the reason."""
+    if r.get("allowSharedKeyAccess") is False:
+        return []
+    if r.get("allowSharedKeyAccess") is True and (r.get("tags") or {}).get("aiinfra.dev/shared-key") == "lustre-hsm-import":
+        return []
+    return [f"allowSharedKeyAccess must be false (got {r.get('allowSharedKeyAccess')!r})"]
+
+
 def _deny_by_default(r: Resource) -> list[str]:
     action = r.get("networkRuleSet.defaultAction")
     return [] if r.get("publicNetworkAccess") == "Disabled" or action == "Deny" else [f"networkRuleSet.defaultAction must be Deny (got {action!r})"]
@@ -71,7 +81,7 @@ RULES = [
     Rule("AI-AZ-011", "Storage account: TLS 1.2 only, no public blobs, no shared keys", "critical", "mandatory", (ACCOUNT,),
          COMPONENT.format("storage.py"), ("CKV_AZURE_3", "CKV_AZURE_44", "CKV_AZURE_190", "CKV2_AZURE_40", "CKV2_AZURE_47"),
          expect=(Expect("enableHttpsTrafficOnly", is_true, "must be true", bad=False), Expect("minimumTlsVersion", equals("TLS1_2", "TLS1_3"), "must be TLS1_2", bad="TLS1_0"),
-                 Expect("allowBlobPublicAccess", is_false, "must be false", bad=True), Expect("allowSharedKeyAccess", is_false, "must be false", bad=True))),
+                 Expect("allowBlobPublicAccess", is_false, "must be false", bad=True)), check=_no_shared_key),
     Rule("AI-AZ-012", "Storage account denies network access by default", "high", "mandatory", (ACCOUNT,),
          COMPONENT.format("storage.py (networkRuleSet)"), ("CKV_AZURE_35",),
          check=_deny_by_default),

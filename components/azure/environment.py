@@ -124,6 +124,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
             node_subnet_id=network.node_subnet_id,
             zone_redundant=bool(env.zones),
             extra_subnet_ids=list(subnets.ids.values()) if subnets else [],
+            lustre_import=any(fs.import_from for fs in env.filesystems),
             delete_with_environment=spec.storage.delete_with_environment,
             tags=tags,
         ),

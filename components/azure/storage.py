@@ -26,10 +26,15 @@ class StorageArgs:
     buckets: list[str]
     node_subnet_id: pulumi.Input[str] | None = None
     extra_subnet_ids: list[pulumi.Input[str]] = field(default_factory=list, metadata={"doc": "more subnets the account admits (Lustre HSM)"})
+    lustre_import: bool = False  # an Azure Managed Lustre file system imports from the account (needs key-based SAS)
     zone_redundant: bool = True
     delete_with_environment: bool = False
     retention_days: int = 30
     tags: dict[str, str] = field(default_factory=dict)
+
+
+SHARED_KEY_TAG = "aiinfra.dev/shared-key"
+SHARED_KEY_REASON = "lustre-hsm-import"
 
 
 def account_name(env: str, subscription_id: str) -> str:
@@ -83,7 +88,9 @@ class ObjectStorage(pulumi.ComponentResource):
             enable_https_traffic_only=True,
             minimum_tls_version="TLS1_2",
             allow_blob_public_access=False,
-            allow_shared_key_access=False,
+            # Managed Lustre's HSM import reads the container through an account SAS, which needs shared key
+            # access (Microsoft's amlfs-prerequisites); off otherwise. The tag names the reason for policy AI-AZ-011.
+            allow_shared_key_access=args.lustre_import,
             default_to_o_auth_authentication=True,
             allow_cross_tenant_replication=False,
             public_network_access="Enabled",
@@ -98,7 +105,7 @@ class ObjectStorage(pulumi.ComponentResource):
                     file=az.storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
                 ),
             ),
-            tags=merge_tags(args.tags),
+            tags=merge_tags({**args.tags, **({SHARED_KEY_TAG: SHARED_KEY_REASON} if args.lustre_import else {})}),
             opts=data_opts,
         )
         retention = az.storage.DeleteRetentionPolicyArgs(enabled=True, days=args.retention_days)

@@ -193,3 +193,14 @@ def test_accelerator_pools_need_their_own_familys_taint_not_nvidias(cloud, model
 
 def taint_key(taint: Any) -> str:
     return taint["key"] if isinstance(taint, dict) else taint.split("=")[0]
+
+
+def test_shared_key_access_is_allowed_only_for_a_lustre_import_account():
+    rule = next(r for r in policy.rules() if r.id == "AI-AZ-011")
+    base = {"enableHttpsTrafficOnly": True, "minimumTlsVersion": "TLS1_2", "allowBlobPublicAccess": False}
+    account = "azure-native:storage:StorageAccount"
+    assert rule.on_resource(policy.Resource(account, "a", {**base, "allowSharedKeyAccess": False})) == []
+    lustre = {**base, "allowSharedKeyAccess": True, "tags": {"aiinfra.dev/shared-key": "lustre-hsm-import"}}
+    assert rule.on_resource(policy.Resource(account, "a", lustre)) == []
+    assert rule.on_resource(policy.Resource(account, "a", {**base, "allowSharedKeyAccess": True})) == ["allowSharedKeyAccess must be false (got True)"]
+    assert rule.on_resource(policy.Resource(account, "a", base)) == ["allowSharedKeyAccess must be false (got None)"]

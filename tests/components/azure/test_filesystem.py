@@ -59,3 +59,12 @@ def test_the_setting_must_be_an_object_id():
 def test_no_import_no_assignments():
     result = run_offline(resolve(parse_spec(SPEC.replace(", import_from: datasets", ""))))
     assert not [r for r in result.of_type(T_ASSIGN) if r.name.startswith("data-lustre-")]
+
+
+def test_shared_key_access_is_on_only_when_lustre_imports_from_the_account():
+    account = "azure-native:storage:StorageAccount"
+    (imported,) = run_offline(resolve(parse_spec(SPEC))).of_type(account)
+    assert imported.inputs["allowSharedKeyAccess"] is True
+    assert imported.inputs["tags"]["aiinfra.dev/shared-key"] == "lustre-hsm-import"
+    (plain,) = run_offline(resolve(parse_spec(SPEC.replace(", import_from: datasets", "")))).of_type(account)
+    assert plain.inputs["allowSharedKeyAccess"] is False and "aiinfra.dev/shared-key" not in plain.inputs["tags"]
