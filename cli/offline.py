@@ -67,9 +67,13 @@ def cost(
 ) -> None:
     """Hourly and monthly cost of an environment at its minimum and maximum size."""
     env = load_env(spec, as_json)
+    from aiinfra.cli.placement import recorded, show
     from aiinfra.preview import estimate
 
-    data = estimate(env)
+    placed = recorded(env)
+    data = estimate(placed.env)
+    if not as_json and not markdown:
+        show(console(stderr=True), placed, spec)
     if as_json:
         emit_json({"environment": data["environment"], "node_pools": data["node_pools"], "cost": data["cost"], "warnings": data["warnings"]})
         return
