@@ -26,7 +26,7 @@ class Record:
     instance_type: str
     zone: str | None
     chosen: str  # the UTC day failover chose it, YYYY-MM-DD
-    was: str  # where the pool failed, e.g. "p5.48xlarge in us-east-1a"
+    was: str  # where the pool failed: "<instance type> in <zone>"
     pinned_zone: str | None = None  # the pool's zone: and instance_type: as written when it was chosen
     pinned_type: str | None = None
 

@@ -80,7 +80,8 @@ def remember(t, c, placed, outcome, tries, spec: Any) -> None:
         kept = dataclasses.replace(placed, used=[r for r in placed.records if r.pool not in was])
         records = after_failover(kept, t.env, was, day)
     before = {r.pool: r for r in placed.records}
-    if dumps(records) == dumps(placed.records) and placed.raw is not None or not records and placed.raw is None:
+    current = None if placed.raw is None else "unreadable" if placed.problems else dumps(placed.records)
+    if current == (dumps(records) if records else None):
         return
     write(t, records)
     for r in records:

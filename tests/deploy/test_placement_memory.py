@@ -175,3 +175,18 @@ def test_a_later_failure_still_records_a_pool_that_moved(fake_pulumi, as_state, 
     result = up(spec)
     assert result.exit_code == 1, result.output
     assert json.loads(config(fake_pulumi).get(KEY, "null")) == RECORD, result.output
+
+
+def test_an_unreadable_record_is_reported_and_dropped(fake_pulumi, as_state, tmp_path, envs):
+    import yaml
+
+    spec = stocked_out_once(fake_pulumi, as_state, tmp_path, envs)
+    stacks = fake_pulumi.stacks()
+    stacks["fo-aws"]["config"][KEY] = "{not json"
+    (fake_pulumi.home / "stacks.json").write_text(json.dumps(stacks))
+    settings = deploy.data_dir() / "workspaces" / "fo-aws" / "Pulumi.fo-aws.yaml"
+    settings.write_text(yaml.safe_dump({"config": stacks["fo-aws"]["config"]}))
+    result = up(spec)
+    assert result.exit_code == 0, result.output
+    assert "placement: aiinfra:placement is not JSON" in result.output and train(envs[-1]).zone is None
+    assert KEY not in config(fake_pulumi)
