@@ -9,9 +9,11 @@ import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, List, Optional
 
 import typer
+
+from aiinfra.cli import placement as placing
 
 SpecArg = typer.Argument(..., help="environment spec, e.g. stacks/aws-llm.yaml", show_default=False, readable=False)
 BackendOpt = typer.Option(
@@ -193,16 +195,27 @@ def up(
     backend: Optional[str] = BackendOpt,
     yes: bool = YesOpt,
     no_failover: bool = typer.Option(False, "--no-failover", help="do not retry a node pool on another zone or gpu alternative after a capacity error"),
+    reset_placement: Optional[List[str]] = typer.Option(None, "--reset-placement", metavar="POOL", help=placing.RESET_HELP),
 ) -> None:
     """Deploy an environment: plan and cost, confirmation, then `pulumi up` with live progress. A node pool that
-    fails for lack of capacity is retried on the next zone offering its type, then its gpu: alternatives."""
+    fails for lack of capacity is retried on the next zone offering its type, then its gpu: alternatives; where
+    it ran is recorded in the stack's config, and later runs keep it there."""
     with _errors(spec):
+        import dataclasses
+
         from aiinfra import deploy
 
         c = _console()
-        planned: dict[str, int] = {}
-        t = _prepare(spec, backend, yes, credentials=True, before_state=lambda env: planned.update(count=_plan(env, c)))
-        count = planned["count"]
+        planned: dict[str, Any] = {}
+
+        def plan(env) -> None:
+            placed = placing.recorded(env, reset_placement or ())
+            placing.show(c, placed, spec)
+            planned.update(placed=placed, count=_plan(placed.env, c))
+
+        t = _prepare(spec, backend, yes, credentials=True, before_state=plan)
+        placed, count = planned["placed"], planned["count"]
+        t = dataclasses.replace(t, env=placed.env)
         _quota(t.env, c)
         c.print(f"Stack [bold]{t.stack_name}[/] (project {deploy.PROJECT}) in {t.backend}", markup=True)
         if not yes and not typer.confirm(
@@ -210,7 +223,8 @@ def up(
         ):
             c.print("Nothing was deployed.")
             raise typer.Exit(1)
-        outcome = _up_with_failover(t, c, not no_failover)
+        outcome, tries, last = placing.up_with_failover(t, c, not no_failover, _live)
+        placing.remember(last, c, placed, outcome, tries, spec)
         if not outcome.ok:
             c.print(f"[bold red]✗ up failed[/] for {t.stack_name}; what was created is recorded in the state.", markup=True)
             _failures(c, outcome)
@@ -231,32 +245,6 @@ def _quota(env, c) -> None:
         c.print(f"quota: {line}", markup=False)
     if note:
         c.print(note, markup=False)
-
-
-def _up_with_failover(t, c, failover: bool):
-    """`pulumi up`; after a capacity error on a node pool, again with that pool on its next candidate, printing each try."""
-    import dataclasses
-
-    from aiinfra import deploy
-    from aiinfra.deploy.failover import Failover
-
-    tries = Failover(t.env)
-    while True:
-        with _live("up", t, c) as log:
-            outcome = deploy.up(t, log)
-        if outcome.ok or not failover:
-            break
-        shown = len(tries.lines)
-        moved = tries.next(outcome.failures)
-        for line in tries.lines[shown:]:
-            c.print(f"failover: {line}", markup=False)
-        if moved is None:
-            break
-        t = dataclasses.replace(t, env=moved)
-    hint = tries.keep_hint() if outcome.ok else None
-    if hint:
-        c.print(f"failover: {hint}", markup=False)
-    return outcome
 
 
 def down(
@@ -339,18 +327,22 @@ def outputs(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object"),
     show_secrets: bool = typer.Option(False, "--show-secrets", help="print secret outputs (the kubeconfig) in clear"),
 ) -> None:
-    """The deployed environment's outputs; secrets masked unless --show-secrets."""
+    """The deployed environment's outputs; secrets masked unless --show-secrets. Then any placement failover
+    recorded in the stack's config (on stderr with --json)."""
     with _errors(spec):
         from aiinfra import deploy
 
         t = _prepare(spec, backend, True, credentials=False)
         values = {k: (v["value"] if show_secrets or not v["secret"] else "[secret]") for k, v in deploy.outputs(t).items()}
+        placed = placing.recorded(t.env)
         if as_json:
             sys.stdout.write(json.dumps(values, indent=2, default=str) + "\n")
+            placing.show(_console(stderr=True), placed, spec)
             return
         c = _console()
         for key, value in values.items():
             c.print(f"{key}: {value if isinstance(value, str) else json.dumps(value)}", markup=False)
+        placing.show(c, placed, spec)
 
 
 def status(

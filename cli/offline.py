@@ -28,13 +28,18 @@ def validate(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
 
 
 def preview(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
-    """Run the environment's Pulumi program offline under mocks: resources, GPUs and cost."""
+    """Run the environment's Pulumi program offline under mocks: resources, GPUs and cost. A node pool that
+    `aiinfra up`'s failover moved is shown where the stack's config records it."""
     env = load_env(spec, as_json)
+    from aiinfra.cli.placement import recorded, show
     from aiinfra.preview import build
 
     from aiinfra.policy import mandatory_failed
 
-    data = build(env)
+    placed = recorded(env)
+    data = build(placed.env)
+    if placed.records or placed.problems:
+        data["placement"] = placed.as_dict()
     if as_json:
         emit_json(data)
     else:
@@ -49,6 +54,7 @@ def preview(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
             c.print(filesystem_table(data["filesystems"]))
         c.print(views.cost_table(data))
         c.print(views.policy_table(data["policy"]))
+        show(c, placed, spec)
         c.print("[dim]Offline preview under Pulumi mocks: IDs and ARNs are placeholders. `aiinfra up` deploys for real.[/]")
     if mandatory_failed(data["policy"]):
         raise typer.Exit(EXIT_POLICY)
@@ -61,9 +67,13 @@ def cost(
 ) -> None:
     """Hourly and monthly cost of an environment at its minimum and maximum size."""
     env = load_env(spec, as_json)
+    from aiinfra.cli.placement import recorded, show
     from aiinfra.preview import estimate
 
-    data = estimate(env)
+    placed = recorded(env)
+    data = estimate(placed.env)
+    if not as_json and not markdown:
+        show(console(stderr=True), placed, spec)
     if as_json:
         emit_json({"environment": data["environment"], "node_pools": data["node_pools"], "cost": data["cost"], "warnings": data["warnings"]})
         return

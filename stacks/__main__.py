@@ -1,4 +1,5 @@
-"""Pulumi program of the stacks/ project: deploys the environment spec named by the stack's `aiinfra:spec`."""
+"""Pulumi program of the stacks/ project: deploys the environment spec named by the stack's `aiinfra:spec`, with
+node pools where `aiinfra:placement` records that failover put them (aiinfra.placement)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ HERE = Path(__file__).resolve().parent
 
 
 def main() -> None:
-    """Load and resolve the spec; report every problem through the engine and stop, or build the environment."""
+    """Load and resolve the spec; report every problem through the engine and stop, or build the environment with
+    the recorded placements that the spec still allows (the others are warned about and left out)."""
+    from aiinfra.placement import from_config
     from aiinfra.problems import SpecError
     from aiinfra.program import program
     from aiinfra.resolve import load
@@ -24,7 +27,12 @@ def main() -> None:
             pulumi.log.error(f"{source}: {p.path}: {p.message}" + (f" (hint: {p.hint})" if p.hint else ""))
         noun = "problem" if len(err.problems) == 1 else "problems"
         raise pulumi.RunError(f"{source} is not valid ({len(err.problems)} {noun}); nothing was changed") from None
-    program(env, export=True)()
+    placed = from_config(env, pulumi.Config("aiinfra").get("placement"))
+    for line in placed.kept():
+        pulumi.log.info(f"placement: {line}")
+    for line in placed.warnings():
+        pulumi.log.warn(f"placement: {line}")
+    program(placed.env, export=True)()
 
 
 if __name__ == "__main__":

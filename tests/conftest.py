@@ -43,3 +43,11 @@ def _no_ambient_cloud_accounts(monkeypatch, tmp_path_factory):
     empty.mkdir(exist_ok=True)
     monkeypatch.setenv("CLOUDSDK_CONFIG", str(empty))
     monkeypatch.setenv("AZURE_CONFIG_DIR", str(empty))
+
+
+@pytest.fixture(autouse=True)
+def _no_local_stacks(monkeypatch, tmp_path_factory):
+    """A developer's own stacks (their recorded placements, aiinfra.placement) must not change what preview shows."""
+    empty = tmp_path_factory.getbasetemp() / "no-data-dir"
+    empty.mkdir(exist_ok=True)
+    monkeypatch.setenv("AIINFRA_DATA_DIR", str(empty))

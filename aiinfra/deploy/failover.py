@@ -60,23 +60,15 @@ class Candidate:
 
 def alternatives(env: ResolvedEnvironment, pool: ResolvedPool) -> list[Candidate]:
     """The pool's later gpu: alternatives, each resolved alone (skipped where the region does not offer it)."""
-    from aiinfra.problems import SpecError
-    from aiinfra.resolve import resolve
+    from aiinfra.placement import option_pool
 
-    index = next(i for i, p in enumerate(env.spec.node_pools) if p.name == pool.name)
-    written = env.spec.node_pools[index]
-    options = written.gpu_options
-    out = []
+    options = next(p for p in env.spec.node_pools if p.name == pool.name).gpu_options
     current = next((i for i, g in enumerate(options) if _is(env, g, pool)), len(options))
+    out = []
     for gpu in options[current + 1:]:
-        pools = list(env.spec.node_pools)
-        pools[index] = written.model_copy(update={"gpu": gpu, "zone": None})
-        try:
-            other = resolve(env.spec.model_copy(update={"node_pools": pools}))
-        except SpecError:
-            continue
-        found = next(p for p in other.worker_pools if p.name == pool.name)
-        out.append(Candidate(found.instance_type, None, f"next gpu alternative {gpu}", found))
+        found = option_pool(env, pool.name, gpu)
+        if found is not None:
+            out.append(Candidate(found.instance_type, None, f"next gpu alternative {gpu}", found))
     return out
 
 
@@ -111,6 +103,7 @@ class Failover:
     lines: list[str] = field(default_factory=list)
     queue: dict[str, list[Candidate]] = field(default_factory=dict)
     failed_zones: dict[str, list[str]] = field(default_factory=dict)
+    was: dict[str, str] = field(default_factory=dict)  # where each retried pool first failed
 
     def next(self, failures: list[tuple[str, str]]) -> ResolvedEnvironment | None:
         """The environment with the failed pool moved to its next candidate; None when there is nothing to retry
@@ -131,6 +124,7 @@ class Failover:
         here = f"{pool.instance_type} in {pool.zone or ', '.join(zones_named(self.env, message)) or 'the region'}"
         if not self.tried:
             self.tried.append(here)
+        self.was.setdefault(pool.name, here)
         self.lines.append(f"pool {pool.name}: try {len(self.tried)} ({here}) failed: {code}")
         if pool.reservation:
             self.lines.append(f"pool {pool.name}: not retried: its reservation {pool.reservation} holds capacity in one zone only")
@@ -151,11 +145,3 @@ class Failover:
         pools = [nxt.pool if p.name == pool.name else p for p in self.env.pools]
         self.env = dataclasses.replace(self.env, pools=pools)
         return self.env
-
-    def keep_hint(self) -> str | None:
-        """What to write in the spec so that the next `up` keeps the pool where failover put it."""
-        moved = [p for p in self.env.pools if p.name in self.queue]
-        if len(self.tried) < 2 or not moved:
-            return None
-        parts = [f"{p.name}: instance_type: {p.instance_type}" + (f", zone: {p.zone}" if p.zone else "") for p in moved]
-        return "to keep this placement on the next `up`, pin it in the spec (" + "; ".join(parts) + ")"

@@ -112,6 +112,17 @@ def main() -> None:
                 i += 2
             else:
                 i += 1
+        settings_file(name, stack)
+    elif cmd == ["config", "set"]:
+        stack["config"][args[2]] = args[args.index("--") + 1]
+        settings_file(name, stack)
+    elif cmd == ["config", "rm"]:
+        if args[2] not in stack["config"]:
+            fail(f"error: configuration key '{args[2]}' not found for stack '{name}'")
+        del stack["config"][args[2]]
+        settings_file(name, stack)
+    elif cmd[0] == "config" and "--json" in args and len(cmd) > 1 and cmd[1].startswith("--"):
+        print(json.dumps({k: {"value": v, "secret": False} for k, v in stack["config"].items()}))
     elif cmd == ["stack", "export"]:
         print(json.dumps({"version": 3, "deployment": dep}))
     elif cmd == ["stack", "output"]:
@@ -131,6 +142,13 @@ def main() -> None:
     else:
         fail(f"error: the fake pulumi does not know {' '.join(args)}")
     save("stacks.json", stacks)
+
+
+def settings_file(name: str, stack: dict) -> None:
+    """Like the real CLI, stack config lives in the project folder's Pulumi.<stack>.yaml (the current directory)."""
+    import yaml
+
+    Path(f"Pulumi.{name}.yaml").write_text(yaml.safe_dump({"config": stack["config"]}, sort_keys=True))
 
 
 def check_passphrase(stack: dict) -> None:

@@ -1,9 +1,11 @@
 """Failover in `aiinfra up`: the stand-in Pulumi CLI fails a GPU pool's creation with each cloud's real stockout
-text, then succeeds; aiinfra retries only that pool, on the next zone offering its type, then its gpu alternative."""
+text, then succeeds; aiinfra retries only that pool, on the next zone offering its type, then its gpu alternative,
+and records where in the stack's config, so that the next `up` runs the same program."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -127,6 +129,11 @@ def test_a_stockout_moves_only_that_pool_to_the_next_candidate(cloud, fake_pulum
     assert dataclasses.replace(last, pools=first.pools) == first  # and so is everything else (spec, network zones)
     deployed = {r["urn"] for r in fake_pulumi.stacks()[f"fo-{cloud}"]["deployment"]["resources"]}
     assert pool_urn in deployed
+    record = json.loads(fake_pulumi.stacks()[f"fo-{cloud}"]["config"]["aiinfra:placement"])["train"]
+    assert (record["instance_type"], record["zone"]) == MOVED[cloud]
+    again = CliRunner().invoke(app, ["up", spec, "--yes"])  # the next run keeps the pool where failover put it
+    assert again.exit_code == 0 and "failover:" not in again.output, again.output
+    assert envs[-1] == last
 
 
 def test_no_failover_stops_at_the_first_stockout(fake_pulumi, as_state, tmp_path):

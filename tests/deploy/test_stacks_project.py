@@ -54,6 +54,7 @@ def test_every_example_spec_has_a_stack_file_with_its_provider_config():
             missing.append(f"stacks/{stack_file(spec).name} is missing; it should read:\nconfig:\n{body}")
             continue
         got = yaml.safe_load(stack_file(spec).read_text())["config"]
+        got.pop("aiinfra:placement", None)  # where failover put a pool, if one was recorded (aiinfra.placement)
         assert got == want, f"stacks/{stack_file(spec).name}: config {got} should be {want}"
     assert not missing, "\n".join(missing)
 
