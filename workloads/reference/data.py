@@ -8,7 +8,7 @@ from pathlib import Path
 
 import torch
 
-from .storage import filesystem
+from .storage import list_files
 
 DEFAULT_MAX_BYTES = 64 << 20
 
@@ -37,13 +37,7 @@ def read_corpus(url: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> b
             if take(path.read_bytes()):
                 break
     else:
-        fs, path = filesystem(url)
-        if any(c in path for c in "*?["):
-            files = sorted(fs.glob(path))
-        elif fs.isdir(path):
-            files = sorted(fs.find(path))
-        else:
-            files = [path]
+        fs, files = list_files(url)
         for f in files:
             if take(fs.cat_file(f)):
                 break

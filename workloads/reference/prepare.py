@@ -14,20 +14,14 @@ import sys
 import time
 
 from .shards import DTYPE, INDEX, TOKENIZER, tokenize
-from .storage import filesystem, storage_options, write_atomic
+from .storage import filesystem, list_files, storage_options, write_atomic
 
 DEFAULT_SHARD_MB = 64
 
 
 def list_inputs(url: str) -> list[tuple[str, int]]:
     """Every file under url (a folder, a glob or one file) with its size, sorted: the order tokens are laid out in."""
-    fs, path = filesystem(url)
-    if any(c in path for c in "*?["):
-        files = sorted(fs.glob(path))
-    elif fs.isdir(path):
-        files = sorted(fs.find(path))
-    else:
-        files = [path]
+    fs, files = list_files(url)
     sizes = [(f, int(fs.info(f).get("size") or 0)) for f in files]
     return [(f, s) for f, s in sizes if not f.rsplit("/", 1)[-1].startswith(".")]
 

@@ -28,6 +28,16 @@ def filesystem(url: str):
     return fsspec.core.url_to_fs(url, **storage_options())
 
 
+def list_files(url: str):
+    """(fs, files) for a folder (every file under it), a glob or one file, sorted: the order data is read in."""
+    fs, path = filesystem(url)
+    if any(c in path for c in "*?["):
+        return fs, sorted(fs.glob(path))
+    if fs.isdir(path):
+        return fs, sorted(fs.find(path))
+    return fs, [path]
+
+
 def is_local(fs) -> bool:
     protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
     return protocol in ("file", "local")
