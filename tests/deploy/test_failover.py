@@ -110,14 +110,12 @@ def _record_envs(monkeypatch) -> list:
 
 
 @pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
-def test_a_stockout_moves_only_that_pool_to_the_next_candidate(cloud, fake_pulumi, as_state, tmp_path, monkeypatch, capsys):
+def test_a_stockout_moves_only_that_pool_to_the_next_candidate(cloud, fake_pulumi, as_state, tmp_path, monkeypatch):
     spec, pool_urn = _scenario(fake_pulumi, as_state, tmp_path, cloud, FAILURES[cloud])
     envs = _record_envs(monkeypatch)
     result = CliRunner().invoke(app, ["up", spec, "--yes"])
     assert result.exit_code == 0, result.output
     lines = [line.strip() for line in result.output.splitlines() if line.strip().startswith("failover:")]
-    with capsys.disabled():
-        print(f"\n--- {cloud}\n" + "\n".join(lines))
     assert lines[: len(EXPECTED[cloud])] == EXPECTED[cloud]
     assert len(fake_pulumi.ran("up")) == len(FAILURES[cloud]) + 1 == len(envs)
     first, last = envs[0], envs[-1]
