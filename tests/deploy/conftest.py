@@ -65,6 +65,22 @@ class FakePulumi:
 
 
 @pytest.fixture
+def envs(monkeypatch) -> list:
+    """The environment each `pulumi up` ran the program of."""
+    from aiinfra import deploy
+
+    seen = []
+    real = deploy.up
+
+    def up(t, log):
+        seen.append(t.env)
+        return real(t, log)
+
+    monkeypatch.setattr(deploy, "up", up)
+    return seen
+
+
+@pytest.fixture
 def clean_env(tmp_path, monkeypatch):
     """No real credentials, backends or passphrases leak in; data and HOME are private to the test."""
     for var in CREDENTIAL_VARS:

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from aiinfra import deploy
 from aiinfra.cli.main import app
 
 SPECS = {
@@ -96,23 +95,12 @@ def _scenario(fake_pulumi, state_of, tmp_path: Path, cloud: str, failures: list[
     return str(spec), pool
 
 
-def _record_envs(monkeypatch) -> list:
-    monkeypatch.setenv("AIINFRA_SKIP_CREDENTIALS_CHECK", "1")  # GCP and Azure: the stand-in CLI needs none
-    seen = []
-    real = deploy.up
-
-    def up(t, log):
-        seen.append(t.env)
-        return real(t, log)
-
-    monkeypatch.setattr(deploy, "up", up)
-    return seen
 
 
 @pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])
-def test_a_stockout_moves_only_that_pool_to_the_next_candidate(cloud, fake_pulumi, as_state, tmp_path, monkeypatch):
+def test_a_stockout_moves_only_that_pool_to_the_next_candidate(cloud, fake_pulumi, as_state, tmp_path, monkeypatch, envs):
+    monkeypatch.setenv("AIINFRA_SKIP_CREDENTIALS_CHECK", "1")  # GCP and Azure: the stand-in CLI needs none
     spec, pool_urn = _scenario(fake_pulumi, as_state, tmp_path, cloud, FAILURES[cloud])
-    envs = _record_envs(monkeypatch)
     result = CliRunner().invoke(app, ["up", spec, "--yes"])
     assert result.exit_code == 0, result.output
     lines = [line.strip() for line in result.output.splitlines() if line.strip().startswith("failover:")]

@@ -37,20 +37,6 @@ def wide(monkeypatch):
     monkeypatch.setenv("COLUMNS", "250")
 
 
-@pytest.fixture
-def envs(monkeypatch) -> list:
-    """The environment each `pulumi up` ran the program of."""
-    seen = []
-    real = deploy.up
-
-    def up(t, log):
-        seen.append(t.env)
-        return real(t, log)
-
-    monkeypatch.setattr(deploy, "up", up)
-    return seen
-
-
 def write_spec(tmp_path: Path, gpu: str = '["H100:8", "A100:8"]', extra: str = "") -> str:
     spec = tmp_path / "fo-aws.yaml"
     spec.write_text(SPEC.format(gpu=gpu, extra=extra))
