@@ -14,7 +14,6 @@ from aiinfra.resolved import ResolvedEnvironment, ResolvedFileSystem, ResolvedPo
 
 if TYPE_CHECKING:  # the engine (asyncio, mocks) only for `preview`, not for `cost` and `validate`
     from aiinfra import engine
-    from aiinfra.catalog.freshness import Origin
 
 
 
@@ -48,16 +47,12 @@ class CostItem:
         }
 
 
-def price_origin(env: ResolvedEnvironment, pool: ResolvedPool) -> "Origin | None":
-    """Where the pool's price came from (refreshed, snapshot or the spec), None for a type outside the catalog."""
-    return pool.price_origin
-
-
-def pool_cost(pool: ResolvedPool, origin: "Origin | None" = None) -> CostItem:
+def pool_cost(pool: ResolvedPool) -> CostItem:
     """A reserved pool is billed for all its nodes whether they run or not (aiinfra.capacity.paid_nodes)."""
     kind = "capacity block" if pool.reservation_kind == "capacity-block" else pool.capacity
     label = f"pool {pool.name} ({pool.instance_type}, {kind})"
     lo, hi = paid_nodes(pool.capacity, pool.nodes_min, pool.nodes_max)
+    origin = pool.price_origin
     return CostItem(label, lo, hi, pool.hourly_usd_per_node, pool.price_note, origin.as_dict() if origin else None)
 
 
@@ -92,7 +87,7 @@ def filesystem_rows(env: ResolvedEnvironment, built: dict[str, Any]) -> list[dic
 def cost_items(env: ResolvedEnvironment, resources: list[engine.CapturedResource] | None = None) -> list[CostItem]:
     """Node pools from the resolved spec; fixed costs by counting the resources the program really creates
     or, with no resources (`cost`, which runs no program), the counts the spec implies."""
-    items = [pool_cost(p, price_origin(env, p)) for p in env.pools] + [filesystem_cost(f) for f in env.filesystems]
+    items = [pool_cost(p) for p in env.pools] + [filesystem_cost(f) for f in env.filesystems]
     if resources is None:
         from aiinfra.fixed_costs import resource_counts
 
@@ -122,7 +117,7 @@ def cost_summary(env: ResolvedEnvironment, items: list[CostItem]) -> dict[str, A
         "prices_as_of": catalog.prices_as_of(env.spec.cloud, [p.instance_type for p in env.pools]),
         "excludes": excludes + (f"; and the unpriced {', '.join(unpriced)}" if unpriced else ""),
         "unpriced": unpriced,
-        "freshness": freshness.summary((p.name, price_origin(env, p)) for p in env.pools),
+        "freshness": freshness.summary((p.name, p.price_origin) for p in env.pools),
     }
 
 
@@ -156,7 +151,7 @@ def _report(env: ResolvedEnvironment, items: list[CostItem], result: "engine.Run
     data: dict[str, Any] = {"environment": env.spec.name, "cloud": env.spec.cloud, "region": env.spec.region, "zones": env.zones}
     if result is not None:
         data["resources"] = [r.as_dict() for r in result.resources]
-    data["node_pools"] = [{**pool_dict(p), "price_origin": (o.as_dict() if (o := price_origin(env, p)) else None)} for p in env.pools]
+    data["node_pools"] = [{**pool_dict(p), "price_origin": p.price_origin.as_dict() if p.price_origin else None} for p in env.pools]
     if env.filesystems:
         data["filesystems"] = filesystem_rows(env, result.outputs.get("filesystems", {}) if result is not None else {})
     data["cost"] = cost_summary(env, items)

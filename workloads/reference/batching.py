@@ -101,11 +101,11 @@ class Running:
         self.left = [n - 1 for n in self.left]
         self.made = [n + 1 for n in self.made]
         done = [i for i, n in enumerate(self.left) if n == 0]
-        finished = self._finish(done) if done else []
+        finished, kept = self._finish(done) if done else ([], None)
         if not self.tags:
             return finished
-        if done:
-            nxt = nxt[self._keep]
+        if kept is not None:
+            nxt = nxt[kept]
         self.last_pos = self.last_pos + 1
         self.real = torch.cat([self.real, torch.ones(len(self.tags), 1, dtype=torch.bool, device=self.device)], dim=1)
         self.logits = self.model(nxt[:, None], positions=self.last_pos, mask=self.real[:, None, None, :], caches=self.caches)[:, -1, :256].float()
@@ -116,25 +116,25 @@ class Running:
         if rows:
             self._finish(rows)
 
-    def _finish(self, rows: list[int]) -> list[tuple[Any, bytes]]:
+    def _finish(self, rows: list[int]) -> tuple[list[tuple[Any, bytes]], torch.Tensor | None]:
+        """Take rows out of the batch: their outputs, and the indices of the rows kept (None when none are)."""
         gone = set(rows)
         history = self.history.tolist()
         out = [(self.tags[i], bytes(history[i][len(history[i]) - self.made[i]:])) for i in rows]
         keep = [i for i in range(len(self.tags)) if i not in gone]
-        self._keep = torch.tensor(keep, dtype=torch.long, device=self.device)
         self.tags = [self.tags[i] for i in keep]
         self.left = [self.left[i] for i in keep]
         self.made = [self.made[i] for i in keep]
         if not keep:
             self._clear()
-            return out
-        k = self._keep
+            return out, None
+        k = torch.tensor(keep, dtype=torch.long, device=self.device)
         self.real, self.last_pos, self.logits, self.temps = self.real[k], self.last_pos[k], self.logits[k], self.temps[k]
         self.history = self.history[k, self.history.shape[1] - max(self.made):] if max(self.made) else self.history[k, :0]
         start = int(self.real.any(0).long().argmax())  # columns every remaining row pads are dropped
         self.real = self.real[:, start:]
         self.caches = [[t[k][:, :, start:] for t in layer] for layer in self.caches]
-        return out
+        return out, k
 
 
 @torch.no_grad()
