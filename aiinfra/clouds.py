@@ -105,6 +105,10 @@ class CloudProfile:
     capacity_errors: CapacityErrors = CapacityErrors()
     account_field: str | None = None  # the settings field naming the account ("project"), where the spec can name one
     placeholder_in_program: bool = False  # offline, the program uses the placeholder account (else the ambient one)
+    # What may scale its node pools (`cluster.autoscaling`): provisioner -> how preview names it; `auto` picks
+    # `default_autoscaler`. A provisioner missing here is an error naming the clouds that have it.
+    autoscalers: Mapping[str, str] = {}
+    default_autoscaler: str = "none"
     # What the cloud calls each piece, for pictures and messages: network, nat, bucket, registry, identity.
     terms: Mapping[str, str] = {}
     # The spec's `<name>:` section as `aiinfra init` writes it (str.format with name, project); "" when none.

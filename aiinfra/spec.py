@@ -44,6 +44,8 @@ from aiinfra.spec_limits import (
 # The registered clouds (aiinfra.clouds), as a Literal of their names in registry order.
 Cloud = clouds.cloud_literal()
 Capacity = Literal["on-demand", "spot", "reserved", "flex-start"]
+# What scales node pools with nodes: {min, max}; which a cloud offers is its profile's `autoscalers`.
+Autoscaling = Literal["auto", "karpenter", "cluster-autoscaler", "nap", "none"]
 _BUCKET_URLS = clouds.bucket_urls()
 
 
@@ -251,6 +253,14 @@ class Cluster(_Strict):
     public_endpoint: bool = Field(default=False, description="also expose the API server publicly")
     public_access_cidrs: list[Cidr] = Field(default_factory=list, max_length=40)
     admins: list[Annotated[str, Field(max_length=256)]] = Field(default_factory=list, max_length=100, description="principals granted cluster admin")
+    autoscaling: Autoscaling = Field(
+        default="auto",
+        description=(
+            "what scales pools with nodes: {min, max}: auto (Karpenter on EKS, the built-in cluster autoscaler on GKE and AKS), "
+            "karpenter (EKS), cluster-autoscaler (EKS: the upstream chart; GKE, AKS: built in), nap (AKS node auto-provisioning), "
+            "none (pools stay at min)"
+        ),
+    )
     deletion_protection: bool = Field(
         default=defaults.DELETION_PROTECTION,
         description="refuse to delete the cluster until this is turned off; set false for throwaway environments",

@@ -71,6 +71,8 @@ class AwsProfile(CloudProfile):
         "volumeBindingMode": "WaitForFirstConsumer",
         "allowVolumeExpansion": True,
     }
+    autoscalers = {"karpenter": "Karpenter NodePool {pool}", "cluster-autoscaler": "Cluster Autoscaler (node group {pool})"}
+    default_autoscaler = "karpenter"
     capabilities = {
         "fabrics": Capability(True, "EFA on p4d/p4de/p5/p5e/p5en instances, in a cluster placement group", ("efa",)),
         "spot": Capability(True, "EC2 Spot capacity on managed node groups (capacity_type SPOT)"),

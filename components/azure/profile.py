@@ -152,6 +152,8 @@ class AzureProfile(CloudProfile):
     # through containerd's default runtime (verified: false, no live AKS run yet).
     nvidia_runtime_class = {"azure-aks": False, "azure-none": True}
     storage_class = None  # managed-csi is the AKS default
+    autoscalers = {"cluster-autoscaler": "AKS cluster autoscaler", "nap": "AKS node auto-provisioning (NodePool {pool})"}
+    default_autoscaler = "cluster-autoscaler"
     capabilities = {
         "fabrics": Capability(True, "InfiniBand with GPUDirect RDMA on ND-series VMs (Network Operator + GPU operator driver)", ("infiniband",)),
         "spot": Capability(True, "Spot VM scale sets on AKS node pools (AKS taints spot nodes itself)"),

@@ -111,6 +111,8 @@ class GcpProfile(CloudProfile):
     }
     nvidia_runtime_class = {"gcp": False}
     storage_class = None  # standard-rwo (pd-balanced, encrypted at rest) is the GKE default
+    autoscalers = {"cluster-autoscaler": "GKE autoscaler"}
+    default_autoscaler = "cluster-autoscaler"
     capabilities = {
         "fabrics": Capability(True, "GPUDirect-TCPX (A3 High), TCPXO (A3 Mega) and RDMA (A3 Ultra, A4) over extra GPU NIC networks", ("tcpx", "tcpxo", "rdma")),
         "spot": Capability(True, "Spot VMs on GKE node pools (node_config.spot)"),
