@@ -269,6 +269,26 @@ class _PoolResolver:
         )
 
 
+def choose_autoscaler(spec: EnvironmentSpec) -> tuple[str, list[Problem]]:
+    """`cluster.autoscaling` as the cloud takes it: `auto` is the profile's default; one the cloud lacks is a problem
+    naming the clouds that have it."""
+    profile = clouds.get(spec.cloud)
+    asked = spec.cluster.autoscaling
+    chosen = profile.default_autoscaler if asked == "auto" else asked
+    if chosen == "none" or chosen in profile.autoscalers:
+        return chosen, []
+    where = [f"{p.kubernetes} ({p.name})" for p in clouds.all_profiles() if chosen in p.autoscalers]
+    offered = ", ".join(["auto", *profile.autoscalers, "none"])
+    return chosen, [
+        Problem(
+            "cluster.autoscaling",
+            f"{profile.kubernetes} has no {chosen}" + (f"; it exists on {', '.join(where)}" if where else ""),
+            f"on {profile.display} use one of: {offered}",
+            asked,
+        )
+    ]
+
+
 def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironment:
     cat = catalog.cloud_catalog(spec.cloud)
     if spec.region not in cat.regions:
@@ -297,6 +317,8 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
     # The cloud's own rules and its decisions (the Azure GPU driver), kept beside the spec, never written into it.
     profile = clouds.get(spec.cloud)
     r.problems += clouds.unsupported(spec) + profile.check(spec, pools)
+    autoscaler, found = choose_autoscaler(spec)
+    r.problems += found
     plan, found = workload_plan.decide(spec, pools)
     r.problems += found
     zones = cat.regions[spec.region][: spec.network.zones]
@@ -315,6 +337,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
         account_id=profile.account_value(spec, account),
         workload=plan,
         filesystems=tuple(filesystems),
+        autoscaler=autoscaler,
     )
 
 
