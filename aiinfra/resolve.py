@@ -324,9 +324,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
     zones = cat.regions[spec.region][: spec.network.zones]
     filesystems, found = data_layer.resolve_filesystems(spec, pools, zones)
     r.problems += found + data_layer.check(spec)
-    if r.problems:
-        raise SpecError(source, r.problems)
-    return ResolvedEnvironment(
+    env = ResolvedEnvironment(
         spec=spec,
         pools=pools,
         zones=zones,
@@ -339,6 +337,24 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
         filesystems=tuple(filesystems),
         autoscaler=autoscaler,
     )
+    r.problems += [p for p in component_problems(env, bool(r.problems)) if p not in r.problems]
+    if r.problems:
+        raise SpecError(source, r.problems)
+    return env
+
+
+def component_problems(env: ResolvedEnvironment, partial: bool = False) -> list[Problem]:
+    """The components' own checks (components._preflight), so that every command refuses what `preview` and
+    `up` refuse. On a spec that already has problems the environment is partial: a check that cannot run on
+    it is skipped, the problems found so far are reported."""
+    from aiinfra.components._preflight import problems
+
+    try:
+        return problems(env)
+    except Exception:  # noqa: BLE001
+        if partial:
+            return []
+        raise
 
 
 def load(path: str | Path) -> ResolvedEnvironment:
