@@ -336,6 +336,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
         workload=plan,
         filesystems=tuple(filesystems),
         autoscaler=autoscaler,
+        autoscaler_words=profile.autoscalers.get(autoscaler),
     )
     r.problems += [p for p in component_problems(env, bool(r.problems)) if p not in r.problems]
     if r.problems:
