@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import astuple
 from pathlib import Path
 
-from aiinfra import accelerators, catalog, clouds, data_layer, defaults, workload_plan
+from aiinfra import accelerators, catalog, clouds, data_layer, defaults, kubernetes_versions, workload_plan
 from aiinfra.accounts import find_account
 from aiinfra.capacity import pool_price, reservation_fields
 from aiinfra.catalog import pool_facts as facts
@@ -317,6 +317,9 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
     # The cloud's own rules and its decisions (the Azure GPU driver), kept beside the spec, never written into it.
     profile = clouds.get(spec.cloud)
     r.problems += clouds.unsupported(spec) + profile.check(spec, pools)
+    found, warned = kubernetes_versions.check(spec.cloud, spec.cluster.kubernetes_version)
+    r.problems += found
+    r.warnings += warned
     autoscaler, found = choose_autoscaler(spec)
     r.problems += found
     plan, found = workload_plan.decide(spec, pools)

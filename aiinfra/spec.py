@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from aiinfra import clouds, defaults
+from aiinfra import clouds, defaults, kubernetes_versions
 from aiinfra.gpu import GPU_PATTERN, GpuRequest
 from aiinfra.problems import Invalid, Problem, SpecError, shown
 from aiinfra.spec_policy import Policy
@@ -249,7 +249,7 @@ class Network(_Strict):
 
 
 class Cluster(_Strict):
-    kubernetes_version: str = Field(default=defaults.KUBERNETES_VERSION, pattern=K8S_VERSION_PATTERN)
+    kubernetes_version: str = Field(default_factory=kubernetes_versions.default_version, pattern=K8S_VERSION_PATTERN)
     public_endpoint: bool = Field(default=False, description="also expose the API server publicly")
     public_access_cidrs: list[Cidr] = Field(default_factory=list, max_length=40)
     admins: list[Annotated[str, Field(max_length=256)]] = Field(default_factory=list, max_length=100, description="principals granted cluster admin")
