@@ -81,7 +81,7 @@ def support(cloud: str, version: str, on: dt.date | None = None) -> tuple[str, V
 
 def check(cloud: str, version: str, on: dt.date | None = None) -> tuple[list[Problem], list[Problem]]:
     """(problems, warnings): a version the cloud does not offer on the day is a problem listing those it does;
-    one in extended support a warning with its price; one whose dates are estimated a warning too."""
+    one in extended support a warning with its price; one the table lists without confirming it exists a warning."""
     on = on or _today()
     entry = table()[cloud]
     state, row = support(cloud, version, on)
@@ -103,8 +103,8 @@ def check(cloud: str, version: str, on: dt.date | None = None) -> tuple[list[Pro
                 version,
             )
         )
-    elif not row.verified:
-        warnings.append(Problem(path, f"the support dates of {entry.service} {version} are estimated (standard support until about {row.standard_until}), not read from {entry.service}'s calendar", None, version))
+    elif not row.offered_verified:
+        warnings.append(Problem(path, f"aiinfra's version table could not confirm that {entry.service} offers {version} (dates estimated)", f"check {entry.service}'s release calendar, or use {default_version(on)}", version))
     return [], warnings
 
 
