@@ -128,11 +128,11 @@ class _PoolResolver:
         raw_name, count = astuple(GpuRequest.parse(request))
         gpu = catalog.canonical_gpu(raw_name)
         if gpu is None:
-            guess = nearest(raw_name, catalog.gpu_spellings())
+            guess = nearest(raw_name, catalog.gpu_spellings(), model=True)
             self.problem(
                 path,
                 f"{shown(raw_name)} is not a GPU in aiinfra's catalog",
-                f"did you mean {guess[0]}:{count}?" if guess else f"known GPUs: {', '.join(catalog.gpus())}; or pin instance_type to use a type aiinfra does not list",
+                f"did you mean {catalog.canonical_gpu(guess[0])}:{count}?" if guess else f"known GPUs: {', '.join(catalog.gpus())}; or pin instance_type to use a type aiinfra does not list",
                 request,
             )
             return None

@@ -3,6 +3,7 @@ absurd nesting or alias bombs. Every refusal is a Problem, never a traceback."""
 
 from __future__ import annotations
 
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ from aiinfra.problems import Problem, SpecError, join_path, shown
 MAX_BYTES = 1024 * 1024  # the largest example is about 2 KiB; a megabyte is a mistake, not a spec
 MAX_DEPTH = 20  # the deepest real path (workload.images.tag) is 3 levels
 MAX_NODES = 20_000  # mappings, lists and scalars together, aliases counted each time they are used
+# C0 and C1 controls, DEL and the UTF-16 non-characters, but not tab, newline and carriage return (YAML's own).
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 EXAMPLE_HINT = "pass the path of an environment YAML, e.g. stacks/aws-llm.yaml"
 
 
@@ -49,13 +52,22 @@ def read_text(path: str | Path) -> str:
     if len(data) > MAX_BYTES:
         raise fail(f"{source} is larger than {MAX_BYTES // 1024} KiB", "is this the right file? specs are a few KiB")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise fail(
             f"{source} is not UTF-8 text: byte 0x{data[exc.start]:02x} on line {line} cannot be decoded",
             "save the file as UTF-8 (most editors: File > Save with encoding > UTF-8)",
         ) from None
+    bad = CONTROL.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise SpecError(
+            source,
+            [Problem("(file)", f"a control character (U+{ord(bad[0]):04X}) on line {line}, column {column}: a spec is plain text", "delete it (a NUL byte often means the file is UTF-16 or binary: save it as UTF-8)", source)],
+        )
+    return text
 
 
 def _yaml_problem(exc: Exception) -> Problem:

@@ -1,0 +1,44 @@
+"""Bad input, the last cases (issue 21 item 6): control characters exit 2 with a line and column, and
+did-you-mean suggestions name only near spellings of things that exist."""
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from aiinfra.cli.main import app
+from aiinfra.problems import SpecError, nearest
+from aiinfra.resolve import load
+
+SPECS = Path(__file__).parent / "fixtures" / "specs"
+
+
+@pytest.mark.parametrize(("fixture", "where"), [("aws.bad.nul-byte.yaml", "U+0000) on line 3, column 18"), ("aws.bad.control-character.yaml", "U+0007) on line 1, column 15")])
+def test_a_control_character_is_a_problem_with_its_position(fixture, where):
+    with pytest.raises(SpecError) as err:
+        load(SPECS / fixture)
+    [p] = err.value.problems
+    assert p.path == "(file)" and where in p.message and p.hint
+
+
+def test_no_name_is_made_up_from_a_name_that_loses_its_letters():
+    with pytest.raises(SpecError) as err:
+        load(SPECS / "aws.bad.unicode-name.yaml")
+    [p] = err.value.problems
+    assert p.path == "name" and "n-c-d-env" not in (p.hint or "") + p.message
+
+
+def test_another_model_number_is_no_suggestion():
+    with pytest.raises(SpecError) as err:
+        load(SPECS / "aws.bad.gpu-other-model.yaml")
+    [p] = err.value.problems
+    assert "RTXPRO4500" not in p.hint and p.hint.startswith("known GPUs: ")
+    assert nearest("TPUv9", ["TPU-v6e", "TPU-v5p"], model=True) == [] and nearest("h10", ["H100", "H200"], model=True) == ["H100"]
+
+
+def test_catalog_lists_the_known_gpus_for_an_unknown_one():
+    r = CliRunner().invoke(app, ["catalog", "--gpu", "nonsense"])
+    assert r.exit_code == 2
+    assert "known GPUs: H100" in r.output
+    near = CliRunner().invoke(app, ["catalog", "--gpu", "rtxpro4500x"])
+    assert "did you mean RTX-PRO-4500?" in near.output
