@@ -24,9 +24,10 @@ class Problem:
 class SpecError(Exception):
     """A spec that cannot be deployed; carries every problem found, not just the first."""
 
-    def __init__(self, source: str, problems: Sequence[Problem]):
+    def __init__(self, source: str, problems: Sequence[Problem], unparsed: Any = None):
         self.source = source
         self.problems = list(problems)
+        self.unparsed = unparsed  # (data, ValidationError) of a spec the schema refused: resolve checks the parts that parsed
         super().__init__(f"{source}: " + "; ".join(f"{p.path}: {p.message}" for p in self.problems))
 
 

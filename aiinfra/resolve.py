@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import astuple
 from pathlib import Path
+from typing import Any
 
 from aiinfra import accelerators, catalog, clouds, data_layer, defaults, kubernetes_versions, workload_plan
 from aiinfra.accounts import find_account
@@ -341,26 +342,49 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
         autoscaler=autoscaler,
         autoscaler_words=profile.autoscalers.get(autoscaler),
     )
-    r.problems += [p for p in component_problems(env, bool(r.problems)) if p not in r.problems]
+    from aiinfra.components._preflight import problems as component_problems
+
+    r.problems += [p for p in component_problems(env, partial=bool(r.problems)) if p not in r.problems]
     if r.problems:
         raise SpecError(source, r.problems)
     return env
 
 
-def component_problems(env: ResolvedEnvironment, partial: bool = False) -> list[Problem]:
-    """The components' own checks (components._preflight), so that every command refuses what `preview` and
-    `up` refuse. On a spec that already has problems the environment is partial: a check that cannot run on
-    it is skipped, the problems found so far are reported."""
-    from aiinfra.components._preflight import problems
-
-    try:
-        return problems(env)
-    except Exception:  # noqa: BLE001
-        if partial:
-            return []
-        raise
-
-
 def load(path: str | Path) -> ResolvedEnvironment:
-    """Parse and resolve a spec file; raises SpecError listing every problem."""
-    return resolve(load_spec(path), str(path))
+    """Parse and resolve a spec file; raises SpecError listing every problem, the schema's together with the
+    catalog problems of the node pools that parsed."""
+    try:
+        spec = load_spec(path)
+    except SpecError as err:
+        if err.unparsed:
+            raise SpecError(err.source, err.problems + parsed_pool_problems(*err.unparsed)) from None
+        raise
+    return resolve(spec, str(path))
+
+
+def parsed_pool_problems(data: Any, exc: Any) -> list[Problem]:
+    """Each pool without a schema error, resolved against the catalog of the spec's cloud and region (when
+    those two parsed): the problems the resolver would report once the schema errors are fixed."""
+    from pydantic import ValidationError
+
+    errors = [e["loc"] for e in exc.errors()]
+    if any(loc[:1] in (("cloud",), ("region",)) for loc in errors) or not isinstance(data.get("node_pools"), list):
+        return []
+    failed = {loc[1] for loc in errors if len(loc) > 1 and loc[0] == "node_pools"}
+    try:
+        stub = EnvironmentSpec.model_validate({"name": "partial", "cloud": data.get("cloud"), "region": data.get("region")})
+    except ValidationError:
+        return []
+    if stub.region not in catalog.cloud_catalog(stub.cloud).regions:
+        return []
+    resolver = _PoolResolver(stub)
+    for i, raw in enumerate(data["node_pools"]):
+        if i in failed:
+            continue
+        try:
+            pool = NodePool.model_validate(raw)
+        except ValidationError:
+            continue
+        resolver.pool(i, pool)
+    return resolver.problems
+

@@ -377,7 +377,6 @@ def json_schema() -> dict[str, Any]:
 def parse_spec(text: str, source: str = "<spec>") -> EnvironmentSpec:
     from aiinfra.spec_errors import problems_from_validation
     from aiinfra.spec_file import load_yaml
-    from aiinfra.spec_partial import parsed_pool_problems
 
     data, duplicates = load_yaml(text, source)
     if data is None:
@@ -388,7 +387,7 @@ def parse_spec(text: str, source: str = "<spec>") -> EnvironmentSpec:
     try:
         spec = EnvironmentSpec.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(source, [*duplicates, *problems_from_validation(exc, EnvironmentSpec), *parsed_pool_problems(data, exc)]) from None
+        raise SpecError(source, [*duplicates, *problems_from_validation(exc, EnvironmentSpec)], unparsed=(data, exc)) from None
     if duplicates:
         raise SpecError(source, duplicates)
     return spec

@@ -54,9 +54,10 @@ class Collector:
         self.problems += at_spec(self.env, err).problems
 
 
-def problems(env: "ResolvedEnvironment") -> list[Problem]:
+def problems(env: "ResolvedEnvironment", partial: bool = False) -> list[Problem]:
     """Every component check of the environment's cloud; nothing when its SDK is not installed (then preview
-    cannot run either, and says which extra to install)."""
+    cannot run either, and says which extra to install). On a spec that already has problems the environment
+    is `partial`: a check that cannot run on it is skipped, and the problems found so far are reported."""
     import importlib
 
     from aiinfra.components._sdk import MissingExtraError, require
@@ -67,5 +68,9 @@ def problems(env: "ResolvedEnvironment") -> list[Problem]:
         return []
     module = importlib.import_module(f"aiinfra.components.{env.spec.cloud}.preflight")
     c = Collector(env)
-    module.check(env, c)
+    try:
+        module.check(env, c)
+    except Exception:  # noqa: BLE001
+        if not partial:
+            raise
     return c.problems
