@@ -376,9 +376,9 @@ def json_schema() -> dict[str, Any]:
 
 def parse_spec(text: str, source: str = "<spec>") -> EnvironmentSpec:
     from aiinfra.spec_errors import problems_from_validation
-    from aiinfra.spec_file import load_yaml
+    from aiinfra.spec_file import load_yaml, quote_hints
 
-    data, duplicates = load_yaml(text, source)
+    data, duplicates, typed = load_yaml(text, source)
     if data is None:
         raise SpecError(source, [*duplicates, Problem("(top level)", "the file is empty", "start from an example in stacks/")])
     if not isinstance(data, dict):
@@ -387,7 +387,7 @@ def parse_spec(text: str, source: str = "<spec>") -> EnvironmentSpec:
     try:
         spec = EnvironmentSpec.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(source, [*duplicates, *problems_from_validation(exc, EnvironmentSpec)], unparsed=(data, exc)) from None
+        raise SpecError(source, [*duplicates, *quote_hints(problems_from_validation(exc, EnvironmentSpec), typed)], unparsed=(data, exc)) from None
     if duplicates:
         raise SpecError(source, duplicates)
     return spec

@@ -42,3 +42,18 @@ def test_catalog_lists_the_known_gpus_for_an_unknown_one():
     assert "known GPUs: H100" in r.output
     near = CliRunner().invoke(app, ["catalog", "--gpu", "rtxpro4500x"])
     assert "did you mean RTX-PRO-4500?" in near.output
+
+
+@pytest.mark.parametrize(
+    ("fixture", "path", "hint"),
+    [
+        ("aws.bad.unquoted-version.yaml", "cluster.kubernetes_version", 'quote it: kubernetes_version: "1.30" (unquoted, YAML reads 1.30 as 1.3)'),
+        ("aws.bad.octal-number.yaml", "tags.cost-center", 'quote it: cost-center: "00123" (unquoted, YAML reads 00123 as 83)'),
+        ("aws.bad.yes-is-true.yaml", "node_pools[0].name", 'quote it: name: "yes" (unquoted, YAML reads yes as true)'),
+    ],
+)
+def test_a_yaml_trap_gets_a_quote_it_hint(fixture, path, hint):
+    with pytest.raises(SpecError) as err:
+        load(SPECS / fixture)
+    [p] = err.value.problems
+    assert (p.path, p.hint) == (path, hint)
