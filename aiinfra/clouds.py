@@ -113,6 +113,11 @@ class CloudProfile:
     terms: Mapping[str, str] = {}
     # The spec's `<name>:` section as `aiinfra init` writes it (str.format with name, project); "" when none.
     starter_settings: str = ""
+    # The managed service's cap on one node pool (node group), per zone where `max_pool_nodes_per_zone`, and
+    # where the figure comes from; None: no cap known.
+    max_pool_nodes: int | None = None
+    max_pool_nodes_per_zone: bool = False
+    max_pool_nodes_source: str = ""
 
     @property
     def settings_model(self) -> type["BaseModel"] | None:
@@ -147,6 +152,22 @@ class CloudProfile:
     def check(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> list["Problem"]:
         """Cloud-specific spec rules the catalog cannot state, with spec paths."""
         return []
+
+    def pool_size_problems(self, spec: "EnvironmentSpec") -> list["Problem"]:
+        """A pool larger than the service's per-pool cap (per zone: times the zones the pool may use)."""
+        from aiinfra.problems import Problem
+
+        if self.max_pool_nodes is None:
+            return []
+        out = []
+        for i, pool in enumerate(spec.node_pools):
+            zones = 1 if pool.zone or not self.max_pool_nodes_per_zone else spec.network.zones
+            cap = self.max_pool_nodes * zones
+            if pool.nodes_max > cap:
+                per = f" per zone ({cap:,} over {zones} zones)" if self.max_pool_nodes_per_zone else ""
+                out.append(Problem(f"node_pools[{i}].nodes", f"{self.kubernetes} caps a node pool at {self.max_pool_nodes:,} nodes{per}; nodes asks for {pool.nodes_max:,}",
+                                   f"split the fleet over several pools of at most {cap:,} nodes ({self.max_pool_nodes_source})", pool.nodes_max))
+        return out
 
     def filesystem_subnets(self, spec: "EnvironmentSpec", prefixes: list[int]) -> str | None:
         """Where file systems need subnets of their own (prefix lengths, one each): why the network has no room; None: fits."""

@@ -317,7 +317,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
             )
     # The cloud's own rules and its decisions (the Azure GPU driver), kept beside the spec, never written into it.
     profile = clouds.get(spec.cloud)
-    r.problems += clouds.unsupported(spec) + profile.check(spec, pools)
+    r.problems += clouds.unsupported(spec) + profile.check(spec, pools) + profile.pool_size_problems(spec)
     found, warned = kubernetes_versions.check(spec.cloud, spec.cluster.kubernetes_version)
     r.problems += found
     r.warnings += warned

@@ -57,3 +57,18 @@ def test_a_yaml_trap_gets_a_quote_it_hint(fixture, path, hint):
         load(SPECS / fixture)
     [p] = err.value.problems
     assert (p.path, p.hint) == (path, hint)
+
+
+def test_a_pool_past_the_cloud_cap_names_the_cap():
+    with pytest.raises(SpecError) as err:
+        load(SPECS / "aws.bad.pool-over-cap.yaml")
+    [p] = err.value.problems
+    assert p.path == "node_pools[0].nodes" and "EKS caps a node pool at 450 nodes; nodes asks for 500" in p.message and "nodes per managed node group" in p.hint
+
+
+def test_each_cloud_states_its_pool_cap_with_a_source():
+    from aiinfra import clouds
+
+    caps = {p.name: (p.max_pool_nodes, p.max_pool_nodes_per_zone) for p in clouds.all_profiles()}
+    assert caps == {"aws": (450, False), "gcp": (1000, True), "azure": (1000, False)}
+    assert all(p.max_pool_nodes_source for p in clouds.all_profiles())

@@ -95,6 +95,9 @@ class AwsProfile(CloudProfile):
     )
     # Largest capacity block (BOTO DescribeCapacityBlockOfferings: up to 64 instances per block).
     capacity_block_max_nodes = 64
+    # EKS service quotas, "Nodes per managed node group": 450 (not adjustable; docs.aws.amazon.com/eks/latest/userguide/service-quotas.html).
+    max_pool_nodes = 450
+    max_pool_nodes_source = "EKS service quota: nodes per managed node group"
 
     def check(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> list["Problem"]:
         """A Capacity Block lives in one AZ (the node group's subnets must be there) and holds at most 64 instances."""

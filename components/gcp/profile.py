@@ -76,6 +76,10 @@ class GcpProfile(CloudProfile):
     display = "GCP"
     article = "a GCP"
     kubernetes = "GKE"
+    # GKE quotas and limits, "Nodes per node pool zone": 1,000 (cloud.google.com/kubernetes-engine/quotas; not re-read in this session: unverified).
+    max_pool_nodes = 1000
+    max_pool_nodes_per_zone = True
+    max_pool_nodes_source = "GKE limit: nodes per node pool per zone (unverified)"
     order = 20
     sdk_module = "pulumi_gcp"
     pulumi_package = "gcp"
