@@ -62,6 +62,9 @@ class ReservationShape:
     example: str
     blocks: bool = False
     block_pattern: str = r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"
+    # Where a reservation lives in one zone, why the pool must name it and how to find it ("" : not zonal).
+    zonal: str = ""
+    zone_lookup: str = ""
 
 
 @dataclass(frozen=True)
@@ -346,6 +349,10 @@ def unsupported(spec: "EnvironmentSpec") -> list["Problem"]:
             problems.append(Problem(f"{path}.queued", no_queue, "remove queued", True))
         if pool.reservation is not None and not (no_capacity or no_block):
             problems += reservation_problems(profile, f"{path}.reservation", pool.reservation)
+            shape = profile.reservation
+            # A capacity block's zone rule is the profile's own check (it names the block).
+            if shape and shape.zonal and not pool.zone and pool.reservation_kind != "capacity-block":
+                problems.append(Problem(f"{path}.zone", shape.zonal, f"set zone: to the reservation's zone ({shape.zone_lookup})"))
     return problems
 
 

@@ -344,7 +344,9 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
     )
     from aiinfra.components._preflight import problems as component_problems
 
-    r.problems += [p for p in component_problems(env, partial=bool(r.problems)) if p not in r.problems]
+    # A field the spec rules already reported keeps their wording; the components' checks add the rest.
+    reported = {p.path for p in r.problems}
+    r.problems += [p for p in component_problems(env, partial=bool(r.problems)) if p.path not in reported]
     if r.problems:
         raise SpecError(source, r.problems)
     return env

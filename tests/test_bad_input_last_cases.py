@@ -72,3 +72,16 @@ def test_each_cloud_states_its_pool_cap_with_a_source():
     caps = {p.name: (p.max_pool_nodes, p.max_pool_nodes_per_zone) for p in clouds.all_profiles()}
     assert caps == {"aws": (450, False), "gcp": (1000, True), "azure": (1000, False)}
     assert all(p.max_pool_nodes_source for p in clouds.all_profiles())
+
+
+@pytest.mark.parametrize(("fixture", "words"), [("aws.bad.reservation-no-zone.yaml", "EC2 capacity reservation is in one availability zone"), ("gcp.bad.reservation-no-zone.yaml", "Compute Engine reservation is in one zone")])
+def test_a_zonal_reservation_needs_the_pool_zone(fixture, words):
+    with pytest.raises(SpecError) as err:
+        load(SPECS / fixture)
+    [p] = err.value.problems
+    assert p.path == "node_pools[0].zone" and words in p.message and p.hint.startswith("set zone: to the reservation's zone")
+
+
+def test_an_azure_reservation_group_needs_no_zone():
+    env = load(SPECS / "azure.ok.reservation-group.yaml")
+    assert [p for p in env.pools if p.reservation]
