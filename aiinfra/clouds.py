@@ -350,8 +350,9 @@ def unsupported(spec: "EnvironmentSpec") -> list["Problem"]:
         if pool.reservation is not None and not (no_capacity or no_block):
             problems += reservation_problems(profile, f"{path}.reservation", pool.reservation)
             shape = profile.reservation
-            # A capacity block's zone rule is the profile's own check (it names the block).
-            if shape and shape.zonal and not pool.zone and pool.reservation_kind != "capacity-block":
+            # A capacity block's or reservation block's zone rule is the profile's own check (it names the block).
+            named_block = pool.reservation_kind == "capacity-block" or getattr(pool.reservation, "block", None)
+            if shape and shape.zonal and not pool.zone and not named_block:
                 problems.append(Problem(f"{path}.zone", shape.zonal, f"set zone: to the reservation's zone ({shape.zone_lookup})"))
     return problems
 

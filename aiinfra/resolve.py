@@ -344,12 +344,17 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
     )
     from aiinfra.components._preflight import problems as component_problems
 
-    # A field the spec rules already reported keeps their wording; the components' checks add the rest.
-    reported = {p.path for p in r.problems}
-    r.problems += [p for p in component_problems(env, partial=bool(r.problems)) if p.path not in reported]
+    # A pool or field the spec rules already reported keeps their wording; the components' checks add the rest.
+    reported = {_subject(p.path) for p in r.problems}
+    r.problems += [p for p in component_problems(env, partial=bool(r.problems)) if _subject(p.path) not in reported]
     if r.problems:
         raise SpecError(source, r.problems)
     return env
+
+
+def _subject(path: str) -> str:
+    """What a problem is about: its node pool (node_pools[1]) or else its field."""
+    return path.split(".", 1)[0] if path.startswith("node_pools[") else path
 
 
 def load(path: str | Path) -> ResolvedEnvironment:
