@@ -62,6 +62,9 @@ class ReservationShape:
     example: str
     blocks: bool = False
     block_pattern: str = r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"
+    # Where a reservation lives in one zone, why the pool must name it and how to find it ("" : not zonal).
+    zonal: str = ""
+    zone_lookup: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,11 @@ class CloudProfile:
     terms: Mapping[str, str] = {}
     # The spec's `<name>:` section as `aiinfra init` writes it (str.format with name, project); "" when none.
     starter_settings: str = ""
+    # The managed service's cap on one node pool (node group), per zone where `max_pool_nodes_per_zone`, and
+    # where the figure comes from; None: no cap known.
+    max_pool_nodes: int | None = None
+    max_pool_nodes_per_zone: bool = False
+    max_pool_nodes_source: str = ""
 
     @property
     def settings_model(self) -> type["BaseModel"] | None:
@@ -147,6 +155,22 @@ class CloudProfile:
     def check(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> list["Problem"]:
         """Cloud-specific spec rules the catalog cannot state, with spec paths."""
         return []
+
+    def pool_size_problems(self, spec: "EnvironmentSpec") -> list["Problem"]:
+        """A pool larger than the service's per-pool cap (per zone: times the zones the pool may use)."""
+        from aiinfra.problems import Problem
+
+        if self.max_pool_nodes is None:
+            return []
+        out = []
+        for i, pool in enumerate(spec.node_pools):
+            zones = 1 if pool.zone or not self.max_pool_nodes_per_zone else spec.network.zones
+            cap = self.max_pool_nodes * zones
+            if pool.nodes_max > cap:
+                per = f" per zone ({cap:,} over {zones} zones)" if self.max_pool_nodes_per_zone else ""
+                out.append(Problem(f"node_pools[{i}].nodes", f"{self.kubernetes} caps a node pool at {self.max_pool_nodes:,} nodes{per}; nodes asks for {pool.nodes_max:,}",
+                                   f"split the fleet over several pools of at most {cap:,} nodes ({self.max_pool_nodes_source})", pool.nodes_max))
+        return out
 
     def filesystem_subnets(self, spec: "EnvironmentSpec", prefixes: list[int]) -> str | None:
         """Where file systems need subnets of their own (prefix lengths, one each): why the network has no room; None: fits."""
@@ -325,6 +349,11 @@ def unsupported(spec: "EnvironmentSpec") -> list["Problem"]:
             problems.append(Problem(f"{path}.queued", no_queue, "remove queued", True))
         if pool.reservation is not None and not (no_capacity or no_block):
             problems += reservation_problems(profile, f"{path}.reservation", pool.reservation)
+            shape = profile.reservation
+            # A capacity block's or reservation block's zone rule is the profile's own check (it names the block).
+            named_block = pool.reservation_kind == "capacity-block" or getattr(pool.reservation, "block", None)
+            if shape and shape.zonal and not pool.zone and not named_block:
+                problems.append(Problem(f"{path}.zone", shape.zonal, f"set zone: to the reservation's zone ({shape.zone_lookup})"))
     return problems
 
 

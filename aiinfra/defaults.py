@@ -1,7 +1,7 @@
 """Defaults stated once: the spec models and the components both read them, so a direct component user and a
-spec user get the same cluster (before, each was written four times and could drift)."""
+spec user get the same cluster (before, each was written four times and could drift). The Kubernetes version
+is the day's, from aiinfra.kubernetes_versions.default_version."""
 
-KUBERNETES_VERSION = "1.33"
 DELETION_PROTECTION = True
 # Root volume per worker node: room for several large training images and the container's scratch space.
 DISK_GIB = 200

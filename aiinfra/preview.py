@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aiinfra import catalog, program
+from aiinfra import catalog, kubernetes_versions, program
 from aiinfra.capacity import paid_nodes
 from aiinfra.catalog import freshness
 from aiinfra.program import SECRET_OUTPUTS, mock_settings, offered_zones  # noqa: F401  (mock_settings, offered_zones: old home)
@@ -94,11 +94,18 @@ def cost_items(env: ResolvedEnvironment, resources: list[engine.CapturedResource
         counts = Counter(resource_counts(env))
     else:
         counts = Counter(r.type for r in resources)
-    for fixed in catalog.cloud_catalog(env.spec.cloud).fixed_costs.values():
+    extended = kubernetes_versions.control_plane_price(env.spec.cloud, env.spec.cluster.kubernetes_version)
+    for key, fixed in catalog.cloud_catalog(env.spec.cloud).fixed_costs.items():
         n = counts.get(fixed.resource_type, 0)
-        if n:
-            origin = {"kind": "fixed", "source": fixed.source, "as_of": None}
-            items.append(CostItem(fixed.label, n, n, fixed.hourly_usd, None if fixed.verified else "list price, unverified", origin))
+        if not n:
+            continue
+        label, hourly, source, verified = fixed.label, fixed.hourly_usd, fixed.source, fixed.verified
+        if key == "control_plane" and extended:
+            # A version past standard support is billed at the extended / long-term support price (aiinfra.kubernetes_versions).
+            label, hourly = f"{label} ({extended['name']}, Kubernetes {env.spec.cluster.kubernetes_version})", extended["hourly_usd"]
+            source, verified = f"{extended['source']} (aiinfra/catalog/data/kubernetes.yaml)", bool(extended.get("verified"))
+        origin = {"kind": "fixed", "source": source, "as_of": None}
+        items.append(CostItem(label, n, n, hourly, None if verified else "list price, unverified", origin))
     return items
 
 

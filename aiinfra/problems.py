@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
@@ -23,9 +24,10 @@ class Problem:
 class SpecError(Exception):
     """A spec that cannot be deployed; carries every problem found, not just the first."""
 
-    def __init__(self, source: str, problems: Sequence[Problem]):
+    def __init__(self, source: str, problems: Sequence[Problem], unparsed: Any = None):
         self.source = source
         self.problems = list(problems)
+        self.unparsed = unparsed  # (data, ValidationError) of a spec the schema refused: resolve checks the parts that parsed
         super().__init__(f"{source}: " + "; ".join(f"{p.path}: {p.message}" for p in self.problems))
 
 
@@ -88,10 +90,14 @@ def join_path(parts: Iterable[str | int]) -> str:
     return out or "(top level)"
 
 
-def nearest(word: str, choices: Iterable[str], n: int = 1, cutoff: float = 0.5) -> list[str]:
-    """Closest choices, case-insensitively, keeping the choices' own spelling."""
+def nearest(word: str, choices: Iterable[str], n: int = 1, cutoff: float = 0.5, model: bool = False) -> list[str]:
+    """Closest choices, case-insensitively, keeping the choices' own spelling. For a `model` name (a GPU) a
+    choice must keep the word's numbers (H10 may be H100; RTX4090 is not RTXPRO4500, TPUv9 not TPU-v6e):
+    a suggestion is a near spelling, never another model."""
     by_lower = {c.lower(): c for c in choices}
-    return [by_lower[m] for m in difflib.get_close_matches(word.lower(), list(by_lower), n=n, cutoff=cutoff)]
+    numbers = re.findall(r"\d+", word) if model else []
+    kept = [c for c in by_lower if all(any(d in run for run in re.findall(r"\d+", c)) for d in numbers)]
+    return [by_lower[m] for m in difflib.get_close_matches(word.lower(), kept, n=n, cutoff=cutoff)]
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import astuple
 from pathlib import Path
+from typing import Any
 
-from aiinfra import accelerators, catalog, clouds, data_layer, defaults, workload_plan
+from aiinfra import accelerators, catalog, clouds, data_layer, defaults, kubernetes_versions, workload_plan
 from aiinfra.accounts import find_account
 from aiinfra.capacity import pool_price, reservation_fields
 from aiinfra.catalog import pool_facts as facts
@@ -128,11 +129,11 @@ class _PoolResolver:
         raw_name, count = astuple(GpuRequest.parse(request))
         gpu = catalog.canonical_gpu(raw_name)
         if gpu is None:
-            guess = nearest(raw_name, catalog.gpu_spellings())
+            guess = nearest(raw_name, catalog.gpu_spellings(), model=True)
             self.problem(
                 path,
                 f"{shown(raw_name)} is not a GPU in aiinfra's catalog",
-                f"did you mean {guess[0]}:{count}?" if guess else f"known GPUs: {', '.join(catalog.gpus())}; or pin instance_type to use a type aiinfra does not list",
+                f"did you mean {catalog.canonical_gpu(guess[0])}:{count}?" if guess else f"known GPUs: {', '.join(catalog.gpus())}; or pin instance_type to use a type aiinfra does not list",
                 request,
             )
             return None
@@ -316,7 +317,10 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
             )
     # The cloud's own rules and its decisions (the Azure GPU driver), kept beside the spec, never written into it.
     profile = clouds.get(spec.cloud)
-    r.problems += clouds.unsupported(spec) + profile.check(spec, pools)
+    r.problems += clouds.unsupported(spec) + profile.check(spec, pools) + profile.pool_size_problems(spec)
+    found, warned = kubernetes_versions.check(spec.cloud, spec.cluster.kubernetes_version)
+    r.problems += found
+    r.warnings += warned
     autoscaler, found = choose_autoscaler(spec)
     r.problems += found
     plan, found = workload_plan.decide(spec, pools)
@@ -324,9 +328,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
     zones = cat.regions[spec.region][: spec.network.zones]
     filesystems, found = data_layer.resolve_filesystems(spec, pools, zones)
     r.problems += found + data_layer.check(spec)
-    if r.problems:
-        raise SpecError(source, r.problems)
-    return ResolvedEnvironment(
+    env = ResolvedEnvironment(
         spec=spec,
         pools=pools,
         zones=zones,
@@ -340,8 +342,56 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
         autoscaler=autoscaler,
         autoscaler_words=profile.autoscalers.get(autoscaler),
     )
+    from aiinfra.components._preflight import problems as component_problems
+
+    # A pool or field the spec rules already reported keeps their wording; the components' checks add the rest.
+    reported = {_subject(p.path) for p in r.problems}
+    r.problems += [p for p in component_problems(env, partial=bool(r.problems)) if _subject(p.path) not in reported]
+    if r.problems:
+        raise SpecError(source, r.problems)
+    return env
+
+
+def _subject(path: str) -> str:
+    """What a problem is about: its node pool (node_pools[1]) or else its field."""
+    return path.split(".", 1)[0] if path.startswith("node_pools[") else path
 
 
 def load(path: str | Path) -> ResolvedEnvironment:
-    """Parse and resolve a spec file; raises SpecError listing every problem."""
-    return resolve(load_spec(path), str(path))
+    """Parse and resolve a spec file; raises SpecError listing every problem, the schema's together with the
+    catalog problems of the node pools that parsed."""
+    try:
+        spec = load_spec(path)
+    except SpecError as err:
+        if err.unparsed:
+            raise SpecError(err.source, err.problems + parsed_pool_problems(*err.unparsed)) from None
+        raise
+    return resolve(spec, str(path))
+
+
+def parsed_pool_problems(data: Any, exc: Any) -> list[Problem]:
+    """Each pool without a schema error, resolved against the catalog of the spec's cloud and region (when
+    those two parsed): the problems the resolver would report once the schema errors are fixed."""
+    from pydantic import ValidationError
+
+    errors = [e["loc"] for e in exc.errors()]
+    if any(loc[:1] in (("cloud",), ("region",)) for loc in errors) or not isinstance(data.get("node_pools"), list):
+        return []
+    failed = {loc[1] for loc in errors if len(loc) > 1 and loc[0] == "node_pools"}
+    try:
+        stub = EnvironmentSpec.model_validate({"name": "partial", "cloud": data.get("cloud"), "region": data.get("region")})
+    except ValidationError:
+        return []
+    if stub.region not in catalog.cloud_catalog(stub.cloud).regions:
+        return []
+    resolver = _PoolResolver(stub)
+    for i, raw in enumerate(data["node_pools"]):
+        if i in failed:
+            continue
+        try:
+            pool = NodePool.model_validate(raw)
+        except ValidationError:
+            continue
+        resolver.pool(i, pool)
+    return resolver.problems
+

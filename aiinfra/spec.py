@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from aiinfra import clouds, defaults
+from aiinfra import clouds, defaults, kubernetes_versions
 from aiinfra.gpu import GPU_PATTERN, GpuRequest
 from aiinfra.problems import Invalid, Problem, SpecError, shown
 from aiinfra.spec_policy import Policy
@@ -249,7 +249,7 @@ class Network(_Strict):
 
 
 class Cluster(_Strict):
-    kubernetes_version: str = Field(default=defaults.KUBERNETES_VERSION, pattern=K8S_VERSION_PATTERN)
+    kubernetes_version: str = Field(default_factory=kubernetes_versions.default_version, pattern=K8S_VERSION_PATTERN)
     public_endpoint: bool = Field(default=False, description="also expose the API server publicly")
     public_access_cidrs: list[Cidr] = Field(default_factory=list, max_length=40)
     admins: list[Annotated[str, Field(max_length=256)]] = Field(default_factory=list, max_length=100, description="principals granted cluster admin")
@@ -376,9 +376,9 @@ def json_schema() -> dict[str, Any]:
 
 def parse_spec(text: str, source: str = "<spec>") -> EnvironmentSpec:
     from aiinfra.spec_errors import problems_from_validation
-    from aiinfra.spec_file import load_yaml
+    from aiinfra.spec_file import load_yaml, quote_hints
 
-    data, duplicates = load_yaml(text, source)
+    data, duplicates, typed = load_yaml(text, source)
     if data is None:
         raise SpecError(source, [*duplicates, Problem("(top level)", "the file is empty", "start from an example in stacks/")])
     if not isinstance(data, dict):
@@ -387,7 +387,7 @@ def parse_spec(text: str, source: str = "<spec>") -> EnvironmentSpec:
     try:
         spec = EnvironmentSpec.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(source, [*duplicates, *problems_from_validation(exc, EnvironmentSpec)]) from None
+        raise SpecError(source, [*duplicates, *quote_hints(problems_from_validation(exc, EnvironmentSpec), typed)], unparsed=(data, exc)) from None
     if duplicates:
         raise SpecError(source, duplicates)
     return spec

@@ -6,6 +6,7 @@ regular expression; every error type and pattern the spec uses has a sentence he
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
 
@@ -65,7 +66,9 @@ def _fixed_name(value: Any, pattern: str) -> str | None:
         return None
     fixed = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", value.strip().lower())).strip("-")
     fixed = re.sub(r"^[^a-z]+", "", fixed)
-    return fixed if fixed and fixed != value and re.match(pattern, fixed) else None
+    # Only a near spelling: 'ünïcødé-env' loses most of its letters, and 'n-c-d-env' would be nonsense.
+    close = difflib.SequenceMatcher(None, value.strip().lower(), fixed).ratio() >= 0.8
+    return fixed if fixed and fixed != value and close and re.match(pattern, fixed) else None
 
 
 def _kind_of(value: Any) -> str:

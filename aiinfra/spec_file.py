@@ -3,6 +3,7 @@ absurd nesting or alias bombs. Every refusal is a Problem, never a traceback."""
 
 from __future__ import annotations
 
+import re
 import stat
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,8 @@ from aiinfra.problems import Problem, SpecError, join_path, shown
 MAX_BYTES = 1024 * 1024  # the largest example is about 2 KiB; a megabyte is a mistake, not a spec
 MAX_DEPTH = 20  # the deepest real path (workload.images.tag) is 3 levels
 MAX_NODES = 20_000  # mappings, lists and scalars together, aliases counted each time they are used
+# C0 and C1 controls, DEL and the UTF-16 non-characters, but not tab, newline and carriage return (YAML's own).
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 EXAMPLE_HINT = "pass the path of an environment YAML, e.g. stacks/aws-llm.yaml"
 
 
@@ -49,13 +52,22 @@ def read_text(path: str | Path) -> str:
     if len(data) > MAX_BYTES:
         raise fail(f"{source} is larger than {MAX_BYTES // 1024} KiB", "is this the right file? specs are a few KiB")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise fail(
             f"{source} is not UTF-8 text: byte 0x{data[exc.start]:02x} on line {line} cannot be decoded",
             "save the file as UTF-8 (most editors: File > Save with encoding > UTF-8)",
         ) from None
+    bad = CONTROL.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        raise SpecError(
+            source,
+            [Problem("(file)", f"a control character (U+{ord(bad[0]):04X}) on line {line}, column {column}: a spec is plain text", "delete it (a NUL byte often means the file is UTF-16 or binary: save it as UTF-8)", source)],
+        )
+    return text
 
 
 def _yaml_problem(exc: Exception) -> Problem:
@@ -72,10 +84,11 @@ def _yaml_problem(exc: Exception) -> Problem:
     return Problem("(yaml)", f"not valid YAML at {where}: {problem}", "check indentation and quoting")
 
 
-def load_yaml(text: str, source: str) -> tuple[Any, list[Problem]]:
+def load_yaml(text: str, source: str) -> tuple[Any, list[Problem], dict[str, str]]:
     """Compose the YAML node graph, check it (duplicate keys, depth, size), then build Python data from it.
 
-    Duplicate keys come back with the data, so that they are reported together with the spec's other problems."""
+    Duplicate keys come back with the data, so that they are reported together with the spec's other problems,
+    and so does the text of every unquoted scalar YAML turned into a number or true/false (see quote_hints)."""
     import yaml
 
     loader = yaml.SafeLoader(text)
@@ -87,12 +100,12 @@ def load_yaml(text: str, source: str) -> tuple[Any, list[Problem]]:
         except yaml.YAMLError as exc:
             raise SpecError(source, [_yaml_problem(exc)]) from None
         if node is None:
-            return None, []
+            return None, [], {}
         problems, fatal = check_nodes(node)
         if fatal:
             raise SpecError(source, problems)
         try:
-            return loader.construct_document(node), problems
+            return loader.construct_document(node), problems, typed_scalars(node)
         except yaml.YAMLError as exc:
             raise SpecError(source, [*problems, _yaml_problem(exc)]) from None
     finally:
@@ -149,3 +162,36 @@ def check_nodes(root: Any) -> tuple[list[Problem], bool]:
                 stack.append((value_node, (*path, key)))
     return problems, fatal
 
+
+
+_TYPED = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool")
+
+
+def typed_scalars(root: Any) -> dict[str, str]:
+    """Field path -> the text of each unquoted value YAML read as a number or true/false (1.30, 00123, yes)."""
+    import yaml
+
+    out: dict[str, str] = {}
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, yaml.SequenceNode):
+            stack += [(child, (*path, i)) for i, child in enumerate(node.value)]
+        elif isinstance(node, yaml.MappingNode):
+            stack += [(v, (*path, str(k.value))) for k, v in node.value if isinstance(k, yaml.ScalarNode) and len(path) < MAX_DEPTH]
+        elif isinstance(node, yaml.ScalarNode) and node.style is None and node.tag in _TYPED:
+            out[join_path(path)] = node.value
+    return out
+
+
+def quote_hints(problems: list[Problem], typed: dict[str, str]) -> list[Problem]:
+    """A text field that got a number or true/false from an unquoted scalar: the hint says to quote it, with
+    what YAML made of it (`kubernetes_version: 1.30` is the number 1.3, `00123` the octal 83, `yes` true)."""
+    out = []
+    for p in problems:
+        raw = typed.get(p.path)
+        if raw is not None and p.message.startswith("expected text"):
+            field = p.path.rsplit(".", 1)[-1]
+            p = Problem(p.path, p.message, f'quote it: {field}: "{raw}" (unquoted, YAML reads {raw} as {shown(p.value)})', p.value)
+        out.append(p)
+    return out

@@ -187,7 +187,7 @@ def catalog_command(
         return
     from aiinfra import catalog
     from aiinfra.cli.common import EXIT_INVALID, console, emit_json
-    from aiinfra.problems import Problem, did_you_mean
+    from aiinfra.problems import Problem, did_you_mean, nearest
 
     problems = []
     if cloud and cloud not in catalog.CLOUDS:
@@ -198,7 +198,8 @@ def catalog_command(
 
         model = catalog.canonical_gpu(GpuRequest.model_of(gpu))
         if model is None:
-            problems.append(Problem("--gpu", f"unknown GPU {gpu!r}", did_you_mean(gpu, catalog.gpu_spellings())))
+            guess = nearest(gpu, catalog.gpu_spellings(), model=True)
+            problems.append(Problem("--gpu", f"unknown GPU {gpu!r}", f"did you mean {catalog.canonical_gpu(guess[0])}?" if guess else f"known GPUs: {', '.join(catalog.gpus())}"))
     if region and not problems:
         known = sorted({r for c in ([cloud] if cloud else catalog.CLOUDS) for r in catalog.cloud_catalog(c).regions})
         if region not in known:

@@ -19,6 +19,8 @@ CloudChoice = Enum("CloudChoice", {name: name for name in clouds.names()}, type=
 
 def starter_spec(cloud: str, region: str, name: str, gpu: str | None, project: str | None = None) -> str:
     """The spec as YAML text with comments; gpu None means the default pool that every cloud offers."""
+    from aiinfra.kubernetes_versions import default_version
+
     gpu_line = f"gpu: {gpu}" if gpu else f"gpu: {DEFAULT_GPU}   # alternatives in order of preference"
     text = f"""# aiinfra environment spec: one cluster with GPU node pools, storage and a registry on {cloud}.
 # Written by `aiinfra init`. Check it with `aiinfra validate FILE`, price it with `aiinfra cost FILE`,
@@ -51,7 +53,7 @@ registry:
 #   zones: 2
 
 # cluster:
-#   kubernetes_version: "1.33"
+#   kubernetes_version: "{default_version()}"   # the default: newest in standard support on every cloud today
 #   deletion_protection: true   # set false for throwaway environments
 
 # mlops:              # cluster services from upstream Helm charts; each can be switched off

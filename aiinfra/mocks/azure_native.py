@@ -116,7 +116,7 @@ def _managed_cluster(m, name, inputs, out, h):
     kubelet = f"{cluster}-agentpool"
     out.update(
         nodeResourceGroup=node_rg,
-        currentKubernetesVersion=f"{inputs.get('kubernetesVersion', '1.33')}.2",
+        currentKubernetesVersion=f"{inputs.get('kubernetesVersion', '1.35')}.2",
         maxAgentPools=100,
         powerState={"code": "Running"},
         oidcIssuerProfile={**inputs.get("oidcIssuerProfile", {}), "issuerURL": f"https://{m.region}.oic.prod-aks.azure.com/{TENANT}/{_guid(cluster)}/"},
@@ -139,7 +139,7 @@ def _managed_cluster(m, name, inputs, out, h):
 
 
 def _agent_pool(m, name, inputs, out, h):
-    out.update(nodeImageVersion="AKSUbuntu-2204gen2containerd-202501.01.0", currentOrchestratorVersion="1.33.2")
+    out.update(nodeImageVersion="AKSUbuntu-2204gen2containerd-202501.01.0", currentOrchestratorVersion="1.35.2")
 
 
 def _storage_account(m, name, inputs, out, h):

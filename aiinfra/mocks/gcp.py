@@ -234,7 +234,7 @@ def _machine_types(m, args):
 
 
 def _engine_versions(m, args):
-    prefix = args.get("versionPrefix") or "1.33."
+    prefix = args.get("versionPrefix") or "1.35."
     latest = f"{prefix}5-gke.1200000"
     channels = {c: latest for c in ("RAPID", "REGULAR", "STABLE")}
     return {

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from aiinfra import defaults
+from aiinfra.kubernetes_versions import default_version
 from aiinfra.components import _contracts
 from aiinfra.components._util import child, merge_tags, to_json
 from aiinfra.components.aws.gpu_pool import NodePool, NodePoolArgs
@@ -29,7 +30,8 @@ NODE_POLICIES = {
 class ClusterArgs:
     vpc_id: pulumi.Input[str]
     private_subnets: dict[str, pulumi.Input[str]]
-    kubernetes_version: str = defaults.KUBERNETES_VERSION
+    kubernetes_version: str = field(default_factory=default_version)
+    extended_support: bool = field(default=False, metadata={"doc": "the version is past standard support: run it in the cloud's paid extended support (aiinfra.kubernetes_versions)"})
     public_endpoint: bool = False
     public_access_cidrs: list[str] = field(default_factory=list)
     admins: list[str] = field(default_factory=list)
@@ -93,7 +95,7 @@ def control_plane(name: str, args: ClusterArgs, key: aws.kms.Key, parent: pulumi
         ),
         enabled_cluster_log_types=LOG_TYPES,
         access_config=aws.eks.ClusterAccessConfigArgs(authentication_mode="API", bootstrap_cluster_creator_admin_permissions=False),
-        upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="STANDARD"),
+        upgrade_policy=aws.eks.ClusterUpgradePolicyArgs(support_type="EXTENDED" if args.extended_support else "STANDARD"),
         bootstrap_self_managed_addons=False,
         deletion_protection=args.deletion_protection,
         tags=args.tags,

@@ -14,6 +14,7 @@ from aiinfra.components.aws.network import Network, NetworkArgs
 from aiinfra.components.aws.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.aws.storage import ObjectStorage, StorageArgs
 from aiinfra.components.built import BuiltEnvironment
+from aiinfra import kubernetes_versions
 from aiinfra.resolved import ResolvedEnvironment
 
 
@@ -29,6 +30,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
             vpc_id=network.vpc_id,
             private_subnets=private_subnets,
             kubernetes_version=spec.cluster.kubernetes_version,
+            extended_support=kubernetes_versions.support(spec.cloud, spec.cluster.kubernetes_version)[0] == kubernetes_versions.EXTENDED,
             public_endpoint=spec.cluster.public_endpoint,
             public_access_cidrs=spec.cluster.public_access_cidrs,
             admins=spec.cluster.admins,

@@ -83,7 +83,12 @@ class AwsProfile(CloudProfile):
         "queued_provisioning": Capability(False, "EKS managed node groups have no queued provisioning (it is GKE's flex-start mode)"),
     }
     # ODCR and Capacity Block ids (BOTO ec2 model: CapacityReservationId).
-    reservation = ReservationShape(r"^cr-([0-9a-f]{8}|[0-9a-f]{17})$", "an EC2 capacity reservation id (cr- and 17 hex digits)", "cr-0a1b2c3d4e5f67890")
+    # A targeted On-Demand Capacity Reservation is in one availability zone (EC2 user guide, "capacity reservations").
+    reservation = ReservationShape(
+        r"^cr-([0-9a-f]{8}|[0-9a-f]{17})$", "an EC2 capacity reservation id (cr- and 17 hex digits)", "cr-0a1b2c3d4e5f67890",
+        zonal="an EC2 capacity reservation is in one availability zone: a node group over the network's zones would launch nodes outside it",
+        zone_lookup="aws ec2 describe-capacity-reservations --capacity-reservation-ids <id>",
+    )
     # EC2 RunInstances as an EKS node group or ASG reports it, e.g. "InsufficientInstanceCapacity - We currently do
     # not have sufficient p4d.24xlarge capacity in the Availability Zone you requested (us-east-1a)"
     # (aws/containers-roadmap#2204; red-hat-storage/ocs-ci#9263); a type missing from the zone is "Unsupported".
@@ -95,6 +100,9 @@ class AwsProfile(CloudProfile):
     )
     # Largest capacity block (BOTO DescribeCapacityBlockOfferings: up to 64 instances per block).
     capacity_block_max_nodes = 64
+    # EKS service quotas, "Nodes per managed node group": 450 (not adjustable; docs.aws.amazon.com/eks/latest/userguide/service-quotas.html).
+    max_pool_nodes = 450
+    max_pool_nodes_source = "EKS service quota: nodes per managed node group"
 
     def check(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> list["Problem"]:
         """A Capacity Block lives in one AZ (the node group's subnets must be there) and holds at most 64 instances."""

@@ -21,6 +21,7 @@ import pulumi
 import pulumi_azure_native as az
 
 from aiinfra import defaults
+from aiinfra.kubernetes_versions import default_version
 from aiinfra.components import _contracts
 from aiinfra.components._util import child, merge_tags, to_json
 from aiinfra.components.azure.identity import grant
@@ -48,7 +49,8 @@ class ClusterArgs:
     node_subnet_id: pulumi.Input[str]
     vnet_cidr: str = "10.0.0.0/16"
     zones: list[str] = field(default_factory=list)
-    kubernetes_version: str = defaults.KUBERNETES_VERSION
+    kubernetes_version: str = field(default_factory=default_version)
+    extended_support: bool = field(default=False, metadata={"doc": "the version is past standard support: run it in the cloud's paid extended support (aiinfra.kubernetes_versions)"})
     public_endpoint: bool = False
     public_access_cidrs: list[str] = field(default_factory=list)
     admins: list[str] = field(default_factory=list, metadata={"doc": "Entra ID object IDs: '<id>' or 'group:<id>', 'user:<id>', 'sp:<id>'"})
@@ -222,7 +224,9 @@ class Cluster(pulumi.ComponentResource):
             location=args.location,
             dns_prefix=name,
             kubernetes_version=args.kubernetes_version,
-            sku=az.containerservice.ManagedClusterSKUArgs(name="Base", tier="Standard"),
+            sku=az.containerservice.ManagedClusterSKUArgs(name="Base", tier="Premium" if args.extended_support else "Standard"),
+            # AKS long-term support needs the Premium tier (aiinfra/catalog/data/kubernetes.yaml, AKS-PRICE).
+            **({"support_plan": "AKSLongTermSupport"} if args.extended_support else {}),
             identity=az.containerservice.ManagedClusterIdentityArgs(type="UserAssigned", user_assigned_identities=[control_plane.id]),
             aad_profile=az.containerservice.ManagedClusterAADProfileArgs(managed=True, enable_azure_rbac=True, tenant_id=args.tenant_id),
             enable_rbac=True,

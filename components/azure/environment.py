@@ -15,6 +15,7 @@ from aiinfra.components.azure.network import Network, NetworkArgs
 from aiinfra.components.azure.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.azure.storage import ObjectStorage, StorageArgs
 from aiinfra.components.built import BuiltEnvironment
+from aiinfra import kubernetes_versions
 from aiinfra.resolved import ResolvedEnvironment
 
 
@@ -65,6 +66,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
             vnet_cidr=spec.network.cidr,
             zones=env.zones,
             kubernetes_version=spec.cluster.kubernetes_version,
+            extended_support=kubernetes_versions.support(spec.cloud, spec.cluster.kubernetes_version)[0] == kubernetes_versions.EXTENDED,
             public_endpoint=spec.cluster.public_endpoint,
             public_access_cidrs=spec.cluster.public_access_cidrs,
             admins=spec.cluster.admins,

@@ -116,6 +116,10 @@ class AzureProfile(CloudProfile):
     display = "Azure"
     article = "an Azure"
     kubernetes = "AKS"
+    # AKS quotas: 1,000 nodes per node pool (VM scale set, single placement group off; learn.microsoft.com/azure/aks/quotas-skus-regions,
+    # hashicorp/terraform-provider-azurerm#9198).
+    max_pool_nodes = 1000
+    max_pool_nodes_source = "AKS limit: nodes per node pool"
     order = 30
     sdk_module = "pulumi_azure_native"
     pulumi_package = "azure-native"

@@ -10,6 +10,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from aiinfra import defaults
+from aiinfra.kubernetes_versions import default_version
 from aiinfra.components import _contracts
 from aiinfra.components._util import child, to_json
 from aiinfra.components.errors import raise_if
@@ -35,7 +36,8 @@ class ClusterArgs:
     zones: list[str] = field(metadata={"doc": "zones the system pool spreads over"})
     pods_range: str = "pods"
     services_range: str = "services"
-    kubernetes_version: str = defaults.KUBERNETES_VERSION
+    kubernetes_version: str = field(default_factory=default_version)
+    extended_support: bool = field(default=False, metadata={"doc": "the version is past standard support: run it in the cloud's paid extended support (aiinfra.kubernetes_versions)"})
     release_channel: str = "REGULAR"
     public_endpoint: bool = False
     public_access_cidrs: list[str] = field(default_factory=list)
@@ -114,7 +116,7 @@ def control_plane(name: str, args: ClusterArgs, key: gcp.kms.CryptoKey, node_sa:
             shielded_instance_config=gcp.container.ClusterNodeConfigShieldedInstanceConfigArgs(enable_secure_boot=True, enable_integrity_monitoring=True),
             workload_metadata_config=gcp.container.ClusterNodeConfigWorkloadMetadataConfigArgs(mode="GKE_METADATA"),
         ),
-        release_channel=gcp.container.ClusterReleaseChannelArgs(channel=args.release_channel),
+        release_channel=gcp.container.ClusterReleaseChannelArgs(channel="EXTENDED" if args.extended_support else args.release_channel),
         min_master_version=version.latest_master_version,
         private_cluster_config=gcp.container.ClusterPrivateClusterConfigArgs(
             enable_private_nodes=True, enable_private_endpoint=not args.public_endpoint

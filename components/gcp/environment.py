@@ -18,6 +18,7 @@ from aiinfra.components.gcp.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.gcp.storage import ObjectStorage, StorageArgs
 from aiinfra.components.kubernetes.addons import GpuNetwork
 from aiinfra.problems import Problem
+from aiinfra import kubernetes_versions
 from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
 
 
@@ -78,6 +79,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
             pods_range=POD_RANGE,
             services_range=SERVICE_RANGE,
             kubernetes_version=spec.cluster.kubernetes_version,
+            extended_support=kubernetes_versions.support(spec.cloud, spec.cluster.kubernetes_version)[0] == kubernetes_versions.EXTENDED,
             public_endpoint=spec.cluster.public_endpoint,
             public_access_cidrs=spec.cluster.public_access_cidrs,
             admins=spec.cluster.admins,

@@ -76,6 +76,10 @@ class GcpProfile(CloudProfile):
     display = "GCP"
     article = "a GCP"
     kubernetes = "GKE"
+    # GKE quotas and limits, "Nodes per node pool zone": 1,000 (cloud.google.com/kubernetes-engine/quotas; not re-read in this session: unverified).
+    max_pool_nodes = 1000
+    max_pool_nodes_per_zone = True
+    max_pool_nodes_source = "GKE limit: nodes per node pool per zone (unverified)"
     order = 20
     sdk_module = "pulumi_gcp"
     pulumi_package = "gcp"
@@ -125,7 +129,10 @@ class GcpProfile(CloudProfile):
     pool_zones = "region"  # the VPC's subnets are regional: a node pool may use any zone of the region
     # Compute Engine reservation names (RFC 1035), optionally one of their blocks (reservation_affinity values).
     reservation = ReservationShape(
-        r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$", "a Compute Engine reservation name (lowercase letters, digits, hyphens)", "my-h100-reservation", blocks=True
+        r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$", "a Compute Engine reservation name (lowercase letters, digits, hyphens)", "my-h100-reservation", blocks=True,
+        # Compute Engine reservations are zonal: only nodes in the reservation's zone consume it.
+        zonal="a Compute Engine reservation is in one zone: a node pool over the region's zones would create nodes outside it",
+        zone_lookup="gcloud compute reservations describe <name>",
     )
     # GKE node pool creation as the IGM reports it: "[GCE_STOCKOUT]: Instance '...' creation failed: The zone
     # '...' does not have enough resources available to fulfill the request" (tranquilitybase-io/tb-gcp#589,

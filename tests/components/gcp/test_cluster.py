@@ -52,7 +52,7 @@ def test_public_endpoint_only_for_listed_cidrs():
 def test_release_channel_version_and_regional(private):
     c = private[0].one(T_CLUSTER).inputs
     assert c["releaseChannel"] == {"channel": "REGULAR"}
-    assert c["minMasterVersion"].startswith("1.33.")
+    assert c["minMasterVersion"].startswith("1.35.")
     assert c["location"] == REGION and c["project"] == PROJECT and c["name"] == "env"
     assert c["removeDefaultNodePool"] is True
 
