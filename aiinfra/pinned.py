@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from aiinfra.spec import NodePool
 
 
-def _accelerator(r: "_PoolResolver", path: str, pool: "NodePool", family: families.Match | None) -> tuple[str | None, int] | None:
+def _accelerator(r: "_PoolResolver", path: str, pool: "NodePool", family: families.Match | None, guess: str | None) -> tuple[str | None, int] | None:
     """The pool's accelerator and count per node: the spec's gpu: (checked against the family), else the family's;
     None with a problem where they disagree or the family does not tell the count."""
     name = pool.instance_type or ""
@@ -41,7 +41,7 @@ def _accelerator(r: "_PoolResolver", path: str, pool: "NodePool", family: famili
         return None, 0
     if family.count is None:
         r.problem(f"{path}.instance_type", f"{name} is a {family.family} type ({family.accelerator}), but aiinfra's instance family table does not list this size, so its accelerator count is unknown",
-                  f"add {pool.accelerator_field}: {family.accelerator}:N (the accelerators per node)", name)
+                  (f"{guess} Or a" if guess else "A") + f"dd {pool.accelerator_field}: {family.accelerator}:N (the accelerators per node)", name)
         return None
     return family.accelerator, family.count
 
@@ -53,7 +53,7 @@ def _warning(path: str, pool: "NodePool", family: families.Match | None, gpu: st
         what = "its family is not in aiinfra's instance family table either, so it is treated as a CPU pool; add `gpu: MODEL:N` if it has accelerators"
     elif family is not None and not pool.gpu:
         arch = ", arm64 host" if family.architecture == families.ARM else ""
-        what = f"its accelerators ({count} × {gpu}{arch}) come from {family.cited} ({family.source})"
+        what = f"its accelerators ({count} × {gpu}{arch}) come from {family.cited} ({family.source})" + (f"; {family.note}" if family.note else "")
     else:
         what = f"its {count} × {gpu} are as the spec says"
     hint = (f"{guess} Otherwise, c" if guess else "C") + "heck the name against the cloud's list of instance types"
@@ -74,7 +74,7 @@ def uncatalogued_pool(r: "_PoolResolver", path: str, pool: "NodePool") -> Resolv
         )
         return None
     family = families.lookup(r.cloud, name)
-    found_gpu = _accelerator(r, path, pool, family)
+    found_gpu = _accelerator(r, path, pool, family, guess)
     if found_gpu is None:
         return None
     gpu, count = found_gpu

@@ -24,6 +24,7 @@ class Family(_Strict):
     sizes: dict[str, int] = Field(default_factory=dict, description="size (the pattern's `size` group) -> accelerators per node")
     architecture: Architecture = X86
     accelerator_type: str | None = Field(default=None, description="GKE's accelerator name")
+    note: str | None = Field(default=None, description="what a user of the family must know, shown with the pinned type's warning")
     source: str
     verified: bool = True
 
@@ -65,6 +66,7 @@ class Match:
     accelerator_type: str | None
     source: str
     verified: bool
+    note: str | None = None
 
     @property
     def cited(self) -> str:
@@ -93,7 +95,7 @@ def lookup(cloud: str, name: str) -> Match | None:
             continue
         groups = m.groupdict()
         count = int(groups["gpus"]) if groups.get("gpus") else fam.sizes.get(groups.get("size") or "")
-        return Match(key, fam.accelerator, count, fam.architecture, fam.accelerator_type, fam.source, fam.verified)
+        return Match(key, fam.accelerator, count, fam.architecture, fam.accelerator_type, fam.source, fam.verified, fam.note)
     return None
 
 
