@@ -53,7 +53,7 @@ def _warning(path: str, pool: "NodePool", family: families.Match | None, gpu: st
         what = "its family is not in aiinfra's instance family table either, so it is treated as a CPU pool; add `gpu: MODEL:N` if it has accelerators"
     elif family is not None and not pool.gpu:
         arch = ", arm64 host" if family.architecture == families.ARM else ""
-        what = f"its accelerators ({count} × {gpu}{arch}) come from {family.cited} ({family.source})" + (f"; {family.note}" if family.note else "")
+        what = f"its accelerators ({count} × {gpu}{arch}) come from {family.cited} (catalog/data/instance_families.yaml)" + (f"; {family.note}" if family.note else "")
     else:
         what = f"its {count} × {gpu} are as the spec says"
     hint = (f"{guess} Otherwise, c" if guess else "C") + "heck the name against the cloud's list of instance types"

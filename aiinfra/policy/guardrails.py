@@ -11,8 +11,9 @@ def _budget(total: float, budget: float | None, unit: str, unpriced: tuple[str, 
         return []
     items = f"{len(unpriced)} item{'s' if len(unpriced) != 1 else ''} unpriced ({'; '.join(unpriced)})"
     if total > budget:
-        least = f"at least ${total:,.2f}/{unit} ({items})" if unpriced else f"up to ${total:,.2f}/{unit}"
-        return [f"costs {least} at its maximum size, over the budget of ${budget:,.2f}/{unit}"]
+        if unpriced:
+            return [f"costs at least ${total:,.2f}/{unit} at its maximum size, over the budget of ${budget:,.2f}/{unit}, with {items}"]
+        return [f"costs up to ${total:,.2f}/{unit} at its maximum size, over the budget of ${budget:,.2f}/{unit}"]
     if unpriced:
         return [f"cannot show the environment is under ${budget:,.2f}/{unit}: {items}; the priced items come to ${total:,.2f}/{unit}"]
     return []
