@@ -29,10 +29,16 @@ def reservation_fields(pool: NodePool) -> dict[str, Any]:
 
 def pool_price(cloud: str, instance_type: str, region: str, pool: NodePool) -> catalog.Price:
     """One node's hourly price for the pool's capacity: a spec's reservation.price_per_hour wins; a capacity block
-    without one shows the on-demand rate and says the block is prepaid; flex-start is priced by the catalog."""
+    without one shows the on-demand rate and says the block is prepaid; flex-start is priced by the catalog. A pinned
+    type's own price_per_hour wins over the catalog's."""
+    if pool.price_per_hour is not None:
+        note = "price from the spec (node_pools[].price_per_hour)"
+        return catalog.Price(pool.price_per_hour, f"{PAID_ANYWAY}; {note}" if pool.capacity == "reserved" else note, Origin("spec", "node_pools[].price_per_hour", None))
     own = getattr(pool.reservation, "price_per_hour", None)
     if own is not None:
         return catalog.Price(own, f"{PAID_ANYWAY}; price from the spec (reservation.price_per_hour)", Origin("spec", "reservation.price_per_hour", None))
+    if instance_type not in catalog.cloud_catalog(cloud).instance_types:
+        return catalog.Price(None, None)
     p = catalog.price(cloud, instance_type, region, pool.capacity)
     if pool.reservation_kind == "capacity-block" and p.known:
         return catalog.Price(

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from aiinfra import catalog, clouds
+from aiinfra.catalog import families
 from aiinfra.gpu import GpuRequest
 from aiinfra.problems import Problem, SpecError, did_you_mean
 
@@ -50,7 +51,10 @@ def _moved_pool(spec: "EnvironmentSpec", i: int, pool: "NodePool", cloud: str, r
         notes.append(f"{pool.name}: {clouds.get(cloud).display} has no flex-start capacity; priced on-demand there")
     if pool.instance_type and cloud != spec.cloud:
         it = catalog.cloud_catalog(spec.cloud).instance_types.get(pool.instance_type)
-        if it is None and not pool.gpu:
+        family = families.lookup(spec.cloud, pool.instance_type) if it is None else None
+        if family and family.count and not pool.gpu:
+            update["gpu"] = str(GpuRequest(family.accelerator, family.count))
+        elif it is None and not pool.gpu:
             problem = Problem(
                 f"node_pools[{i}].instance_type",
                 f"{pool.name} pins {pool.instance_type}, which aiinfra's {spec.cloud} catalog does not list, so its {cloud} equivalent is unknown",
@@ -58,7 +62,9 @@ def _moved_pool(spec: "EnvironmentSpec", i: int, pool: "NodePool", cloud: str, r
                 pool.instance_type,
             )
             return None, notes, [problem]
-        update["instance_type"] = None
+        update.update(instance_type=None, price_per_hour=None)
+        if pool.price_per_hour is not None:
+            notes.append(f"{pool.name}: price_per_hour is the price of {pool.instance_type}; other clouds use their catalog's")
         if it is not None and not pool.gpu:
             if it.gpu:
                 update["gpu"] = str(GpuRequest(it.gpu, it.gpu_count))
@@ -90,6 +96,11 @@ def _regional(cloud: str, region: str, p: dict[str, Any]) -> bool:
     return here is not None and getattr(here, "spot" if p["capacity"] == "spot" else "on_demand") is not None
 
 
+def _origin_kind(p: dict[str, Any]) -> str | None:
+    origin = p["price_origin"]
+    return origin.get("kind") if isinstance(origin, dict) else getattr(origin, "kind", None)
+
+
 def _pool(cloud: str, region: str, p: dict[str, Any]) -> dict[str, Any]:
     return {**{k: p[k] for k in POOL_FIELDS}, "regional_price": _regional(cloud, region, p)}
 
@@ -117,7 +128,7 @@ def offer(env: "ResolvedEnvironment", chosen: bool, notes: Sequence[str] = ()) -
         "monthly_usd_min": cost["monthly_usd_min"],
         "monthly_usd_max": cost["monthly_usd_max"],
         "pools": pools,
-        "priced_elsewhere": [p["name"] for p in pools if p["hourly_usd_per_node"] is not None and not p["regional_price"]],
+        "priced_elsewhere": [p["name"] for p in pools if p["hourly_usd_per_node"] is not None and not p["regional_price"] and _origin_kind(p) != "spec"],
         "chosen": chosen,
         "unpriced": cost["unpriced"],
         "prices_as_of": cost["prices_as_of"],

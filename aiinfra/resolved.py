@@ -57,6 +57,8 @@ class ResolvedPool:
     accelerator_taint: Taint | None = None  # the taint aiinfra puts on the pool (nvidia.com/gpu, aws.amazon.com/neuron, ...)
     topology: str | None = None  # TPU slice topology (GKE placement_policy.tpu_topology)
     accelerator_labels: dict[str, str] = field(default_factory=dict)  # node labels the cloud sets for the accelerator (GKE TPU)
+    architecture: str = "x86_64"  # the host CPU (arm64: NVIDIA Grace, AWS Graviton), from catalog/data/instance_families.yaml
+    accelerator_known: bool = True  # False: a pinned type outside the catalog and the family table, taken as a CPU pool
 
     def __post_init__(self) -> None:
         if not self.machine_type:

@@ -23,6 +23,7 @@ from pydantic import (
 from aiinfra import clouds, defaults, kubernetes_versions
 from aiinfra.gpu import GPU_PATTERN, GpuRequest
 from aiinfra.problems import Invalid, Problem, SpecError, shown
+from aiinfra.spec_capacity import capacity_rules
 from aiinfra.spec_policy import Policy
 from aiinfra.spec_storage import Storage
 from aiinfra.spec_limits import (
@@ -129,6 +130,7 @@ class NodePool(_Strict):
     instance_type: str | None = Field(
         default=None, max_length=64, description="pin an instance type / machine type / VM size; one outside aiinfra's catalog is used as written, unpriced"
     )
+    price_per_hour: float | None = Field(default=None, gt=0, le=10_000, description="with instance_type: USD per node-hour, for a type the catalog has no price for (or yours)")
     cpus: int | None = Field(default=None, ge=1, le=MAX_CPUS, description="CPU pools: at least this many vCPUs per node")
     memory_gib: float | None = Field(default=None, gt=0, le=MAX_MEMORY_GIB, description="CPU pools: at least this much RAM per node")
     zone: str | None = Field(default=None, max_length=40, description="pin the pool to one zone (needed to match a reservation)")
@@ -164,7 +166,7 @@ class NodePool(_Strict):
 
     @model_validator(mode="after")
     def _capacity_consistent(self) -> "NodePool":
-        _flex_start_rules(self)
+        capacity_rules(self)
         if self.reservation and self.capacity != "reserved":
             raise Invalid("reservation is set but capacity is not 'reserved'", "set capacity: reserved, or remove reservation")
         if self.capacity == "reserved" and not self.reservation:
@@ -210,25 +212,6 @@ class NodePool(_Strict):
     @property
     def nodes_max(self) -> int:
         return self.nodes.max if isinstance(self.nodes, Range) else self.nodes
-
-
-def _flex_start_rules(pool: "NodePool") -> None:
-    """Flex-start nodes come and go with demand and never from a reservation; a capacity block is its own
-    capacity type, never spot."""
-    kind = pool.reservation_kind
-    if kind == "capacity-block" and pool.capacity == "spot":
-        raise Invalid("a capacity block is prepaid reserved capacity; it cannot be spot", "set capacity: reserved (or drop the reservation to use spot)")
-    if pool.capacity == "flex-start":
-        if pool.reservation:
-            raise Invalid("flex-start capacity is obtained on demand and cannot use a reservation", "remove reservation, or use capacity: reserved")
-        if not isinstance(pool.nodes, Range) or pool.nodes.min:
-            size = pool.nodes if isinstance(pool.nodes, int) else f"a minimum of {pool.nodes.min}"
-            raise Invalid(
-                f"flex-start pools scale from zero with demand; a fixed size or minimum ({size}) cannot be held",
-                f"write nodes: {{min: 0, max: {max(1, pool.nodes_max)}}}",
-            )
-    if pool.queued and pool.capacity != "flex-start":
-        raise Invalid("queued provisioning is a mode of flex-start capacity", "set capacity: flex-start, or remove queued")
 
 
 class Registry(_Strict):

@@ -72,7 +72,7 @@ def table(data: dict[str, Any]):
                 t.add_row("", "", "", "")
         lines = [f"{CHOSEN} the spec's own cloud and region. Totals include the system pool and fixed costs, as `aiinfra cost` counts them."]
         if any(o["unpriced"] for o in rows):
-            lines.append("+? some of it is unpriced (a pinned type outside aiinfra's catalog): the figure is a lower bound.")
+            lines.append("+? some of it is unpriced (a type the catalog has no price for, or a pinned type outside it): the figure is a lower bound.")
         if any(o["priced_elsewhere"] for o in rows):
             lines.append(f"{ELSEWHERE} a pool priced at another region's figure: the catalog has none for this region (`--json`: price_note).")
         lines += [f"note: {n}" for n in notes]

@@ -18,6 +18,9 @@ def _monthly(hourly: float | None, hours: int) -> float | None:
     return None if hourly is None else hourly * hours
 
 
+UNPRICED_MARK = " + unpriced"  # after a total that leaves unpriced items out
+
+
 def money(v: float | None) -> str:
     if v is None:
         return "—"
@@ -133,8 +136,10 @@ def cost_table(data: dict[str, Any]) -> Fit:
             "$/h each": None, "$/h min": cost["hourly_usd_min"], "$/h max": cost["hourly_usd_max"],
             "$/month min": cost["monthly_usd_min"], "$/month max": cost["monthly_usd_max"],
         }
-        t.add_row("[bold]total[/]", "", *("" if totals[c] is None else f"[bold]{money(totals[c])}[/]" for c in money_cols))
+        more = UNPRICED_MARK if cost["unpriced"] else ""
+        t.add_row("[bold]total[/]", "", *("" if totals[c] is None else f"[bold]{money(totals[c])}[/]{more}" for c in money_cols))
         lines = [escape(f"[{n}] {text}") for n, text in enumerate(notes, 1)]
+        lines += [escape(unpriced_line(cost["unpriced"]))] if cost["unpriced"] else []
         lines.append(escape(f"Excludes {cost['excludes']}."))
         lines += [escape(line) for line in freshness.lines(cost["freshness"])]
         if dropped:
@@ -146,9 +151,14 @@ def cost_table(data: dict[str, Any]) -> Fit:
     return Fit(build, COST_OPTIONAL)
 
 
+def unpriced_line(unpriced: list[str]) -> str:
+    return f"{UNPRICED_MARK.strip()}: the totals leave out {len(unpriced)} unpriced item{'s' if len(unpriced) != 1 else ''} ({'; '.join(unpriced)}), so they are lower bounds."
+
+
 def cost_markdown(data: dict[str, Any]) -> str:
     """The cost table as GitHub-flavoured Markdown, for CI job summaries and pull-request comments."""
     cost = data["cost"]
+    more = UNPRICED_MARK if cost["unpriced"] else ""
     h = cost["hours_per_month"]
     lines = [
         f"### {data['environment']} on {data['cloud']} {data['region']}: cost (USD; 1 month = {h} h)",
@@ -164,10 +174,10 @@ def cost_markdown(data: dict[str, Any]) -> str:
             f"| {money(_monthly(i['hourly_usd_min'], h))} | {money(_monthly(i['hourly_usd_max'], h))} |"
         )
     lines.append(
-        f"| **total** | | | **{money(cost['hourly_usd_min'])}** | **{money(cost['hourly_usd_max'])}** "
-        f"| **{money(cost['monthly_usd_min'])}** | **{money(cost['monthly_usd_max'])}** |"
+        f"| **total** | | | **{money(cost['hourly_usd_min'])}**{more} | **{money(cost['hourly_usd_max'])}**{more} "
+        f"| **{money(cost['monthly_usd_min'])}**{more} | **{money(cost['monthly_usd_max'])}**{more} |"
     )
-    lines += ["", f"Excludes {cost['excludes']}.", *(f"{line}  " for line in freshness.lines(cost["freshness"])), ""]
+    lines += ["", *([unpriced_line(cost["unpriced"])] if cost["unpriced"] else []), f"Excludes {cost['excludes']}.", *(f"{line}  " for line in freshness.lines(cost["freshness"])), ""]
     return "\n".join(lines)
 
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 Capacity = Literal["on-demand", "spot", "reserved", "flex-start"]
 CAPACITIES = ("on-demand", "spot", "reserved", "flex-start")
 RESERVATION_KINDS = ("targeted", "capacity-block")
+ARCHITECTURES = ("x86_64", "arm64")
 # Kubernetes' taint effects as the EKS and GKE APIs spell them.
 EFFECT_ENUM = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
 
@@ -34,6 +35,7 @@ class PoolCommon:
     accelerator_taint: Any = field(default=None, metadata={"doc": "the taint (key, value, effect) for the accelerator; None: the cloud's NVIDIA taint"})
     topology: str | None = field(default=None, metadata={"doc": "TPU slice topology (GKE)"})
     accelerator_labels: dict[str, str] = field(default_factory=dict, metadata={"doc": "node labels the cloud sets for the accelerator (GKE TPU)"})
+    architecture: Literal["x86_64", "arm64"] = field(default="x86_64", metadata={"doc": "the host CPU: arm64 for NVIDIA Grace (GB200/GB300) and Graviton"})
     zone: str | None = field(default=None, metadata={"doc": "pin the pool to this zone"})
     reservation: str | None = None
     reservation_kind: str | None = field(default=None, metadata={"doc": "targeted (default with a reservation) or capacity-block"})
@@ -88,6 +90,8 @@ def check(args: PoolCommon) -> list[Problem]:
         problems.append(Problem("queued", "queued provisioning is a mode of flex-start capacity", value=True))
     if bool(args.gpu) != (args.gpus_per_node > 0):
         problems.append(Problem("gpus_per_node", "gpu and gpus_per_node go together", value=args.gpus_per_node))
+    if args.architecture not in ARCHITECTURES:
+        problems.append(Problem("architecture", f"architecture is one of {', '.join(ARCHITECTURES)}", value=args.architecture))
     if args.disk_gib < 1:
         problems.append(Problem("disk_gib", "disk_gib is a positive number of GiB", value=args.disk_gib))
     return problems

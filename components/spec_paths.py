@@ -21,6 +21,8 @@ _POOL = {
     "accelerator_type": "instance_type",
     "efa_interfaces": "instance_type",
     "infiniband": "instance_type",
+    "architecture": "instance_type",
+    "family": "instance_type",
     "candidate_zones": "zone",
     "subnets": "zone",
 }

@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from aiinfra import catalog, clouds
+from aiinfra.catalog import families
 from aiinfra.cli.main import app
 from aiinfra.problems import SpecError
 from aiinfra.offers import check_clouds, moved, offers
@@ -128,8 +129,8 @@ def test_a_pinned_type_moves_as_its_gpus_and_a_zone_pin_stays_home(tmp_path):
 def test_a_pinned_type_outside_the_catalog_with_no_gpu_is_unserved_on_other_clouds(tmp_path):
     cloud = clouds.names()[0]
     example = catalog.cloud_catalog(cloud).instance_type_example
-    unlisted = example + "z9"  # the same shape as the cloud's own names, so the resolver takes it, unpriced
-    assert unlisted not in catalog.cloud_catalog(cloud).instance_types
+    unlisted = "x" + example[1:] + "z9"  # the shape of the cloud's own names, of no family aiinfra knows: a CPU pool, unpriced
+    assert unlisted not in catalog.cloud_catalog(cloud).instance_types and families.lookup(cloud, unlisted) is None
     path = _pinned_spec(tmp_path, f"  - name: work\n    instance_type: {unlisted}\n")
     env = load(path)
     assert env.pools[-1].hourly_usd_per_node is None
@@ -137,6 +138,19 @@ def test_a_pinned_type_outside_the_catalog_with_no_gpu_is_unserved_on_other_clou
     others = [u for u in data["unserved"] if u["cloud"] != cloud]
     assert others and all(u["problems"][0]["path"] == "node_pools[0].instance_type" for u in others)
     assert not any(o["cloud"] != cloud for o in data["offers"])
+
+
+def test_a_pinned_type_of_a_known_family_moves_with_its_accelerators_and_leaves_its_price_behind(tmp_path):
+    path = tmp_path / "gb200.yaml"
+    path.write_text("{name: gb-env, cloud: aws, region: us-east-1, node_pools: [{name: train, instance_type: p6e-gb200.36xlarge, price_per_hour: 60}]}")
+    env = load(path)
+    data = offers(env)
+    own = next(o for o in data["offers"] if o["chosen"])
+    assert own["pools"][-1]["hourly_usd_per_node"] == 60 and own["priced_elsewhere"] == [] and own["unpriced"] == []
+    there, notes, problems = moved(env.spec, "gcp", "us-central1")
+    assert problems == [] and there is not None
+    assert (there.node_pools[0].gpu, there.node_pools[0].instance_type, there.node_pools[0].price_per_hour) == ("B200:4", None, None)
+    assert any("price_per_hour is the price of p6e-gb200.36xlarge" in n for n in notes)
 
 
 def test_a_reservation_holds_only_where_written_and_elsewhere_is_priced_on_demand(tmp_path):

@@ -66,9 +66,18 @@ def test_pinned_type_must_match_gpu():
 
 
 def test_pinned_unknown_type_is_used_unpriced_and_suggests():
-    env = resolve(parse_spec('name: t-env\ncloud: aws\nregion: us-east-1\nnode_pools: [{name: a, instance_type: p5.48xlarg}]\n'))
-    assert env.pools[1].instance_type == "p5.48xlarg" and env.pools[1].hourly_usd_per_node is None
-    assert env.warnings[0].hint.startswith("did you mean p5.48xlarge?")
+    env = resolve(parse_spec('name: t-env\ncloud: aws\nregion: us-east-1\nnode_pools: [{name: a, instance_type: x9.48xlarg}]\n'))
+    assert env.pools[1].instance_type == "x9.48xlarg" and env.pools[1].hourly_usd_per_node is None
+    assert env.pools[1].gpu is None and not env.pools[1].accelerator_known
+    assert "treated as a CPU pool; add `gpu: MODEL:N`" in env.warnings[0].message
+
+
+def test_a_misspelt_size_of_a_known_family_is_refused_with_the_name_it_resembles():
+    with pytest.raises(SpecError) as info:
+        pool("[{name: a, instance_type: p5.48xlarg}]")
+    (p,) = info.value.problems
+    assert "p5.48xlarg is a p5 type (H100)" in p.message and "count is unknown" in p.message
+    assert p.hint.startswith("did you mean p5.48xlarge? Or add gpu: H100:N")
 
 
 def test_pinned_type_that_is_no_name_of_the_cloud_is_refused():

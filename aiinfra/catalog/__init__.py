@@ -78,6 +78,9 @@ def pool_facts(cat: CloudCatalog, region: str, name: str, it: InstanceType | Non
     else:
         zones = [z for z in region_zones if z in it.zones.get(region, region_zones)]
     fabric = it.fabric if it else None
+    from aiinfra.catalog import families
+
+    arch = families.architecture(cat.cloud, name)
     return {
         "machine_type": (it.machine_type if it else None) or name,
         "accelerator_type": it.accelerator_type if it else None,
@@ -85,8 +88,9 @@ def pool_facts(cat: CloudCatalog, region: str, name: str, it: InstanceType | Non
         "local_ssd_count": it.local_ssd_count if it else 0,
         "network_gbps": it.network_gbps if it else None,
         "fabric_networks": cat.fabric_networks.get(fabric.kind) if fabric else None,
-        "taints": tuple(cat.capacity_taints.get(capacity, [])),
+        "taints": tuple(cat.capacity_taints.get(capacity, [])) + (families.arm64_taints(cat.cloud) if arch == families.ARM else ()),
         "zones": tuple(zones),
+        "architecture": arch,
     }
 
 

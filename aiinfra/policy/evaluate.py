@@ -97,4 +97,6 @@ def facts_from(env: Any, cost: Mapping[str, Any]) -> Facts:
         max_monthly_usd=getattr(policy, "max_monthly_usd", None),
         allowed_regions=tuple(getattr(policy, "allowed_regions", None) or ()),
         allowed_accelerators=tuple(getattr(policy, "allowed_accelerators", None) or ()),
+        unpriced=tuple(i["item"] for i in cost["items"] if i["hourly_usd_each"] is None and i["quantity_max"]),
+        unknown_accelerators=tuple((p.name, p.instance_type) for p in env.pools if not getattr(p, "accelerator_known", True)),
     )

@@ -5,16 +5,26 @@ from __future__ import annotations
 from aiinfra.policy.model import Facts, Rule
 
 
-def _hourly(f: Facts) -> list[str]:
-    if f.max_hourly_usd is None or f.hourly_usd_max <= f.max_hourly_usd:
+def _budget(total: float, budget: float | None, unit: str, unpriced: tuple[str, ...]) -> list[str]:
+    """Fails closed: a total that leaves unpriced items out cannot show the environment is within the budget."""
+    if budget is None:
         return []
-    return [f"costs up to ${f.hourly_usd_max:,.2f}/h at its maximum size, over the budget of ${f.max_hourly_usd:,.2f}/h"]
+    items = f"{len(unpriced)} item{'s' if len(unpriced) != 1 else ''} unpriced ({'; '.join(unpriced)})"
+    if total > budget:
+        if unpriced:
+            return [f"costs at least ${total:,.2f}/{unit} at its maximum size, over the budget of ${budget:,.2f}/{unit}, with {items}"]
+        return [f"costs up to ${total:,.2f}/{unit} at its maximum size, over the budget of ${budget:,.2f}/{unit}"]
+    if unpriced:
+        return [f"cannot show the environment is under ${budget:,.2f}/{unit}: {items}; the priced items come to ${total:,.2f}/{unit}"]
+    return []
+
+
+def _hourly(f: Facts) -> list[str]:
+    return _budget(f.hourly_usd_max, f.max_hourly_usd, "h", f.unpriced)
 
 
 def _monthly(f: Facts) -> list[str]:
-    if f.max_monthly_usd is None or f.monthly_usd_max <= f.max_monthly_usd:
-        return []
-    return [f"costs up to ${f.monthly_usd_max:,.2f}/month at its maximum size, over the budget of ${f.max_monthly_usd:,.2f}/month"]
+    return _budget(f.monthly_usd_max, f.max_monthly_usd, "month", f.unpriced)
 
 
 def _region(f: Facts) -> list[str]:
@@ -27,8 +37,12 @@ def _accelerators(f: Facts) -> list[str]:
     if not f.allowed_accelerators:
         return []
     allowed = {a.upper() for a in f.allowed_accelerators}
-    return [f"pool {pool} uses {gpu}, not one of the allowed accelerators ({', '.join(f.allowed_accelerators)})"
-            for pool, gpu in f.accelerators if gpu.upper() not in allowed]
+    listed = ", ".join(f.allowed_accelerators)
+    return [f"pool {pool} uses {gpu}, not one of the allowed accelerators ({listed})" for pool, gpu in f.accelerators if gpu.upper() not in allowed] + [
+        f"pool {pool} pins {name}, whose accelerator aiinfra cannot tell (neither its catalog nor its instance family table has it), "
+        f"so it cannot show the pool uses one of the allowed accelerators ({listed})"
+        for pool, name in f.unknown_accelerators
+    ]
 
 
 def applies(rule: Rule, f: Facts) -> bool:
@@ -39,13 +53,18 @@ def applies(rule: Rule, f: Facts) -> bool:
     }.get(rule.id, True)
 
 
+PRICE_IT = "set node_pools[].price_per_hour (or reservation.price_per_hour) where a pool is unpriced, or waive the rule with a reason in policy.waive"
+
 RULES = [
     Rule("AI-COST-001", "Hourly cost at maximum size within budget", "high", "mandatory", (), "lower node_pools[].nodes.max, pick smaller GPUs "
-         "or capacity: spot, or raise policy.max_hourly_usd", ("aiinfra cost guardrail (`aiinfra cost`)",), check=_hourly, scope="environment"),
+         "or capacity: spot, or raise policy.max_hourly_usd; " + PRICE_IT,
+         ("aiinfra cost guardrail (`aiinfra cost`)",), check=_hourly, scope="environment"),
     Rule("AI-COST-002", "Monthly cost at maximum size within budget", "high", "mandatory", (), "lower node_pools[].nodes.max, pick smaller GPUs "
-         "or capacity: spot, or raise policy.max_monthly_usd", ("aiinfra cost guardrail (`aiinfra cost`)",), check=_monthly, scope="environment"),
+         "or capacity: spot, or raise policy.max_monthly_usd; " + PRICE_IT,
+         ("aiinfra cost guardrail (`aiinfra cost`)",), check=_monthly, scope="environment"),
     Rule("AI-GUARD-001", "Region is allowed", "high", "mandatory", (), "change region, or add it to policy.allowed_regions",
          ("aiinfra guardrail",), check=_region, scope="environment"),
-    Rule("AI-GUARD-002", "Accelerators are allowed", "high", "mandatory", (), "change node_pools[].gpu, or add the model to policy.allowed_accelerators",
+    Rule("AI-GUARD-002", "Accelerators are allowed", "high", "mandatory", (), "change node_pools[].gpu, or add the model to policy.allowed_accelerators; "
+         "give a pinned type aiinfra cannot tell its gpu: MODEL:N",
          ("aiinfra guardrail",), check=_accelerators, scope="environment"),
 ]

@@ -119,6 +119,8 @@ class Facts:
     max_monthly_usd: float | None = None
     allowed_regions: tuple[str, ...] = ()
     allowed_accelerators: tuple[str, ...] = ()
+    unpriced: tuple[str, ...] = ()  # cost items at maximum size that have no price (counted as $0 in the totals)
+    unknown_accelerators: tuple[tuple[str, str], ...] = ()  # (pool, instance type) whose accelerator aiinfra cannot tell
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,16 @@ from aiinfra.zones import choose as choose_zones
 GPU_TAINT = {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}
 AMI_GPU = "AL2023_x86_64_NVIDIA"
 AMI_CPU = "AL2023_x86_64_STANDARD"
-# EKS-optimized accelerated AMI per accelerator family: the NVIDIA one carries the NVIDIA driver and toolkit, the
-# Neuron one the Neuron driver; both the EFA host software (accelerators-capacity-data.md §2.2, BOTO AMITypes).
-AMI_BY_FAMILY = {"nvidia": AMI_GPU, "neuron": "AL2023_x86_64_NEURON"}
+# EKS-optimized AMI per (accelerator family, architecture): the NVIDIA ones carry the NVIDIA driver and toolkit, the
+# Neuron one the Neuron driver; all the EFA host software (accelerators-capacity-data.md §2.2, BOTO AMITypes). The ARM
+# NVIDIA AMI is the one for Grace hosts (p6e-gb200: EKS user guide ml-eks-optimized-ami); there is no ARM Neuron AMI.
+AMI_TYPES = {
+    (None, "x86_64"): AMI_CPU,
+    (None, "arm64"): "AL2023_ARM_64_STANDARD",
+    ("nvidia", "x86_64"): AMI_GPU,
+    ("nvidia", "arm64"): "AL2023_ARM_64_NVIDIA",
+    ("neuron", "x86_64"): "AL2023_x86_64_NEURON",
+}
 CAPACITY_TYPE = {"on-demand": "ON_DEMAND", "spot": "SPOT", "reserved": "ON_DEMAND"}
 # A Capacity Block is its own EKS capacity type and EC2 market type (BOTO eks CapacityTypes, ec2 MarketType).
 CAPACITY_BLOCK = "CAPACITY_BLOCK"
@@ -62,8 +69,9 @@ def check(args: NodePoolArgs) -> list[Problem]:
         problems.append(Problem("subnets", "the pool needs the network's private subnets (zone -> subnet id)"))
     elif args.zone and args.zone not in args.subnets:
         problems.append(Problem("zone", f"zone {args.zone} is not one of the network's zones {sorted(args.subnets)}", value=args.zone))
-    if args.gpu and args.accelerator_family not in AMI_BY_FAMILY:
-        problems.append(Problem("family", f"EKS has no accelerated AMI for {args.accelerator_family} accelerators", f"one of: {', '.join(AMI_BY_FAMILY)}", args.family))
+    if (args.accelerator_family, args.architecture) not in AMI_TYPES:
+        offered = ", ".join(f"{f} on {a}" for f, a in AMI_TYPES if f)
+        problems.append(Problem("family", f"EKS has no accelerated AMI for {args.accelerator_family} accelerators on {args.architecture}", f"one of: {offered}", args.family))
     if capacity_block(args) and not args.zone:
         problems.append(Problem("zone", "a Capacity Block lives in one zone: the node group may use only that zone's subnet"))
     if args.reservation_block:
@@ -192,7 +200,7 @@ def node_labels(name: str, args: NodePoolArgs) -> dict[str, str]:
 
 
 class NodePool(pulumi.ComponentResource):
-    """One EKS managed node group. Accelerator pools get their family's AMI (NVIDIA or Neuron) and taint; EFA types get all their EFA
+    """One EKS managed node group. Accelerator pools get their family's AMI (NVIDIA or Neuron, for the host's architecture) and taint; EFA types get all their EFA
     interfaces, a cluster placement group and a self-referencing security group."""
 
     pool_name: pulumi.Output[str]
@@ -219,7 +227,7 @@ class NodePool(pulumi.ComponentResource):
             node_role_arn=args.node_role_arn,
             subnet_ids=[args.subnets[z] for z in zones],
             instance_types=None if capacity_block(args) else [args.instance_type],
-            ami_type=AMI_BY_FAMILY[args.accelerator_family] if args.accelerator_family else AMI_CPU,
+            ami_type=AMI_TYPES[(args.accelerator_family, args.architecture)],
             capacity_type=CAPACITY_BLOCK if capacity_block(args) else CAPACITY_TYPE[args.capacity],
             scaling_config=aws.eks.NodeGroupScalingConfigArgs(
                 min_size=args.nodes_min, max_size=args.nodes_max, desired_size=args.nodes_min

@@ -20,3 +20,19 @@ def test_cost_markdown_is_a_table_with_every_item_and_the_total():
     assert rows[-1].startswith("| **total** |") and all(r.count("|") == 8 for r in rows)
     assert "train: snapshot of 2026-07-20, 129 days old (KARP-AWS)" in result.output
     assert "run `aiinfra catalog refresh`" in result.output
+
+
+UNPRICED = str(Path(__file__).resolve().parents[1] / "fixtures" / "policy" / "gcp.refused.unpriced-hourly-budget.yaml")
+
+
+def test_a_total_that_leaves_unpriced_items_out_says_so_in_the_table_and_in_markdown():
+    table = CliRunner().invoke(app, ["cost", UNPRICED], env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    (total,) = [line for line in table.output.splitlines() if line.strip("│ ").startswith("total ")]
+    assert total.count("+ unpriced") == 4
+    assert "+ unpriced: the totals leave out 1 unpriced item (pool train (a4-highgpu-8g, on-demand)), so they are lower bounds." in table.output
+    md = CliRunner().invoke(app, ["cost", UNPRICED, "--markdown"]).output
+    (row,) = [line for line in md.splitlines() if line.startswith("| **total** |")]
+    assert row.count("+ unpriced") == 4 and row.count("|") == 8
+    priced = CliRunner().invoke(app, ["cost", SPEC, "--markdown"]).output
+    assert "unpriced" not in priced

@@ -94,3 +94,11 @@ def test_policy_list_table_and_a_bad_cloud():
     assert "AI-AWS-001" in out and "AI-K8S-004" in out and "CKV_AWS_38" in out
     bad = invoke("policy", "list", "--cloud", "awz")
     assert bad.exit_code == 2 and "did you mean aws?" in bad.output
+
+
+def test_the_issue_21_repro_is_refused_by_preview_with_exit_3():
+    """2 × B200:8 on GCP (a4-highgpu-8g has no price) under max_hourly_usd: 10 previewed with exit 0 before."""
+    result = invoke("preview", "--json", str(ROOT / "tests" / "fixtures" / "policy" / "gcp.refused.unpriced-hourly-budget.yaml"))
+    assert result.exit_code == 3
+    (v,) = [v for v in json.loads(result.stdout)["policy"]["violations"] if v["enforcement"] == "mandatory"]
+    assert v["id"] == "AI-COST-001" and v["message"].startswith("cannot show the environment is under $10.00/h: 1 item unpriced")

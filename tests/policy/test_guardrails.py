@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from aiinfra import policy
@@ -69,3 +71,53 @@ def test_a_waived_guardrail_shows_as_waived_with_its_reason(tmp_path):
     (w,) = rep["waived"]
     assert (w["id"], w["reason"]) == ("AI-GUARD-001", "data residency sign-off SEC-1")
     assert "us-west-2" in w["violations"][0]["message"]
+
+
+# Issue 21: guardrails fail closed. Each fixture is one spec whose first line names the rule it breaks and what the
+# violation says; its budget or allowlist cannot be shown to hold, so preview refuses it (exit 3).
+REFUSED = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "policy").glob("*.refused.*.yaml"))
+
+
+def expected(path: Path) -> tuple[str, str]:
+    rule, _, words = path.read_text().splitlines()[0].removeprefix("# ").partition(": ")
+    return rule, words
+
+
+@pytest.mark.parametrize("spec", REFUSED, ids=lambda p: p.name)
+def test_a_budget_or_allowlist_that_cannot_be_shown_to_hold_is_a_mandatory_violation(spec):
+    env = load(spec)
+    rep = policy.evaluate([], policy.facts_from(env, estimate(env)["cost"]), policy.waivers_of(env.spec))
+    rule, words = expected(spec)
+    assert [v["id"] for v in rep["violations"]] == [rule]
+    (v,) = rep["violations"]
+    assert v["enforcement"] == "mandatory" and words in v["message"], v["message"]
+
+
+def test_the_unpriced_items_are_named_and_the_fix_says_how_to_price_or_waive(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text("{name: b200-env, cloud: gcp, region: us-central1, gcp: {project: p-123456}, node_pools: [{name: a, gpu: 'B200:8'}, "
+                    "{name: b, instance_type: a3-highgpu-4g}], policy: {max_hourly_usd: 10}}")
+    env = load(path)
+    rep = policy.evaluate([], policy.facts_from(env, estimate(env)["cost"]), {})
+    (v,) = rep["violations"]
+    assert "2 items unpriced (pool a (a4-highgpu-8g, on-demand); pool b (a3-highgpu-4g, on-demand))" in v["message"]
+    assert "node_pools[].price_per_hour" in v["remediation"] and "policy.waive" in v["remediation"]
+
+
+def test_the_spec_s_price_or_a_waiver_lets_an_unpriced_budget_pass(tmp_path):
+    base = "{name: a3-env, cloud: gcp, region: us-central1, gcp: {project: p-123456}, node_pools: [{name: a, instance_type: a3-highgpu-4g%s}], policy: {max_hourly_usd: 50%s}}"
+    for extra in ((", price_per_hour: 44.24", ""), ("", ", waive: [{rule: AI-COST-001, reason: 'priced by the account team, FIN-9'}]")):
+        path = tmp_path / "spec.yaml"
+        path.write_text(base % extra)
+        env = load(path)
+        rep = policy.evaluate([], policy.facts_from(env, estimate(env)["cost"]), policy.waivers_of(env.spec))
+        assert rep["violations"] == []
+    assert [w["id"] for w in rep["waived"]] == ["AI-COST-001"] and "cannot show" in rep["waived"][0]["violations"][0]["message"]
+
+
+def test_a_pinned_type_the_spec_gives_a_gpu_is_checked_against_the_allowlist(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text("{name: mem-env, cloud: aws, region: us-east-1, node_pools: [{name: mem, instance_type: u7x.48xlarge, gpu: 'L4:1'}], "
+                    "policy: {allowed_accelerators: [L4]}}")
+    env = load(path)
+    assert policy.evaluate([], policy.facts_from(env, estimate(env)["cost"]), {})["violations"] == []
