@@ -18,6 +18,7 @@ from aiinfra.problems import Problem
 from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
 
 POOL_LABEL = "aiinfra.dev/pool"
+GPU_TOLERATION = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
 HARD_EFFECTS = ("NoSchedule", "NoExecute")
 UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "m": 1e-3}
 
