@@ -9,57 +9,17 @@ no shape are errors; charts whose pods aiinfra neither places nor sizes are name
 
 from __future__ import annotations
 
-import importlib
-import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable
 
+from aiinfra import fit_pods
+from aiinfra.fit_pods import Pod, quantity  # noqa: F401
+from aiinfra.node_shapes import POOL_LABEL, NodeShape, TypeFacts, all_shapes, node_labels, shapes, show  # noqa: F401
 from aiinfra.problems import Problem
-from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
+from aiinfra.resolved import ResolvedEnvironment
 
-POOL_LABEL = "aiinfra.dev/pool"
 GPU_TOLERATION = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
 HARD_EFFECTS = ("NoSchedule", "NoExecute")
-UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "m": 1e-3}
-
-
-@dataclass(frozen=True)
-class TypeFacts:
-    """One instance type a pool may launch."""
-
-    instance_type: str
-    vcpus: int
-    memory_gib: float
-    accelerators: int
-
-    @classmethod
-    def of(cls, pool: ResolvedPool) -> "TypeFacts":
-        return cls(pool.instance_type, pool.vcpus, pool.memory_gib, pool.gpus_per_node)
-
-
-@dataclass(frozen=True)
-class NodeShape:
-    pool: str
-    instance_type: str
-    labels: dict[str, frozenset[str]]  # label -> the values nodes of this shape may carry
-    taints: tuple[tuple[str, str, str], ...]  # (key, value, effect)
-    allocatable: dict[str, float | None]  # cpu in cores, memory in bytes, extended resources in units; None: unknown
-    notes: tuple[str, ...] = ()
-
-    def describe(self, resource: str) -> str:
-        q = self.allocatable.get(resource)
-        return "unknown" if q is None else show(resource, q)
-
-
-@dataclass
-class Pod:
-    """A pod template as the scheduler sees it: it fits the environment when it fits one of its node shapes."""
-
-    path: str
-    selector: dict[str, str]
-    affinity: list[list[dict[str, Any]]]  # required nodeSelectorTerms (OR) of matchExpressions (AND)
-    tolerations: list[dict[str, Any]]
-    requests: dict[str, float]
 
 
 @dataclass
@@ -70,73 +30,6 @@ class FitReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"pods": self.rows, "errors": [p.as_dict() for p in self.errors], "warnings": [p.as_dict() for p in self.warnings]}
-
-
-def cloud_facts(cloud: str):
-    return importlib.import_module(f"aiinfra.components.{cloud}.allocatable")
-
-
-def quantity(text: Any) -> float:
-    """A Kubernetes quantity ("500m", "4Gi", "2", 8) as a number (cores, bytes, units)."""
-    s = str(text).strip()
-    m = re.fullmatch(r"([0-9.]+(?:[eE][0-9]+)?)([A-Za-z]*)", s)
-    if not m or (m.group(2) and m.group(2) not in UNITS):
-        raise ValueError(f"not a Kubernetes quantity: {text!r}")
-    return float(m.group(1)) * UNITS.get(m.group(2), 1)
-
-
-def show(resource: str, q: float) -> str:
-    if resource == "memory":
-        return f"{q / 2**30:.2f} GiB"
-    if resource == "cpu":
-        return f"{q:.3g} CPU" if q >= 1 else f"{round(q * 1000)}m CPU"
-    return f"{q:g}"
-
-
-def node_labels(env: ResolvedEnvironment, pool: ResolvedPool) -> dict[str, str]:
-    """The labels aiinfra puts on the pool's nodes (components/<cloud>/gpu_pool.node_labels, cluster system pools)."""
-    from aiinfra.components import _pool
-
-    facts = cloud_facts(env.spec.cloud)
-    common = _pool.node_labels(pool.name, _pool.PoolCommon.from_resolved(pool), accelerator_label=facts.ACCELERATOR_LABEL_SET)
-    if pool.system:
-        return {**(common if facts.SYSTEM_COMMON_LABELS else {POOL_LABEL: pool.name}), "aiinfra.dev/role": "system", **pool.labels}
-    return {**common, **facts.aiinfra_labels(pool), **pool.labels}
-
-
-def pool_taints(pool: ResolvedPool) -> tuple[tuple[str, str, str], ...]:
-    out = []
-    if pool.gpu:
-        t = pool.accelerator_taint
-        out.append((t.key, t.value, t.effect) if t else ("nvidia.com/gpu", "true", "NoSchedule"))
-    return tuple(out + [(t.key, t.value, t.effect) for t in pool.taints])
-
-
-def shapes(env: ResolvedEnvironment, pool: ResolvedPool, types: Sequence[TypeFacts] | None = None) -> list[NodeShape]:
-    """The node shapes a pool may launch: its resolved type, or each of `types` (a provisioner's alternatives)."""
-    facts = cloud_facts(env.spec.cloud)
-    ours = node_labels(env, pool)
-    out = []
-    for t in types or [TypeFacts.of(pool)]:
-        labels = {k: frozenset(v) for k, v in facts.cloud_labels(pool, t.instance_type, env.spec.region).items()}
-        labels.update({k: frozenset([v]) for k, v in ours.items()})
-        alloc: dict[str, float | None] = {"cpu": None, "memory": None}
-        notes: tuple[str, ...] = ()
-        if t.vcpus and t.memory_gib:
-            r = facts.reserved(t.instance_type, t.vcpus, t.memory_gib)
-            alloc = {"cpu": t.vcpus - r.cpu_millicores / 1000, "memory": (t.memory_gib * 1024 - r.memory_mib) * 2**20}
-            notes = r.notes
-        else:
-            notes = (f"{t.instance_type}: vCPUs and memory are not in the catalog",)
-        if pool.gpu:
-            alloc[pool.accelerator_resource or "nvidia.com/gpu"] = t.accelerators
-        alloc.update(facts.extended_resources(env, pool))
-        out.append(NodeShape(pool.name, t.instance_type, labels, pool_taints(pool), alloc, notes))
-    return out
-
-
-def all_shapes(env: ResolvedEnvironment) -> list[NodeShape]:
-    return [s for p in env.pools for s in shapes(env, p)]
 
 
 def _match(expr: dict[str, Any], labels: dict[str, frozenset[str]]) -> bool:
@@ -213,8 +106,6 @@ def fit_pod(pod: Pod, shapes_: list[NodeShape]) -> tuple[list[NodeShape], Proble
 
 def check(env: ResolvedEnvironment, manifests: list[dict[str, Any]] | None = None, platform: bool = True) -> FitReport:
     """Fit the workload's manifests (rendered here with placeholder names when not given) and the platform's pods."""
-    from aiinfra import fit_pods
-
     report = FitReport()
     shapes_ = all_shapes(env)
     for s in shapes_:
@@ -240,14 +131,3 @@ def check(env: ResolvedEnvironment, manifests: list[dict[str, Any]] | None = Non
     return report
 
 
-def iter_pods(obj: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every pod spec (a mapping with a containers list) inside a manifest, with its path."""
-    if isinstance(obj, dict):
-        if isinstance(obj.get("containers"), list):
-            yield path, obj
-            return
-        for k, v in obj.items():
-            yield from iter_pods(v, f"{path}.{k}" if path else str(k))
-    elif isinstance(obj, list):
-        for i, v in enumerate(obj):
-            yield from iter_pods(v, f"{path}[{i}]")

@@ -4,12 +4,48 @@ sets a nodeSelector or affinity, Kueue's ResourceFlavors)."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any, Iterator
 
-from aiinfra.fit import Pod, iter_pods, quantity
 from aiinfra.resolved import ResolvedEnvironment
 
+UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "m": 1e-3}
+
 PLACEHOLDER_IMAGE = "fit-check.invalid/image:0"
+
+
+@dataclass
+class Pod:
+    """A pod template as the scheduler sees it: it fits the environment when it fits one of its node shapes."""
+
+    path: str
+    selector: dict[str, str]
+    affinity: list[list[dict[str, Any]]]  # required nodeSelectorTerms (OR) of matchExpressions (AND)
+    tolerations: list[dict[str, Any]]
+    requests: dict[str, float]
+
+
+def quantity(text: Any) -> float:
+    """A Kubernetes quantity ("500m", "4Gi", "2", 8) as a number (cores, bytes, units)."""
+    s = str(text).strip()
+    m = re.fullmatch(r"([0-9.]+(?:[eE][0-9]+)?)([A-Za-z]*)", s)
+    if not m or (m.group(2) and m.group(2) not in UNITS):
+        raise ValueError(f"not a Kubernetes quantity: {text!r}")
+    return float(m.group(1)) * UNITS.get(m.group(2), 1)
+
+
+def iter_pods(obj: Any, path: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every pod spec (a mapping with a containers list) inside a manifest, with its path."""
+    if isinstance(obj, dict):
+        if isinstance(obj.get("containers"), list):
+            yield path, obj
+            return
+        for k, v in obj.items():
+            yield from iter_pods(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from iter_pods(v, f"{path}[{i}]")
 
 
 def container_requests(containers: list[dict[str, Any]]) -> dict[str, float]:

@@ -70,10 +70,10 @@ def data_pool(env: ResolvedEnvironment) -> ResolvedPool:
 
 def ray_resources(env: ResolvedEnvironment, pool: ResolvedPool) -> dict[str, dict[str, str]]:
     """RAY_CPU and RAY_MEMORY_GIB per pod, cut to RAY_SHARE of what one of the pool's nodes can give pods (its
-    allocatable: aiinfra.fit), so the pods never wait for a node that cannot hold them."""
-    from aiinfra import fit
+    allocatable: aiinfra.node_shapes), so the pods never wait for a node that cannot hold them."""
+    from aiinfra.node_shapes import shapes
 
-    alloc = fit.shapes(env, pool)[0].allocatable
+    alloc = shapes(env, pool)[0].allocatable
     cpu, mem = RAY_CPU, RAY_MEMORY_GIB
     if alloc.get("cpu"):
         cpu = min(cpu, int(alloc["cpu"] * RAY_SHARE * 10) / 10)
