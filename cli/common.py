@@ -45,6 +45,18 @@ def load_env(path: Path, as_json: bool = False, warn: bool = True):
     return env
 
 
+def check_fit(env, spec: Path, as_json: bool = False, manifests: list[dict[str, Any]] | None = None, warn: bool = True):
+    """The fit check (aiinfra.fit): exit 2 listing every pod that fits no node; its warnings on stderr unless JSON."""
+    from aiinfra import fit
+
+    report = fit.check(env, manifests)
+    if report.errors:
+        fail(str(spec), report.errors, as_json)
+    if warn and not as_json:
+        warnings(report.warnings)
+    return report
+
+
 def warnings(items: Iterable[Any]) -> None:
     """Warnings as plain lines on stderr, wrapped to the terminal, so that piped output stays clean."""
     c = console(stderr=True)

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import typer
 
-from aiinfra.cli.common import EXIT_POLICY, JsonOpt, SpecArg, console, emit_json, load_env
+from aiinfra.cli.common import EXIT_POLICY, JsonOpt, SpecArg, check_fit, console, emit_json, load_env
 
 
 def validate(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
     """Check a spec against the schema and the catalog; exit 2 listing every problem."""
     env = load_env(spec, as_json)
+    check_fit(env, spec, as_json, warn=False)
     if as_json:
         from aiinfra.preview import pool_dict
 
@@ -37,7 +38,9 @@ def preview(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
     from aiinfra.policy import mandatory_failed
 
     placed = recorded(env)
+    fitted = check_fit(placed.env, spec, as_json)
     data = build(placed.env)
+    data["fit"] = {"pods": fitted.rows, "warnings": [w.as_dict() for w in fitted.warnings]}
     if placed.records or placed.problems:
         data["placement"] = placed.as_dict()
     if as_json:

@@ -52,7 +52,7 @@ def render_command(
 ) -> None:
     """Render the reference workload's manifests: training job, fabric test, serving, service account."""
     from aiinfra import manifests as workload_manifests
-    from aiinfra.cli.common import console, emit_json, load_env
+    from aiinfra.cli.common import check_fit, console, emit_json, load_env
     from aiinfra.problems import Problem, SpecError
     from aiinfra.workload_plan import plan
 
@@ -74,6 +74,7 @@ def render_command(
         except (NotImplementedError, ModuleNotFoundError) as exc:
             raise RuntimeError(f"no offline preview of {env.spec.cloud} in this build ({exc}); render with --outputs FILE") from None
         origin = "offline preview"
+    fitted = check_fit(env, spec, as_json, manifests)
     if out.exists() and not out.is_dir():
         fail(str(out), [Problem("--out", f"{out} exists and is not a directory", "pass a directory path")], as_json)
     written = workload_manifests.write(manifests, out)
@@ -86,7 +87,8 @@ def render_command(
         "serve_pool": wp.serve_pool.name,
         "fabric_tests": [p.name for p in wp.fabric_pools],
         "deployed_with_environment": env.spec.workload.enabled,
-        "warnings": [w.as_dict() for w in env.warnings],
+        "warnings": [w.as_dict() for w in env.warnings + fitted.warnings],
+        "fit": fitted.rows,
         "files": [{"path": str(p), "kind": m["kind"], "name": m["metadata"]["name"]} for p, m in zip(written, manifests)],
     }
     if as_json:

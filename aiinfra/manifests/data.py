@@ -10,11 +10,14 @@ from __future__ import annotations
 import shlex
 from typing import Any, Mapping
 
-from aiinfra.resolved import ResolvedEnvironment
+from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
 
 BUCKET_MOUNT_ROOT = "/mnt/buckets"
 DATASETS_BUCKET = "datasets"
 RAY_WORKERS = 2
+RAY_CPU = 2.0  # per Ray pod, at most: what one tokenizer process uses
+RAY_MEMORY_GIB = 4.0
+RAY_SHARE = 0.75  # of one node's allocatable, at most, where the node is smaller
 
 
 def data_volumes(env: ResolvedEnvironment) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, str]]:
@@ -58,6 +61,37 @@ def shards_url(env: ResolvedEnvironment, bucket_urls: Mapping[str, str]) -> str 
     return f"{bucket_urls[bucket].rstrip('/')}/shards/{env.spec.name}" if bucket else None
 
 
+def data_pool(env: ResolvedEnvironment) -> ResolvedPool:
+    """Where the Ray pods run: the first pool of the ClusterQueue's flavor order (CPU pools first, by name; then GPU
+    pools), so Kueue admits them on the same flavor; the system pool only where there is no other pool."""
+    pools = sorted(env.worker_pools, key=lambda p: (bool(p.gpu), p.name))
+    return pools[0] if pools else env.system_pool
+
+
+def ray_resources(env: ResolvedEnvironment, pool: ResolvedPool) -> dict[str, dict[str, str]]:
+    """RAY_CPU and RAY_MEMORY_GIB per pod, cut to RAY_SHARE of what one of the pool's nodes can give pods (its
+    allocatable: aiinfra.node_shapes), so the pods never wait for a node that cannot hold them."""
+    from aiinfra.node_shapes import shapes
+
+    alloc = shapes(env, pool)[0].allocatable
+    cpu, mem = RAY_CPU, RAY_MEMORY_GIB
+    if alloc.get("cpu"):
+        cpu = min(cpu, int(alloc["cpu"] * RAY_SHARE * 10) / 10)
+    if alloc.get("memory"):
+        mem = min(mem, int(alloc["memory"] * RAY_SHARE / 2**28) / 4)
+    size = {"cpu": f"{round(cpu * 1000)}m" if cpu % 1 else str(int(cpu)), "memory": f"{round(mem * 1024)}Mi" if mem % 1 else f"{int(mem)}Gi"}
+    return {"requests": dict(size), "limits": dict(size)}
+
+
+def placement(pool: ResolvedPool) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """(nodeSelector, tolerations) of a pod placed on the pool: its label, its accelerator's and the cloud's taints."""
+    from aiinfra import accelerators
+    from aiinfra.manifests.fabric import POOL_LABEL
+
+    tolerations = ([accelerators.pod_facts(pool)["toleration"]] if pool.gpu else []) + pool.tolerations
+    return {POOL_LABEL: pool.name, **pool.accelerator_labels}, tolerations
+
+
 def prepare_job(env: ResolvedEnvironment, bucket_urls: Mapping[str, str], source: str | None, image: str) -> dict[str, Any] | None:
     """What rayjob.yaml.j2 needs: the entrypoint (the same module `workload prepare --local` runs) and sizes. The
     source is workload.data, else the datasets bucket's data/ prefix."""
@@ -67,6 +101,8 @@ def prepare_job(env: ResolvedEnvironment, bucket_urls: Mapping[str, str], source
         return None
     source = source or f"{bucket_urls[bucket].rstrip('/')}/data"
     volumes, mounts, annotations = data_volumes(env)
+    pool = data_pool(env)
+    selector, tolerations = placement(pool)
     entry = ["python", "-m", "aiinfra.workloads.reference.prepare", "--source", source, "--output", output]
     return {
         "name": f"{env.spec.name}-prepare",
@@ -78,5 +114,8 @@ def prepare_job(env: ResolvedEnvironment, bucket_urls: Mapping[str, str], source
         "volumes": volumes,
         "mounts": mounts,
         "annotations": annotations,
-        "resources": {"requests": {"cpu": "2", "memory": "4Gi"}, "limits": {"cpu": "2", "memory": "4Gi"}},
+        "pool": pool.name,
+        "node_selector": selector,
+        "tolerations": tolerations,
+        "resources": ray_resources(env, pool),
     }

@@ -4,7 +4,9 @@ shards the RayJob writes there (schema validation of the same manifests: test_va
 from __future__ import annotations
 
 import pytest
-from renderhelpers import find, pods, render_scenario
+from renderhelpers import SCENARIOS, SPECS, find, pods, render_scenario
+
+from aiinfra.resolve import load
 
 CLOUDS = ("aws", "gcp", "azure")
 
@@ -42,17 +44,22 @@ def test_the_trainer_reads_the_shards_the_rayjob_writes(data):
     assert all(any(v.get("persistentVolumeClaim", {}).get("claimName") == "fs-scratch" for v in p["spec"]["volumes"]) for p in ray_pods)
 
 
-def test_the_rayjob_queues_like_training_and_tolerates_nothing(data):
-    """Kueue admits the Ray cluster in the training jobs' queue and places it through the flavor; the pods' own
-    templates neither tolerate the accelerator taints nor pin a pool."""
+def test_the_rayjob_queues_like_training_on_the_first_flavors_pool(data):
+    """Kueue admits the Ray cluster in the training jobs' queue; its pods select the pool of the ClusterQueue's first
+    flavor and tolerate that pool's taints themselves (the flavor's nodeLabels and tolerations), so Kueue admits
+    them on that flavor and, without Kueue, they still land on a pool whose nodes can hold them (aiinfra.fit)."""
+    from aiinfra.manifests.data import data_pool
     cloud, manifests = data
     env = f"wl-data-{cloud}"
     job = find(manifests, "RayJob", f"{env}-prepare")
     train = find(manifests, "TrainJob", f"{env}-train")
     assert job["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == train["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == "default"
+    pool = data_pool(load(SPECS / SCENARIOS[f"data-{cloud}"]))
     cluster = job["spec"]["rayClusterSpec"]
     templates = [cluster["headGroupSpec"]["template"], *(g["template"] for g in cluster["workerGroupSpecs"])]
-    assert all("tolerations" not in t["spec"] and "nodeSelector" not in t["spec"] for t in templates)
+    for t in templates:
+        assert t["spec"]["nodeSelector"] == {"aiinfra.dev/pool": pool.name, **pool.accelerator_labels}
+        assert {x["key"] for x in t["spec"]["tolerations"]} == ({pool.accelerator_taint.key} if pool.gpu else set()) | {x.key for x in pool.taints}
     assert job["spec"]["shutdownAfterJobFinishes"] is True, "Kueue's RayJob integration requires it"
 
 
