@@ -289,3 +289,18 @@ def test_fixed_pools_only_no_karpenter():
     result = run_offline(env)
     assert result.of_type(T_NODEPOOL) == [] and result.of_type(T_QUEUE) == [] and not [r for r in result.of_type(T_CHART) if "karpenter" in r.name]
     assert all("karpenter.sh/discovery" not in s.inputs["tags"] for s in result.of_type(T_SUBNET))
+
+
+def test_karpenter_on_a_version_it_does_not_support_is_a_problem_exit_2():
+    from typer.testing import CliRunner
+
+    from aiinfra.cli.main import app
+
+    r = CliRunner().invoke(app, ["validate", "--json", str(ROOT / "tests" / "fixtures" / "specs" / "aws.bad.karpenter-kubernetes-version.yaml")])
+    assert r.exit_code == 2, r.output
+    problems = [p for p in json.loads(r.stdout)["problems"] if p["path"] == "cluster.kubernetes_version"]
+    assert any("Karpenter 1.14.1 does not support Kubernetes 1.29" in p["message"] and "cluster-autoscaler" in p["hint"] for p in problems)
+    # The same spec with the Cluster Autoscaler, or with fixed-size pools only, needs no Karpenter.
+    text = (ROOT / "tests" / "fixtures" / "specs" / "aws.bad.karpenter-kubernetes-version.yaml").read_text()
+    assert resolve(parse_spec(text.replace('kubernetes_version: "1.29"', 'kubernetes_version: "1.29"\n  autoscaling: cluster-autoscaler'))).autoscaler == "cluster-autoscaler"
+    assert resolve(parse_spec(text.replace("nodes: {min: 0, max: 2}", "nodes: 2"))).autoscaler == "karpenter"
