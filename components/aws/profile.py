@@ -166,7 +166,8 @@ class AwsProfile(CloudProfile):
         from aiinfra.components.aws.karpenter_plan import karpenter_pools
 
         if pool.name in {p.name for p in karpenter_pools(env)}:
-            return f"Karpenter NodePool {pool.name} + EC2NodeClass (replaces the managed node group)"
+            floor = f"; Karpenter keeps no minimum, so min {pool.nodes_min} holds only while pods need it" if pool.nodes_min else ""
+            return f"Karpenter NodePool {pool.name} + EC2NodeClass (replaces the managed node group){floor}"
         if pool.nodes_min < pool.nodes_max:
             scaler = "the Cluster Autoscaler" if env.autoscaler == "cluster-autoscaler" else "nothing (cluster.autoscaling: none)"
             return f"EKS managed node group {pool.nodes_min}..{pool.nodes_max}, sized by {scaler}"
