@@ -74,6 +74,15 @@ def version_problems(kubernetes: str) -> list[Problem]:
     ]
 
 
+def cluster_autoscaler_problems(kubernetes: str) -> list[Problem]:
+    """The Cluster Autoscaler's minor must match the cluster's: a version with no image listed is refused."""
+    images = data()["cluster_autoscaler_images"]
+    if kubernetes in images:
+        return []
+    return [Problem("cluster.kubernetes_version", f"aiinfra lists no Cluster Autoscaler image for Kubernetes {kubernetes}",
+                    f"set cluster.kubernetes_version to one of {', '.join(images)}", kubernetes)]
+
+
 def substitute(template: str, values: Mapping[str, str]) -> str:
     """CloudFormation's ${Name} substitution; a name with no value is an error, not left in a policy."""
 

@@ -103,10 +103,12 @@ class AwsProfile(CloudProfile):
 
         problems = []
         asked = spec.cluster.autoscaling
-        if (self.default_autoscaler if asked == "auto" else asked) == "karpenter" and any(p.nodes_min < p.nodes_max for p in pools if not p.system):
-            from aiinfra.components.aws.karpenter_plan import version_problems
+        chosen = self.default_autoscaler if asked == "auto" else asked
+        if any(p.nodes_min < p.nodes_max for p in pools if not p.system):
+            from aiinfra.components.aws import karpenter_plan
 
-            problems += version_problems(spec.cluster.kubernetes_version)
+            checks = {"karpenter": karpenter_plan.version_problems, "cluster-autoscaler": karpenter_plan.cluster_autoscaler_problems}
+            problems += checks[chosen](spec.cluster.kubernetes_version) if chosen in checks else []
         for i, pool in enumerate(spec.node_pools):
             if pool.reservation_kind != "capacity-block":
                 continue

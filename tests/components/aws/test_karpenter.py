@@ -300,7 +300,29 @@ def test_karpenter_on_a_version_it_does_not_support_is_a_problem_exit_2():
     assert r.exit_code == 2, r.output
     problems = [p for p in json.loads(r.stdout)["problems"] if p["path"] == "cluster.kubernetes_version"]
     assert any("Karpenter 1.14.1 does not support Kubernetes 1.29" in p["message"] and "cluster-autoscaler" in p["hint"] for p in problems)
-    # The same spec with the Cluster Autoscaler, or with fixed-size pools only, needs no Karpenter.
+    # The same spec with no autoscaler, or with fixed-size pools only, needs no Karpenter.
     text = (ROOT / "tests" / "fixtures" / "specs" / "aws.bad.karpenter-kubernetes-version.yaml").read_text()
-    assert resolve(parse_spec(text.replace('kubernetes_version: "1.29"', 'kubernetes_version: "1.29"\n  autoscaling: cluster-autoscaler'))).autoscaler == "cluster-autoscaler"
+    assert resolve(parse_spec(text.replace('kubernetes_version: "1.29"', 'kubernetes_version: "1.29"\n  autoscaling: none'))).autoscaler == "none"
     assert resolve(parse_spec(text.replace("nodes: {min: 0, max: 2}", "nodes: 2"))).autoscaler == "karpenter"
+
+
+def test_cluster_autoscaler_on_a_version_without_an_image_is_a_problem():
+    text = spec("  - {name: work, cpus: 8, nodes: {min: 0, max: 3}}\n", "cluster: {kubernetes_version: '1.29', autoscaling: cluster-autoscaler}\n")
+    with pytest.raises(Exception, match="no Cluster Autoscaler image for Kubernetes 1.29"):
+        resolve(parse_spec(text))
+    assert plan.cluster_autoscaler_problems("1.33") == []
+
+
+def test_cost_lists_the_queue_rules_and_controller_at_no_charge_with_why(llm):
+    from aiinfra.preview import estimate
+
+    env, _ = llm
+    items = {i["item"]: i for i in estimate(env)["cost"]["items"]}
+    queue = items["SQS interruption queue (Karpenter)"]
+    assert (queue["quantity_max"], queue["hourly_usd_each"]) == (1, 0) and "free tier" in queue["note"]
+    rules = items["EventBridge rules (Karpenter interruption events)"]
+    assert rules["quantity_max"] == 5 and rules["hourly_usd_each"] == 0 and rules["note"]
+    controller = items["Karpenter controller (2 pods on the system node group)"]
+    assert controller["hourly_usd_each"] == 0 and "system pool" in controller["note"]
+    fixed = resolve(parse_spec(spec("  - {name: train, gpu: H100:8, nodes: 2}\n")))
+    assert not [i for i in estimate(fixed)["cost"]["items"] if "Karpenter" in i["item"]]
