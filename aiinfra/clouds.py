@@ -112,6 +112,9 @@ class CloudProfile:
     # `default_autoscaler`. A provisioner missing here is an error naming the clouds that have it.
     autoscalers: Mapping[str, str] = {}
     default_autoscaler: str = "none"
+    # Resource types `down` removes in a targeted destroy before everything else, and waits for (the provisioner's
+    # node pools: their deletion waits until the instances they launched are gone).
+    down_first: tuple[str, ...] = ()
     # What the cloud calls each piece, for pictures and messages: network, nat, bucket, registry, identity.
     terms: Mapping[str, str] = {}
     # The spec's `<name>:` section as `aiinfra init` writes it (str.format with name, project); "" when none.
@@ -201,6 +204,10 @@ class CloudProfile:
     def artifact_root(self, bucket: str, account: str | None, path: str) -> dict[str, Any]:
         """MLflow's artifactRoot values for a bucket of this cloud."""
         raise NotImplementedError(f"{self.name}: artifact_root")
+
+    def provisioning(self, env: Any, pool: Any) -> str | None:
+        """How the pool's nodes come to be (node group, provisioner object) and why, as preview says it; None: not said."""
+        return None
 
     def fixed_resources(self, env: Any) -> dict[str, int]:
         """Type token -> how many the components create, for the types with a fixed price (aiinfra.fixed_costs)."""

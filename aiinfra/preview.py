@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aiinfra import catalog, kubernetes_versions, program
+from aiinfra import catalog, clouds, kubernetes_versions, program
 from aiinfra.capacity import paid_nodes
 from aiinfra.catalog import freshness
 from aiinfra.program import SECRET_OUTPUTS, mock_settings, offered_zones  # noqa: F401  (mock_settings, offered_zones: old home)
@@ -105,7 +105,7 @@ def cost_items(env: ResolvedEnvironment, resources: list[engine.CapturedResource
             label, hourly = f"{label} ({extended['name']}, Kubernetes {env.spec.cluster.kubernetes_version})", extended["hourly_usd"]
             source, verified = f"{extended['source']} (aiinfra/catalog/data/kubernetes.yaml)", bool(extended.get("verified"))
         origin = {"kind": "fixed", "source": source, "as_of": None}
-        items.append(CostItem(label, n, n, hourly, None if verified else "list price, unverified", origin))
+        items.append(CostItem(label, n, n, hourly, fixed.note or (None if verified else "list price, unverified"), origin))
     return items
 
 
@@ -158,7 +158,11 @@ def _report(env: ResolvedEnvironment, items: list[CostItem], result: "engine.Run
     data: dict[str, Any] = {"environment": env.spec.name, "cloud": env.spec.cloud, "region": env.spec.region, "zones": env.zones}
     if result is not None:
         data["resources"] = [r.as_dict() for r in result.resources]
-    data["node_pools"] = [{**pool_dict(p), "price_origin": p.price_origin.as_dict() if p.price_origin else None} for p in env.pools]
+    profile = clouds.get(env.spec.cloud)
+    data["node_pools"] = [
+        {**pool_dict(p), "price_origin": p.price_origin.as_dict() if p.price_origin else None, "scaled_by": env.scaled_by(p), "provisioning": profile.provisioning(env, p)}
+        for p in env.pools
+    ]
     if env.filesystems:
         data["filesystems"] = filesystem_rows(env, result.outputs.get("filesystems", {}) if result is not None else {})
     data["cost"] = cost_summary(env, items)

@@ -15,7 +15,7 @@ from aiinfra.capacity import pool_price, reservation_fields
 from aiinfra.catalog import pool_facts as facts
 from aiinfra.gpu import GpuRequest
 from aiinfra.problems import Problem, SpecError, did_you_mean, nearest, shown
-from aiinfra.resolved import ResolvedEnvironment, ResolvedPool, WorkloadPlan
+from aiinfra.resolved import PoolShape, ResolvedEnvironment, ResolvedPool, WorkloadPlan
 from aiinfra.spec import EnvironmentSpec, NodePool, load_spec
 
 __all__ = ["ResolvedEnvironment", "ResolvedPool", "WorkloadPlan", "load", "resolve"]
@@ -217,6 +217,7 @@ class _PoolResolver:
             self.problem(f"{path}.zone", f"aiinfra's catalog does not list {name} in {pool.zone}", f"listed in: {', '.join(offered_here)}", pool.zone)
             return None
         p = pool_price(self.cloud, name, self.spec.region, pool)
+        alternatives = () if pool.instance_type else self._alternatives(path, pool, name)
         accel, found = accelerators.pool_facts(self.cloud, path, pool, it.gpu, it.gpu_count)
         if found:
             self.problems += found
@@ -239,10 +240,30 @@ class _PoolResolver:
             labels=dict(pool.labels),
             vcpus=it.vcpus,
             memory_gib=it.memory_gib,
+            alternatives=alternatives,
             **reservation_fields(pool),
             **facts(self.cat, self.spec.region, name, it, "queued" if pool.queued else pool.capacity),  # type: ignore[arg-type]
             **accel,
         )
+
+    def _alternatives(self, path: str, pool: NodePool, chosen: str) -> tuple[PoolShape, ...]:
+        """The cheapest offered type of each other `gpu:` alternative of the chosen type's accelerator family (a
+        provisioner may launch any of them); alternatives not offered here are left out, without a problem."""
+        if len(pool.gpu_options) < 2:
+            return ()
+        family = accelerators.family_of(self.cat.instance_types[chosen].gpu)
+        kept, shapes = self.problems, []
+        for i, request in enumerate(pool.gpu_options):
+            self.problems = []
+            found = self._candidates_for(f"{path}.gpu[{i}]", request)
+            self.problems = kept
+            if not found:
+                continue
+            name = _choose(self.cloud, self.spec.region, pool, *found)[0]
+            it = self.cat.instance_types[name]
+            if name != chosen and accelerators.family_of(it.gpu) == family and name not in {s.instance_type for s in shapes}:
+                shapes.append(PoolShape(name, it.gpu, it.gpu_count, it.vcpus, it.memory_gib))
+        return tuple(shapes)
 
     def system_pool(self) -> ResolvedPool:
         name = str(self.cat.system_pool["instance_type"])

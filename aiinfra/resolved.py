@@ -21,6 +21,18 @@ if TYPE_CHECKING:  # annotations only: no pydantic or catalog import for compone
 
 
 @dataclass(frozen=True)
+class PoolShape:
+    """One instance type a provisioner (Karpenter) may launch for a pool besides the resolver's choice: the cheapest
+    offered type of another of the pool's `gpu:` alternatives."""
+
+    instance_type: str
+    gpu: str | None
+    gpus_per_node: int
+    vcpus: int
+    memory_gib: float
+
+
+@dataclass(frozen=True)
 class ResolvedPool:
     name: str
     instance_type: str
@@ -59,6 +71,7 @@ class ResolvedPool:
     accelerator_labels: dict[str, str] = field(default_factory=dict)  # node labels the cloud sets for the accelerator (GKE TPU)
     architecture: str = "x86_64"  # the host CPU (arm64: NVIDIA Grace, AWS Graviton), from catalog/data/instance_families.yaml
     accelerator_known: bool = True  # False: a pinned type outside the catalog and the family table, taken as a CPU pool
+    alternatives: tuple[PoolShape, ...] = ()  # the other offered `gpu:` alternatives, in the spec's order (same accelerator family)
 
     def __post_init__(self) -> None:
         if not self.machine_type:

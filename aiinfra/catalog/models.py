@@ -70,6 +70,7 @@ class FixedCost(_Strict):
     label: str
     source: str
     verified: bool = True
+    note: str | None = None  # shown in `cost` instead of the unverified-price note (a $0 item says why)
 
 
 class FabricNetworks(_Strict):

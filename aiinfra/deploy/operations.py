@@ -11,6 +11,7 @@ from aiinfra.deploy.stack import INPUT_ERRORS, Target, command_failure, open_sta
 from aiinfra.deploy.state import (
     bucket_names,
     data_resources,
+    down_first,
     export,
     kept_with_data,
     lock_holders,
@@ -73,6 +74,8 @@ def down(t: Target, stack, deployment: Mapping[str, Any], log: EventLog, delete_
 
     outcome = Outcome(True, log.path)
     log.know(deployment)
+    if not _remove_node_pools(t, stack, deployment, log, outcome):
+        return outcome
     data = data_resources(deployment)
     if delete_data and data:
         unlocked = open_stack(t, create=False, delete_data=True)
@@ -108,6 +111,36 @@ def down(t: Target, stack, deployment: Mapping[str, Any], log: EventLog, delete_
     if delete_data and outcome.kept:
         outcome.ok = False
     return outcome
+
+
+def _remove_node_pools(t: Target, stack, deployment: Mapping[str, Any], log: EventLog, outcome: Outcome) -> bool:
+    """A targeted destroy of the provisioner's node pools (Karpenter NodePools, EC2NodeClasses) first: it returns once
+    their instances are terminated. If it fails, or any is left, nothing else is destroyed, so the controller, its
+    roles and the network stay to terminate what it launched, and `down` can simply run again."""
+    from pulumi import automation as auto
+
+    first = down_first(deployment)
+    if not first:
+        return True
+    outcome.steps.append("destroy --target <provisioner node pools> --target-dependents (waits for their instances)")
+    error = None
+    try:
+        stack.destroy(target=[r["urn"] for r in first], target_dependents=True, on_output=log.line, on_event=log, color="never")
+    except auto.errors.ConcurrentUpdateError as exc:
+        raise command_failure(t, exc) from None
+    except auto.errors.CommandError as exc:
+        error = command_failure(t, exc).message
+    left = down_first(export(stack))
+    if error is None and not left:
+        return True
+    outcome.ok = False
+    outcome.error = (
+        "the autoscaler's node pools could not be removed, so nothing else was: its controller stays to terminate the "
+        f"instances it launched; run down again ({error or 'still in the state: ' + ', '.join(r['urn'] for r in left)})"
+    )
+    outcome.failures = log.failures or [(r["urn"], "still in the state after the targeted destroy") for r in left]
+    outcome.changes = log.summary or {}
+    return False
 
 
 def refresh(t: Target, log: EventLog, clear_pending: bool) -> Outcome:

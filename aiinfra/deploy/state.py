@@ -66,6 +66,13 @@ def managed(deployment: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     return [r for r in resources(deployment) if r.get("custom") and not r.get("type", "").startswith("pulumi:providers:")]
 
 
+def down_first(deployment: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """What `down` removes before anything else: every cloud's provisioner node pools (CloudProfile.down_first), whose
+    deletion waits until the instances they launched are gone."""
+    kinds = {k for p in clouds.all_profiles() for k in p.down_first}
+    return [r for r in managed(deployment) if r.get("type") in kinds]
+
+
 def data_resources(deployment: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     """What `down` keeps: resources protected or retained on delete (buckets, their key and settings)."""
     return [r for r in managed(deployment) if r.get("protect") or r.get("retainOnDelete")]

@@ -117,6 +117,11 @@ def train_args(env: ResolvedEnvironment, values: Values, checkpoint_url: str, da
     return args
 
 
+# Provisioners that are Karpenter (EKS; AKS node auto-provisioning) and honour its pod annotation.
+KARPENTER_PROVISIONERS = ("karpenter", "nap")
+DO_NOT_DISRUPT = "karpenter.sh/do-not-disrupt"
+
+
 def context(
     env: ResolvedEnvironment, values: Values, workload: WorkloadPlan | None = None, training: str | None = None, serving: str | None = None
 ) -> dict[str, Any]:
@@ -143,6 +148,10 @@ def context(
         facts = with_data(pool_facts(spec.cloud, pool, accelerators.pod_facts(pool)), env)
         shutdown, grace = preemption_budget(spec.workload.model)
         facts["env"] = facts["env"] + [{"name": "TORCH_ELASTIC_SHUTDOWN_TIMEOUT", "value": str(shutdown)}]
+        if env.autoscaler in KARPENTER_PROVISIONERS and pool.nodes_min < pool.nodes_max:
+            # Karpenter would otherwise consolidate or drift a node under a running job; expiry still drains it
+            # after the NodePool's terminationGracePeriod.
+            facts["annotations"] = {**facts["annotations"], DO_NOT_DISRUPT: "true"}
         entry = ["torchrun", "--module", module]
         image = values.train_image
         if vendor and facts["vendor_image"]:

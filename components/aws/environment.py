@@ -9,6 +9,8 @@ import pulumi
 from aiinfra.components._util import child, per_key
 from aiinfra.components.aws.cluster import Cluster, ClusterArgs
 from aiinfra.components.aws.gpu_pool import NodePool, NodePoolArgs
+from aiinfra.components.aws.karpenter import AutoscalingArgs, ClusterAutoscaler, Karpenter
+from aiinfra.components.aws.karpenter_plan import karpenter_pools
 from aiinfra.components.aws.identity import WorkloadIdentity, WorkloadIdentityArgs
 from aiinfra.components.aws.network import Network, NetworkArgs
 from aiinfra.components.aws.registry import ContainerRegistry, RegistryArgs
@@ -18,10 +20,25 @@ from aiinfra import kubernetes_versions
 from aiinfra.resolved import ResolvedEnvironment
 
 
+def autoscaling(name: str, env: ResolvedEnvironment, cluster: Cluster, vpc_id: Any, tags: dict[str, str], parent: pulumi.Resource) -> pulumi.Resource | None:
+    """What cluster.autoscaling chose, where a pool autoscales: Karpenter, or the Cluster Autoscaler over the node groups."""
+    args = AutoscalingArgs(env=env, cluster=cluster, vpc_id=vpc_id, tags=tags)
+    if karpenter_pools(env):
+        return Karpenter(f"{name}-karpenter", args, opts=child(parent))
+    if env.autoscaler == "cluster-autoscaler" and any(p.nodes_min < p.nodes_max for p in env.worker_pools):
+        return ClusterAutoscaler(f"{name}-cluster-autoscaler", args, opts=child(parent))
+    return None
+
+
 def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resource) -> BuiltEnvironment:
     spec = env.spec
     name = spec.name
-    network = Network(name, NetworkArgs(cluster_name=name, zones=env.zones, cidr=spec.network.cidr, nat_gateways=spec.network.nat_gateways, tags=tags), opts=child(parent))
+    scaled = {p.name for p in karpenter_pools(env)}
+    network = Network(
+        name,
+        NetworkArgs(cluster_name=name, zones=env.zones, cidr=spec.network.cidr, nat_gateways=spec.network.nat_gateways, tags=tags, karpenter_discovery=bool(scaled)),
+        opts=child(parent),
+    )
     private_subnets = {z: s.id for z, s in network.private_subnets.items()}
     system = env.system_pool
     cluster = Cluster(
@@ -42,8 +59,10 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         ),
         opts=child(parent),
     )
-    pools = {}
+    pools: dict[str, Any] = {}
     for pool in env.worker_pools:
+        if pool.name in scaled:
+            continue  # Karpenter's NodePool replaces the managed node group
         pools[pool.name] = NodePool(
             f"{name}-{pool.name}",
             NodePoolArgs.from_resolved(
@@ -60,12 +79,17 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
             ),
             opts=child(parent),
         )
+    node_pools: dict[str, Any] = {n: p.pool_name for n, p in pools.items()}
+    scalers = autoscaling(name, env, cluster, network.vpc_id, tags, parent)
+    if isinstance(scalers, Karpenter):
+        node_pools.update(scalers.pool_names)
+        pools.update({n: scalers for n in scalers.pool_names})
     outputs: dict[str, Any] = {
         "cluster_name": cluster.name,
         "cluster_endpoint": cluster.endpoint,
         "kubeconfig": cluster.kubeconfig,
         "vpc_id": network.vpc_id,
-        "node_pools": {n: p.pool_name for n, p in pools.items()},
+        "node_pools": {n: node_pools[n] for n in sorted(node_pools, key=[p.name for p in env.worker_pools].index)},
     }
     storage = ObjectStorage(name, StorageArgs(buckets=list(spec.storage.buckets), delete_with_environment=spec.storage.delete_with_environment, tags=tags), opts=child(parent))
     outputs["buckets"] = storage.bucket_names

@@ -124,19 +124,19 @@ def pick_zones(args: NodePoolArgs, name: str = "") -> list[str]:
     return choose_zones(zones, args.zone, one=bool(args.efa_interfaces)) or []
 
 
-def efa_security_group(name: str, args: NodePoolArgs, parent: pulumi.Resource) -> aws.ec2.SecurityGroup:
+def efa_security_group(name: str, vpc_id: pulumi.Input[str], tags: dict[str, str], parent: pulumi.Resource) -> aws.ec2.SecurityGroup:
     sg = aws.ec2.SecurityGroup(
         f"{name}-efa",
-        vpc_id=args.vpc_id,
+        vpc_id=vpc_id,
         description="EFA: all traffic between members of this group only",
-        tags=merge_tags(args.tags, {"Name": f"{name}-efa"}),
+        tags=merge_tags(tags, {"Name": f"{name}-efa"}),
         opts=child(parent),
     )
     aws.vpc.SecurityGroupIngressRule(
-        f"{name}-efa-in", security_group_id=sg.id, ip_protocol="-1", referenced_security_group_id=sg.id, tags=args.tags, opts=child(parent)
+        f"{name}-efa-in", security_group_id=sg.id, ip_protocol="-1", referenced_security_group_id=sg.id, tags=tags, opts=child(parent)
     )
     aws.vpc.SecurityGroupEgressRule(
-        f"{name}-efa-out", security_group_id=sg.id, ip_protocol="-1", referenced_security_group_id=sg.id, tags=args.tags, opts=child(parent)
+        f"{name}-efa-out", security_group_id=sg.id, ip_protocol="-1", referenced_security_group_id=sg.id, tags=tags, opts=child(parent)
     )
     return sg
 
@@ -213,7 +213,7 @@ class NodePool(pulumi.ComponentResource):
         raise_if("aiinfra:aws:NodePool", name, check(args))
 
         zones = pick_zones(args, name)
-        efa_sg = efa_security_group(name, args, self) if args.efa_interfaces else None
+        efa_sg = efa_security_group(name, args.vpc_id, args.tags, self) if args.efa_interfaces else None
         # A reservation lives where it was made; a new placement group can conflict with it (terraform-aws-eks #3730).
         placement = (
             aws.ec2.PlacementGroup(f"{name}-pg", strategy="cluster", tags=args.tags, opts=child(self))

@@ -21,6 +21,7 @@ class NetworkArgs:
     cidr: str = "10.0.0.0/16"
     nat_gateways: Literal["one", "per-zone"] = "one"
     tags: dict[str, str] = field(default_factory=dict)
+    karpenter_discovery: bool = field(default=False, metadata={"doc": "tag the private subnets karpenter.sh/discovery: <cluster> (EC2NodeClass subnetSelectorTerms)"})
 
 
 def plan_subnets(cidr: str, zones: int) -> tuple[list[str], list[str]]:
@@ -51,7 +52,10 @@ def _subnets(name: str, args: NetworkArgs, vpc: aws.ec2.Vpc, parent: pulumi.Reso
             for zone, cidr in zip(args.zones, cidrs)
         ]
 
-    return tier("public", public_cidrs, "kubernetes.io/role/elb"), tier("private", private_cidrs, "kubernetes.io/role/internal-elb")
+    public = tier("public", public_cidrs, "kubernetes.io/role/elb")
+    if args.karpenter_discovery:
+        shared = {**shared, "karpenter.sh/discovery": args.cluster_name}
+    return public, tier("private", private_cidrs, "kubernetes.io/role/internal-elb")
 
 
 def _routes(name: str, args: NetworkArgs, vpc: aws.ec2.Vpc, public: list[aws.ec2.Subnet], private: list[aws.ec2.Subnet], parent: pulumi.Resource) -> list[aws.ec2.NatGateway]:

@@ -73,6 +73,7 @@ class AwsProfile(CloudProfile):
     }
     autoscalers = {"karpenter": "Karpenter NodePool {pool}", "cluster-autoscaler": "Cluster Autoscaler (node group {pool})"}
     default_autoscaler = "karpenter"
+    down_first = ("kubernetes:karpenter.sh/v1:NodePool", "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")
     capabilities = {
         "fabrics": Capability(True, "EFA on p4d/p4de/p5/p5e/p5en instances, in a cluster placement group", ("efa",)),
         "spot": Capability(True, "EC2 Spot capacity on managed node groups (capacity_type SPOT)"),
@@ -109,6 +110,13 @@ class AwsProfile(CloudProfile):
         from aiinfra.problems import Problem
 
         problems = []
+        asked = spec.cluster.autoscaling
+        chosen = self.default_autoscaler if asked == "auto" else asked
+        if any(p.nodes_min < p.nodes_max for p in pools if not p.system):
+            from aiinfra.components.aws import karpenter_plan
+
+            checks = {"karpenter": karpenter_plan.version_problems, "cluster-autoscaler": karpenter_plan.cluster_autoscaler_problems}
+            problems += checks[chosen](spec.cluster.kubernetes_version) if chosen in checks else []
         for i, pool in enumerate(spec.node_pools):
             if pool.reservation_kind != "capacity-block":
                 continue
@@ -162,9 +170,31 @@ class AwsProfile(CloudProfile):
     def artifact_root(self, bucket: str, account: str | None, path: str) -> dict[str, Any]:
         return {"s3": {"enabled": True, "bucket": bucket, "path": path}}
 
+    def provisioning(self, env: Any, pool: Any) -> str | None:
+        """Autoscaling pools go to Karpenter (no node group); a fixed multi-node EFA pool stays a managed node group in
+        one cluster placement group, which keeps a fixed set of instances on one spine."""
+        from aiinfra.components.aws.karpenter_plan import karpenter_pools
+
+        if pool.name in {p.name for p in karpenter_pools(env)}:
+            floor = f"; Karpenter keeps no minimum, so min {pool.nodes_min} holds only while pods need it" if pool.nodes_min else ""
+            return f"Karpenter NodePool {pool.name} + EC2NodeClass (replaces the managed node group){floor}"
+        if pool.nodes_min < pool.nodes_max:
+            scaler = "the Cluster Autoscaler" if env.autoscaler == "cluster-autoscaler" else "nothing (cluster.autoscaling: none)"
+            return f"EKS managed node group {pool.nodes_min}..{pool.nodes_max}, sized by {scaler}"
+        if pool.fabric_kind == "efa" and pool.multi_node:
+            where = "on its capacity reservation" if pool.reservation else "in a cluster placement group"
+            return f"EKS managed node group {where}: a fixed multi-node EFA pool keeps its {pool.nodes_max} nodes on one network spine"
+        return "EKS managed node group (fixed size)"
+
     def fixed_resources(self, env: Any) -> dict[str, int]:
         nats = len(env.zones) if env.spec.network.nat_gateways == "per-zone" else min(1, len(env.zones))
+        from aiinfra.components.aws.karpenter_plan import interruption_rules, karpenter_pools
+
+        karpenter = 1 if karpenter_pools(env) else 0
         return {
+            "aiinfra:aws:Karpenter": karpenter,
+            "aws:sqs/queue:Queue": karpenter,
+            "aws:cloudwatch/eventRule:EventRule": karpenter * len(interruption_rules()),
             "aws:eks/cluster:Cluster": 1,
             "aws:ec2/natGateway:NatGateway": nats,
             "aws:kms/key:Key": 2,  # EKS secrets envelope key + the buckets' data key (the storage component always exists)

@@ -215,6 +215,15 @@ def destroy(args: list[str], stack: dict, scenario: dict, events: Events) -> Non
     dep = stack["deployment"]
     by_urn = {r["urn"]: r for r in dep["resources"]}
     keep: set[str] = set()
+    targets = set(opts(args, "--target"))
+    if targets and "--target-dependents" in args:
+        grown = True
+        while grown:  # what depends on a target, or is its child, goes with it
+            more = {r["urn"] for r in dep["resources"] if r.get("parent") in targets or targets & set(r.get("dependencies", []))}
+            grown = bool(more - targets)
+            targets |= more
+    if targets:
+        keep = {r["urn"] for r in dep["resources"]} - targets
     if "--exclude-protected" in args:
         for r in dep["resources"]:
             if r.get("protect"):
@@ -224,7 +233,7 @@ def destroy(args: list[str], stack: dict, scenario: dict, events: Events) -> Non
                     keep.update(node.get("dependencies", []))
                     node = by_urn.get(node.get("parent"))
     else:
-        protected = [r["urn"] for r in dep["resources"] if r.get("protect")]
+        protected = [r["urn"] for r in dep["resources"] if r.get("protect") and r["urn"] not in keep]
         if protected:
             fail(f"error: resource {protected[0]} cannot be deleted because it is protected. To unprotect the resource, "
                  "either remove the `protect` flag from the resource in your Pulumi program and run `pulumi up`, "
@@ -246,6 +255,9 @@ def destroy(args: list[str], stack: dict, scenario: dict, events: Events) -> Non
             continue
         if not r.get("retainOnDelete"):
             (HOME / "deleted-in-cloud.txt").open("a").write(r["urn"] + "\n")
+            # A Karpenter NodePool's delete returns only after its instances are terminated (foreground, finalizers).
+            for instance in scenario.get("launched_by", {}).get(r["urn"], []):
+                (HOME / "deleted-in-cloud.txt").open("a").write(instance + "\n")
         events.step("resOutputsEvent", "delete", r)
         deleted += 1
     dep["resources"] = list(reversed(left)) if not failed or "--continue-on-error" in args else dep["resources"]

@@ -232,7 +232,8 @@ def test_down_keeps_the_data_and_says_how_to_delete_it(fake_pulumi, llm_scenario
     fake_pulumi.deployed(STACK, llm_scenario)
     result = invoke("down", SPEC, "--yes")
     assert result.exit_code == 0, result.output
-    (destroy,) = fake_pulumi.ran("destroy")
+    first, destroy = fake_pulumi.ran("destroy")  # the Karpenter NodePools first (tests/deploy/test_down_order.py)
+    assert "--target-dependents" in first
     assert "--exclude-protected" in destroy and "--continue-on-error" in destroy
     assert not fake_pulumi.ran("up")
     left = managed(fake_pulumi.stacks()[STACK])
@@ -253,10 +254,10 @@ def test_down_delete_data_lifts_protection_then_deletes_everything(fake_pulumi, 
     (up,) = fake_pulumi.ran("up")
     targets = {up[i + 1] for i, a in enumerate(up) if a == "--target"}
     assert targets == data_urns(llm_scenario)
-    (destroy,) = fake_pulumi.ran("destroy")
+    destroy = fake_pulumi.ran("destroy")[-1]
     assert "--exclude-protected" not in destroy and "--continue-on-error" in destroy
     order = [c[0] for c in fake_pulumi.commands() if c[0] in ("up", "destroy")]
-    assert order == ["up", "destroy"]
+    assert order == ["destroy", "up", "destroy"]
     assert managed(fake_pulumi.stacks()[STACK]) == []
     assert data_urns(llm_scenario) <= set(fake_pulumi.deleted_in_cloud())
 

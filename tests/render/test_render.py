@@ -203,7 +203,8 @@ def test_ethernet_pool_gets_no_fabric_resources_and_host_network_peak(rendered):
     assert job["spec"]["trainer"]["args"][:2] == ["--data", "s3://public-datasets/tinyshakespeare"]
     test = find(ms, "TrainJob", "allreduce-l4")
     assert test["spec"]["trainer"]["args"][-2:] == ["--peak-gbps", "10"]  # g6.xlarge host network
-    assert pods(ms)["wl-eth-train-node"]["metadata"]["annotations"] == {}
+    # No fabric annotations; the pool autoscales under Karpenter, so the running job asks it not to disrupt its node.
+    assert pods(ms)["wl-eth-train-node"]["metadata"]["annotations"] == {"karpenter.sh/do-not-disrupt": "true"}
 
 
 # --- Alternatives: JobSet and KServe -------------------------------------------------------------

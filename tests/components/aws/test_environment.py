@@ -88,7 +88,8 @@ def test_components_present(llm):
         {
             "aiinfra:aws:Network": 1,
             "aiinfra:aws:Cluster": 1,
-            "aiinfra:aws:NodePool": 2,
+            "aiinfra:aws:NodePool": 1,  # train; serve autoscales, so Karpenter provisions it (test_karpenter.py)
+            "aiinfra:aws:Karpenter": 1,
             "aiinfra:aws:ObjectStorage": 1,
             "aiinfra:aws:ContainerRegistry": 1,
             "aiinfra:aws:WorkloadIdentity": 1,
@@ -130,7 +131,10 @@ def test_train_pool_in_a_private_subnet(llm):
 
 
 def test_serve_pool_is_spot_l4_without_efa_or_placement(llm):
-    env, result = llm
+    """With cluster.autoscaling: cluster-autoscaler the serve pool is a node group sized between its bounds."""
+    env, _ = llm
+    env = resolve(env.spec.model_copy(update={"cluster": env.spec.cluster.model_copy(update={"autoscaling": "cluster-autoscaler"})}))
+    result = run_offline(env)
     pool = next(p for p in env.pools if p.name == "serve")
     assert pool.gpu == "L4" and pool.fabric is None
     ng = _pool_ng(result, "llm-train", "serve")
@@ -150,7 +154,7 @@ def test_serve_pool_is_spot_l4_without_efa_or_placement(llm):
 def test_node_groups_join_the_cluster_with_its_node_role(llm):
     _, result = llm
     ngs = result.of_type(T_NG)
-    assert sorted(n.name for n in ngs) == ["llm-train-serve-ng", "llm-train-system-ng", "llm-train-train-ng"]
+    assert sorted(n.name for n in ngs) == ["llm-train-system-ng", "llm-train-train-ng"]
     roles = {n.inputs["nodeRoleArn"] for n in ngs}
     assert len(roles) == 1
     assert {n.inputs["clusterName"] for n in ngs} == {"llm-train"}
@@ -224,7 +228,7 @@ def test_workload_policy_covers_exactly_the_environments_buckets_and_repos(llm):
     kms = next(s for s in statements if "kms:Decrypt" in as_list(s["Action"]))
     (key,) = [k for k in result.of_type(T_KMS) if k.name == "llm-train-data"]
     assert as_list(kms["Resource"]) == [f"arn:aws:kms:us-east-1:123456789012:key/{_mock_id(T_KMS, key.name)}"]
-    assoc = result.one(T_POD_ID)
+    assoc = result.one(T_POD_ID, "llm-train-workload")
     assert (assoc.inputs["namespace"], assoc.inputs["serviceAccount"], assoc.inputs["clusterName"]) == ("ml", "workload", "llm-train")
 
 
@@ -246,7 +250,7 @@ def test_cpu_stack_has_no_gpu_anything(cpu):
     env, result = cpu
     assert env.gpu_pools == []
     ngs = result.of_type(T_NG)
-    assert sorted(n.name for n in ngs) == ["cpu-dev-system-ng", "cpu-dev-work-ng"]
+    assert sorted(n.name for n in ngs) == ["cpu-dev-system-ng"]  # work autoscales: a Karpenter NodePool
     for ng in ngs:
         assert ng.inputs["amiType"] == "AL2023_x86_64_STANDARD"
         assert not ng.inputs.get("taints")
@@ -260,8 +264,9 @@ def test_cpu_stack_in_its_region(cpu):
     _, result = cpu
     zones = sorted(s.inputs["availabilityZone"] for s in result.of_type(T_SUBNET))
     assert zones == ["us-west-2a", "us-west-2a", "us-west-2b", "us-west-2b"]
-    ng = result.one(T_NG, "cpu-dev-work-ng")
-    assert ng.inputs["scalingConfig"] == {"minSize": 0, "maxSize": 3, "desiredSize": 0}
+    pool = result.one("kubernetes:karpenter.sh/v1:NodePool", "cpu-dev-karpenter-work-nodepool").inputs["spec"]
+    zone = next(r for r in pool["template"]["spec"]["requirements"] if r["key"] == "topology.kubernetes.io/zone")
+    assert zone["values"] == ["us-west-2a", "us-west-2b"] and pool["limits"]["cpu"] == str(3 * 8)
 
 
 # -- spec variations ------------------------------------------------------------------------------

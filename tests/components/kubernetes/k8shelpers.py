@@ -43,6 +43,8 @@ FREE_FORM: dict[str, set[str]] = {
     "mlflow": {"extraEnvVars", "extraPodLabels"},
     "amd-gpu-operator": {"deviceConfig.spec.selector", "deviceConfig.spec.metricsExporter.prometheus.serviceMonitor.labels"},
     "kuberay-operator": {"metrics.serviceMonitor.additionalLabels"},
+    "karpenter": {"controller.resources", "nodeSelector"},
+    "cluster-autoscaler": {"nodeSelector"},
 }
 
 
@@ -164,6 +166,8 @@ CRD_FILES = {
     ("kueue.x-k8s.io", "LocalQueue"): "kueue.x-k8s.io_localqueues.json",
     ("mellanox.com", "NicClusterPolicy"): "mellanox.com_nicclusterpolicies.json",
     ("postgresql.cnpg.io", "Cluster"): "postgresql.cnpg.io_clusters.json",
+    ("karpenter.sh", "NodePool"): "karpenter.sh_nodepools.json",
+    ("karpenter.k8s.aws", "EC2NodeClass"): "karpenter.k8s.aws_ec2nodeclasses.json",
 }
 
 

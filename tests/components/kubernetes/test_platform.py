@@ -50,12 +50,22 @@ def llm():
     return env, run_offline(env)
 
 
+T_NODEPOOL = "kubernetes:karpenter.sh/v1:NodePool"
+
+
 def k8s_resources(result):
-    return [r for r in result.resources if r.type.startswith("kubernetes:")]
+    """The platform's objects; Karpenter's (its charts, NodePools) have their own provider (aiinfra:aws:Karpenter)."""
+    return [r for r in result.resources if r.type.startswith("kubernetes:") and "aiinfra:aws:Karpenter" not in (r.parent or "")]
+
+
+def platform_provider(result):
+    (provider,) = [p for p in result.of_type(T_PROVIDER) if "aiinfra:aws:Karpenter" not in (p.parent or "")]
+    return provider
 
 
 def charts(result):
-    return {c.inputs["name"]: c for c in result.of_type(T_CHART)}
+    """The platform's releases (Karpenter's charts belong to aiinfra:aws:Karpenter, tests/components/aws/test_karpenter.py)."""
+    return {c.inputs["name"]: c for c in result.of_type(T_CHART) if "aiinfra:aws:Karpenter" not in (c.parent or "")}
 
 
 # -- AWS environment ----------------------------------------------------------------------------------
@@ -98,7 +108,7 @@ def test_captured_values_are_valid_for_the_pinned_charts(llm):
 
 def test_provider_from_the_cluster_kubeconfig_and_deletes_unreachable(llm):
     _, result = llm
-    provider = result.one(T_PROVIDER)
+    provider = platform_provider(result)
     kubeconfig = provider.inputs["kubeconfig"]
     assert isinstance(kubeconfig, dict) and SECRET_SIG in kubeconfig, "the kubeconfig reaches the provider as a secret"
     kc = json.loads(kubeconfig["value"])
@@ -109,7 +119,7 @@ def test_provider_from_the_cluster_kubeconfig_and_deletes_unreachable(llm):
 
 def test_every_kubernetes_object_goes_through_the_platform_provider(llm):
     _, result = llm
-    provider = result.one(T_PROVIDER)
+    provider = platform_provider(result)
     for r in k8s_resources(result):
         used = r.options["provider"] or r.options["providers"].get("kubernetes", "")
         assert used.startswith(provider.urn), f"{r.type} {r.name} uses {used!r}"
@@ -120,9 +130,9 @@ def test_addons_are_removed_before_node_pools_and_cluster(llm):
     `down` deletes dependents first."""
     _, result = llm
     cluster = result.one("aws:eks/cluster:Cluster").urn
-    pools = {p.urn for p in result.of_type(T_NG)}
-    assert len(pools) == 3  # system, train, serve
-    for r in [result.one(T_PROVIDER), result.one(T_PLATFORM), *k8s_resources(result)]:
+    pools = {p.urn for p in [*result.of_type(T_NG), *result.of_type(T_NODEPOOL)]}
+    assert len(pools) == 3  # system, train (node groups), serve (a Karpenter NodePool)
+    for r in [platform_provider(result), result.one(T_PLATFORM), *k8s_resources(result)]:
         deps = set(r.options["depends_on"])
         assert cluster in deps and pools <= deps, f"{r.type} {r.name}"
 
@@ -159,6 +169,7 @@ def test_mlflow_artifacts_in_the_checkpoints_bucket_by_workload_identity(llm):
 def test_kueue_flavors_select_the_real_node_groups(llm):
     _, result = llm
     ng_labels = {ng.name.removesuffix("-ng"): ng.inputs["labels"] for ng in result.of_type(T_NG)}
+    ng_labels |= {f"llm-train-{np.inputs['metadata']['name']}": np.inputs["spec"]["template"]["metadata"]["labels"] for np in result.of_type(T_NODEPOOL)}
     flavors = result.of_type(T_FLAVOR)
     assert sorted(f.inputs["metadata"]["name"] for f in flavors) == ["serve", "train"]
     for f in flavors:
@@ -518,7 +529,7 @@ def test_kueue_flavors_select_exactly_one_real_node_pool(which, pool_names, requ
 @pytest.mark.parametrize(("which", "cluster_type", "pool_type"), [("gke", T_GKE, T_GKE_POOL), ("aks", T_AKS, T_AGENT_POOL)])
 def test_kubernetes_objects_use_the_platform_provider_after_cluster_and_pools(which, cluster_type, pool_type, request):
     _, result = request.getfixturevalue(which)
-    provider = result.one(T_PROVIDER)
+    provider = platform_provider(result)
     cluster = result.one(cluster_type).urn
     pools = {p.urn for p in result.of_type(pool_type)}
     assert len(pools) == (3 if which == "gke" else 2)  # the AKS system pool is part of the ManagedCluster
