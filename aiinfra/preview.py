@@ -151,7 +151,9 @@ def _report(env: ResolvedEnvironment, items: list[CostItem], result: "engine.Run
     data: dict[str, Any] = {"environment": env.spec.name, "cloud": env.spec.cloud, "region": env.spec.region, "zones": env.zones}
     if result is not None:
         data["resources"] = [r.as_dict() for r in result.resources]
-    data["node_pools"] = [{**pool_dict(p), "price_origin": p.price_origin.as_dict() if p.price_origin else None} for p in env.pools]
+    data["node_pools"] = [
+        {**pool_dict(p), "price_origin": p.price_origin.as_dict() if p.price_origin else None, "scaled_by": env.scaled_by(p)} for p in env.pools
+    ]
     if env.filesystems:
         data["filesystems"] = filesystem_rows(env, result.outputs.get("filesystems", {}) if result is not None else {})
     data["cost"] = cost_summary(env, items)

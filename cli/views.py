@@ -89,6 +89,7 @@ def gpu_table(data: dict[str, Any]) -> Fit:
             t.add_row(*map(escape, cells))
         lines = [
             escape(f"{p['name']}: {p['reason']}" + (f" ({p['price_note']})" if p["price_note"] else ""))
+            + (f"\n  scaled by: {escape(p['scaled_by'])}" if p.get("scaled_by") else "")
             + "".join(f"\n  [yellow]note:[/] {escape(n)}" for n in p.get("notes", []))
             for p in data["node_pools"]
         ]
