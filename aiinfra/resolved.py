@@ -57,6 +57,8 @@ class ResolvedPool:
     accelerator_taint: Taint | None = None  # the taint aiinfra puts on the pool (nvidia.com/gpu, aws.amazon.com/neuron, ...)
     topology: str | None = None  # TPU slice topology (GKE placement_policy.tpu_topology)
     accelerator_labels: dict[str, str] = field(default_factory=dict)  # node labels the cloud sets for the accelerator (GKE TPU)
+    alternatives: tuple["ResolvedPool", ...] = ()  # the later gpu: alternatives offered here, each resolved alone (fallbacks)
+    compute_class: str | None = None  # GKE: the ComputeClass the pool's nodes carry and its pods select
 
     def __post_init__(self) -> None:
         if not self.machine_type:
@@ -146,7 +148,10 @@ class ResolvedEnvironment:
         from aiinfra import clouds
 
         words = clouds.get(self.spec.cloud).autoscalers.get(self.autoscaler)
-        return words.format(pool=pool.name) if words else "nothing (cluster.autoscaling: none): the pool stays at its minimum"
+        if not words:
+            return "nothing (cluster.autoscaling: none): the pool stays at its minimum"
+        fallbacks = ", ".join(a.instance_type for a in pool.alternatives)
+        return words.format(pool=pool.name) + (f", ComputeClass {pool.compute_class} (then {fallbacks})" if pool.compute_class else "")
 
     @property
     def gpu_pools(self) -> list[ResolvedPool]:

@@ -30,6 +30,7 @@ GPU_TAINT = {"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 # One driver channel for every GPU: B200 (A4) needs >= 570, which only LATEST gives on GKE 1.32 (gpu-fabrics.md §1.6).
 GPU_DRIVER_VERSION = "LATEST"
+CLASS_LABEL = "cloud.google.com/compute-class"  # components/gcp/compute_class.py: a node pool joins its class by label and taint
 POOL_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$")
 
 
@@ -51,6 +52,7 @@ class NodePoolArgs(PoolCommon):
     local_ssd_count: int = 0
     service_account: pulumi.Input[str] | None = None
     node_prerequisites: list[pulumi.Resource] = field(default_factory=list)
+    compute_class: str | None = field(default=None, metadata={"doc": "the ComputeClass the pool joins (its label and NoSchedule taint)"})
 
 
 def check(args: NodePoolArgs, name: str = "") -> list[Problem]:
@@ -106,6 +108,8 @@ def node_labels(name: str, args: NodePoolArgs) -> dict[str, str]:
     labels = _pool.node_labels(name, args, accelerator_label=False)
     if args.fabric_kind:
         labels["aiinfra.dev/fabric"] = args.fabric_kind
+    if args.compute_class:
+        labels[CLASS_LABEL] = args.compute_class
     return merge_tags({**labels, **args.accelerator_labels}, args.labels)
 
 
@@ -131,7 +135,10 @@ def guest_accelerators(args: NodePoolArgs) -> list[gcp.container.NodePoolNodeCon
 
 def taints(args: NodePoolArgs) -> list[gcp.container.NodePoolNodeConfigTaintArgs] | None:
     t = args.taint((GPU_TAINT["key"], GPU_TAINT["value"], "NoSchedule"))
-    return [gcp.container.NodePoolNodeConfigTaintArgs(key=t[0], value=t[1], effect=_pool.EFFECT_ENUM[t[2]])] if t else None
+    found = [t] if t else []
+    if args.compute_class:
+        found.append((CLASS_LABEL, args.compute_class, "NoSchedule"))
+    return [gcp.container.NodePoolNodeConfigTaintArgs(key=k, value=v, effect=_pool.EFFECT_ENUM[e]) for k, v, e in found] or None
 
 
 def size(args: NodePoolArgs, zones: list[str]) -> dict:
