@@ -218,6 +218,14 @@ class AzureProfile(CloudProfile):
             )
         return problems + gpu_driver(spec, pools)[1]
 
+    def provisioning(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"], autoscaler: str) -> tuple[list["ResolvedPool"], list[Problem]]:
+        """Under NAP, what it cannot provision is refused (components/azure/nap.py)."""
+        if autoscaler != "nap":
+            return pools, []
+        from aiinfra.components.azure.nap import refusals
+
+        return pools, refusals(spec, pools)
+
     def filesystem_subnets(self, spec: "EnvironmentSpec", prefixes: list[int]) -> str | None:
         from aiinfra.components.azure.subnets import plan_lustre_subnets, plan_subnets
 

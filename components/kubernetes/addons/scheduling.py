@@ -31,6 +31,23 @@ def resource_of(pool: ResolvedPool) -> str:
     return pool.accelerator_resource or GPU_RESOURCE
 
 
+def provisioned_shapes(env: ResolvedEnvironment, pool: ResolvedPool) -> list[ResolvedPool]:
+    """The node shapes a pool's provisioner may start: its gpu: alternatives too where a GKE ComputeClass or AKS
+    node auto-provisioning takes them, else the resolved type alone."""
+    takes_alternatives = pool.compute_class is not None or (env.autoscaler == "nap" and pool.nodes_min < pool.nodes_max)
+    return [pool, *pool.alternatives] if takes_alternatives else [pool]
+
+
+def pool_capacity(env: ResolvedEnvironment, pool: ResolvedPool) -> dict[str, int]:
+    """What the pool can hold at its maximum size, in its largest shape: the ClusterQueue's quota for its flavor,
+    and the same figures bound the provisioner (AKS NodePool limits; GKE node auto-provisioning limits)."""
+    shapes = provisioned_shapes(env, pool)
+    out = {"cpu": max(s.vcpus for s in shapes) * pool.nodes_max, "memory_gib": int(max(s.memory_gib for s in shapes) * pool.nodes_max)}
+    if pool.gpu:
+        out[resource_of(pool)] = max(s.gpus_per_node for s in shapes) * pool.nodes_max
+    return out
+
+
 def kueue_objects(env: ResolvedEnvironment) -> list[KubeObject]:
     """One ResourceFlavor per pool, a ClusterQueue whose quota is what the pools hold at their maximum size,
     and the LocalQueue `default` in the workload namespace. CPU pools come first, so CPU-only work does not
@@ -51,12 +68,10 @@ def kueue_objects(env: ResolvedEnvironment) -> list[KubeObject]:
         if tolerations:
             spec["tolerations"] = tolerations
         objs.append(KubeObject(f"flavor-{p.name}", {"apiVersion": KUEUE_API, "kind": "ResourceFlavor", "metadata": {"name": p.name}, "spec": spec}, ["kueue"]))
-        quota = [
-            {"name": "cpu", "nominalQuota": p.vcpus * p.nodes_max},
-            {"name": "memory", "nominalQuota": f"{int(p.memory_gib * p.nodes_max)}Gi"},
-        ]
+        held = pool_capacity(env, p)
+        quota = [{"name": "cpu", "nominalQuota": held["cpu"]}, {"name": "memory", "nominalQuota": f"{held['memory_gib']}Gi"}]
         for r in resources:
-            quota.append({"name": r, "nominalQuota": p.gpus_per_node * p.nodes_max if p.gpu and resource_of(p) == r else 0})
+            quota.append({"name": r, "nominalQuota": held.get(r, 0)})
         flavors.append({"name": p.name, "resources": quota})
     flavor_keys = [o.key for o in objs]
     objs.append(
