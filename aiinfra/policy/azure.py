@@ -116,6 +116,7 @@ def pool(r: Resource) -> PoolView:
         nodes_min=int(r.get("minCount") or 0) if auto else count, nodes_max=int(r.get("maxCount") or 0) if auto else count,
         taints=tuple(r.get("nodeTaints") or ()), fabric=labels.get("aiinfra.dev/fabric"),
         placement_domains=max(1, len(r.get("availabilityZones") or [])), labels=labels,  # zone-less: one scale set, one IB domain
+        needs="built-in",
     )
 
 

@@ -147,6 +147,7 @@ def pool(r: Resource) -> PoolView:
         nodes_max=int(scaling.get("totalMaxNodeCount", scaling.get("maxNodeCount", count))),
         taints=tuple(taint_text(t) for t in r.get("nodeConfig.taints") or []), fabric=labels.get("aiinfra.dev/fabric"),
         placement_domains=len(zones), labels=labels,  # no nodeLocations: the whole region (0)
+        needs="provisioning-request" if is_true(r.get("queuedProvisioning.enabled")) else "built-in",
     )
 
 
