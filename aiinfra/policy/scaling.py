@@ -26,6 +26,7 @@ WORDS = {
     "cluster-autoscaler": "no cluster-autoscaler is installed",
     "karpenter": "neither a Karpenter controller nor AKS node auto-provisioning is there",
     "provisioning-request": "no Kueue ProvisioningRequest admission check asks for its nodes",
+    "nothing": "nothing scales it (cluster.autoscaling: none)",
 }
 
 

@@ -127,6 +127,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
                 cluster_identity_principal_id=cluster.identity_principal_id,
                 infiniband=pool.fabric_kind == "infiniband",
                 gpu_driver=env.gpu_driver,  # type: ignore[arg-type]
+                autoscale=env.autoscaler != "none",
                 zones=env.zones,
                 tags=tags,
             ),

@@ -142,6 +142,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
                 tags=tags,
                 node_prerequisites=cluster.node_prerequisites,
                 compute_class=pool.compute_class,
+                autoscale=env.autoscaler != "none",
             ),
             opts=child(parent),
         )

@@ -53,6 +53,7 @@ class NodePoolArgs(PoolCommon):
     service_account: pulumi.Input[str] | None = None
     node_prerequisites: list[pulumi.Resource] = field(default_factory=list)
     compute_class: str | None = field(default=None, metadata={"doc": "the ComputeClass the pool joins (its label and NoSchedule taint)"})
+    autoscale: bool = field(default=True, metadata={"doc": "False (cluster.autoscaling: none): the pool is held at nodes_min"})
 
 
 def check(args: NodePoolArgs, name: str = "") -> list[Problem]:
@@ -144,6 +145,11 @@ def taints(args: NodePoolArgs) -> list[gcp.container.NodePoolNodeConfigTaintArgs
 def size(args: NodePoolArgs, zones: list[str]) -> dict:
     """A multi-host TPU slice is created and scaled whole: a fixed node_count, or per-zone bounds in its one zone
     (cluster-toolkit's workaround for the provider's total_* bounds with TPUs); other pools autoscale on totals."""
+    if not args.autoscale and args.nodes_min < args.nodes_max:
+        # Held at its minimum; the range stays visible (resource label NODES_MAX_LABEL) for policy AI-K8S-011.
+        if not args.nodes_min:
+            return {"node_count": 0}
+        args = dataclasses.replace(args, nodes_max=args.nodes_min)
     if multi_host(args):
         if args.nodes_min == args.nodes_max:
             return {"node_count": args.nodes_max}
@@ -186,6 +192,14 @@ def compact_allowed(args: NodePoolArgs) -> bool:
     return args.capacity != "flex-start" or args.machine_type.startswith(FLEX_START_COMPACT)
 
 
+NODES_MAX_LABEL = "aiinfra.dev/nodes-max"
+
+
+def held_range(args: NodePoolArgs) -> dict[str, str]:
+    """The maximum a pool held at its minimum was asked to reach (nothing scales it)."""
+    return {NODES_MAX_LABEL: str(args.nodes_max)} if not args.autoscale and args.nodes_min < args.nodes_max else {}
+
+
 def node_config(name: str, args: NodePoolArgs) -> gcp.container.NodePoolNodeConfigArgs:
     accelerators = guest_accelerators(args)
     return gcp.container.NodePoolNodeConfigArgs(
@@ -207,7 +221,7 @@ def node_config(name: str, args: NodePoolArgs) -> gcp.container.NodePoolNodeConf
         service_account=args.service_account,
         oauth_scopes=[CLOUD_PLATFORM],
         labels=node_labels(name, args),
-        resource_labels=gcp_labels(merge_tags(args.tags, {"aiinfra.dev/pool": name})),
+        resource_labels=gcp_labels(merge_tags(args.tags, {"aiinfra.dev/pool": name, **held_range(args)})),
         taints=taints(args),
     )
 
