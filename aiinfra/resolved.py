@@ -81,8 +81,12 @@ class ResolvedPool:
 
     @property
     def tolerations(self) -> list[dict[str, str]]:
-        """Tolerations for the taints the cloud puts on these nodes (not the GPU taint aiinfra sets)."""
-        return [t.toleration for t in self.taints]
+        """Tolerations for the taints the cloud puts on these nodes (not the GPU taint aiinfra sets); GKE taints the
+        nodes of a ComputeClass with its name (components/gcp/compute_class.py)."""
+        out = [t.toleration for t in self.taints]
+        if self.compute_class:
+            out.append({"key": "cloud.google.com/compute-class", "operator": "Equal", "value": self.compute_class, "effect": "NoSchedule"})
+        return out
 
 
 @dataclass(frozen=True)

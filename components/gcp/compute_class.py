@@ -27,7 +27,6 @@ CAPACITY_FIELDS: dict[str, dict[str, Any]] = {
     "flex-start": {"flexStart": {"enabled": True}, "reservations": {"affinity": "None"}},
 }
 GIB_IN_GB = 1.073741824  # GKE resource limits count memory in GB, the catalog in GiB
-SOURCE = "k8s-ai-2026.md §3.1 (GKE about-custom-compute-classes: manually created node pools join a class by label and taint)"
 
 
 def wants_class(pool: ResolvedPool, autoscaler: str) -> bool:
@@ -46,16 +45,8 @@ def wants_class(pool: ResolvedPool, autoscaler: str) -> bool:
 
 
 def with_classes(pools: list[ResolvedPool], autoscaler: str) -> list[ResolvedPool]:
-    """The pools with their class named and its taint among the taints their pods tolerate."""
-    from aiinfra.catalog.models import Taint
-
-    out = []
-    for p in pools:
-        if wants_class(p, autoscaler):
-            taint = Taint(key=LABEL, value=p.name, effect="NoSchedule", source=SOURCE, verified=False)
-            p = dataclasses.replace(p, compute_class=p.name, taints=(*p.taints, taint))
-        out.append(p)
-    return out
+    """The pools with their class named (its label and taint follow: ResolvedPool.tolerations)."""
+    return [dataclasses.replace(p, compute_class=p.name) if wants_class(p, autoscaler) else p for p in pools]
 
 
 def node_labels(alt: ResolvedPool, capacity: str, user: dict[str, str]) -> dict[str, str]:
