@@ -82,7 +82,7 @@ def compute_class(pool: ResolvedPool, node_pool_name: str, service_account: Any)
             "nodePoolAutoCreation": {"enabled": True},
             # Nothing outside the listed priorities: a pool's cost ceiling is its types' prices at its maximum.
             "whenUnsatisfiable": "DoNotScaleUp",
-            "nodePoolConfig": {"serviceAccount": service_account, "imageType": "cos_containerd", "gvnic": True, "autoRepair": pool.capacity != "flex-start"},
+            "nodePoolConfig": {"serviceAccount": service_account, "imageType": "cos_containerd", "gvnic": {"enabled": True}, "autoRepair": pool.capacity != "flex-start"},
         },
     }
 
