@@ -141,6 +141,9 @@ def schema_errors(schema: Mapping[str, Any], instance: Any) -> list[str]:
 def _strict(node: Any) -> Any:
     if isinstance(node, dict):
         out = {k: _strict(v) for k, v in node.items()}
+        # RE2 (the API server's regex) takes flags after ^; Python's re only at the start: the same pattern.
+        if isinstance(out.get("pattern"), str) and out["pattern"].startswith("^(?i)"):
+            out["pattern"] = "(?i)^" + out["pattern"][5:]
         if "properties" in out and "additionalProperties" not in out and not out.get("x-kubernetes-preserve-unknown-fields"):
             out["additionalProperties"] = False
         return out
