@@ -59,6 +59,18 @@ def refusals(spec: Any, pools: list[ResolvedPool]) -> list[Any]:
     return out
 
 
+def unheld_minimums(spec: Any, pools: list[ResolvedPool]) -> list[Any]:
+    """A NodePool has no minimum: NAP starts nodes for pending pods only, so `min` nodes are not kept warm."""
+    from aiinfra.problems import Problem
+
+    index = {p.name: i for i, p in enumerate(spec.node_pools)}
+    return [
+        Problem(f"node_pools[{index[p.name]}].nodes", f"pool {p.name}: node auto-provisioning keeps no minimum; its {p.nodes_min} node(s) come only for pending pods",
+                f"write nodes: {{min: 0, max: {p.nodes_max}}}, or a fixed size to keep an agent pool running", p.nodes_min)
+        for p in pools if not p.system and 0 < p.nodes_min < p.nodes_max
+    ]
+
+
 def nap_pools(env: ResolvedEnvironment) -> list[ResolvedPool]:
     """The worker pools NAP provisions: every autoscaling one, where the environment runs NAP."""
     if env.autoscaler != "nap":

@@ -143,3 +143,10 @@ def test_a_fixed_reserved_pool_stays_an_agent_pool_under_nap():
     text = (SPECS / "azure.bad.nap-reserved.yaml").read_text().replace("nodes: {min: 0, max: 4}", "nodes: 2")
     env = spec_env(text)
     assert [p.name for p in env.worker_pools] == ["train"] and env.autoscaler == "nap"
+
+
+def test_a_minimum_nap_does_not_hold_is_a_warning():
+    text = (SPECS / "azure.ok.nap.yaml").read_text().replace("nodes: {min: 0, max: 6}", "nodes: {min: 2, max: 6}")
+    (w,) = [w for w in spec_env(text).warnings if w.path.startswith("node_pools")]
+    assert (w.path, w.value) == ("node_pools[2].nodes", 2) and "keeps no minimum" in w.message and "min: 0, max: 6" in w.hint
+    assert not [w for w in load(SPECS / "azure.ok.nap.yaml").warnings if w.path.startswith("node_pools")]
