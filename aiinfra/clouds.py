@@ -179,6 +179,11 @@ class CloudProfile:
         """Where file systems need subnets of their own (prefix lengths, one each): why the network has no room; None: fits."""
         return None
 
+    def provisioning(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"], autoscaler: str) -> tuple[list["ResolvedPool"], list["Problem"], list["Problem"]]:
+        """The pools as the chosen provisioner takes them (GKE: ComputeClasses), what it refuses (errors) and what
+        it does differently from the spec's words (warnings), e.g. AKS NAP holding no minimum."""
+        return pools, [], []
+
     def gpu_driver(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> str | None:
         """Who installs the NVIDIA driver, where the cloud lets the spec choose (AKS); the resolver keeps the answer
         in ResolvedEnvironment.gpu_driver and never writes it into the spec. None: the cloud has no such choice."""

@@ -56,6 +56,21 @@ def pool_cost(pool: ResolvedPool) -> CostItem:
     return CostItem(label, lo, hi, pool.hourly_usd_per_node, pool.price_note, origin.as_dict() if origin else None)
 
 
+def fallback_costs(env: ResolvedEnvironment, pool: ResolvedPool) -> list[CostItem]:
+    """Where the provisioner may start a pool's gpu: alternatives (GKE ComputeClass, AKS NAP), its maximum is priced at
+    the dearest of them: one item with what that type costs above the chosen one, up to the pool's maximum."""
+    from aiinfra.components.kubernetes.addons.scheduling import provisioned_shapes
+
+    chosen = pool.hourly_usd_per_node
+    known = [a for a in provisioned_shapes(env, pool)[1:] if a.hourly_usd_per_node is not None]
+    dearest = max(known, key=lambda a: a.hourly_usd_per_node or 0.0, default=None)
+    if chosen is None or dearest is None or (dearest.hourly_usd_per_node or 0.0) <= chosen:
+        return []
+    extra = round((dearest.hourly_usd_per_node or 0.0) - chosen, 4)
+    label = f"pool {pool.name} on its fallback {dearest.instance_type} ({pool.capacity}), above {pool.instance_type}"
+    return [CostItem(label, 0, pool.nodes_max, extra, "only while the provisioner runs the pool on its fallback type")]
+
+
 def filesystem_cost(fs: ResolvedFileSystem) -> CostItem:
     """Capacity and throughput are billed together (per GB-month at the tier's rate), so one item per file system."""
     label = f"file system {fs.name} ({fs.service}, {fs.size_tib:g} TiB at {fs.throughput} MB/s/TiB)"
@@ -87,7 +102,7 @@ def filesystem_rows(env: ResolvedEnvironment, built: dict[str, Any]) -> list[dic
 def cost_items(env: ResolvedEnvironment, resources: list[engine.CapturedResource] | None = None) -> list[CostItem]:
     """Node pools from the resolved spec; fixed costs by counting the resources the program really creates
     or, with no resources (`cost`, which runs no program), the counts the spec implies."""
-    items = [pool_cost(p) for p in env.pools] + [filesystem_cost(f) for f in env.filesystems]
+    items = [item for p in env.pools for item in (pool_cost(p), *fallback_costs(env, p))] + [filesystem_cost(f) for f in env.filesystems]
     if resources is None:
         from aiinfra.fixed_costs import resource_counts
 

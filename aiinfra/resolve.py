@@ -5,6 +5,7 @@ Every problem is collected with its field path; nothing is created from a spec w
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import astuple
 from pathlib import Path
 from typing import Any
@@ -222,7 +223,7 @@ class _PoolResolver:
         if found:
             self.problems += found
             return None
-        return ResolvedPool(
+        return self._with_alternatives(index, pool, ResolvedPool(
             name=pool.name,
             instance_type=name,
             gpu=it.gpu,
@@ -244,7 +245,23 @@ class _PoolResolver:
             **reservation_fields(pool),
             **facts(self.cat, self.spec.region, name, it, "queued" if pool.queued else pool.capacity),  # type: ignore[arg-type]
             **accel,
-        )
+        ))
+
+    def _with_alternatives(self, index: int, pool: NodePool, chosen: ResolvedPool) -> ResolvedPool:
+        """The gpu: alternatives after the chosen one that are offered here too, each resolved as if alone: what a
+        provisioner may fall back to (GKE ComputeClass priorities, Karpenter and NAP instance types)."""
+        if pool.instance_type or len(pool.gpu_options) < 2:
+            return chosen
+        asked = [(catalog.canonical_gpu(g.model), g.count) for g in pool.gpu_requests]
+        first = asked.index((chosen.gpu, chosen.gpus_per_node)) if (chosen.gpu, chosen.gpus_per_node) in asked else 0
+        later = pool.gpu_options[first + 1 :]
+        found = []
+        for request in later:
+            sub = _PoolResolver(self.spec)
+            alt = sub.pool(index, pool.model_copy(update={"gpu": request, "accelerator": None}))
+            if alt is not None and not sub.problems and alt.instance_type != chosen.instance_type:
+                found.append(alt)
+        return dataclasses.replace(chosen, fallbacks=tuple(found)) if found else chosen
 
     def _alternatives(self, path: str, pool: NodePool, chosen: str) -> tuple[PoolShape, ...]:
         """The cheapest offered type of each other `gpu:` alternative of the chosen type's accelerator family (a
@@ -344,6 +361,9 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
     r.warnings += warned
     autoscaler, found = choose_autoscaler(spec)
     r.problems += found
+    pools, found, noted = profile.provisioning(spec, pools, autoscaler)
+    r.problems += found
+    r.warnings += noted
     plan, found = workload_plan.decide(spec, pools)
     r.problems += found
     zones = cat.regions[spec.region][: spec.network.zones]

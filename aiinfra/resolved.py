@@ -72,6 +72,8 @@ class ResolvedPool:
     architecture: str = "x86_64"  # the host CPU (arm64: NVIDIA Grace, AWS Graviton), from catalog/data/instance_families.yaml
     accelerator_known: bool = True  # False: a pinned type outside the catalog and the family table, taken as a CPU pool
     alternatives: tuple[PoolShape, ...] = ()  # the other offered `gpu:` alternatives, in the spec's order (same accelerator family)
+    fallbacks: tuple["ResolvedPool", ...] = ()  # the later gpu: alternatives offered here, each resolved alone (fallbacks)
+    compute_class: str | None = None  # GKE: the ComputeClass the pool's nodes carry and its pods select
 
     def __post_init__(self) -> None:
         if not self.machine_type:
@@ -94,8 +96,12 @@ class ResolvedPool:
 
     @property
     def tolerations(self) -> list[dict[str, str]]:
-        """Tolerations for the taints the cloud puts on these nodes (not the GPU taint aiinfra sets)."""
-        return [t.toleration for t in self.taints]
+        """Tolerations for the taints the cloud puts on these nodes (not the GPU taint aiinfra sets); GKE taints the
+        nodes of a ComputeClass with its name (components/gcp/compute_class.py)."""
+        out = [t.toleration for t in self.taints]
+        if self.compute_class:
+            out.append({"key": "cloud.google.com/compute-class", "operator": "Equal", "value": self.compute_class, "effect": "NoSchedule"})
+        return out
 
 
 @dataclass(frozen=True)
@@ -160,7 +166,10 @@ class ResolvedEnvironment:
         if pool.nodes_min == pool.nodes_max:
             return None
         words = self.autoscaler_words
-        return words.format(pool=pool.name) if words else "nothing (cluster.autoscaling: none): the pool stays at its minimum"
+        if not words:
+            return "nothing (cluster.autoscaling: none): the pool stays at its minimum"
+        fallbacks = ", ".join(a.instance_type for a in pool.fallbacks)
+        return words.format(pool=pool.name) + (f", ComputeClass {pool.compute_class} (then {fallbacks})" if pool.compute_class else "")
 
     @property
     def gpu_pools(self) -> list[ResolvedPool]:

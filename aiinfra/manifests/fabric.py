@@ -12,6 +12,7 @@ from aiinfra.manifests.templates import _render_leaves, templates_dir
 from aiinfra.resolved import ResolvedPool
 
 POOL_LABEL = "aiinfra.dev/pool"
+COMPUTE_CLASS_LABEL = "cloud.google.com/compute-class"
 
 
 GPU_TOLERATION = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
@@ -96,7 +97,7 @@ def pool_facts(cloud: str, pool: ResolvedPool, accel: dict[str, Any] | None = No
         "fabric_gbps": pool.fabric.gbps if pool.fabric else pool.network_gbps,
         "gpus": pool.gpus_per_node,
         "procs_per_node": accel["ranks"],
-        "node_selector": {POOL_LABEL: pool.name, **pool.accelerator_labels},
+        "node_selector": {POOL_LABEL: pool.name, **pool.accelerator_labels, **class_selector(pool)},
         "tolerations": ([accel["toleration"]] if pool.gpu else []) + pool.tolerations,
         "family": accel["family"],
         "backend": accel["backend"],
@@ -113,6 +114,11 @@ def pool_facts(cloud: str, pool: ResolvedPool, accel: dict[str, Any] | None = No
         "pod_security": pod_security,
         "container_security": container_security,
     }
+
+
+def class_selector(pool: ResolvedPool) -> dict[str, str]:
+    """GKE provisions a ComputeClass's fallbacks only for pending pods that select the class."""
+    return {COMPUTE_CLASS_LABEL: pool.compute_class} if pool.compute_class else {}
 
 
 def nvidia_facts(pool: ResolvedPool) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from aiinfra.policy.model import Expect, PoolView, Resource, Rule, absent_or_false, equals, is_false, is_true, non_empty, protected
 
 CLUSTER = "azure-native:containerservice:ManagedCluster"
@@ -110,13 +112,16 @@ def pool(r: Resource) -> PoolView:
     labels = r.get("nodeLabels") or {}
     count = int(r.get("count") or 0)
     auto = is_true(r.get("enableAutoScaling"))
-    return PoolView(
+    view = PoolView(
         name=labels.get("aiinfra.dev/pool", str(r.get("agentPoolName") or r.name)), gpu="aiinfra.dev/gpu" in labels,
         spot=r.get("scaleSetPriority") == "Spot",
         nodes_min=int(r.get("minCount") or 0) if auto else count, nodes_max=int(r.get("maxCount") or 0) if auto else count,
         taints=tuple(r.get("nodeTaints") or ()), fabric=labels.get("aiinfra.dev/fabric"),
         placement_domains=max(1, len(r.get("availabilityZones") or [])), labels=labels,  # zone-less: one scale set, one IB domain
+        needs="built-in",
     )
+    held = int((r.get("tags") or {}).get("aiinfra.dev/nodes-max") or 0)  # cluster.autoscaling: none
+    return dataclasses.replace(view, nodes_max=held, needs="nothing") if held > view.nodes_max else view
 
 
 POOLS = {AGENT_POOL: pool}

@@ -10,9 +10,9 @@ from aiinfra.policy.model import Facts, Finding, Resource, Rule
 
 @lru_cache(maxsize=1)
 def _all() -> tuple[Rule, ...]:
-    from aiinfra.policy import guardrails, kubernetes, pools
+    from aiinfra.policy import guardrails, kubernetes, pools, scaling
 
-    found = [r for m in pools.cloud_modules() for r in m.RULES] + kubernetes.RULES + guardrails.RULES
+    found = [r for m in pools.cloud_modules() for r in m.RULES] + kubernetes.RULES + scaling.RULES + guardrails.RULES
     ids = [r.id for r in found]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 
 from aiinfra.policy.model import Expect, PoolView, Resource, Rule, absent_or_false, equals, is_true, non_empty, protected, taint_text
 
@@ -140,14 +142,17 @@ def pool(r: Resource) -> PoolView:
     scaling = r.get("autoscaling") or {}
     count = int(r.get("nodeCount") or r.get("initialNodeCount") or 0)
     zones = list(r.get("nodeLocations") or [])
-    return PoolView(
+    view = PoolView(
         name=labels.get("aiinfra.dev/pool", r.name), gpu=bool(r.get("nodeConfig.guestAccelerators")) or "aiinfra.dev/gpu" in labels,
         spot=is_true(r.get("nodeConfig.spot")) or is_true(r.get("nodeConfig.preemptible")),
         nodes_min=int(scaling.get("totalMinNodeCount", scaling.get("minNodeCount", count))),
         nodes_max=int(scaling.get("totalMaxNodeCount", scaling.get("maxNodeCount", count))),
         taints=tuple(taint_text(t) for t in r.get("nodeConfig.taints") or []), fabric=labels.get("aiinfra.dev/fabric"),
         placement_domains=len(zones), labels=labels,  # no nodeLocations: the whole region (0)
+        needs="provisioning-request" if is_true(r.get("queuedProvisioning.enabled")) else "built-in",
     )
+    held = int((r.get("nodeConfig.resourceLabels") or {}).get("aiinfra-dev_nodes-max") or 0)  # cluster.autoscaling: none
+    return dataclasses.replace(view, nodes_max=held, needs="nothing") if held > view.nodes_max else view
 
 
 POOLS = {NODE_POOL: pool}

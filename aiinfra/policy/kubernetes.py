@@ -44,11 +44,15 @@ def _tainted(r: Resource) -> list[str]:
     return [f"accelerator pool {p.name} has no {key} NoSchedule taint: any pod could land on its accelerators"]
 
 
-def _spot_to_zero(r: Resource) -> list[str]:
-    p = pools.view(r)
-    if p is None or not (p.gpu and p.spot) or p.nodes_min == 0:
-        return []
-    return [f"spot GPU pool {p.name} keeps {p.nodes_min} node(s) running when idle (min {p.nodes_min})"]
+def _spot_to_zero(resources: list[Resource]) -> Iterator[tuple[Resource, str]]:
+    """Only where a provisioner acts on the pool (aiinfra.policy.scaling): elsewhere min 0 leaves it empty for ever."""
+    from aiinfra.policy.scaling import acting, scaled
+
+    present = acting(resources)
+    for r in resources:
+        p = pools.view(r)
+        if p is not None and p.gpu and p.spot and p.nodes_min > 0 and scaled(p, present):
+            yield r, f"spot GPU pool {p.name} keeps {p.nodes_min} node(s) running when idle (min {p.nodes_min})"
 
 
 def _one_domain(r: Resource) -> list[str]:
@@ -222,7 +226,7 @@ RULES = [
          "(edit components/<cloud>/gpu_pool.py if a taint was removed)",
          ("security-baseline.md §2 (custom GPU checks)",), check=_tainted),
     Rule("AI-K8S-002", "Spot GPU pools scale to zero when idle", "medium", "advisory", TYPES,
-         "set node_pools[].nodes: {min: 0, max: N} on spot GPU pools", ("aiinfra cost guardrail",), check=_spot_to_zero),
+         "set node_pools[].nodes: {min: 0, max: N} on spot GPU pools", ("aiinfra cost guardrail",), check=_spot_to_zero, scope="stack"),
     Rule("AI-K8S-003", "Fabric pools stay in one placement domain", "high", "mandatory", TYPES,
          "pin the pool to one zone with node_pools[].zone (aiinfra does this unless a zone list was forced)",
          ("gpu-fabrics.md (EFA, GPUDirect and InfiniBand do not cross zones)",), check=_one_domain),

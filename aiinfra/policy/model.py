@@ -104,6 +104,10 @@ class PoolView:
     fabric: str | None
     placement_domains: int  # zones (or subnets) the pool's nodes may land in; 0: anywhere in the region
     labels: Mapping[str, str] = field(default_factory=dict)
+    # What must act on the pool for it to change size (aiinfra/policy/scaling.py): "built-in" (the cloud's own
+    # autoscaler), "cluster-autoscaler" (a chart in the stack), "karpenter" (its controller or AKS NAP),
+    # "provisioning-request" (Kueue's ProvisioningRequest check, GKE queued provisioning).
+    needs: str = "cluster-autoscaler"
 
 
 @dataclass(frozen=True)

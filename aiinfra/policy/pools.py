@@ -24,8 +24,25 @@ def cloud_modules() -> tuple:
     return tuple(found)
 
 
+KARPENTER_NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool"
+
+
+def karpenter_pool(r: Resource) -> PoolView:
+    """A Karpenter NodePool (EKS Karpenter, AKS NAP): no minimum; its maximum as aiinfra annotates it (else 1)."""
+    labels = r.get("spec.template.metadata.labels") or {}
+    needs = {q.get("key"): q.get("values") or [] for q in r.get("spec.template.spec.requirements") or [] if isinstance(q, dict)}
+    meta = r.get("metadata") or {}
+    return PoolView(
+        name=labels.get("aiinfra.dev/pool", meta.get("name", r.name)), gpu="aiinfra.dev/gpu" in labels,
+        spot=needs.get("karpenter.sh/capacity-type") == ["spot"], nodes_min=0,
+        nodes_max=int((meta.get("annotations") or {}).get("aiinfra.dev/nodes-max", 1)),
+        taints=tuple(f"{t.get('key')}={t.get('value')}:{t.get('effect')}" if t.get("value") else f"{t.get('key')}:{t.get('effect')}" for t in r.get("spec.template.spec.taints") or []), fabric=labels.get("aiinfra.dev/fabric"),
+        placement_domains=len(needs.get("topology.kubernetes.io/zone", [])), labels=labels, needs="karpenter",
+    )
+
+
 def readers() -> dict[str, Callable[[Resource], PoolView]]:
-    return {token: read for m in cloud_modules() for token, read in m.POOLS.items()}
+    return {KARPENTER_NODE_POOL: karpenter_pool, **{token: read for m in cloud_modules() for token, read in m.POOLS.items()}}
 
 
 def pool_types() -> tuple[str, ...]:

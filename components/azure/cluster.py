@@ -62,6 +62,14 @@ class ClusterArgs:
     system_nodes: int = 2
     system_disk_gib: int = field(default=defaults.SYSTEM_DISK_GIB, metadata={"doc": "the system pool's OS disk (ResolvedEnvironment.system_pool.disk_gib)"})
     tags: dict[str, str] = field(default_factory=dict)
+    node_provisioning: bool = field(default=False, metadata={"doc": "node auto-provisioning (NAP): autoscaling pools are Karpenter NodePools (components/azure/nap.py)"})
+
+
+def node_provisioning(args: ClusterArgs) -> az.containerservice.ManagedClusterNodeProvisioningProfileArgs | None:
+    """NAP with no default NodePools of AKS's own: only aiinfra's pools may start nodes (k8s-ai-2026.md §2.2)."""
+    if not args.node_provisioning:
+        return None
+    return az.containerservice.ManagedClusterNodeProvisioningProfileArgs(mode="Auto", default_node_pools="None")
 
 
 def vault_name(env: str, subscription_id: str) -> str:
@@ -240,6 +248,7 @@ class Cluster(pulumi.ComponentResource):
                 image_cleaner=az.containerservice.ManagedClusterSecurityProfileImageCleanerArgs(enabled=True, interval_hours=168),
             ),
             network_profile=network_profile(),
+            node_provisioning_profile=node_provisioning(args),
             agent_pool_profiles=[system_pool(args)],
             storage_profile=az.containerservice.ManagedClusterStorageProfileArgs(
                 blob_csi_driver=az.containerservice.ManagedClusterStorageProfileBlobCSIDriverArgs(enabled=True),

@@ -11,12 +11,42 @@ from aiinfra.components._util import child, per_key
 from aiinfra.components.azure.cluster import Cluster, ClusterArgs
 from aiinfra.components.azure.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.azure.identity import WorkloadIdentity, WorkloadIdentityArgs
+from aiinfra.components.azure.nap import nap_pools
 from aiinfra.components.azure.network import Network, NetworkArgs
 from aiinfra.components.azure.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.azure.storage import ObjectStorage, StorageArgs
 from aiinfra.components.built import BuiltEnvironment
 from aiinfra import kubernetes_versions
 from aiinfra.resolved import ResolvedEnvironment
+
+
+class NapPools(pulumi.ComponentResource):
+    """The pools node auto-provisioning starts nodes for: one AKSNodeClass and NodePool each (components/azure/nap.py),
+    through a provider of their own once the cluster (which installs their CRDs with NAP) exists."""
+
+    names: dict[str, str]
+    node_pools: dict[str, pulumi.Resource]
+
+    def __init__(self, name: str, env: ResolvedEnvironment, cluster: Cluster, subnet_id: pulumi.Input[str], tags: dict[str, str], opts: pulumi.ResourceOptions | None = None):
+        super().__init__("aiinfra:azure:NapPools", name, None, opts)
+        import pulumi_kubernetes as k8s
+
+        from aiinfra.components.azure.nap import node_class, node_pool
+
+        provider = k8s.Provider(f"{name}-nap-k8s", kubeconfig=cluster.kubeconfig, delete_unreachable=True, opts=child(self, depends_on=[cluster]))
+
+        def apply(key: str, body: dict[str, Any], after: list[pulumi.Resource]) -> pulumi.Resource:
+            return k8s.apiextensions.CustomResource(
+                f"{name}-{key}", api_version=body["apiVersion"], kind=body["kind"], metadata=body["metadata"], spec=body["spec"],
+                opts=child(self, provider=provider, depends_on=[cluster, *after]),
+            )
+
+        self.names, self.node_pools = {}, {}
+        for pool in nap_pools(env):
+            nc = apply(f"nodeclass-{pool.name}", node_class(pool, env.gpu_driver, subnet_id, tags), [])
+            self.node_pools[pool.name] = apply(f"nodepool-{pool.name}", node_pool(env, pool), [nc])
+            self.names[pool.name] = pool.name
+        self.register_outputs({"names": self.names})
 
 
 def provider_options(env: ResolvedEnvironment, parent: pulumi.Resource) -> tuple[dict[str, Any], pulumi.InvokeOptions]:
@@ -78,11 +108,15 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
             system_nodes=system.nodes_max,
             system_disk_gib=system.disk_gib,
             tags=tags,
+            node_provisioning=env.autoscaler == "nap",
         ),
         opts=opts(),
     )
+    provisioned = {p.name for p in nap_pools(env)}
     pools = {}
     for pool in env.worker_pools:
+        if pool.name in provisioned:
+            continue
         pools[pool.name] = NodePool(
             f"{name}-{pool.name}",
             NodePoolArgs.from_resolved(
@@ -95,11 +129,13 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
                 cluster_identity_principal_id=cluster.identity_principal_id,
                 infiniband=pool.fabric_kind == "infiniband",
                 gpu_driver=env.gpu_driver,  # type: ignore[arg-type]
+                autoscale=env.autoscaler != "none",
                 zones=env.zones,
                 tags=tags,
             ),
             opts=opts(),
         )
+    nap = NapPools(name, env, cluster, network.node_subnet_id, tags, opts=opts(depends_on=[cluster])) if provisioned else None
     outputs: dict[str, Any] = {
         "cluster_name": cluster.name,
         "cluster_endpoint": cluster.endpoint,
@@ -107,7 +143,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         "resource_group": rg,
         "vnet_id": network.vnet_id,
         "oidc_issuer_url": cluster.oidc_issuer_url,
-        "node_pools": {n: p.pool_name for n, p in pools.items()},
+        "node_pools": {**{n: p.pool_name for n, p in pools.items()}, **(nap.names if nap else {})},
     }
     fs_args = subnets = None
     if env.filesystems:
@@ -172,7 +208,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         kubeconfig=cluster.kubeconfig,
         cluster=cluster,
         # The system pool is part of the ManagedCluster resource (AKS needs one at creation).
-        node_pools={"system": cluster.managed_cluster, **{n: p.agent_pool for n, p in pools.items()}},
+        node_pools={"system": cluster.managed_cluster, **{n: p.agent_pool for n, p in pools.items()}, **(nap.node_pools if nap else {})},
         workload=identity.binding,
         bucket_urls=per_key(storage.container_names, spec.storage.buckets, "az://{}"),
         storage_options={"account_name": storage.account_name},

@@ -48,6 +48,7 @@ class NodePoolArgs(PoolCommon):
     spot_max_price: float = -1.0
     zones: list[str] = field(default_factory=list, metadata={"doc": "the region's zones the network uses; [] where it has none"})
     capacity_taints: list[str] | None = field(default=None, metadata={"doc": "taints AKS puts on these nodes itself (ResolvedPool.taints); None: SPOT_TAINTS on spot"})
+    autoscale: bool = field(default=True, metadata={"doc": "False (cluster.autoscaling: none): the pool is held at nodes_min"})
     cluster_identity_principal_id: pulumi.Input[str] | None = field(
         default=None, metadata={"doc": "the cluster's user-assigned identity: a reservation group needs it as Contributor on the group's resource group"}
     )
@@ -134,9 +135,10 @@ class NodePool(pulumi.ComponentResource):
         pool = args.pool_label(name)
         zones = pool_zones(args)
         spot = args.capacity == "spot"
-        autoscale = args.nodes_min != args.nodes_max
+        autoscale = args.nodes_min != args.nodes_max and args.autoscale
+        held = {"aiinfra.dev/nodes-max": str(args.nodes_max)} if args.nodes_min != args.nodes_max and not args.autoscale else {}
         scaling = dict(enable_auto_scaling=True, min_count=args.nodes_min, max_count=args.nodes_max, count=args.nodes_min) if autoscale else dict(
-            enable_auto_scaling=False, count=args.nodes_max
+            enable_auto_scaling=False, count=args.nodes_min if held else args.nodes_max
         )
         cloud_taints = args.capacity_taints if args.capacity_taints is not None else (SPOT_TAINTS if spot else [])
         t = args.taint(NVIDIA_TAINT)
@@ -174,7 +176,7 @@ class NodePool(pulumi.ComponentResource):
             enable_node_public_ip=False,
             os_disk_size_gb=args.disk_gib,
             upgrade_settings=upgrade,
-            tags=merge_tags(args.tags, {"aiinfra.dev/pool": pool}),
+            tags=merge_tags(args.tags, {"aiinfra.dev/pool": pool, **held}),
             # The autoscaler owns the live size; Pulumi owns only the bounds.
             opts=child(self, ignore_changes=["count"] if autoscale else [], depends_on=grants),
             **scaling,

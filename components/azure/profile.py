@@ -222,6 +222,14 @@ class AzureProfile(CloudProfile):
             )
         return problems + gpu_driver(spec, pools)[1] + _arm64_gpu_pools(spec, pools)
 
+    def provisioning(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"], autoscaler: str) -> tuple[list["ResolvedPool"], list[Problem], list[Problem]]:
+        """Under NAP, what it cannot provision is refused, and a minimum it does not hold is a warning (components/azure/nap.py)."""
+        if autoscaler != "nap":
+            return pools, [], []
+        from aiinfra.components.azure.nap import refusals, unheld_minimums
+
+        return pools, refusals(spec, pools), unheld_minimums(spec, pools)
+
     def filesystem_subnets(self, spec: "EnvironmentSpec", prefixes: list[int]) -> str | None:
         from aiinfra.components.azure.subnets import plan_lustre_subnets, plan_subnets
 

@@ -50,6 +50,29 @@ class ClusterArgs:
     system_nodes: int = 2
     system_disk_gib: int = field(default=defaults.SYSTEM_DISK_GIB, metadata={"doc": "the system pool's OS disk (ResolvedEnvironment.system_pool.disk_gib)"})
     tags: dict[str, str] = field(default_factory=dict)
+    auto_provisioning_limits: list[tuple[str, int]] = field(
+        default_factory=list, metadata={"doc": "(resource type, maximum): node auto-provisioning for ComputeClasses that create node pools; [] leaves it off"}
+    )
+
+
+def cluster_autoscaling(args: ClusterArgs, node_sa: gcp.serviceaccount.Account) -> gcp.container.ClusterClusterAutoscalingArgs | None:
+    """Node auto-provisioning within resource limits, where a ComputeClass creates node pools (k8s-ai-2026.md §3.3);
+    auto-created pools run as the node service account, shielded and auto-repaired like aiinfra's own."""
+    if not args.auto_provisioning_limits:
+        return None
+    return gcp.container.ClusterClusterAutoscalingArgs(
+        enabled=True,
+        resource_limits=[gcp.container.ClusterClusterAutoscalingResourceLimitArgs(resource_type=t, minimum=0, maximum=m) for t, m in args.auto_provisioning_limits],
+        auto_provisioning_defaults=gcp.container.ClusterClusterAutoscalingAutoProvisioningDefaultsArgs(
+            service_account=node_sa.email,
+            oauth_scopes=["https://www.googleapis.com/auth/cloud-platform"],
+            image_type="COS_CONTAINERD",
+            shielded_instance_config=gcp.container.ClusterClusterAutoscalingAutoProvisioningDefaultsShieldedInstanceConfigArgs(
+                enable_secure_boot=True, enable_integrity_monitoring=True
+            ),
+            management=gcp.container.ClusterClusterAutoscalingAutoProvisioningDefaultsManagementArgs(auto_repair=True, auto_upgrade=True),
+        ),
+    )
 
 
 def account_id(name: str, suffix: str) -> str:
@@ -147,6 +170,7 @@ def control_plane(name: str, args: ClusterArgs, key: gcp.kms.CryptoKey, node_sa:
         monitoring_config=gcp.container.ClusterMonitoringConfigArgs(
             enable_components=monitoring, managed_prometheus=gcp.container.ClusterMonitoringConfigManagedPrometheusArgs(enabled=True)
         ),
+        cluster_autoscaling=cluster_autoscaling(args, node_sa),
         deletion_protection=args.deletion_protection,
         resource_labels=gcp_labels(args.tags),
         opts=child(parent, depends_on=depends_on),

@@ -11,6 +11,7 @@ from aiinfra.components._util import child, per_key
 from aiinfra.components.built import BuiltEnvironment
 from aiinfra.components.errors import ComponentInputError
 from aiinfra.components.gcp.cluster import Cluster, ClusterArgs
+from aiinfra.components.gcp.compute_class import resource_limits
 from aiinfra.components.gcp.gpu_pool import NodePool, NodePoolArgs, pick_zones
 from aiinfra.components.gcp.identity import WorkloadIdentity, WorkloadIdentityArgs
 from aiinfra.components.gcp.network import POD_RANGE, SERVICE_RANGE, FabricSite, GpuNic, Network, NetworkArgs
@@ -42,6 +43,32 @@ def gpu_networks(nics_by_site: dict[str, list[GpuNic]]) -> list[GpuNetwork]:
             owner[nic.k8s_name] = site
             out.append(GpuNetwork(nic.k8s_name, nic.network, nic.subnetwork, nic.device_mode))
     return out
+
+
+class ComputeClasses(pulumi.ComponentResource):
+    """The environment's ComputeClasses, applied through a provider of their own once the cluster and its node pools exist."""
+
+    names: dict[str, str]
+
+    def __init__(self, name: str, env: ResolvedEnvironment, cluster: Cluster, pools: dict[str, NodePool], opts: pulumi.ResourceOptions | None = None):
+        super().__init__("aiinfra:gcp:ComputeClasses", name, None, opts)
+        import pulumi_kubernetes as k8s
+
+        from aiinfra.components.gcp.compute_class import compute_class
+
+        after = [cluster, *pools.values()]
+        provider = k8s.Provider(f"{name}-classes-k8s", kubeconfig=cluster.kubeconfig, delete_unreachable=True, opts=child(self, depends_on=after))
+        self.names = {}
+        for pool in env.worker_pools:
+            if not pool.compute_class:
+                continue
+            body = compute_class(pool, pool.name, cluster.node_service_account)
+            k8s.apiextensions.CustomResource(
+                f"{name}-class-{pool.name}", api_version=body["apiVersion"], kind=body["kind"], metadata=body["metadata"], spec=body["spec"],
+                opts=child(self, provider=provider, depends_on=after),
+            )
+            self.names[pool.name] = pool.compute_class
+        self.register_outputs({"names": self.names})
 
 
 def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resource) -> BuiltEnvironment:
@@ -91,6 +118,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
             system_nodes=system.nodes_max,
             system_disk_gib=system.disk_gib,
             tags=tags,
+            auto_provisioning_limits=resource_limits(env.pools) if any(p.compute_class for p in workers) else [],
         ),
         opts=child(parent),
     )
@@ -115,9 +143,12 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
                 service_account=cluster.node_service_account,
                 tags=tags,
                 node_prerequisites=cluster.node_prerequisites,
+                compute_class=pool.compute_class,
+                autoscale=env.autoscaler != "none",
             ),
             opts=child(parent),
         )
+    classes = ComputeClasses(name, env, cluster, pools, opts=child(parent)) if any(p.compute_class for p in workers) else None
 
     storage = ObjectStorage(
         name,
@@ -146,6 +177,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         "project": project,
         "network_id": network.network_id,
         "node_pools": {n: p.pool_name for n, p in pools.items()},
+        **({"compute_classes": classes.names} if classes else {}),
         "gpu_networks": {
             n: [{"name": nic.k8s_name, "network": nic.network, "subnetwork": nic.subnetwork, "device_mode": nic.device_mode} for nic in p.gpu_nics]
             for n, p in pools.items()

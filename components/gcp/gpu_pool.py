@@ -30,6 +30,7 @@ GPU_TAINT = {"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 # One driver channel for every GPU: B200 (A4) needs >= 570, which only LATEST gives on GKE 1.32 (gpu-fabrics.md §1.6).
 GPU_DRIVER_VERSION = "LATEST"
+CLASS_LABEL = "cloud.google.com/compute-class"  # components/gcp/compute_class.py: a node pool joins its class by label and taint
 POOL_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$")
 
 
@@ -51,6 +52,8 @@ class NodePoolArgs(PoolCommon):
     local_ssd_count: int = 0
     service_account: pulumi.Input[str] | None = None
     node_prerequisites: list[pulumi.Resource] = field(default_factory=list)
+    compute_class: str | None = field(default=None, metadata={"doc": "the ComputeClass the pool joins (its label and NoSchedule taint)"})
+    autoscale: bool = field(default=True, metadata={"doc": "False (cluster.autoscaling: none): the pool is held at nodes_min"})
 
 
 def check(args: NodePoolArgs, name: str = "") -> list[Problem]:
@@ -106,6 +109,8 @@ def node_labels(name: str, args: NodePoolArgs) -> dict[str, str]:
     labels = _pool.node_labels(name, args, accelerator_label=False)
     if args.fabric_kind:
         labels["aiinfra.dev/fabric"] = args.fabric_kind
+    if args.compute_class:
+        labels[CLASS_LABEL] = args.compute_class
     return merge_tags({**labels, **args.accelerator_labels}, args.labels)
 
 
@@ -131,12 +136,20 @@ def guest_accelerators(args: NodePoolArgs) -> list[gcp.container.NodePoolNodeCon
 
 def taints(args: NodePoolArgs) -> list[gcp.container.NodePoolNodeConfigTaintArgs] | None:
     t = args.taint((GPU_TAINT["key"], GPU_TAINT["value"], "NoSchedule"))
-    return [gcp.container.NodePoolNodeConfigTaintArgs(key=t[0], value=t[1], effect=_pool.EFFECT_ENUM[t[2]])] if t else None
+    found = [t] if t else []
+    if args.compute_class:
+        found.append((CLASS_LABEL, args.compute_class, "NoSchedule"))
+    return [gcp.container.NodePoolNodeConfigTaintArgs(key=k, value=v, effect=_pool.EFFECT_ENUM[e]) for k, v, e in found] or None
 
 
 def size(args: NodePoolArgs, zones: list[str]) -> dict:
     """A multi-host TPU slice is created and scaled whole: a fixed node_count, or per-zone bounds in its one zone
     (cluster-toolkit's workaround for the provider's total_* bounds with TPUs); other pools autoscale on totals."""
+    if not args.autoscale and args.nodes_min < args.nodes_max:
+        # Held at its minimum; the range stays visible (resource label NODES_MAX_LABEL) for policy AI-K8S-011.
+        if not args.nodes_min:
+            return {"node_count": 0}
+        args = dataclasses.replace(args, nodes_max=args.nodes_min)
     if multi_host(args):
         if args.nodes_min == args.nodes_max:
             return {"node_count": args.nodes_max}
@@ -179,6 +192,14 @@ def compact_allowed(args: NodePoolArgs) -> bool:
     return args.capacity != "flex-start" or args.machine_type.startswith(FLEX_START_COMPACT)
 
 
+NODES_MAX_LABEL = "aiinfra.dev/nodes-max"
+
+
+def held_range(args: NodePoolArgs) -> dict[str, str]:
+    """The maximum a pool held at its minimum was asked to reach (nothing scales it)."""
+    return {NODES_MAX_LABEL: str(args.nodes_max)} if not args.autoscale and args.nodes_min < args.nodes_max else {}
+
+
 def node_config(name: str, args: NodePoolArgs) -> gcp.container.NodePoolNodeConfigArgs:
     accelerators = guest_accelerators(args)
     return gcp.container.NodePoolNodeConfigArgs(
@@ -200,7 +221,7 @@ def node_config(name: str, args: NodePoolArgs) -> gcp.container.NodePoolNodeConf
         service_account=args.service_account,
         oauth_scopes=[CLOUD_PLATFORM],
         labels=node_labels(name, args),
-        resource_labels=gcp_labels(merge_tags(args.tags, {"aiinfra.dev/pool": name})),
+        resource_labels=gcp_labels(merge_tags(args.tags, {"aiinfra.dev/pool": name, **held_range(args)})),
         taints=taints(args),
     )
 

@@ -161,6 +161,12 @@ class GcpProfile(CloudProfile):
                                         f"set cluster.kubernetes_version: \"{'.'.join(map(str, FLEX_START_MIN_GKE))}\" or later", spec.cluster.kubernetes_version))
         return problems
 
+    def provisioning(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"], autoscaler: str) -> tuple[list["ResolvedPool"], list["Problem"], list["Problem"]]:
+        """Pools with gpu: alternatives get a ComputeClass (components/gcp/compute_class.py)."""
+        from aiinfra.components.gcp.compute_class import with_classes
+
+        return with_classes(pools, autoscaler), [], []
+
     def quota_needs(self, env: Any, pool: Any) -> list[Any]:
         from aiinfra.components.gcp.quotas import needs
 

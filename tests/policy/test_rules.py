@@ -68,6 +68,9 @@ BREAK: dict[tuple[str, str], list[Change]] = {
     ("AI-K8S-002", "gcp"): [("nodePool", "serve", ("nodeConfig", "spot"), True)],
     ("AI-K8S-002", "azure"): [("AgentPool", "nd", ("scaleSetPriority",), "Spot"), ("AgentPool", "nd", ("minCount",), 1)],
     ("AI-K8S-003", "aws"): [("nodeGroup", "train", ("subnetIds",), ["subnet-a", "subnet-b"])],
+    ("AI-K8S-011", "aws"): [("kubernetes:helm.sh/v4:Chart", "cluster-autoscaler", ("chart",), "metrics-server")],
+    ("AI-K8S-011", "gcp"): [("nodePool", "serve", ("queuedProvisioning", "enabled"), True)],
+    ("AI-K8S-011", "azure"): [("ManagedCluster", "", ("nodeProvisioningProfile", "mode"), "Auto")],
     ("AI-K8S-003", "gcp"): [("nodePool", "mega", ("nodeLocations",), ["us-central1-a", "us-central1-b"])],
     ("AI-K8S-003", "azure"): [("AgentPool", "nd", ("availabilityZones",), ["1", "2"])],
     **{(rule, cloud): [("ConfigGroup", "", path, value)] for cloud in ("aws", "gcp", "azure") for rule, path, value in [
@@ -81,11 +84,19 @@ BREAK: dict[tuple[str, str], list[Change]] = {
     ]},
 }
 
+# A resource added as is ("@add"): what one property cannot give, such as a chart the stack lacks.
+ADD_CLUSTER_AUTOSCALER: Change = ("@add", "", (), {
+    "type": "kubernetes:helm.sh/v4:Chart", "name": "cluster-autoscaler", "urn": "urn:test::cluster-autoscaler",
+    "inputs": {"chart": "cluster-autoscaler", "repositoryOpts": {"repo": "https://kubernetes.github.io/autoscaler"}}, "options": {},
+})
+
 # Advisory rules the reference preview breaks by default: the one property that makes it pass.
 FIX: dict[tuple[str, str], list[Change]] = {
     ("AI-AWS-021", "aws"): [("eks/addon", "vpc-cni", ("configurationValues",), '{"enableNetworkPolicy": "true"}')],
     ("AI-AZ-010", "azure"): [("ManagedCluster", "", ("addonProfiles", "omsagent"), {"enabled": True})],
-    ("AI-K8S-002", "aws"): [("nodeGroup", "serve", ("scalingConfig", "minSize"), 0)],
+    ("AI-K8S-002", "aws"): [("nodeGroup", "serve", ("scalingConfig", "minSize"), 0), ADD_CLUSTER_AUTOSCALER],
+    # EKS node groups grow only with an autoscaler in the stack (aiinfra.policy.scaling); this branch installs none.
+    ("AI-K8S-011", "aws"): [ADD_CLUSTER_AUTOSCALER],
 }
 
 
@@ -101,6 +112,9 @@ def _set(data: Any, path: tuple, value: Any) -> None:
 def apply(resources: list[dict], changes: list[Change]) -> list[dict]:
     out = copy.deepcopy(resources)
     for rtype, part, path, value in changes:
+        if rtype == "@add":
+            out.append(copy.deepcopy(value))
+            continue
         target = next((r for r in out if rtype in r["type"] and part in r["name"]), None)
         assert target is not None, f"no {rtype} named *{part}* in the preview"
         if path[0] == "@options":

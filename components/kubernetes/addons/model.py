@@ -105,8 +105,11 @@ def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, An
 
 
 def pool_selector(env: ResolvedEnvironment, pool: ResolvedPool) -> dict[str, str]:
-    """The node label every cloud's node pools carry: the spec's pool name (node_labels in each cloud's gpu_pool.py)."""
-    return {POOL_LABEL: pool.name}
+    """The node label every cloud's node pools carry: the spec's pool name (node_labels in each cloud's gpu_pool.py),
+    and on GKE the pool's ComputeClass, which pending pods must select for GKE to create its fallback node pools."""
+    from aiinfra.manifests.fabric import class_selector
+
+    return {POOL_LABEL: pool.name, **class_selector(pool)}
 
 
 def taint_tolerations(env: ResolvedEnvironment, pools: list[ResolvedPool]) -> list[dict[str, str]]:

@@ -1,4 +1,8 @@
-"""Kueue queues per GPU flavor and the training operator."""
+"""Kueue queues per GPU flavor and the training operator.
+
+The quota is what the pools can be provisioned to, so an admitted workload's pending pods are what makes the
+provisioner add nodes (GKE autoscaler or ComputeClass, AKS NAP, Karpenter); queued-provisioning pools are
+admitted only once their ProvisioningRequest is provisioned."""
 
 from __future__ import annotations
 
@@ -17,6 +21,11 @@ LOCAL_QUEUE = "default"
 
 
 KUEUE_API = "kueue.x-k8s.io/v1beta2"
+# Kueue's built-in ProvisioningRequest admission check (GA in v0.14, apis/kueue/v1beta2/provisioningrequestconfig_types.go)
+# and GKE's class for queued provisioning (accelerators-capacity-data.md §1.5, §4.2).
+PROVISIONING_CONTROLLER = "kueue.x-k8s.io/provisioning-request"
+PROVISIONING_CHECK = "queued-provisioning"
+QUEUED_CLASS = "queued-provisioning.gke.io"
 
 
 def kueue_values(monitoring: bool) -> dict[str, Any]:
@@ -29,6 +38,48 @@ def trainer_values() -> dict[str, Any]:
 
 def resource_of(pool: ResolvedPool) -> str:
     return pool.accelerator_resource or GPU_RESOURCE
+
+
+def provisioning_check(queued: list[ResolvedPool]) -> list[KubeObject]:
+    """Queued provisioning (GKE flex-start `queued: true` pools): a workload admitted to such a pool's flavor gets a
+    ProvisioningRequest, and Kueue admits it once GKE has made every node it needs (all at once, or none)."""
+    managed = list(dict.fromkeys(resource_of(p) for p in queued if p.gpu))
+    config: dict[str, Any] = {"provisioningClassName": QUEUED_CLASS}
+    if managed:
+        config["managedResources"] = managed
+    return [
+        KubeObject("provisioning-config", {"apiVersion": KUEUE_API, "kind": "ProvisioningRequestConfig", "metadata": {"name": PROVISIONING_CHECK}, "spec": config}, ["kueue"]),
+        KubeObject(
+            "provisioning-check",
+            {
+                "apiVersion": KUEUE_API,
+                "kind": "AdmissionCheck",
+                "metadata": {"name": PROVISIONING_CHECK},
+                "spec": {
+                    "controllerName": PROVISIONING_CONTROLLER,
+                    "parameters": {"apiGroup": "kueue.x-k8s.io", "kind": "ProvisioningRequestConfig", "name": PROVISIONING_CHECK},
+                },
+            },
+            ["kueue", "provisioning-config"],
+        ),
+    ]
+
+
+def provisioned_shapes(env: ResolvedEnvironment, pool: ResolvedPool) -> list[ResolvedPool]:
+    """The node shapes a pool's provisioner may start: its gpu: alternatives too where a GKE ComputeClass or AKS
+    node auto-provisioning takes them, else the resolved type alone."""
+    takes_alternatives = pool.compute_class is not None or (env.autoscaler == "nap" and pool.nodes_min < pool.nodes_max)
+    return [pool, *pool.fallbacks] if takes_alternatives else [pool]
+
+
+def pool_capacity(env: ResolvedEnvironment, pool: ResolvedPool) -> dict[str, int]:
+    """What the pool can hold at its maximum size, in its largest shape: the ClusterQueue's quota for its flavor,
+    and the same figures bound the provisioner (AKS NodePool limits; GKE node auto-provisioning limits)."""
+    shapes = provisioned_shapes(env, pool)
+    out = {"cpu": max(s.vcpus for s in shapes) * pool.nodes_max, "memory_gib": int(max(s.memory_gib for s in shapes) * pool.nodes_max)}
+    if pool.gpu:
+        out[resource_of(pool)] = max(s.gpus_per_node for s in shapes) * pool.nodes_max
+    return out
 
 
 def kueue_objects(env: ResolvedEnvironment) -> list[KubeObject]:
@@ -51,25 +102,21 @@ def kueue_objects(env: ResolvedEnvironment) -> list[KubeObject]:
         if tolerations:
             spec["tolerations"] = tolerations
         objs.append(KubeObject(f"flavor-{p.name}", {"apiVersion": KUEUE_API, "kind": "ResourceFlavor", "metadata": {"name": p.name}, "spec": spec}, ["kueue"]))
-        quota = [
-            {"name": "cpu", "nominalQuota": p.vcpus * p.nodes_max},
-            {"name": "memory", "nominalQuota": f"{int(p.memory_gib * p.nodes_max)}Gi"},
-        ]
+        held = pool_capacity(env, p)
+        quota = [{"name": "cpu", "nominalQuota": held["cpu"]}, {"name": "memory", "nominalQuota": f"{held['memory_gib']}Gi"}]
         for r in resources:
-            quota.append({"name": r, "nominalQuota": p.gpus_per_node * p.nodes_max if p.gpu and resource_of(p) == r else 0})
+            quota.append({"name": r, "nominalQuota": held.get(r, 0)})
         flavors.append({"name": p.name, "resources": quota})
     flavor_keys = [o.key for o in objs]
+    queue_spec: dict[str, Any] = {"namespaceSelector": {}, "resourceGroups": [{"coveredResources": covered, "flavors": flavors}]}
+    queued = [p for p in pools if p.queued]
+    if queued:
+        checks = provisioning_check(queued)
+        objs += checks
+        flavor_keys += [o.key for o in checks]
+        queue_spec["admissionChecksStrategy"] = {"admissionChecks": [{"name": PROVISIONING_CHECK, "onFlavors": [p.name for p in queued]}]}
     objs.append(
-        KubeObject(
-            "cluster-queue",
-            {
-                "apiVersion": KUEUE_API,
-                "kind": "ClusterQueue",
-                "metadata": {"name": queue},
-                "spec": {"namespaceSelector": {}, "resourceGroups": [{"coveredResources": covered, "flavors": flavors}]},
-            },
-            ["kueue", *flavor_keys],
-        )
+        KubeObject("cluster-queue", {"apiVersion": KUEUE_API, "kind": "ClusterQueue", "metadata": {"name": queue}, "spec": queue_spec}, ["kueue", *flavor_keys])
     )
     objs.append(
         KubeObject(
