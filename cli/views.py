@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from aiinfra.capacity import money
 from aiinfra.catalog import freshness
 from aiinfra.cli.fit import Fit, hidden_note
 from aiinfra.problems import Problem
@@ -16,14 +17,6 @@ from aiinfra.problems import Problem
 
 def _monthly(hourly: float | None, hours: int) -> float | None:
     return None if hourly is None else hourly * hours
-
-
-def money(v: float | None) -> str:
-    if v is None:
-        return "—"
-    if 0 < v < 0.01:
-        return f"${v:,.4f}"
-    return f"${v:,.3f}" if v < 1 else f"${v:,.2f}"
 
 
 def problems(console: Console, source: str, items: Iterable[Problem]) -> None:
