@@ -69,6 +69,16 @@ def _pool_lines(p, money) -> list[str]:
     return lines
 
 
+def total_text(env, money) -> str:
+    """The environment's hourly total as `aiinfra cost` gives it (one computation: aiinfra.preview.estimate)."""
+    from aiinfra.preview import estimate
+
+    cost = estimate(env)["cost"]
+    lo, hi = cost["hourly_usd_min"], cost["hourly_usd_max"]
+    span = money(lo) if lo == hi else f"{money(lo)}–{money(hi)}"
+    return f"{span}/h" + (" + unpriced" if cost["unpriced"] else "")
+
+
 def build(env, plan) -> Graph:
     """The environment's components and how they connect: network, cluster with pools and add-ons, storage,
     registry and the workload identity."""
@@ -79,10 +89,7 @@ def build(env, plan) -> Graph:
     cloud = spec.cloud
     profile = clouds.get(cloud)
     terms = profile.terms
-    pools_lo = sum((p.hourly_usd_per_node or 0) * paid_nodes(p.capacity, p.nodes_min, p.nodes_max)[0] for p in env.pools)
-    pools_hi = sum((p.hourly_usd_per_node or 0) * p.nodes_max for p in env.pools)
-    span = money(pools_lo) if pools_lo == pools_hi else f"{money(pools_lo) if pools_lo else '$0'}–{money(pools_hi)}"
-    g = Graph(f"{spec.name} on {cloud} {spec.region} · node pools {span}/h", Group("env", f"{spec.name} · {cloud} {spec.region}"))
+    g = Graph(f"{spec.name} on {cloud} {spec.region} · {total_text(env, money)}", Group("env", f"{spec.name} · {cloud} {spec.region}"))
     net = spec.network
     network = Group("network", f"{terms['network']} {net.cidr} · {len(env.zones)} zones · {terms['nat']} ({net.nat_gateways})")
     access = "public + private API endpoint" if spec.cluster.public_endpoint else "private API endpoint"
@@ -257,7 +264,9 @@ def graph_command(
     from aiinfra.cli.common import EXIT_INVALID, console, load_env
     from aiinfra.components.kubernetes.addons import plan
 
-    env = load_env(spec)
+    from aiinfra.cli.placement import recorded
+
+    env = recorded(load_env(spec)).env  # as `cost` prices it
     g = build(env, plan(env))
     if fmt is GraphFormat.svg:
         try:
