@@ -34,9 +34,20 @@ def _short_type(token: str) -> str:
     return token.split(":")[-1] if not token.startswith("aiinfra:") else token
 
 
+def resource_counts(resources: list[dict[str, Any]]) -> tuple[int, int]:
+    """(resources the providers create, components that group them): how preview and up both count."""
+    created = sum(1 for r in resources if r["custom"])
+    return created, len(resources) - created
+
+
+def counted(resources: list[dict[str, Any]]) -> str:
+    created, components = resource_counts(resources)
+    return f"{created} resources in {components} components"
+
+
 def resource_tree(data: dict[str, Any]) -> Tree:
     resources = data["resources"]
-    root = Tree(f"[bold]{escape(data['environment'])}[/] on {data['cloud']} {escape(data['region'])} ({len(resources)} resources)")
+    root = Tree(f"[bold]{escape(data['environment'])}[/] on {data['cloud']} {escape(data['region'])} ({counted(resources)})")
     nodes: dict[str, Tree] = {}
     for r in resources:
         parent = nodes.get(r["parent"], root)
