@@ -342,6 +342,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
         workload=plan,
         filesystems=tuple(filesystems),
         autoscaler=autoscaler,
+        autoscaler_words=profile.autoscalers.get(autoscaler),
     )
 
 

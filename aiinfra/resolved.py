@@ -139,14 +139,13 @@ class ResolvedEnvironment:
     account_id: str | None = None  # the project / subscription the program uses (from `account`; the spec stays as written)
     filesystems: tuple[ResolvedFileSystem, ...] = ()  # storage.filesystems as the cloud takes them (aiinfra.data_layer)
     autoscaler: str = "none"  # cluster.autoscaling as the cloud takes it (a key of its profile's autoscalers, or "none")
+    autoscaler_words: str | None = None  # how preview names it, with {pool} (the profile's autoscalers entry)
 
     def scaled_by(self, pool: ResolvedPool) -> str | None:
         """What scales the pool between its min and max, as preview says it; None for a fixed-size pool."""
         if pool.nodes_min == pool.nodes_max:
             return None
-        from aiinfra import clouds
-
-        words = clouds.get(self.spec.cloud).autoscalers.get(self.autoscaler)
+        words = self.autoscaler_words
         return words.format(pool=pool.name) if words else "nothing (cluster.autoscaling: none): the pool stays at its minimum"
 
     @property
