@@ -178,10 +178,13 @@ def cost_markdown(data: dict[str, Any]) -> str:
 POLICY_OPTIONAL = ["severity", "resource", "fix"]
 
 
-def policy_table(report: dict[str, Any]) -> Fit:
-    """Violations first (mandatory before advisory), then waived rules with their reasons; the caption counts."""
+def policy_table(report: dict[str, Any]) -> Fit | str:
+    """Violations first (mandatory before advisory), then waived rules with their reasons; the caption counts.
+    With nothing to list, one line instead of an empty table."""
     rows = sorted(report["violations"], key=lambda v: (v["enforcement"] != "mandatory", v["id"]))
     mandatory = sum(1 for v in rows if v["enforcement"] == "mandatory")
+    if not rows and not report["waived"]:
+        return f"Policy: {report['passed']} rules passed, no findings."
 
     def build(dropped: frozenset[str], light: bool) -> Table:
         t = Table(title="Policy", title_justify="left")
