@@ -138,3 +138,19 @@ def test_without_debug_an_internal_error_is_one_line_and_exit_1(monkeypatch, cap
     assert exit_info.value.code == 1
     err = capsys.readouterr().err
     assert "error: RuntimeError: boom" in err and "--debug" in err and "Traceback" not in err
+
+
+def test_help_paragraphs_wrap_at_the_terminal_not_mid_sentence():
+    """Rich help kept the docstrings' line breaks ("A node pool that" / "`aiinfra up`'s failover ...")."""
+    r = runner.invoke(app, ["--help"], env={"COLUMNS": "400"})
+    lines = [line.split("│")[1].strip() for line in r.output.splitlines() if line.count("│") == 2]
+    for _, cmd in commands():
+        for paragraph in (cmd.help or "").split("\n\n"):
+            assert "\n" not in paragraph, cmd.name
+    up = next(line for line in lines if line.startswith("up "))
+    assert up.endswith("later runs keep it there."), up  # one line when the terminal is wide enough
+
+
+def test_group_help_names_every_subcommand():
+    group = typer.main.get_command(app).commands["workload"]
+    assert all(name in group.help for name in group.commands), group.help
