@@ -10,22 +10,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from enum import Enum
-from pathlib import Path
-from typing import Optional
 
-import typer
-
-from aiinfra.capacity import paid_nodes
 
 INSTALL_GRAPHVIZ = "install Graphviz: `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS); or use --format mermaid or dot"
-
-
-class GraphFormat(str, Enum):
-    mermaid = "mermaid"
-    markdown = "markdown"
-    dot = "dot"
-    svg = "svg"
 
 
 @dataclass
@@ -55,6 +42,8 @@ def safe_id(prefix: str, name: str) -> str:
 
 
 def _pool_lines(p, money) -> list[str]:
+    from aiinfra.capacity import paid_nodes
+
     what = f"{p.gpus_per_node} × {p.gpu}" if p.gpu else f"CPU, {p.vcpus} vCPU"
     nodes = f"{p.nodes_min} node{'s' if p.nodes_min != 1 else ''}" if p.nodes_min == p.nodes_max else f"{p.nodes_min}..{p.nodes_max} nodes"
     lines = [f"pool {p.name}" + (" (system)" if p.system else ""), f"{p.instance_type} · {what}", f"{nodes} · {p.capacity}"]
@@ -248,44 +237,3 @@ def to_svg(dot: str) -> str:
     if proc.returncode != 0:
         raise RuntimeError(f"`dot -Tsvg` failed (exit {proc.returncode}): {proc.stderr.strip()}")
     return proc.stdout
-
-
-def graph_command(
-    spec: Path = typer.Argument(..., help="environment spec, e.g. stacks/aws-llm.yaml", show_default=False),
-    fmt: GraphFormat = typer.Option(
-        GraphFormat.mermaid, "--format", "-f",
-        help="mermaid (renders on GitHub), markdown (a heading and a mermaid block, for $GITHUB_STEP_SUMMARY), dot (Graphviz) or svg (needs Graphviz's `dot`)",
-    ),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="write to this file instead of stdout"),
-) -> None:
-    """Draw an environment: network, cluster, node pools (GPUs, count, $/h), storage, registry, identity, add-ons."""
-    import sys
-
-    from aiinfra.cli.common import EXIT_INVALID, console, load_env
-    from aiinfra.components.kubernetes.addons import plan
-
-    from aiinfra.cli.placement import recorded
-
-    env = recorded(load_env(spec)).env  # as `cost` prices it
-    g = build(env, plan(env))
-    if fmt is GraphFormat.svg:
-        try:
-            text = to_svg(to_dot(g))
-        except GraphvizMissing as exc:
-            err = console(stderr=True)
-            err.print(f"[bold red]error:[/] {exc}", highlight=False)
-            err.print(f"  [cyan]fix:[/] {INSTALL_GRAPHVIZ}", highlight=False)
-            raise typer.Exit(1) from None
-    else:
-        text = {GraphFormat.mermaid: to_mermaid, GraphFormat.markdown: to_markdown, GraphFormat.dot: to_dot}[fmt](g)
-    if output is None:
-        sys.stdout.write(text)
-        return
-    if output.is_dir():
-        from aiinfra.cli import views
-        from aiinfra.problems import Problem
-
-        views.problems(console(stderr=True), "aiinfra graph", [Problem("--output", f"{output} is a directory", "pass a file path")])
-        raise typer.Exit(EXIT_INVALID)
-    output.write_text(text, encoding="utf-8")
-    console(stderr=True).print(f"wrote {output}", highlight=False, markup=False)
