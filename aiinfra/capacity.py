@@ -16,6 +16,15 @@ if TYPE_CHECKING:
 PAID_ANYWAY = "reserved capacity is paid whether used or not"
 
 
+def money(v: float | None) -> str:
+    """Dollars as every output shows them: 4 decimals under a cent, 3 under a dollar, else 2."""
+    if v is None:
+        return "—"
+    if 0 < v < 0.01:
+        return f"${v:,.4f}"
+    return f"${v:,.3f}" if v < 1 else f"${v:,.2f}"
+
+
 def reservation_fields(pool: NodePool) -> dict[str, Any]:
     """ResolvedPool's reservation fields: the id, its kind and block, and the queued-provisioning switch."""
     r = pool.reservation
@@ -46,9 +55,10 @@ def pool_price(cloud: str, instance_type: str, region: str, pool: NodePool) -> c
             "capacity block: prepaid for its whole duration (the offering's upfront fee); on-demand rate shown, "
             "set reservation.price_per_hour to the block's rate",
             p.origin,
+            "on-demand",
         )
     if pool.capacity == "reserved" and p.known and "whether used or not" not in (p.note or ""):
-        return catalog.Price(p.hourly_usd, f"{p.note}; {PAID_ANYWAY}" if p.note else PAID_ANYWAY, p.origin)
+        return catalog.Price(p.hourly_usd, f"{p.note}; {PAID_ANYWAY}" if p.note else PAID_ANYWAY, p.origin, p.basis)
     return p
 
 

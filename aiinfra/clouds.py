@@ -210,7 +210,7 @@ class CloudProfile:
         """MLflow's artifactRoot values for a bucket of this cloud."""
         raise NotImplementedError(f"{self.name}: artifact_root")
 
-    def provisioning(self, env: Any, pool: Any) -> str | None:
+    def provisioned_as(self, env: Any, pool: Any) -> str | None:
         """How the pool's nodes come to be (node group, provisioner object) and why, as preview says it; None: not said."""
         return None
 

@@ -175,7 +175,7 @@ def _report(env: ResolvedEnvironment, items: list[CostItem], result: "engine.Run
         data["resources"] = [r.as_dict() for r in result.resources]
     profile = clouds.get(env.spec.cloud)
     data["node_pools"] = [
-        {**pool_dict(p), "price_origin": p.price_origin.as_dict() if p.price_origin else None, "scaled_by": env.scaled_by(p), "provisioning": profile.provisioning(env, p)}
+        {**pool_dict(p), "price_origin": p.price_origin.as_dict() if p.price_origin else None, "scaled_by": env.scaled_by(p), "provisioning": profile.provisioned_as(env, p)}
         for p in env.pools
     ]
     if env.filesystems:

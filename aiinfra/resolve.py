@@ -12,7 +12,7 @@ from typing import Any
 
 from aiinfra import accelerators, catalog, clouds, data_layer, defaults, kubernetes_versions, workload_plan
 from aiinfra.accounts import find_account
-from aiinfra.capacity import pool_price, reservation_fields
+from aiinfra.capacity import money, pool_price, reservation_fields
 from aiinfra.catalog import pool_facts as facts
 from aiinfra.gpu import GpuRequest
 from aiinfra.problems import Problem, SpecError, did_you_mean, nearest, shown
@@ -32,8 +32,12 @@ def _price_key(cloud: str, region: str, capacity: str, name: str) -> tuple[int, 
     return (0, p.hourly_usd) if p.known else (1, 0.0)
 
 
-def _fmt_price(p: catalog.Price) -> str:
-    return f"${p.hourly_usd:,.2f}/h" if p.known else "no price"
+def _fmt_price(p: catalog.Price, capacity: str) -> str:
+    """A price as `cost` shows it: the capacity it is the rate of, and the spec's own figure said so."""
+    if not p.known:
+        return f"no {capacity} price"
+    own = " from the spec" if p.origin and p.origin.kind == "spec" else ""
+    return f"{money(p.hourly_usd)}/h {p.basis or capacity}{own}"
 
 
 def _choose(cloud: str, region: str, pool: NodePool, names: list[str], what: str) -> tuple[str, str]:
@@ -52,9 +56,9 @@ def _choose(cloud: str, region: str, pool: NodePool, names: list[str], what: str
     else:
         ranked = sorted(names, key=lambda n: (_price_key(cloud, region, cap, n), n))
     best = ranked[0]
-    best_price = catalog.price(cloud, best, region, cap)
+    best_price = pool_price(cloud, best, region, pool)  # the figure `cost` uses
     if len(ranked) == 1:
-        return best, f"the only {cloud} type with {what} in {region} ({_fmt_price(best_price)} {cap})"
+        return best, f"the only {cloud} type with {what} in {region} ({_fmt_price(best_price, cap)})"
     runner = ranked[1]
     runner_price = catalog.price(cloud, runner, region, cap)
     if wants_fabric and fabric_gbps(best) > fabric_gbps(runner):
@@ -65,8 +69,8 @@ def _choose(cloud: str, region: str, pool: NodePool, names: list[str], what: str
             f"(next: {runner}, {fabric_gbps(runner)} Gbps)"
         )
     return best, (
-        f"cheapest of {len(ranked)} {cloud} types with {what} in {region}: {_fmt_price(best_price)} {cap} "
-        f"(next: {runner} at {_fmt_price(runner_price)})"
+        f"cheapest of {len(ranked)} {cloud} types with {what} in {region}: {_fmt_price(best_price, cap)} "
+        f"(next: {runner} at {_fmt_price(runner_price, cap)})"
     )
 
 

@@ -144,6 +144,7 @@ class WorkloadPlan:
     nodes: int
     fabric_pools: list[ResolvedPool]
     checkpoint_bucket: str
+    model: str = "tiny"  # the trainer's --model preset
 
 
 @dataclass(frozen=True)

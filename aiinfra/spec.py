@@ -294,7 +294,7 @@ class Workload(_Strict):
     serve_pool: str | None = Field(default=None, max_length=64, description="pool to serve on; default: the GPU pool with the fewest GPUs per node")
     nodes: int | None = Field(default=None, ge=1, le=MAX_POOL_NODES, description="training nodes; default: 2 when the pool can grow to 2, else 1")
     images: WorkloadImages = Field(default_factory=WorkloadImages)
-    model: Literal["tiny", "gpt2-124m"] = "tiny"
+    model: Literal["tiny", "gpt2-124m"] | None = Field(default=None, description="trainer preset; default: gpt2-124m on NVIDIA and AMD GPUs, else tiny")
     steps: int = Field(default=200, ge=1, le=MAX_STEPS)
     checkpoint_every: int = Field(default=50, ge=1, le=MAX_STEPS)
     checkpoint_bucket: str | None = Field(default=None, max_length=64, description="one of storage.buckets; default: the first")
@@ -302,7 +302,7 @@ class Workload(_Strict):
         default=None,
         pattern=URL_PATTERN,
         max_length=2048,
-        description=f"training data URL ({_BUCKET_URLS}, https://); default: <checkpoint bucket>/data",
+        description=f"training data URL ({_BUCKET_URLS}, https://); default: <the datasets bucket, else the first>/data",
     )
 
 

@@ -18,9 +18,11 @@ from aiinfra.resolved import ResolvedEnvironment, ResolvedPool, WorkloadPlan
 if TYPE_CHECKING:
     from aiinfra.spec import EnvironmentSpec
 
-__all__ = ["WorkloadPlan", "decide", "default_serve_pool", "default_train_pool", "plan", "problems"]
+__all__ = ["WorkloadPlan", "checkpoint_bucket", "decide", "default_serve_pool", "default_train_pool", "plan", "problems", "train_model"]
 
 DEFAULT_TRAIN_NODES = 2
+CHECKPOINTS_BUCKET = "checkpoints"
+CPU_MODEL = "tiny"  # the trainer's preset without an accelerator family's `train_model` (catalog/data/accelerators.yaml)
 
 
 def _user_pools(pools: list[ResolvedPool]) -> list[ResolvedPool]:
@@ -100,7 +102,24 @@ def decide(spec: EnvironmentSpec, pools: list[ResolvedPool]) -> tuple[WorkloadPl
     # A multi-host TPU slice trains on all its hosts or not at all.
     nodes = w.nodes or (train.nodes_max if train.multi_host_slice else min(DEFAULT_TRAIN_NODES, max(1, train.nodes_max)))
     fabric_pools = [train] + [p for p in _user_pools(pools) if p.fabric and p is not train]
-    return WorkloadPlan(train, serve, nodes, fabric_pools, w.checkpoint_bucket or spec.storage.buckets[0]), found
+    return WorkloadPlan(train, serve, nodes, fabric_pools, checkpoint_bucket(spec), train_model(spec, train)), found
+
+
+def checkpoint_bucket(spec: EnvironmentSpec) -> str:
+    """workload.checkpoint_bucket, else the bucket named `checkpoints`, else the first."""
+    buckets = spec.storage.buckets
+    return spec.workload.checkpoint_bucket or (CHECKPOINTS_BUCKET if CHECKPOINTS_BUCKET in buckets else buckets[0])
+
+
+def train_model(spec: EnvironmentSpec, pool: ResolvedPool) -> str:
+    """workload.model, else the preset the training pool's accelerator family trains (tiny on CPU pools)."""
+    if spec.workload.model:
+        return spec.workload.model
+    if not pool.gpu or not pool.family:
+        return CPU_MODEL
+    from aiinfra import accelerators
+
+    return accelerators.family(pool.family).train_model or CPU_MODEL
 
 
 def plan(env: ResolvedEnvironment) -> WorkloadPlan:

@@ -59,7 +59,7 @@ def _errors(spec: Path | None = None) -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
-def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool, before_state: Optional[Callable[[Any], None]] = None):
+def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool, before_state: Optional[Callable[[Any], None]] = None, deploys: bool = False):
     """The spec first (a bad one exits 2 wherever it is run, Pulumi CLI or not), with a real GCP project / Azure
     subscription; then the CLI, the backend, credentials, `before_state` (up's plan and policy check, which may
     refuse) and only then the state backend and the passphrase."""
@@ -74,7 +74,7 @@ def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool, b
     except SpecError as err:
         report(err)
     warnings(env.warnings)
-    command = deploy.pulumi_command()
+    command = deploy.pulumi_command(reads_state=not deploys)
     url = deploy.backend_url(backend)
     if credentials:
         deploy.require_credentials(deploy.clouds_needed(env, url))
@@ -183,11 +183,12 @@ def _plan(env, console) -> int:
         if r["custom"]:
             tops[component_label(node["type"], node["name"], env.spec.name)] += 1
     kept = sum(1 for r in data["resources"] if (r.get("options") or {}).get("protect"))
+    count = views.resource_counts(data["resources"])[0]
     console.print(
-        f"{sum(tops.values())} cloud resources: " + ", ".join(f"{name} {n}" for name, n in tops.items())
+        f"{views.counted(data['resources'])}: " + ", ".join(f"{name} {n}" for name, n in tops.items())
         + (f"; {kept} data resources are protected and kept by `aiinfra down`." if kept else ".")
     )
-    return sum(tops.values())
+    return count
 
 
 def up(
@@ -213,7 +214,7 @@ def up(
             placing.show(c, placed, spec)
             planned.update(placed=placed, count=_plan(placed.env, c))
 
-        t = _prepare(spec, backend, yes, credentials=True, before_state=plan)
+        t = _prepare(spec, backend, yes, credentials=True, before_state=plan, deploys=True)
         placed, count = planned["placed"], planned["count"]
         t = dataclasses.replace(t, env=placed.env)
         _quota(t.env, c)

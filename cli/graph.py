@@ -10,22 +10,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from enum import Enum
-from pathlib import Path
-from typing import Optional
 
-import typer
-
-from aiinfra.capacity import paid_nodes
 
 INSTALL_GRAPHVIZ = "install Graphviz: `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS); or use --format mermaid or dot"
-
-
-class GraphFormat(str, Enum):
-    mermaid = "mermaid"
-    markdown = "markdown"
-    dot = "dot"
-    svg = "svg"
 
 
 @dataclass
@@ -55,6 +42,8 @@ def safe_id(prefix: str, name: str) -> str:
 
 
 def _pool_lines(p, money) -> list[str]:
+    from aiinfra.capacity import paid_nodes
+
     what = f"{p.gpus_per_node} × {p.gpu}" if p.gpu else f"CPU, {p.vcpus} vCPU"
     nodes = f"{p.nodes_min} node{'s' if p.nodes_min != 1 else ''}" if p.nodes_min == p.nodes_max else f"{p.nodes_min}..{p.nodes_max} nodes"
     lines = [f"pool {p.name}" + (" (system)" if p.system else ""), f"{p.instance_type} · {what}", f"{nodes} · {p.capacity}"]
@@ -69,6 +58,16 @@ def _pool_lines(p, money) -> list[str]:
     return lines
 
 
+def total_text(env, money) -> str:
+    """The environment's hourly total as `aiinfra cost` gives it (one computation: aiinfra.preview.estimate)."""
+    from aiinfra.preview import estimate
+
+    cost = estimate(env)["cost"]
+    lo, hi = cost["hourly_usd_min"], cost["hourly_usd_max"]
+    span = money(lo) if lo == hi else f"{money(lo)}–{money(hi)}"
+    return f"{span}/h" + (" + unpriced" if cost["unpriced"] else "")
+
+
 def build(env, plan) -> Graph:
     """The environment's components and how they connect: network, cluster with pools and add-ons, storage,
     registry and the workload identity."""
@@ -79,10 +78,7 @@ def build(env, plan) -> Graph:
     cloud = spec.cloud
     profile = clouds.get(cloud)
     terms = profile.terms
-    pools_lo = sum((p.hourly_usd_per_node or 0) * paid_nodes(p.capacity, p.nodes_min, p.nodes_max)[0] for p in env.pools)
-    pools_hi = sum((p.hourly_usd_per_node or 0) * p.nodes_max for p in env.pools)
-    span = money(pools_lo) if pools_lo == pools_hi else f"{money(pools_lo) if pools_lo else '$0'}–{money(pools_hi)}"
-    g = Graph(f"{spec.name} on {cloud} {spec.region} · node pools {span}/h", Group("env", f"{spec.name} · {cloud} {spec.region}"))
+    g = Graph(f"{spec.name} on {cloud} {spec.region} · {total_text(env, money)}", Group("env", f"{spec.name} · {cloud} {spec.region}"))
     net = spec.network
     network = Group("network", f"{terms['network']} {net.cidr} · {len(env.zones)} zones · {terms['nat']} ({net.nat_gateways})")
     access = "public + private API endpoint" if spec.cluster.public_endpoint else "private API endpoint"
@@ -241,42 +237,3 @@ def to_svg(dot: str) -> str:
     if proc.returncode != 0:
         raise RuntimeError(f"`dot -Tsvg` failed (exit {proc.returncode}): {proc.stderr.strip()}")
     return proc.stdout
-
-
-def graph_command(
-    spec: Path = typer.Argument(..., help="environment spec, e.g. stacks/aws-llm.yaml", show_default=False),
-    fmt: GraphFormat = typer.Option(
-        GraphFormat.mermaid, "--format", "-f",
-        help="mermaid (renders on GitHub), markdown (a heading and a mermaid block, for $GITHUB_STEP_SUMMARY), dot (Graphviz) or svg (needs Graphviz's `dot`)",
-    ),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="write to this file instead of stdout"),
-) -> None:
-    """Draw an environment: network, cluster, node pools (GPUs, count, $/h), storage, registry, identity, add-ons."""
-    import sys
-
-    from aiinfra.cli.common import EXIT_INVALID, console, load_env
-    from aiinfra.components.kubernetes.addons import plan
-
-    env = load_env(spec)
-    g = build(env, plan(env))
-    if fmt is GraphFormat.svg:
-        try:
-            text = to_svg(to_dot(g))
-        except GraphvizMissing as exc:
-            err = console(stderr=True)
-            err.print(f"[bold red]error:[/] {exc}", highlight=False)
-            err.print(f"  [cyan]fix:[/] {INSTALL_GRAPHVIZ}", highlight=False)
-            raise typer.Exit(1) from None
-    else:
-        text = {GraphFormat.mermaid: to_mermaid, GraphFormat.markdown: to_markdown, GraphFormat.dot: to_dot}[fmt](g)
-    if output is None:
-        sys.stdout.write(text)
-        return
-    if output.is_dir():
-        from aiinfra.cli import views
-        from aiinfra.problems import Problem
-
-        views.problems(console(stderr=True), "aiinfra graph", [Problem("--output", f"{output} is a directory", "pass a file path")])
-        raise typer.Exit(EXIT_INVALID)
-    output.write_text(text, encoding="utf-8")
-    console(stderr=True).print(f"wrote {output}", highlight=False, markup=False)

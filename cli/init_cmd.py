@@ -11,17 +11,29 @@ import typer
 
 from aiinfra import clouds
 
-DEFAULT_GPU = "[L4:1, A10:1]"  # offered on every cloud (Azure has no L4 VMs), and cheap to try
+STARTER_GPU = "L4"  # cheap to try; where a cloud lacks it, its nearest one-GPU models stand in (catalog.nearest_gpus)
+STARTER_ALTERNATIVES = 2
 
 
 CloudChoice = Enum("CloudChoice", {name: name for name in clouds.names()}, type=str)  # type: ignore[misc]
 
 
+def starter_gpus(cloud: str, region: str) -> list[str]:
+    """The starter pool's alternatives on this cloud, from its catalog: L4:1 where a one-GPU L4 type is offered in
+    the region, then the nearest one-GPU models that are (A10G on AWS, A10 on Azure)."""
+    from aiinfra import catalog
+
+    single = {o.gpu for o in catalog.offers(cloud) if o.gpu and o.spec.gpu_count == 1 and region in o.spec.regions}
+    ranked = [STARTER_GPU] if STARTER_GPU in single else []
+    ranked += [g for g in catalog.nearest_gpus(cloud, STARTER_GPU, n=len(single)) if g in single]
+    return [f"{g}:1" for g in ranked[:STARTER_ALTERNATIVES]] or [f"{STARTER_GPU}:1"]  # none here: validation says so
+
+
 def starter_spec(cloud: str, region: str, name: str, gpu: str | None, project: str | None = None) -> str:
-    """The spec as YAML text with comments; gpu None means the default pool that every cloud offers."""
+    """The spec as YAML text with comments; gpu None means the cloud's own starter alternatives (starter_gpus)."""
     from aiinfra.kubernetes_versions import default_version
 
-    gpu_line = f"gpu: {gpu}" if gpu else f"gpu: {DEFAULT_GPU}   # alternatives in order of preference"
+    gpu_line = f"gpu: {gpu}" if gpu else f"gpu: [{', '.join(starter_gpus(cloud, region))}]   # alternatives in order of preference"
     text = f"""# aiinfra environment spec: one cluster with GPU node pools, storage and a registry on {cloud}.
 # Written by `aiinfra init`. Check it with `aiinfra validate FILE`, price it with `aiinfra cost FILE`,
 # see every resource with `aiinfra preview FILE`, deploy it with `aiinfra up FILE`.
@@ -72,7 +84,7 @@ tags:
 
 def init_command(
     cloud: CloudChoice = typer.Option(CloudChoice.aws, "--cloud", help="the cloud to start on"),
-    gpu: Optional[str] = typer.Option(None, "--gpu", metavar="MODEL:COUNT", help="GPUs per node of the starter pool, e.g. H100:8; default: L4:1, or A10:1 where there is no L4"),
+    gpu: Optional[str] = typer.Option(None, "--gpu", metavar="MODEL:COUNT", help="GPUs per node of the starter pool, e.g. H100:8; default: L4:1 and the cloud's nearest one-GPU alternative"),
     region: Optional[str] = typer.Option(None, "--region", help=f"default: the cloud's reference region ({clouds.region_examples()})"),
     name: str = typer.Option("ml-env", "--name", help="environment name: 3-24 lowercase letters, digits, hyphens"),
     project: Optional[str] = typer.Option(None, "--project", help="GCP project ID (gcp only); default: $GOOGLE_CLOUD_PROJECT, else a placeholder to replace"),

@@ -8,7 +8,7 @@ from typing import NoReturn
 
 import typer
 
-from aiinfra.cli import catalog_cmd, deploy, graph, init_cmd, offers_cmd, offline, policy_cmd, polish, render_cmd, workload
+from aiinfra.cli import catalog_cmd, deploy, graph_cmd, init_cmd, offers_cmd, offline, policy_cmd, polish, render_cmd, workload
 from aiinfra.cli.common import EXIT_INVALID, emit_json, load_env, report  # noqa: F401  (kept importable from here)
 
 app = typer.Typer(
@@ -36,7 +36,7 @@ COMMANDS = [
     ("validate", offline.validate, None),
     ("preview", offline.preview, None),
     ("cost", offline.cost, None),
-    ("graph", graph.graph_command, None),
+    ("graph", graph_cmd.graph_command, None),
     ("offers", offers_cmd.offers_command, None),
     ("schema", offline.schema, None),
     ("render", render_cmd.render_command, None),

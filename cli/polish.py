@@ -36,12 +36,30 @@ def _add_debug(command, option=None) -> None:
         _add_debug(sub, option)
 
 
+def unwrap(text: str | None) -> str | None:
+    """A docstring's paragraphs as single lines: rich help keeps a docstring's line breaks, so a sentence broke
+    wherever the source wrapped it; the terminal wraps it instead."""
+    if not text:
+        return text
+    import inspect
+
+    return "\n\n".join(" ".join(p.split()) for p in inspect.cleandoc(text).split("\n\n"))
+
+
+def _unwrap_help(command) -> None:
+    for sub in getattr(command, "commands", {}).values():
+        sub.help, sub.short_help = unwrap(sub.help), unwrap(sub.short_help)
+        _unwrap_help(sub)
+
+
 class Group(TyperGroup):
-    """The root group: every subcommand, nested ones too, accepts --debug after its name."""
+    """The root group: every subcommand, nested ones too, accepts --debug after its name, and its help text
+    wraps at the terminal's width, not the docstring's."""
 
     def __init__(self, **attrs):
         super().__init__(**attrs)
         _add_debug(self)
+        _unwrap_help(self)
 
 
 def package_version() -> str:

@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from aiinfra.capacity import money
 from aiinfra.catalog import freshness
 from aiinfra.cli.fit import Fit, hidden_note
 from aiinfra.problems import Problem
@@ -19,14 +20,6 @@ def _monthly(hourly: float | None, hours: int) -> float | None:
 
 
 UNPRICED_MARK = " + unpriced"  # after a total that leaves unpriced items out
-
-
-def money(v: float | None) -> str:
-    if v is None:
-        return "—"
-    if 0 < v < 0.01:
-        return f"${v:,.4f}"
-    return f"${v:,.3f}" if v < 1 else f"${v:,.2f}"
 
 
 def problems(console: Console, source: str, items: Iterable[Problem]) -> None:
@@ -44,9 +37,20 @@ def _short_type(token: str) -> str:
     return token.split(":")[-1] if not token.startswith("aiinfra:") else token
 
 
+def resource_counts(resources: list[dict[str, Any]]) -> tuple[int, int]:
+    """(resources the providers create, components that group them): how preview and up both count."""
+    created = sum(1 for r in resources if r["custom"])
+    return created, len(resources) - created
+
+
+def counted(resources: list[dict[str, Any]]) -> str:
+    created, components = resource_counts(resources)
+    return f"{created} resources in {components} components"
+
+
 def resource_tree(data: dict[str, Any]) -> Tree:
     resources = data["resources"]
-    root = Tree(f"[bold]{escape(data['environment'])}[/] on {data['cloud']} {escape(data['region'])} ({len(resources)} resources)")
+    root = Tree(f"[bold]{escape(data['environment'])}[/] on {data['cloud']} {escape(data['region'])} ({counted(resources)})")
     nodes: dict[str, Tree] = {}
     for r in resources:
         parent = nodes.get(r["parent"], root)
@@ -186,10 +190,13 @@ def cost_markdown(data: dict[str, Any]) -> str:
 POLICY_OPTIONAL = ["severity", "resource", "fix"]
 
 
-def policy_table(report: dict[str, Any]) -> Fit:
-    """Violations first (mandatory before advisory), then waived rules with their reasons; the caption counts."""
+def policy_table(report: dict[str, Any]) -> Fit | str:
+    """Violations first (mandatory before advisory), then waived rules with their reasons; the caption counts.
+    With nothing to list, one line instead of an empty table."""
     rows = sorted(report["violations"], key=lambda v: (v["enforcement"] != "mandatory", v["id"]))
     mandatory = sum(1 for v in rows if v["enforcement"] == "mandatory")
+    if not rows and not report["waived"]:
+        return f"Policy: {report['passed']} rules passed, no findings."
 
     def build(dropped: frozenset[str], light: bool) -> Table:
         t = Table(title="Policy", title_justify="left")

@@ -13,7 +13,7 @@ import typer
 
 from aiinfra import clouds
 
-app = typer.Typer(help="Run the reference workload (train, serve) locally; cluster runs are rendered by `aiinfra render`.", no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)  # its help names its commands: set below, once they are registered
 
 EXIT_INVALID = 2
 CLUSTER_HINT = (
@@ -121,3 +121,9 @@ def prepare(
     cmd = [sys.executable, "-m", "aiinfra.workloads.reference.prepare", "--local", "--source", source, "--output", output,
            "--shard-mb", str(shard_mb), "--num-cpus", str(num_cpus)]
     raise typer.Exit(subprocess.run(cmd, env=_child_env()).returncode)
+
+
+app.info.help = (
+    f"Run the reference workload ({', '.join(c.name or c.callback.__name__ for c in app.registered_commands)}) locally; "
+    "cluster runs are rendered by `aiinfra render`."
+)

@@ -180,3 +180,30 @@ def test_no_alternative_offered_reports_each():
     with pytest.raises(SpecError) as info:
         pool("[{name: serve, gpu: ['L4:1', 'A10G:1']}]", region="eastus", cloud="azure")
     assert [p.path for p in info.value.problems] == ["node_pools[0].gpu[0]", "node_pools[0].gpu[1]"]
+
+
+def test_the_reason_quotes_the_price_cost_uses():
+    """A reservation's own price, and on-demand shown for a spot pool whose type has no spot price, as `cost` has them."""
+    from aiinfra.capacity import money
+
+    trn, spot = pool(
+        '[{name: trn, accelerator: "Trainium2:16", nodes: 2, capacity: reserved, zone: us-east-2a, '
+        'reservation: {id: cr-0a1b2c3d4e5f67890, price_per_hour: 40}}, {name: spot, accelerator: "Trainium2:16", nodes: 1, capacity: spot}]',
+        region="us-east-2",
+    )[1:]
+    assert trn.hourly_usd_per_node == 40 and "($40.00/h reserved from the spec)" in trn.reason
+    assert "no spot price" in spot.price_note and f"({money(spot.hourly_usd_per_node)}/h on-demand)" in spot.reason
+
+
+EXAMPLES = sorted(Path(__file__).parents[1].glob("stacks/[a-z]*.yaml")) + sorted(SPECS.glob("*.ok.*.yaml"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_every_chosen_pool_quotes_its_own_price(path):
+    from aiinfra.capacity import money
+
+    for p in load(path).pools:
+        if p.reason.startswith(("the only", "cheapest of")):
+            head = p.reason.split(" (next:")[0]
+            said = money(p.hourly_usd_per_node) + "/h " if p.hourly_usd_per_node is not None else "no "
+            assert said in head, (p.name, p.reason)

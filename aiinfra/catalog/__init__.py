@@ -170,6 +170,7 @@ class Price:
     hourly_usd: float | None
     note: str | None = None
     origin: Origin | None = None  # where the figure came from (refreshed overlay or shipped snapshot)
+    basis: str | None = None  # the capacity the figure is the rate of, where it is not the one asked (spot asked, on-demand shown)
 
     @property
     def known(self) -> bool:
@@ -180,7 +181,7 @@ def price(cloud: str, instance_type: str, region: str, capacity: str) -> Price:
     """Hourly price of one node, with stale/suspect flags in its note (see _price)."""
     p = _price(cloud, instance_type, region, capacity)
     flags = price_flags(cloud, instance_type) if p.known else []
-    return Price(p.hourly_usd, "; ".join([*flags, *([p.note] if p.note else [])]), p.origin) if flags else p
+    return Price(p.hourly_usd, "; ".join([*flags, *([p.note] if p.note else [])]), p.origin, p.basis) if flags else p
 
 
 def origin(cloud: str, instance_type: str, region: str, field: str) -> Origin:
@@ -212,7 +213,7 @@ def _price(cloud: str, instance_type: str, region: str, capacity: str) -> Price:
             "reserved": "reserved capacity is billed at the on-demand rate, whether used or not",
             "flex-start": "no flex-start price in the catalog; on-demand rate shown (flex-start is billed at a discount to it)",
         }
-        return Price(value, notes.get(capacity), origin(cloud, instance_type, region, field))
+        return Price(value, notes.get(capacity), origin(cloud, instance_type, region, field), "on-demand" if capacity == "flex-start" else None)
     ref = spec.regions.get(cat.reference_region)
     ref_value = getattr(ref, field) if ref else None
     if ref_value is not None and region != cat.reference_region:
@@ -221,7 +222,7 @@ def _price(cloud: str, instance_type: str, region: str, capacity: str) -> Price:
     if capacity == "spot":
         od = price(cloud, instance_type, region, "on-demand")
         if od.known:
-            return Price(od.hourly_usd, f"no spot price in the catalog; on-demand price shown ({od.note or region})", od.origin)
+            return Price(od.hourly_usd, f"no spot price in the catalog; on-demand price shown ({od.note or region})", od.origin, "on-demand")
     return Price(None, f"the catalog has no {field.replace('_', '-')} price for {instance_type}")
 
 

@@ -91,16 +91,20 @@ def summary(priced: Iterable[tuple[str, Origin | None]], on: dt.date | None = No
             for o, n in names.items()
         ],
         "stale": bool(stale),
-        "warning": warning(stale, on),
+        "warning": warning(stale, on, names),
     }
 
 
-def warning(stale: list[Origin], on: dt.date) -> str | None:
+def warning(stale: list[Origin], on: dt.date, names: dict[Origin, list[str]] | None = None) -> str | None:
+    """Known ages as a number past STALE_DAYS; an undated price is said to be of unknown date, not over N days."""
     if not stale:
         return None
     ages = [a for a in (o.age_days(on) for o in stale) if a is not None]
-    old = f"up to {max(ages)} days old" if ages else "of unknown date"
-    return f"prices are {old} (over {STALE_DAYS} days); {REFRESH_HINT}"
+    undated = [n for o in stale if o.age_days(on) is None for n in (names or {}).get(o, [])]
+    if not ages:
+        return f"prices are of unknown date (they may be over {STALE_DAYS} days old); {REFRESH_HINT}"
+    also = f", and the price of {', '.join(undated)} is of unknown date" if undated else ""
+    return f"prices are up to {max(ages)} days old (over {STALE_DAYS} days){also}; {REFRESH_HINT}"
 
 
 def lines(fresh: dict[str, Any]) -> list[str]:

@@ -185,6 +185,7 @@ class AcceleratorFamily(_Strict):
     ranks_per_chip: dict[str, int] = Field(default_factory=dict, description="per model, processes per chip where not 1 (NeuronCores)")
     one_process_per_node: bool = Field(default=False, description="one process drives all chips of a node (TPU PJRT)")
     scheduler_name: str | None = Field(default=None, description="the scheduler the family's pods must use (Neuron scheduler extension)")
+    train_model: Literal["tiny", "gpt2-124m"] | None = Field(default=None, description="the reference trainer's --model preset on this family; None: tiny")
     source: str
     verified: bool = True
 

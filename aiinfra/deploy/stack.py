@@ -25,15 +25,19 @@ from aiinfra.deploy.state import describe_lock, lock_holders
 from aiinfra.resolved import ResolvedEnvironment
 
 
-def pulumi_command():
-    """The Pulumi CLI on PATH, or PulumiMissing saying how to install it. Called before anything else."""
+def pulumi_command(reads_state: bool = False):
+    """The Pulumi CLI on PATH, or PulumiMissing saying how to install it. Called before anything else. A command
+    that reads the state (down, refresh, outputs, status) says it cannot, not that nothing is deployed."""
     from pulumi import automation as auto
 
     try:
         return auto.PulumiCommand()
     except (FileNotFoundError, PermissionError):
+        missing = "the Pulumi CLI is not installed (no `pulumi` on PATH)"
         raise PulumiMissing(
-            "the Pulumi CLI is not installed (no `pulumi` on PATH); nothing was deployed",
+            f"{missing}: the environment's state cannot be read without it, so what is deployed is unknown; nothing was changed"
+            if reads_state
+            else f"{missing}; nothing was deployed",
             fixes=INSTALL_PULUMI,
             notes=["`aiinfra preview SPEC` and `aiinfra cost SPEC` work without it."],
         ) from None

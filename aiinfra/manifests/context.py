@@ -9,7 +9,7 @@ from typing import Any, Mapping
 import yaml
 
 from aiinfra import accelerators
-from aiinfra.manifests.data import prepare_job, with_data
+from aiinfra.manifests.data import datasets_bucket, prepare_job, with_data
 from aiinfra.manifests.fabric import (
     NONROOT_UID,
     _wrap,
@@ -109,9 +109,9 @@ def preemption_budget(model: str) -> tuple[int, int]:
     return budget, budget + EXIT_MARGIN_S
 
 
-def train_args(env: ResolvedEnvironment, values: Values, checkpoint_url: str, data_url: str) -> list[str]:
+def train_args(env: ResolvedEnvironment, values: Values, checkpoint_url: str, data_url: str, model: str) -> list[str]:
     w = env.spec.workload
-    args = ["--data", data_url, "--checkpoint", checkpoint_url, "--steps", str(w.steps), "--checkpoint-every", str(w.checkpoint_every), "--model", w.model]
+    args = ["--data", data_url, "--checkpoint", checkpoint_url, "--steps", str(w.steps), "--checkpoint-every", str(w.checkpoint_every), "--model", model]
     if values.mlflow_tracking_uri:
         args.append("--mlflow")
     return args
@@ -134,7 +134,7 @@ def context(
         raise ValueError(f"unknown training operator {training!r} or serving kind {serving!r}")
     bucket = values.bucket_urls[wp.checkpoint_bucket].rstrip("/")
     checkpoint_url = f"{bucket}/checkpoints/{spec.name}"
-    data_url = spec.workload.data or f"{bucket}/data"
+    data_url = spec.workload.data or f"{values.bucket_urls[datasets_bucket(env) or wp.checkpoint_bucket].rstrip('/')}/data"
     prepare = prepare_job(env, values.bucket_urls, spec.workload.data, values.train_image)
     if prepare is not None:
         data_url = prepare["output"]  # the trainer reads the shards the RayJob writes
@@ -146,7 +146,7 @@ def context(
 
     def job(name: str, component: str, pool: ResolvedPool, nodes: int, module: str, args: list[str], vendor: bool = False) -> dict[str, Any]:
         facts = with_data(pool_facts(spec.cloud, pool, accelerators.pod_facts(pool)), env)
-        shutdown, grace = preemption_budget(spec.workload.model)
+        shutdown, grace = preemption_budget(wp.model)
         facts["env"] = facts["env"] + [{"name": "TORCH_ELASTIC_SHUTDOWN_TIMEOUT", "value": str(shutdown)}]
         if env.autoscaler in KARPENTER_PROVISIONERS and pool.nodes_min < pool.nodes_max:
             # Karpenter would otherwise consolidate or drift a node under a running job; expiry still drains it
@@ -173,7 +173,7 @@ def context(
             "args": args,
         }
 
-    jobs = [job(f"{spec.name}-train", "training", wp.train_pool, wp.nodes, "aiinfra.workloads.reference.train", train_args(env, values, checkpoint_url, data_url))]
+    jobs = [job(f"{spec.name}-train", "training", wp.train_pool, wp.nodes, "aiinfra.workloads.reference.train", train_args(env, values, checkpoint_url, data_url, wp.model))]
     accel_pools = [p for p in wp.fabric_pools] + [p for p in env.worker_pools if p.gpu and p.family not in (None, "nvidia") and p not in wp.fabric_pools]
     for pool in accel_pools:
         facts = pool_facts(spec.cloud, pool, accelerators.pod_facts(pool))

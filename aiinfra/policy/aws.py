@@ -167,7 +167,7 @@ RULES = [
     Rule("AI-AWS-020", "Data buckets survive `down` and are never emptied by a destroy", "high", "advisory", (BUCKET,),
          "set storage.delete_with_environment: false (the default)", ("security-baseline.md §3",), check=protected),
     Rule("AI-AWS-021", "Pods can use Kubernetes network policies", "medium", "advisory", ("aws:eks/addon:Addon",),
-         "not configurable in the spec yet: enable the vpc-cni add-on's enableNetworkPolicy in components/aws/cluster.py",
+         COMPONENT.format("cluster.py (vpc-cni configurationValues.enableNetworkPolicy)"),
          ("EKS best practices: network policy",),
          check=_network_policy),
 ]

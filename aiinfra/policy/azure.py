@@ -77,8 +77,8 @@ RULES = [
          COMPONENT.format("cluster.py (addonProfiles.azurepolicy)"), ("CKV_AZURE_116",),
          expect=(Expect("addonProfiles.azurepolicy.enabled", is_true, "must be true", bad=False),)),
     Rule("AI-AZ-010", "Container logs go to Azure Monitor", "low", "advisory", (CLUSTER,),
-         "not configurable in the spec yet: add the omsagent / Container insights add-on in components/azure/cluster.py "
-         "(mlops.monitoring keeps metrics in the cluster)", ("CKV_AZURE_4",),
+         "set azure: {container_insights: true} (the default; Log Analytics bills per GB ingested), or waive the rule with a reason",
+         ("CKV_AZURE_4",),
          expect=(Expect("addonProfiles.omsagent.enabled", is_true, "must be true", bad=False),)),
     Rule("AI-AZ-011", "Storage account: TLS 1.2 only, no public blobs, no shared keys", "critical", "mandatory", (ACCOUNT,),
          COMPONENT.format("storage.py"), ("CKV_AZURE_3", "CKV_AZURE_44", "CKV_AZURE_190", "CKV2_AZURE_40", "CKV2_AZURE_47"),

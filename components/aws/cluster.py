@@ -134,10 +134,19 @@ def pod_role(name: str, policy_arn: str, tags: dict[str, str], parent: pulumi.Re
     return role
 
 
+# The VPC CNI's network policy agent enforces Kubernetes NetworkPolicy objects; without it they are accepted and
+# ignored. Pods no policy selects are unaffected. (EKS user guide, cni-network-policy: configuration value
+# enableNetworkPolicy, a string.)
+ADDON_CONFIG = {"vpc-cni": {"enableNetworkPolicy": "true"}}
+
+
 def network_addons(name: str, cluster: aws.eks.Cluster, tags: dict[str, str], parent: pulumi.Resource) -> list[aws.eks.Addon]:
     """The CNI and kube-proxy must exist before nodes join (self-managed defaults are off), or nodes never get Ready."""
     return [
-        aws.eks.Addon(f"{name}-{addon}", cluster_name=cluster.name, addon_name=addon, resolve_conflicts_on_update="OVERWRITE", tags=tags, opts=child(parent))
+        aws.eks.Addon(
+            f"{name}-{addon}", cluster_name=cluster.name, addon_name=addon, resolve_conflicts_on_update="OVERWRITE",
+            configuration_values=to_json(ADDON_CONFIG[addon]) if addon in ADDON_CONFIG else None, tags=tags, opts=child(parent),
+        )
         for addon in ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
     ]
 

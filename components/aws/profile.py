@@ -170,7 +170,7 @@ class AwsProfile(CloudProfile):
     def artifact_root(self, bucket: str, account: str | None, path: str) -> dict[str, Any]:
         return {"s3": {"enabled": True, "bucket": bucket, "path": path}}
 
-    def provisioning(self, env: Any, pool: Any) -> str | None:
+    def provisioned_as(self, env: Any, pool: Any) -> str | None:
         """Autoscaling pools go to Karpenter (no node group); a fixed multi-node EFA pool stays a managed node group in
         one cluster placement group, which keeps a fixed set of instances on one spine."""
         from aiinfra.components.aws.karpenter_plan import karpenter_pools

@@ -1,6 +1,6 @@
 """AKS control plane: private API server, Entra ID with Azure RBAC and no local accounts, OIDC issuer and
 workload identity, automatic upgrades, Azure CNI overlay with Cilium network policy, etcd encrypted with a
-Key Vault key (KMS), and the CPU system pool.
+Key Vault key (KMS), Container insights (monitoring.py), and the CPU system pool.
 
 Deletion protection: AKS has no deletion-protection flag, so a protected cluster is a Pulumi-protected
 ManagedCluster (and resource group, see Network): `down` and any replacement fail until
@@ -24,6 +24,7 @@ from aiinfra import defaults
 from aiinfra.kubernetes_versions import default_version
 from aiinfra.components import _contracts
 from aiinfra.components._util import child, merge_tags, to_json
+from aiinfra.components.azure import monitoring
 from aiinfra.components.azure.identity import grant
 from aiinfra.components.azure.profile import aks_kubeconfig
 from aiinfra.components.errors import raise_if
@@ -57,6 +58,7 @@ class ClusterArgs:
     deployer_object_id: str | None = None
     deployer_client_id: str | None = None
     etcd_kms: bool = True
+    container_insights: bool = True
     deletion_protection: bool = defaults.DELETION_PROTECTION
     system_vm_size: str = "Standard_D4s_v5"
     system_nodes: int = 2
@@ -225,6 +227,12 @@ class Cluster(pulumi.ComponentResource):
             ready.append(grant(f"{name}-control-plane-kms", "Key Vault Crypto User", vault.id, control_plane.principal_id, args.subscription_id, self))
             kms = az.containerservice.AzureKeyVaultKmsArgs(enabled=True, key_id=key.key_uri_with_version, key_vault_network_access="Public")
 
+        addons = {"azurepolicy": az.containerservice.ManagedClusterAddonProfileArgs(enabled=True)}
+        insights = None
+        if args.container_insights:
+            ws, insights = monitoring.workspace(name, args.resource_group_name, args.location, tags, self)
+            addons["omsagent"] = monitoring.addon(ws)
+
         cluster = az.containerservice.ManagedCluster(
             f"{name}-aks",
             resource_name_=name,
@@ -255,10 +263,12 @@ class Cluster(pulumi.ComponentResource):
                 disk_csi_driver=az.containerservice.ManagedClusterStorageProfileDiskCSIDriverArgs(enabled=True),
                 snapshot_controller=az.containerservice.ManagedClusterStorageProfileSnapshotControllerArgs(enabled=True),
             ),
-            addon_profiles={"azurepolicy": az.containerservice.ManagedClusterAddonProfileArgs(enabled=True)},
+            addon_profiles=addons,
             tags=tags,
             opts=child(self, protect=args.deletion_protection, depends_on=ready),
         )
+        if insights is not None:
+            monitoring.associate(name, cluster, insights, self)
         for i, (principal, kind) in enumerate(admins(args)):
             grant(f"{name}-admin-{i}", "Azure Kubernetes Service RBAC Cluster Admin", cluster.id, principal, args.subscription_id, self, principal_type=kind)
 

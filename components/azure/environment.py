@@ -103,6 +103,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
             deployer_object_id=client.object_id,
             deployer_client_id=client.client_id,
             etcd_kms=spec.azure.etcd_kms,
+            container_insights=spec.azure.container_insights,
             deletion_protection=spec.cluster.deletion_protection,
             system_vm_size=system.instance_type,
             system_nodes=system.nodes_max,

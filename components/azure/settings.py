@@ -31,6 +31,11 @@ class AzureSettings(BaseModel):
         "left out: none where an InfiniBand pool needs the operator's driver with GPUDirect RDMA, else aks",
     )
     etcd_kms: bool = Field(default=True, description="encrypt Kubernetes secrets in etcd with a Key Vault key (KMS)")
+    container_insights: bool = Field(
+        default=True,
+        description="send container logs, Kubernetes events and inventory to a Log Analytics workspace (Container insights); "
+        "Log Analytics bills per GB ingested, which `cost` does not price",
+    )
     lustre_principal_id: str | None = Field(
         default=None,
         pattern=GUID_PATTERN,

@@ -43,6 +43,15 @@ def test_wording_and_the_30_day_line():
     assert old["stale"] and "129 days old" in old["warning"] and "aiinfra catalog refresh" in old["warning"]
 
 
+def test_an_undated_price_is_never_called_over_30_days_old():
+    undated = Origin("snapshot", "VENDOR-LIST", "unknown (general public pricing knowledge)")
+    dated = Origin("snapshot", "KARP-AWS", "2026-07-20 (header)")
+    alone = summary([("system", undated)], TODAY)["warning"]
+    assert alone.startswith("prices are of unknown date (they may be over 30 days old)")
+    both = summary([("system", undated), ("train", dated)], TODAY)["warning"]
+    assert both.startswith("prices are up to 129 days old (over 30 days), and the price of system is of unknown date;")
+
+
 def test_cost_json_carries_source_and_date_per_price(repo_root):
     r = runner.invoke(app, ["cost", str(repo_root / "stacks" / "aws-llm.yaml"), "--json"])
     data = json.loads(r.stdout)
@@ -74,7 +83,7 @@ def test_refreshed_prices_say_so_in_cost_and_preview_wording(repo_root, monkeypa
     text = " ".join(runner.invoke(app, ["cost", spec], env={"COLUMNS": "200"}).stdout.split())
     assert "train: refreshed 2026-11-26 (AWS Price List bulk offer files)" in text
     assert "serve: snapshot of 2025-04, about 604 days old (SKY-AWS)" in text
-    assert "warning: prices are up to 604 days old (over 30 days); run `aiinfra catalog refresh`" in text
+    assert "warning: prices are up to 604 days old (over 30 days), and the price of system is of unknown date; run `aiinfra catalog refresh`" in text
 
 
 def test_catalog_shows_each_clouds_price_ages(monkeypatch, tmp_path):

@@ -58,6 +58,15 @@ def test_human_preview_shows_infiniband_note():
         assert text in flat, text
 
 
+def test_infiniband_note_agrees_with_what_the_preview_installs(azure_json):
+    """The note once said aiinfra does not install the Network Operator while the same preview installed it."""
+    notes = [n for p in azure_json["node_pools"] for n in p["notes"]]
+    text = " ".join(notes)
+    installed = any(r["type"].endswith(":Chart") and "network-operator" in r["name"] for r in azure_json["resources"])
+    assert "Network Operator" in text and installed
+    assert "not the operator" not in text and "installs the operator" in text
+
+
 def test_bad_azure_spec_exits_2_with_path_in_json():
     r = run("preview", "--json", str(SPECS / "azure.bad.l4-not-offered.yaml"))
     assert r.exit_code == 2

@@ -23,10 +23,10 @@ def test_preview_json_contract_on_gcp():
     r = run("preview", "--json", str(STACKS / "gcp-llm.yaml"))
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
-    assert (data["environment"], data["cloud"], data["region"]) == ("llm-train", "gcp", "us-central1")
+    assert (data["environment"], data["cloud"], data["region"]) == ("llm-train-gcp", "gcp", "us-central1")
     for res in data["resources"]:
         assert set(res) >= {"urn", "type", "name", "parent", "inputs", "options"}
-    pool = next(r for r in data["resources"] if r["type"] == "gcp:container/nodePool:NodePool" and r["name"] == "llm-train-train-np")
+    pool = next(r for r in data["resources"] if r["type"] == "gcp:container/nodePool:NodePool" and r["name"] == "llm-train-gcp-train-np")
     assert pool["inputs"]["nodeConfig"]["workloadMetadataConfig"]["mode"] == "GKE_METADATA"  # camelCase, as the provider receives them
     pools = {p["name"]: p for p in data["node_pools"]}
     assert pools["train"]["instance_type"] == "a3-megagpu-8g" and pools["train"]["fabric"]["kind"] == "tcpxo" and pools["train"]["fabric"]["interfaces"] == 8

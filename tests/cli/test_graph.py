@@ -179,3 +179,14 @@ def test_bare_environment_without_add_ons_storage_or_registry(tmp_path):
     assert "pool_end" in declared and "platform" not in declared and "registry" not in declared
     if shutil.which("dot"):
         assert subprocess.run(["dot", "-Tcanon"], input=graph(str(spec), "-f", "dot"), capture_output=True, text=True).returncode == 0
+
+
+@pytest.mark.parametrize("name", ["aws-llm.yaml", "azure-llm.yaml"])
+def test_the_title_total_is_costs_total(name):
+    """The title once summed the node pools only, so it differed from `cost` (control plane, NAT, keys)."""
+    import json
+
+    r = runner.invoke(app, ["cost", "--json", str(STACKS / name)], catch_exceptions=False)
+    cost = json.loads(r.stdout)["cost"]
+    title = yaml.safe_load(graph(str(STACKS / name)).splitlines()[1])["title"]
+    assert title.endswith(f"· {money(cost['hourly_usd_min'])}–{money(cost['hourly_usd_max'])}/h"), title

@@ -32,6 +32,13 @@ def test_starter_spec_validates_for_every_cloud(tmp_path, cloud):
     pools = json.loads(v.stdout)["node_pools"]
     assert any(p["gpu"] in {"L4", "A10"} for p in pools)
     assert run("cost", str(out)).exit_code == 0
+    # Every alternative is a one-GPU type this cloud's catalog offers in the region (A10 never exists on AWS: A10G).
+    from aiinfra import catalog
+
+    spec = yaml.safe_load(text)
+    options = spec["node_pools"][0]["gpu"]
+    offered = {f"{o.gpu}:1" for o in catalog.offers(cloud) if o.gpu and o.spec.gpu_count == 1 and spec["region"] in o.spec.regions}
+    assert len(options) == 2 and set(options) <= offered, options
 
 
 @pytest.mark.parametrize("cloud", ["aws", "gcp", "azure"])

@@ -82,6 +82,9 @@ def test_preview_human_output_has_tree_pools_and_cost():
     assert r.exit_code == 0
     for text in ("aiinfra:aws:Cluster", "LaunchTemplate", "Node pools", "p5.48xlarge", "EFA 32×", "total", "kept on down", "gpu-operator v26.7.0"):
         assert text in r.output, text
+    data = json.loads(run("preview", "--json", str(STACKS / "aws-llm.yaml")).stdout)
+    created = sum(1 for x in data["resources"] if x["custom"])
+    assert f"({created} resources in {len(data['resources']) - created} components)" in r.output.splitlines()[0]  # as `up` counts
 
 
 def test_cost_json():

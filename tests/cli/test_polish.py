@@ -138,3 +138,34 @@ def test_without_debug_an_internal_error_is_one_line_and_exit_1(monkeypatch, cap
     assert exit_info.value.code == 1
     err = capsys.readouterr().err
     assert "error: RuntimeError: boom" in err and "--debug" in err and "Traceback" not in err
+
+
+def test_help_paragraphs_wrap_at_the_terminal_not_mid_sentence():
+    """Rich help kept the docstrings' line breaks ("A node pool that" / "`aiinfra up`'s failover ...")."""
+    r = runner.invoke(app, ["--help"], env={"COLUMNS": "400"})
+    lines = [line.split("│")[1].strip() for line in r.output.splitlines() if line.count("│") == 2]
+    for _, cmd in commands():
+        for paragraph in (cmd.help or "").split("\n\n"):
+            assert "\n" not in paragraph, cmd.name
+    up = next(line for line in lines if line.startswith("up "))
+    assert up.endswith("later runs keep it there."), up  # one line when the terminal is wide enough
+
+
+def test_group_help_names_every_subcommand():
+    group = typer.main.get_command(app).commands["workload"]
+    assert all(name in group.help for name in group.commands), group.help
+
+
+def test_help_imports_no_spec_models_catalog_or_sdk():
+    """`aiinfra --help` once imported the catalog models and pydantic (through cli/graph -> aiinfra.capacity), a
+    third of its 0.45 s; the timing itself is benchmarks/bench_cli.py's."""
+    code = (
+        "import runpy, sys\n"
+        "sys.argv = ['aiinfra', '--help']\n"
+        "try:\n    runpy.run_module('aiinfra', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "heavy = ('pydantic', 'pulumi', 'yaml', 'jinja2', 'aiinfra.catalog', 'aiinfra.spec', 'aiinfra.resolve', 'aiinfra.preview')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)), file=sys.stderr)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "COLUMNS": "100"})
+    assert "Usage" in r.stdout and r.stderr.strip().splitlines()[-1] == "[]", r.stderr

@@ -62,6 +62,9 @@ def test_every_deploy_command_needs_the_cli(clean_env, monkeypatch, command):
     result = invoke(*command)
     assert result.exit_code == 1
     assert "Pulumi CLI is not installed" in result.output and "Traceback" not in result.output
+    flat = " ".join(result.output.split())
+    assert "state cannot be read without it" in flat and "nothing was deployed" not in flat  # not a claim about the cloud
+    assert "curl -fsSL https://get.pulumi.com | sh" in flat
 
 
 # --- up -------------------------------------------------------------------------------------------
@@ -89,6 +92,8 @@ def test_up_creates_the_stack_on_the_file_backend_with_the_passphrase(fake_pulum
 
     out = result.output
     assert "Cost (USD" in out and "p5.48xlarge" in out  # the plan and cost table come first
+    created = sum(1 for r in llm_scenario if r["custom"])
+    assert f"{created} resources in {len(llm_scenario) - 1 - created} components:" in out  # as preview counts (the state adds the Stack)
     assert f"✓ {STACK} is up" in out
     assert "kubeconfig: [secret]" in out and "apiVersion" not in out
     # Progress came from the engine events: one row per component, every resource counted.

@@ -113,3 +113,9 @@ def test_ci_workflow_covers_every_stack_previews_on_prs_and_deploys_on_main_exce
     assert {s.get("if") for s in job["steps"] if "credentials" in (s.get("name") or "")} == {
         "matrix.cloud == 'aws'", "matrix.cloud == 'gcp'", "matrix.cloud == 'azure'"
     }
+
+
+def test_every_example_has_its_own_name():
+    """`aiinfra up` names a stack after the spec's name: two examples with one name could not share a backend."""
+    names = [load(spec).spec.name for spec in SPECS]
+    assert len(set(names)) == len(names), sorted(n for n in names if names.count(n) > 1)

@@ -45,7 +45,7 @@ def test_efa_trainjob_uses_the_torch_runtime_kueue_and_the_training_contract(ren
     args = t["args"]
     flag = {args[i]: args[i + 1] for i in range(0, len(args) - 1, 2)}
     assert flag == {
-        "--data": "s3://wl-aws-checkpoints-5d6e7f8/data",
+        "--data": "s3://wl-aws-datasets-1a2b3c4/data",  # the bucket named datasets holds the data
         "--checkpoint": "s3://wl-aws-checkpoints-5d6e7f8/checkpoints/wl-aws",
         "--steps": "100",
         "--checkpoint-every": "25",

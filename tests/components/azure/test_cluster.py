@@ -224,3 +224,21 @@ def test_invalid_args_raise(kw, message):
 
 def test_ranges_are_constants_that_do_not_overlap():
     assert not ipaddress.ip_network(POD_CIDR).overlaps(ipaddress.ip_network(SERVICE_CIDR))
+
+
+def test_container_insights_by_default(default):
+    """AI-AZ-010 once fired on every Azure preview: logs now go to a Log Analytics workspace unless turned off."""
+    result = default[0]
+    oms = _aks(result)["addonProfiles"]["omsagent"]
+    assert oms["enabled"] is True and oms["config"]["useAADAuth"] == "true" and oms["config"]["logAnalyticsWorkspaceResourceID"]
+    rule = result.one("azure-native:monitor:DataCollectionRule").inputs
+    assert rule["kind"] == "Linux" and rule["dataSources"]["extensions"][0]["extensionName"] == "ContainerInsights"
+    assert rule["dataFlows"][0]["destinations"] == [rule["destinations"]["logAnalytics"][0]["name"]]
+    assoc = result.one("azure-native:monitor:DataCollectionRuleAssociation").inputs
+    assert assoc["associationName"] == "ContainerInsightsExtension" and assoc["resourceUri"].endswith("/managedClusters/demo")
+
+
+def test_container_insights_off():
+    result, _ = _run(container_insights=False)
+    assert "omsagent" not in _aks(result)["addonProfiles"]
+    assert not [r for r in result.resources if r.type.startswith(("azure-native:monitor:", "azure-native:operationalinsights:"))]

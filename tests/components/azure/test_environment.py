@@ -87,7 +87,7 @@ def test_train_pool_is_nd_h100_with_infiniband(llm):
     train = next(p for p in env.pools if p.name == "train")
     assert train.instance_type == "Standard_ND96isr_H100_v5"
     assert (train.fabric.kind, train.fabric.interfaces, train.fabric.gbps) == ("infiniband", 8, 3200)
-    pool = _pool(result, "llm-train", "train")
+    pool = _pool(result, "llm-train-azure", "train")
     assert pool.inputs["vmSize"] == "Standard_ND96isr_H100_v5" and pool.inputs["count"] == 2
     assert pool.inputs["nodeLabels"]["aiinfra.dev/fabric"] == "infiniband"
 
@@ -96,16 +96,16 @@ def test_serve_falls_back_to_a10_spot(llm):
     env, result = llm
     serve = next(p for p in env.pools if p.name == "serve")
     assert serve.gpu == "A10" and "L4:1 not offered" in serve.reason
-    pool = _pool(result, "llm-train", "serve")
+    pool = _pool(result, "llm-train-azure", "serve")
     assert pool.inputs["scaleSetPriority"] == "Spot" and (pool.inputs["minCount"], pool.inputs["maxCount"]) == (1, 4)
 
 
 def test_everything_in_the_spec_resource_group(llm):
     _, result = llm
-    assert result.one(T_RG).inputs["resourceGroupName"] == "llm-train-rg"
+    assert result.one(T_RG).inputs["resourceGroupName"] == "llm-train-azure-rg"
     for r in result.resources:
         if r.custom and "resourceGroupName" in r.inputs and r.type != T_RG:
-            assert r.inputs["resourceGroupName"] == "llm-train-rg", r.name
+            assert r.inputs["resourceGroupName"] == "llm-train-azure-rg", r.name
 
 
 def test_pools_join_the_cluster_on_the_node_subnet(llm):
@@ -113,15 +113,15 @@ def test_pools_join_the_cluster_on_the_node_subnet(llm):
     subnet = next(s for s in result.of_type(T_SUBNET) if s.inputs["subnetName"] == "nodes")
     system = result.one(T_AKS).inputs["agentPoolProfiles"][0]
     for p in result.of_type(T_POOL):
-        assert p.inputs["resourceName"] == "llm-train"
+        assert p.inputs["resourceName"] == "llm-train-azure"
         assert p.inputs["vnetSubnetID"] == system["vnetSubnetID"]
-        assert p.inputs["vnetSubnetID"].endswith("/virtualNetworks/llm-train-vnet/subnets/nodes")
+        assert p.inputs["vnetSubnetID"].endswith("/virtualNetworks/llm-train-azure-vnet/subnets/nodes")
     assert subnet.inputs["subnetName"] == "nodes"
 
 
 def test_tags_propagate(llm):
     _, result = llm
-    expected = {"aiinfra.dev/environment": "llm-train", "team": "ml-platform", "managed-by": "aiinfra"}
+    expected = {"aiinfra.dev/environment": "llm-train-azure", "team": "ml-platform", "managed-by": "aiinfra"}
     tagged = [r for r in result.resources if r.custom and "tags" in r.inputs]
     assert {r.type for r in tagged} >= {T_RG, T_AKS, T_POOL, T_ACCOUNT, T_UAI}
     for r in tagged:
@@ -131,12 +131,12 @@ def test_tags_propagate(llm):
 def test_outputs(llm):
     _, result = llm
     out = result.outputs
-    assert out["cluster_name"] == "llm-train" and out["cluster_endpoint"].startswith("https://")
+    assert out["cluster_name"] == "llm-train-azure" and out["cluster_endpoint"].startswith("https://")
     assert out["buckets"] == {"datasets": "datasets", "checkpoints": "checkpoints"}
-    assert sorted(out["registry"]) == ["serve", "train"] and out["registry"]["train"].endswith(".azurecr.io/llm-train/train")
+    assert sorted(out["registry"]) == ["serve", "train"] and out["registry"]["train"].endswith(".azurecr.io/llm-train-azure/train")
     assert out["node_pools"] == {"train": "train", "serve": "serve"}
     assert out["workload_service_account"] == "ml/workload"
-    assert out["workload_client_id"] and out["resource_group"] == "llm-train-rg"
+    assert out["workload_client_id"] and out["resource_group"] == "llm-train-azure-rg"
     kc = json.loads(out["kubeconfig"])
     assert kc["users"][0]["user"]["exec"]["command"] == "kubelogin"
 
@@ -144,7 +144,7 @@ def test_outputs(llm):
 def test_kubelet_and_workload_pull_from_the_registry(llm):
     _, result = llm
     pulls = [r for r in result.of_type(T_ROLE) if r.inputs["roleDefinitionId"].endswith(ROLES["AcrPull"])]
-    assert sorted(r.name for r in pulls) == ["llm-train-kubelet-acr-pull", "llm-train-workload-acr"]
+    assert sorted(r.name for r in pulls) == ["llm-train-azure-kubelet-acr-pull", "llm-train-azure-workload-acr"]
     assert len({r.inputs["scope"] for r in pulls}) == 1
 
 

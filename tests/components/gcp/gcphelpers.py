@@ -29,7 +29,7 @@ T_REPO = "gcp:artifactregistry/repository:Repository"
 T_REPO_IAM = "gcp:artifactregistry/repositoryIamMember:RepositoryIamMember"
 
 ENV_COMPONENT = "aiinfra:index:Environment"
-DEFAULT_LABELS = {"aiinfra-dev_environment": "llm-train", "managed-by": "aiinfra", "team": "ml-platform"}
+DEFAULT_LABELS = {"aiinfra-dev_environment": "llm-train-gcp", "managed-by": "aiinfra", "team": "ml-platform"}
 
 
 def gcp_catalog():

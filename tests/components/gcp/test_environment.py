@@ -63,9 +63,11 @@ def on_gcp(path: Path, region: str = "us-central1") -> str:
 
 
 def test_gcp_llm_is_aws_llm_with_only_cloud_region_and_project_changed():
+    """And its name, so that both can live in one state backend."""
     aws = yaml.safe_load((STACKS / "aws-llm.yaml").read_text())
     gcp = yaml.safe_load((STACKS / "gcp-llm.yaml").read_text())
-    assert {k: v for k, v in gcp.items() if k not in ("cloud", "region", "gcp")} == {k: v for k, v in aws.items() if k not in ("cloud", "region")}
+    assert gcp["name"] == f"{aws['name']}-gcp"
+    assert {k: v for k, v in gcp.items() if k not in ("name", "cloud", "region", "gcp")} == {k: v for k, v in aws.items() if k not in ("name", "cloud", "region")}
 
 
 def test_every_resource_descends_from_the_environment(llm):
@@ -87,7 +89,7 @@ def test_train_pool_is_a3_mega_with_eight_tcpxo_nics_on_a_multi_network_cluster(
     env, result = llm
     train = next(p for p in env.pools if p.name == "train")
     assert train.instance_type == "a3-megagpu-8g" and train.fabric.kind == "tcpxo"
-    pool = result.one(T_POOL, "llm-train-train-np")
+    pool = result.one(T_POOL, "llm-train-gcp-train-np")
     assert len(pool.inputs["networkConfig"]["additionalNodeNetworkConfigs"]) == 8
     assert pool.inputs["placementPolicy"] == {"type": "COMPACT"} and len(pool.inputs["nodeLocations"]) == 1
     assert pool.inputs["nodeConfig"]["guestAccelerators"][0]["type"] == "nvidia-h100-mega-80gb"
@@ -102,7 +104,7 @@ def test_train_pool_is_a3_mega_with_eight_tcpxo_nics_on_a_multi_network_cluster(
 
 def test_serve_pool_is_spot_l4(llm):
     _, result = llm
-    pool = result.one(T_POOL, "llm-train-serve-np")
+    pool = result.one(T_POOL, "llm-train-gcp-serve-np")
     cfg = pool.inputs["nodeConfig"]
     assert cfg["machineType"] == "g2-standard-4" and cfg["spot"] is True
     assert cfg["guestAccelerators"][0]["type"] == "nvidia-l4"
@@ -113,15 +115,15 @@ def test_every_pool_runs_as_the_node_account_in_the_cluster(llm):
     _, result = llm
     pools = result.of_type(T_POOL)
     assert sorted(p.inputs["name"] for p in pools) == ["serve", "system", "train"]
-    assert {p.inputs["nodeConfig"]["serviceAccount"] for p in pools} == {f"llm-train-nodes@{PROJECT}.iam.gserviceaccount.com"}
-    assert {p.inputs["cluster"] for p in pools} == {f"projects/{PROJECT}/locations/us-central1/clusters/llm-train"}
+    assert {p.inputs["nodeConfig"]["serviceAccount"] for p in pools} == {f"llm-train-gcp-nodes@{PROJECT}.iam.gserviceaccount.com"}
+    assert {p.inputs["cluster"] for p in pools} == {f"projects/{PROJECT}/locations/us-central1/clusters/llm-train-gcp"}
     cluster = result.one(T_CLUSTER)
     assert all(cluster.urn in p.options["depends_on"] for p in pools)
 
 
 def test_labels_propagate_as_valid_gcp_labels(llm):
     _, result = llm
-    assert default_tags(llm[0])["aiinfra.dev/environment"] == "llm-train"
+    assert default_tags(llm[0])["aiinfra.dev/environment"] == "llm-train-gcp"
     labelled = [r for r in result.resources if r.custom and "labels" in r.inputs and r.type != T_POOL]
     assert {r.type for r in labelled} >= {T_BUCKET, T_KEY, T_REPO}
     for r in labelled:
@@ -134,12 +136,12 @@ def test_labels_propagate_as_valid_gcp_labels(llm):
 def test_outputs_and_workload_binding(llm):
     _, result = llm
     out = result.outputs
-    assert out["cluster_name"] == "llm-train" and out["workload_service_account"] == "ml/workload"
+    assert out["cluster_name"] == "llm-train-gcp" and out["workload_service_account"] == "ml/workload"
     assert sorted(out["buckets"]) == ["checkpoints", "datasets"] and sorted(out["node_pools"]) == ["serve", "train"]
-    assert out["registry"]["train"] == f"us-central1-docker.pkg.dev/{PROJECT}/llm-train/train"
-    assert out["workload_gsa_email"] == f"llm-train-workload@{PROJECT}.iam.gserviceaccount.com"
+    assert out["registry"]["train"] == f"us-central1-docker.pkg.dev/{PROJECT}/llm-train-gcp/train"
+    assert out["workload_gsa_email"] == f"llm-train-gcp-workload@{PROJECT}.iam.gserviceaccount.com"
     assert json.loads(out["kubeconfig"])["users"][0]["user"]["exec"]["command"] == "gke-gcloud-auth-plugin"
-    grants = {g.inputs["bucket"] for g in result.of_type(T_BUCKET_IAM) if g.inputs["member"].startswith("serviceAccount:llm-train-workload@")}
+    grants = {g.inputs["bucket"] for g in result.of_type(T_BUCKET_IAM) if g.inputs["member"].startswith("serviceAccount:llm-train-gcp-workload@")}
     assert grants == set(out["buckets"].values())
 
 
@@ -153,7 +155,7 @@ def test_build_returns_binding_with_gsa_annotation():
     got = {}
 
     def program():
-        e = Environment("llm-train", env)
+        e = Environment("llm-train-gcp", env)
         got["built"] = e.built
         return {"annotation": e.built.workload.annotations["iam.gke.io/gcp-service-account"], "bucket": e.built.bucket_urls["datasets"], "image": e.built.registry_urls["serve"]}
 
@@ -162,9 +164,9 @@ def test_build_returns_binding_with_gsa_annotation():
     built = got["built"]
     assert set(built.node_pools) == {"system", "train", "serve"} and isinstance(built.cluster, pulumi.ComponentResource)
     assert (built.workload.namespace, built.workload.service_account) == ("ml", "workload")
-    assert result.outputs["annotation"] == f"llm-train-workload@{PROJECT}.iam.gserviceaccount.com"
-    assert result.outputs["bucket"].startswith("gs://llm-train-datasets-")
-    assert result.outputs["image"].endswith("/llm-train/serve")
+    assert result.outputs["annotation"] == f"llm-train-gcp-workload@{PROJECT}.iam.gserviceaccount.com"
+    assert result.outputs["bucket"].startswith("gs://llm-train-gcp-datasets-")
+    assert result.outputs["image"].endswith("/llm-train-gcp/serve")
 
 
 def test_cost_counts_the_gke_fee_nat_and_keys(llm):

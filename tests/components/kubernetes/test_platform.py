@@ -372,8 +372,8 @@ def test_gke_releases_nccl_tcpxo_installer_no_efa_no_network_operator(gke):
     c = charts(result)
     assert set(c) == {"kube-prometheus-stack", "gpu-operator", "kueue", "kubeflow-trainer", "cert-manager", "kserve-crd", "kserve-resources", "cloudnative-pg", "mlflow"}
     files = {f.name: f.inputs["file"] for f in result.of_type(T_CONFIGFILE)}
-    assert set(files) == {"llm-train-nri-device-injector", "llm-train-nccl-tcpxo-installer"}
-    assert files["llm-train-nccl-tcpxo-installer"].endswith("/gpudirect-tcpxo/nccl-tcpxo-installer.yaml")
+    assert set(files) == {"llm-train-gcp-nri-device-injector", "llm-train-gcp-nccl-tcpxo-installer"}
+    assert files["llm-train-gcp-nccl-tcpxo-installer"].endswith("/gpudirect-tcpxo/nccl-tcpxo-installer.yaml")
     gpu = c["gpu-operator"].inputs["values"]
     assert gpu["driver"] == {"enabled": False} and gpu["devicePlugin"] == {"enabled": False}, "GKE installs driver and device plugin"
     assert "daemonsets" not in gpu, "GKE spot nodes carry no taint: the chart's GPU toleration is enough"
@@ -385,22 +385,22 @@ def test_gke_tcpxo_networks_objects_pools_and_pods_agree(gke):
     """A3 Mega: eight gVNIC GPU NIC networks vpc1..vpc8, each a GKE Network on the VPC and subnet the gcp
     Network component created, attached to the train pool, and named by the training pods' annotations."""
     env, result = gke
-    params = _assert_networks_consistent(result, "llm-train-train")
+    params = _assert_networks_consistent(result, "llm-train-gcp-train")
     assert list(params) == [f"vpc{i}" for i in range(1, 9)]
     vpcs = {r.name: r for r in result.of_type(T_VPC)}
     subnets = {r.name: r for r in result.of_type(T_SUBNET)}
     for i in range(1, 9):
         spec = params[f"vpc{i}"]
         assert spec["deviceMode"] == "NetDevice"
-        assert spec["vpc"] == _mock_name(env, T_VPC, vpcs[f"llm-train-tcpxo-vpc{i}"])
-        assert spec["vpcSubnet"] == _mock_name(env, T_SUBNET, subnets[f"llm-train-tcpxo-vpc{i}"])
-    assert vpcs["llm-train-tcpxo-vpc1"].inputs["mtu"] == 8244
+        assert spec["vpc"] == _mock_name(env, T_VPC, vpcs[f"llm-train-gcp-tcpxo-vpc{i}"])
+        assert spec["vpcSubnet"] == _mock_name(env, T_SUBNET, subnets[f"llm-train-gcp-tcpxo-vpc{i}"])
+    assert vpcs["llm-train-gcp-tcpxo-vpc1"].inputs["mtu"] == 8244
     assert result.one(T_GKE).inputs["enableMultiNetworking"] is True
     trained = [(n, p) for n, p in _workload_pods(result).items() if p["spec"]["nodeSelector"] == {"aiinfra.dev/pool": "train"}]
     assert trained
     for name, pod in trained:
         assert _pod_networks(pod) == list(params), name
-    serve = result.one(T_GKE_POOL, "llm-train-serve-np")
+    serve = result.one(T_GKE_POOL, "llm-train-gcp-serve-np")
     assert "networkConfig" not in serve.inputs
 
 
@@ -498,7 +498,7 @@ def test_aks_spot_pool_is_tolerated_where_gpu_pods_must_run(aks):
     assert SPOT in isvc["spec"]["predictor"]["tolerations"]
     for name, pod in _workload_pods(result).items():
         assert SPOT not in pod["spec"]["tolerations"], f"{name} runs on the on-demand train pool"
-    serve_pool = result.one(T_AGENT_POOL, "llm-train-serve-pool")
+    serve_pool = result.one(T_AGENT_POOL, "llm-train-azure-serve-pool")
     assert "kubernetes.azure.com/scalesetpriority=spot:NoSchedule" in serve_pool.inputs["nodeTaints"]
 
 
@@ -511,7 +511,7 @@ def _node_pool_labels(result) -> dict[str, dict[str, str]]:
     return out
 
 
-@pytest.mark.parametrize(("which", "pool_names"), [("gke", {"serve": "llm-train-serve-np", "train": "llm-train-train-np"}), ("aks", {"serve": "llm-train-serve-pool", "train": "llm-train-train-pool"})])
+@pytest.mark.parametrize(("which", "pool_names"), [("gke", {"serve": "llm-train-gcp-serve-np", "train": "llm-train-gcp-train-np"}), ("aks", {"serve": "llm-train-azure-serve-pool", "train": "llm-train-azure-train-pool"})])
 def test_kueue_flavors_select_exactly_one_real_node_pool(which, pool_names, request):
     _, result = request.getfixturevalue(which)
     labels = _node_pool_labels(result)
