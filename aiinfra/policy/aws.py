@@ -198,7 +198,7 @@ def karpenter_pool(r: Resource) -> PoolView:
     return PoolView(
         name=labels.get("aiinfra.dev/pool", r.name), gpu="accelerator" in labels, spot=requirements.get("karpenter.sh/capacity-type") == ["spot"],
         nodes_min=0, nodes_max=gpus // per_node if per_node else 0, taints=taints, fabric=labels.get("aiinfra.dev/fabric"),
-        placement_domains=len(requirements.get("topology.kubernetes.io/zone", [])), labels=labels,
+        placement_domains=len(requirements.get("topology.kubernetes.io/zone", [])), labels=labels, needs="karpenter",
     )
 
 
