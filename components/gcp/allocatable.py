@@ -51,8 +51,11 @@ def cloud_labels(pool, instance_type: str, region: str) -> dict[str, set[str]]:
 
 def aiinfra_labels(pool) -> dict[str, str]:
     """What components/gcp/gpu_pool.node_labels adds: the fabric label and the accelerator's own labels (TPU),
-    and no `accelerator` label (GKE labels GPU nodes itself)."""
+    and no `accelerator` label (GKE labels GPU nodes itself); nodes of a ComputeClass carry its label
+    (components/gcp/compute_class.py)."""
     labels = {"aiinfra.dev/fabric": pool.fabric_kind} if pool.fabric_kind else {}
+    if getattr(pool, "compute_class", None):
+        labels["cloud.google.com/compute-class"] = pool.compute_class
     return {**labels, **pool.accelerator_labels}
 
 
