@@ -1,4 +1,5 @@
-"""`cost` and `validate` answer from the resolved spec and the catalog: no Pulumi program, no SDK import."""
+"""`cost` and `validate` answer from the resolved spec and the catalog: no Pulumi program. They do load the SDKs'
+argument classes, because the components' own check()s run in the one check path (aiinfra/resolve.py)."""
 
 import json
 import subprocess
@@ -15,11 +16,11 @@ for spec in sys.argv[1:]:
         with contextlib.redirect_stdout(out):
             app([command, "--json", spec], standalone_mode=False)
         assert json.loads(out.getvalue())["node_pools"], (command, spec)
-print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] == "pulumi" or m.startswith("pulumi_") or m == "aiinfra.engine")))
+print(json.dumps(sorted(m for m in sys.modules if m == "aiinfra.engine" or m.startswith("aiinfra.mocks"))))
 """
 
 
-def test_cost_and_validate_import_neither_pulumi_nor_the_engine():
+def test_cost_and_validate_never_start_the_engine():
     specs = [str(ROOT / "stacks" / f"{name}.yaml") for name in ("aws-llm", "gcp-llm", "azure-llm")]
     out = subprocess.run([sys.executable, "-c", PROBE, *specs], check=True, capture_output=True, text=True, cwd=ROOT).stdout
     assert json.loads(out.splitlines()[-1]) == []

@@ -49,8 +49,9 @@ def test_aws_lustre_is_persistent_2_in_the_gpu_zone_with_the_env_key():
     assert i["kmsKeyId"].startswith("arn:aws:kms:") and len(result.of_type("aws:kms/key:Key")) == 2, "the buckets' key, no new one"
     subnet = result.one("aws:ec2/subnet:Subnet", f"data-private-{env.filesystems[0].zone}")
     assert subnet.inputs["availabilityZone"] == env.filesystems[0].zone
-    ng = result.one("aws:eks/nodeGroup:NodeGroup", "data-train-ng")
-    assert i["subnetIds"] in ng.inputs["subnetIds"], "the file system sits in the GPU pool's zone subnet"
+    (np,) = [r for r in result.of_type("kubernetes:karpenter.sh/v1:NodePool") if r.name == "data-karpenter-train-nodepool"]
+    zones = [q["values"] for q in np.inputs["spec"]["template"]["spec"]["requirements"] if q["key"] == "topology.kubernetes.io/zone"]
+    assert zones == [[env.filesystems[0].zone]], "Karpenter launches the GPU pool's nodes in the file system's zone"
     assert fs.options["protect"] and fs.options["retain_on_delete"]
 
 
