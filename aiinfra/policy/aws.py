@@ -197,7 +197,7 @@ def karpenter_pool(r: Resource) -> PoolView:
                    for x in (template.get("spec") or {}).get("taints") or [])
     return PoolView(
         name=labels.get("aiinfra.dev/pool", r.name), gpu="accelerator" in labels, spot=requirements.get("karpenter.sh/capacity-type") == ["spot"],
-        nodes_min=0, nodes_max=gpus // per_node if per_node else 0, taints=taints, fabric=labels.get("aiinfra.dev/fabric"),
+        nodes_min=0, nodes_max=gpus // per_node if per_node and gpus else int(((r.get("metadata") or {}).get("annotations") or {}).get("aiinfra.dev/nodes-max", 1)), taints=taints, fabric=labels.get("aiinfra.dev/fabric"),
         placement_domains=len(requirements.get("topology.kubernetes.io/zone", [])), labels=labels, needs="karpenter",
     )
 

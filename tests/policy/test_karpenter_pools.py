@@ -29,7 +29,10 @@ def nodepools() -> dict[str, dict]:
 
 def verdict(rule_id: str, r: dict) -> list[str]:
     rule = next(x for x in policy.rules() if x.id == rule_id)
-    return rule.on_resource(Resource(r["type"], r["name"], r["inputs"]))
+    res = Resource(r["type"], r["name"], r["inputs"])
+    if rule.scope == "stack":  # AI-K8S-002 asks the whole stack whether a provisioner acts on the pool
+        return [f.message for f in rule.on_stack([res])]
+    return rule.on_resource(res)
 
 
 def test_nodepools_are_pools_to_the_rules():
