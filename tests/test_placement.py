@@ -60,7 +60,7 @@ def test_a_gpu_alternative_record_resolves_that_alternative(tmp_path):
 
 @pytest.mark.parametrize(("gpu", "extra", "record", "why"), [
     ('"A100:8"', "", rec(), "p5.48xlarge is no longer one of the pool's gpu: options offered in us-east-1"),
-    ('["H100:8", "A100:8"]', ", zone: us-east-1c", rec(), "the pool's zone/instance_type in the spec changed since (now zone: us-east-1c); the spec wins"),
+    ('["H100:8", "A100:8"]', ", zone: us-east-1a", rec(), "the pool's zone/instance_type in the spec changed since (now zone: us-east-1a); the spec wins"),
     ('["H100:8", "A100:8"]', "", rec(zone="us-east-1f"), "zone us-east-1f does not offer p5.48xlarge to this environment's network"),
     ('["H100:8", "A100:8"]', "", dataclasses.replace(rec(), pool="gone"), "the spec has no such node pool any more"),
 ])

@@ -95,8 +95,6 @@ FIX: dict[tuple[str, str], list[Change]] = {
     ("AI-AWS-021", "aws"): [("eks/addon", "vpc-cni", ("configurationValues",), '{"enableNetworkPolicy": "true"}')],
     ("AI-AZ-010", "azure"): [("ManagedCluster", "", ("addonProfiles", "omsagent"), {"enabled": True})],
     ("AI-K8S-002", "aws"): [("nodeGroup", "serve", ("scalingConfig", "minSize"), 0), ADD_CLUSTER_AUTOSCALER],
-    # EKS node groups grow only with an autoscaler in the stack (aiinfra.policy.scaling); this branch installs none.
-    ("AI-K8S-011", "aws"): [ADD_CLUSTER_AUTOSCALER],
 }
 
 
