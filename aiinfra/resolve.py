@@ -12,10 +12,12 @@ from typing import Any
 
 from aiinfra import accelerators, catalog, clouds, data_layer, defaults, kubernetes_versions, workload_plan
 from aiinfra.accounts import find_account
-from aiinfra.capacity import money, pool_price, reservation_fields
+from aiinfra.capacity import pool_price, reservation_fields
+from aiinfra.type_choice import choose as _choose
 from aiinfra.catalog import pool_facts as facts
 from aiinfra.gpu import GpuRequest
 from aiinfra.problems import Problem, SpecError, did_you_mean, nearest, shown
+from aiinfra.autoscaling import choose_autoscaler
 from aiinfra.resolved import PoolShape, ResolvedEnvironment, ResolvedPool, WorkloadPlan
 from aiinfra.spec import EnvironmentSpec, NodePool, load_spec
 
@@ -25,53 +27,6 @@ DEFAULT_CPU_VCPUS = 4
 DEFAULT_CPU_MEMORY_GIB = 16
 # Physical bucket names get an 8-character random suffix from Pulumi auto-naming; S3 and GCS cap names at 63.
 MAX_BUCKET_STEM = 54
-
-
-def _price_key(cloud: str, region: str, capacity: str, name: str) -> tuple[int, float]:
-    p = catalog.price(cloud, name, region, capacity)
-    return (0, p.hourly_usd) if p.known else (1, 0.0)
-
-
-def _fmt_price(p: catalog.Price, capacity: str) -> str:
-    """A price as `cost` shows it: the capacity it is the rate of, and the spec's own figure said so."""
-    if not p.known:
-        return f"no {capacity} price"
-    own = " from the spec" if p.origin and p.origin.kind == "spec" else ""
-    return f"{money(p.hourly_usd)}/h {p.basis or capacity}{own}"
-
-
-def _choose(cloud: str, region: str, pool: NodePool, names: list[str], what: str) -> tuple[str, str]:
-    """Pick one of several offered types and say why."""
-    cat = catalog.cloud_catalog(cloud)
-    cap = pool.capacity
-
-    def fabric_gbps(n: str) -> int:
-        f = cat.instance_types[n].fabric
-        return f.gbps if f else 0
-
-    gpu_count = cat.instance_types[names[0]].gpu_count
-    wants_fabric = gpu_count == 8 and pool.nodes_max > 1
-    if wants_fabric:
-        ranked = sorted(names, key=lambda n: (-fabric_gbps(n), _price_key(cloud, region, cap, n), n))
-    else:
-        ranked = sorted(names, key=lambda n: (_price_key(cloud, region, cap, n), n))
-    best = ranked[0]
-    best_price = pool_price(cloud, best, region, pool)  # the figure `cost` uses
-    if len(ranked) == 1:
-        return best, f"the only {cloud} type with {what} in {region} ({_fmt_price(best_price, cap)})"
-    runner = ranked[1]
-    runner_price = catalog.price(cloud, runner, region, cap)
-    if wants_fabric and fabric_gbps(best) > fabric_gbps(runner):
-        f = cat.instance_types[best].fabric
-        assert f is not None
-        return best, (
-            f"best fabric for a multi-node 8-GPU pool: {f.kind.upper()} {f.gbps} Gbps over {f.interfaces} interfaces "
-            f"(next: {runner}, {fabric_gbps(runner)} Gbps)"
-        )
-    return best, (
-        f"cheapest of {len(ranked)} {cloud} types with {what} in {region}: {_fmt_price(best_price, cap)} "
-        f"(next: {runner} at {_fmt_price(runner_price, cap)})"
-    )
 
 
 class _PoolResolver:
@@ -310,26 +265,6 @@ class _PoolResolver:
             memory_gib=it.memory_gib,
             **facts(self.cat, self.spec.region, name, it, "on-demand"),  # type: ignore[arg-type]
         )
-
-
-def choose_autoscaler(spec: EnvironmentSpec) -> tuple[str, list[Problem]]:
-    """`cluster.autoscaling` as the cloud takes it: `auto` is the profile's default; one the cloud lacks is a problem
-    naming the clouds that have it."""
-    profile = clouds.get(spec.cloud)
-    asked = spec.cluster.autoscaling
-    chosen = profile.default_autoscaler if asked == "auto" else asked
-    if chosen == "none" or chosen in profile.autoscalers:
-        return chosen, []
-    where = [f"{p.kubernetes} ({p.name})" for p in clouds.all_profiles() if chosen in p.autoscalers]
-    offered = ", ".join(["auto", *profile.autoscalers, "none"])
-    return chosen, [
-        Problem(
-            "cluster.autoscaling",
-            f"{profile.kubernetes} has no {chosen}" + (f"; it exists on {', '.join(where)}" if where else ""),
-            f"on {profile.display} use one of: {offered}",
-            asked,
-        )
-    ]
 
 
 def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironment:
