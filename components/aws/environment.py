@@ -17,7 +17,7 @@ from aiinfra.components.aws.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.aws.storage import ObjectStorage, StorageArgs
 from aiinfra.components.built import BuiltEnvironment
 from aiinfra import kubernetes_versions
-from aiinfra.resolved import ResolvedEnvironment
+from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
 
 
 def autoscaling(name: str, env: ResolvedEnvironment, cluster: Cluster, vpc_id: Any, tags: dict[str, str], parent: pulumi.Resource) -> pulumi.Resource | None:
@@ -30,6 +30,32 @@ def autoscaling(name: str, env: ResolvedEnvironment, cluster: Cluster, vpc_id: A
     return None
 
 
+def cluster_args(env: ResolvedEnvironment, tags: dict[str, str], **deployed: Any) -> ClusterArgs:
+    """The EKS cluster's Args; `deployed` holds what exists only once resources do (the VPC, its subnets), which
+    the preflight (components/aws/preflight.py) fills with placeholders."""
+    spec, system = env.spec, env.system_pool
+    return ClusterArgs(
+        kubernetes_version=spec.cluster.kubernetes_version,
+        extended_support=kubernetes_versions.support(spec.cloud, spec.cluster.kubernetes_version)[0] == kubernetes_versions.EXTENDED,
+        public_endpoint=spec.cluster.public_endpoint,
+        public_access_cidrs=spec.cluster.public_access_cidrs,
+        admins=spec.cluster.admins,
+        deletion_protection=spec.cluster.deletion_protection,
+        system_instance_type=system.instance_type,
+        system_nodes=system.nodes_max,
+        system_disk_gib=system.disk_gib,
+        tags=tags,
+        **deployed,
+    )
+
+
+def pool_args(pool: ResolvedPool, tags: dict[str, str], **deployed: Any) -> NodePoolArgs:
+    """A managed node group's Args; `deployed` as in cluster_args (cluster, node role, VPC, subnets)."""
+    return NodePoolArgs.from_resolved(
+        pool, instance_type=pool.instance_type, efa_interfaces=pool.fabric.interfaces if pool.fabric_kind == "efa" else 0, tags=tags, **deployed
+    )
+
+
 def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resource) -> BuiltEnvironment:
     spec = env.spec
     name = spec.name
@@ -40,43 +66,15 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         opts=child(parent),
     )
     private_subnets = {z: s.id for z, s in network.private_subnets.items()}
-    system = env.system_pool
-    cluster = Cluster(
-        name,
-        ClusterArgs(
-            vpc_id=network.vpc_id,
-            private_subnets=private_subnets,
-            kubernetes_version=spec.cluster.kubernetes_version,
-            extended_support=kubernetes_versions.support(spec.cloud, spec.cluster.kubernetes_version)[0] == kubernetes_versions.EXTENDED,
-            public_endpoint=spec.cluster.public_endpoint,
-            public_access_cidrs=spec.cluster.public_access_cidrs,
-            admins=spec.cluster.admins,
-            deletion_protection=spec.cluster.deletion_protection,
-            system_instance_type=system.instance_type,
-            system_nodes=system.nodes_max,
-            system_disk_gib=system.disk_gib,
-            tags=tags,
-        ),
-        opts=child(parent),
-    )
+    cluster = Cluster(name, cluster_args(env, tags, vpc_id=network.vpc_id, private_subnets=private_subnets), opts=child(parent))
     pools: dict[str, Any] = {}
     for pool in env.worker_pools:
         if pool.name in scaled:
             continue  # Karpenter's NodePool replaces the managed node group
+        deployed = {"cluster_name": cluster.name, "node_role_arn": cluster.node_role_arn, "cluster_security_group_id": cluster.security_group_id}
         pools[pool.name] = NodePool(
             f"{name}-{pool.name}",
-            NodePoolArgs.from_resolved(
-                pool,
-                cluster_name=cluster.name,
-                node_role_arn=cluster.node_role_arn,
-                cluster_security_group_id=cluster.security_group_id,
-                vpc_id=network.vpc_id,
-                subnets=private_subnets,
-                instance_type=pool.instance_type,
-                efa_interfaces=pool.fabric.interfaces if pool.fabric_kind == "efa" else 0,
-                tags=tags,
-                node_prerequisites=cluster.node_prerequisites,
-            ),
+            pool_args(pool, tags, vpc_id=network.vpc_id, subnets=private_subnets, node_prerequisites=cluster.node_prerequisites, **deployed),
             opts=child(parent),
         )
     node_pools: dict[str, Any] = {n: p.pool_name for n, p in pools.items()}

@@ -17,7 +17,7 @@ from aiinfra.components.azure.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.azure.storage import ObjectStorage, StorageArgs
 from aiinfra.components.built import BuiltEnvironment
 from aiinfra import kubernetes_versions
-from aiinfra.resolved import ResolvedEnvironment
+from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
 
 
 class NapPools(pulumi.ComponentResource):
@@ -58,6 +58,62 @@ def provider_options(env: ResolvedEnvironment, parent: pulumi.Resource) -> tuple
     return {"providers": [provider]}, pulumi.InvokeOptions(parent=parent, provider=provider)
 
 
+def cluster_args(env: ResolvedEnvironment, tags: dict[str, str], **deployed: Any) -> ClusterArgs:
+    """The AKS cluster's Args; `deployed` holds what exists only once resources do or the deployer is known (the
+    resource group, VNet, subnet, subscription and client), which the preflight (components/azure/preflight.py)
+    fills with placeholders."""
+    spec, system = env.spec, env.system_pool
+    return ClusterArgs(
+        location=spec.region,
+        vnet_cidr=spec.network.cidr,
+        zones=env.zones,
+        kubernetes_version=spec.cluster.kubernetes_version,
+        extended_support=kubernetes_versions.support(spec.cloud, spec.cluster.kubernetes_version)[0] == kubernetes_versions.EXTENDED,
+        public_endpoint=spec.cluster.public_endpoint,
+        public_access_cidrs=spec.cluster.public_access_cidrs,
+        admins=spec.cluster.admins,
+        etcd_kms=spec.azure.etcd_kms,
+        container_insights=spec.azure.container_insights,
+        deletion_protection=spec.cluster.deletion_protection,
+        system_vm_size=system.instance_type,
+        system_nodes=system.nodes_max,
+        system_disk_gib=system.disk_gib,
+        tags=tags,
+        node_provisioning=env.autoscaler == "nap",
+        **deployed,
+    )
+
+
+def pool_args(env: ResolvedEnvironment, pool: ResolvedPool, tags: dict[str, str], **deployed: Any) -> NodePoolArgs:
+    """An AKS agent pool's Args; `deployed` as in cluster_args (resource group, cluster, subnet, cluster identity)."""
+    return NodePoolArgs.from_resolved(
+        pool,
+        vm_size=pool.instance_type,
+        capacity_taints=[str(t) for t in pool.taints],
+        infiniband=pool.fabric_kind == "infiniband",
+        gpu_driver=env.gpu_driver,  # type: ignore[arg-type]
+        autoscale=env.autoscaler != "none",
+        zones=env.zones,
+        tags=tags,
+        **deployed,
+    )
+
+
+def storage_args(env: ResolvedEnvironment, tags: dict[str, str], **deployed: Any) -> StorageArgs:
+    """The storage account's Args; `deployed` as in cluster_args (resource group, subscription, subnets)."""
+    spec = env.spec
+    return StorageArgs(
+        location=spec.region,
+        env=spec.name,
+        buckets=list(spec.storage.buckets),
+        zone_redundant=bool(env.zones),
+        lustre_import=any(fs.import_from for fs in env.filesystems),
+        delete_with_environment=spec.storage.delete_with_environment,
+        tags=tags,
+        **deployed,
+    )
+
+
 def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resource) -> BuiltEnvironment:
     spec = env.spec
     name = spec.name
@@ -83,36 +139,9 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         opts=opts(),
     )
     rg = network.resource_group_name
-    system = env.system_pool
-    cluster = Cluster(
-        name,
-        ClusterArgs(
-            resource_group_name=rg,
-            location=region,
-            subscription_id=subscription,
-            tenant_id=client.tenant_id,
-            vnet_id=network.vnet_id,
-            node_subnet_id=network.node_subnet_id,
-            vnet_cidr=spec.network.cidr,
-            zones=env.zones,
-            kubernetes_version=spec.cluster.kubernetes_version,
-            extended_support=kubernetes_versions.support(spec.cloud, spec.cluster.kubernetes_version)[0] == kubernetes_versions.EXTENDED,
-            public_endpoint=spec.cluster.public_endpoint,
-            public_access_cidrs=spec.cluster.public_access_cidrs,
-            admins=spec.cluster.admins,
-            deployer_object_id=client.object_id,
-            deployer_client_id=client.client_id,
-            etcd_kms=spec.azure.etcd_kms,
-            container_insights=spec.azure.container_insights,
-            deletion_protection=spec.cluster.deletion_protection,
-            system_vm_size=system.instance_type,
-            system_nodes=system.nodes_max,
-            system_disk_gib=system.disk_gib,
-            tags=tags,
-            node_provisioning=env.autoscaler == "nap",
-        ),
-        opts=opts(),
-    )
+    deployed = {"resource_group_name": rg, "subscription_id": subscription, "tenant_id": client.tenant_id, "vnet_id": network.vnet_id,
+                "node_subnet_id": network.node_subnet_id, "deployer_object_id": client.object_id, "deployer_client_id": client.client_id}
+    cluster = Cluster(name, cluster_args(env, tags, **deployed), opts=opts())
     provisioned = {p.name for p in nap_pools(env)}
     pools = {}
     for pool in env.worker_pools:
@@ -120,19 +149,14 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
             continue
         pools[pool.name] = NodePool(
             f"{name}-{pool.name}",
-            NodePoolArgs.from_resolved(
+            pool_args(
+                env,
                 pool,
+                tags,
                 resource_group_name=rg,
                 cluster_name=cluster.name,
                 node_subnet_id=network.node_subnet_id,
-                vm_size=pool.instance_type,
-                capacity_taints=[str(t) for t in pool.taints],
                 cluster_identity_principal_id=cluster.identity_principal_id,
-                infiniband=pool.fabric_kind == "infiniband",
-                gpu_driver=env.gpu_driver,  # type: ignore[arg-type]
-                autoscale=env.autoscaler != "none",
-                zones=env.zones,
-                tags=tags,
             ),
             opts=opts(),
         )
@@ -154,18 +178,13 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         subnets = LustreSubnets(name, fs_args, opts=opts())
     storage = ObjectStorage(
         name,
-        StorageArgs(
+        storage_args(
+            env,
+            tags,
             resource_group_name=rg,
-            location=region,
-            env=name,
             subscription_id=subscription,
-            buckets=list(spec.storage.buckets),
             node_subnet_id=network.node_subnet_id,
-            zone_redundant=bool(env.zones),
             extra_subnet_ids=list(subnets.ids.values()) if subnets else [],
-            lustre_import=any(fs.import_from for fs in env.filesystems),
-            delete_with_environment=spec.storage.delete_with_environment,
-            tags=tags,
         ),
         opts=opts(),
     )

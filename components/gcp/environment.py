@@ -71,6 +71,55 @@ class ComputeClasses(pulumi.ComponentResource):
         self.register_outputs({"names": self.names})
 
 
+def cluster_args(env: ResolvedEnvironment, project: str, tags: dict[str, str], multi_networking: bool, **deployed: Any) -> ClusterArgs:
+    """The GKE cluster's Args; `deployed` holds what exists only once resources do (the VPC and its subnetwork),
+    which the preflight (components/gcp/preflight.py) fills with placeholders."""
+    spec, system = env.spec, env.system_pool
+    return ClusterArgs(
+        project=project,
+        region=spec.region,
+        zones=env.zones,
+        pods_range=POD_RANGE,
+        services_range=SERVICE_RANGE,
+        kubernetes_version=spec.cluster.kubernetes_version,
+        extended_support=kubernetes_versions.support(spec.cloud, spec.cluster.kubernetes_version)[0] == kubernetes_versions.EXTENDED,
+        public_endpoint=spec.cluster.public_endpoint,
+        public_access_cidrs=spec.cluster.public_access_cidrs,
+        admins=spec.cluster.admins,
+        deletion_protection=spec.cluster.deletion_protection,
+        multi_networking=multi_networking,
+        lustre_csi=bool(env.filesystems),
+        gpu_monitoring=bool(env.gpu_pools),
+        system_machine_type=system.machine_type,
+        system_nodes=system.nodes_max,
+        system_disk_gib=system.disk_gib,
+        tags=tags,
+        auto_provisioning_limits=resource_limits(env.pools) if any(p.compute_class for p in env.worker_pools) else [],
+        **deployed,
+    )
+
+
+def pool_args(env: ResolvedEnvironment, pool: ResolvedPool, project: str, tags: dict[str, str], **deployed: Any) -> NodePoolArgs:
+    """A GKE node pool's Args; `deployed` as in cluster_args (the cluster, its node service account, the fabric's
+    GPU NICs and the zone chosen from the zones offering the type)."""
+    return NodePoolArgs.from_resolved(
+        pool,
+        project=project,
+        location=env.spec.region,
+        candidate_zones=list(env.region_zones),
+        machine_type=pool.machine_type,
+        accelerator_type=pool.accelerator_type,
+        fabric_kind=pool.fabric_kind,
+        compact_placement=pool.fabric is not None,
+        disk_type=pool.boot_disk_type,
+        local_ssd_count=pool.local_ssd_count,
+        tags=tags,
+        compute_class=pool.compute_class,
+        autoscale=env.autoscaler != "none",
+        **deployed,
+    )
+
+
 def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resource) -> BuiltEnvironment:
     spec = env.spec
     name = spec.name
@@ -94,57 +143,22 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         pool_site[p.name] = site.key
 
     network = Network(name, NetworkArgs(project=project, region=region, cidr=spec.network.cidr, fabrics=list(sites.values())), opts=child(parent))
-    system = env.system_pool
-    cluster = Cluster(
-        name,
-        ClusterArgs(
-            project=project,
-            region=region,
-            network=network.network_id,
-            subnetwork=network.subnetwork_id,
-            zones=env.zones,
-            pods_range=POD_RANGE,
-            services_range=SERVICE_RANGE,
-            kubernetes_version=spec.cluster.kubernetes_version,
-            extended_support=kubernetes_versions.support(spec.cloud, spec.cluster.kubernetes_version)[0] == kubernetes_versions.EXTENDED,
-            public_endpoint=spec.cluster.public_endpoint,
-            public_access_cidrs=spec.cluster.public_access_cidrs,
-            admins=spec.cluster.admins,
-            deletion_protection=spec.cluster.deletion_protection,
-            multi_networking=bool(sites),
-            lustre_csi=bool(env.filesystems),
-            gpu_monitoring=bool(env.gpu_pools),
-            system_machine_type=system.machine_type,
-            system_nodes=system.nodes_max,
-            system_disk_gib=system.disk_gib,
-            tags=tags,
-            auto_provisioning_limits=resource_limits(env.pools) if any(p.compute_class for p in workers) else [],
-        ),
-        opts=child(parent),
-    )
+    deployed = {"network": network.network_id, "subnetwork": network.subnetwork_id}
+    cluster = Cluster(name, cluster_args(env, project, tags, multi_networking=bool(sites), **deployed), opts=child(parent))
     pools: dict[str, NodePool] = {}
     for pool in workers:
         pools[pool.name] = NodePool(
             f"{name}-{pool.name}",
-            NodePoolArgs.from_resolved(
+            pool_args(
+                env,
                 pool,
-                project=project,
+                project,
+                tags,
                 cluster=cluster.id,
-                location=region,
-                candidate_zones=region_zones,
-                machine_type=pool.machine_type,
-                accelerator_type=pool.accelerator_type,
-                fabric_kind=pool.fabric_kind,
                 gpu_nics=network.gpu_nics.get(pool_site.get(pool.name, ""), []),
-                compact_placement=pool.fabric is not None,
                 zone=zones[pool.name][0] if len(zones[pool.name]) == 1 else pool.zone,
-                disk_type=pool.boot_disk_type,
-                local_ssd_count=pool.local_ssd_count,
                 service_account=cluster.node_service_account,
-                tags=tags,
                 node_prerequisites=cluster.node_prerequisites,
-                compute_class=pool.compute_class,
-                autoscale=env.autoscaler != "none",
             ),
             opts=child(parent),
         )
