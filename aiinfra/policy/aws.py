@@ -25,7 +25,6 @@ from aiinfra.policy.model import (
 CLUSTER = "aws:eks/cluster:Cluster"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
-KARPENTER_NODEPOOL = "kubernetes:karpenter.sh/v1:NodePool"
 SUBNET = "aws:ec2/subnet:Subnet"
 BUCKET = "aws:s3/bucket:Bucket"
 COMPONENT = "no spec field turns this off: restore it in components/aws/{}"
@@ -184,22 +183,4 @@ def pool(r: Resource) -> PoolView:
     )
 
 
-def karpenter_pool(r: Resource) -> PoolView:
-    """A Karpenter NodePool: no minimum (Karpenter launches nodes for pending pods only), its maximum from the
-    accelerator limit over the per-node count, its zones from the zone requirement."""
-    spec = r.get("spec") or {}
-    template = spec.get("template") or {}
-    labels = (template.get("metadata") or {}).get("labels") or {}
-    requirements = {q.get("key"): q.get("values") or [] for q in (template.get("spec") or {}).get("requirements") or []}
-    per_node = int(labels.get("aiinfra.dev/gpu-count") or 0)
-    gpus = next((int(v) for k, v in (spec.get("limits") or {}).items() if k not in ("cpu", "memory")), 0)
-    taints = tuple(f"{x.get('key')}={x.get('value')}:{x.get('effect')}" if x.get("value") else f"{x.get('key')}:{x.get('effect')}"
-                   for x in (template.get("spec") or {}).get("taints") or [])
-    return PoolView(
-        name=labels.get("aiinfra.dev/pool", r.name), gpu="accelerator" in labels, spot=requirements.get("karpenter.sh/capacity-type") == ["spot"],
-        nodes_min=0, nodes_max=gpus // per_node if per_node and gpus else int(((r.get("metadata") or {}).get("annotations") or {}).get("aiinfra.dev/nodes-max", 1)), taints=taints, fabric=labels.get("aiinfra.dev/fabric"),
-        placement_domains=len(requirements.get("topology.kubernetes.io/zone", [])), labels=labels, needs="karpenter",
-    )
-
-
-POOLS = {NODE_GROUP: pool, KARPENTER_NODEPOOL: karpenter_pool}
+POOLS = {NODE_GROUP: pool}  # Karpenter NodePools: aiinfra.policy.pools.karpenter_pool, as on AKS
