@@ -13,7 +13,7 @@ from typing import Any
 from aiinfra import accelerators, catalog, clouds, data_layer, defaults, kubernetes_versions, workload_plan
 from aiinfra.accounts import find_account
 from aiinfra.capacity import pool_price, reservation_fields
-from aiinfra.type_choice import choose as _choose
+from aiinfra.type_choice import choose
 from aiinfra.catalog import pool_facts as facts
 from aiinfra.gpu import GpuRequest
 from aiinfra.problems import Problem, SpecError, did_you_mean, nearest, shown
@@ -168,7 +168,7 @@ class _PoolResolver:
             reason = "pinned by instance_type"
         else:
             found = self._gpu_candidates(path, pool) if pool.gpu else self._cpu_candidates(path, pool)
-            name, reason = _choose(self.cloud, self.spec.region, pool, *found) if found else (None, "")
+            name, reason = choose(self.cloud, self.spec.region, pool, *found) if found else (None, "")
         if name is None or len(self.problems) > before:
             return None
         it = self.cat.instance_types[name]
@@ -235,7 +235,7 @@ class _PoolResolver:
             self.problems = kept
             if not found:
                 continue
-            name = _choose(self.cloud, self.spec.region, pool, *found)[0]
+            name = choose(self.cloud, self.spec.region, pool, *found)[0]
             it = self.cat.instance_types[name]
             if name != chosen and accelerators.family_of(it.gpu) == family and name not in {s.instance_type for s in shapes}:
                 shapes.append(PoolShape(name, it.gpu, it.gpu_count, it.vcpus, it.memory_gib))

@@ -20,7 +20,7 @@ def _fmt_price(p: catalog.Price, capacity: str) -> str:
     return f"{money(p.hourly_usd)}/h {p.basis or capacity}{own}"
 
 
-def _choose(cloud: str, region: str, pool: NodePool, names: list[str], what: str) -> tuple[str, str]:
+def choose(cloud: str, region: str, pool: NodePool, names: list[str], what: str) -> tuple[str, str]:
     """Pick one of several offered types and say why."""
     cat = catalog.cloud_catalog(cloud)
     cap = pool.capacity
@@ -52,6 +52,3 @@ def _choose(cloud: str, region: str, pool: NodePool, names: list[str], what: str
         f"cheapest of {len(ranked)} {cloud} types with {what} in {region}: {_fmt_price(best_price, cap)} "
         f"(next: {runner} at {_fmt_price(runner_price, cap)})"
     )
-
-
-choose = _choose
