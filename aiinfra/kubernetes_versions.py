@@ -79,6 +79,11 @@ def support(cloud: str, version: str, on: dt.date | None = None) -> tuple[str, V
     return (row.status(on or _today()), row) if row else (NOT_OFFERED, None)
 
 
+def extended(cloud: str, version: str, on: dt.date | None = None) -> bool:
+    """The version runs in the cloud's paid extended / long-term support on the day (the cluster asks for it)."""
+    return support(cloud, version, on)[0] == EXTENDED
+
+
 def check(cloud: str, version: str, on: dt.date | None = None) -> tuple[list[Problem], list[Problem]]:
     """(problems, warnings): a version the cloud does not offer on the day is a problem listing those it does;
     one in extended support a warning with its price; one the table lists without confirming it exists a warning."""
@@ -110,5 +115,4 @@ def check(cloud: str, version: str, on: dt.date | None = None) -> tuple[list[Pro
 
 def control_plane_price(cloud: str, version: str, on: dt.date | None = None) -> dict[str, Any] | None:
     """The extended-support price that replaces the control plane's standard one, or None in standard support."""
-    state, _ = support(cloud, version, on)
-    return table()[cloud].extended if state == EXTENDED else None
+    return table()[cloud].extended if extended(cloud, version, on) else None

@@ -68,7 +68,7 @@ def cluster_args(env: ResolvedEnvironment, tags: dict[str, str], **deployed: Any
         vnet_cidr=spec.network.cidr,
         zones=env.zones,
         kubernetes_version=spec.cluster.kubernetes_version,
-        extended_support=kubernetes_versions.support(spec.cloud, spec.cluster.kubernetes_version)[0] == kubernetes_versions.EXTENDED,
+        extended_support=kubernetes_versions.extended(spec.cloud, spec.cluster.kubernetes_version),
         public_endpoint=spec.cluster.public_endpoint,
         public_access_cidrs=spec.cluster.public_access_cidrs,
         admins=spec.cluster.admins,

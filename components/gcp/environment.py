@@ -82,7 +82,7 @@ def cluster_args(env: ResolvedEnvironment, project: str, tags: dict[str, str], m
         pods_range=POD_RANGE,
         services_range=SERVICE_RANGE,
         kubernetes_version=spec.cluster.kubernetes_version,
-        extended_support=kubernetes_versions.support(spec.cloud, spec.cluster.kubernetes_version)[0] == kubernetes_versions.EXTENDED,
+        extended_support=kubernetes_versions.extended(spec.cloud, spec.cluster.kubernetes_version),
         public_endpoint=spec.cluster.public_endpoint,
         public_access_cidrs=spec.cluster.public_access_cidrs,
         admins=spec.cluster.admins,
