@@ -25,7 +25,8 @@ def specs() -> list[Path]:
 def run(spec: Path) -> bytes:
     env = {**os.environ, "AIINFRA_TODAY": os.environ.get("AIINFRA_TODAY", "2026-12-07"), "COLUMNS": "200"}
     p = subprocess.run([sys.executable, "-m", "aiinfra", "preview", "--json", str(spec)], env=env, capture_output=True, cwd=ROOT)
-    return p.stdout + f"\n# exit {p.returncode}\n".encode()
+    # The checkout's path is written as <ROOT>, so a snapshot compares across worktrees and clones.
+    return p.stdout.replace(str(ROOT).encode(), b"<ROOT>") + f"\n# exit {p.returncode}\n".encode()
 
 
 def main() -> int:
