@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from aiinfra.mocks import CloudMocks
+from aiinfra.components.base.mocks import CloudMocks
 
 __all__ = ["CapturedResource", "CloudMocks", "RunResult", "run"]
 

@@ -4,7 +4,6 @@ the cloud's reservation formula (components/<cloud>/allocatable.py)."""
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -42,7 +41,9 @@ class NodeShape:
 
 
 def cloud_facts(cloud: str):
-    return importlib.import_module(f"aiinfra.components.{cloud}.allocatable")
+    from aiinfra import clouds
+
+    return clouds.module(cloud, "allocatable")
 
 
 def show(resource: str, q: float) -> str:
@@ -55,8 +56,8 @@ def show(resource: str, q: float) -> str:
 
 def node_labels(env: ResolvedEnvironment, pool: ResolvedPool) -> dict[str, str]:
     """The labels aiinfra puts on the pool's nodes (components/<cloud>/gpu_pool.node_labels, cluster system pools)."""
-    from aiinfra.components._pool import PoolCommon
-    from aiinfra.components._pool import node_labels as common_labels
+    from aiinfra.components.base.gpu_pool import PoolCommon
+    from aiinfra.components.base.gpu_pool import node_labels as common_labels
 
     facts = cloud_facts(env.spec.cloud)
     common = common_labels(pool.name, PoolCommon.from_resolved(pool), accelerator_label=facts.ACCELERATOR_LABEL_SET)

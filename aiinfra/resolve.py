@@ -12,14 +12,14 @@ from typing import Any
 
 from aiinfra import accelerators, catalog, clouds, data_layer, defaults, kubernetes_versions, workload_plan
 from aiinfra.accounts import find_account
+from aiinfra.autoscaling import choose_autoscaler
 from aiinfra.capacity import pool_price, reservation_fields
-from aiinfra.type_choice import choose
 from aiinfra.catalog import pool_facts as facts
 from aiinfra.gpu import GpuRequest
 from aiinfra.problems import Problem, SpecError, did_you_mean, nearest, shown
-from aiinfra.autoscaling import choose_autoscaler
 from aiinfra.resolved import PoolShape, ResolvedEnvironment, ResolvedPool, WorkloadPlan
 from aiinfra.spec import EnvironmentSpec, NodePool, load_spec
+from aiinfra.type_choice import choose
 
 __all__ = ["ResolvedEnvironment", "ResolvedPool", "WorkloadPlan", "load", "resolve"]
 
@@ -322,7 +322,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
         autoscaler=autoscaler,
         autoscaler_words=profile.autoscalers.get(autoscaler),
     )
-    from aiinfra.components._preflight import problems as component_problems
+    from aiinfra.components.base.preflight import problems as component_problems
 
     # A pool or field the spec rules already reported keeps their wording; the components' checks add the rest.
     reported = {_subject(p.path) for p in r.problems}

@@ -24,8 +24,6 @@ from aiinfra import clouds, defaults, kubernetes_versions
 from aiinfra.gpu import GPU_PATTERN, GpuRequest
 from aiinfra.problems import Invalid, Problem, SpecError, shown
 from aiinfra.spec_capacity import capacity_rules
-from aiinfra.spec_policy import Policy
-from aiinfra.spec_storage import Storage
 from aiinfra.spec_limits import (
     ACCELERATOR_DOC,
     IMAGE_TAG_PATTERN,
@@ -41,6 +39,8 @@ from aiinfra.spec_limits import (
     URL_PATTERN,
     topology_shape,
 )
+from aiinfra.spec_policy import Policy
+from aiinfra.spec_storage import Storage
 
 # The registered clouds (aiinfra.clouds), as a Literal of their names in registry order.
 Cloud = clouds.cloud_literal()

@@ -161,11 +161,10 @@ def _plan(env, console) -> int:
     from collections import Counter
 
     from aiinfra.cli import views
-    from aiinfra.deploy import component_label
-    from aiinfra.preview import build
-
     from aiinfra.cli.common import EXIT_POLICY
+    from aiinfra.deploy import component_label
     from aiinfra.policy import mandatory_failed
+    from aiinfra.preview import build
 
     data = build(env)
     console.print(views.gpu_table(data))

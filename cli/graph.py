@@ -11,7 +11,6 @@ import json
 import re
 from dataclasses import dataclass, field
 
-
 INSTALL_GRAPHVIZ = "install Graphviz: `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS); or use --format mermaid or dot"
 
 

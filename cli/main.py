@@ -73,11 +73,11 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001
         if debug:
             raise
-        from aiinfra.components.errors import ComponentInputError
+        from aiinfra.components.base.errors import ComponentInputError
 
         if isinstance(exc, ComponentInputError):
             _report_component(exc, "--json" in sys.argv[1:])
-        from aiinfra.components._sdk import MissingExtraError
+        from aiinfra.components.base.sdk import MissingExtraError
 
         prefix = "" if isinstance(exc, MissingExtraError) else f"{type(exc).__name__}: "
         sys.stderr.write(f"error: {prefix}{exc}\n(run with --debug for the traceback)\n")

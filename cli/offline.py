@@ -33,9 +33,8 @@ def preview(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
     `aiinfra up`'s failover moved is shown where the stack's config records it."""
     env = load_env(spec, as_json)
     from aiinfra.cli.placement import recorded, show
-    from aiinfra.preview import build
-
     from aiinfra.policy import mandatory_failed
+    from aiinfra.preview import build
 
     placed = recorded(env)
     fitted = check_fit(placed.env, spec, as_json)

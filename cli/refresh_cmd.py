@@ -17,7 +17,7 @@ SHOWN_UNPRICED = 5
 @contextmanager
 def _bars(asked: list[str], quiet: bool) -> Iterator[Any]:
     """A progress bar per cloud on a terminal; nothing when piped or with --json."""
-    from aiinfra.price_fetch import no_progress
+    from aiinfra.components.base.pricing import no_progress
 
     c = console(stderr=True)
     if quiet or not c.is_terminal:

@@ -11,7 +11,7 @@ __all__ = ["Environment"]
 def __getattr__(name: str) -> Any:
     # Lazy, so importing the package does not pull in Pulumi until a component is used.
     if name == "Environment":
-        from aiinfra.components.environment import Environment
+        from aiinfra.components.base.environment import Environment
 
         return Environment
     raise AttributeError(name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aiinfra.components.errors import ComponentInputError
+from aiinfra.components.base.errors import ComponentInputError
 
 if TYPE_CHECKING:
     from aiinfra.resolve import ResolvedEnvironment

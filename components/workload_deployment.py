@@ -6,8 +6,8 @@ from typing import Any
 
 import pulumi
 
-from aiinfra.components._util import child
-from aiinfra.components.built import BuiltEnvironment
+from aiinfra.components.base.built import BuiltEnvironment
+from aiinfra.components.base.util import child
 from aiinfra.resolved import ResolvedEnvironment
 
 

@@ -7,13 +7,13 @@ import re
 import subprocess
 import sys
 import textwrap
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from aiinfra import catalog, clouds
-from aiinfra.components._sdk import MissingExtraError
+from aiinfra.components.base.sdk import MissingExtraError
 from aiinfra.spec import EnvironmentSpec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +45,7 @@ def test_profile_facts_agree_with_catalog_pyproject_and_mocks(profile):
     assert profile.capabilities["zoneless_regions"].supported == bool(zoneless)
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     assert profile.name in extras and profile.name in extras["all"][0], "pip install 'aiinfra[<cloud>]' must exist"
-    assert __import__(profile.mocks_module, fromlist=["x"])
+    assert clouds.module(profile.name, "mocks").RESOURCES
     assert set(profile.nvidia_runtime_class) == set(profile.gpu_operator_values)
     assert profile.bucket_types or profile.bucket_type_prefixes
     assert profile.credential_fixes and profile.verify_command
@@ -137,18 +137,15 @@ NEUTRAL = [
     *sorted((ROOT / "aiinfra").rglob("*.py")),
     *sorted((ROOT / "components" / "kubernetes").rglob("*.py")),
     *sorted((ROOT / "components").glob("*.py")),
+    *sorted((ROOT / "components" / "base").glob("*.py")),
     *sorted((ROOT / "cli").glob("*.py")),
 ]
-# Per-cloud modules that live outside components/<cloud>/: each is named by its profile (mocks_module).
-PER_CLOUD = {ROOT / "aiinfra" / "mocks" / f"{p.pulumi_package.replace('-', '_')}.py" for p in PROFILES}
 
 
 def test_cloud_neutral_modules_name_no_cloud():
     quoted = re.compile(r"""["'](%s)["']""" % "|".join(clouds.names()))
     found = []
     for path in NEUTRAL:
-        if path in PER_CLOUD:
-            continue
         for i, line in enumerate(path.read_text().splitlines(), 1):
             if quoted.search(line):
                 found.append(f"{path.relative_to(ROOT)}:{i}: {line.strip()}")

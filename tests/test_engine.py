@@ -8,7 +8,6 @@ from aiinfra import engine
 from aiinfra.preview import run_offline
 from aiinfra.resolve import load
 
-
 SPEC = Path(__file__).resolve().parents[1] / "stacks" / "aws-llm.yaml"
 
 

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 from aiinfra import catalog, clouds
 from aiinfra.catalog import families
 from aiinfra.cli.main import app
-from aiinfra.problems import SpecError
 from aiinfra.offers import check_clouds, moved, offers
+from aiinfra.problems import SpecError
 from aiinfra.resolve import load, resolve
 from aiinfra.spec import load_spec
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from aiinfra.components.errors import ComponentInputError
+from aiinfra.components.base.errors import ComponentInputError
 from aiinfra.problems import SpecError
 from aiinfra.resolve import load
 

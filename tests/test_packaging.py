@@ -33,7 +33,7 @@ def test_wheel_installs_and_imports_from_anywhere(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     for must in ("aiinfra/components/aws/gpu_pool.py", "aiinfra/cli/main.py", "aiinfra/catalog/data/aws.yaml", "aiinfra/catalog/data/gpus.yaml",
                  "aiinfra/components/kubernetes/charts.yaml", "aiinfra/components/kubernetes/gpu-dashboard.json",
-                 "aiinfra/components/gcp/gpu_pool.py", "aiinfra/mocks/gcp.py", "aiinfra/components/azure/gpu_pool.py",
+                 "aiinfra/components/gcp/gpu_pool.py", "aiinfra/components/gcp/mocks.py", "aiinfra/components/base/policy.py", "aiinfra/components/azure/gpu_pool.py",
                  "aiinfra/templates/fabrics.yaml", "aiinfra/templates/trainjob.yaml.j2"):
         assert must in names, must
     target = tmp_path / "site"

@@ -7,7 +7,6 @@ entry, and when no cloud succeeds the overlay file is not touched at all.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -15,7 +14,7 @@ from typing import Any, Callable, Sequence
 
 from aiinfra import clouds
 from aiinfra.catalog import overlay
-from aiinfra.price_fetch import PriceSourceError, Progress, SourceSkipped, Want, no_progress
+from aiinfra.components.base.pricing import PriceSourceError, Progress, SourceSkipped, Want, no_progress
 
 URL_VAR = "AIINFRA_PRICING_URL_{}"
 
@@ -37,7 +36,7 @@ def wanted(cloud: str) -> dict[str, Want]:
 
 
 def fetcher(cloud: str) -> Callable[..., Any]:
-    return importlib.import_module(f"aiinfra.components.{cloud}.pricing").fetch
+    return clouds.module(cloud, "pricing").fetch
 
 
 @dataclass

@@ -11,7 +11,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Callable, Mapping
 
 from aiinfra import clouds
-from aiinfra.quotas import Limit, Need, QuotaUnavailable
+from aiinfra.components.base.quotas import Limit, Need, QuotaUnavailable
 
 __all__ = ["Limit", "Need", "QuotaUnavailable", "check", "needs", "shortfalls"]
 

@@ -72,7 +72,7 @@ def program(env: ResolvedEnvironment) -> Callable[[], object]:
     run = environment_program.program(env, export=True)
 
     def guarded() -> object:
-        from aiinfra.components.errors import ComponentInputError
+        from aiinfra.components.base.errors import ComponentInputError
 
         try:
             return run()

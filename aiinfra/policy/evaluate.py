@@ -10,7 +10,8 @@ from aiinfra.policy.model import Facts, Finding, Resource, Rule
 
 @lru_cache(maxsize=1)
 def _all() -> tuple[Rule, ...]:
-    from aiinfra.policy import guardrails, kubernetes, pools, scaling
+    from aiinfra.components.base import policy as pools
+    from aiinfra.policy import guardrails, kubernetes, scaling
 
     found = [r for m in pools.cloud_modules() for r in m.RULES] + kubernetes.RULES + scaling.RULES + guardrails.RULES
     ids = [r.id for r in found]

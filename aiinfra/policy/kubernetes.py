@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from aiinfra.policy import pools
+from aiinfra.components.base import policy as pools
 from aiinfra.policy.model import PoolView, Resource, Rule
 
 GPU_TAINT_KEY = "nvidia.com/gpu"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from aiinfra.policy import pools
+from aiinfra.components.base import policy as pools
 from aiinfra.policy.model import PoolView, Resource, Rule, is_true
 
 CHARTS = ("kubernetes:helm.sh/v4:Chart", "kubernetes:helm.sh/v3:Release")

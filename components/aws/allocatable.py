@@ -11,7 +11,7 @@ default of 110 (marked). A managed node group may pass its own maxPods to nodead
 
 from __future__ import annotations
 
-from aiinfra.components._allocatable import Reserved, tiered
+from aiinfra.components.base.allocatable import Reserved, tiered
 
 CPU_TIERS = ((1, 0.06), (1, 0.01), (2, 0.005), (None, 0.0025))  # (cores, fraction reserved)
 MEMORY_PER_POD_MIB = 11
@@ -64,7 +64,7 @@ def aiinfra_labels(pool) -> dict[str, str]:
 
 
 ACCELERATOR_LABEL_SET = True
-SYSTEM_COMMON_LABELS = True  # the system pool gets components/_pool.node_labels like any pool
+SYSTEM_COMMON_LABELS = True  # the system pool gets components/base/gpu_pool.node_labels like any pool
 
 
 def extended_resources(env, pool) -> dict[str, int]:

@@ -9,12 +9,12 @@ import pulumi
 import pulumi_aws as aws
 
 from aiinfra import defaults
-from aiinfra.kubernetes_versions import default_version
-from aiinfra.components import _contracts
-from aiinfra.components._util import child, merge_tags, to_json
 from aiinfra.components.aws.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.aws.profile import eks_kubeconfig
-from aiinfra.components.errors import raise_if
+from aiinfra.components.base import cluster as base_cluster
+from aiinfra.components.base.errors import raise_if
+from aiinfra.components.base.util import child, merge_tags, to_json
+from aiinfra.kubernetes_versions import default_version
 from aiinfra.problems import Problem
 
 LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
@@ -179,7 +179,7 @@ def oidc_provider(name: str, cluster: aws.eks.Cluster, tags: dict[str, str], par
 
 def check(args: ClusterArgs) -> list[Problem]:
     """The shared endpoint rule plus EKS's: the control plane needs subnets in two zones."""
-    problems = _contracts.public_endpoint(args.public_endpoint, args.public_access_cidrs)
+    problems = base_cluster.public_endpoint(args.public_endpoint, args.public_access_cidrs)
     if len(args.private_subnets) < 2:
         problems.append(Problem("private_subnets", "EKS needs subnets in at least two zones", value=sorted(args.private_subnets)))
     return problems

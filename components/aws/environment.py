@@ -6,17 +6,17 @@ from typing import Any
 
 import pulumi
 
-from aiinfra.components._util import child, per_key
+from aiinfra import kubernetes_versions
 from aiinfra.components.aws.cluster import Cluster, ClusterArgs
 from aiinfra.components.aws.gpu_pool import NodePool, NodePoolArgs
+from aiinfra.components.aws.identity import WorkloadIdentity, WorkloadIdentityArgs
 from aiinfra.components.aws.karpenter import AutoscalingArgs, ClusterAutoscaler, Karpenter
 from aiinfra.components.aws.karpenter_plan import karpenter_pools
-from aiinfra.components.aws.identity import WorkloadIdentity, WorkloadIdentityArgs
 from aiinfra.components.aws.network import Network, NetworkArgs
 from aiinfra.components.aws.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.aws.storage import ObjectStorage, StorageArgs
-from aiinfra.components.built import BuiltEnvironment
-from aiinfra import kubernetes_versions
+from aiinfra.components.base.built import BuiltEnvironment
+from aiinfra.components.base.util import child, per_key
 from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
 
 

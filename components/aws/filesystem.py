@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 import pulumi
 
-from aiinfra.components._util import child, to_json
+from aiinfra.components.base.util import child, to_json
 from aiinfra.resolved import ResolvedFileSystem
 
 LUSTRE_VERSION = "2.15"
@@ -261,7 +261,7 @@ def bucket_volumes(env_name: str, region: str, buckets: Mapping[str, pulumi.Inpu
 
 def add_data_layer(name: str, env: Any, tags: dict[str, str], cluster: Any, network: Any, storage: Any, built: Any, parent: pulumi.Resource) -> None:
     """File systems, bucket mounts and their volumes into the built environment (outputs, volumes, drivers)."""
-    from aiinfra.components._util import per_key
+    from aiinfra.components.base.util import per_key
 
     spec = env.spec
     physical = per_key(storage.bucket_names, spec.storage.buckets)

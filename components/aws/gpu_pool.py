@@ -15,10 +15,10 @@ from typing import Mapping
 import pulumi
 import pulumi_aws as aws
 
-from aiinfra.components import _pool
-from aiinfra.components._pool import PoolCommon
-from aiinfra.components._util import child, merge_tags
-from aiinfra.components.errors import ComponentInputError, raise_if
+from aiinfra.components.base import gpu_pool as base_pool
+from aiinfra.components.base.errors import ComponentInputError, raise_if
+from aiinfra.components.base.gpu_pool import PoolCommon
+from aiinfra.components.base.util import child, merge_tags
 from aiinfra.problems import Problem
 from aiinfra.zones import choose as choose_zones
 
@@ -47,7 +47,7 @@ def capacity_block(args: "NodePoolArgs") -> bool:
 
 @dataclass
 class NodePoolArgs(PoolCommon):
-    """The common pool fields (components._pool.PoolCommon, keyword-only) plus EKS's own."""
+    """The common pool fields (components.base.gpu_pool.PoolCommon, keyword-only) plus EKS's own."""
 
     cluster_name: pulumi.Input[str]
     node_role_arn: pulumi.Input[str]
@@ -62,7 +62,7 @@ class NodePoolArgs(PoolCommon):
 
 def check(args: NodePoolArgs) -> list[Problem]:
     """The common pool contract plus EKS's: an EFA pool is a GPU pool, a pinned zone is one of the network's."""
-    problems = _pool.check(args)
+    problems = base_pool.check(args)
     if args.efa_interfaces < 0 or (args.efa_interfaces and not args.gpu):
         problems.append(Problem("efa_interfaces", "EFA interfaces are for accelerator pools (0 otherwise)", value=args.efa_interfaces))
     if not args.subnets:
@@ -84,7 +84,7 @@ def check(args: NodePoolArgs) -> list[Problem]:
 def taints(args: NodePoolArgs) -> list[aws.eks.NodeGroupTaintArgs]:
     """The accelerator's taint (nvidia.com/gpu or aws.amazon.com/neuron): only its pods land on these nodes."""
     t = args.taint((GPU_TAINT["key"], GPU_TAINT["value"], "NoSchedule"))
-    return [aws.eks.NodeGroupTaintArgs(key=t[0], value=t[1], effect=_pool.EFFECT_ENUM[t[2]])] if t else []
+    return [aws.eks.NodeGroupTaintArgs(key=t[0], value=t[1], effect=base_pool.EFFECT_ENUM[t[2]])] if t else []
 
 
 def efa_network_interfaces(count: int, security_group_ids: list[pulumi.Input[str]]) -> list[aws.ec2.LaunchTemplateNetworkInterfaceArgs]:
@@ -193,7 +193,7 @@ def launch_template(
 
 
 def node_labels(name: str, args: NodePoolArgs) -> dict[str, str]:
-    labels = _pool.node_labels(name, args)
+    labels = base_pool.node_labels(name, args)
     if args.efa_interfaces:
         labels.update({"aiinfra.dev/fabric": "efa", "vpc.amazonaws.com/efa.present": "true"})
     return merge_tags(labels, args.labels)

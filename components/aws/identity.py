@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from aiinfra.components import _contracts
-from aiinfra.components._util import child, to_json
 from aiinfra.components.aws.cluster import assume_role_policy
-from aiinfra.components.built import WorkloadBinding
-from aiinfra.components.errors import raise_if
+from aiinfra.components.base import identity as base_identity
+from aiinfra.components.base.built import WorkloadBinding
+from aiinfra.components.base.errors import raise_if
+from aiinfra.components.base.util import child, to_json
 
 
 @dataclass
@@ -60,7 +60,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:aws:WorkloadIdentity", name, None, opts)
-        raise_if("aiinfra:aws:WorkloadIdentity", name, _contracts.binding(args.namespace, args.service_account))
+        raise_if("aiinfra:aws:WorkloadIdentity", name, base_identity.binding(args.namespace, args.service_account))
         role = aws.iam.Role(
             f"{name}-workload",
             assume_role_policy=assume_role_policy("pods.eks.amazonaws.com", ("sts:AssumeRole", "sts:TagSession")),

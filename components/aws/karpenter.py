@@ -16,9 +16,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from aiinfra.components._util import child, merge_tags
 from aiinfra.components.aws import karpenter_plan as plan
 from aiinfra.components.aws.cluster import Cluster, assume_role_policy
+from aiinfra.components.base.util import child, merge_tags
 from aiinfra.resolved import ResolvedEnvironment
 
 SYSTEM_LABELS = {"aiinfra.dev/role": "system"}

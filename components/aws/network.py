@@ -9,8 +9,8 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from aiinfra.components._util import child, merge_tags
-from aiinfra.components.errors import raise_if
+from aiinfra.components.base.errors import raise_if
+from aiinfra.components.base.util import child, merge_tags
 from aiinfra.problems import Problem
 
 

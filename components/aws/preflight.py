@@ -1,11 +1,13 @@
 """The AWS components' checks on the Args environment.build() passes them, built by the same functions
-(cluster_args, pool_args) with placeholders for what exists only after deploy (components._preflight)."""
+(cluster_args, pool_args) with placeholders for what exists only after deploy (components.base.preflight)."""
 
 from __future__ import annotations
 
-from aiinfra.components import _contracts
-from aiinfra.components._preflight import PLACEHOLDER, Collector, args
 from aiinfra.components.aws import cluster, environment, gpu_pool, network
+from aiinfra.components.base import identity as base_identity
+from aiinfra.components.base import registry as base_registry
+from aiinfra.components.base import storage as base_storage
+from aiinfra.components.base.preflight import PLACEHOLDER, Collector, args
 from aiinfra.resolved import ResolvedEnvironment
 
 
@@ -19,6 +21,6 @@ def check(env: ResolvedEnvironment, c: Collector) -> None:
     deployed = {f: PLACEHOLDER for f in ("cluster_name", "node_role_arn", "cluster_security_group_id", "vpc_id")}
     for pool in env.worker_pools:
         c.check("aiinfra:aws:NodePool", f"{name}-{pool.name}", gpu_pool.check(environment.pool_args(pool, {}, subnets=subnets, **deployed)))
-    c.check("aiinfra:aws:ObjectStorage", name, _contracts.buckets(list(spec.storage.buckets)))
-    c.check("aiinfra:aws:ContainerRegistry", name, _contracts.images(list(spec.registry.repositories) or [name], "repositories"))
-    c.check("aiinfra:aws:WorkloadIdentity", name, _contracts.binding(spec.identity.namespace, spec.identity.service_account))
+    c.check("aiinfra:aws:ObjectStorage", name, base_storage.buckets(list(spec.storage.buckets)))
+    c.check("aiinfra:aws:ContainerRegistry", name, base_registry.images(list(spec.registry.repositories) or [name], "repositories"))
+    c.check("aiinfra:aws:WorkloadIdentity", name, base_identity.binding(spec.identity.namespace, spec.identity.service_account))

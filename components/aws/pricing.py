@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 from typing import Any, Iterator, Mapping
 
-from aiinfra.price_fetch import Fetched, PriceSourceError, Progress, Want, get_json, no_progress, session, stream_lines
+from aiinfra.components.base.pricing import Fetched, PriceSourceError, Progress, Want, get_json, no_progress, session, stream_lines
 
 BASE_URL = "https://pricing.us-east-1.amazonaws.com"
 INDEX = "/offers/v1.0/aws/AmazonEC2/current/region_index.json"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from aiinfra.clouds import Capability, CapacityErrors, CloudProfile, ReservationShape, register
+from aiinfra.clouds import register
+from aiinfra.components.base.profile import Capability, CapacityErrors, CloudProfile, ReservationShape
 
 if TYPE_CHECKING:
     from aiinfra.problems import Problem

@@ -34,7 +34,7 @@ def family(instance_type: str) -> str | None:
 
 
 def needs(pool: Any) -> list[Any]:
-    from aiinfra.quotas import Need
+    from aiinfra.components.base.quotas import Need
 
     fam = family(pool.instance_type)
     if fam is None or pool.capacity == "reserved" or not pool.vcpus:
@@ -44,7 +44,7 @@ def needs(pool: Any) -> list[Any]:
 
 
 def lookup(region: str, codes: list[str]) -> Mapping[str, Any]:
-    from aiinfra.quotas import Limit, QuotaUnavailable
+    from aiinfra.components.base.quotas import Limit, QuotaUnavailable
 
     try:
         import boto3

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from aiinfra.components import _contracts
-from aiinfra.components._util import child
-from aiinfra.components.errors import raise_if
+from aiinfra.components.base import registry as base_registry
+from aiinfra.components.base.errors import raise_if
+from aiinfra.components.base.util import child
 
 UNTAGGED_EXPIRY = json.dumps(
     {
@@ -38,7 +38,7 @@ class ContainerRegistry(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:aws:ContainerRegistry", name, None, opts)
-        raise_if("aiinfra:aws:ContainerRegistry", name, _contracts.images(args.repositories, "repositories"))
+        raise_if("aiinfra:aws:ContainerRegistry", name, base_registry.images(args.repositories, "repositories"))
         repos = {}
         for repo in args.repositories:
             r = aws.ecr.Repository(

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from aiinfra.components import _contracts
-from aiinfra.components._util import child, merge_tags, to_json
-from aiinfra.components.errors import raise_if
+from aiinfra.components.base import storage as base_storage
+from aiinfra.components.base.errors import raise_if
+from aiinfra.components.base.util import child, merge_tags, to_json
 
 
 @dataclass
@@ -128,7 +128,7 @@ class ObjectStorage(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:aws:ObjectStorage", name, None, opts)
-        raise_if("aiinfra:aws:ObjectStorage", name, _contracts.buckets(args.buckets))
+        raise_if("aiinfra:aws:ObjectStorage", name, base_storage.buckets(args.buckets))
         keep = not args.delete_with_environment
         data_opts = child(self, protect=keep, retain_on_delete=keep)
 

@@ -10,7 +10,7 @@ overlay in components/azure/cluster.py; "Configure Azure CNI Overlay networking"
 
 from __future__ import annotations
 
-from aiinfra.components._allocatable import Reserved
+from aiinfra.components.base.allocatable import Reserved
 
 CPU_TABLE = ((1, 60), (2, 100), (4, 140), (8, 180), (16, 260), (32, 420), (64, 740))  # (cores, millicores reserved)
 MEMORY_PER_POD_MIB = 20

@@ -21,13 +21,13 @@ import pulumi
 import pulumi_azure_native as az
 
 from aiinfra import defaults
-from aiinfra.kubernetes_versions import default_version
-from aiinfra.components import _contracts
-from aiinfra.components._util import child, merge_tags, to_json
 from aiinfra.components.azure import monitoring
 from aiinfra.components.azure.identity import grant
 from aiinfra.components.azure.profile import aks_kubeconfig
-from aiinfra.components.errors import raise_if
+from aiinfra.components.base import cluster as base_cluster
+from aiinfra.components.base.errors import raise_if
+from aiinfra.components.base.util import child, merge_tags, to_json
+from aiinfra.kubernetes_versions import default_version
 from aiinfra.problems import Problem
 
 # Overlay pod and service ranges; they must not overlap the VNet.
@@ -162,7 +162,7 @@ def network_profile() -> az.containerservice.ContainerServiceNetworkProfileArgs:
 def check(args: ClusterArgs) -> list[Problem]:
     """The shared endpoint rule plus AKS's: the VNet clear of the pod and service ranges, admins that are
     Entra object ids, and somebody who can use the cluster."""
-    problems = _contracts.public_endpoint(args.public_endpoint, args.public_access_cidrs)
+    problems = base_cluster.public_endpoint(args.public_endpoint, args.public_access_cidrs)
     vnet = ipaddress.ip_network(args.vnet_cidr)
     for label, cidr in (("pod", POD_CIDR), ("service", SERVICE_CIDR)):
         if vnet.overlaps(ipaddress.ip_network(cidr)):

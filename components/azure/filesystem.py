@@ -12,9 +12,9 @@ from typing import Any, Mapping
 
 import pulumi
 
-from aiinfra.components._util import child
 from aiinfra.components.azure.profile import PLACEHOLDER
 from aiinfra.components.azure.subnets import plan_lustre_subnets, plan_subnets
+from aiinfra.components.base.util import child
 from aiinfra.resolved import ResolvedFileSystem
 
 MAINTENANCE = {"day_of_week": "Sunday", "time_of_day_utc": "02:00"}  # AMLFS requires a weekly 30-minute window
@@ -198,7 +198,7 @@ def lustre_args(
 
 def add_data_layer(env: Any, name: str, fs_args: FileSystemArgs | None, subnets: Any, storage: Any, identity: Any, rg: Any, built: Any, opts: pulumi.ResourceOptions) -> None:
     """File systems and bucket volumes into the built environment (outputs, volumes, the Lustre CSI manifests)."""
-    from aiinfra.components._util import per_key
+    from aiinfra.components.base.util import per_key
 
     spec = env.spec
     if fs_args is not None and subnets is not None:

@@ -17,10 +17,10 @@ from typing import Literal
 import pulumi
 import pulumi_azure_native as az
 
-from aiinfra.components import _pool
-from aiinfra.components._pool import PoolCommon
-from aiinfra.components._util import child, merge_tags
-from aiinfra.components.errors import raise_if
+from aiinfra.components.base import gpu_pool as base_pool
+from aiinfra.components.base.errors import raise_if
+from aiinfra.components.base.gpu_pool import PoolCommon
+from aiinfra.components.base.util import child, merge_tags
 from aiinfra.problems import Problem
 from aiinfra.zones import choose as choose_zones
 
@@ -36,7 +36,7 @@ RESERVATION_GROUP = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/prov
 
 @dataclass
 class NodePoolArgs(PoolCommon):
-    """The common pool fields (components._pool.PoolCommon, keyword-only) plus AKS's own. The AKS pool name is
+    """The common pool fields (components.base.gpu_pool.PoolCommon, keyword-only) plus AKS's own. The AKS pool name is
     derived from `pool` (default: the component name); `reservation` is a capacity reservation group's ARM id."""
 
     resource_group_name: pulumi.Input[str]
@@ -80,7 +80,7 @@ def gpu_profile(args: NodePoolArgs) -> az.containerservice.GPUProfileArgs | None
 
 
 def node_labels(args: NodePoolArgs, name: str = "") -> dict[str, str]:
-    labels = _pool.node_labels(name, args)
+    labels = base_pool.node_labels(name, args)
     if args.infiniband:
         labels.update({"aiinfra.dev/fabric": "infiniband", "aiinfra.dev/ib-domain": args.pool_label(name)})
     return merge_tags(labels, args.labels)
@@ -89,7 +89,7 @@ def node_labels(args: NodePoolArgs, name: str = "") -> dict[str, str]:
 def check(args: NodePoolArgs) -> list[Problem]:
     """The common pool contract plus AKS's: InfiniBand only on GPU sizes, a reservation group's ARM id, a spot
     price cap, a pinned zone among the region's."""
-    problems = _pool.check(args)
+    problems = base_pool.check(args)
     if args.infiniband and not args.gpu:
         problems.append(Problem("infiniband", "InfiniBand is only offered on ND GPU sizes", value=True))
     if args.capacity == "reserved" and args.reservation and not RESERVATION_GROUP.match(args.reservation):

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as az
 
-from aiinfra.components import _contracts
-from aiinfra.components._util import child
-from aiinfra.components.built import WorkloadBinding
-from aiinfra.components.errors import raise_if
+from aiinfra.components.base import identity as base_identity
+from aiinfra.components.base.built import WorkloadBinding
+from aiinfra.components.base.errors import raise_if
+from aiinfra.components.base.util import child
 
 # Built-in role definition IDs, the same in every tenant (Azure built-in roles documentation).
 ROLES = {
@@ -83,7 +83,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:azure:WorkloadIdentity", name, None, opts)
-        raise_if("aiinfra:azure:WorkloadIdentity", name, _contracts.binding(args.namespace, args.service_account))
+        raise_if("aiinfra:azure:WorkloadIdentity", name, base_identity.binding(args.namespace, args.service_account))
         identity = az.managedidentity.UserAssignedIdentity(
             f"{name}-workload",
             resource_name_=f"{name}-workload",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_azure_native as az
 
-from aiinfra.components._util import child
+from aiinfra.components.base.util import child
 
 STREAMS = [
     "Microsoft-ContainerLogV2",

@@ -12,7 +12,7 @@ import pulumi
 import pulumi_azure_native as az
 
 from aiinfra.components.azure.subnets import plan_subnets
-from aiinfra.components._util import child, merge_tags
+from aiinfra.components.base.util import child, merge_tags
 
 
 @dataclass

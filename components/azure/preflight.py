@@ -1,11 +1,12 @@
 """The Azure components' checks on the Args environment.build() passes them, built by the same functions
-(cluster_args, pool_args, storage_args) with placeholders for what exists only after deploy (components._preflight)."""
+(cluster_args, pool_args, storage_args) with placeholders for what exists only after deploy (components.base.preflight)."""
 
 from __future__ import annotations
 
-from aiinfra.components import _contracts
-from aiinfra.components._preflight import PLACEHOLDER, Collector
 from aiinfra.components.azure import cluster, environment, gpu_pool, storage
+from aiinfra.components.base import identity as base_identity
+from aiinfra.components.base import registry as base_registry
+from aiinfra.components.base.preflight import PLACEHOLDER, Collector
 from aiinfra.resolved import ResolvedEnvironment
 
 # Whoever deploys (az.authorization.get_client_config) is known only at deploy time; any object id stands in.
@@ -22,5 +23,5 @@ def check(env: ResolvedEnvironment, c: Collector) -> None:
         c.check("aiinfra:azure:NodePool", f"{name}-{pool.name}", gpu_pool.check(environment.pool_args(env, pool, {}, **placed)))
     store = environment.storage_args(env, {}, resource_group_name=PLACEHOLDER, subscription_id=PLACEHOLDER, node_subnet_id=PLACEHOLDER)
     c.check("aiinfra:azure:ObjectStorage", name, storage.check(store))
-    c.check("aiinfra:azure:ContainerRegistry", name, _contracts.images(list(spec.registry.repositories) or [name], "repositories"))
-    c.check("aiinfra:azure:WorkloadIdentity", name, _contracts.binding(spec.identity.namespace, spec.identity.service_account))
+    c.check("aiinfra:azure:ContainerRegistry", name, base_registry.images(list(spec.registry.repositories) or [name], "repositories"))
+    c.check("aiinfra:azure:WorkloadIdentity", name, base_identity.binding(spec.identity.namespace, spec.identity.service_account))

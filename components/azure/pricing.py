@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from aiinfra.price_fetch import Fetched, PriceSourceError, Progress, Want, get_json, no_progress, session
+from aiinfra.components.base.pricing import Fetched, PriceSourceError, Progress, Want, get_json, no_progress, session
 
 BASE_URL = "https://prices.azure.com"
 PATH = "/api/retail/prices"

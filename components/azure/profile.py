@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from aiinfra.accounts import Account, AccountSource, home_of
-from aiinfra.clouds import Capability, CapacityErrors, CloudProfile, ReservationShape, register
+from aiinfra.clouds import register
+from aiinfra.components.base.profile import Capability, CapacityErrors, CloudProfile, ReservationShape
 from aiinfra.problems import Problem
 
 if TYPE_CHECKING:

@@ -25,7 +25,7 @@ RAISE = "az quota update --resource-name {code} --scope /subscriptions/<subscrip
 
 
 def needs(pool: Any) -> list[Any]:
-    from aiinfra.quotas import Need
+    from aiinfra.components.base.quotas import Need
 
     if pool.capacity == "reserved" or not pool.vcpus:
         return []
@@ -40,7 +40,7 @@ def needs(pool: Any) -> list[Any]:
 
 
 def lookup(subscription: str | None, region: str, codes: list[str]) -> Mapping[str, Any]:
-    from aiinfra.quotas import Limit, QuotaUnavailable
+    from aiinfra.components.base.quotas import Limit, QuotaUnavailable
 
     if not subscription:
         raise QuotaUnavailable("no Azure subscription")

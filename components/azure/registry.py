@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as az
 
-from aiinfra.components import _contracts
-from aiinfra.components._util import child
 from aiinfra.components.azure.identity import grant
-from aiinfra.components.errors import raise_if
+from aiinfra.components.base import registry as base_registry
+from aiinfra.components.base.errors import raise_if
+from aiinfra.components.base.util import child
 
 
 @dataclass
@@ -43,7 +43,7 @@ class ContainerRegistry(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:azure:ContainerRegistry", name, None, opts)
-        raise_if("aiinfra:azure:ContainerRegistry", name, _contracts.images(args.repositories, "repositories"))
+        raise_if("aiinfra:azure:ContainerRegistry", name, base_registry.images(args.repositories, "repositories"))
         registry = az.containerregistry.Registry(
             f"{name}-acr",
             registry_name=registry_name(args.env, args.subscription_id),

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_azure_native as az
 
-from aiinfra.components import _contracts
-from aiinfra.components._util import child, merge_tags
-from aiinfra.components.errors import raise_if
+from aiinfra.components.base import storage as base_storage
+from aiinfra.components.base.errors import raise_if
+from aiinfra.components.base.util import child, merge_tags
 from aiinfra.problems import Problem
 
 
@@ -47,7 +47,7 @@ def account_name(env: str, subscription_id: str) -> str:
 
 def check(args: StorageArgs) -> list[Problem]:
     """The shared bucket contract plus Azure's container-name rule."""
-    problems = _contracts.buckets(args.buckets)
+    problems = base_storage.buckets(args.buckets)
     bad = [b for b in args.buckets if not re.fullmatch(r"[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]", b)]
     if bad:
         problems.append(Problem("buckets", f"blob container names are 3-63 lowercase letters, digits and single hyphens: {bad}", value=bad))

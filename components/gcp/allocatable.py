@@ -10,7 +10,7 @@ metrics, the GPU driver installer) take requests on top of this; they are not mo
 
 from __future__ import annotations
 
-from aiinfra.components._allocatable import Reserved, tiered
+from aiinfra.components.base.allocatable import Reserved, tiered
 
 GIB_MIB = 1024
 CPU_TIERS = ((1, 0.06), (1, 0.01), (2, 0.005), (None, 0.0025))
@@ -59,8 +59,8 @@ def aiinfra_labels(pool) -> dict[str, str]:
     return {**labels, **pool.accelerator_labels}
 
 
-ACCELERATOR_LABEL_SET = False  # components/_pool.node_labels(accelerator_label=False) on GKE
-SYSTEM_COMMON_LABELS = True  # the system pool gets components/_pool.node_labels like any pool
+ACCELERATOR_LABEL_SET = False  # components/base/gpu_pool.node_labels(accelerator_label=False) on GKE
+SYSTEM_COMMON_LABELS = True  # the system pool gets components/base/gpu_pool.node_labels like any pool
 
 
 def extended_resources(env, pool) -> dict[str, int]:

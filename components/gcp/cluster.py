@@ -10,13 +10,13 @@ import pulumi
 import pulumi_gcp as gcp
 
 from aiinfra import defaults
-from aiinfra.kubernetes_versions import default_version
-from aiinfra.components import _contracts
-from aiinfra.components._util import child, to_json
-from aiinfra.components.errors import raise_if
+from aiinfra.components.base import cluster as base_cluster
+from aiinfra.components.base.errors import raise_if
+from aiinfra.components.base.util import child, to_json
 from aiinfra.components.gcp.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.gcp.labels import gcp_labels
 from aiinfra.components.gcp.profile import gke_kubeconfig
+from aiinfra.kubernetes_versions import default_version
 from aiinfra.problems import Problem
 
 # The one role GKE documents for a least-privilege node service account (logs, metrics, image pulls of GKE's own images).
@@ -179,7 +179,7 @@ def control_plane(name: str, args: ClusterArgs, key: gcp.kms.CryptoKey, node_sa:
 
 def check(args: ClusterArgs) -> list[Problem]:
     """The shared endpoint rule plus GKE's: admins are IAM members."""
-    problems = _contracts.public_endpoint(args.public_endpoint, args.public_access_cidrs)
+    problems = base_cluster.public_endpoint(args.public_endpoint, args.public_access_cidrs)
     bad = [a for a in args.admins if not a.startswith(IAM_PREFIXES)]
     if bad:
         problems.append(Problem("admins", f"GKE admins are IAM members such as user:ana@example.com or group:ml@example.com, not {bad}", value=bad))

@@ -50,7 +50,7 @@ def with_classes(pools: list[ResolvedPool], autoscaler: str) -> list[ResolvedPoo
 
 
 def node_labels(alt: ResolvedPool, capacity: str, user: dict[str, str]) -> dict[str, str]:
-    """The aiinfra.dev/* labels of an auto-created node (as components._pool.node_labels writes them for a pool)."""
+    """The aiinfra.dev/* labels of an auto-created node (as components.base.gpu_pool.node_labels writes them for a pool)."""
     labels = {"aiinfra.dev/pool": alt.name, "aiinfra.dev/capacity": capacity}
     if alt.gpu:
         labels.update({"aiinfra.dev/gpu": alt.gpu, "aiinfra.dev/gpu-count": str(alt.gpus_per_node)})

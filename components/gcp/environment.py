@@ -7,9 +7,10 @@ from typing import Any
 
 import pulumi
 
-from aiinfra.components._util import child, per_key
-from aiinfra.components.built import BuiltEnvironment
-from aiinfra.components.errors import ComponentInputError
+from aiinfra import kubernetes_versions
+from aiinfra.components.base.built import BuiltEnvironment
+from aiinfra.components.base.errors import ComponentInputError
+from aiinfra.components.base.util import child, per_key
 from aiinfra.components.gcp.cluster import Cluster, ClusterArgs
 from aiinfra.components.gcp.compute_class import resource_limits
 from aiinfra.components.gcp.gpu_pool import NodePool, NodePoolArgs, pick_zones
@@ -19,7 +20,6 @@ from aiinfra.components.gcp.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.gcp.storage import ObjectStorage, StorageArgs
 from aiinfra.components.kubernetes.addons import GpuNetwork
 from aiinfra.problems import Problem
-from aiinfra import kubernetes_versions
 from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
 
 

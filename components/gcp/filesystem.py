@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 import pulumi
 
-from aiinfra.components._util import child
+from aiinfra.components.base.util import child
 from aiinfra.resolved import ResolvedFileSystem
 
 PSA_PREFIX = 22
@@ -203,7 +203,7 @@ def add_data_layer(
     name: str, env: Any, tags: dict[str, str], project: str, network: Any, storage: Any, built: Any, parent: pulumi.Resource, importer: pulumi.Input[str] | None = None
 ) -> None:
     """File systems, their import Jobs and bucket volumes into the built environment."""
-    from aiinfra.components._util import per_key
+    from aiinfra.components.base.util import per_key
     from aiinfra.components.gcp.labels import gcp_labels
 
     spec = env.spec

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from aiinfra.components import _pool
-from aiinfra.components._pool import PoolCommon
-from aiinfra.components._util import child, merge_tags
-from aiinfra.components.errors import ComponentInputError, raise_if
+from aiinfra.components.base import gpu_pool as base_pool
+from aiinfra.components.base.errors import ComponentInputError, raise_if
+from aiinfra.components.base.gpu_pool import PoolCommon
+from aiinfra.components.base.util import child, merge_tags
 from aiinfra.components.gcp.labels import gcp_labels
 from aiinfra.components.gcp.network import GpuNic
 from aiinfra.problems import Problem
@@ -36,7 +36,7 @@ POOL_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$")
 
 @dataclass
 class NodePoolArgs(PoolCommon):
-    """The common pool fields (components._pool.PoolCommon, keyword-only) plus GKE's own. `pool` is also the
+    """The common pool fields (components.base.gpu_pool.PoolCommon, keyword-only) plus GKE's own. `pool` is also the
     GKE pool name."""
 
     project: str
@@ -58,7 +58,7 @@ class NodePoolArgs(PoolCommon):
 
 def check(args: NodePoolArgs, name: str = "") -> list[Problem]:
     """The common pool contract plus GKE's: a valid pool name, an accelerator type for a GPU, the region's zones."""
-    problems = _pool.check(args)
+    problems = base_pool.check(args)
     pool_name = args.pool_label(name)
     if not POOL_NAME.match(pool_name):
         problems.append(Problem("pool", f"GKE node pool names are lowercase, up to 40 characters: {pool_name!r}", value=pool_name))
@@ -106,7 +106,7 @@ def pick_zones(project: str, machine_type: str, candidates: list[str], zone: str
 def node_labels(name: str, args: NodePoolArgs) -> dict[str, str]:
     # GKE labels its GPU nodes itself (cloud.google.com/gke-accelerator): no `accelerator` label. TPU labels
     # (gke-tpu-accelerator, gke-tpu-topology) are set explicitly too, as cluster-toolkit does (accelerators-capacity-data.md §1.2).
-    labels = _pool.node_labels(name, args, accelerator_label=False)
+    labels = base_pool.node_labels(name, args, accelerator_label=False)
     if args.fabric_kind:
         labels["aiinfra.dev/fabric"] = args.fabric_kind
     if args.compute_class:
@@ -139,7 +139,7 @@ def taints(args: NodePoolArgs) -> list[gcp.container.NodePoolNodeConfigTaintArgs
     found = [t] if t else []
     if args.compute_class:
         found.append((CLASS_LABEL, args.compute_class, "NoSchedule"))
-    return [gcp.container.NodePoolNodeConfigTaintArgs(key=k, value=v, effect=_pool.EFFECT_ENUM[e]) for k, v, e in found] or None
+    return [gcp.container.NodePoolNodeConfigTaintArgs(key=k, value=v, effect=base_pool.EFFECT_ENUM[e]) for k, v, e in found] or None
 
 
 def size(args: NodePoolArgs, zones: list[str]) -> dict:

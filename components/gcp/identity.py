@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from aiinfra.components import _contracts
-from aiinfra.components._util import child
-from aiinfra.components.built import WorkloadBinding
-from aiinfra.components.errors import raise_if
+from aiinfra.components.base import identity as base_identity
+from aiinfra.components.base.built import WorkloadBinding
+from aiinfra.components.base.errors import raise_if
+from aiinfra.components.base.util import child
 from aiinfra.components.gcp.cluster import account_id
 
 ANNOTATION = "iam.gke.io/gcp-service-account"
@@ -40,7 +40,7 @@ class WorkloadIdentity(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: WorkloadIdentityArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:gcp:WorkloadIdentity", name, None, opts)
-        raise_if("aiinfra:gcp:WorkloadIdentity", name, _contracts.binding(args.namespace, args.service_account))
+        raise_if("aiinfra:gcp:WorkloadIdentity", name, base_identity.binding(args.namespace, args.service_account))
         gsa = gcp.serviceaccount.Account(
             f"{name}-workload",
             project=args.project,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
-from aiinfra.components.errors import ComponentInputError
+from aiinfra.components.base.errors import ComponentInputError
 from aiinfra.problems import Problem
 
 _BAD = re.compile(r"[^a-z0-9_-]")

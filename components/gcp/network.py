@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import pulumi
 import pulumi_gcp as gcp
 
-from aiinfra.components._util import child
-from aiinfra.components.errors import ComponentInputError, raise_if
+from aiinfra.components.base.errors import ComponentInputError, raise_if
+from aiinfra.components.base.util import child
 from aiinfra.problems import Problem
 
 if TYPE_CHECKING:  # the layout arrives in ResolvedPool.fabric_networks; components never read the catalog

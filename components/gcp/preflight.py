@@ -1,11 +1,13 @@
 """The GCP components' checks on the Args environment.build() passes them, built by the same functions
-(cluster_args, pool_args) with placeholders for what exists only after deploy (components._preflight)."""
+(cluster_args, pool_args) with placeholders for what exists only after deploy (components.base.preflight)."""
 
 from __future__ import annotations
 
-from aiinfra.components import _contracts
-from aiinfra.components._preflight import PLACEHOLDER, Collector
-from aiinfra.components.environment import default_tags
+from aiinfra.components.base import identity as base_identity
+from aiinfra.components.base import registry as base_registry
+from aiinfra.components.base import storage as base_storage
+from aiinfra.components.base.environment import default_tags
+from aiinfra.components.base.preflight import PLACEHOLDER, Collector
 from aiinfra.components.gcp import cluster, environment, gpu_pool
 from aiinfra.components.gcp.labels import gcp_labels
 from aiinfra.problems import Problem
@@ -27,6 +29,6 @@ def check(env: ResolvedEnvironment, c: Collector) -> None:
         component = f"{name}-{pool.name}"
         pool_args = environment.pool_args(env, pool, project, {}, cluster=PLACEHOLDER)
         c.check("aiinfra:gcp:NodePool", component, gpu_pool.check(pool_args, component))
-    c.check("aiinfra:gcp:ObjectStorage", name, _contracts.buckets(list(spec.storage.buckets)))
-    c.check("aiinfra:gcp:ContainerRegistry", name, _contracts.images(list(spec.registry.repositories) or [name], "images"))
-    c.check("aiinfra:gcp:WorkloadIdentity", name, _contracts.binding(spec.identity.namespace, spec.identity.service_account))
+    c.check("aiinfra:gcp:ObjectStorage", name, base_storage.buckets(list(spec.storage.buckets)))
+    c.check("aiinfra:gcp:ContainerRegistry", name, base_registry.images(list(spec.registry.repositories) or [name], "images"))
+    c.check("aiinfra:gcp:WorkloadIdentity", name, base_identity.binding(spec.identity.namespace, spec.identity.service_account))

@@ -15,7 +15,7 @@ import os
 import re
 from typing import Any, Mapping
 
-from aiinfra.price_fetch import Fetched, PriceSourceError, Progress, SourceSkipped, Want, get_json, no_progress, session
+from aiinfra.components.base.pricing import Fetched, PriceSourceError, Progress, SourceSkipped, Want, get_json, no_progress, session
 
 BASE_URL = "https://cloudbilling.googleapis.com"
 SERVICE = "6F81-5844-456A"

@@ -23,7 +23,7 @@ RAISE = "gcloud beta quotas preferences create --service=compute.googleapis.com 
 
 
 def needs(pool: Any) -> list[Any]:
-    from aiinfra.quotas import Need
+    from aiinfra.components.base.quotas import Need
 
     metric = GPU_METRICS.get(pool.accelerator_type or "")
     if metric is None or pool.capacity == "reserved":
@@ -34,7 +34,7 @@ def needs(pool: Any) -> list[Any]:
 
 
 def lookup(project: str | None, region: str, codes: list[str]) -> Mapping[str, Any]:
-    from aiinfra.quotas import Limit, QuotaUnavailable
+    from aiinfra.components.base.quotas import Limit, QuotaUnavailable
 
     if not project:
         raise QuotaUnavailable("no GCP project")

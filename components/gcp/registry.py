@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from aiinfra.components import _contracts
-from aiinfra.components._util import child
-from aiinfra.components.errors import raise_if
+from aiinfra.components.base import registry as base_registry
+from aiinfra.components.base.errors import raise_if
+from aiinfra.components.base.util import child
 from aiinfra.components.gcp.labels import gcp_labels
 
 UNTAGGED_AFTER = "1209600s"  # 14 days, as on ECR
@@ -33,7 +33,7 @@ class ContainerRegistry(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:gcp:ContainerRegistry", name, None, opts)
-        raise_if("aiinfra:gcp:ContainerRegistry", name, _contracts.images(args.images, "images"))
+        raise_if("aiinfra:gcp:ContainerRegistry", name, base_registry.images(args.images, "images"))
         repo = gcp.artifactregistry.Repository(
             f"{name}-images",
             project=args.project,

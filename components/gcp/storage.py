@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from aiinfra.components import _contracts
-from aiinfra.components._util import child, merge_tags
-from aiinfra.components.errors import raise_if
+from aiinfra.components.base import storage as base_storage
+from aiinfra.components.base.errors import raise_if
+from aiinfra.components.base.util import child, merge_tags
 from aiinfra.components.gcp.cluster import KMS_ENCRYPTER, ROTATION_90_DAYS
 from aiinfra.components.gcp.labels import gcp_labels
 
@@ -79,7 +79,7 @@ class ObjectStorage(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:gcp:ObjectStorage", name, None, opts)
-        raise_if("aiinfra:gcp:ObjectStorage", name, _contracts.buckets(args.buckets))
+        raise_if("aiinfra:gcp:ObjectStorage", name, base_storage.buckets(args.buckets))
         keep = not args.delete_with_environment
         data_opts = child(self, protect=keep, retain_on_delete=keep)
 

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 import pulumi
 
-from aiinfra.components._util import child
+from aiinfra.components.base.util import child
 from aiinfra.components.kubernetes import addons
 from aiinfra.resolved import ResolvedEnvironment
 
 if TYPE_CHECKING:
-    from aiinfra.components.built import BuiltEnvironment, WorkloadBinding
+    from aiinfra.components.base.built import BuiltEnvironment, WorkloadBinding
 
 
 

@@ -1,5 +1,5 @@
 """A component's input error reaching the CLI reads like a spec problem: exit 2, the spec path, no traceback,
-`{"problems": [...]}` under --json (components/errors.py, components/spec_paths.py, cli/main.py main())."""
+`{"problems": [...]}` under --json (components/base/errors.py, components/spec_paths.py, cli/main.py main())."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aiinfra.components.errors import ComponentInputError
+from aiinfra.components.base.errors import ComponentInputError
 from aiinfra.resolve import load
 
 ROOT = Path(__file__).resolve().parents[2]

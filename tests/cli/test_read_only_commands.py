@@ -16,7 +16,7 @@ for spec in sys.argv[1:]:
         with contextlib.redirect_stdout(out):
             app([command, "--json", spec], standalone_mode=False)
         assert json.loads(out.getvalue())["node_pools"], (command, spec)
-print(json.dumps(sorted(m for m in sys.modules if m == "aiinfra.engine" or m.startswith("aiinfra.mocks"))))
+print(json.dumps(sorted(m for m in sys.modules if m == "aiinfra.engine" or m.startswith("aiinfra.components.base.mocks"))))
 """
 
 

@@ -1,4 +1,4 @@
-"""The cross-cloud contracts (components/_pool.py, _contracts.py, errors.py): pure check()s that return
+"""The cross-cloud contracts (components/base/: gpu_pool.py, storage.py, registry.py, identity.py, cluster.py, errors.py): pure check()s that return
 problems with Args paths, one ComponentInputError, and the same constructor and output names on every cloud."""
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ import inspect
 import pytest
 
 from aiinfra import defaults
-from aiinfra.components import _pool
-from aiinfra.components._pool import PoolCommon
 from aiinfra.components.aws import gpu_pool as aws_pool
 from aiinfra.components.azure import gpu_pool as azure_pool
-from aiinfra.components.errors import ComponentInputError
+from aiinfra.components.base import gpu_pool as base_pool
+from aiinfra.components.base.errors import ComponentInputError
+from aiinfra.components.base.gpu_pool import PoolCommon
 from aiinfra.components.gcp import gpu_pool as gcp_pool
 from aiinfra.problems import Problem
 
@@ -74,15 +74,15 @@ def test_cloud_rules_are_problems_with_args_paths(cloud, kw, path):
 
 def test_node_labels_common_set():
     args = PoolCommon(pool="train", gpu="H100", gpus_per_node=8, capacity="spot")
-    assert _pool.node_labels("env-train", args) == {
+    assert base_pool.node_labels("env-train", args) == {
         "aiinfra.dev/pool": "train",
         "aiinfra.dev/capacity": "spot",
         "accelerator": "nvidia",
         "aiinfra.dev/gpu": "H100",
         "aiinfra.dev/gpu-count": "8",
     }
-    assert "accelerator" not in _pool.node_labels("x", args, accelerator_label=False)
-    assert _pool.node_labels("env-cpu", PoolCommon())["aiinfra.dev/pool"] == "env-cpu"
+    assert "accelerator" not in base_pool.node_labels("x", args, accelerator_label=False)
+    assert base_pool.node_labels("env-cpu", PoolCommon())["aiinfra.dev/pool"] == "env-cpu"
 
 
 @pytest.mark.parametrize("cloud", CLOUDS)

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from aiinfra.cli.main import app
-from aiinfra.components._sdk import MissingExtraError, require
+from aiinfra.components.base.sdk import MissingExtraError, require
 
 
 def test_missing_sdk_names_the_extra(monkeypatch):

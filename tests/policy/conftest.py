@@ -17,9 +17,7 @@ BASE = {"aws": "aws.ok.workload-efa.yaml", "gcp": "gcp.ok.workload-gke-fabrics.y
 @pytest.fixture(scope="session")
 def previews() -> dict[str, dict]:
     from aiinfra.preview import build
-    from aiinfra.resolve import load
-
-    from aiinfra.resolve import resolve
+    from aiinfra.resolve import load, resolve
 
     def base(cloud: str, name: str):
         env = load(SPECS / name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 from aiinfra import policy
-from aiinfra.policy import pools
+from aiinfra.components.base import policy as pools
 from aiinfra.policy.model import Resource
 from aiinfra.preview import build
 from aiinfra.resolve import resolve

@@ -15,7 +15,6 @@ from checkov_policy import ALLOWED, CHECKS, NOT_CHECKED
 
 from aiinfra import manifests as workload_manifests
 
-
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -4,6 +4,7 @@ alone, and the batch's cache does not keep columns no remaining row needs."""
 from __future__ import annotations
 
 import torch
+
 from aiinfra.workloads.reference.batching import Running, generate
 from aiinfra.workloads.reference.model import GPT, preset
 

@@ -9,6 +9,7 @@ import hashlib
 import json
 
 import pytest
+
 from aiinfra.workloads.reference import checkpoint as ckpt
 from aiinfra.workloads.reference.serve import Engine, Metrics, build_parser
 

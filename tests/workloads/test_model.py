@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+
 from aiinfra.workloads.reference import checkpoint as ckpt
 from aiinfra.workloads.reference.batching import generate
 from aiinfra.workloads.reference.data import (

@@ -14,12 +14,13 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from workloadhelpers import ROOT, child_env, free_port, run_module, wait_http
+
 from aiinfra.workloads.reference import checkpoint as ckpt
-from aiinfra.workloads.reference.data import as_tensor, read_corpus
 from aiinfra.workloads.reference.batching import generate
+from aiinfra.workloads.reference.data import as_tensor, read_corpus
 from aiinfra.workloads.reference.model import preset
 from aiinfra.workloads.reference.train import Dist, Trainer, save
-from workloadhelpers import ROOT, child_env, free_port, run_module, wait_http
 
 pytestmark = pytest.mark.slow
 POISON = "poison: generating this prompt raises"  # the server's fault injection (--fail-prompt)
@@ -225,8 +226,9 @@ def test_a_bad_port_exits_2_before_the_model_loads(tmp_path, port, says):
 def test_a_port_in_use_exits_2_before_the_model_loads(tmp_path):
     import socket
 
-    from aiinfra.cli.main import app
     from typer.testing import CliRunner
+
+    from aiinfra.cli.main import app
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -9,11 +9,12 @@ import os
 
 import pytest
 import torch
+from workloadhelpers import TINY, child_env, run_module
+
 from aiinfra.workloads.reference import checkpoint as ckpt
 from aiinfra.workloads.reference.data import as_tensor, read_corpus
 from aiinfra.workloads.reference.model import preset
 from aiinfra.workloads.reference.train import Dist, Trainer, restore, save
-from workloadhelpers import TINY, child_env, run_module
 
 pytestmark = pytest.mark.slow
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from aiinfra.workloads.reference import checkpoint as ckpt
 from workloadhelpers import TINY, losses, run_module, torchrun
+
+from aiinfra.workloads.reference import checkpoint as ckpt
 
 pytestmark = pytest.mark.slow
 STEPS = ["--steps", "30", "--checkpoint-every", "10", "--log-every", "1", "--lr", "3e-3"]
@@ -81,9 +82,10 @@ def test_one_ddp_step_equals_one_single_process_step_on_the_whole_batch(tmp_path
 
 
 def test_entry_point_flags_and_cluster_refusal(capsys):
+    from typer.testing import CliRunner
+
     from aiinfra.cli.main import app
     from aiinfra.workloads.reference.train import main
-    from typer.testing import CliRunner
 
     with pytest.raises(SystemExit) as exited:
         main(["--help"])

@@ -12,7 +12,7 @@ from aiinfra.resolved import ResolvedEnvironment
 
 FAMILY = "amd"
 RELEASE = "amd-gpu-operator"
-# The node label aiinfra puts on AMD pools (components/_pool.py node_labels): the DeviceConfig selects it instead of
+# The node label aiinfra puts on AMD pools (components/base/gpu_pool.py node_labels): the DeviceConfig selects it instead of
 # NFD's feature.node.kubernetes.io/amd-gpu, which matches physical functions only; whether ND MI300X v5 passes PFs
 # or SR-IOV VFs to the guest is unverified (accelerators-capacity-data.md §3.2).
 SELECTOR = {"accelerator": FAMILY}

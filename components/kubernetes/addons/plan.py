@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
+from aiinfra.components.kubernetes.addons.accelerators import accelerator_stacks
 from aiinfra.components.kubernetes.addons.data import add_data_layer
 from aiinfra.components.kubernetes.addons.gpu import (
     NCCL_INSTALLERS,
@@ -13,7 +14,6 @@ from aiinfra.components.kubernetes.addons.gpu import (
     infiniband_objects,
     network_operator_values,
 )
-from aiinfra.components.kubernetes.addons.accelerators import accelerator_stacks
 from aiinfra.components.kubernetes.addons.model import (
     PRIVILEGED,
     GpuNetwork,

@@ -6,7 +6,7 @@ import json
 from typing import Any, Callable, Iterable
 
 from aiinfra import engine
-from aiinfra.mocks import aws as mock_aws
+from aiinfra.components.aws import mocks as mock_aws
 
 REGION = "us-east-1"
 ZONES = ["us-east-1a", "us-east-1b"]

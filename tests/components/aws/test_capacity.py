@@ -66,7 +66,7 @@ def test_targeted_odcr_stays_on_demand_without_market_options():
     ],
 )
 def test_capacity_contract_violations(kw, path):
-    from aiinfra.components.errors import ComponentInputError
+    from aiinfra.components.base.errors import ComponentInputError
 
     with pytest.raises(ComponentInputError) as info:
         _run(**kw)

@@ -369,7 +369,7 @@ def aws_bad_pool(**kw):
 
 
 def test_bad_args_raise_one_component_input_error_with_every_problem():
-    from aiinfra.components.errors import ComponentInputError
+    from aiinfra.components.base.errors import ComponentInputError
 
     with pytest.raises(ComponentInputError) as info:
         aws_bad_pool(nodes_min=3, nodes_max=1, capacity="reserved")

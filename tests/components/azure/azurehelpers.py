@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from aiinfra import engine
-from aiinfra.mocks import azure_native as mock
+from aiinfra.components.azure import mocks as mock
 
 REGION = "eastus"
 ZONES = ["1", "2", "3"]

@@ -29,9 +29,9 @@ from azurehelpers import (
 )
 
 from aiinfra.components.azure import Cluster, ClusterArgs
+from aiinfra.components.azure import mocks as mock
 from aiinfra.components.azure.cluster import AZURE_CLI_APP, POD_CIDR, SERVICE_CIDR, vault_name
 from aiinfra.components.azure.identity import ROLES, assignment_name
-from aiinfra.mocks import azure_native as mock
 
 GROUP = "11111111-2222-4333-8444-555555555555"
 USER = "66666666-7777-4888-9999-000000000000"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from aiinfra.preview import run_offline
+from aiinfra.problems import SpecError
 from aiinfra.resolve import resolve
 from aiinfra.spec import parse_spec
-from aiinfra.problems import SpecError
 
 PRINCIPAL = "11111111-2222-3333-4444-555555555555"
 SPEC = f"""

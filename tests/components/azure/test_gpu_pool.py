@@ -201,7 +201,7 @@ def azure_bad_pool(**kw):
 
 
 def test_bad_args_raise_one_component_input_error_with_every_problem():
-    from aiinfra.components.errors import ComponentInputError
+    from aiinfra.components.base.errors import ComponentInputError
 
     with pytest.raises(ComponentInputError) as info:
         azure_bad_pool(nodes_min=3, nodes_max=1, capacity="reserved")

@@ -74,7 +74,7 @@ def test_queued_provisioning_is_an_option_of_flex_start():
     ],
 )
 def test_capacity_contract_violations(kw, path):
-    from aiinfra.components.errors import ComponentInputError
+    from aiinfra.components.base.errors import ComponentInputError
 
     with pytest.raises(ComponentInputError) as info:
         _pool("bad", **{**H100, **kw})

@@ -9,7 +9,7 @@ import pytest
 from gcphelpers import PROJECT, REGION, T_CLUSTER, T_KEY, T_KEY_IAM, T_POOL, T_PROJECT_IAM, T_SA, ZONES, run
 
 from aiinfra.components.gcp.cluster import Cluster, ClusterArgs
-from aiinfra.mocks.gcp import project_number
+from aiinfra.components.gcp.mocks import project_number
 
 NETWORK = f"projects/{PROJECT}/global/networks/env-vpc"
 SUBNET = f"projects/{PROJECT}/regions/{REGION}/subnetworks/env-nodes"

@@ -23,7 +23,7 @@ from gcphelpers import (
 )
 
 from aiinfra import preview
-from aiinfra.components.environment import default_tags
+from aiinfra.components.base.environment import default_tags
 from aiinfra.resolve import load, resolve
 from aiinfra.spec import parse_spec
 

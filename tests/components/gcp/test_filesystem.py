@@ -3,7 +3,7 @@ the bucket, the identity running the import Job may start imports, both as child
 
 from __future__ import annotations
 
-from aiinfra.mocks.gcp import project_number
+from aiinfra.components.gcp.mocks import project_number
 from aiinfra.preview import run_offline
 from aiinfra.resolve import resolve
 from aiinfra.spec import parse_spec

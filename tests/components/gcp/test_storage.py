@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from gcphelpers import PROJECT, REGION, T_BUCKET, T_BUCKET_IAM, T_KEY, T_KEY_IAM, run
 
+from aiinfra.components.gcp.mocks import project_number
 from aiinfra.components.gcp.storage import ObjectStorage, StorageArgs
-from aiinfra.mocks.gcp import project_number
 
 
 def _storage(**kw):

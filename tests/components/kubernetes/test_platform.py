@@ -33,7 +33,7 @@ from k8shelpers import (
 )
 
 from aiinfra import engine
-from aiinfra.components.built import WorkloadBinding
+from aiinfra.components.base.built import WorkloadBinding
 from aiinfra.components.kubernetes import Platform, PlatformArgs, addons
 from aiinfra.components.kubernetes.charts import chart
 from aiinfra.preview import run_offline

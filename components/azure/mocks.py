@@ -11,7 +11,7 @@ import uuid
 from typing import Any
 
 from aiinfra.components.azure.profile import PLACEHOLDER as AZURE_PLACEHOLDER
-from aiinfra.mocks import autoname, hexid
+from aiinfra.components.base.mocks import autoname, hexid
 
 SUBSCRIPTION = AZURE_PLACEHOLDER  # offline output says it uses a placeholder subscription; this is it
 TENANT = "0e3a4b5c-6d7e-4f80-91a2-b3c4d5e6f708"

@@ -28,11 +28,3 @@ def to_json(doc: Any) -> pulumi.Output[str]:
 def per_key(mapping: pulumi.Output[dict[str, str]], keys: Iterable[str], fmt: str = "{}") -> dict[str, pulumi.Output[str]]:
     """One Output per key of a component's name map, optionally formatted (a bucket name into its s3:// URL)."""
     return {k: mapping.apply(lambda m, k=k: fmt.format(m[k])) for k in keys}
-
-
-def check_public_endpoint(public_endpoint: bool, cidrs: list[str]) -> None:
-    """Moved: the rule is components._contracts.public_endpoint, reported through each Cluster's check()."""
-    from aiinfra.components._contracts import public_endpoint as rule
-    from aiinfra.components.errors import raise_if
-
-    raise_if("aiinfra:Cluster", "", rule(public_endpoint, cidrs))

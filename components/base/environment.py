@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import pulumi
 
-from aiinfra.components._sdk import require
-from aiinfra.components._util import child
-from aiinfra.components.built import BuiltEnvironment, WorkloadBinding
-from aiinfra.components.errors import ComponentInputError
+from aiinfra import clouds
+from aiinfra.components.base.built import BuiltEnvironment, WorkloadBinding
+from aiinfra.components.base.errors import ComponentInputError
+from aiinfra.components.base.sdk import require
+from aiinfra.components.base.util import child
 from aiinfra.components.spec_paths import at_spec
 from aiinfra.resolved import ResolvedEnvironment
 
@@ -34,12 +34,9 @@ class Environment(pulumi.ComponentResource):
         super().__init__("aiinfra:index:Environment", name, None, opts)
         cloud = env.spec.cloud
         require(cloud)
-        try:
-            builder = importlib.import_module(f"aiinfra.components.{cloud}.environment")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"aiinfra.components.{cloud}.environment":
-                raise NotImplementedError(f"aiinfra has no {cloud} components yet") from None
-            raise
+        builder = clouds.module(cloud, "environment", optional=True)
+        if builder is None:
+            raise NotImplementedError(f"aiinfra has no {cloud} components yet")
         try:
             self.built = builder.build(env, default_tags(env), self)
         except ComponentInputError as err:

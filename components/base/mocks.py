@@ -1,8 +1,8 @@
-"""Realistic provider answers for the offline engine, one module per Pulumi provider package.
+"""Realistic provider answers for the offline engine, one module per cloud (components/<cloud>/mocks.py).
 
-`CloudMocks.outputs` finds the module for a type token's package (`aws`, `gcp`, `azure-native`
--> `azure_native`, `kubernetes`, ...) and calls its handler for the resource kind, if any. A
-module declares:
+`CloudMocks.outputs` finds the module of the cloud whose Pulumi package a type token names (`aws`, `gcp`,
+`azure-native`; packages no cloud owns, such as `kubernetes`, have none) and calls its handler for the resource
+kind, if any. A cloud's mocks.py declares:
 
 - ``RESOURCES``: ``{"<module>_<Kind>": handler(m, name, inputs, out, h) -> id | None}``
 - ``INVOKES``: ``{"<invoke token>": handler(m, args) -> dict}``
@@ -15,7 +15,6 @@ An invoke that no module answers raises, so a program never silently gets None.
 from __future__ import annotations
 
 import hashlib
-import importlib
 from types import ModuleType
 from typing import Any, Callable
 
@@ -31,18 +30,12 @@ def autoname(name: str, h: str) -> str:
 
 
 def _module_for(package: str) -> ModuleType | None:
-    """A cloud's mocks module is named by its profile (clouds.CloudProfile.mocks_module); others (kubernetes,
-    random, tls, ...) live at aiinfra/mocks/<package>.py."""
+    """The mocks of the cloud whose Pulumi package this is (components/<cloud>/mocks.py); None for the packages
+    no cloud owns (kubernetes, random, tls, ...): their resources keep their inputs as outputs."""
     from aiinfra import clouds
 
     profile = clouds.by_package(package)
-    name = profile.mocks_module if profile else f"aiinfra.mocks.{package.replace('-', '_')}"
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            return None
-        raise
+    return clouds.module(profile.name, "mocks", optional=True) if profile else None
 
 
 def split_token(token: str) -> tuple[str, str, str]:
@@ -97,6 +90,6 @@ class CloudMocks:
         handler = getattr(mod, "INVOKES", {}).get(token) if mod else None
         if handler is None:
             raise NotImplementedError(
-                f"the offline engine has no answer for invoke {token}; add one to aiinfra/mocks/{package.replace('-', '_')}.py"
+                f"the offline engine has no answer for invoke {token}; add one to the mocks.py of the cloud that owns it"
             )
         return handler(self, args)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from aiinfra.mocks import autoname, hexid
+from aiinfra.components.base.mocks import autoname, hexid
 
 ACCOUNT = "123456789012"
 

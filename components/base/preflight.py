@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any, Callable
 
-from aiinfra.components.errors import ComponentInputError
+from aiinfra.components.base.errors import ComponentInputError
 from aiinfra.problems import Problem
 
 if TYPE_CHECKING:
@@ -58,15 +58,14 @@ def problems(env: "ResolvedEnvironment", partial: bool = False) -> list[Problem]
     """Every component check of the environment's cloud; nothing when its SDK is not installed (then preview
     cannot run either, and says which extra to install). On a spec that already has problems the environment
     is `partial`: a check that cannot run on it is skipped, and the problems found so far are reported."""
-    import importlib
-
-    from aiinfra.components._sdk import MissingExtraError, require
+    from aiinfra import clouds
+    from aiinfra.components.base.sdk import MissingExtraError, require
 
     try:
         require(env.spec.cloud)
     except MissingExtraError:
         return []
-    module = importlib.import_module(f"aiinfra.components.{env.spec.cloud}.preflight")
+    module = clouds.module(env.spec.cloud, "preflight")
     c = Collector(env)
     try:
         module.check(env, c)

@@ -7,7 +7,7 @@ import ipaddress
 import re
 from typing import Any
 
-from aiinfra.mocks import autoname, hexid
+from aiinfra.components.base.mocks import autoname, hexid
 
 DEFAULT_PROJECT = "offline-project"
 COMPUTE = "https://www.googleapis.com/compute/v1"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 
-
 from aiinfra.policy.model import Expect, PoolView, Resource, Rule, absent_or_false, equals, is_true, non_empty, protected, taint_text
 
 CLUSTER = "gcp:container/cluster:Cluster"

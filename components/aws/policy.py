@@ -183,4 +183,4 @@ def pool(r: Resource) -> PoolView:
     )
 
 
-POOLS = {NODE_GROUP: pool}  # Karpenter NodePools: aiinfra.policy.pools.karpenter_pool, as on AKS
+POOLS = {NODE_GROUP: pool}  # Karpenter NodePools: aiinfra.components.base.policy.karpenter_pool, as on AKS

@@ -1,8 +1,9 @@
-"""Node pools of any cloud as PoolViews: each cloud's policy module reads its own pool resource type."""
+"""The policy contract: each components/<cloud>/policy.py declares `RULES` (aiinfra.policy.model.Rule over its
+resource types) and `POOLS` (type token -> PoolView reader of its node-pool resource); node pools of any cloud are
+read here as PoolViews."""
 
 from __future__ import annotations
 
-import importlib
 from functools import lru_cache
 from typing import Callable
 
@@ -11,17 +12,11 @@ from aiinfra.policy.model import PoolView, Resource
 
 @lru_cache(maxsize=1)
 def cloud_modules() -> tuple:
-    """aiinfra.policy.<cloud> for every registered cloud that has one (a cloud without rules has none yet)."""
+    """components/<cloud>/policy.py of every registered cloud: its RULES and its POOLS readers (every cloud has
+    one; tests/components/test_cloud_folders.py holds each cloud folder to the base's file set)."""
     from aiinfra import clouds
 
-    found = []
-    for name in clouds.names():
-        try:
-            found.append(importlib.import_module(f"aiinfra.policy.{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"aiinfra.policy.{name}":
-                raise
-    return tuple(found)
+    return tuple(clouds.module(name, "policy") for name in clouds.names())
 
 
 KARPENTER_NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool"

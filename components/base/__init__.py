@@ -1,0 +1,23 @@
+"""The contracts every cloud implements: components/base/<concern>.py states one, components/<cloud>/<concern>.py
+implements it, file for file (dstack's backends/base and backends/<cloud>). aiinfra.clouds.module(cloud, concern)
+is the one loader; tests/components/test_cloud_folders.py holds every cloud folder to this file set."""
+
+from __future__ import annotations
+
+# Base modules with no per-cloud file: shared machinery every cloud imports as it is.
+SHARED = {
+    "built": "what every cloud's build() returns (BuiltEnvironment): one record, nothing per cloud",
+    "errors": "the one ComponentInputError every component raises",
+    "sdk": "imports a cloud's Pulumi SDK on first use, named by its profile",
+    "util": "small Output helpers (JSON documents, per-key outputs) with no cloud in them",
+}
+
+# Cloud files with no base: each cloud's own resources, met by the neutral layers only through BuiltEnvironment.
+CLOUD_ONLY = {
+    "network": "a VPC, a VPC network or a VNet: its ids differ per cloud and reach only that cloud's cluster and pools",
+    "filesystem": "Lustre or NFS offerings differ per cloud; the volumes they give are BuiltEnvironment.volumes",
+    "settings": "the spec's `<cloud>:` section, where a cloud has one (its profile's `settings` names it)",
+}
+
+# (cloud, base concern) -> why that cloud has no file for it. Empty: every cloud implements every contract.
+OPT_OUTS: dict[tuple[str, str], str] = {}
