@@ -1,6 +1,6 @@
 """Defaults stated once: the spec models and the components both read them, so a direct component user and a
 spec user get the same cluster (before, each was written four times and could drift). The Kubernetes version
-is the day's, from aiinfra.kubernetes_versions.default_version."""
+is the day's, from aiinfra.catalog.kubernetes.default_version."""
 
 DELETION_PROTECTION = True
 # Root volume per worker node: room for several large training images and the container's scratch space.

@@ -1,5 +1,5 @@
 """Wall time of `aiinfra offers` on every example in stacks/: the whole command (a fresh process, `--json`) and
-the in-process part (aiinfra.offers.offers, catalogs already read), with the regions resolved and the cheapest offer.
+the in-process part (aiinfra.resolve.offers.offers, catalogs already read), with the regions resolved and the cheapest offer.
 
 Prints numbers (medians of several runs); asserts nothing. Run: python benchmarks/bench_offers.py [--runs N]
 """
@@ -27,8 +27,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
-    from aiinfra.offers import offers
-    from aiinfra.resolve import load
+    from aiinfra.resolve.offers import offers
+    from aiinfra.resolve.resolver import load
 
     specs = sorted(p for p in (ROOT / "stacks").glob("*.yaml") if not p.name.startswith("Pulumi"))
     print(f"{'spec':<16} {'process s':>9} {'offers() s':>10} {'regions':>7} {'served':>6}  cheapest")

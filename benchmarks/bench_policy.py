@@ -32,8 +32,8 @@ def main() -> None:
     runs = parser.parse_args().runs
 
     from aiinfra import policy
-    from aiinfra.preview import build, policy_report
-    from aiinfra.resolve import load
+    from aiinfra.report.preview import build, policy_report
+    from aiinfra.resolve.resolver import load
 
     counts = Counter((policy.cloud_of(r), r.enforcement, r.severity) for r in policy.rules())
     print(f"{len(policy.rules())} rules")

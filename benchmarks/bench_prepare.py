@@ -89,7 +89,7 @@ def through_s3(src: Path, out: Path, limit: int) -> tuple[float, float]:
 
 
 def filesystem_costs() -> list[tuple[str, str, str]]:
-    from aiinfra.resolve import load
+    from aiinfra.resolve.resolver import load
 
     rows = []
     for spec in sorted((ROOT / "stacks").glob("*.yaml")):

@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 def write_checkpoint(url: str, model: str) -> None:
     import torch
+
     from aiinfra.workloads.reference import checkpoint as ckpt
     from aiinfra.workloads.reference.model import GPT, preset
 

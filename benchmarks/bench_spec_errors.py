@@ -35,7 +35,7 @@ def main() -> None:
     from typer.testing import CliRunner
 
     from aiinfra.cli.main import app
-    from aiinfra.resolve import resolve
+    from aiinfra.resolve.resolver import resolve
     from aiinfra.spec import load_spec
 
     runner = CliRunner()

@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch
+
 from aiinfra.workloads.reference.data import as_tensor, read_corpus
 from aiinfra.workloads.reference.model import (
     GPT,

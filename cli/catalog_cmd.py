@@ -194,7 +194,7 @@ def catalog_command(
         problems.append(Problem("--cloud", f"unknown cloud {cloud!r}", did_you_mean(cloud, catalog.CLOUDS) or clouds.choices()))
     model = None
     if gpu:
-        from aiinfra.gpu import GpuRequest
+        from aiinfra.spec.gpu import GpuRequest
 
         model = catalog.canonical_gpu(GpuRequest.model_of(gpu))
         if model is None:

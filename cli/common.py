@@ -34,7 +34,7 @@ def load_env(path: Path, as_json: bool = False, warn: bool = True):
     """Parse and resolve a spec, or report every problem and exit 2. Warnings (placeholder project, unpriced
     types) go to stderr as plain lines; JSON output carries them in a "warnings" field instead."""
     from aiinfra.problems import SpecError
-    from aiinfra.resolve import load
+    from aiinfra.resolve.resolver import load
 
     try:
         env = load(path)
@@ -46,8 +46,8 @@ def load_env(path: Path, as_json: bool = False, warn: bool = True):
 
 
 def check_fit(env, spec: Path, as_json: bool = False, manifests: list[dict[str, Any]] | None = None, warn: bool = True):
-    """The fit check (aiinfra.fit): exit 2 listing every pod that fits no node; its warnings on stderr unless JSON."""
-    from aiinfra import fit
+    """The fit check (aiinfra.resolve.fit): exit 2 listing every pod that fits no node; its warnings on stderr unless JSON."""
+    from aiinfra.resolve import fit
 
     report = fit.check(env, manifests)
     if report.errors:

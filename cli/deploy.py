@@ -64,9 +64,9 @@ def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool, b
     subscription; then the CLI, the backend, credentials, `before_state` (up's plan and policy check, which may
     refuse) and only then the state backend and the passphrase."""
     from aiinfra import deploy
-    from aiinfra.accounts import require_real
     from aiinfra.cli.common import load_env, report, warnings
     from aiinfra.problems import SpecError
+    from aiinfra.resolve.accounts import require_real
 
     env = load_env(spec, warn=False)
     try:
@@ -164,7 +164,7 @@ def _plan(env, console) -> int:
     from aiinfra.cli.common import EXIT_POLICY
     from aiinfra.deploy import component_label
     from aiinfra.policy import mandatory_failed
-    from aiinfra.preview import build
+    from aiinfra.report.preview import build
 
     data = build(env)
     console.print(views.gpu_table(data))

@@ -41,7 +41,7 @@ def safe_id(prefix: str, name: str) -> str:
 
 
 def _pool_lines(p, money) -> list[str]:
-    from aiinfra.capacity import paid_nodes
+    from aiinfra.resolve.capacity import paid_nodes
 
     what = f"{p.gpus_per_node} × {p.gpu}" if p.gpu else f"CPU, {p.vcpus} vCPU"
     nodes = f"{p.nodes_min} node{'s' if p.nodes_min != 1 else ''}" if p.nodes_min == p.nodes_max else f"{p.nodes_min}..{p.nodes_max} nodes"
@@ -58,8 +58,8 @@ def _pool_lines(p, money) -> list[str]:
 
 
 def total_text(env, money) -> str:
-    """The environment's hourly total as `aiinfra cost` gives it (one computation: aiinfra.preview.estimate)."""
-    from aiinfra.preview import estimate
+    """The environment's hourly total as `aiinfra cost` gives it (one computation: aiinfra.report.preview.estimate)."""
+    from aiinfra.report.preview import estimate
 
     cost = estimate(env)["cost"]
     lo, hi = cost["hourly_usd_min"], cost["hourly_usd_max"]

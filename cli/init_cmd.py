@@ -31,7 +31,7 @@ def starter_gpus(cloud: str, region: str) -> list[str]:
 
 def starter_spec(cloud: str, region: str, name: str, gpu: str | None, project: str | None = None) -> str:
     """The spec as YAML text with comments; gpu None means the cloud's own starter alternatives (starter_gpus)."""
-    from aiinfra.kubernetes_versions import default_version
+    from aiinfra.catalog.kubernetes import default_version
 
     gpu_line = f"gpu: {gpu}" if gpu else f"gpu: [{', '.join(starter_gpus(cloud, region))}]   # alternatives in order of preference"
     text = f"""# aiinfra environment spec: one cluster with GPU node pools, storage and a registry on {cloud}.
@@ -99,7 +99,7 @@ def init_command(
     from aiinfra.cli import views
     from aiinfra.cli.common import EXIT_INVALID, console
     from aiinfra.problems import Problem, SpecError, did_you_mean
-    from aiinfra.resolve import resolve
+    from aiinfra.resolve.resolver import resolve
     from aiinfra.spec import parse_spec
 
     def fail(problems: list[Problem]) -> None:
@@ -108,7 +108,7 @@ def init_command(
 
     c = cloud.value
     if gpu:
-        from aiinfra.gpu import GpuRequest
+        from aiinfra.spec.gpu import GpuRequest
 
         model = GpuRequest.model_of(gpu)
         if catalog.canonical_gpu(model) is None:

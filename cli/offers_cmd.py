@@ -135,7 +135,7 @@ def offers_command(
     as_json: bool = JsonOpt,
 ) -> None:
     """The environment priced on every cloud and region that can serve all its pools, cheapest first."""
-    from aiinfra.offers import check_clouds, offers
+    from aiinfra.resolve.offers import check_clouds, offers
 
     only = None
     if clouds_opt is not None:

@@ -15,7 +15,7 @@ def validate(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
     env = load_env(spec, as_json)
     check_fit(env, spec, as_json, warn=False)
     if as_json:
-        from aiinfra.preview import pool_dict
+        from aiinfra.report.preview import pool_dict
 
         emit_json({"valid": True, "source": str(spec), "node_pools": [pool_dict(p) for p in env.pools], "warnings": [w.as_dict() for w in env.warnings]})
         return
@@ -34,7 +34,7 @@ def preview(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
     env = load_env(spec, as_json)
     from aiinfra.cli.placement import recorded, show
     from aiinfra.policy import mandatory_failed
-    from aiinfra.preview import build
+    from aiinfra.report.preview import build
 
     placed = recorded(env)
     fitted = check_fit(placed.env, spec, as_json)
@@ -70,7 +70,7 @@ def cost(
     """Hourly and monthly cost of an environment at its minimum and maximum size."""
     env = load_env(spec, as_json)
     from aiinfra.cli.placement import recorded, show
-    from aiinfra.preview import estimate
+    from aiinfra.report.preview import estimate
 
     placed = recorded(env)
     data = estimate(placed.env)

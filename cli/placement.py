@@ -1,5 +1,5 @@
 """`aiinfra up`'s failover, and the placement it records in the stack's config so that later runs keep a moved
-pool where it runs (aiinfra.placement); preview and outputs show the record."""
+pool where it runs (aiinfra.resolve.placement); preview and outputs show the record."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ def recorded(env, reset: Sequence[str] = ()):
     """The environment with the stack's recorded placements applied (except the pools in `reset`). A reset of a
     pool with no record is a usage error: exit 2, nothing deployed."""
     from aiinfra.deploy.placement_config import read
-    from aiinfra.placement import apply, parse
+    from aiinfra.resolve.placement import apply, parse
 
     raw = read(env.spec.name)
     records, problems = parse(raw)
@@ -67,7 +67,7 @@ def remember(t, c, placed, outcome, tries, spec: Any) -> None:
     from aiinfra.catalog.freshness import today
     from aiinfra.deploy.failover import pool_of
     from aiinfra.deploy.placement_config import write
-    from aiinfra.placement import KEY, after_failover, dumps
+    from aiinfra.resolve.placement import KEY, after_failover, dumps
 
     day = today().isoformat()
     if outcome.ok:

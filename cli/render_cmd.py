@@ -54,7 +54,7 @@ def render_command(
     from aiinfra import manifests as workload_manifests
     from aiinfra.cli.common import check_fit, console, emit_json, load_env
     from aiinfra.problems import Problem, SpecError
-    from aiinfra.workload_plan import plan
+    from aiinfra.resolve.workload import plan
 
     env = load_env(spec, as_json)
     try:

@@ -9,10 +9,10 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from aiinfra.capacity import money
 from aiinfra.catalog import freshness
 from aiinfra.cli.fit import Fit, hidden_note
 from aiinfra.problems import Problem
+from aiinfra.resolve.capacity import money
 
 
 def _monthly(hourly: float | None, hours: int) -> float | None:

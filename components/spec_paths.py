@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from aiinfra.components.base.errors import ComponentInputError
 
 if TYPE_CHECKING:
-    from aiinfra.resolve import ResolvedEnvironment
+    from aiinfra.resolve.result import ResolvedEnvironment
 
 # Args field -> spec field, per component kind (the part of the type token after the cloud).
 _POOL = {

@@ -8,7 +8,7 @@ import pulumi
 
 from aiinfra.components.base.built import BuiltEnvironment
 from aiinfra.components.base.util import child
-from aiinfra.resolved import ResolvedEnvironment
+from aiinfra.resolve.result import ResolvedEnvironment
 
 
 def manifests_output(env: ResolvedEnvironment, built: BuiltEnvironment, identity_managed: bool = False) -> pulumi.Output[list[dict[str, Any]]]:
@@ -17,7 +17,7 @@ def manifests_output(env: ResolvedEnvironment, built: BuiltEnvironment, identity
     identity_managed: the platform already owns the workload Namespace and ServiceAccount, so they are
     left out here (two Pulumi resources must never manage one Kubernetes object)."""
     from aiinfra import manifests as workload_manifests
-    from aiinfra.workload_plan import plan
+    from aiinfra.resolve.workload import plan
 
     wp = plan(env)  # the resolver's plan; a missing piece surfaces while the program is built, not inside an apply
     facts = pulumi.Output.from_input(

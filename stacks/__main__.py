@@ -1,5 +1,5 @@
 """Pulumi program of the stacks/ project: deploys the environment spec named by the stack's `aiinfra:spec`, with
-node pools where `aiinfra:placement` records that failover put them (aiinfra.placement)."""
+node pools where `aiinfra:placement` records that failover put them (aiinfra.resolve.placement)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ HERE = Path(__file__).resolve().parent
 def main() -> None:
     """Load and resolve the spec; report every problem through the engine and stop, or build the environment with
     the recorded placements that the spec still allows (the others are warned about and left out)."""
-    from aiinfra.placement import from_config
     from aiinfra.problems import SpecError
     from aiinfra.program import program
-    from aiinfra.resolve import load
+    from aiinfra.resolve.placement import from_config
+    from aiinfra.resolve.resolver import load
 
     source = pulumi.Config("aiinfra").require("spec")
     path = Path(source) if Path(source).is_absolute() else HERE / source

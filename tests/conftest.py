@@ -36,7 +36,7 @@ def _no_refreshed_prices_and_a_fixed_day(monkeypatch, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _no_ambient_cloud_accounts(monkeypatch, tmp_path_factory):
-    """A developer's gcloud project or az subscription must not change what tests resolve (aiinfra.accounts)."""
+    """A developer's gcloud project or az subscription must not change what tests resolve (aiinfra.resolve.accounts)."""
     for var in ("GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT", "CLOUDSDK_ACTIVE_CONFIG_NAME", "AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID"):
         monkeypatch.delenv(var, raising=False)
     empty = tmp_path_factory.getbasetemp() / "no-cloud-config"
@@ -47,7 +47,7 @@ def _no_ambient_cloud_accounts(monkeypatch, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _no_local_stacks(monkeypatch, tmp_path_factory):
-    """A developer's own stacks (their recorded placements, aiinfra.placement) must not change what preview shows."""
+    """A developer's own stacks (their recorded placements, aiinfra.resolve.placement) must not change what preview shows."""
     empty = tmp_path_factory.getbasetemp() / "no-data-dir"
     empty.mkdir(exist_ok=True)
     monkeypatch.setenv("AIINFRA_DATA_DIR", str(empty))

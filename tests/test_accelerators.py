@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from aiinfra import accelerators, catalog
+from aiinfra import catalog
 from aiinfra.problems import SpecError
-from aiinfra.resolve import resolve
+from aiinfra.resolve import accelerators
+from aiinfra.resolve.resolver import resolve
 from aiinfra.spec import parse_spec
 
 

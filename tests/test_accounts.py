@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from aiinfra import accounts
 from aiinfra.components.azure import profile as azure
 from aiinfra.components.gcp import profile as gcp
 from aiinfra.problems import SpecError
-from aiinfra.resolve import resolve
+from aiinfra.resolve import accounts
+from aiinfra.resolve.resolver import resolve
 from aiinfra.spec import load_spec, parse_spec
 
 ROOT = Path(__file__).resolve().parents[1]

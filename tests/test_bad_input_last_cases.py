@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from aiinfra.cli.main import app
 from aiinfra.problems import SpecError, nearest
-from aiinfra.resolve import load
+from aiinfra.resolve.resolver import load
 
 SPECS = Path(__file__).parent / "fixtures" / "specs"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from aiinfra.preview import cost_items, estimate
 from aiinfra.problems import SpecError
-from aiinfra.resolve import resolve
+from aiinfra.report.preview import cost_items, estimate
+from aiinfra.resolve.resolver import resolve
 from aiinfra.spec import parse_spec
 
 BLOCK = "{id: cr-0a1b2c3d4e5f67890, kind: capacity-block}"

@@ -10,7 +10,7 @@ import pytest
 
 from aiinfra.catalog.filesystems import cloud_data
 from aiinfra.problems import SpecError
-from aiinfra.resolve import resolve
+from aiinfra.resolve.resolver import resolve
 from aiinfra.spec import parse_spec
 
 REGIONS = {"aws": "us-east-1", "gcp": "us-central1", "azure": "eastus"}
@@ -85,8 +85,8 @@ def test_mount_buckets_and_ray_need_buckets():
 
 
 def test_a_cloud_without_data_offers_refuses_filesystems_and_mounts(monkeypatch):
-    from aiinfra import data_layer
     from aiinfra.catalog.filesystems import CloudData
+    from aiinfra.resolve import data_layer
 
     monkeypatch.setattr(data_layer, "offer", lambda cloud, kind: None)
     monkeypatch.setattr(data_layer, "cloud_data", lambda cloud: CloudData())

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from aiinfra import engine
-from aiinfra.preview import run_offline
-from aiinfra.resolve import load
+from aiinfra.program import engine
+from aiinfra.report.preview import run_offline
+from aiinfra.resolve.resolver import load
 
 SPEC = Path(__file__).resolve().parents[1] / "stacks" / "aws-llm.yaml"
 
@@ -61,7 +61,7 @@ def test_full_environment_is_stable_across_runs():
 
 
 def test_outside_names_resources_whose_parent_chain_misses_the_root():
-    from aiinfra.engine import CapturedResource, RunResult
+    from aiinfra.program.engine import CapturedResource, RunResult
 
     def res(urn, parent):
         return CapturedResource(urn=urn, type="t", name=urn, parent=parent, custom=True, inputs={})

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aiinfra import fit
-from aiinfra.resolve import load
+from aiinfra.resolve import fit
+from aiinfra.resolve.resolver import load
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT / "tests" / "fixtures" / "specs"
@@ -109,7 +109,7 @@ def _program_labels(resource) -> tuple[str, dict[str, str]] | None:
 
 @pytest.mark.parametrize("example", ["aws-data.yaml", "gcp-tpu.yaml", "azure-llm.yaml"])
 def test_the_labels_the_check_expects_are_the_labels_the_program_sets(example):
-    from aiinfra.preview import run_offline
+    from aiinfra.report.preview import run_offline
 
     env = load(ROOT / "stacks" / example)
     declared = dict(filter(None, (_program_labels(r) for r in run_offline(env).resources)))

@@ -7,9 +7,9 @@ import pytest
 import yaml
 
 from aiinfra import catalog
-from aiinfra.fixed_costs import resource_counts
-from aiinfra.preview import build, estimate
-from aiinfra.resolve import load, resolve
+from aiinfra.report.fixed_costs import resource_counts
+from aiinfra.report.preview import build, estimate
+from aiinfra.resolve.resolver import load, resolve
 from aiinfra.spec import parse_spec
 
 ROOT = Path(__file__).resolve().parents[1]

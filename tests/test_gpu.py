@@ -1,11 +1,11 @@
-"""GpuRequest (aiinfra/gpu.py): the one parser of `MODEL:COUNT`, used by the spec, the resolver and `init`."""
+"""GpuRequest (aiinfra/spec/gpu.py): the one parser of `MODEL:COUNT`, used by the spec, the resolver and `init`."""
 
 from __future__ import annotations
 
 import pytest
 
-from aiinfra.gpu import GpuRequest
 from aiinfra.spec import parse_spec
+from aiinfra.spec.gpu import GpuRequest
 
 
 @pytest.mark.parametrize(("text", "model", "count"), [("H100:8", "H100", 8), ("A100-80GB:4", "A100-80GB", 4), (" l4:1 ", "l4", 1), ("MI300X:8", "MI300X", 8)])

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from aiinfra import kubernetes_versions as kv
-from aiinfra.preview import estimate
+from aiinfra.catalog import kubernetes as kv
 from aiinfra.problems import SpecError
-from aiinfra.resolve import load
+from aiinfra.report.preview import estimate
+from aiinfra.resolve.resolver import load
 
 SPECS = Path(__file__).parent / "fixtures" / "specs"
 DAY = dt.date(2026, 12, 7)

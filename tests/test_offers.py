@@ -1,4 +1,4 @@
-"""aiinfra.offers: every example spec priced on every cloud, cheapest first, its own row equal to `cost`, pins
+"""aiinfra.resolve.offers: every example spec priced on every cloud, cheapest first, its own row equal to `cost`, pins
 translated or refused with a reason. Expectations come from the catalog and `cost` at test time, never typed in."""
 
 import json
@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 from aiinfra import catalog, clouds
 from aiinfra.catalog import families
 from aiinfra.cli.main import app
-from aiinfra.offers import check_clouds, moved, offers
 from aiinfra.problems import SpecError
-from aiinfra.resolve import load, resolve
+from aiinfra.resolve.offers import check_clouds, moved, offers
+from aiinfra.resolve.resolver import load, resolve
 from aiinfra.spec import load_spec
 
 STACKS = Path(__file__).resolve().parents[1] / "stacks"

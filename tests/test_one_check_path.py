@@ -7,7 +7,7 @@ import pytest
 
 from aiinfra.components.base.errors import ComponentInputError
 from aiinfra.problems import SpecError
-from aiinfra.resolve import load
+from aiinfra.resolve.resolver import load
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = sorted((ROOT / "tests" / "fixtures" / "specs").glob("*.yaml")) + sorted(p for p in (ROOT / "stacks").glob("*.yaml") if not p.name.startswith("Pulumi"))
@@ -15,7 +15,7 @@ SPECS = sorted((ROOT / "tests" / "fixtures" / "specs").glob("*.yaml")) + sorted(
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_preview_refuses_nothing_that_validate_accepts(spec):
-    from aiinfra.preview import build
+    from aiinfra.report.preview import build
 
     try:
         env = load(spec)

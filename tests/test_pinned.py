@@ -1,4 +1,4 @@
-"""Pinned types outside aiinfra's catalog (aiinfra.pinned): a GPU type is never a CPU pool (issue 21), its
+"""Pinned types outside aiinfra's catalog (aiinfra.resolve.pinned): a GPU type is never a CPU pool (issue 21), its
 accelerator, count, architecture, taint and GKE accelerator name come from its instance family, and the spec
 may give its price."""
 
@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from aiinfra.cli.main import app
 from aiinfra.problems import SpecError
-from aiinfra.resolve import load, resolve
+from aiinfra.resolve.resolver import load, resolve
 from aiinfra.spec import parse_spec
 
 SPECS = Path(__file__).resolve().parent / "fixtures" / "specs"

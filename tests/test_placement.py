@@ -1,4 +1,4 @@
-"""A failover's placement record (aiinfra.placement): which records the spec still allows, and the program built
+"""A failover's placement record (aiinfra.resolve.placement): which records the spec still allows, and the program built
 with them under mocks, through stacks/__main__.py as `pulumi up -s` runs it."""
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from aiinfra import engine, placement
-from aiinfra.preview import mock_settings, offered_zones, run_offline
-from aiinfra.resolve import load
+from aiinfra.program import engine
+from aiinfra.report.preview import mock_settings, offered_zones, run_offline
+from aiinfra.resolve import placement
+from aiinfra.resolve.resolver import load
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = """name: pl-aws

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from aiinfra.problems import SpecError
-from aiinfra.resolve import load, resolve
+from aiinfra.resolve.resolver import load, resolve
 from aiinfra.spec import parse_spec
 
 SPECS = Path(__file__).parent / "fixtures" / "specs"
@@ -184,7 +184,7 @@ def test_no_alternative_offered_reports_each():
 
 def test_the_reason_quotes_the_price_cost_uses():
     """A reservation's own price, and on-demand shown for a spot pool whose type has no spot price, as `cost` has them."""
-    from aiinfra.capacity import money
+    from aiinfra.resolve.capacity import money
 
     trn, spot = pool(
         '[{name: trn, accelerator: "Trainium2:16", nodes: 2, capacity: reserved, zone: us-east-2a, '
@@ -200,7 +200,7 @@ EXAMPLES = sorted(Path(__file__).parents[1].glob("stacks/[a-z]*.yaml")) + sorted
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_every_chosen_pool_quotes_its_own_price(path):
-    from aiinfra.capacity import money
+    from aiinfra.resolve.capacity import money
 
     for p in load(path).pools:
         if p.reason.startswith(("the only", "cheapest of")):

@@ -6,7 +6,7 @@ import pytest
 
 from aiinfra import catalog
 from aiinfra.problems import SpecError
-from aiinfra.resolve import load, resolve
+from aiinfra.resolve.resolver import load, resolve
 from aiinfra.spec import load_spec, parse_spec
 
 SPECS = Path(__file__).parent / "fixtures" / "specs"

@@ -3,7 +3,7 @@
 import pytest
 
 from aiinfra.problems import SpecError
-from aiinfra.resolve import resolve
+from aiinfra.resolve.resolver import resolve
 from aiinfra.spec import parse_spec
 
 

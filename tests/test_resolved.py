@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from aiinfra import program, workload_plan
-from aiinfra.resolve import load, resolve
-from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
+from aiinfra import program
+from aiinfra.resolve import workload as workload_plan
+from aiinfra.resolve.resolver import load, resolve
+from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
 from aiinfra.spec import load_spec, parse_spec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,7 +153,7 @@ def test_azure_spot_taint_default_matches_the_catalog():
 
 
 def test_one_zone_rule():
-    from aiinfra.zones import choose
+    from aiinfra.resolve.zones import choose
 
     assert choose(["a", "b"], "b") == ["b"]
     assert choose(["a", "b"], one=True) == ["a"]

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from aiinfra.problems import SpecError, shown
-from aiinfra.resolve import load
+from aiinfra.resolve.resolver import load
 from aiinfra.spec import parse_spec
 
 SPECS = Path(__file__).parent / "fixtures" / "specs"
@@ -131,7 +131,7 @@ def test_long_values_are_cut_in_messages():
 
 
 def load_text(text: str):
-    from aiinfra.resolve import resolve
+    from aiinfra.resolve.resolver import resolve
 
     return resolve(parse_spec(text))
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from aiinfra.problems import SpecError
-from aiinfra.resolve import load
+from aiinfra.resolve.resolver import load
 
 SPECS = Path(__file__).parent / "fixtures" / "specs"
 

@@ -7,8 +7,8 @@ import typing
 
 import pytest
 
-from aiinfra import accelerators
-from aiinfra.resolve import resolve
+from aiinfra.resolve import accelerators
+from aiinfra.resolve.resolver import resolve
 from aiinfra.spec import Workload, parse_spec
 
 HEAD = "name: wlp\ncloud: {cloud}\nregion: {region}\nworkload: {{enabled: true{extra}}}\n"

@@ -15,7 +15,7 @@ from aiinfra.deploy.errors import (
     SKIP_CREDENTIALS_VAR,
     CredentialsMissing,
 )
-from aiinfra.resolved import ResolvedEnvironment
+from aiinfra.resolve.result import ResolvedEnvironment
 
 
 @dataclass

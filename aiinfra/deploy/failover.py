@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from aiinfra import clouds
-from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
+from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
 
 DEFAULT_LIMIT = 4  # further tries after the first failure
 
@@ -60,7 +60,7 @@ class Candidate:
 
 def alternatives(env: ResolvedEnvironment, pool: ResolvedPool) -> list[Candidate]:
     """The pool's later gpu: alternatives, each resolved alone (skipped where the region does not offer it)."""
-    from aiinfra.placement import option_pool
+    from aiinfra.resolve.placement import option_pool
 
     options = next(p for p in env.spec.node_pools if p.name == pool.name).gpu_options
     current = next((i for i, g in enumerate(options) if _is(env, g, pool)), len(options))
@@ -74,7 +74,7 @@ def alternatives(env: ResolvedEnvironment, pool: ResolvedPool) -> list[Candidate
 
 def _is(env: ResolvedEnvironment, gpu: str, pool: ResolvedPool) -> bool:
     from aiinfra import catalog
-    from aiinfra.gpu import GpuRequest
+    from aiinfra.spec.gpu import GpuRequest
 
     request = GpuRequest.parse(gpu)
     return (catalog.canonical_gpu(request.model), request.count) == (pool.gpu, pool.gpus_per_node)

@@ -1,4 +1,4 @@
-"""The placement record (aiinfra.placement) in an environment's stack config.
+"""The placement record (aiinfra.resolve.placement) in an environment's stack config.
 
 Reading needs no Pulumi CLI, so that the offline `aiinfra preview` shows it too: a local workspace keeps stack
 config in its stack settings file, `Pulumi.<stack>.yaml` beside the inline program's Pulumi.yaml (the file the
@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from aiinfra.deploy.backends import data_dir
-from aiinfra.placement import KEY, Record, dumps
+from aiinfra.resolve.placement import KEY, Record, dumps
 
 
 def settings_file(stack: str) -> Path | None:

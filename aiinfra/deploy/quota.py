@@ -16,7 +16,7 @@ from aiinfra.components.base.quotas import Limit, Need, QuotaUnavailable
 __all__ = ["Limit", "Need", "QuotaUnavailable", "check", "needs", "shortfalls"]
 
 if TYPE_CHECKING:
-    from aiinfra.resolved import ResolvedEnvironment
+    from aiinfra.resolve.result import ResolvedEnvironment
 
 
 def needs(env: ResolvedEnvironment) -> list[Need]:

@@ -22,7 +22,7 @@ from aiinfra.deploy.errors import (
 )
 from aiinfra.deploy.passphrase import passphrase_env
 from aiinfra.deploy.state import describe_lock, lock_holders
-from aiinfra.resolved import ResolvedEnvironment
+from aiinfra.resolve.result import ResolvedEnvironment
 
 
 def pulumi_command(reads_state: bool = False):

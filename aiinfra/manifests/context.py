@@ -8,7 +8,6 @@ from typing import Any, Mapping
 
 import yaml
 
-from aiinfra import accelerators
 from aiinfra.manifests.data import datasets_bucket, prepare_job, with_data
 from aiinfra.manifests.fabric import (
     NONROOT_UID,
@@ -23,8 +22,9 @@ from aiinfra.manifests.templates import (
     _jinja,
     _render_leaves,
 )
-from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
-from aiinfra.workload_plan import WorkloadPlan, plan
+from aiinfra.resolve import accelerators
+from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
+from aiinfra.resolve.workload import WorkloadPlan, plan
 
 QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
 

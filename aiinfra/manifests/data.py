@@ -1,7 +1,7 @@
 """The data layer in rendered manifests: training pods mount each file system's claim (and, with mount_buckets,
 each bucket's) and read the prepared shards; with mlops.data: ray, a RayJob prepares them.
 
-Claims are named by aiinfra.resolved (fs-<name>) and components/kubernetes/addons/data.py (bucket-<name>), and
+Claims are named by aiinfra.resolve.result (fs-<name>) and components/kubernetes/addons/data.py (bucket-<name>), and
 created by the platform; nothing here names a cloud.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import shlex
 from typing import Any, Mapping
 
-from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
+from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
 
 BUCKET_MOUNT_ROOT = "/mnt/buckets"
 DATASETS_BUCKET = "datasets"
@@ -70,8 +70,8 @@ def data_pool(env: ResolvedEnvironment) -> ResolvedPool:
 
 def ray_resources(env: ResolvedEnvironment, pool: ResolvedPool) -> dict[str, dict[str, str]]:
     """RAY_CPU and RAY_MEMORY_GIB per pod, cut to RAY_SHARE of what one of the pool's nodes can give pods (its
-    allocatable: aiinfra.node_shapes), so the pods never wait for a node that cannot hold them."""
-    from aiinfra.node_shapes import shapes
+    allocatable: aiinfra.resolve.node_shapes), so the pods never wait for a node that cannot hold them."""
+    from aiinfra.resolve.node_shapes import shapes
 
     alloc = shapes(env, pool)[0].allocatable
     cpu, mem = RAY_CPU, RAY_MEMORY_GIB
@@ -85,8 +85,8 @@ def ray_resources(env: ResolvedEnvironment, pool: ResolvedPool) -> dict[str, dic
 
 def placement(pool: ResolvedPool) -> tuple[dict[str, str], list[dict[str, str]]]:
     """(nodeSelector, tolerations) of a pod placed on the pool: its label, its accelerator's and the cloud's taints."""
-    from aiinfra import accelerators
     from aiinfra.manifests.fabric import POOL_LABEL
+    from aiinfra.resolve import accelerators
 
     tolerations = ([accelerators.pod_facts(pool)["toleration"]] if pool.gpu else []) + pool.tolerations
     return {POOL_LABEL: pool.name, **pool.accelerator_labels}, tolerations

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from aiinfra.manifests.templates import _render_leaves, templates_dir
-from aiinfra.resolved import ResolvedPool
+from aiinfra.resolve.result import ResolvedPool
 
 POOL_LABEL = "aiinfra.dev/pool"
 COMPUTE_CLASS_LABEL = "cloud.google.com/compute-class"
@@ -51,7 +51,7 @@ def gpu_network_names(cloud: str, pool: ResolvedPool) -> list[str]:
 
 def pool_facts(cloud: str, pool: ResolvedPool, accel: dict[str, Any] | None = None) -> dict[str, Any]:
     """Everything a pod template needs to land on a pool and use its fabric; `accel` is the pool's accelerator
-    (aiinfra.accelerators.pod_facts), NVIDIA's where not given."""
+    (aiinfra.resolve.accelerators.pod_facts), NVIDIA's where not given."""
     data = fabric_data()
     kind = fabric_kind(pool)
     raw = data["fabrics"][kind]
@@ -122,7 +122,7 @@ def class_selector(pool: ResolvedPool) -> dict[str, str]:
 
 
 def nvidia_facts(pool: ResolvedPool) -> dict[str, Any]:
-    """A pool's accelerator as a pod sees it, for NVIDIA and CPU pools; aiinfra.accelerators.pod_facts gives the
+    """A pool's accelerator as a pod sees it, for NVIDIA and CPU pools; aiinfra.resolve.accelerators.pod_facts gives the
     same shape for every family (passed in by the caller: this module stays free of the catalog)."""
     return {
         "family": "nvidia" if pool.gpu else None,

@@ -49,8 +49,8 @@ def view(resource_type: str, name: str, props: Mapping[str, Any], opts: Any, urn
 
 @lru_cache(maxsize=8)
 def _environment(spec: str) -> tuple[Facts, dict[str, str]]:
-    from aiinfra.preview import estimate
-    from aiinfra.resolve import load
+    from aiinfra.report.preview import estimate
+    from aiinfra.resolve.resolver import load
 
     env = load(Path(spec))
     return facts_from(env, estimate(env)["cost"]), waivers_of(env.spec)

@@ -29,7 +29,7 @@ WORKLOAD_TYPES = (
 
 def _taint_key(p: PoolView) -> str:
     """The taint key of the pool's accelerator family (nvidia.com/gpu, google.com/tpu, ...), from accelerators.yaml."""
-    from aiinfra import accelerators
+    from aiinfra.resolve import accelerators
 
     return accelerators.family(accelerators.family_of(p.labels.get("aiinfra.dev/gpu")) or accelerators.NVIDIA).taint.key
 

@@ -9,12 +9,12 @@ import pulumi
 import pulumi_aws as aws
 
 from aiinfra import defaults
+from aiinfra.catalog.kubernetes import default_version
 from aiinfra.components.aws.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.aws.profile import eks_kubeconfig
 from aiinfra.components.base import cluster as base_cluster
 from aiinfra.components.base.errors import raise_if
 from aiinfra.components.base.util import child, merge_tags, to_json
-from aiinfra.kubernetes_versions import default_version
 from aiinfra.problems import Problem
 
 LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
@@ -31,7 +31,7 @@ class ClusterArgs:
     vpc_id: pulumi.Input[str]
     private_subnets: dict[str, pulumi.Input[str]]
     kubernetes_version: str = field(default_factory=default_version)
-    extended_support: bool = field(default=False, metadata={"doc": "the version is past standard support: run it in the cloud's paid extended support (aiinfra.kubernetes_versions)"})
+    extended_support: bool = field(default=False, metadata={"doc": "the version is past standard support: run it in the cloud's paid extended support (aiinfra.catalog.kubernetes)"})
     public_endpoint: bool = False
     public_access_cidrs: list[str] = field(default_factory=list)
     admins: list[str] = field(default_factory=list)

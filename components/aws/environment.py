@@ -6,7 +6,7 @@ from typing import Any
 
 import pulumi
 
-from aiinfra import kubernetes_versions
+from aiinfra.catalog import kubernetes as kubernetes_versions
 from aiinfra.components.aws.cluster import Cluster, ClusterArgs
 from aiinfra.components.aws.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.aws.identity import WorkloadIdentity, WorkloadIdentityArgs
@@ -17,7 +17,7 @@ from aiinfra.components.aws.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.aws.storage import ObjectStorage, StorageArgs
 from aiinfra.components.base.built import BuiltEnvironment
 from aiinfra.components.base.util import child, per_key
-from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
+from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
 
 
 def autoscaling(name: str, env: ResolvedEnvironment, cluster: Cluster, vpc_id: Any, tags: dict[str, str], parent: pulumi.Resource) -> pulumi.Resource | None:

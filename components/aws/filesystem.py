@@ -12,7 +12,7 @@ from typing import Any, Mapping
 import pulumi
 
 from aiinfra.components.base.util import child, to_json
-from aiinfra.resolved import ResolvedFileSystem
+from aiinfra.resolve.result import ResolvedFileSystem
 
 LUSTRE_VERSION = "2.15"
 MOUNT_OPTIONS = ["flock"]

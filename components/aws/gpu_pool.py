@@ -20,7 +20,7 @@ from aiinfra.components.base.errors import ComponentInputError, raise_if
 from aiinfra.components.base.gpu_pool import PoolCommon
 from aiinfra.components.base.util import child, merge_tags
 from aiinfra.problems import Problem
-from aiinfra.zones import choose as choose_zones
+from aiinfra.resolve.zones import choose as choose_zones
 
 GPU_TAINT = {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}
 AMI_GPU = "AL2023_x86_64_NVIDIA"

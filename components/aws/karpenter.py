@@ -19,7 +19,7 @@ import pulumi_aws as aws
 from aiinfra.components.aws import karpenter_plan as plan
 from aiinfra.components.aws.cluster import Cluster, assume_role_policy
 from aiinfra.components.base.util import child, merge_tags
-from aiinfra.resolved import ResolvedEnvironment
+from aiinfra.resolve.result import ResolvedEnvironment
 
 SYSTEM_LABELS = {"aiinfra.dev/role": "system"}
 POD_TRUST = ("sts:AssumeRole", "sts:TagSession")

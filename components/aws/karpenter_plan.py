@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from aiinfra.problems import Problem
 
 if TYPE_CHECKING:
-    from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
+    from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
 
 NODEPOOL_API = "karpenter.sh/v1"
 NODECLASS_API = "karpenter.k8s.aws/v1"

@@ -8,7 +8,7 @@ from aiinfra.components.base import identity as base_identity
 from aiinfra.components.base import registry as base_registry
 from aiinfra.components.base import storage as base_storage
 from aiinfra.components.base.preflight import PLACEHOLDER, Collector, args
-from aiinfra.resolved import ResolvedEnvironment
+from aiinfra.resolve.result import ResolvedEnvironment
 
 
 def check(env: ResolvedEnvironment, c: Collector) -> None:

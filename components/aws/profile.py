@@ -10,7 +10,7 @@ from aiinfra.components.base.profile import Capability, CapacityErrors, CloudPro
 
 if TYPE_CHECKING:
     from aiinfra.problems import Problem
-    from aiinfra.resolved import ResolvedPool
+    from aiinfra.resolve.result import ResolvedPool
     from aiinfra.spec import EnvironmentSpec
 
 

@@ -21,13 +21,13 @@ import pulumi
 import pulumi_azure_native as az
 
 from aiinfra import defaults
+from aiinfra.catalog.kubernetes import default_version
 from aiinfra.components.azure import monitoring
 from aiinfra.components.azure.identity import grant
 from aiinfra.components.azure.profile import aks_kubeconfig
 from aiinfra.components.base import cluster as base_cluster
 from aiinfra.components.base.errors import raise_if
 from aiinfra.components.base.util import child, merge_tags, to_json
-from aiinfra.kubernetes_versions import default_version
 from aiinfra.problems import Problem
 
 # Overlay pod and service ranges; they must not overlap the VNet.
@@ -51,7 +51,7 @@ class ClusterArgs:
     vnet_cidr: str = "10.0.0.0/16"
     zones: list[str] = field(default_factory=list)
     kubernetes_version: str = field(default_factory=default_version)
-    extended_support: bool = field(default=False, metadata={"doc": "the version is past standard support: run it in the cloud's paid extended support (aiinfra.kubernetes_versions)"})
+    extended_support: bool = field(default=False, metadata={"doc": "the version is past standard support: run it in the cloud's paid extended support (aiinfra.catalog.kubernetes)"})
     public_endpoint: bool = False
     public_access_cidrs: list[str] = field(default_factory=list)
     admins: list[str] = field(default_factory=list, metadata={"doc": "Entra ID object IDs: '<id>' or 'group:<id>', 'user:<id>', 'sp:<id>'"})

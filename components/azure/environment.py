@@ -7,7 +7,7 @@ from typing import Any
 import pulumi
 import pulumi_azure_native as az
 
-from aiinfra import kubernetes_versions
+from aiinfra.catalog import kubernetes as kubernetes_versions
 from aiinfra.components.azure.cluster import Cluster, ClusterArgs
 from aiinfra.components.azure.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.azure.identity import WorkloadIdentity, WorkloadIdentityArgs
@@ -17,7 +17,7 @@ from aiinfra.components.azure.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.azure.storage import ObjectStorage, StorageArgs
 from aiinfra.components.base.built import BuiltEnvironment
 from aiinfra.components.base.util import child, per_key
-from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
+from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
 
 
 class NapPools(pulumi.ComponentResource):

@@ -15,7 +15,7 @@ import pulumi
 from aiinfra.components.azure.profile import PLACEHOLDER
 from aiinfra.components.azure.subnets import plan_lustre_subnets, plan_subnets
 from aiinfra.components.base.util import child
-from aiinfra.resolved import ResolvedFileSystem
+from aiinfra.resolve.result import ResolvedFileSystem
 
 MAINTENANCE = {"day_of_week": "Sunday", "time_of_day_utc": "02:00"}  # AMLFS requires a weekly 30-minute window
 LOGGING_CONTAINER = "lustre-logs"

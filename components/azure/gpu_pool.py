@@ -22,7 +22,7 @@ from aiinfra.components.base.errors import raise_if
 from aiinfra.components.base.gpu_pool import PoolCommon
 from aiinfra.components.base.util import child, merge_tags
 from aiinfra.problems import Problem
-from aiinfra.zones import choose as choose_zones
+from aiinfra.resolve.zones import choose as choose_zones
 
 NVIDIA_TAINT = ("nvidia.com/gpu", "true", "NoSchedule")
 GPU_TAINT = "{}={}:{}".format(*NVIDIA_TAINT)

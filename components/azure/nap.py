@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
+from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
 
 NODE_POOL_API = "karpenter.sh/v1"
 NODE_CLASS_API = "karpenter.azure.com/v1beta1"

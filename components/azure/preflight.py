@@ -7,7 +7,7 @@ from aiinfra.components.azure import cluster, environment, gpu_pool, storage
 from aiinfra.components.base import identity as base_identity
 from aiinfra.components.base import registry as base_registry
 from aiinfra.components.base.preflight import PLACEHOLDER, Collector
-from aiinfra.resolved import ResolvedEnvironment
+from aiinfra.resolve.result import ResolvedEnvironment
 
 # Whoever deploys (az.authorization.get_client_config) is known only at deploy time; any object id stands in.
 DEPLOYER = "00000000-0000-0000-0000-000000000000"

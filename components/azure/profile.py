@@ -7,13 +7,13 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from aiinfra.accounts import Account, AccountSource, home_of
 from aiinfra.clouds import register
 from aiinfra.components.base.profile import Capability, CapacityErrors, CloudProfile, ReservationShape
 from aiinfra.problems import Problem
+from aiinfra.resolve.accounts import Account, AccountSource, home_of
 
 if TYPE_CHECKING:
-    from aiinfra.resolved import ResolvedPool
+    from aiinfra.resolve.result import ResolvedPool
     from aiinfra.spec import EnvironmentSpec
 
 GUID_PATTERN = r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$"

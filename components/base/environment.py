@@ -12,7 +12,7 @@ from aiinfra.components.base.errors import ComponentInputError
 from aiinfra.components.base.sdk import require
 from aiinfra.components.base.util import child
 from aiinfra.components.spec_paths import at_spec
-from aiinfra.resolved import ResolvedEnvironment
+from aiinfra.resolve.result import ResolvedEnvironment
 
 __all__ = ["BuiltEnvironment", "Environment", "WorkloadBinding", "default_tags"]
 

@@ -11,7 +11,7 @@ from aiinfra import defaults
 from aiinfra.problems import Problem
 
 if TYPE_CHECKING:
-    from aiinfra.resolve import ResolvedPool
+    from aiinfra.resolve.result import ResolvedPool
 
 Capacity = Literal["on-demand", "spot", "reserved", "flex-start"]
 CAPACITIES = ("on-demand", "spot", "reserved", "flex-start")

@@ -14,7 +14,7 @@ from aiinfra.components.base.errors import ComponentInputError
 from aiinfra.problems import Problem
 
 if TYPE_CHECKING:
-    from aiinfra.resolved import ResolvedEnvironment
+    from aiinfra.resolve.result import ResolvedEnvironment
 
 PLACEHOLDER = "(known after deploy)"
 

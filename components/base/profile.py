@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, Literal, Mapping
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from aiinfra.accounts import Account
     from aiinfra.problems import Problem
-    from aiinfra.resolved import ResolvedPool
+    from aiinfra.resolve.accounts import Account
+    from aiinfra.resolve.result import ResolvedPool
     from aiinfra.spec import EnvironmentSpec
 
 # What every profile declares in `capabilities`, and what each one means (shown by `aiinfra catalog` and errors).
@@ -205,7 +205,7 @@ class CloudProfile:
         return None
 
     def fixed_resources(self, env: Any) -> dict[str, int]:
-        """Type token -> how many the components create, for the types with a fixed price (aiinfra.fixed_costs)."""
+        """Type token -> how many the components create, for the types with a fixed price (aiinfra.report.fixed_costs)."""
         raise NotImplementedError(f"{self.name}: fixed_resources")
 
     def mock_settings(self, env: Any) -> dict[str, Any]:

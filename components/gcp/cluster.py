@@ -10,13 +10,13 @@ import pulumi
 import pulumi_gcp as gcp
 
 from aiinfra import defaults
+from aiinfra.catalog.kubernetes import default_version
 from aiinfra.components.base import cluster as base_cluster
 from aiinfra.components.base.errors import raise_if
 from aiinfra.components.base.util import child, to_json
 from aiinfra.components.gcp.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.gcp.labels import gcp_labels
 from aiinfra.components.gcp.profile import gke_kubeconfig
-from aiinfra.kubernetes_versions import default_version
 from aiinfra.problems import Problem
 
 # The one role GKE documents for a least-privilege node service account (logs, metrics, image pulls of GKE's own images).
@@ -37,7 +37,7 @@ class ClusterArgs:
     pods_range: str = "pods"
     services_range: str = "services"
     kubernetes_version: str = field(default_factory=default_version)
-    extended_support: bool = field(default=False, metadata={"doc": "the version is past standard support: run it in the cloud's paid extended support (aiinfra.kubernetes_versions)"})
+    extended_support: bool = field(default=False, metadata={"doc": "the version is past standard support: run it in the cloud's paid extended support (aiinfra.catalog.kubernetes)"})
     release_channel: str = "REGULAR"
     public_endpoint: bool = False
     public_access_cidrs: list[str] = field(default_factory=list)

@@ -15,7 +15,7 @@ import dataclasses
 import math
 from typing import Any
 
-from aiinfra.resolved import ResolvedPool
+from aiinfra.resolve.result import ResolvedPool
 
 API_VERSION = "cloud.google.com/v1"
 LABEL = "cloud.google.com/compute-class"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pulumi
 
-from aiinfra import kubernetes_versions
+from aiinfra.catalog import kubernetes as kubernetes_versions
 from aiinfra.components.base.built import BuiltEnvironment
 from aiinfra.components.base.errors import ComponentInputError
 from aiinfra.components.base.util import child, per_key
@@ -20,7 +20,7 @@ from aiinfra.components.gcp.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.gcp.storage import ObjectStorage, StorageArgs
 from aiinfra.components.kubernetes.addons import GpuNetwork
 from aiinfra.problems import Problem
-from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
+from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
 
 
 def _pool_zones(project: str, pool: ResolvedPool, region_zones: list[str], needs_nics: bool, component: str = "") -> list[str]:

@@ -19,7 +19,7 @@ from typing import Any, Mapping
 import pulumi
 
 from aiinfra.components.base.util import child
-from aiinfra.resolved import ResolvedFileSystem
+from aiinfra.resolve.result import ResolvedFileSystem
 
 PSA_PREFIX = 22
 # gke_support_enabled moves the servers off 988 (GKE's own port); GKE clients then use the legacy LNet port 6988.

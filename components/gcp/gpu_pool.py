@@ -24,7 +24,7 @@ from aiinfra.components.base.util import child, merge_tags
 from aiinfra.components.gcp.labels import gcp_labels
 from aiinfra.components.gcp.network import GpuNic
 from aiinfra.problems import Problem
-from aiinfra.zones import choose as choose_zones
+from aiinfra.resolve.zones import choose as choose_zones
 
 GPU_TAINT = {"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}
 CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"

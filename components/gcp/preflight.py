@@ -11,7 +11,7 @@ from aiinfra.components.base.preflight import PLACEHOLDER, Collector
 from aiinfra.components.gcp import cluster, environment, gpu_pool
 from aiinfra.components.gcp.labels import gcp_labels
 from aiinfra.problems import Problem
-from aiinfra.resolved import ResolvedEnvironment
+from aiinfra.resolve.result import ResolvedEnvironment
 
 
 def check(env: ResolvedEnvironment, c: Collector) -> None:

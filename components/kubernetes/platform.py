@@ -9,7 +9,7 @@ import pulumi
 
 from aiinfra.components.base.util import child
 from aiinfra.components.kubernetes import addons
-from aiinfra.resolved import ResolvedEnvironment
+from aiinfra.resolve.result import ResolvedEnvironment
 
 if TYPE_CHECKING:
     from aiinfra.components.base.built import BuiltEnvironment, WorkloadBinding

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from aiinfra.components.base.errors import ComponentInputError
-from aiinfra.resolve import load
+from aiinfra.resolve.resolver import load
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "stacks" / "aws-llm.yaml"
@@ -26,7 +26,7 @@ def _broken(path: Path = SPEC):
 
 
 def test_component_error_under_the_engine_has_spec_paths():
-    from aiinfra import preview
+    from aiinfra.report import preview
 
     with pytest.raises(ComponentInputError) as info:
         preview.run_offline(_broken())
@@ -56,8 +56,9 @@ def test_cli_prints_component_problems_like_spec_problems(as_json, monkeypatch, 
 
 def test_up_program_keeps_the_component_error_for_the_cli():
     """Pulumi turns an exception in the inline program into a failed update; `up` re-raises the kept one."""
-    from aiinfra import engine, preview
     from aiinfra.deploy import stack
+    from aiinfra.program import engine
+    from aiinfra.report import preview
 
     env = _broken()
     stack.INPUT_ERRORS.clear()

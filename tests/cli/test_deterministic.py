@@ -13,8 +13,8 @@ SPECS = ["stacks/aws-llm.yaml", "stacks/gcp-llm.yaml", "stacks/azure-llm.yaml"]
 PREVIEW_JSON = """
 import sys
 from aiinfra.cli.common import emit_json as _emit_json
-from aiinfra.preview import build
-from aiinfra.resolve import load
+from aiinfra.report.preview import build
+from aiinfra.resolve.resolver import load
 for spec in sys.argv[1:]:
     _emit_json(build(load(spec)))
 """

@@ -15,7 +15,7 @@ from aiinfra.cli.graph import Graph, Group, Node, mermaid_text, safe_id, to_dot,
 from aiinfra.cli.main import app
 from aiinfra.cli.views import money
 from aiinfra.components.kubernetes.addons import plan
-from aiinfra.resolve import load
+from aiinfra.resolve.resolver import load
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
 SPECS = sorted(p.name for p in STACKS.glob("*.yaml") if not p.name.startswith("Pulumi"))
@@ -106,7 +106,7 @@ def test_graph_does_not_run_the_pulumi_program():
     code = (
         "import sys; from typer.testing import CliRunner; from aiinfra.cli.main import app; "
         "r = CliRunner().invoke(app, ['graph', sys.argv[1]]); assert r.exit_code == 0, r.output; "
-        "print(sorted(m for m in sys.modules if m.startswith(('aiinfra.engine', 'aiinfra.components.base.mocks'))))"
+        "print(sorted(m for m in sys.modules if m.startswith(('aiinfra.program.engine', 'aiinfra.components.base.mocks'))))"
     )
     out = subprocess.run([sys.executable, "-c", code, str(STACKS / "aws-llm.yaml")], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from aiinfra.cli import views
 from aiinfra.cli.catalog_cmd import SortKey, sort_rows
 from aiinfra.cli.main import app
-from aiinfra.preview import build
-from aiinfra.resolve import load
+from aiinfra.report.preview import build
+from aiinfra.resolve.resolver import load
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
 SPECS = sorted(p.name for p in STACKS.glob("*.yaml") if not p.name.startswith("Pulumi"))

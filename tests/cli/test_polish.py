@@ -157,14 +157,14 @@ def test_group_help_names_every_subcommand():
 
 
 def test_help_imports_no_spec_models_catalog_or_sdk():
-    """`aiinfra --help` once imported the catalog models and pydantic (through cli/graph -> aiinfra.capacity), a
+    """`aiinfra --help` once imported the catalog models and pydantic (through cli/graph -> aiinfra.resolve.capacity), a
     third of its 0.45 s; the timing itself is benchmarks/bench_cli.py's."""
     code = (
         "import runpy, sys\n"
         "sys.argv = ['aiinfra', '--help']\n"
         "try:\n    runpy.run_module('aiinfra', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
-        "heavy = ('pydantic', 'pulumi', 'yaml', 'jinja2', 'aiinfra.catalog', 'aiinfra.spec', 'aiinfra.resolve', 'aiinfra.preview')\n"
+        "heavy = ('pydantic', 'pulumi', 'yaml', 'jinja2', 'aiinfra.catalog', 'aiinfra.spec', 'aiinfra.resolve', 'aiinfra.report.preview')\n"
         "print(sorted(m for m in sys.modules if m.startswith(heavy)), file=sys.stderr)\n"
     )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "COLUMNS": "100"})

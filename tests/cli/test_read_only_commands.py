@@ -1,5 +1,5 @@
 """`cost` and `validate` answer from the resolved spec and the catalog: no Pulumi program. They do load the SDKs'
-argument classes, because the components' own check()s run in the one check path (aiinfra/resolve.py)."""
+argument classes, because the components' own check()s run in the one check path (aiinfra/resolve/resolver.py)."""
 
 import json
 import subprocess
@@ -16,7 +16,7 @@ for spec in sys.argv[1:]:
         with contextlib.redirect_stdout(out):
             app([command, "--json", spec], standalone_mode=False)
         assert json.loads(out.getvalue())["node_pools"], (command, spec)
-print(json.dumps(sorted(m for m in sys.modules if m == "aiinfra.engine" or m.startswith("aiinfra.components.base.mocks"))))
+print(json.dumps(sorted(m for m in sys.modules if m == "aiinfra.program.engine" or m.startswith("aiinfra.components.base.mocks"))))
 """
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from aiinfra.preview import run_offline
-from aiinfra.resolve import load, resolve
+from aiinfra.report.preview import run_offline
+from aiinfra.resolve.resolver import load, resolve
 from aiinfra.spec import parse_spec
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"

@@ -96,7 +96,7 @@ def test_every_cloud_pool_args_is_the_common_contract(cloud):
 
 
 def test_from_resolved_copies_every_common_field():
-    from aiinfra.resolve import ResolvedPool
+    from aiinfra.resolve.result import ResolvedPool
 
     pool = ResolvedPool(
         name="train", instance_type="p5.48xlarge", gpu="H100", gpus_per_node=8, nodes_min=0, nodes_max=4, capacity="reserved",

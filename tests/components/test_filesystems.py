@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from aiinfra.preview import run_offline
-from aiinfra.resolve import resolve
+from aiinfra.report.preview import run_offline
+from aiinfra.resolve.resolver import resolve
 from aiinfra.spec import parse_spec
 
 kubernetes_validate = pytest.importorskip("kubernetes_validate")

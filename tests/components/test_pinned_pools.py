@@ -9,8 +9,8 @@ import pytest
 
 from aiinfra.components.aws import NodePoolArgs
 from aiinfra.components.aws.gpu_pool import check
-from aiinfra.preview import run_offline
-from aiinfra.resolve import load
+from aiinfra.report.preview import run_offline
+from aiinfra.resolve.resolver import load
 
 SPECS = Path(__file__).resolve().parents[1] / "fixtures" / "specs"
 

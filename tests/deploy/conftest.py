@@ -131,8 +131,8 @@ def state_of(preview: dict) -> list[dict]:
 
 @pytest.fixture(scope="session")
 def llm_preview() -> dict:
-    from aiinfra.preview import build
-    from aiinfra.resolve import load
+    from aiinfra.report.preview import build
+    from aiinfra.resolve.resolver import load
 
     return build(load(ROOT / "stacks" / "aws-llm.yaml"))
 

@@ -84,8 +84,8 @@ def wide(monkeypatch):
 
 
 def _scenario(fake_pulumi, state_of, tmp_path: Path, cloud: str, failures: list[str]) -> tuple[str, str]:
-    from aiinfra.preview import build
-    from aiinfra.resolve import load
+    from aiinfra.report.preview import build
+    from aiinfra.resolve.resolver import load
 
     spec = tmp_path / f"{cloud}.yaml"
     spec.write_text(SPECS[cloud])

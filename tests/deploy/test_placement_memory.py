@@ -44,8 +44,8 @@ def write_spec(tmp_path: Path, gpu: str = '["H100:8", "A100:8"]', extra: str = "
 
 
 def scenario(fake_pulumi, as_state, spec: str, failures: list[str]) -> str:
-    from aiinfra.preview import build
-    from aiinfra.resolve import load
+    from aiinfra.report.preview import build
+    from aiinfra.resolve.resolver import load
 
     resources = as_state(build(load(Path(spec))))
     (pool,) = [r["urn"] for r in resources if r["type"] == "aws:eks/nodeGroup:NodeGroup" and "::fo-aws-train-" in r["urn"]]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from aiinfra.deploy.quota import Limit, QuotaUnavailable, check, needs
-from aiinfra.resolve import resolve
+from aiinfra.resolve.resolver import resolve
 from aiinfra.spec import parse_spec
 
 SPECS = {

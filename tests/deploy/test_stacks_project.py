@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aiinfra import deploy, engine
-from aiinfra.preview import mock_settings, offered_zones, run_offline
-from aiinfra.resolve import load
+from aiinfra import deploy
+from aiinfra.program import engine
+from aiinfra.report.preview import mock_settings, offered_zones, run_offline
+from aiinfra.resolve.resolver import load
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
 SPECS = sorted(p for p in STACKS.glob("*.yaml") if not p.name.startswith("Pulumi"))
@@ -54,7 +55,7 @@ def test_every_example_spec_has_a_stack_file_with_its_provider_config():
             missing.append(f"stacks/{stack_file(spec).name} is missing; it should read:\nconfig:\n{body}")
             continue
         got = yaml.safe_load(stack_file(spec).read_text())["config"]
-        got.pop("aiinfra:placement", None)  # where failover put a pool, if one was recorded (aiinfra.placement)
+        got.pop("aiinfra:placement", None)  # where failover put a pool, if one was recorded (aiinfra.resolve.placement)
         assert got == want, f"stacks/{stack_file(spec).name}: config {got} should be {want}"
     assert not missing, "\n".join(missing)
 

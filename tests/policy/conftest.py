@@ -16,8 +16,8 @@ BASE = {"aws": "aws.ok.workload-efa.yaml", "gcp": "gcp.ok.workload-gke-fabrics.y
 
 @pytest.fixture(scope="session")
 def previews() -> dict[str, dict]:
-    from aiinfra.preview import build
-    from aiinfra.resolve import load, resolve
+    from aiinfra.report.preview import build
+    from aiinfra.resolve.resolver import load, resolve
 
     def base(cloud: str, name: str):
         env = load(SPECS / name)

@@ -29,8 +29,8 @@ def invoke(*args: str):
 
 @pytest.mark.parametrize("spec", EXAMPLES, ids=lambda p: p.name)
 def test_every_example_passes_every_mandatory_rule(spec):
-    from aiinfra.preview import build
-    from aiinfra.resolve import load
+    from aiinfra.report.preview import build
+    from aiinfra.resolve.resolver import load
 
     report = build(load(spec))["policy"]
     assert [v for v in report["violations"] if v["enforcement"] == "mandatory"] == []

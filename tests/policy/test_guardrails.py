@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from aiinfra import policy
-from aiinfra.preview import estimate
-from aiinfra.resolve import load
+from aiinfra.report.preview import estimate
+from aiinfra.resolve.resolver import load
 
 SPEC = """\
 name: budget-dev

@@ -7,8 +7,8 @@ import copy
 from aiinfra import policy
 from aiinfra.components.base import policy as pools
 from aiinfra.policy.model import Resource
-from aiinfra.preview import build
-from aiinfra.resolve import resolve
+from aiinfra.report.preview import build
+from aiinfra.resolve.resolver import resolve
 from aiinfra.spec import parse_spec
 
 T_NODEPOOL = "kubernetes:karpenter.sh/v1:NodePool"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from policyhelpers import aiinfra_verdict
 
-from aiinfra.preview import build
-from aiinfra.resolve import load, resolve
+from aiinfra.report.preview import build
+from aiinfra.resolve.resolver import load, resolve
 from aiinfra.spec import parse_spec
 
 SPECS = Path(__file__).resolve().parents[1] / "fixtures" / "specs"

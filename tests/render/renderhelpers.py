@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiinfra import manifests as workload_manifests
-from aiinfra.resolve import load
+from aiinfra.resolve.resolver import load
 
 SPECS = Path(__file__).resolve().parents[1] / "fixtures" / "specs"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from renderhelpers import env_of, find, pods
 
-from aiinfra import accelerators
+from aiinfra.resolve import accelerators
 
 NEURON = {"key": "aws.amazon.com/neuron", "operator": "Exists", "effect": "NoSchedule"}
 TPU = {"key": "google.com/tpu", "operator": "Exists", "effect": "NoSchedule"}

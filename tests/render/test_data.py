@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from renderhelpers import SCENARIOS, SPECS, find, pods, render_scenario
 
-from aiinfra.resolve import load
+from aiinfra.resolve.resolver import load
 
 CLOUDS = ("aws", "gcp", "azure")
 
@@ -47,7 +47,7 @@ def test_the_trainer_reads_the_shards_the_rayjob_writes(data):
 def test_the_rayjob_queues_like_training_on_the_first_flavors_pool(data):
     """Kueue admits the Ray cluster in the training jobs' queue; its pods select the pool of the ClusterQueue's first
     flavor and tolerate that pool's taints themselves (the flavor's nodeLabels and tolerations), so Kueue admits
-    them on that flavor and, without Kueue, they still land on a pool whose nodes can hold them (aiinfra.fit)."""
+    them on that flavor and, without Kueue, they still land on a pool whose nodes can hold them (aiinfra.resolve.fit)."""
     from aiinfra.manifests.data import data_pool
     cloud, manifests = data
     env = f"wl-data-{cloud}"

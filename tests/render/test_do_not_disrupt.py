@@ -6,7 +6,7 @@ from __future__ import annotations
 from renderhelpers import SPECS, outputs_for, pods
 
 from aiinfra import manifests as workload_manifests
-from aiinfra.resolve import load, resolve
+from aiinfra.resolve.resolver import load, resolve
 
 KEY = "karpenter.sh/do-not-disrupt"
 

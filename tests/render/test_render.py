@@ -9,8 +9,8 @@ from renderhelpers import OUTPUTS, SPECS, env_of, find, pods
 
 from aiinfra import manifests as workload_manifests
 from aiinfra.problems import SpecError
-from aiinfra.resolve import load
-from aiinfra.workload_plan import plan
+from aiinfra.resolve.resolver import load
+from aiinfra.resolve.workload import plan
 
 
 def node_container(pod: dict) -> dict:

@@ -13,7 +13,7 @@ import pytest
 from renderhelpers import SPECS, pods
 
 from aiinfra import manifests as workload_manifests
-from aiinfra.resolve import load
+from aiinfra.resolve.resolver import load
 
 kubernetes_validate = pytest.importorskip("kubernetes_validate")
 jsonschema = pytest.importorskip("jsonschema")

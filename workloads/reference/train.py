@@ -30,7 +30,6 @@ import torch
 
 from . import checkpoint as ckpt
 from .data import DEFAULT_MAX_BYTES, batch, load_tokens
-from .preempt import EXIT_PREEMPTED, Preemption
 from .model import (
     GPT,
     PRESETS,
@@ -39,6 +38,7 @@ from .model import (
     num_params,
     preset,
 )
+from .preempt import EXIT_PREEMPTED, Preemption
 from .resume import RESTART_HINT, choose_start, describe_resume, log, open_store, restore, save  # noqa: F401  (RESTART_HINT: re-exported)
 
 # Training defaults per preset: (per-process batch size, learning rate).

@@ -4,11 +4,11 @@ device plugin itself, so TPU pools add nothing here."""
 
 from __future__ import annotations
 
-from aiinfra import accelerators
 from aiinfra.components.kubernetes.addons import amd, neuron
 from aiinfra.components.kubernetes.addons.model import Plan, Release, family_pools
 from aiinfra.components.kubernetes.addons.serving import cert_manager_values
-from aiinfra.resolved import ResolvedEnvironment
+from aiinfra.resolve import accelerators
+from aiinfra.resolve.result import ResolvedEnvironment
 
 
 def accelerator_stacks(env: ResolvedEnvironment, out: Plan, after: list[str], monitoring: bool) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiinfra.components.kubernetes.addons.model import accelerator_toleration, family_pools, taint_tolerations
 from aiinfra.components.kubernetes.addons.monitoring import PROMETHEUS_RELEASE
-from aiinfra.resolved import ResolvedEnvironment
+from aiinfra.resolve.result import ResolvedEnvironment
 
 FAMILY = "amd"
 RELEASE = "amd-gpu-operator"

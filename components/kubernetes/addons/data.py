@@ -13,7 +13,7 @@ from typing import Any, Mapping
 from aiinfra.components.kubernetes.addons.model import KubeObject, Manifest, Plan, Release
 from aiinfra.components.kubernetes.addons.monitoring import PROMETHEUS_RELEASE
 from aiinfra.components.kubernetes.charts import chart_data
-from aiinfra.resolved import ResolvedEnvironment
+from aiinfra.resolve.result import ResolvedEnvironment
 
 RAY_RELEASE = "kuberay-operator"
 

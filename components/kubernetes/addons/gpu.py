@@ -19,7 +19,7 @@ from aiinfra.components.kubernetes.addons.model import (
 )
 from aiinfra.components.kubernetes.addons.monitoring import PROMETHEUS_RELEASE
 from aiinfra.components.kubernetes.charts import chart
-from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
+from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
 
 MELLANOX_PCI_VENDOR = "15b3"
 

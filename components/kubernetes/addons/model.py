@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from aiinfra.components.kubernetes.charts import ChartRef, chart, manifest
-from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
+from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
 
 POOL_LABEL = "aiinfra.dev/pool"
 

@@ -47,7 +47,7 @@ from aiinfra.components.kubernetes.addons.tracking import (
     mlflow_database,
     mlflow_values,
 )
-from aiinfra.resolved import ResolvedEnvironment
+from aiinfra.resolve.result import ResolvedEnvironment
 
 
 def plan(

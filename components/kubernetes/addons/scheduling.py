@@ -15,7 +15,7 @@ from aiinfra.components.kubernetes.addons.model import (
     pool_selector,
     taint_tolerations,
 )
-from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
+from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
 
 LOCAL_QUEUE = "default"
 

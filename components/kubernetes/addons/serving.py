@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiinfra.components.kubernetes.addons.gpu import NVIDIA_RUNTIME_CLASS, gpu_stack
-from aiinfra.resolved import ResolvedEnvironment
+from aiinfra.resolve.result import ResolvedEnvironment
 
 
 def cert_manager_values() -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 from aiinfra import clouds
 from aiinfra.components.kubernetes.addons.model import KubeObject
-from aiinfra.resolved import ResolvedEnvironment
+from aiinfra.resolve.result import ResolvedEnvironment
 
 MLFLOW_DB = "mlflow-db"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any, Callable, Iterable
 
-from aiinfra import engine
 from aiinfra.components.aws import mocks as mock_aws
+from aiinfra.program import engine
 
 REGION = "us-east-1"
 ZONES = ["us-east-1a", "us-east-1b"]

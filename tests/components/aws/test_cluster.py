@@ -127,7 +127,7 @@ def test_access_config_api_mode_without_creator_admin(eks):
     assert access["authenticationMode"] == "API"
     assert access["bootstrapClusterCreatorAdminPermissions"] is False
     assert eks.inputs["name"] == "demo"
-    assert eks.inputs["version"] == "1.35"  # the day's default (aiinfra.kubernetes_versions; AIINFRA_TODAY from conftest)
+    assert eks.inputs["version"] == "1.35"  # the day's default (aiinfra.catalog.kubernetes; AIINFRA_TODAY from conftest)
 
 
 def _admin_grants(result):

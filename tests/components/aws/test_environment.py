@@ -1,4 +1,4 @@
-"""The full AWS environment (components/aws/environment.py via aiinfra.preview.run_offline)."""
+"""The full AWS environment (components/aws/environment.py via aiinfra.report.preview.run_offline)."""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ from awshelpers import (
     mocks,
 )
 
-from aiinfra.preview import run_offline
-from aiinfra.resolve import load, resolve
+from aiinfra.report.preview import run_offline
+from aiinfra.resolve.resolver import load, resolve
 from aiinfra.spec import parse_spec
 
 STACKS = Path(__file__).resolve().parents[3] / "stacks"

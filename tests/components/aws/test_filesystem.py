@@ -7,8 +7,8 @@ import json
 
 import yaml
 
-from aiinfra.preview import run_offline
-from aiinfra.resolve import resolve
+from aiinfra.report.preview import run_offline
+from aiinfra.resolve.resolver import resolve
 from aiinfra.spec import parse_spec
 
 SPEC = """

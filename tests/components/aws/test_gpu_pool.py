@@ -8,7 +8,7 @@ import pytest
 from awshelpers import T_LT, T_NG, T_PG, T_SG, T_SG_IN, T_SG_OUT, mock_id, mock_outputs, mocks, run
 
 from aiinfra.components.aws import NodePool, NodePoolArgs
-from aiinfra.resolve import resolve
+from aiinfra.resolve.resolver import resolve
 from aiinfra.spec import parse_spec
 
 SUBNETS = {"us-east-1a": "subnet-a", "us-east-1b": "subnet-b"}

@@ -11,8 +11,8 @@ from awshelpers import T_ACCESS, T_NG, T_POD_ID, T_RPA, T_SUBNET, doc
 
 from aiinfra.components.aws import karpenter_plan as plan
 from aiinfra.components.kubernetes.charts import chart
-from aiinfra.preview import run_offline
-from aiinfra.resolve import load, resolve
+from aiinfra.report.preview import run_offline
+from aiinfra.resolve.resolver import load, resolve
 from aiinfra.spec import parse_spec
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -312,7 +312,7 @@ def test_cluster_autoscaler_on_a_version_without_an_image_is_a_problem():
 
 
 def test_cost_lists_the_queue_rules_and_controller_at_no_charge_with_why(llm):
-    from aiinfra.preview import estimate
+    from aiinfra.report.preview import estimate
 
     env, _ = llm
     items = {i["item"]: i for i in estimate(env)["cost"]["items"]}

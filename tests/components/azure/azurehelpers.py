@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
-from aiinfra import engine
 from aiinfra.components.azure import mocks as mock
+from aiinfra.program import engine
 
 REGION = "eastus"
 ZONES = ["1", "2", "3"]

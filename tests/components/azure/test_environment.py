@@ -1,4 +1,4 @@
-"""The full Azure environment (components/azure/environment.py via aiinfra.preview)."""
+"""The full Azure environment (components/azure/environment.py via aiinfra.report.preview)."""
 
 from __future__ import annotations
 
@@ -23,18 +23,19 @@ from azurehelpers import (
     run,
 )
 
-from aiinfra import preview
 from aiinfra.components.azure.identity import ROLES
-from aiinfra.preview import run_offline
-from aiinfra.resolve import load, resolve
+from aiinfra.report import preview
+from aiinfra.report.preview import run_offline
+from aiinfra.resolve.resolver import load, resolve
 from aiinfra.spec import parse_spec
 
 STACKS = Path(__file__).resolve().parents[3] / "stacks"
 def _portable(path: Path) -> bool:
     """An example whose accelerators every cloud has (NVIDIA or none): Trainium / Inferentia stay on AWS."""
-    from aiinfra import accelerators, catalog
-    from aiinfra.gpu import GpuRequest
+    from aiinfra import catalog
+    from aiinfra.resolve import accelerators
     from aiinfra.spec import load_spec
+    from aiinfra.spec.gpu import GpuRequest
 
     models = [catalog.canonical_gpu(GpuRequest.model_of(g)) for pool in load_spec(path).node_pools for g in pool.gpu_options]
     return all(accelerators.family_of(m) in (None, accelerators.NVIDIA) for m in models)
@@ -184,7 +185,7 @@ def test_built_environment_binds_workload_identity():
 
 
 def preview_mocks(env):
-    from aiinfra import engine
+    from aiinfra.program import engine
 
     return engine.CloudMocks(env.spec.cloud, env.spec.region, env.zones, preview.offered_zones(env), preview.mock_settings(env))
 

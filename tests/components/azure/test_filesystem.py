@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from aiinfra.preview import run_offline
 from aiinfra.problems import SpecError
-from aiinfra.resolve import resolve
+from aiinfra.report.preview import run_offline
+from aiinfra.resolve.resolver import resolve
 from aiinfra.spec import parse_spec
 
 PRINCIPAL = "11111111-2222-3333-4444-555555555555"

@@ -7,7 +7,7 @@ from azurehelpers import RG, SUBNET_ID, T_POOL, mocks, run
 
 from aiinfra.components.azure import NodePool, NodePoolArgs
 from aiinfra.components.azure.gpu_pool import GPU_TAINT, agent_pool_name
-from aiinfra.resolve import resolve
+from aiinfra.resolve.resolver import resolve
 from aiinfra.spec import parse_spec
 
 RESERVATION = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Compute/capacityReservationGroups/h100"

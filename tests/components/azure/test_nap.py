@@ -12,9 +12,9 @@ from k8shelpers import cr_errors, spec_env
 
 from aiinfra.components.azure.nap import node_class, node_pool
 from aiinfra.components.kubernetes.addons import kueue_objects
-from aiinfra.preview import build
 from aiinfra.problems import SpecError
-from aiinfra.resolve import load
+from aiinfra.report.preview import build
+from aiinfra.resolve.resolver import load
 
 SPECS = Path(__file__).resolve().parents[2] / "fixtures" / "specs"
 T_NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool"

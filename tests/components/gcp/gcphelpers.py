@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
-from aiinfra import catalog, engine
+from aiinfra import catalog
+from aiinfra.program import engine
 
 PROJECT = "my-ml-project"
 REGION = "us-central1"

@@ -11,8 +11,8 @@ from k8shelpers import cr_errors, spec_env
 
 from aiinfra.components.gcp.compute_class import LABEL, compute_class, resource_limits
 from aiinfra.components.kubernetes.addons import kueue_objects, pool_selector
-from aiinfra.preview import build
-from aiinfra.resolve import load
+from aiinfra.report.preview import build
+from aiinfra.resolve.resolver import load
 
 SPECS = Path(__file__).resolve().parents[2] / "fixtures" / "specs"
 T_CLASS = "kubernetes:cloud.google.com/v1:ComputeClass"

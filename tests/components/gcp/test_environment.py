@@ -1,4 +1,4 @@
-"""The full GCP environment (components/gcp/environment.py via aiinfra.preview), and every AWS example moved to GCP."""
+"""The full GCP environment (components/gcp/environment.py via aiinfra.report.preview), and every AWS example moved to GCP."""
 
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from gcphelpers import (
     T_REPO,
 )
 
-from aiinfra import preview
 from aiinfra.components.base.environment import default_tags
-from aiinfra.resolve import load, resolve
+from aiinfra.report import preview
+from aiinfra.resolve.resolver import load, resolve
 from aiinfra.spec import parse_spec
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -32,9 +32,10 @@ STACKS = ROOT / "stacks"
 SPECS = ROOT / "tests" / "fixtures" / "specs"
 def _portable(path: Path) -> bool:
     """An example whose accelerators every cloud has (NVIDIA or none): Trainium / Inferentia stay on AWS."""
-    from aiinfra import accelerators, catalog
-    from aiinfra.gpu import GpuRequest
+    from aiinfra import catalog
+    from aiinfra.resolve import accelerators
     from aiinfra.spec import load_spec
+    from aiinfra.spec.gpu import GpuRequest
 
     models = [catalog.canonical_gpu(GpuRequest.model_of(g)) for pool in load_spec(path).node_pools for g in pool.gpu_options]
     return all(accelerators.family_of(m) in (None, accelerators.NVIDIA) for m in models)
@@ -148,8 +149,8 @@ def test_outputs_and_workload_binding(llm):
 def test_build_returns_binding_with_gsa_annotation():
     import pulumi
 
-    from aiinfra import engine
     from aiinfra.components import Environment
+    from aiinfra.program import engine
 
     env = load(STACKS / "gcp-llm.yaml")
     got = {}

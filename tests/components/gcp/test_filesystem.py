@@ -4,8 +4,8 @@ the bucket, the identity running the import Job may start imports, both as child
 from __future__ import annotations
 
 from aiinfra.components.gcp.mocks import project_number
-from aiinfra.preview import run_offline
-from aiinfra.resolve import resolve
+from aiinfra.report.preview import run_offline
+from aiinfra.resolve.resolver import resolve
 from aiinfra.spec import parse_spec
 
 SPEC = """

@@ -11,7 +11,8 @@ from typing import Any, Iterator, Mapping
 
 import yaml
 
-from aiinfra.resolve import ResolvedEnvironment, resolve
+from aiinfra.resolve.resolver import resolve
+from aiinfra.resolve.result import ResolvedEnvironment
 from aiinfra.spec import parse_spec
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"

@@ -9,7 +9,7 @@ from pathlib import Path
 from k8shelpers import spec_env
 
 from aiinfra.components.kubernetes import addons
-from aiinfra.resolve import load
+from aiinfra.resolve.resolver import load
 
 STACKS = Path(__file__).resolve().parents[3] / "stacks"
 NEURON = {"key": "aws.amazon.com/neuron", "operator": "Exists", "effect": "NoSchedule"}

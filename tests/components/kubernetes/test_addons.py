@@ -10,7 +10,7 @@ from k8shelpers import azure_env, cr_errors, gcp_env, spec_env
 
 from aiinfra.components.kubernetes import addons
 from aiinfra.components.kubernetes.charts import chart_data
-from aiinfra.resolve import load
+from aiinfra.resolve.resolver import load
 
 STACKS = Path(__file__).resolve().parents[3] / "stacks"
 CORE = ["kube-prometheus-stack", "kueue", "kubeflow-trainer", "cert-manager", "kserve-crd", "kserve-resources", "cloudnative-pg", "mlflow"]

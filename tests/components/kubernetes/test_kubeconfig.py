@@ -6,11 +6,11 @@ import json
 
 import pulumi
 
-from aiinfra import engine
 from aiinfra.components.aws.profile import eks_kubeconfig
 from aiinfra.components.azure.profile import AKS_SERVER_ID, aks_kubeconfig
 from aiinfra.components.base.util import to_json
 from aiinfra.components.gcp.profile import gke_kubeconfig
+from aiinfra.program import engine
 
 
 def _render(make_doc):

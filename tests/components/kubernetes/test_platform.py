@@ -32,12 +32,12 @@ from k8shelpers import (
     values_schema,
 )
 
-from aiinfra import engine
 from aiinfra.components.base.built import WorkloadBinding
 from aiinfra.components.kubernetes import Platform, PlatformArgs, addons
 from aiinfra.components.kubernetes.charts import chart
-from aiinfra.preview import run_offline
-from aiinfra.resolve import load, resolve
+from aiinfra.program import engine
+from aiinfra.report.preview import run_offline
+from aiinfra.resolve.resolver import load, resolve
 from aiinfra.spec import parse_spec
 
 STACKS = Path(__file__).resolve().parents[3] / "stacks"
@@ -330,7 +330,7 @@ def gke_rdma():
 
 def _mock_name(env, token: str, r) -> str:
     """The physical name the offline engine gave a resource (what its `name` output holds)."""
-    from aiinfra.preview import mock_settings, offered_zones
+    from aiinfra.report.preview import mock_settings, offered_zones
 
     m = engine.CloudMocks(env.spec.cloud, env.spec.region, env.zones, offered_zones(env), mock_settings(env))
     return m.outputs(token, r.name, dict(r.inputs))[1]["name"]

@@ -11,7 +11,7 @@ from k8shelpers import cr_errors, spec_env
 
 from aiinfra.components.kubernetes import addons
 from aiinfra.components.kubernetes.addons.scheduling import pool_capacity
-from aiinfra.resolve import load
+from aiinfra.resolve.resolver import load
 
 SPECS = Path(__file__).resolve().parents[2] / "fixtures" / "specs"
 

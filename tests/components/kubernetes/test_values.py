@@ -10,7 +10,7 @@ from k8shelpers import FREE_FORM, azure_env, defaults, gcp_env, merged, schema_e
 
 from aiinfra.components.kubernetes import addons
 from aiinfra.components.kubernetes.charts import chart, chart_data
-from aiinfra.resolve import load
+from aiinfra.resolve.resolver import load
 
 STACKS = Path(__file__).resolve().parents[3] / "stacks"
 

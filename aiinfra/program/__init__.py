@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-from aiinfra.resolved import ResolvedEnvironment
+from aiinfra.resolve.result import ResolvedEnvironment
 
 if TYPE_CHECKING:  # Pulumi, the SDKs and the engine load only when a program runs
-    from aiinfra import engine
     from aiinfra.components import Environment
+    from aiinfra.program import engine
 
 # Outputs a deployed stack keeps secret and preview prints as [secret].
 SECRET_OUTPUTS = frozenset({"kubeconfig"})
@@ -64,13 +64,13 @@ def mock_settings(env: ResolvedEnvironment) -> dict[str, Any]:
 
 
 def mocks(env: ResolvedEnvironment) -> "engine.CloudMocks":
-    from aiinfra import engine
+    from aiinfra.program import engine
 
     return engine.CloudMocks(env.spec.cloud, env.spec.region, env.zones, offered_zones(env), mock_settings(env))
 
 
 def run_offline(env: ResolvedEnvironment, view: View | None = None) -> "engine.RunResult":
     """The program under mocks: what it would register, with options, and its outputs (or view's)."""
-    from aiinfra import engine
+    from aiinfra.program import engine
 
     return engine.run(program(env, view), mocks(env), stack=env.spec.name)

@@ -10,9 +10,9 @@ from aiinfra import clouds
 from aiinfra.catalog import HOURS_PER_MONTH
 from aiinfra.catalog.filesystems import LustreOffer, cloud_data, offer
 from aiinfra.problems import Problem, did_you_mean
-from aiinfra.resolved import ResolvedFileSystem, ResolvedPool
+from aiinfra.resolve.result import ResolvedFileSystem, ResolvedPool
 from aiinfra.spec import EnvironmentSpec
-from aiinfra.spec_storage import FileSystem
+from aiinfra.spec.storage import FileSystem
 
 __all__ = ["HOURS_PER_MONTH", "check", "resolve_filesystems"]
 

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from aiinfra.problems import Invalid
-from aiinfra.spec_limits import NAME_PATTERN
+from aiinfra.spec.limits import NAME_PATTERN
 
 # Largest file system any cloud offers is ~80 PiB (GCP Managed Lustre, Dynamic tier); the cap only stops typos.
 MAX_FILESYSTEM_TIB = 100_000

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aiinfra import catalog
-from aiinfra.capacity import money, pool_price
+from aiinfra.resolve.capacity import money, pool_price
 from aiinfra.spec import NodePool
 
 

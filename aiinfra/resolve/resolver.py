@@ -10,16 +10,19 @@ from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
-from aiinfra import accelerators, catalog, clouds, data_layer, defaults, kubernetes_versions, workload_plan
-from aiinfra.accounts import find_account
-from aiinfra.autoscaling import choose_autoscaler
-from aiinfra.capacity import pool_price, reservation_fields
+from aiinfra import catalog, clouds
+from aiinfra.catalog import kubernetes as kubernetes_versions
 from aiinfra.catalog import pool_facts as facts
-from aiinfra.gpu import GpuRequest
 from aiinfra.problems import Problem, SpecError, did_you_mean, nearest, shown
-from aiinfra.resolved import PoolShape, ResolvedEnvironment, ResolvedPool, WorkloadPlan
-from aiinfra.spec import EnvironmentSpec, NodePool, load_spec
-from aiinfra.type_choice import choose
+from aiinfra.resolve import accelerators, data_layer
+from aiinfra.resolve import workload as workload_plan
+from aiinfra.resolve.accounts import find_account
+from aiinfra.resolve.autoscaling import choose_autoscaler
+from aiinfra.resolve.capacity import pool_price, reservation_fields
+from aiinfra.resolve.result import PoolShape, ResolvedEnvironment, ResolvedPool, WorkloadPlan
+from aiinfra.resolve.type_choice import choose
+from aiinfra.spec import EnvironmentSpec, NodePool, defaults, load_spec
+from aiinfra.spec.gpu import GpuRequest
 
 __all__ = ["ResolvedEnvironment", "ResolvedPool", "WorkloadPlan", "load", "resolve"]
 
@@ -159,7 +162,7 @@ class _PoolResolver:
             zones = self.cat.regions.get(self.spec.region, [])
             self.problem(f"{path}.zone", f"{shown(pool.zone)} is not a zone of {self.spec.region}", did_you_mean(pool.zone, zones) or f"zones: {', '.join(zones)}", pool.zone)
         if pool.instance_type and pool.instance_type not in self.cat.instance_types:
-            from aiinfra.pinned import uncatalogued_pool
+            from aiinfra.resolve.pinned import uncatalogued_pool
 
             resolved = uncatalogued_pool(self, path, pool)
             return resolved if len(self.problems) == before else None

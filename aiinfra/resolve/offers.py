@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from aiinfra import catalog, clouds
 from aiinfra.catalog import families
-from aiinfra.gpu import GpuRequest
 from aiinfra.problems import Problem, SpecError, did_you_mean
+from aiinfra.spec.gpu import GpuRequest
 
 if TYPE_CHECKING:
-    from aiinfra.resolved import ResolvedEnvironment
+    from aiinfra.resolve.result import ResolvedEnvironment
     from aiinfra.spec import EnvironmentSpec, NodePool
 
 POOL_FIELDS = ("name", "instance_type", "gpu", "gpus_per_node", "fabric", "nodes_min", "nodes_max", "capacity", "hourly_usd_per_node", "price_note", "price_origin")
@@ -115,7 +115,7 @@ def _pool_of(spec: "EnvironmentSpec", path: str) -> str | None:
 
 def offer(env: "ResolvedEnvironment", chosen: bool, notes: Sequence[str] = ()) -> dict[str, Any]:
     """One row: the environment on env's cloud and region, totals exactly as `cost` prints them."""
-    from aiinfra.preview import estimate
+    from aiinfra.report.preview import estimate
 
     data = estimate(env)
     cost = data["cost"]
@@ -140,7 +140,7 @@ def offer(env: "ResolvedEnvironment", chosen: bool, notes: Sequence[str] = ()) -
 def offers(env: "ResolvedEnvironment", only: Sequence[str] | None = None, source: str = "<spec>") -> dict[str, Any]:
     """Every registered cloud's regions (or those of `only`), each served or not. `env` is the spec as written,
     already resolved (a spec that is not valid where it stands is the user's to fix first)."""
-    from aiinfra.resolve import resolve
+    from aiinfra.resolve.resolver import resolve
 
     spec = env.spec
     rows, unserved = [], []

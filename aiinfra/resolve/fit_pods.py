@@ -1,4 +1,4 @@
-"""The pods the fit check (aiinfra.fit) looks at: pod templates in rendered manifests (the reference workload, the
+"""The pods the fit check (aiinfra.resolve.fit) looks at: pod templates in rendered manifests (the reference workload, the
 fabric tests, the data layer's RayJob) and in the platform's plan (its own objects, the chart values where aiinfra
 sets a nodeSelector or affinity, Kueue's ResourceFlavors)."""
 
@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator
 
-from aiinfra.resolved import ResolvedEnvironment
+from aiinfra.resolve.result import ResolvedEnvironment
 
 UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "m": 1e-3}
 
@@ -98,7 +98,7 @@ def workload_manifests(env: ResolvedEnvironment) -> list[dict[str, Any]]:
     [] where the spec has no workload to render (its own problems say why)."""
     from aiinfra import clouds, manifests
     from aiinfra.problems import SpecError
-    from aiinfra.workload_plan import plan
+    from aiinfra.resolve.workload import plan
 
     try:
         wp = plan(env)

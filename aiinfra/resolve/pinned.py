@@ -6,15 +6,16 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from aiinfra import accelerators, catalog, clouds
-from aiinfra.capacity import pool_price, reservation_fields
+from aiinfra import catalog, clouds
 from aiinfra.catalog import families
-from aiinfra.gpu import GpuRequest
 from aiinfra.problems import Problem, did_you_mean, shown
-from aiinfra.resolved import ResolvedPool
+from aiinfra.resolve import accelerators
+from aiinfra.resolve.capacity import pool_price, reservation_fields
+from aiinfra.resolve.result import ResolvedPool
+from aiinfra.spec.gpu import GpuRequest
 
 if TYPE_CHECKING:
-    from aiinfra.resolve import _PoolResolver
+    from aiinfra.resolve.resolver import _PoolResolver
     from aiinfra.spec import NodePool
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from aiinfra import fit_pods
-from aiinfra.fit_pods import Pod, quantity  # noqa: F401
-from aiinfra.node_shapes import POOL_LABEL, NodeShape, TypeFacts, all_shapes, node_labels, shapes, show  # noqa: F401
 from aiinfra.problems import Problem
-from aiinfra.resolved import ResolvedEnvironment
+from aiinfra.resolve import fit_pods
+from aiinfra.resolve.fit_pods import Pod, quantity  # noqa: F401
+from aiinfra.resolve.node_shapes import POOL_LABEL, NodeShape, TypeFacts, all_shapes, node_labels, shapes, show  # noqa: F401
+from aiinfra.resolve.result import ResolvedEnvironment
 
 GPU_TOLERATION = {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
 HARD_EFFECTS = ("NoSchedule", "NoExecute")

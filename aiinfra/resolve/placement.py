@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
+from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
 
 KEY = "aiinfra:placement"
 
@@ -69,7 +69,7 @@ def dumps(records: list[Record]) -> str:
 def option_pool(env: ResolvedEnvironment, name: str, gpu: str) -> ResolvedPool | None:
     """Pool `name` resolved with `gpu` as its only accelerator and no zone pin; None where the region lacks it."""
     from aiinfra.problems import SpecError
-    from aiinfra.resolve import resolve
+    from aiinfra.resolve.resolver import resolve
 
     index = next(i for i, p in enumerate(env.spec.node_pools) if p.name == name)
     pools = list(env.spec.node_pools)

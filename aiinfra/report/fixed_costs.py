@@ -8,7 +8,7 @@ creates, and tests/test_fixed_costs.py checks them against the resources the rea
 from __future__ import annotations
 
 from aiinfra import clouds
-from aiinfra.resolved import ResolvedEnvironment
+from aiinfra.resolve.result import ResolvedEnvironment
 
 
 def resource_counts(env: ResolvedEnvironment) -> dict[str, int]:

@@ -1,4 +1,4 @@
-"""The node shapes a pool may launch, as the fit check (aiinfra.fit) and pod sizing (aiinfra.manifests.data) see
+"""The node shapes a pool may launch, as the fit check (aiinfra.resolve.fit) and pod sizing (aiinfra.manifests.data) see
 them: the labels its nodes carry (aiinfra's, the user's, the cloud's), its taints, and its allocatable resources from
 the cloud's reservation formula (components/<cloud>/allocatable.py)."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from aiinfra.resolved import ResolvedEnvironment, ResolvedPool
+from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
 
 POOL_LABEL = "aiinfra.dev/pool"
 

@@ -20,11 +20,12 @@ from pydantic import (
     model_validator,
 )
 
-from aiinfra import clouds, defaults, kubernetes_versions
-from aiinfra.gpu import GPU_PATTERN, GpuRequest
+from aiinfra import clouds, defaults
+from aiinfra.catalog import kubernetes as kubernetes_versions
 from aiinfra.problems import Invalid, Problem, SpecError, shown
-from aiinfra.spec_capacity import capacity_rules
-from aiinfra.spec_limits import (
+from aiinfra.spec.capacity import capacity_rules
+from aiinfra.spec.gpu import GPU_PATTERN, GpuRequest
+from aiinfra.spec.limits import (
     ACCELERATOR_DOC,
     IMAGE_TAG_PATTERN,
     K8S_VERSION_PATTERN,
@@ -39,8 +40,8 @@ from aiinfra.spec_limits import (
     URL_PATTERN,
     topology_shape,
 )
-from aiinfra.spec_policy import Policy
-from aiinfra.spec_storage import Storage
+from aiinfra.spec.policy import Policy
+from aiinfra.spec.storage import Storage
 
 # The registered clouds (aiinfra.clouds), as a Literal of their names in registry order.
 Cloud = clouds.cloud_literal()
@@ -358,8 +359,8 @@ def json_schema() -> dict[str, Any]:
 
 
 def parse_spec(text: str, source: str = "<spec>") -> EnvironmentSpec:
-    from aiinfra.spec_errors import problems_from_validation
-    from aiinfra.spec_file import load_yaml, quote_hints
+    from aiinfra.spec.errors import problems_from_validation
+    from aiinfra.spec.file import load_yaml, quote_hints
 
     data, duplicates, typed = load_yaml(text, source)
     if data is None:
@@ -377,6 +378,6 @@ def parse_spec(text: str, source: str = "<spec>") -> EnvironmentSpec:
 
 
 def load_spec(path: str | Path) -> EnvironmentSpec:
-    from aiinfra.spec_file import read_text
+    from aiinfra.spec.file import read_text
 
     return parse_spec(read_text(path), str(path))

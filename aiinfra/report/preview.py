@@ -6,14 +6,15 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aiinfra import catalog, clouds, kubernetes_versions, program
-from aiinfra.capacity import paid_nodes
+from aiinfra import catalog, clouds, program
 from aiinfra.catalog import freshness
+from aiinfra.catalog import kubernetes as kubernetes_versions
 from aiinfra.program import SECRET_OUTPUTS, mock_settings, offered_zones  # noqa: F401  (mock_settings, offered_zones: old home)
-from aiinfra.resolved import ResolvedEnvironment, ResolvedFileSystem, ResolvedPool
+from aiinfra.resolve.capacity import paid_nodes
+from aiinfra.resolve.result import ResolvedEnvironment, ResolvedFileSystem, ResolvedPool
 
 if TYPE_CHECKING:  # the engine (asyncio, mocks) only for `preview`, not for `cost` and `validate`
-    from aiinfra import engine
+    from aiinfra.program import engine
 
 
 
@@ -48,7 +49,7 @@ class CostItem:
 
 
 def pool_cost(pool: ResolvedPool) -> CostItem:
-    """A reserved pool is billed for all its nodes whether they run or not (aiinfra.capacity.paid_nodes)."""
+    """A reserved pool is billed for all its nodes whether they run or not (aiinfra.resolve.capacity.paid_nodes)."""
     kind = "capacity block" if pool.reservation_kind == "capacity-block" else pool.capacity
     label = f"pool {pool.name} ({pool.instance_type}, {kind})"
     lo, hi = paid_nodes(pool.capacity, pool.nodes_min, pool.nodes_max)
@@ -104,7 +105,7 @@ def cost_items(env: ResolvedEnvironment, resources: list[engine.CapturedResource
     or, with no resources (`cost`, which runs no program), the counts the spec implies."""
     items = [item for p in env.pools for item in (pool_cost(p), *fallback_costs(env, p))] + [filesystem_cost(f) for f in env.filesystems]
     if resources is None:
-        from aiinfra.fixed_costs import resource_counts
+        from aiinfra.report.fixed_costs import resource_counts
 
         counts = Counter(resource_counts(env))
     else:
@@ -116,7 +117,7 @@ def cost_items(env: ResolvedEnvironment, resources: list[engine.CapturedResource
             continue
         label, hourly, source, verified = fixed.label, fixed.hourly_usd, fixed.source, fixed.verified
         if key == "control_plane" and extended:
-            # A version past standard support is billed at the extended / long-term support price (aiinfra.kubernetes_versions).
+            # A version past standard support is billed at the extended / long-term support price (aiinfra.catalog.kubernetes).
             label, hourly = f"{label} ({extended['name']}, Kubernetes {env.spec.cluster.kubernetes_version})", extended["hourly_usd"]
             source, verified = f"{extended['source']} (aiinfra/catalog/data/kubernetes.yaml)", bool(extended.get("verified"))
         origin = {"kind": "fixed", "source": source, "as_of": None}

@@ -1,10 +1,10 @@
 """The spec's patterns and upper bounds, and how error messages say them: shared by the models (aiinfra.spec)
-and the messages (aiinfra.spec_errors) without either importing the other."""
+and the messages (aiinfra.spec.errors) without either importing the other."""
 
 from __future__ import annotations
 
 from aiinfra import clouds
-from aiinfra.gpu import GPU_PATTERN
+from aiinfra.spec.gpu import GPU_PATTERN
 
 NAME_PATTERN = r"^[a-z]([a-z0-9-]*[a-z0-9])?$"
 K8S_VERSION_PATTERN = r"^1\.\d{2}$"
@@ -51,7 +51,7 @@ ACCELERATOR_DOC = "any accelerator and count per node: a GPU (H100:8), a TPU (TP
 
 def topology_shape(value: str | None) -> str | None:
     """A TPU topology is chips along each of 2 or 3 axes joined by x (4x4, 2x2x2); which ones a generation takes is
-    the catalog's to say (aiinfra.accelerators)."""
+    the catalog's to say (aiinfra.resolve.accelerators)."""
     import re
 
     from aiinfra.problems import Invalid, shown

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from aiinfra import clouds
 from aiinfra.problems import Problem, did_you_mean, join_path, shown
-from aiinfra.spec_limits import LIMIT_REASONS, NAME_PATTERN, PATTERN_WORDS
+from aiinfra.spec.limits import LIMIT_REASONS, NAME_PATTERN, PATTERN_WORDS
 
 # pydantic names union members and validators in the location ("int", "function-after[_ordered(), Range]").
 _TAG = re.compile(r"^(int|str|float|bool|none|list|dict|Range|constrained-\w+)$|\[")

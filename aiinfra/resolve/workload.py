@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aiinfra.problems import Problem, SpecError, did_you_mean
-from aiinfra.resolved import ResolvedEnvironment, ResolvedPool, WorkloadPlan
+from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool, WorkloadPlan
 
 if TYPE_CHECKING:
     from aiinfra.spec import EnvironmentSpec
@@ -117,7 +117,7 @@ def train_model(spec: EnvironmentSpec, pool: ResolvedPool) -> str:
         return spec.workload.model
     if not pool.gpu or not pool.family:
         return CPU_MODEL
-    from aiinfra import accelerators
+    from aiinfra.resolve import accelerators
 
     return accelerators.family(pool.family).train_model or CPU_MODEL
 

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 from aiinfra import defaults
 
 if TYPE_CHECKING:  # annotations only: no pydantic or catalog import for components that read these records
-    from aiinfra.accounts import Account
     from aiinfra.catalog.models import Fabric, FabricNetworks, Taint
     from aiinfra.problems import Problem
+    from aiinfra.resolve.accounts import Account
     from aiinfra.spec import EnvironmentSpec
 
 
@@ -106,7 +106,7 @@ class ResolvedPool:
 
 @dataclass(frozen=True)
 class ResolvedFileSystem:
-    """A shared file system as the cloud takes it (aiinfra.data_layer decides): capacity in the cloud's unit, the
+    """A shared file system as the cloud takes it (aiinfra.resolve.data_layer decides): capacity in the cloud's unit, the
     throughput tier, the zone beside the GPU pools, and its list price."""
 
     name: str
@@ -137,7 +137,7 @@ class ResolvedFileSystem:
 
 @dataclass(frozen=True)
 class WorkloadPlan:
-    """Where the reference workload runs (aiinfra.workload_plan states the rule)."""
+    """Where the reference workload runs (aiinfra.resolve.workload states the rule)."""
 
     train_pool: ResolvedPool
     serve_pool: ResolvedPool
@@ -158,7 +158,7 @@ class ResolvedEnvironment:
     gpu_driver: str | None = None  # AKS: who installs the NVIDIA driver ("aks" or "none"); None elsewhere
     workload: WorkloadPlan | None = None  # the reference workload's plan, where workload.enabled
     account_id: str | None = None  # the project / subscription the program uses (from `account`; the spec stays as written)
-    filesystems: tuple[ResolvedFileSystem, ...] = ()  # storage.filesystems as the cloud takes them (aiinfra.data_layer)
+    filesystems: tuple[ResolvedFileSystem, ...] = ()  # storage.filesystems as the cloud takes them (aiinfra.resolve.data_layer)
     autoscaler: str = "none"  # cluster.autoscaling as the cloud takes it (a key of its profile's autoscalers, or "none")
     autoscaler_words: str | None = None  # how preview names it, with {pool} (the profile's autoscalers entry)
 
