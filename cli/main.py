@@ -9,7 +9,7 @@ from typing import NoReturn
 import typer
 
 from aiinfra.cli import catalog_cmd, deploy, graph_cmd, init_cmd, offers_cmd, offline, policy_cmd, polish, render_cmd, workload
-from aiinfra.cli.common import EXIT_INVALID, emit_json, load_env, report  # noqa: F401  (kept importable from here)
+from aiinfra.cli.common import report
 
 app = typer.Typer(
     name="aiinfra",

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from aiinfra.program import engine
-from aiinfra.report.preview import mock_settings, offered_zones, run_offline
+from aiinfra.program import engine, mock_settings, offered_zones
+from aiinfra.report.preview import run_offline
 from aiinfra.resolve import placement
 from aiinfra.resolve.resolver import load
 

@@ -33,7 +33,6 @@ from aiinfra.deploy.errors import (  # noqa: F401
     PASSPHRASE_FILE_VAR,
     PASSPHRASE_VAR,
     PROJECT,
-    SECRET_OUTPUTS,
     SKIP_CREDENTIALS_VAR,
     BadBackend,
     CredentialsMissing,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Iterable
 
 from aiinfra import clouds
-from aiinfra.program import SECRET_OUTPUTS  # noqa: F401  (re-exported: deploy.SECRET_OUTPUTS)
 
 PROJECT = "aiinfra"
 BACKEND_VAR = "AIINFRA_BACKEND_URL"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from aiinfra import catalog, clouds, program
 from aiinfra.catalog import freshness
 from aiinfra.catalog import kubernetes as kubernetes_versions
-from aiinfra.program import SECRET_OUTPUTS, mock_settings, offered_zones  # noqa: F401  (mock_settings, offered_zones: old home)
+from aiinfra.program import SECRET_OUTPUTS
 from aiinfra.resolve.capacity import paid_nodes
 from aiinfra.resolve.result import ResolvedEnvironment, ResolvedFileSystem, ResolvedPool
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from aiinfra import program
 from aiinfra.components.base.errors import ComponentInputError
 from aiinfra.resolve.resolver import load
 
@@ -58,11 +59,10 @@ def test_up_program_keeps_the_component_error_for_the_cli():
     """Pulumi turns an exception in the inline program into a failed update; `up` re-raises the kept one."""
     from aiinfra.deploy import stack
     from aiinfra.program import engine
-    from aiinfra.report import preview
 
     env = _broken()
     stack.INPUT_ERRORS.clear()
-    mocks = engine.CloudMocks(env.spec.cloud, env.spec.region, env.zones, preview.offered_zones(env), preview.mock_settings(env))
+    mocks = engine.CloudMocks(env.spec.cloud, env.spec.region, env.zones, program.offered_zones(env), program.mock_settings(env))
     with pytest.raises(ComponentInputError):
         engine.run(stack.program(env), mocks, stack=env.spec.name)
     assert [p.path for p in stack.INPUT_ERRORS[-1].problems] == ["node_pools[0].nodes", "node_pools[0].reservation"]

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from aiinfra.program import engine
-from aiinfra.report.preview import mock_settings, offered_zones
+from aiinfra.program import engine, mock_settings, offered_zones
 from aiinfra.resolve.resolver import load
 
 SPEC = Path(__file__).resolve().parents[1] / "fixtures" / "specs" / "aws.ok.workload-efa.yaml"

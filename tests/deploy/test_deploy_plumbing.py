@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from aiinfra import deploy
-from aiinfra.program import engine
-from aiinfra.report.preview import mock_settings, offered_zones
+from aiinfra.program import engine, mock_settings, offered_zones
 from aiinfra.resolve.resolver import load
 
 ROOT = Path(__file__).resolve().parents[2]

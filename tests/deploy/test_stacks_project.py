@@ -10,8 +10,8 @@ import pytest
 import yaml
 
 from aiinfra import deploy
-from aiinfra.program import engine
-from aiinfra.report.preview import mock_settings, offered_zones, run_offline
+from aiinfra.program import engine, mock_settings, offered_zones
+from aiinfra.report.preview import run_offline
 from aiinfra.resolve.resolver import load
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"

@@ -23,6 +23,7 @@ from azurehelpers import (
     run,
 )
 
+from aiinfra import program
 from aiinfra.components.azure.identity import ROLES
 from aiinfra.report import preview
 from aiinfra.report.preview import run_offline
@@ -187,7 +188,7 @@ def test_built_environment_binds_workload_identity():
 def preview_mocks(env):
     from aiinfra.program import engine
 
-    return engine.CloudMocks(env.spec.cloud, env.spec.region, env.zones, preview.offered_zones(env), preview.mock_settings(env))
+    return engine.CloudMocks(env.spec.cloud, env.spec.region, env.zones, program.offered_zones(env), program.mock_settings(env))
 
 
 def test_preview_json_counts_fixed_costs_and_notes_infiniband():

@@ -160,7 +160,7 @@ def test_build_returns_binding_with_gsa_annotation():
         got["built"] = e.built
         return {"annotation": e.built.workload.annotations["iam.gke.io/gcp-service-account"], "bucket": e.built.bucket_urls["datasets"], "image": e.built.registry_urls["serve"]}
 
-    m = engine.CloudMocks("gcp", env.spec.region, env.zones, preview.offered_zones(env), preview.mock_settings(env))
+    m = engine.CloudMocks("gcp", env.spec.region, env.zones, program.offered_zones(env), program.mock_settings(env))
     result = engine.run(program, m)
     built = got["built"]
     assert set(built.node_pools) == {"system", "train", "serve"} and isinstance(built.cluster, pulumi.ComponentResource)

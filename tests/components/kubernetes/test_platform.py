@@ -330,7 +330,7 @@ def gke_rdma():
 
 def _mock_name(env, token: str, r) -> str:
     """The physical name the offline engine gave a resource (what its `name` output holds)."""
-    from aiinfra.report.preview import mock_settings, offered_zones
+    from aiinfra.program import mock_settings, offered_zones
 
     m = engine.CloudMocks(env.spec.cloud, env.spec.region, env.zones, offered_zones(env), mock_settings(env))
     return m.outputs(token, r.name, dict(r.inputs))[1]["name"]
