@@ -52,8 +52,8 @@ def cost(data: dict[str, Any]) -> Fit:
 
     def build(dropped: frozenset[str], light: bool) -> Table:
         t = _grid((f"Cost (USD; 1 month = {c['hours_per_month']} h)", False), ("min", False), ("max", False))
-        for c_ in t.columns[1:]:
-            c_.justify = "right"
+        for col in t.columns[1:]:
+            col.justify = "right"
         t.add_row("per hour", f"[bold]{money(c['hourly_usd_min'])}[/]{more}", f"[bold]{money(c['hourly_usd_max'])}[/]{more}")
         t.add_row("per month", f"[bold]{money(c['monthly_usd_min'])}[/]{more}", f"[bold]{money(c['monthly_usd_max'])}[/]{more}")
         return t
