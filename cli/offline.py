@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from aiinfra.cli.common import EXIT_POLICY, JsonOpt, SpecArg, check_fit, console, emit_json, load_env
+from aiinfra.cli.common import EXIT_POLICY, JsonOpt, SpecArg, check_fit, console, emit_json, fail, load_env
 
 
 def validate(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
@@ -28,9 +28,22 @@ def validate(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
         c.print(f"  {p.name}: {p.instance_type} ({what}), {p.nodes_min}..{p.nodes_max} nodes, {p.capacity} — {p.reason}", markup=False, highlight=False)
 
 
-def preview(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
+SUMMARY_HELP = ("print only the node pools, the cost totals and the policy outcome, in lines that fit 80 columns "
+                "(for CI logs): the same checks and exit code as the full preview. Not with --json (exit 2): the JSON is the whole preview")
+
+
+def preview(
+    spec: Path = SpecArg,
+    as_json: bool = JsonOpt,
+    summary: bool = typer.Option(False, "--summary", help=SUMMARY_HELP),
+) -> None:
     """Run the environment's Pulumi program offline under mocks: resources, GPUs and cost. A node pool that
     `aiinfra up`'s failover moved is shown where the stack's config records it."""
+    if summary and as_json:
+        from aiinfra.problems import Problem
+
+        fail("--summary", [Problem("--summary", "--summary and --json do not combine: --json prints the whole preview as one object",
+                                   "drop --summary, and pick fields with jq, e.g. `jq '{node_pools, cost, policy}'`")], as_json)
     env = load_env(spec, as_json)
     from aiinfra.cli.placement import recorded, show
     from aiinfra.policy import mandatory_failed
@@ -44,6 +57,12 @@ def preview(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
         data["placement"] = placed.as_dict()
     if as_json:
         emit_json(data)
+    elif summary:
+        from aiinfra.cli import preview_summary
+
+        c = console()
+        preview_summary.show(c, data)
+        show(c, placed, spec)
     else:
         from aiinfra.cli import views
 
