@@ -1,6 +1,6 @@
 """`preview --summary`: node pools, cost and policy in a few lines that fit an 80-column terminal or a CI log.
 
-It prints the data plain `preview` computed (aiinfra.preview.build) in fewer words: no resource tree, no
+It prints the data plain `preview` computed (aiinfra.report.preview.build) in fewer words: no resource tree, no
 per-item cost table. It decides nothing of its own, so the checks and the exit code are preview's.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from aiinfra.capacity import money
+from aiinfra.resolve.capacity import money
 from aiinfra.cli import views
 from aiinfra.cli.fit import Fit
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from aiinfra.capacity import money
+from aiinfra.resolve.capacity import money
 from aiinfra.cli import views
 from aiinfra.cli.main import app
 
@@ -69,7 +69,7 @@ def test_summary_with_json_exits_2_before_any_program_runs(monkeypatch):
     def no_build(*_a, **_k):
         raise AssertionError("the preview ran")
 
-    monkeypatch.setattr("aiinfra.preview.build", no_build)
+    monkeypatch.setattr("aiinfra.report.preview.build", no_build)
     result = run("preview", "--summary", "--json", str(STACKS[0]))
     assert result.exit_code == 2
     (problem,) = json.loads(result.stdout)["problems"]
