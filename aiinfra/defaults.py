@@ -2,6 +2,16 @@
 spec user get the same cluster (before, each was written four times and could drift). The Kubernetes version
 is the day's, from aiinfra.catalog.kubernetes.default_version."""
 
+from __future__ import annotations
+
+
+def kubernetes_version() -> str:
+    """The default Kubernetes version, for a spec or a component used directly (read from the version table on call)."""
+    from aiinfra.catalog.kubernetes import default_version
+
+    return default_version()
+
+
 DELETION_PROTECTION = True
 # Root volume per worker node: room for several large training images and the container's scratch space.
 DISK_GIB = 200

@@ -66,7 +66,7 @@ def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool, b
     from aiinfra import deploy
     from aiinfra.cli.common import load_env, report, warnings
     from aiinfra.problems import SpecError
-    from aiinfra.resolve.accounts import require_real
+    from aiinfra.components.base.accounts import require_real
 
     env = load_env(spec, warn=False)
     try:

@@ -36,7 +36,7 @@ def _no_refreshed_prices_and_a_fixed_day(monkeypatch, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _no_ambient_cloud_accounts(monkeypatch, tmp_path_factory):
-    """A developer's gcloud project or az subscription must not change what tests resolve (aiinfra.resolve.accounts)."""
+    """A developer's gcloud project or az subscription must not change what tests resolve (aiinfra.components.base.accounts)."""
     for var in ("GOOGLE_CLOUD_PROJECT", "CLOUDSDK_CORE_PROJECT", "CLOUDSDK_ACTIVE_CONFIG_NAME", "AZURE_SUBSCRIPTION_ID", "ARM_SUBSCRIPTION_ID"):
         monkeypatch.delenv(var, raising=False)
     empty = tmp_path_factory.getbasetemp() / "no-cloud-config"

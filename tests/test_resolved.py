@@ -31,9 +31,12 @@ def _imported(tree: ast.Module) -> list[tuple[int, str]]:
 
 
 def test_components_do_not_import_the_catalog():
-    """Catalog facts reach components only through ResolvedPool/ResolvedEnvironment (annotations excepted)."""
+    """Catalog facts reach components only through ResolvedPool/ResolvedEnvironment (annotations excepted; the
+    offline mocks, components/<cloud>/mocks.py, stand in for the cloud and may read it)."""
     found = []
     for path in sorted((ROOT / "components").rglob("*.py")):
+        if path.name == "mocks.py":
+            continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         typing_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test) for n in ast.walk(block)}
         for node in ast.walk(tree):
@@ -104,7 +107,7 @@ def test_components_build_from_a_resolved_environment_without_the_catalog(monkey
     def refusing(real):
         def call(*args, **kwargs):
             caller = Path(sys._getframe(1).f_code.co_filename).resolve()
-            assert ROOT / "components" not in caller.parents, f"{caller} read the catalog"
+            assert ROOT / "components" not in caller.parents or caller.name == "mocks.py", f"{caller} read the catalog"
             return real(*args, **kwargs)
 
         return call

@@ -16,7 +16,7 @@ from aiinfra.catalog import pool_facts as facts
 from aiinfra.problems import Problem, SpecError, did_you_mean, nearest, shown
 from aiinfra.resolve import accelerators, data_layer
 from aiinfra.resolve import workload as workload_plan
-from aiinfra.resolve.accounts import find_account
+from aiinfra.components.base.accounts import find_account
 from aiinfra.resolve.autoscaling import choose_autoscaler
 from aiinfra.resolve.capacity import pool_price, reservation_fields
 from aiinfra.resolve.result import PoolShape, ResolvedEnvironment, ResolvedPool, WorkloadPlan
@@ -324,6 +324,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
         filesystems=tuple(filesystems),
         autoscaler=autoscaler,
         autoscaler_words=profile.autoscalers.get(autoscaler),
+        kubernetes_extended=kubernetes_versions.extended(spec.cloud, spec.cluster.kubernetes_version),
     )
     from aiinfra.components.base.preflight import problems as component_problems
 

@@ -16,7 +16,7 @@ from aiinfra import defaults
 if TYPE_CHECKING:  # annotations only: no pydantic or catalog import for components that read these records
     from aiinfra.catalog.models import Fabric, FabricNetworks, Taint
     from aiinfra.problems import Problem
-    from aiinfra.resolve.accounts import Account
+    from aiinfra.components.base.accounts import Account
     from aiinfra.spec import EnvironmentSpec
 
 
@@ -161,6 +161,7 @@ class ResolvedEnvironment:
     filesystems: tuple[ResolvedFileSystem, ...] = ()  # storage.filesystems as the cloud takes them (aiinfra.resolve.data_layer)
     autoscaler: str = "none"  # cluster.autoscaling as the cloud takes it (a key of its profile's autoscalers, or "none")
     autoscaler_words: str | None = None  # how preview names it, with {pool} (the profile's autoscalers entry)
+    kubernetes_extended: bool = False  # the version is past standard support: the cluster runs in paid extended support
 
     def scaled_by(self, pool: ResolvedPool) -> str | None:
         """What scales the pool between its min and max, as preview says it; None for a fixed-size pool."""

@@ -9,7 +9,6 @@ import pulumi
 import pulumi_aws as aws
 
 from aiinfra import defaults
-from aiinfra.catalog.kubernetes import default_version
 from aiinfra.components.aws.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.aws.profile import eks_kubeconfig
 from aiinfra.components.base import cluster as base_cluster
@@ -30,7 +29,7 @@ NODE_POLICIES = {
 class ClusterArgs:
     vpc_id: pulumi.Input[str]
     private_subnets: dict[str, pulumi.Input[str]]
-    kubernetes_version: str = field(default_factory=default_version)
+    kubernetes_version: str = field(default_factory=defaults.kubernetes_version)
     extended_support: bool = field(default=False, metadata={"doc": "the version is past standard support: run it in the cloud's paid extended support (aiinfra.catalog.kubernetes)"})
     public_endpoint: bool = False
     public_access_cidrs: list[str] = field(default_factory=list)

@@ -6,7 +6,6 @@ from typing import Any
 
 import pulumi
 
-from aiinfra.catalog import kubernetes as kubernetes_versions
 from aiinfra.components.aws.cluster import Cluster, ClusterArgs
 from aiinfra.components.aws.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.aws.identity import WorkloadIdentity, WorkloadIdentityArgs
@@ -36,7 +35,7 @@ def cluster_args(env: ResolvedEnvironment, tags: dict[str, str], **deployed: Any
     spec, system = env.spec, env.system_pool
     return ClusterArgs(
         kubernetes_version=spec.cluster.kubernetes_version,
-        extended_support=kubernetes_versions.extended(spec.cloud, spec.cluster.kubernetes_version),
+        extended_support=env.kubernetes_extended,
         public_endpoint=spec.cluster.public_endpoint,
         public_access_cidrs=spec.cluster.public_access_cidrs,
         admins=spec.cluster.admins,

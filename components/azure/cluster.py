@@ -21,7 +21,6 @@ import pulumi
 import pulumi_azure_native as az
 
 from aiinfra import defaults
-from aiinfra.catalog.kubernetes import default_version
 from aiinfra.components.azure import monitoring
 from aiinfra.components.azure.identity import grant
 from aiinfra.components.azure.profile import aks_kubeconfig
@@ -50,7 +49,7 @@ class ClusterArgs:
     node_subnet_id: pulumi.Input[str]
     vnet_cidr: str = "10.0.0.0/16"
     zones: list[str] = field(default_factory=list)
-    kubernetes_version: str = field(default_factory=default_version)
+    kubernetes_version: str = field(default_factory=defaults.kubernetes_version)
     extended_support: bool = field(default=False, metadata={"doc": "the version is past standard support: run it in the cloud's paid extended support (aiinfra.catalog.kubernetes)"})
     public_endpoint: bool = False
     public_access_cidrs: list[str] = field(default_factory=list)

@@ -7,7 +7,6 @@ from typing import Any
 import pulumi
 import pulumi_azure_native as az
 
-from aiinfra.catalog import kubernetes as kubernetes_versions
 from aiinfra.components.azure.cluster import Cluster, ClusterArgs
 from aiinfra.components.azure.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.azure.identity import WorkloadIdentity, WorkloadIdentityArgs
@@ -68,7 +67,7 @@ def cluster_args(env: ResolvedEnvironment, tags: dict[str, str], **deployed: Any
         vnet_cidr=spec.network.cidr,
         zones=env.zones,
         kubernetes_version=spec.cluster.kubernetes_version,
-        extended_support=kubernetes_versions.extended(spec.cloud, spec.cluster.kubernetes_version),
+        extended_support=env.kubernetes_extended,
         public_endpoint=spec.cluster.public_endpoint,
         public_access_cidrs=spec.cluster.public_access_cidrs,
         admins=spec.cluster.admins,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from aiinfra.clouds import register
 from aiinfra.components.base.profile import Capability, CapacityErrors, CloudProfile, ReservationShape
 from aiinfra.problems import Problem
-from aiinfra.resolve.accounts import Account, AccountSource, home_of
+from aiinfra.components.base.accounts import Account, AccountSource, home_of
 
 if TYPE_CHECKING:
     from aiinfra.resolve.result import ResolvedPool

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 # Base modules with no per-cloud file: shared machinery every cloud imports as it is.
 SHARED = {
+    "accounts": "where a profile finds the project or subscription (AccountSource) and up's refusal of a placeholder",
     "built": "what every cloud's build() returns (BuiltEnvironment): one record, nothing per cloud",
     "errors": "the one ComponentInputError every component raises",
     "sdk": "imports a cloud's Pulumi SDK on first use, named by its profile",

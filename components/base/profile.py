@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from aiinfra.problems import Problem
-    from aiinfra.resolve.accounts import Account
+    from aiinfra.components.base.accounts import Account
     from aiinfra.resolve.result import ResolvedPool
     from aiinfra.spec import EnvironmentSpec
 

@@ -10,7 +10,6 @@ import pulumi
 import pulumi_gcp as gcp
 
 from aiinfra import defaults
-from aiinfra.catalog.kubernetes import default_version
 from aiinfra.components.base import cluster as base_cluster
 from aiinfra.components.base.errors import raise_if
 from aiinfra.components.base.util import child, to_json
@@ -36,7 +35,7 @@ class ClusterArgs:
     zones: list[str] = field(metadata={"doc": "zones the system pool spreads over"})
     pods_range: str = "pods"
     services_range: str = "services"
-    kubernetes_version: str = field(default_factory=default_version)
+    kubernetes_version: str = field(default_factory=defaults.kubernetes_version)
     extended_support: bool = field(default=False, metadata={"doc": "the version is past standard support: run it in the cloud's paid extended support (aiinfra.catalog.kubernetes)"})
     release_channel: str = "REGULAR"
     public_endpoint: bool = False

@@ -7,7 +7,6 @@ from typing import Any
 
 import pulumi
 
-from aiinfra.catalog import kubernetes as kubernetes_versions
 from aiinfra.components.base.built import BuiltEnvironment
 from aiinfra.components.base.errors import ComponentInputError
 from aiinfra.components.base.util import child, per_key
@@ -82,7 +81,7 @@ def cluster_args(env: ResolvedEnvironment, project: str, tags: dict[str, str], m
         pods_range=POD_RANGE,
         services_range=SERVICE_RANGE,
         kubernetes_version=spec.cluster.kubernetes_version,
-        extended_support=kubernetes_versions.extended(spec.cloud, spec.cluster.kubernetes_version),
+        extended_support=env.kubernetes_extended,
         public_endpoint=spec.cluster.public_endpoint,
         public_access_cidrs=spec.cluster.public_access_cidrs,
         admins=spec.cluster.admins,

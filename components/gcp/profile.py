@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from aiinfra.clouds import register
 from aiinfra.components.base.profile import Capability, CapacityErrors, CloudProfile, ReservationShape
-from aiinfra.resolve.accounts import Account, AccountSource, home_of
+from aiinfra.components.base.accounts import Account, AccountSource, home_of
 
 if TYPE_CHECKING:
     from aiinfra.problems import Problem

@@ -150,18 +150,19 @@ def test_build_returns_binding_with_gsa_annotation():
     import pulumi
 
     from aiinfra.components import Environment
+    from aiinfra import program as aiinfra_program
     from aiinfra.program import engine
 
     env = load(STACKS / "gcp-llm.yaml")
     got = {}
 
-    def program():
+    def build():
         e = Environment("llm-train-gcp", env)
         got["built"] = e.built
         return {"annotation": e.built.workload.annotations["iam.gke.io/gcp-service-account"], "bucket": e.built.bucket_urls["datasets"], "image": e.built.registry_urls["serve"]}
 
-    m = engine.CloudMocks("gcp", env.spec.region, env.zones, program.offered_zones(env), program.mock_settings(env))
-    result = engine.run(program, m)
+    m = engine.CloudMocks("gcp", env.spec.region, env.zones, aiinfra_program.offered_zones(env), aiinfra_program.mock_settings(env))
+    result = engine.run(build, m)
     built = got["built"]
     assert set(built.node_pools) == {"system", "train", "serve"} and isinstance(built.cluster, pulumi.ComponentResource)
     assert (built.workload.namespace, built.workload.service_account) == ("ml", "workload")
