@@ -27,7 +27,7 @@ _POOL = {
     "subnets": "zone",
 }
 _SECTIONS: dict[str, tuple[str, dict[str, str]]] = {
-    "Cluster": ("cluster", {"vnet_cidr": "network.cidr", "system_instance_type": "(system pool)", "system_nodes": "(system pool)"}),
+    "Cluster": ("cluster", {"vnet_cidr": "network.cidr", "system": "(system pool)"}),
     "Network": ("network", {"zones": "zones"}),
     "ObjectStorage": ("storage", {}),
     "ContainerRegistry": ("registry", {"images": "repositories"}),

@@ -163,6 +163,68 @@ class ResolvedEnvironment:
     autoscaler_words: str | None = None  # how preview names it, with {pool} (the profile's autoscalers entry)
     kubernetes_extended: bool = False  # the version is past standard support: the cluster runs in paid extended support
 
+    # Plain facts of the spec as written, read-only: components read these, not `spec` (docs/architecture.md,
+    # "Where components read the spec").
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def cloud(self) -> str:
+        return self.spec.cloud
+
+    @property
+    def region(self) -> str:
+        return self.spec.region
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return dict(self.spec.tags)
+
+    @property
+    def cidr(self) -> str:
+        return self.spec.network.cidr
+
+    @property
+    def cluster(self) -> Any:
+        """The spec's cluster section (version, endpoint access, admins, deletion protection)."""
+        return self.spec.cluster
+
+    @property
+    def mlops(self) -> Any:
+        """The spec's mlops section: which add-ons run (nothing about them is resolved)."""
+        return self.spec.mlops
+
+    @property
+    def buckets(self) -> list[str]:
+        return list(self.spec.storage.buckets)
+
+    @property
+    def delete_with_environment(self) -> bool:
+        return self.spec.storage.delete_with_environment
+
+    @property
+    def mount_buckets(self) -> bool:
+        return self.spec.storage.mount_buckets
+
+    @property
+    def repositories(self) -> list[str]:
+        """The registry's repositories; none named: one, named after the environment."""
+        return list(self.spec.registry.repositories) or [self.spec.name]
+
+    @property
+    def namespace(self) -> str:
+        """The workload identity's Kubernetes namespace (the platform's and the workload's too)."""
+        return self.spec.identity.namespace
+
+    @property
+    def service_account(self) -> str:
+        return self.spec.identity.service_account
+
+    @property
+    def workload_service_account(self) -> str:
+        return f"{self.namespace}/{self.service_account}"
+
     def scaled_by(self, pool: ResolvedPool) -> str | None:
         """What scales the pool between its min and max, as preview says it; None for a fixed-size pool."""
         if pool.nodes_min == pool.nodes_max:

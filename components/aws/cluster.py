@@ -13,6 +13,7 @@ from aiinfra.components.aws.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.aws.profile import eks_kubeconfig
 from aiinfra.components.base import cluster as base_cluster
 from aiinfra.components.base.errors import raise_if
+from aiinfra.components.base.gpu_pool import SystemPool
 from aiinfra.components.base.util import child, merge_tags, to_json
 from aiinfra.problems import Problem
 
@@ -34,9 +35,7 @@ class ClusterArgs:
     public_endpoint: bool = False
     public_access_cidrs: list[str] = field(default_factory=list)
     admins: list[str] = field(default_factory=list)
-    system_instance_type: str = "m6i.large"
-    system_nodes: int = 2
-    system_disk_gib: int = field(default=defaults.SYSTEM_DISK_GIB, metadata={"doc": "the system pool's OS disk (ResolvedEnvironment.system_pool.disk_gib)"})
+    system: SystemPool = field(default_factory=lambda: SystemPool("m6i.large"), metadata={"doc": "the system pool (ResolvedEnvironment.system_pool)"})
     log_retention_days: int = 90
     deletion_protection: bool = defaults.DELETION_PROTECTION
     tags: dict[str, str] = field(default_factory=dict)
@@ -210,18 +209,14 @@ class Cluster(pulumi.ComponentResource):
         early = network_addons(name, cluster, tags, self)
         self.system_pool = NodePool(
             f"{name}-system",
-            NodePoolArgs(
+            NodePoolArgs.from_pool(
+                args.system,
                 cluster_name=cluster.name,
                 node_role_arn=role.arn,
                 cluster_security_group_id=security_group_id,
                 vpc_id=args.vpc_id,
                 subnets=args.private_subnets,
-                instance_type=args.system_instance_type,
-                pool="system",
-                nodes_min=args.system_nodes,
-                nodes_max=args.system_nodes,
-                disk_gib=args.system_disk_gib,
-                labels={"aiinfra.dev/role": "system"},
+                instance_type=args.system.machine_type,
                 tags=tags,
                 node_prerequisites=list(early),
             ),

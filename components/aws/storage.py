@@ -147,6 +147,6 @@ class ObjectStorage(pulumi.ComponentResource):
         self.kms_key_arn = key.arn
         self.bucket_names = pulumi.Output.all(**{k: b.bucket for k, b in buckets.items()}) if buckets else pulumi.Output.from_input({})
         self.bucket_arns = pulumi.Output.all(**{k: b.arn for k, b in buckets.items()}) if buckets else pulumi.Output.from_input({})
-        self.bucket_urls = self.bucket_names.apply(lambda m: {k: f"s3://{v}" for k, v in m.items()})
+        self.bucket_urls = base_storage.bucket_urls("aws", self.bucket_names)
         self.access_log_bucket = logs.bucket
         self.register_outputs({"bucket_names": self.bucket_names, "bucket_arns": self.bucket_arns, "kms_key_arn": self.kms_key_arn})

@@ -26,6 +26,7 @@ from aiinfra.components.azure.identity import grant
 from aiinfra.components.azure.profile import aks_kubeconfig
 from aiinfra.components.base import cluster as base_cluster
 from aiinfra.components.base.errors import raise_if
+from aiinfra.components.base.gpu_pool import SystemPool
 from aiinfra.components.base.util import child, merge_tags, to_json
 from aiinfra.problems import Problem
 
@@ -59,9 +60,7 @@ class ClusterArgs:
     etcd_kms: bool = True
     container_insights: bool = True
     deletion_protection: bool = defaults.DELETION_PROTECTION
-    system_vm_size: str = "Standard_D4s_v5"
-    system_nodes: int = 2
-    system_disk_gib: int = field(default=defaults.SYSTEM_DISK_GIB, metadata={"doc": "the system pool's OS disk (ResolvedEnvironment.system_pool.disk_gib)"})
+    system: SystemPool = field(default_factory=lambda: SystemPool("Standard_D4s_v5"), metadata={"doc": "the system pool (ResolvedEnvironment.system_pool)"})
     tags: dict[str, str] = field(default_factory=dict)
     node_provisioning: bool = field(default=False, metadata={"doc": "node auto-provisioning (NAP): autoscaling pools are Karpenter NodePools (components/azure/nap.py)"})
 
@@ -119,8 +118,8 @@ def system_pool(args: ClusterArgs) -> az.containerservice.ManagedClusterAgentPoo
     return az.containerservice.ManagedClusterAgentPoolProfileArgs(
         name="system",
         mode="System",
-        vm_size=args.system_vm_size,
-        count=args.system_nodes,
+        vm_size=args.system.machine_type,
+        count=args.system.nodes,
         os_type="Linux",
         os_sku="Ubuntu",
         type="VirtualMachineScaleSets",
@@ -128,8 +127,8 @@ def system_pool(args: ClusterArgs) -> az.containerservice.ManagedClusterAgentPoo
         availability_zones=list(args.zones) or None,
         enable_encryption_at_host=True,
         enable_node_public_ip=False,
-        os_disk_size_gb=args.system_disk_gib,
-        node_labels={"aiinfra.dev/role": "system", "aiinfra.dev/pool": "system"},
+        os_disk_size_gb=args.system.disk_gib,
+        node_labels={**args.system.labels, "aiinfra.dev/pool": "system"},
         upgrade_settings=az.containerservice.AgentPoolUpgradeSettingsArgs(max_surge="33%"),
         tags=args.tags,
     )

@@ -139,5 +139,5 @@ class ObjectStorage(pulumi.ComponentResource):
         self.container_names = pulumi.Output.all(**{b: c.name for b, c in containers.items()}) if containers else pulumi.Output.from_input({})
         # The names every cloud's storage shares: a bucket here is a blob container.
         self.bucket_names = self.container_names
-        self.bucket_urls = self.container_names.apply(lambda m: {k: f"az://{v}" for k, v in m.items()})
+        self.bucket_urls = base_storage.bucket_urls("azure", self.bucket_names)
         self.register_outputs({"account_name": self.account_name, "container_names": self.container_names})

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Mapping
 
 import pulumi
+
+from aiinfra.components.base.util import per_key
+
+if TYPE_CHECKING:
+    from aiinfra.resolve.result import ResolvedEnvironment
 
 
 @dataclass
@@ -38,3 +43,40 @@ class BuiltEnvironment:
     storage_objects: list[dict[str, Any]] = field(default_factory=list, metadata={"doc": "Kubernetes objects the data layer runs (GKE: Lustre import Jobs)"})
     storage_addons: list[str] = field(default_factory=list, metadata={"doc": "charts.yaml keys (charts or manifests) the volumes' drivers need"})
     storage_grants: list[pulumi.Resource] = field(default_factory=list, metadata={"doc": "identities the data layer's drivers and Jobs need before they start"})
+
+
+def assemble(
+    env: "ResolvedEnvironment",
+    *,
+    cluster: Any,
+    system_pool: pulumi.Resource,
+    pools: Mapping[str, pulumi.Resource],
+    pool_names: Mapping[str, Any],
+    storage: Any,
+    registry: Any,
+    identity: Any,
+    outputs: Mapping[str, Any] | None = None,
+    **parts: Any,
+) -> BuiltEnvironment:
+    """The BuiltEnvironment from the parts every cloud has, through their contracts: the cluster (name, endpoint,
+    kubeconfig), the pools, storage (bucket_names, bucket_urls), registry (repository_urls) and identity (binding).
+    `outputs` adds the cloud's own stack outputs (network ids, identity ids), `parts` the other fields."""
+    return BuiltEnvironment(
+        outputs={
+            "cluster_name": cluster.name,
+            "cluster_endpoint": cluster.endpoint,
+            "kubeconfig": cluster.kubeconfig,
+            "node_pools": dict(pool_names),
+            "buckets": storage.bucket_names,
+            "registry": registry.repository_urls,
+            "workload_service_account": env.workload_service_account,
+            **(outputs or {}),
+        },
+        kubeconfig=cluster.kubeconfig,
+        cluster=cluster,
+        node_pools={"system": system_pool, **pools},
+        workload=identity.binding,
+        bucket_urls=per_key(storage.bucket_urls, env.buckets),
+        registry_urls=per_key(registry.repository_urls, env.repositories),
+        **parts,
+    )

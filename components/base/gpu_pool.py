@@ -21,6 +21,21 @@ ARCHITECTURES = ("x86_64", "arm64")
 EFFECT_ENUM = {"NoSchedule": "NO_SCHEDULE", "PreferNoSchedule": "PREFER_NO_SCHEDULE", "NoExecute": "NO_EXECUTE"}
 
 
+@dataclass(frozen=True)
+class SystemPool:
+    """The small fixed pool every cluster runs its add-ons on (ResolvedEnvironment.system_pool): one record through
+    the pool contract instead of three loose numbers per cloud."""
+
+    machine_type: str
+    nodes: int = 2
+    disk_gib: int = defaults.SYSTEM_DISK_GIB
+    labels: dict[str, str] = field(default_factory=lambda: {"aiinfra.dev/role": "system"})
+
+    @classmethod
+    def from_resolved(cls, pool: "ResolvedPool") -> "SystemPool":
+        return cls(pool.machine_type, pool.nodes_max, pool.disk_gib)
+
+
 @dataclass(kw_only=True)
 class PoolCommon:
     """Keyword-only, so a cloud's required fields (cluster, subnets, ...) stay first and positional."""
@@ -53,6 +68,11 @@ class PoolCommon:
         common["pool"] = pool.name
         common["labels"] = dict(pool.labels)
         return cls(**{**common, **extras})
+
+    @classmethod
+    def from_pool(cls, system: SystemPool, **extras: Any) -> Any:
+        """A cloud's Args for its system pool: a fixed size and the system label; the machine field is the cloud's own."""
+        return cls(**{"pool": "system", "nodes_min": system.nodes, "nodes_max": system.nodes, "disk_gib": system.disk_gib, "labels": dict(system.labels), **extras})
 
     def pool_label(self, name: str) -> str:
         return self.pool or name

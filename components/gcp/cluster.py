@@ -12,6 +12,7 @@ import pulumi_gcp as gcp
 from aiinfra import defaults
 from aiinfra.components.base import cluster as base_cluster
 from aiinfra.components.base.errors import raise_if
+from aiinfra.components.base.gpu_pool import SystemPool
 from aiinfra.components.base.util import child, to_json
 from aiinfra.components.gcp.gpu_pool import NodePool, NodePoolArgs
 from aiinfra.components.gcp.labels import gcp_labels
@@ -45,9 +46,7 @@ class ClusterArgs:
     multi_networking: bool = False
     lustre_csi: bool = field(default=False, metadata={"doc": "the GKE Managed Lustre CSI add-on, for storage.filesystems"})
     gpu_monitoring: bool = False
-    system_machine_type: str = "e2-standard-4"
-    system_nodes: int = 2
-    system_disk_gib: int = field(default=defaults.SYSTEM_DISK_GIB, metadata={"doc": "the system pool's OS disk (ResolvedEnvironment.system_pool.disk_gib)"})
+    system: SystemPool = field(default_factory=lambda: SystemPool("e2-standard-4"), metadata={"doc": "the system pool (ResolvedEnvironment.system_pool)"})
     tags: dict[str, str] = field(default_factory=dict)
     auto_provisioning_limits: list[tuple[str, int]] = field(
         default_factory=list, metadata={"doc": "(resource type, maximum): node auto-provisioning for ComputeClasses that create node pools; [] leaves it off"}
@@ -209,18 +208,14 @@ class Cluster(pulumi.ComponentResource):
             gcp.projects.IAMMember(f"{name}-admin-{i}", project=args.project, role=ADMIN_ROLE, member=member, opts=child(self))
         self.system_pool = NodePool(
             f"{name}-system",
-            NodePoolArgs(
-                pool="system",
+            NodePoolArgs.from_pool(
+                args.system,
                 project=args.project,
                 cluster=cluster.id,
                 location=args.region,
                 candidate_zones=args.zones,
-                machine_type=args.system_machine_type,
-                nodes_min=args.system_nodes,
-                nodes_max=args.system_nodes,
-                disk_gib=args.system_disk_gib,
+                machine_type=args.system.machine_type,
                 service_account=node_sa.email,
-                labels={"aiinfra.dev/role": "system"},
                 tags=args.tags,
                 node_prerequisites=[cluster, *node_roles],
             ),

@@ -109,5 +109,5 @@ class ObjectStorage(pulumi.ComponentResource):
         self.kms_key_id = key.id if key is not None else None
         self.access_log_bucket = logs.name
         self.bucket_names = pulumi.Output.all(**{k: b.name for k, b in buckets.items()}) if buckets else pulumi.Output.from_input({})
-        self.bucket_urls = pulumi.Output.all(**{k: b.url for k, b in buckets.items()}) if buckets else pulumi.Output.from_input({})
+        self.bucket_urls = base_storage.bucket_urls("gcp", self.bucket_names)
         self.register_outputs({"bucket_names": self.bucket_names, "bucket_urls": self.bucket_urls})
