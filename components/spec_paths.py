@@ -39,7 +39,7 @@ def at_spec(env: "ResolvedEnvironment", err: ComponentInputError) -> ComponentIn
     """The error with its paths re-rooted at the spec field each component was built from, its source naming
     the environment. A node pool is found by its component name (`<env>-<pool>`)."""
     mapped = _rerooted(env, err)
-    mapped.source = f"environment {env.spec.name!r}"
+    mapped.source = f"environment {env.name!r}"
     return mapped
 
 
@@ -47,8 +47,8 @@ def _rerooted(env: "ResolvedEnvironment", err: ComponentInputError) -> Component
     kind = err.kind.rpartition(":")[2]
     if kind == "NodePool":
         names = [p.name for p in env.spec.node_pools]
-        pool = err.name.removeprefix(f"{env.spec.name}-")
-        if pool in names and err.name == f"{env.spec.name}-{pool}":
+        pool = err.name.removeprefix(f"{env.name}-")
+        if pool in names and err.name == f"{env.name}-{pool}":
             return err.at(f"node_pools[{names.index(pool)}]", _POOL)
         return err.at("(system pool)" if pool == "system" else "", _POOL)
     if kind in _SECTIONS:

@@ -70,6 +70,6 @@ SYSTEM_COMMON_LABELS = True  # the system pool gets components/base/gpu_pool.nod
 def extended_resources(env, pool) -> dict[str, int]:
     """Device-plugin resources beyond the accelerator: EFA interfaces, where the platform installs
     aws-efa-k8s-device-plugin (with mlops.gpu_operator; components/kubernetes/addons/plan.py)."""
-    if pool.fabric_kind == "efa" and pool.fabric and pool.fabric.interfaces and env.spec.mlops.gpu_operator:
+    if pool.fabric_kind == "efa" and pool.fabric and pool.fabric.interfaces and env.mlops.gpu_operator:
         return {"vpc.amazonaws.com/efa": pool.fabric.interfaces}
     return {}

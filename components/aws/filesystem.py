@@ -263,8 +263,7 @@ def add_data_layer(name: str, env: Any, tags: dict[str, str], cluster: Any, netw
     """File systems, bucket mounts and their volumes into the built environment (outputs, volumes, drivers)."""
     from aiinfra.components.base.util import per_key
 
-    spec = env.spec
-    physical = per_key(storage.bucket_names, spec.storage.buckets)
+    physical = per_key(storage.bucket_names, env.buckets)
     if env.filesystems:
         subnets = {z: s.id for z, s in network.private_subnets.items()}
         fs = FileSystems(
@@ -276,7 +275,7 @@ def add_data_layer(name: str, env: Any, tags: dict[str, str], cluster: Any, netw
                 node_security_group_id=cluster.security_group_id,
                 kms_key_arn=storage.kms_key_arn,
                 buckets=physical,
-                delete_with_environment=spec.storage.delete_with_environment,
+                delete_with_environment=env.delete_with_environment,
                 cluster_name=cluster.name,
                 tags=tags,
             ),
@@ -295,6 +294,6 @@ def add_data_layer(name: str, env: Any, tags: dict[str, str], cluster: Any, netw
                 "parameters": {"subnetId": subnets[fs.details[f.name]["zone"]], "securityGroupIds": fs.details[f.name]["security_group_id"]},
             }
             built.volumes[f.claim_name] = volume
-    if spec.storage.mount_buckets:
-        BucketMounts(name, cluster.name, list(per_key(storage.bucket_arns, spec.storage.buckets).values()), storage.kms_key_arn, tags, opts=child(parent))
-        built.volumes.update(bucket_volumes(name, spec.region, physical))
+    if env.mount_buckets:
+        BucketMounts(name, cluster.name, list(per_key(storage.bucket_arns, env.buckets).values()), storage.kms_key_arn, tags, opts=child(parent))
+        built.volumes.update(bucket_volumes(name, env.region, physical))

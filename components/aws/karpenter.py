@@ -90,7 +90,7 @@ class Karpenter(pulumi.ComponentResource):
 
         queue = aws.sqs.Queue(
             f"{name}-interruption",
-            name=f"{env.spec.name}-karpenter",
+            name=f"{env.name}-karpenter",
             message_retention_seconds=plan.data()["queue_retention_seconds"],
             sqs_managed_sse_enabled=True,
             tags=tags,
@@ -114,7 +114,7 @@ class Karpenter(pulumi.ComponentResource):
                 lambda v, t=template: plan.substitute(
                     t,
                     {"ClusterName": v[0], "KarpenterNodeRole.Arn": v[1], "KarpenterInterruptionQueue.Arn": v[2],
-                     "AWS::Partition": partition, "AWS::Region": env.spec.region, "AWS::AccountId": account},
+                     "AWS::Partition": partition, "AWS::Region": env.region, "AWS::AccountId": account},
                 )
             )
             policy = aws.iam.Policy(f"{name}-{key}", description=f"Karpenter controller: {key}", policy=values, tags=tags, opts=child(self))
@@ -173,6 +173,6 @@ class ClusterAutoscaler(pulumi.ComponentResource):
         super().__init__("aiinfra:aws:ClusterAutoscaler", name, None, opts)
         env, cluster, tags = args.env, args.cluster, merge_tags(args.tags)
         identity = _pod_role(f"{name}-controller", cluster.name, "cluster-autoscaler", cluster.name.apply(plan.cluster_autoscaler_policy), tags, self)
-        values = plan.cluster_autoscaler_values(cluster.name, env.spec.region, env.spec.cluster.kubernetes_version, SYSTEM_LABELS)
+        values = plan.cluster_autoscaler_values(cluster.name, env.region, env.cluster.kubernetes_version, SYSTEM_LABELS)
         _chart(name, "cluster-autoscaler", values, _provider(name, cluster, self), self, identity)
         self.register_outputs({})

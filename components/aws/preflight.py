@@ -13,14 +13,14 @@ from aiinfra.resolve.result import ResolvedEnvironment
 
 def check(env: ResolvedEnvironment, c: Collector) -> None:
     spec = env.spec
-    name = spec.name
-    net = args(network.NetworkArgs, cluster_name=name, zones=env.zones, cidr=spec.network.cidr, nat_gateways=spec.network.nat_gateways)
+    name = env.name
+    net = args(network.NetworkArgs, cluster_name=name, zones=env.zones, cidr=env.cidr, nat_gateways=spec.network.nat_gateways)
     c.check("aiinfra:aws:Network", name, network.check(net))
     subnets = {z: f"subnet-{z}" for z in env.zones}
     c.check("aiinfra:aws:Cluster", name, cluster.check(environment.cluster_args(env, {}, vpc_id=PLACEHOLDER, private_subnets=subnets)))
     deployed = {f: PLACEHOLDER for f in ("cluster_name", "node_role_arn", "cluster_security_group_id", "vpc_id")}
     for pool in env.worker_pools:
         c.check("aiinfra:aws:NodePool", f"{name}-{pool.name}", gpu_pool.check(environment.pool_args(pool, {}, subnets=subnets, **deployed)))
-    c.check("aiinfra:aws:ObjectStorage", name, base_storage.buckets(list(spec.storage.buckets)))
-    c.check("aiinfra:aws:ContainerRegistry", name, base_registry.images(list(spec.registry.repositories) or [name], "repositories"))
-    c.check("aiinfra:aws:WorkloadIdentity", name, base_identity.binding(spec.identity.namespace, spec.identity.service_account))
+    c.check("aiinfra:aws:ObjectStorage", name, base_storage.buckets(env.buckets))
+    c.check("aiinfra:aws:ContainerRegistry", name, base_registry.images(env.repositories, "repositories"))
+    c.check("aiinfra:aws:WorkloadIdentity", name, base_identity.binding(env.namespace, env.service_account))

@@ -54,6 +54,6 @@ def aiinfra_labels(pool) -> dict[str, str]:
 def extended_resources(env, pool) -> dict[str, int]:
     """One rdma/ib per HCA on InfiniBand pools, where the platform installs the network operator's RDMA device
     plugin (with mlops.gpu_operator; components/kubernetes/addons/gpu.py infiniband_objects)."""
-    if pool.fabric_kind == "infiniband" and pool.fabric and pool.fabric.interfaces and env.spec.mlops.gpu_operator:
+    if pool.fabric_kind == "infiniband" and pool.fabric and pool.fabric.interfaces and env.mlops.gpu_operator:
         return {"rdma/ib": pool.fabric.interfaces}
     return {}

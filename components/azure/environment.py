@@ -14,7 +14,8 @@ from aiinfra.components.azure.nap import nap_pools
 from aiinfra.components.azure.network import Network, NetworkArgs
 from aiinfra.components.azure.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.azure.storage import ObjectStorage, StorageArgs
-from aiinfra.components.base.built import BuiltEnvironment
+from aiinfra.components.base.built import BuiltEnvironment, assemble
+from aiinfra.components.base.cluster import common_args
 from aiinfra.components.base.util import child, per_key
 from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
 
@@ -53,7 +54,7 @@ def provider_options(env: ResolvedEnvironment, parent: pulumi.Resource) -> tuple
     subscription = env.account_id or env.spec.azure.subscription_id
     if not subscription:
         return {}, pulumi.InvokeOptions(parent=parent)
-    provider = az.Provider(f"{env.spec.name}-azure", subscription_id=subscription, location=env.spec.region, opts=child(parent))
+    provider = az.Provider(f"{env.name}-azure", subscription_id=subscription, location=env.region, opts=child(parent))
     return {"providers": [provider]}, pulumi.InvokeOptions(parent=parent, provider=provider)
 
 
@@ -61,23 +62,14 @@ def cluster_args(env: ResolvedEnvironment, tags: dict[str, str], **deployed: Any
     """The AKS cluster's Args; `deployed` holds what exists only once resources do or the deployer is known (the
     resource group, VNet, subnet, subscription and client), which the preflight (components/azure/preflight.py)
     fills with placeholders."""
-    spec, system = env.spec, env.system_pool
+    settings = env.spec.azure
     return ClusterArgs(
-        location=spec.region,
-        vnet_cidr=spec.network.cidr,
+        **common_args(env, tags),
+        location=env.region,
+        vnet_cidr=env.cidr,
         zones=env.zones,
-        kubernetes_version=spec.cluster.kubernetes_version,
-        extended_support=env.kubernetes_extended,
-        public_endpoint=spec.cluster.public_endpoint,
-        public_access_cidrs=spec.cluster.public_access_cidrs,
-        admins=spec.cluster.admins,
-        etcd_kms=spec.azure.etcd_kms,
-        container_insights=spec.azure.container_insights,
-        deletion_protection=spec.cluster.deletion_protection,
-        system_vm_size=system.instance_type,
-        system_nodes=system.nodes_max,
-        system_disk_gib=system.disk_gib,
-        tags=tags,
+        etcd_kms=settings.etcd_kms,
+        container_insights=settings.container_insights,
         node_provisioning=env.autoscaler == "nap",
         **deployed,
     )
@@ -100,140 +92,84 @@ def pool_args(env: ResolvedEnvironment, pool: ResolvedPool, tags: dict[str, str]
 
 def storage_args(env: ResolvedEnvironment, tags: dict[str, str], **deployed: Any) -> StorageArgs:
     """The storage account's Args; `deployed` as in cluster_args (resource group, subscription, subnets)."""
-    spec = env.spec
     return StorageArgs(
-        location=spec.region,
-        env=spec.name,
-        buckets=list(spec.storage.buckets),
+        location=env.region,
+        env=env.name,
+        buckets=env.buckets,
         zone_redundant=bool(env.zones),
         lustre_import=any(fs.import_from for fs in env.filesystems),
-        delete_with_environment=spec.storage.delete_with_environment,
+        delete_with_environment=env.delete_with_environment,
         tags=tags,
         **deployed,
     )
 
 
+def network_args(env: ResolvedEnvironment, tags: dict[str, str]) -> NetworkArgs:
+    """The resource group and VNet: the group is data kept on `down` unless delete_with_environment."""
+    return NetworkArgs(
+        resource_group_name=env.spec.azure.resource_group or f"{env.name}-rg",
+        location=env.region,
+        cidr=env.cidr,
+        keep_resource_group=not env.delete_with_environment,
+        protect_resource_group=env.cluster.deletion_protection,
+        tags=tags,
+    )
+
+
 def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resource) -> BuiltEnvironment:
-    spec = env.spec
-    name = spec.name
-    region = spec.region
+    name, region = env.name, env.region
     provider_opts, invoke_opts = provider_options(env, parent)
     client = az.authorization.get_client_config(opts=invoke_opts)
     subscription = client.subscription_id
-    keep_data = not spec.storage.delete_with_environment
 
     def opts(**kw: Any) -> pulumi.ResourceOptions:
         return child(parent, **provider_opts, **kw)
 
-    network = Network(
-        name,
-        NetworkArgs(
-            resource_group_name=spec.azure.resource_group or f"{name}-rg",
-            location=region,
-            cidr=spec.network.cidr,
-            keep_resource_group=keep_data,
-            protect_resource_group=spec.cluster.deletion_protection,
-            tags=tags,
-        ),
-        opts=opts(),
-    )
+    network = Network(name, network_args(env, tags), opts=opts())
     rg = network.resource_group_name
     deployed = {"resource_group_name": rg, "subscription_id": subscription, "tenant_id": client.tenant_id, "vnet_id": network.vnet_id,
                 "node_subnet_id": network.node_subnet_id, "deployer_object_id": client.object_id, "deployer_client_id": client.client_id}
     cluster = Cluster(name, cluster_args(env, tags, **deployed), opts=opts())
     provisioned = {p.name for p in nap_pools(env)}
-    pools = {}
-    for pool in env.worker_pools:
-        if pool.name in provisioned:
-            continue
-        pools[pool.name] = NodePool(
-            f"{name}-{pool.name}",
-            pool_args(
-                env,
-                pool,
-                tags,
-                resource_group_name=rg,
-                cluster_name=cluster.name,
-                node_subnet_id=network.node_subnet_id,
-                cluster_identity_principal_id=cluster.identity_principal_id,
-            ),
-            opts=opts(),
-        )
+    attach = {"resource_group_name": rg, "cluster_name": cluster.name, "node_subnet_id": network.node_subnet_id, "cluster_identity_principal_id": cluster.identity_principal_id}
+    pools = {p.name: NodePool(f"{name}-{p.name}", pool_args(env, p, tags, **attach), opts=opts()) for p in env.worker_pools if p.name not in provisioned}
     nap = NapPools(name, env, cluster, network.node_subnet_id, tags, opts=opts(depends_on=[cluster])) if provisioned else None
-    outputs: dict[str, Any] = {
-        "cluster_name": cluster.name,
-        "cluster_endpoint": cluster.endpoint,
-        "kubeconfig": cluster.kubeconfig,
-        "resource_group": rg,
-        "vnet_id": network.vnet_id,
-        "oidc_issuer_url": cluster.oidc_issuer_url,
-        "node_pools": {**{n: p.pool_name for n, p in pools.items()}, **(nap.names if nap else {})},
-    }
     fs_args = subnets = None
     if env.filesystems:
         from aiinfra.components.azure.filesystem import LustreSubnets, lustre_args
 
         fs_args = lustre_args(env, name, rg, network.vnet_id, network.endpoint_subnet_id, tags, subscription)
         subnets = LustreSubnets(name, fs_args, opts=opts())
+    extra_subnets = list(subnets.ids.values()) if subnets else []
     storage = ObjectStorage(
-        name,
-        storage_args(
-            env,
-            tags,
-            resource_group_name=rg,
-            subscription_id=subscription,
-            node_subnet_id=network.node_subnet_id,
-            extra_subnet_ids=list(subnets.ids.values()) if subnets else [],
-        ),
-        opts=opts(),
+        name, storage_args(env, tags, resource_group_name=rg, subscription_id=subscription, node_subnet_id=network.node_subnet_id, extra_subnet_ids=extra_subnets), opts=opts()
     )
-    outputs["storage_account"] = storage.account_name
-    outputs["buckets"] = storage.container_names
-    repositories = list(spec.registry.repositories) or [name]
+    # Nodes pull images with the kubelet identity AKS created.
+    pullers = {"kubelet": cluster.kubelet_object_id}
     registry = ContainerRegistry(
         name,
-        RegistryArgs(
-            resource_group_name=rg,
-            location=region,
-            env=name,
-            subscription_id=subscription,
-            repositories=repositories,
-            # Nodes pull images with the kubelet identity AKS created.
-            pullers={"kubelet": cluster.kubelet_object_id},
-            tags=tags,
-        ),
+        RegistryArgs(resource_group_name=rg, location=region, env=name, subscription_id=subscription, repositories=env.repositories, pullers=pullers, tags=tags),
         opts=opts(),
     )
-    outputs["registry"] = registry.repository_urls
     identity = WorkloadIdentity(
         name,
         WorkloadIdentityArgs(
-            resource_group_name=rg,
-            location=region,
-            subscription_id=subscription,
-            oidc_issuer_url=cluster.oidc_issuer_url,
-            namespace=spec.identity.namespace,
-            service_account=spec.identity.service_account,
-            container_ids=[storage.container_ids[b] for b in spec.storage.buckets],
-            registry_id=registry.registry_id,
-            tags=tags,
+            resource_group_name=rg, location=region, subscription_id=subscription, oidc_issuer_url=cluster.oidc_issuer_url, namespace=env.namespace,
+            service_account=env.service_account, container_ids=[storage.container_ids[b] for b in env.buckets], registry_id=registry.registry_id, tags=tags,
         ),
         opts=opts(depends_on=[cluster]),
     )
-    outputs["workload_client_id"] = identity.client_id
-    outputs["workload_service_account"] = f"{spec.identity.namespace}/{spec.identity.service_account}"
-    built = BuiltEnvironment(
-        outputs=outputs,
-        kubeconfig=cluster.kubeconfig,
+    own = {"resource_group": rg, "vnet_id": network.vnet_id, "oidc_issuer_url": cluster.oidc_issuer_url, "storage_account": storage.account_name, "workload_client_id": identity.client_id}
+    built = assemble(
+        env,
         cluster=cluster,
         # The system pool is part of the ManagedCluster resource (AKS needs one at creation).
-        node_pools={"system": cluster.managed_cluster, **{n: p.agent_pool for n, p in pools.items()}, **(nap.node_pools if nap else {})},
-        workload=identity.binding,
-        bucket_urls=per_key(storage.container_names, spec.storage.buckets, "az://{}"),
-        storage_options={"account_name": storage.account_name},
-        registry_urls=per_key(registry.repository_urls, repositories),
+        system_pool=cluster.managed_cluster,
+        pools={**{n: p.agent_pool for n, p in pools.items()}, **(nap.node_pools if nap else {})},
+        pool_names={**{n: p.pool_name for n, p in pools.items()}, **(nap.names if nap else {})},
+        storage=storage, registry=registry, identity=identity, outputs=own, storage_options={"account_name": storage.account_name},
     )
-    if env.filesystems or spec.storage.mount_buckets:
+    if env.filesystems or env.mount_buckets:
         from aiinfra.components.azure.filesystem import add_data_layer
 
         add_data_layer(env, name, fs_args, subnets, storage, identity, rg, built, opts())

@@ -182,14 +182,14 @@ def lustre_args(
     """`after`: the VNet's last subnet id; Azure changes one VNet's subnets at a time, so the Lustre subnets wait
     for it (through the VNet name) instead of for the whole network, which `down` would then have to keep."""
     spec = env.spec
-    cidrs = plan_lustre_subnets(spec.network.cidr, plan_subnets(spec.network.cidr)[1], [f.subnet_prefix for f in env.filesystems]) or []
+    cidrs = plan_lustre_subnets(env.cidr, plan_subnets(env.cidr)[1], [f.subnet_prefix for f in env.filesystems]) or []
     return FileSystemArgs(
         resource_group_name=resource_group,
-        location=spec.region,
+        location=env.region,
         vnet_name=pulumi.Output.all(vnet_id, after).apply(lambda a: a[0].rsplit("/", 1)[-1]),
         subnet_cidrs=cidrs,
         filesystems=list(env.filesystems),
-        delete_with_environment=spec.storage.delete_with_environment,
+        delete_with_environment=env.delete_with_environment,
         subscription_id=subscription_id,
         lustre_principal_id=spec.azure.lustre_principal_id or PLACEHOLDER,
         tags=tags,
@@ -200,7 +200,6 @@ def add_data_layer(env: Any, name: str, fs_args: FileSystemArgs | None, subnets:
     """File systems and bucket volumes into the built environment (outputs, volumes, the Lustre CSI manifests)."""
     from aiinfra.components.base.util import per_key
 
-    spec = env.spec
     if fs_args is not None and subnets is not None:
         fs_args.storage_account_name = storage.account_name
         fs_args.storage_account_id = storage.account_id
@@ -209,5 +208,5 @@ def add_data_layer(env: Any, name: str, fs_args: FileSystemArgs | None, subnets:
         built.outputs["filesystems"] = fs.details
         built.volumes.update(fs.volumes)
         built.storage_addons += CSI_MANIFESTS
-    if spec.storage.mount_buckets:
-        built.volumes.update(bucket_volumes(rg, storage.account_name, per_key(storage.container_names, spec.storage.buckets), identity.client_id))
+    if env.mount_buckets:
+        built.volumes.update(bucket_volumes(rg, storage.account_name, per_key(storage.container_names, env.buckets), identity.client_id))

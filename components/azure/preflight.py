@@ -14,8 +14,7 @@ DEPLOYER = "00000000-0000-0000-0000-000000000000"
 
 
 def check(env: ResolvedEnvironment, c: Collector) -> None:
-    spec = env.spec
-    name = spec.name
+    name = env.name
     deployed = {f: PLACEHOLDER for f in ("resource_group_name", "subscription_id", "tenant_id", "vnet_id", "node_subnet_id")}
     c.check("aiinfra:azure:Cluster", name, cluster.check(environment.cluster_args(env, {}, deployer_object_id=DEPLOYER, **deployed)))
     placed = {f: PLACEHOLDER for f in ("resource_group_name", "cluster_name", "node_subnet_id", "cluster_identity_principal_id")}
@@ -23,5 +22,5 @@ def check(env: ResolvedEnvironment, c: Collector) -> None:
         c.check("aiinfra:azure:NodePool", f"{name}-{pool.name}", gpu_pool.check(environment.pool_args(env, pool, {}, **placed)))
     store = environment.storage_args(env, {}, resource_group_name=PLACEHOLDER, subscription_id=PLACEHOLDER, node_subnet_id=PLACEHOLDER)
     c.check("aiinfra:azure:ObjectStorage", name, storage.check(store))
-    c.check("aiinfra:azure:ContainerRegistry", name, base_registry.images(list(spec.registry.repositories) or [name], "repositories"))
-    c.check("aiinfra:azure:WorkloadIdentity", name, base_identity.binding(spec.identity.namespace, spec.identity.service_account))
+    c.check("aiinfra:azure:ContainerRegistry", name, base_registry.images(env.repositories, "repositories"))
+    c.check("aiinfra:azure:WorkloadIdentity", name, base_identity.binding(env.namespace, env.service_account))

@@ -18,7 +18,7 @@ __all__ = ["BuiltEnvironment", "Environment", "WorkloadBinding", "default_tags"]
 
 
 def default_tags(env: ResolvedEnvironment) -> dict[str, str]:
-    return {"aiinfra.dev/environment": env.spec.name, "managed-by": "aiinfra", **env.spec.tags}
+    return {"aiinfra.dev/environment": env.name, "managed-by": "aiinfra", **env.tags}
 
 
 class Environment(pulumi.ComponentResource):
@@ -32,7 +32,7 @@ class Environment(pulumi.ComponentResource):
 
     def __init__(self, name: str, env: ResolvedEnvironment, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:index:Environment", name, None, opts)
-        cloud = env.spec.cloud
+        cloud = env.cloud
         require(cloud)
         builder = clouds.module(cloud, "environment", optional=True)
         if builder is None:
@@ -42,15 +42,15 @@ class Environment(pulumi.ComponentResource):
         except ComponentInputError as err:
             raise at_spec(env, err) from None
         self.outputs = self.built.outputs
-        if env.spec.mlops.any_on or self.built.volumes:
+        if env.mlops.any_on or self.built.volumes:
             from aiinfra.components.kubernetes import Platform, PlatformArgs
 
             args = PlatformArgs.from_env(env, self.built)
-            self.platform = Platform(env.spec.name, args, opts=child(self, depends_on=args.depends_on))
+            self.platform = Platform(env.name, args, opts=child(self, depends_on=args.depends_on))
             self.outputs["platform"] = {"releases": self.platform.releases, "namespaces": self.platform.namespaces, "notes": self.platform.notes}
             self.outputs["mlflow_url"] = self.platform.mlflow_url
         if self.built.volumes:
-            self.outputs["volumes"] = {claim: f"{env.spec.identity.namespace}/{claim}" for claim in sorted(self.built.volumes)}
+            self.outputs["volumes"] = {claim: f"{env.namespace}/{claim}" for claim in sorted(self.built.volumes)}
         if env.spec.workload.enabled:
             self.workload = self._deploy_workload(env)
         self.register_outputs(self.outputs)
@@ -66,6 +66,6 @@ class Environment(pulumi.ComponentResource):
             provider, after = self.platform.provider, [self.platform]
         else:
             after = [built.cluster, *built.node_pools.values()]
-            provider = k8s.Provider(f"{env.spec.name}-workload-k8s", kubeconfig=built.kubeconfig, delete_unreachable=True, opts=child(self, depends_on=after))
+            provider = k8s.Provider(f"{env.name}-workload-k8s", kubeconfig=built.kubeconfig, delete_unreachable=True, opts=child(self, depends_on=after))
         manifests = manifests_output(env, built, identity_managed=self.platform is not None)
-        return WorkloadDeployment(f"{env.spec.name}-workload", manifests, provider, opts=child(self, depends_on=after))
+        return WorkloadDeployment(f"{env.name}-workload", manifests, provider, opts=child(self, depends_on=after))

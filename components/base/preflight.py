@@ -62,10 +62,10 @@ def problems(env: "ResolvedEnvironment", partial: bool = False) -> list[Problem]
     from aiinfra.components.base.sdk import MissingExtraError, require
 
     try:
-        require(env.spec.cloud)
+        require(env.cloud)
     except MissingExtraError:
         return []
-    module = clouds.module(env.spec.cloud, "preflight")
+    module = clouds.module(env.cloud, "preflight")
     c = Collector(env)
     try:
         module.check(env, c)

@@ -7,7 +7,8 @@ from typing import Any
 
 import pulumi
 
-from aiinfra.components.base.built import BuiltEnvironment
+from aiinfra.components.base.built import BuiltEnvironment, assemble
+from aiinfra.components.base.cluster import common_args
 from aiinfra.components.base.errors import ComponentInputError
 from aiinfra.components.base.util import child, per_key
 from aiinfra.components.gcp.cluster import Cluster, ClusterArgs
@@ -73,26 +74,16 @@ class ComputeClasses(pulumi.ComponentResource):
 def cluster_args(env: ResolvedEnvironment, project: str, tags: dict[str, str], multi_networking: bool, **deployed: Any) -> ClusterArgs:
     """The GKE cluster's Args; `deployed` holds what exists only once resources do (the VPC and its subnetwork),
     which the preflight (components/gcp/preflight.py) fills with placeholders."""
-    spec, system = env.spec, env.system_pool
     return ClusterArgs(
+        **common_args(env, tags),
         project=project,
-        region=spec.region,
+        region=env.region,
         zones=env.zones,
         pods_range=POD_RANGE,
         services_range=SERVICE_RANGE,
-        kubernetes_version=spec.cluster.kubernetes_version,
-        extended_support=env.kubernetes_extended,
-        public_endpoint=spec.cluster.public_endpoint,
-        public_access_cidrs=spec.cluster.public_access_cidrs,
-        admins=spec.cluster.admins,
-        deletion_protection=spec.cluster.deletion_protection,
         multi_networking=multi_networking,
         lustre_csi=bool(env.filesystems),
         gpu_monitoring=bool(env.gpu_pools),
-        system_machine_type=system.machine_type,
-        system_nodes=system.nodes_max,
-        system_disk_gib=system.disk_gib,
-        tags=tags,
         auto_provisioning_limits=resource_limits(env.pools) if any(p.compute_class for p in env.worker_pools) else [],
         **deployed,
     )
@@ -104,7 +95,7 @@ def pool_args(env: ResolvedEnvironment, pool: ResolvedPool, project: str, tags: 
     return NodePoolArgs.from_resolved(
         pool,
         project=project,
-        location=env.spec.region,
+        location=env.region,
         candidate_zones=list(env.region_zones),
         machine_type=pool.machine_type,
         accelerator_type=pool.accelerator_type,
@@ -119,99 +110,70 @@ def pool_args(env: ResolvedEnvironment, pool: ResolvedPool, project: str, tags: 
     )
 
 
-def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resource) -> BuiltEnvironment:
-    spec = env.spec
-    name = spec.name
-    project = env.account_id or spec.gcp.project  # a hand-built ResolvedEnvironment may carry only the spec
-    if not project:
-        raise ComponentInputError("aiinfra:gcp:Environment", name, [Problem("gcp.project", "a GCP environment needs gcp.project")])
-    region = spec.region
-    region_zones = list(env.region_zones)
-
-    workers = env.worker_pools
-    layouts = {p.name: p.fabric_networks for p in workers}
-    zones = {p.name: _pool_zones(project, p, region_zones, layouts[p.name] is not None, f"{name}-{p.name}") for p in workers}
+def fabric_sites(env: ResolvedEnvironment, project: str) -> tuple[dict[str, list[str]], dict[str, FabricSite], dict[str, str]]:
+    """Each worker pool's zones, the fabric sites (GPU NIC network sets) they need, and which site each pool uses."""
+    zones = {p.name: _pool_zones(project, p, list(env.region_zones), p.fabric_networks is not None, f"{env.name}-{p.name}") for p in env.worker_pools}
     sites: dict[str, FabricSite] = {}
     pool_site: dict[str, str] = {}
-    for p in workers:
-        layout = layouts[p.name]
+    for p in env.worker_pools:
+        layout = p.fabric_networks
         if layout is None or p.fabric is None:
             continue
         site = FabricSite(p.fabric.kind, layout, p.fabric.interfaces, zones[p.name][0] if layout.network_profile else None)
         sites.setdefault(site.key, site)
         pool_site[p.name] = site.key
+    return zones, sites, pool_site
 
-    network = Network(name, NetworkArgs(project=project, region=region, cidr=spec.network.cidr, fabrics=list(sites.values())), opts=child(parent))
+
+def nic_outputs(pools: dict[str, NodePool]) -> dict[str, list[dict[str, Any]]]:
+    return {
+        n: [{"name": nic.k8s_name, "network": nic.network, "subnetwork": nic.subnetwork, "device_mode": nic.device_mode} for nic in p.gpu_nics]
+        for n, p in pools.items()
+        if p.gpu_nics
+    }
+
+
+def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resource) -> BuiltEnvironment:
+    name, region = env.name, env.region
+    project = env.account_id or env.spec.gcp.project  # a hand-built ResolvedEnvironment may carry only the spec
+    if not project:
+        raise ComponentInputError("aiinfra:gcp:Environment", name, [Problem("gcp.project", "a GCP environment needs gcp.project")])
+    zones, sites, pool_site = fabric_sites(env, project)
+    network = Network(name, NetworkArgs(project=project, region=region, cidr=env.cidr, fabrics=list(sites.values())), opts=child(parent))
     deployed = {"network": network.network_id, "subnetwork": network.subnetwork_id}
     cluster = Cluster(name, cluster_args(env, project, tags, multi_networking=bool(sites), **deployed), opts=child(parent))
-    pools: dict[str, NodePool] = {}
-    for pool in workers:
-        pools[pool.name] = NodePool(
-            f"{name}-{pool.name}",
+    pools = {
+        p.name: NodePool(
+            f"{name}-{p.name}",
             pool_args(
-                env,
-                pool,
-                project,
-                tags,
-                cluster=cluster.id,
-                gpu_nics=network.gpu_nics.get(pool_site.get(pool.name, ""), []),
-                zone=zones[pool.name][0] if len(zones[pool.name]) == 1 else pool.zone,
-                service_account=cluster.node_service_account,
+                env, p, project, tags, cluster=cluster.id, gpu_nics=network.gpu_nics.get(pool_site.get(p.name, ""), []),
+                zone=zones[p.name][0] if len(zones[p.name]) == 1 else p.zone, service_account=cluster.node_service_account,
                 node_prerequisites=cluster.node_prerequisites,
             ),
             opts=child(parent),
         )
-    classes = ComputeClasses(name, env, cluster, pools, opts=child(parent)) if any(p.compute_class for p in workers) else None
-
+        for p in env.worker_pools
+    }
+    classes = ComputeClasses(name, env, cluster, pools, opts=child(parent)) if any(p.compute_class for p in env.worker_pools) else None
     storage = ObjectStorage(
-        name,
-        StorageArgs(project=project, region=region, buckets=list(spec.storage.buckets), delete_with_environment=spec.storage.delete_with_environment, tags=tags),
-        opts=child(parent),
+        name, StorageArgs(project=project, region=region, buckets=env.buckets, delete_with_environment=env.delete_with_environment, tags=tags), opts=child(parent)
     )
-    images = list(spec.registry.repositories) or [name]
-    registry = ContainerRegistry(name, RegistryArgs(project=project, region=region, images=images, readers=[cluster.node_service_account_member], tags=tags), opts=child(parent))
+    readers = [cluster.node_service_account_member]
+    registry = ContainerRegistry(name, RegistryArgs(project=project, region=region, images=env.repositories, readers=readers, tags=tags), opts=child(parent))
     identity = WorkloadIdentity(
         name,
         WorkloadIdentityArgs(
-            project=project,
-            region=region,
-            namespace=spec.identity.namespace,
-            service_account=spec.identity.service_account,
-            bucket_names=list(per_key(storage.bucket_names, spec.storage.buckets).values()),
-            repository=registry.repository_name,
-            tags=tags,
+            project=project, region=region, namespace=env.namespace, service_account=env.service_account,
+            bucket_names=list(per_key(storage.bucket_names, env.buckets).values()), repository=registry.repository_name, tags=tags,
         ),
         opts=child(parent, depends_on=[cluster]),
     )
-    outputs: dict[str, Any] = {
-        "cluster_name": cluster.name,
-        "cluster_endpoint": cluster.endpoint,
-        "kubeconfig": cluster.kubeconfig,
-        "project": project,
-        "network_id": network.network_id,
-        "node_pools": {n: p.pool_name for n, p in pools.items()},
-        **({"compute_classes": classes.names} if classes else {}),
-        "gpu_networks": {
-            n: [{"name": nic.k8s_name, "network": nic.network, "subnetwork": nic.subnetwork, "device_mode": nic.device_mode} for nic in p.gpu_nics]
-            for n, p in pools.items()
-            if p.gpu_nics
-        },
-        "buckets": storage.bucket_names,
-        "registry": registry.repository_urls,
-        "workload_gsa_email": identity.email,
-        "workload_service_account": f"{spec.identity.namespace}/{spec.identity.service_account}",
-    }
-    built = BuiltEnvironment(
-        outputs=outputs,
-        kubeconfig=cluster.kubeconfig,
-        cluster=cluster,
-        node_pools={"system": cluster.system_pool, **pools},
-        workload=identity.binding,
-        bucket_urls=per_key(storage.bucket_names, spec.storage.buckets, "gs://{}"),
-        registry_urls=per_key(registry.repository_urls, images),
-        gpu_networks=gpu_networks(network.gpu_nics),
+    own = {"project": project, "network_id": network.network_id, **({"compute_classes": classes.names} if classes else {}), "gpu_networks": nic_outputs(pools)}
+    built = assemble(
+        env, cluster=cluster, system_pool=cluster.system_pool, pools=pools, pool_names={n: p.pool_name for n, p in pools.items()},
+        storage=storage, registry=registry, identity=identity, outputs={**own, "workload_gsa_email": identity.email}, gpu_networks=gpu_networks(network.gpu_nics),
     )
-    if env.filesystems or spec.storage.mount_buckets:
+    if env.filesystems or env.mount_buckets:
         from aiinfra.components.gcp.filesystem import add_data_layer
 
         add_data_layer(name, env, tags, project, network, storage, built, parent, importer=identity.member)

@@ -206,8 +206,7 @@ def add_data_layer(
     from aiinfra.components.base.util import per_key
     from aiinfra.components.gcp.labels import gcp_labels
 
-    spec = env.spec
-    physical = per_key(storage.bucket_names, spec.storage.buckets)
+    physical = per_key(storage.bucket_names, env.buckets)
     if env.filesystems:
         fs = FileSystems(
             name,
@@ -216,7 +215,7 @@ def add_data_layer(
                 filesystems=list(env.filesystems),
                 network_id=network.network_id,
                 buckets=physical,
-                delete_with_environment=spec.storage.delete_with_environment,
+                delete_with_environment=env.delete_with_environment,
                 importer=importer,
                 labels=gcp_labels(tags),
             ),
@@ -225,6 +224,6 @@ def add_data_layer(
         built.outputs["filesystems"] = fs.details
         built.volumes.update(fs.volumes)
         built.storage_grants += fs.grants
-        built.storage_objects += [import_job(spec.identity.namespace, spec.identity.service_account, project, imp) for imp in fs.imports]
-    if spec.storage.mount_buckets:
+        built.storage_objects += [import_job(env.namespace, env.service_account, project, imp) for imp in fs.imports]
+    if env.mount_buckets:
         built.volumes.update(bucket_volumes(physical))

@@ -16,7 +16,7 @@ from aiinfra.resolve.result import ResolvedEnvironment
 
 def check(env: ResolvedEnvironment, c: Collector) -> None:
     spec = env.spec
-    name = spec.name
+    name = env.name
     project = env.account_id or spec.gcp.project
     if not project:
         c.check("aiinfra:gcp:Environment", name, [Problem("gcp.project", "a GCP environment needs gcp.project")])
@@ -29,6 +29,6 @@ def check(env: ResolvedEnvironment, c: Collector) -> None:
         component = f"{name}-{pool.name}"
         pool_args = environment.pool_args(env, pool, project, {}, cluster=PLACEHOLDER)
         c.check("aiinfra:gcp:NodePool", component, gpu_pool.check(pool_args, component))
-    c.check("aiinfra:gcp:ObjectStorage", name, base_storage.buckets(list(spec.storage.buckets)))
-    c.check("aiinfra:gcp:ContainerRegistry", name, base_registry.images(list(spec.registry.repositories) or [name], "images"))
-    c.check("aiinfra:gcp:WorkloadIdentity", name, base_identity.binding(spec.identity.namespace, spec.identity.service_account))
+    c.check("aiinfra:gcp:ObjectStorage", name, base_storage.buckets(env.buckets))
+    c.check("aiinfra:gcp:ContainerRegistry", name, base_registry.images(env.repositories, "images"))
+    c.check("aiinfra:gcp:WorkloadIdentity", name, base_identity.binding(env.namespace, env.service_account))

@@ -70,9 +70,9 @@ class Platform(pulumi.ComponentResource):
         import pulumi_kubernetes as k8s
 
         env = args.env
-        if not (env.spec.mlops.any_on or args.volumes):
+        if not (env.mlops.any_on or args.volumes):
             raise ValueError("every mlops service is off and there are no volumes; do not create a Platform")
-        if args.workload.namespace != env.spec.identity.namespace:
+        if args.workload.namespace != env.namespace:
             raise ValueError("the workload binding's namespace differs from spec.identity.namespace")
         plan = addons.plan(
             env,

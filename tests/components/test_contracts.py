@@ -152,7 +152,7 @@ def test_spec_paths_reroot_each_component_at_its_spec_section():
 
     from aiinfra.components.spec_paths import at_spec
 
-    env = SimpleNamespace(spec=SimpleNamespace(name="env", node_pools=[SimpleNamespace(name="cpu"), SimpleNamespace(name="train")]))
+    env = SimpleNamespace(name="env", spec=SimpleNamespace(name="env", node_pools=[SimpleNamespace(name="cpu"), SimpleNamespace(name="train")]))
     pool = at_spec(env, ComponentInputError("aiinfra:gcp:NodePool", "env-train", [Problem("machine_type", "not offered"), Problem("nodes_max", "x")]))
     assert [p.path for p in pool.problems] == ["node_pools[1].instance_type", "node_pools[1].nodes"]
     assert pool.source == "environment 'env'"

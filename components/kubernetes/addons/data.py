@@ -69,7 +69,7 @@ def add_data_layer(
     env: ResolvedEnvironment, out: Plan, volumes: Mapping[str, Mapping[str, Any]], storage_addons: list[str], storage_objects: list[dict[str, Any]] | None = None
 ) -> None:
     """KubeRay, the cloud's storage drivers (a pinned chart or pinned manifests) and the volumes, into the plan."""
-    m = env.spec.mlops
+    m = env.mlops
     if m.data == "ray":
         out.releases.append(Release(RAY_RELEASE, kuberay_values(m.monitoring), after=["kube-prometheus-stack"] if m.monitoring else []))
     charts = chart_data().charts
@@ -80,7 +80,7 @@ def add_data_layer(
             driver_keys.append(key)
         else:
             out.manifests.append(Manifest(key))
-    objects = volume_objects(env.spec.identity.namespace, volumes)
+    objects = volume_objects(env.namespace, volumes)
     for o in objects:
         if o.kind == "PersistentVolume":
             o.after += driver_keys

@@ -63,7 +63,7 @@ NCCL_INSTALLERS: dict[str, list[str]] = {
 
 def gpu_stack(env: ResolvedEnvironment) -> str:
     """The row of GPU_OPERATOR_VALUES / NVIDIA_RUNTIME_CLASS: who installs driver and toolkit on the GPU nodes."""
-    return clouds.get(env.spec.cloud).gpu_stack(env.gpu_driver)
+    return clouds.get(env.cloud).gpu_stack(env.gpu_driver)
 
 
 def gpu_operator_values(env: ResolvedEnvironment, monitoring: bool) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
+from aiinfra.components.base.storage import url as bucket_url
 from aiinfra.components.kubernetes.addons.accelerators import accelerator_stacks
 from aiinfra.components.kubernetes.addons.data import add_data_layer
 from aiinfra.components.kubernetes.addons.gpu import (
@@ -49,6 +50,9 @@ from aiinfra.components.kubernetes.addons.tracking import (
 )
 from aiinfra.resolve.result import ResolvedEnvironment
 
+# The storage account a plan without the program names, where the cloud's artifact store needs one.
+UNKNOWN_ACCOUNT = "<storage account>"
+
 
 def plan(
     env: ResolvedEnvironment,
@@ -61,13 +65,14 @@ def plan(
     storage_addons: list[str] | None = None,
     storage_objects: list[dict[str, Any]] | None = None,
 ) -> Plan:
-    """Everything to install for env.spec.mlops on env.spec.cloud.
+    """Everything to install for env.mlops on env.cloud.
 
     artifact_root(bucket) gives MLflow's artifactRoot values for the chosen bucket (an Output in a Pulumi
-    program, plain data in tests); without it the bucket is taken as an s3://-style name.
+    program, plain data in tests); without it the bucket's URL is its cloud's (the storage contract), and a storage
+    account the cloud's artifact store needs (Azure) is a stand-in, known only once the account exists.
     """
-    cloud = env.spec.cloud
-    m = env.spec.mlops
+    cloud = env.cloud
+    m = env.mlops
     out = Plan()
     gpus = bool(env.gpu_pools)
     nvidia = bool(family_pools(env, "nvidia"))
@@ -116,15 +121,15 @@ def plan(
         out.releases.append(Release("vllm-stack", vllm_values(env)))
 
     if m.tracking:
-        bucket = choose_artifact_bucket(list(bucket_names if bucket_names is not None else env.spec.storage.buckets))
+        bucket = choose_artifact_bucket(list(bucket_names if bucket_names is not None else env.buckets))
         if bucket is None:
             out.notes.append("mlops.tracking is on but storage.buckets is empty: MLflow is not installed; add a bucket (e.g. artifacts)")
         else:
-            root = artifact_root(bucket) if artifact_root else artifact_values(f"s3://{bucket}")
+            root = artifact_root(bucket) if artifact_root else artifact_values(bucket_url(cloud, bucket), UNKNOWN_ACCOUNT)
             out.releases.append(Release("cloudnative-pg"))
             out.objects.append(mlflow_database(env))
             out.releases.append(
-                Release("mlflow", mlflow_values(env, root, pod_labels or {}), namespace=env.spec.identity.namespace, after=["mlflow-db"])
+                Release("mlflow", mlflow_values(env, root, pod_labels or {}), namespace=env.namespace, after=["mlflow-db"])
             )
 
     add_data_layer(env, out, volumes or {}, list(storage_addons or []), storage_objects)
@@ -141,5 +146,5 @@ def plan(
         if r.ns != "kube-system":
             out.namespaces.setdefault(r.ns, {}).update(labels)
     if out.releases or out.objects:
-        out.namespaces.setdefault(env.spec.identity.namespace, {})
+        out.namespaces.setdefault(env.namespace, {})
     return out

@@ -124,7 +124,7 @@ def kueue_objects(env: ResolvedEnvironment) -> list[KubeObject]:
             {
                 "apiVersion": KUEUE_API,
                 "kind": "LocalQueue",
-                "metadata": {"name": LOCAL_QUEUE, "namespace": env.spec.identity.namespace},
+                "metadata": {"name": LOCAL_QUEUE, "namespace": env.namespace},
                 "spec": {"clusterQueue": queue},
             },
             ["kueue", "cluster-queue"],

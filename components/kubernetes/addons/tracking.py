@@ -45,11 +45,11 @@ def artifact_values(url: str, account: str | None = None) -> dict[str, Any]:
 
 
 def mlflow_values(env: ResolvedEnvironment, artifact_root: Any, pod_labels: Mapping[str, str]) -> dict[str, Any]:
-    ns = env.spec.identity.namespace
+    ns = env.namespace
     values: dict[str, Any] = {
         "fullnameOverride": "mlflow",
         # The environment's workload service account carries the cloud identity with bucket access.
-        "serviceAccount": {"create": False, "name": env.spec.identity.service_account},
+        "serviceAccount": {"create": False, "name": env.service_account},
         "backendStore": {
             "databaseMigration": True,
             "databaseConnectionCheck": True,
@@ -61,14 +61,14 @@ def mlflow_values(env: ResolvedEnvironment, artifact_root: Any, pod_labels: Mapp
     }
     if pod_labels:
         values["extraPodLabels"] = dict(pod_labels)
-    extra_env = clouds.get(env.spec.cloud).mlflow_env(env.spec)
+    extra_env = clouds.get(env.cloud).mlflow_env(env.spec)
     if extra_env:
         values["extraEnvVars"] = extra_env
     return values
 
 
 def mlflow_url(env: ResolvedEnvironment) -> str:
-    return f"http://mlflow.{env.spec.identity.namespace}.svc.cluster.local:80"
+    return f"http://mlflow.{env.namespace}.svc.cluster.local:80"
 
 
 def mlflow_database(env: ResolvedEnvironment) -> KubeObject:
@@ -77,7 +77,7 @@ def mlflow_database(env: ResolvedEnvironment) -> KubeObject:
         {
             "apiVersion": "postgresql.cnpg.io/v1",
             "kind": "Cluster",
-            "metadata": {"name": MLFLOW_DB, "namespace": env.spec.identity.namespace},
+            "metadata": {"name": MLFLOW_DB, "namespace": env.namespace},
             "spec": {
                 "instances": 1,
                 "storage": {"size": "20Gi"},
