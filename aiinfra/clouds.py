@@ -1,12 +1,15 @@
-"""The cloud registry: one `CloudProfile` per cloud, and the one loader of a cloud's modules.
+"""The cloud registry, at the bottom of the house: each cloud's facts (`CloudFacts`), its profile (facts and
+hooks, `CloudProfile`), and the one loader of a cloud's modules.
 
 Cloud-neutral modules (spec, resolve, deploy, preview, the Kubernetes platform, the CLI) iterate this registry
-instead of naming clouds. A cloud is the folder components/<cloud>/: its profile.py registers itself, and every
-other per-cloud concern is the file of the same name as its base in components/base/ (`module(cloud, concern)`),
-so adding a cloud is copying a folder's shape (docs/adding-a-cloud.md).
+instead of naming clouds. A cloud is the folder components/<cloud>/: its facts.py declares what the spec and every
+other layer read (names, capabilities, patterns, settings), its profile.py extends those facts with the hooks
+resolve, program and deploy call; every other per-cloud concern is the file of the same name as its base in
+components/base/ (`module(cloud, concern)`), so adding a cloud is copying a folder's shape (docs/adding-a-cloud.md).
 
-Built-in profiles are found as components/<dir>/profile.py on first use; `register` adds others (a plugin, or a
-test's fake cloud).
+This module imports no spec, resolver or profile module, not even for types: `facts()` and `names()` load only the
+facts files (which is all `import aiinfra.spec` needs); `get()` and `all_profiles()` load the profiles on first
+use. `register` adds others (a plugin, or a test's fake cloud).
 """
 
 from __future__ import annotations
@@ -15,77 +18,109 @@ import importlib
 import importlib.util
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from aiinfra.components.base.profile import CAPABILITIES, REQUIRED, TERMS, Capability, CapacityErrors, CloudProfile, ReservationShape
+from aiinfra.components.base.facts import CAPABILITIES, REQUIRED, TERMS, Capability, CapacityErrors, CloudFacts, ReservationShape
 
-if TYPE_CHECKING:
-    from aiinfra.problems import Problem
-    from aiinfra.spec import EnvironmentSpec
-
-__all__ = ["CAPABILITIES", "REQUIRED", "TERMS", "Capability", "CapacityErrors", "CloudProfile", "ReservationShape", "register", "get", "names", "module"]
+__all__ = ["CAPABILITIES", "REQUIRED", "TERMS", "Capability", "CapacityErrors", "CloudFacts", "ReservationShape",
+           "declare", "register", "facts", "all_facts", "get", "all_profiles", "names", "module"]
 
 # components/base/ holds the contracts, not a cloud.
 BASE = "base"
 
-_REGISTRY: dict[str, CloudProfile] = {}
-_loaded = False
+_FACTS: dict[str, CloudFacts] = {}
+_REGISTRY: dict[str, Any] = {}  # name -> its CloudProfile (components/base/profile.py)
+_loaded: set[str] = set()
 
 
-def register(cls: type[CloudProfile]) -> type[CloudProfile]:
-    """Class decorator: add a cloud's profile to the registry (after the built-in ones)."""
-    _load()
-    profile = cls()
-    unset = [a for a in REQUIRED if not isinstance(getattr(profile, a, None), str)]
+def _complete(cls: type) -> CloudFacts:
+    facts = cls()
+    unset = [a for a in REQUIRED if not isinstance(getattr(facts, a, None), str)]
     if unset:
         raise TypeError(f"cloud profile {cls.__name__} must set {', '.join(unset)} (see docs/adding-a-cloud.md)")
-    missing = [c for c in CAPABILITIES if c not in profile.capabilities]
+    missing = [c for c in CAPABILITIES if c not in facts.capabilities]
     if missing:
-        raise TypeError(f"cloud profile {profile.name!r} must declare capabilities {', '.join(missing)} (each with a reason)")
-    unnamed = [t for t in TERMS if t not in profile.terms]
+        raise TypeError(f"cloud profile {facts.name!r} must declare capabilities {', '.join(missing)} (each with a reason)")
+    unnamed = [t for t in TERMS if t not in facts.terms]
     if unnamed:
-        raise TypeError(f"cloud profile {profile.name!r} must name {', '.join(unnamed)} in terms")
+        raise TypeError(f"cloud profile {facts.name!r} must name {', '.join(unnamed)} in terms")
+    return facts
+
+
+def declare(cls: type) -> type:
+    """Class decorator of a components/<cloud>/facts.py: add the cloud's facts (after the built-in ones)."""
+    _load("facts")
+    facts = _complete(cls)
+    _FACTS.setdefault(facts.name, facts)
+    return cls
+
+
+def register(cls: type) -> type:
+    """Class decorator of a cloud's profile (facts and hooks): add it, and its facts, to the registry."""
+    _load("profile")
+    profile = _complete(cls)
     _REGISTRY[profile.name] = profile
+    _FACTS[profile.name] = profile
     return cls
 
 
 def unregister(name: str) -> None:
     """Remove a cloud (tests that register a fake one clean up with this)."""
     _REGISTRY.pop(name, None)
+    _FACTS.pop(name, None)
 
 
-def _load() -> None:
-    """Import every components/<dir>/profile.py once; each registers itself."""
-    global _loaded
-    if _loaded:
+def _load(concern: str) -> None:
+    """Import every components/<dir>/<concern>.py once (facts or profile); each declares or registers itself."""
+    if concern in _loaded:
         return
-    _loaded = True
+    _loaded.add(concern)
     spec = importlib.util.find_spec("aiinfra.components")
     for base in (spec.submodule_search_locations or []) if spec else []:
         for folder in sorted(Path(base).iterdir()):
-            if folder.name != BASE and (folder / "profile.py").is_file():
-                importlib.import_module(f"aiinfra.components.{folder.name}.profile")
+            if folder.name != BASE and (folder / f"{concern}.py").is_file():
+                importlib.import_module(f"aiinfra.components.{folder.name}.{concern}")
 
 
-def all_profiles() -> list[CloudProfile]:
-    _load()
+def all_facts() -> list[CloudFacts]:
+    _load("facts")
+    return sorted(_FACTS.values(), key=lambda p: (p.order, p.name))
+
+
+def all_profiles() -> list[Any]:
+    """Every cloud's CloudProfile (components/base/profile.py), loading the profiles."""
+    _load("profile")
     return sorted(_REGISTRY.values(), key=lambda p: (p.order, p.name))
 
 
 def names() -> tuple[str, ...]:
-    return tuple(p.name for p in all_profiles())
+    return tuple(p.name for p in all_facts())
 
 
-def get(name: str) -> CloudProfile:
-    """The profile of a cloud; an unknown name says which clouds there are."""
-    _load()
+def _unknown(name: str) -> KeyError:
+    return KeyError(f"{name!r} is not a cloud aiinfra knows; clouds: {', '.join(names())}")
+
+
+def facts(name: str) -> CloudFacts:
+    """The facts of a cloud, without its hooks; an unknown name says which clouds there are."""
+    _load("facts")
+    try:
+        return _FACTS[name]
+    except KeyError:
+        raise _unknown(name) from None
+
+
+def get(name: str) -> Any:
+    """The CloudProfile of a cloud (components/base/profile.py: facts and hooks); an unknown name says which
+    clouds there are. Typed Any here so that the registry names no type of the layers above it."""
+    _load("profile")
     try:
         return _REGISTRY[name]
     except KeyError:
-        raise KeyError(f"{name!r} is not a cloud aiinfra knows; clouds: {', '.join(names())}") from None
+        raise _unknown(name) from None
 
 
-def by_package(package: str) -> CloudProfile | None:
+def by_package(package: str) -> Any:
     """The cloud whose Pulumi type tokens start with `package:`."""
     return next((p for p in all_profiles() if p.pulumi_package == package), None)
 
@@ -103,84 +138,24 @@ def choices() -> str:
 
 def bucket_urls() -> str:
     """'s3://, gs://, az://': the URL schemes of the clouds' buckets."""
-    return ", ".join(f"{p.bucket_scheme}://" for p in all_profiles())
+    return ", ".join(f"{p.bucket_scheme}://" for p in all_facts())
 
 
 def region_examples() -> str:
     """'aws us-east-1, gcp us-central1, ...': each cloud with its reference region."""
-    return ", ".join(f"{p.name} {p.example_region}" for p in all_profiles())
-
-
-# Which capability a pool's `capacity:` needs.
-_CAPACITY_NEEDS = {"spot": "spot", "reserved": "reservations", "flex-start": "flex_start"}
+    return ", ".join(f"{p.name} {p.example_region}" for p in all_facts())
 
 
 def offered_on(capability: str) -> str:
     """'AWS, GCP': the clouds whose profiles offer a capability."""
-    return ", ".join(p.display for p in all_profiles() if p.capabilities.get(capability, Capability(False, "")).supported) or "no cloud aiinfra knows"
-
-
-def unsupported(spec: "EnvironmentSpec") -> list["Problem"]:
-    """Spec features the cloud does not offer, each refused with the reason its profile gives and the clouds
-    that offer it."""
-    from aiinfra.problems import Problem
-
-    profile = get(spec.cloud)
-    problems = []
-
-    def lacks(need: str) -> str | None:
-        cap = profile.capabilities.get(need)
-        return None if cap is None or cap.supported else f"{profile.display} has no {CAPABILITIES[need]}: {cap.reason} (offered on: {offered_on(need)})"
-
-    for i, pool in enumerate(spec.node_pools):
-        path = f"node_pools[{i}]"
-        need = _CAPACITY_NEEDS.get(pool.capacity)
-        no_capacity = lacks(need) if need else None
-        no_block = lacks("capacity_blocks") if pool.reservation_kind == "capacity-block" else None
-        no_queue = lacks("queued_provisioning") if pool.queued else None
-        if no_capacity:
-            problems.append(Problem(f"{path}.capacity", no_capacity, "use capacity: on-demand", pool.capacity))
-        if no_block:
-            problems.append(Problem(f"{path}.reservation.kind", no_block, "use a targeted reservation (kind: targeted)", "capacity-block"))
-        if no_queue:
-            problems.append(Problem(f"{path}.queued", no_queue, "remove queued", True))
-        if pool.reservation is not None and not (no_capacity or no_block):
-            problems += reservation_problems(profile, f"{path}.reservation", pool.reservation)
-            shape = profile.reservation
-            # A capacity block's or reservation block's zone rule is the profile's own check (it names the block).
-            named_block = pool.reservation_kind == "capacity-block" or getattr(pool.reservation, "block", None)
-            if shape and shape.zonal and not pool.zone and not named_block:
-                problems.append(Problem(f"{path}.zone", shape.zonal, f"set zone: to the reservation's zone ({shape.zone_lookup})"))
-    return problems
-
-
-def reservation_problems(profile: CloudProfile, path: str, reservation: Any) -> list["Problem"]:
-    """A reservation written in a shape the cloud does not take (its profile's ReservationShape)."""
-    import re
-
-    from aiinfra.problems import Problem, shown
-
-    shape = profile.reservation
-    if shape is None:
-        return []
-    rid = reservation if isinstance(reservation, str) else reservation.id
-    block = None if isinstance(reservation, str) else reservation.block
-    problems = []
-    if not re.match(shape.id_pattern, rid):
-        problems.append(Problem(f"{path}" if isinstance(reservation, str) else f"{path}.id", f"{shown(rid)} is not {shape.id_words}", f"e.g. {shape.example}", rid))
-    if block is not None and not shape.blocks:
-        where = ", ".join(p.display for p in all_profiles() if p.reservation and p.reservation.blocks) or "no cloud aiinfra knows"
-        problems.append(Problem(f"{path}.block", f"{profile.display} reservations have no blocks (reservation blocks exist on: {where})", "remove block", block))
-    elif block is not None and not re.match(shape.block_pattern, block):
-        problems.append(Problem(f"{path}.block", f"{shown(block)} is not a reservation block name", "lowercase letters, digits and hyphens, e.g. my-res-block-001", block))
-    return problems
+    return ", ".join(p.display for p in all_facts() if p.capabilities.get(capability, Capability(False, "")).supported) or "no cloud aiinfra knows"
 
 
 def capability_table() -> list[dict[str, Any]]:
     """One row per cloud and capability, with offers and reason: for `aiinfra catalog` and docs."""
     return [
         {"cloud": p.name, "capability": c, "supported": cap.supported, "offers": list(cap.offers), "reason": cap.reason}
-        for p in all_profiles()
+        for p in all_facts()
         for c, cap in ((c, p.capabilities[c]) for c in CAPABILITIES)
     ]
 

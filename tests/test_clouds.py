@@ -13,7 +13,9 @@ import pytest
 import tomllib
 
 from aiinfra import catalog, clouds
+from aiinfra.components.base.profile import CloudProfile
 from aiinfra.components.base.sdk import MissingExtraError
+from aiinfra.resolve import capabilities
 from aiinfra.spec import EnvironmentSpec
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,7 +83,7 @@ def test_unknown_cloud_names_the_known_ones():
         clouds.get("oracle")
 
 
-class Fake(clouds.CloudProfile):
+class Fake(CloudProfile):
     name = "fake"
     display = article = kubernetes = "Fake"
     sdk_module = pulumi_package = "fake"
@@ -156,9 +158,10 @@ FAKE = textwrap.dedent(
     """
     import json, sys
     from aiinfra import clouds
+    from aiinfra.components.base.profile import CloudProfile
 
     @clouds.register
-    class Fake(clouds.CloudProfile):
+    class Fake(CloudProfile):
         name = "fakecloud"
         display = "FakeCloud"
         article = "a FakeCloud"
@@ -217,10 +220,10 @@ def test_a_capability_the_cloud_lacks_is_refused_with_its_reason():
 
     try:
         pools = [NodePool(name="a", gpu="H100:8"), NodePool(name="b", gpu="H100:8", capacity="spot")]
-        problems = clouds.unsupported(EnvironmentSpec.model_construct(cloud="nospot", node_pools=pools))
+        problems = capabilities.unsupported(EnvironmentSpec.model_construct(cloud="nospot", node_pools=pools))
         assert [(p.path, p.hint) for p in problems] == [("node_pools[1].capacity", "use capacity: on-demand")]
         assert "no spot / preemptible GPU capacity (capacity: spot): the provider sells no interruptible capacity" in problems[0].message
-        assert clouds.unsupported(EnvironmentSpec.model_construct(cloud="aws", node_pools=pools)) == []
+        assert capabilities.unsupported(EnvironmentSpec.model_construct(cloud="aws", node_pools=pools)) == []
     finally:
         clouds.unregister("nospot")
 

@@ -1,11 +1,15 @@
 """Import cycles among aiinfra/, components/ and cli/ (installed as aiinfra, aiinfra.components, aiinfra.cli).
 
 Neither module-level imports nor imports inside functions form any (LAZY_CYCLES lists accepted exceptions:
-none); a new one (say resolve ⇄ workload again) fails here."""
+none); a new one (say resolve ⇄ workload again) fails here. Counting `if TYPE_CHECKING:` imports too, the spec,
+the resolver and the registry form none among themselves (the registry is at the bottom), and the whole tree
+only the TYPED_CYCLES listed with their reasons."""
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -13,6 +17,19 @@ PACKAGES = (("aiinfra", "aiinfra"), ("components", "aiinfra.components"), ("cli"
 
 # Cycles held together by imports inside functions, each waiting for its own change: none are left.
 LAZY_CYCLES: list[set[str]] = []
+
+# Cycles that need `if TYPE_CHECKING:` imports to close, each waiting for its own change.
+TYPED_CYCLES: dict[frozenset[str], str] = {
+    frozenset({
+        "aiinfra.spec", "aiinfra.spec.policy", "aiinfra.policy", "aiinfra.policy.evaluate", "aiinfra.policy.kubernetes",
+        "aiinfra.resolve.accelerators", "aiinfra.resolve.result", "aiinfra.manifests.fabric", "aiinfra.components.base.accounts",
+    }): "a policy waiver's rule id is checked against the policy package's rules (spec.policy -> aiinfra.policy, lazily)",
+    frozenset({"aiinfra.deploy.stack", "aiinfra.deploy.state"}): "stack and state annotate each other's records",
+}
+
+# The registry: aiinfra.clouds, the facts and profile contracts and each cloud's facts, settings and profile.
+REGISTRY = ("aiinfra.clouds", "aiinfra.components.base.facts", "aiinfra.components.base.profile")
+CLOUD_REGISTRY = ("facts", "settings", "profile")
 
 
 def modules() -> dict[str, Path]:
@@ -24,9 +41,9 @@ def modules() -> dict[str, Path]:
     return out
 
 
-def _statements(tree: ast.Module, lazy: bool) -> list[ast.stmt]:
-    """Top-level statements (into if/try blocks), or every statement; never `if TYPE_CHECKING:` blocks."""
-    typing_only = {id(n) for b in ast.walk(tree) if isinstance(b, ast.If) and "TYPE_CHECKING" in ast.unparse(b.test) for n in ast.walk(b)}
+def _statements(tree: ast.Module, lazy: bool, typing: bool = False) -> list[ast.stmt]:
+    """Top-level statements (into if/try blocks), or every statement; `if TYPE_CHECKING:` blocks only with `typing`."""
+    typing_only = set() if typing else {id(n) for b in ast.walk(tree) if isinstance(b, ast.If) and "TYPE_CHECKING" in ast.unparse(b.test) for n in ast.walk(b)}
     if lazy:
         return [n for n in ast.walk(tree) if isinstance(n, ast.stmt) and id(n) not in typing_only]
     out, todo = [], list(tree.body)
@@ -41,12 +58,12 @@ def _statements(tree: ast.Module, lazy: bool) -> list[ast.stmt]:
     return out
 
 
-def graph(lazy: bool) -> dict[str, set[str]]:
+def graph(lazy: bool, typing: bool = False) -> dict[str, set[str]]:
     mods = modules()
     edges: dict[str, set[str]] = {m: set() for m in mods}
     for name, path in mods.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        for node in _statements(ast.parse(path.read_text(encoding="utf-8")), lazy):
+        for node in _statements(ast.parse(path.read_text(encoding="utf-8")), lazy, typing):
             if isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom):
@@ -114,3 +131,37 @@ def test_resolve_and_workload_no_longer_import_each_other():
     edges = graph(lazy=True)
     assert "aiinfra.resolve" not in edges["aiinfra.resolve.workload"] and "aiinfra.resolve" not in edges["aiinfra.resolve.pinned"]
     assert not any(m.startswith("aiinfra.catalog") for c in ("aiinfra.resolve.result", "aiinfra.program") for m in edges[c])
+
+
+def _bottom(name: str) -> bool:
+    """The spec, the resolver and the registry."""
+    parts = name.split(".")
+    cloud_file = len(parts) == 4 and parts[:2] == ["aiinfra", "components"] and parts[2] != "base" and parts[3] in CLOUD_REGISTRY
+    return name in REGISTRY or cloud_file or any(name == p or name.startswith(p + ".") for p in ("aiinfra.spec", "aiinfra.resolve"))
+
+
+def test_the_spec_the_resolver_and_the_registry_form_no_cycle_even_through_type_imports():
+    edges = graph(lazy=True, typing=True)
+    among = {m: {t for t in targets if _bottom(t)} for m, targets in edges.items() if _bottom(m)}
+    assert "aiinfra.components.aws.profile" in among and "aiinfra.components.base.facts" in among
+    assert [sorted(c) for c in cycles(among)] == [], "the registry names no spec or resolved type; hooks live in components/base/profile.py"
+
+
+def test_type_imports_close_only_the_known_cycles():
+    new = [sorted(c) for c in cycles(graph(lazy=True, typing=True)) if frozenset(c) not in TYPED_CYCLES]
+    assert new == []
+
+
+def test_the_registry_imports_nothing_above_it():
+    edges = graph(lazy=True, typing=True)
+    assert {t for t in edges["aiinfra.clouds"] if t.startswith("aiinfra.")} == {"aiinfra.components.base.facts"}
+    assert not any(t.startswith(("aiinfra.spec", "aiinfra.resolve")) for t in edges["aiinfra.components.base.facts"])
+
+
+def test_importing_the_spec_loads_no_profile_or_component():
+    """The spec's schema needs the clouds' facts and settings models only: no hook, no Pulumi component."""
+    code = "import sys, aiinfra.spec; print(' '.join(sorted(m for m in sys.modules if m.startswith('aiinfra.components'))))"
+    loaded = set(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split())
+    allowed = {"aiinfra.components", "aiinfra.components.base", "aiinfra.components.base.facts", "aiinfra.components.base.sdk"}
+    strays = {m for m in loaded - allowed if not (m.count(".") == 2 or m.rsplit(".", 1)[1] in ("facts", "settings"))}
+    assert "aiinfra.components.aws.facts" in loaded and strays == set(), "the spec needs only facts.py and settings.py of each cloud"

@@ -4,7 +4,7 @@ architecture their family says (catalog/data/instance_families.yaml), unpriced u
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiinfra import catalog, clouds
 from aiinfra.catalog import families
@@ -15,11 +15,23 @@ from aiinfra.resolve.result import ResolvedPool
 from aiinfra.spec.gpu import GpuRequest
 
 if TYPE_CHECKING:
-    from aiinfra.resolve.resolver import _PoolResolver
-    from aiinfra.spec import NodePool
+    from aiinfra.spec import EnvironmentSpec, NodePool
 
 
-def _accelerator(r: "_PoolResolver", path: str, pool: "NodePool", family: families.Match | None, guess: str | None) -> tuple[str | None, int] | None:
+class Resolving(Protocol):
+    """What this module reads and writes of the resolver working on one spec (aiinfra.resolve.resolver), stated
+    here so that the two modules do not import each other."""
+
+    spec: "EnvironmentSpec"
+    cloud: str
+    cat: Any
+    problems: list[Problem]
+    warnings: list[Problem]
+
+    def problem(self, path: str, message: str, hint: str | None = None, value: object = None) -> None: ...
+
+
+def _accelerator(r: Resolving, path: str, pool: "NodePool", family: families.Match | None, guess: str | None) -> tuple[str | None, int] | None:
     """The pool's accelerator and count per node: the spec's gpu: (checked against the family), else the family's;
     None with a problem where they disagree or the family does not tell the count."""
     name = pool.instance_type or ""
@@ -61,7 +73,7 @@ def _warning(path: str, pool: "NodePool", family: families.Match | None, gpu: st
     return Problem(f"{path}.instance_type", f"{name} is not in aiinfra's catalog: it is used as written, {priced}; {what}; its fabric and regional offer are not checked", hint, name)
 
 
-def uncatalogued_pool(r: "_PoolResolver", path: str, pool: "NodePool") -> ResolvedPool | None:
+def uncatalogued_pool(r: Resolving, path: str, pool: "NodePool") -> ResolvedPool | None:
     """The pool on a type outside the catalog, or None with problems: a name the cloud cannot have, GPU
     alternatives aiinfra cannot check, a gpu: its family contradicts, or (GKE) an accelerator name aiinfra lacks."""
     name = pool.instance_type or ""

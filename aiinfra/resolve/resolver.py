@@ -14,7 +14,7 @@ from aiinfra import catalog, clouds
 from aiinfra.catalog import kubernetes as kubernetes_versions
 from aiinfra.catalog import pool_facts as facts
 from aiinfra.problems import Problem, SpecError, did_you_mean, nearest, shown
-from aiinfra.resolve import accelerators, data_layer
+from aiinfra.resolve import accelerators, capabilities, data_layer
 from aiinfra.resolve import workload as workload_plan
 from aiinfra.components.base.accounts import find_account
 from aiinfra.resolve.autoscaling import choose_autoscaler
@@ -297,7 +297,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
             )
     # The cloud's own rules and its decisions (the Azure GPU driver), kept beside the spec, never written into it.
     profile = clouds.get(spec.cloud)
-    r.problems += clouds.unsupported(spec) + profile.check(spec, pools) + profile.pool_size_problems(spec)
+    r.problems += capabilities.unsupported(spec) + profile.check(spec, pools) + profile.pool_size_problems(spec)
     found, warned = kubernetes_versions.check(spec.cloud, spec.cluster.kubernetes_version)
     r.problems += found
     r.warnings += warned

@@ -336,7 +336,7 @@ class _EnvironmentFields(_Strict):
 def _environment_spec() -> type[_EnvironmentFields]:
     """EnvironmentSpec with one settings section per registered cloud (`gcp:`, `azure:`, ...), before `workload:`."""
     sections: dict[str, Any] = {
-        p.name: (p.settings_model, Field(default_factory=p.settings_model)) for p in clouds.all_profiles() if p.settings_model is not None
+        p.name: (p.settings_model, Field(default_factory=p.settings_model)) for p in clouds.all_facts() if p.settings_model is not None
     }
     return create_model(  # type: ignore[call-overload, no-any-return]
         "EnvironmentSpec",

@@ -36,7 +36,7 @@ _TYPE_WORDS = {
     "none_required": "nothing",
 }
 
-_FIRST, *_OTHERS = clouds.all_profiles()
+_FIRST, *_OTHERS = clouds.all_facts()
 _EXAMPLES = {
     "name": "name: llm-train",
     "cloud": f"cloud: {_FIRST.name}" + (f" (or {', '.join(p.name for p in _OTHERS)})" if _OTHERS else ""),

@@ -19,7 +19,7 @@ PATTERN_WORDS = {
     IMAGE_TAG_PATTERN: "an image tag: letters, digits, _ . and -, up to 128 characters (e.g. 0.1.0)",
     URL_PATTERN: "a URL such as s3://bucket/data, gs://bucket/data or https://host/path",
     # each cloud's settings patterns (project IDs, subscription GUIDs, ...)
-    **{pattern: words for profile in clouds.all_profiles() for pattern, words in profile.pattern_words.items()},
+    **{pattern: words for profile in clouds.all_facts() for pattern, words in profile.pattern_words.items()},
 }
 
 MAX_POOL_NODES = 1000

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from aiinfra.components.azure.profile import GUID_PATTERN, RESOURCE_GROUP_PATTERN
+from aiinfra.components.azure.facts import GUID_PATTERN, RESOURCE_GROUP_PATTERN
 
 
 class AzureSettings(BaseModel):

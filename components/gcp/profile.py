@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from aiinfra.clouds import register
-from aiinfra.components.base.profile import Capability, CapacityErrors, CloudProfile, ReservationShape
+from aiinfra.components.base.profile import CloudProfile
+from aiinfra.components.gcp.facts import PROJECT_PATTERN, GcpFacts
 from aiinfra.components.base.accounts import Account, AccountSource, home_of
 
 if TYPE_CHECKING:
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
 # GKE versions from which flex-start node pools take GPUs (cloud.google.com/kubernetes-engine/docs/concepts/dws).
 FLEX_START_MIN_GKE = (1, 32)
 
-PROJECT_PATTERN = r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"
 PROJECT = re.compile(PROJECT_PATTERN)
 PLACEHOLDER = "placeholder-project"
 WAYS = (
@@ -72,80 +72,7 @@ def gke_kubeconfig(name: Any, endpoint: Any, ca_data: Any) -> dict[str, Any]:
 
 
 @register
-class GcpProfile(CloudProfile):
-    name = "gcp"
-    display = "GCP"
-    article = "a GCP"
-    kubernetes = "GKE"
-    # GKE quotas and limits, "Nodes per node pool zone": 1,000 (cloud.google.com/kubernetes-engine/quotas; not re-read in this session: unverified).
-    max_pool_nodes = 1000
-    max_pool_nodes_per_zone = True
-    max_pool_nodes_source = "GKE limit: nodes per node pool per zone (unverified)"
-    order = 20
-    sdk_module = "pulumi_gcp"
-    pulumi_package = "gcp"
-    example_region = "us-central1"
-    terms = {"network": "VPC network", "nat": "Cloud NAT", "bucket": "GCS bucket", "registry": "Artifact Registry", "identity": "Google service account (Workload Identity)"}
-    starter_settings = """\ngcp:\n  project: {project}   # the GCP project ID to create the environment in\n"""
-
-    settings = "aiinfra.components.gcp.settings:GcpSettings"
-    account_field = "project"
-    placeholder_in_program = True
-
-    pattern_words = {PROJECT_PATTERN: "a GCP project ID: 6 to 30 lowercase letters, digits and hyphens, starting with a letter (e.g. my-ml-project)"}
-    backend_scheme = "gs://"
-    bucket_scheme = "gs"
-    bucket_types = ("gcp:storage/bucket:Bucket",)
-    credential_fixes = (
-        "gcloud auth application-default login",
-        "export GOOGLE_APPLICATION_CREDENTIALS=/path/to/service-account.json",
-    )
-    verify_command = ("gcloud", "auth", "application-default", "print-access-token")
-    accelerator_type_required = True
-    # GKE installs the driver (node pool gpu_driver_version) into /home/kubernetes/bin/nvidia on COS and runs
-    # its own managed device plugin; the operator adds DCGM metrics and feature discovery, not a second
-    # device plugin. Not run on a live GKE cluster yet (verified: false).
-    gpu_operator_values = {
-        "gcp": {
-            "driver": {"enabled": False},
-            "devicePlugin": {"enabled": False},
-            "hostPaths": {"driverInstallDir": "/home/kubernetes/bin/nvidia"},
-            "toolkit": {"installDir": "/home/kubernetes/bin/nvidia"},
-            "cdi": {"enabled": True},
-        },
-    }
-    nvidia_runtime_class = {"gcp": False}
-    storage_class = None  # standard-rwo (pd-balanced, encrypted at rest) is the GKE default
-    autoscalers = {"cluster-autoscaler": "GKE autoscaler"}
-    default_autoscaler = "cluster-autoscaler"
-    capabilities = {
-        "fabrics": Capability(True, "GPUDirect-TCPX (A3 High), TCPXO (A3 Mega) and RDMA (A3 Ultra, A4) over extra GPU NIC networks", ("tcpx", "tcpxo", "rdma")),
-        "spot": Capability(True, "Spot VMs on GKE node pools (node_config.spot)"),
-        "reservations": Capability(True, "specific Compute Engine reservations by name (reservation_affinity)"),
-        "zoneless_regions": Capability(False, "every GCP region has zones"),
-        "capacity_blocks": Capability(False, "Compute Engine has no capacity-block purchase; use a reservation (with a block: {id, block}) or flex-start"),
-        "flex_start": Capability(True, "Dynamic Workload Scheduler flex-start node pools (node_config.flex_start, autoscaled from zero, up to 7 days per node)"),
-        "queued_provisioning": Capability(True, "flex-start with queued provisioning: nodes only through ProvisioningRequests (Kueue)"),
-    }
-    pool_zones = "region"  # the VPC's subnets are regional: a node pool may use any zone of the region
-    # Compute Engine reservation names (RFC 1035), optionally one of their blocks (reservation_affinity values).
-    reservation = ReservationShape(
-        r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$", "a Compute Engine reservation name (lowercase letters, digits, hyphens)", "my-h100-reservation", blocks=True,
-        # Compute Engine reservations are zonal: only nodes in the reservation's zone consume it.
-        zonal="a Compute Engine reservation is in one zone: a node pool over the region's zones would create nodes outside it",
-        zone_lookup="gcloud compute reservations describe <name>",
-    )
-    # GKE node pool creation as the IGM reports it: "[GCE_STOCKOUT]: Instance '...' creation failed: The zone
-    # '...' does not have enough resources available to fulfill the request" (tranquilitybase-io/tb-gcp#589,
-    # GoogleCloudPlatform/cluster-toolkit#6278); Compute's code ZONE_RESOURCE_POOL_EXHAUSTED(_WITH_DETAILS)
-    # (kubernetes/k8s.io#9834).
-    capacity_errors = CapacityErrors(
-        capacity=(r"ZONE_RESOURCE_POOL_EXHAUSTED", r"GCE_STOCKOUT", r"does not have enough resources available to fulfill the request",
-                  r"currently unavailable in the \S+ zone"),
-        quota=(r"QUOTA_EXCEEDED", r"Quota '[A-Z0-9_]+' exceeded"),
-        failed_zone=(r"zones/([a-z0-9-]+)' does not have enough resources", r"unavailable in the ([a-z0-9-]+) zone", r"fulfill request: ([a-z0-9-]+)"),
-    )
-
+class GcpProfile(GcpFacts, CloudProfile):
     def check(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> list["Problem"]:
         """A reservation block is in one zone (node_locations must name it); flex-start GPUs need GKE >= 1.32."""
         from aiinfra.problems import Problem

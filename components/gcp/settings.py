@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from aiinfra.components.gcp.profile import PROJECT_PATTERN
+from aiinfra.components.gcp.facts import PROJECT_PATTERN
 
 
 class GcpSettings(BaseModel):
