@@ -186,6 +186,10 @@ class ResolvedEnvironment:
         return self.spec.network.cidr
 
     @property
+    def nat_gateways(self) -> Any:
+        return self.spec.network.nat_gateways
+
+    @property
     def cluster(self) -> Any:
         """The spec's cluster section (version, endpoint access, admins, deletion protection)."""
         return self.spec.cluster

@@ -48,7 +48,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
     scaled = {p.name for p in karpenter_pools(env)}
     network = Network(
         name,
-        NetworkArgs(cluster_name=name, zones=env.zones, cidr=env.cidr, nat_gateways=env.spec.network.nat_gateways, tags=tags, karpenter_discovery=bool(scaled)),
+        NetworkArgs(cluster_name=name, zones=env.zones, cidr=env.cidr, nat_gateways=env.nat_gateways, tags=tags, karpenter_discovery=bool(scaled)),
         opts=child(parent),
     )
     private_subnets = {z: s.id for z, s in network.private_subnets.items()}

@@ -12,9 +12,8 @@ from aiinfra.resolve.result import ResolvedEnvironment
 
 
 def check(env: ResolvedEnvironment, c: Collector) -> None:
-    spec = env.spec
     name = env.name
-    net = args(network.NetworkArgs, cluster_name=name, zones=env.zones, cidr=env.cidr, nat_gateways=spec.network.nat_gateways)
+    net = args(network.NetworkArgs, cluster_name=name, zones=env.zones, cidr=env.cidr, nat_gateways=env.nat_gateways)
     c.check("aiinfra:aws:Network", name, network.check(net))
     subnets = {z: f"subnet-{z}" for z in env.zones}
     c.check("aiinfra:aws:Cluster", name, cluster.check(environment.cluster_args(env, {}, vpc_id=PLACEHOLDER, private_subnets=subnets)))

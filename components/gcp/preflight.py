@@ -15,9 +15,8 @@ from aiinfra.resolve.result import ResolvedEnvironment
 
 
 def check(env: ResolvedEnvironment, c: Collector) -> None:
-    spec = env.spec
     name = env.name
-    project = env.account_id or spec.gcp.project
+    project = env.account_id or env.spec.gcp.project
     if not project:
         c.check("aiinfra:gcp:Environment", name, [Problem("gcp.project", "a GCP environment needs gcp.project")])
         return
