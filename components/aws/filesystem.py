@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 import pulumi
 
+from aiinfra.components.base.storage import url as bucket_url
 from aiinfra.components.base.util import child, to_json
 from aiinfra.resolve.result import ResolvedFileSystem
 
@@ -93,7 +94,7 @@ def lustre(name: str, fs: ResolvedFileSystem, args: FileSystemArgs, opts: pulumi
             f"{name}-{fs.import_from}",
             file_system_id=system.id,
             file_system_path=f"/{fs.import_from}",
-            data_repository_path=pulumi.Output.concat("s3://", args.buckets[fs.import_from]),
+            data_repository_path=bucket_url("aws", args.buckets[fs.import_from]),
             batch_import_meta_data_on_create=True,
             delete_data_in_filesystem=False,
             s3=aws.fsx.DataRepositoryAssociationS3Args(

@@ -13,7 +13,7 @@ def url(cloud: str, bucket: Any) -> Any:
     """A bucket's data URL (s3://name, gs://name, az://name): its cloud's bucket_scheme; an Output stays one."""
     from aiinfra import clouds
 
-    prefix = f"{clouds.get(cloud).bucket_scheme}://"
+    prefix = f"{clouds.facts(cloud).bucket_scheme}://"
     return bucket.apply(lambda b: prefix + b) if hasattr(bucket, "apply") else prefix + bucket
 
 

@@ -18,6 +18,7 @@ from typing import Any, Mapping
 
 import pulumi
 
+from aiinfra.components.base.storage import url as bucket_url
 from aiinfra.components.base.util import child
 from aiinfra.resolve.result import ResolvedFileSystem
 
@@ -162,7 +163,7 @@ def import_job(namespace: str, service_account: str, project: str, imp: Mapping[
     """A one-shot Job that asks Managed Lustre to copy the bucket into the file system (instances.importData)."""
     args = [
         "lustre", "instances", "import-data", imp["instance"], f"--location={imp['zone']}", f"--project={project}",
-        pulumi.Output.concat("--gcs-path-uri=gs://", imp["bucket"], "/"), f"--lustre-path={imp['path']}",
+        pulumi.Output.concat("--gcs-path-uri=", bucket_url("gcp", imp["bucket"]), "/"), f"--lustre-path={imp['path']}",
     ]
     return {
         "apiVersion": "batch/v1",
