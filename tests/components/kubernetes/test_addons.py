@@ -334,3 +334,10 @@ def test_chart_data_is_pinned_and_sourced():
         assert ref.source, key
         assert ref.oci != bool(ref.repo), f"{key}: an OCI chart carries its repository in its name, a classic one needs repo"
     assert {"gpu-operator", "kube-prometheus-stack", "kueue", "kubeflow-trainer", "mlflow", "kserve-resources", "vllm-stack"} <= set(data.charts)
+
+
+@pytest.mark.parametrize(("stack", "store"), [("gcp-llm.yaml", "gcs"), ("azure-llm.yaml", "azureBlob"), ("aws-llm.yaml", "s3")])
+def test_a_plan_without_the_program_keeps_artifacts_in_the_clouds_own_buckets(stack, store):
+    """Without artifact_root (graph, fit) the bucket's URL is the environment's cloud's, not s3:// everywhere."""
+    root = addons.plan(load(STACKS / stack)).release("mlflow").values["artifactRoot"]
+    assert set(root) == {"proxiedArtifactStorage", store}
