@@ -90,6 +90,7 @@ class Node:
     taints: tuple[tuple[str, str, str], ...]
     schedulable: bool
     unknown_accelerator: str | None = None  # why a node with accelerators has no model
+    advertised: frozenset[str] = frozenset()  # extended resources the node offers (rdma/ib, nvidia.com/gpu, ...)
 
     @property
     def shape(self) -> str:
@@ -134,6 +135,7 @@ def read_node(item: dict[str, Any]) -> Node:
         name=str(meta.get("name")), labels=labels, gpu=gpu, count=count if gpu else 0, resource=resource if gpu else None,
         vcpus=quantity(alloc.get("cpu", 0)), memory_gib=quantity(alloc.get("memory", 0)) / 2**30, taints=taints,
         schedulable=not spec.get("unschedulable"), unknown_accelerator=unknown,
+        advertised=frozenset(k for k, v in alloc.items() if "/" in k and quantity(v) > 0),
     )
 
 

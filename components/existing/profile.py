@@ -193,7 +193,7 @@ class ExistingProfile(CloudProfile):
 
         snap = self.snapshot(spec)
         charts = snap.installed_charts()
-        resources = {n.resource for n in snap.nodes if n.resource} | {k for n in snap.nodes for k in n.labels if k.startswith("rdma/")}
+        resources = {k for n in snap.nodes for k in n.advertised}
         return frozenset(key for key, rule in rules()["preinstalled"].items() if charts & set(rule["charts"]) or resources & set(rule.get("resources", [])))
 
     def credential_source(self, environ: Mapping[str, str], home: Path) -> str | None:
