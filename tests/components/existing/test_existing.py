@@ -152,3 +152,16 @@ def test_unpriced_pools_fail_a_budget_closed(tmp_path):
 def test_bad_prices(tmp_path):
     out = refused(spec(tmp_path, extra="  prices: {H1OO: 2}\n"))
     assert "existing.prices.H1OO" in out
+
+
+def test_up_without_the_pulumi_cli_refuses_like_every_cloud(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    env = {**os.environ, "PATH": str(empty), "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data")}
+    r = subprocess.run([sys.executable, "-m", "aiinfra", "up", str(COREWEAVE), "--yes"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 1 and "the Pulumi CLI is not installed" in r.stderr and "aiinfra preview" in r.stderr
+    assert r.stdout == ""
