@@ -43,7 +43,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
     outputs = {
         "cluster": {"context": spec.region, "kubeconfig": kubeconfig},
         "nodes": {name: list(p.selected_nodes) for name, p in ((q.name, q) for q in env.pools) if p.selected_nodes},
-        "buckets": {b: f"s3://{b}" for b in spec.storage.buckets},
+        "buckets": {b: b for b in spec.storage.buckets},
         "kubeconfig": pulumi.Output.from_input(kubeconfig),
     }
     if store:
