@@ -212,14 +212,14 @@ def catalog_data(cloud: str, snap: Snapshot, region: str, prices: dict[str, floa
     """The snapshot as a catalog file's data (aiinfra.catalog.models.CloudCatalog): its shapes are the instance types."""
     from aiinfra import catalog
 
-    tolerated = _tolerated()
+    allowed = tolerated()
     zones = sorted({n.labels[ZONE_LABEL] for n in snap.nodes if n.labels.get(ZONE_LABEL)})
     types: dict[str, Any] = {}
     for name, nodes in snap.shapes().items():
         first = nodes[0]
         per_gpu = prices.get(first.gpu) if first.gpu else None
         hourly = per_gpu * first.count if per_gpu is not None else (prices.get(CPU_PRICE_KEY) if not first.gpu else None)
-        usable = [n for n in nodes if n.usable(tolerated)]
+        usable = [n for n in nodes if n.usable(allowed)]
         here = sorted({n.labels[ZONE_LABEL] for n in usable if n.labels.get(ZONE_LABEL)})
         types[name] = {
             "gpu": first.gpu, "gpu_count": first.count,
@@ -229,17 +229,17 @@ def catalog_data(cloud: str, snap: Snapshot, region: str, prices: dict[str, floa
             "zones": {region: here} if here else {},
             "price_source": "spec", "notes": f"{len(usable)} of {len(nodes)} nodes schedulable for aiinfra",
         }
-    cpu = [n for n, nodes in snap.shapes().items() if not nodes[0].gpu and any(x.usable(tolerated) for x in nodes)]
+    cpu = [n for n, nodes in snap.shapes().items() if not nodes[0].gpu and any(x.usable(allowed) for x in nodes)]
     system = max(cpu, key=lambda n: len(snap.shapes()[n]), default=None) or next(iter(types))
     return {
         "cloud": cloud, "instance_type_pattern": ".+", "instance_type_example": next(iter(types)), "reference_region": region,
         "sources": {"spec": {"what": "existing.prices in the spec (per accelerator-hour); nodes from the snapshot", "as_of": as_of}},
         "regions": {region: zones}, "fixed_costs": {}, "instance_types": types,
-        "system_pool": {"instance_type": system, "nodes": max(1, sum(1 for n in snap.shapes()[system] if n.usable(tolerated)))},
+        "system_pool": {"instance_type": system, "nodes": max(1, sum(1 for n in snap.shapes()[system] if n.usable(allowed)))},
     }
 
 
-def _tolerated() -> set[str]:
+def tolerated() -> set[str]:
     """Taint keys aiinfra's pods tolerate on accelerator nodes: each family's taint (catalog/data/accelerators.yaml)."""
     from aiinfra.resolve import accelerators
 

@@ -153,14 +153,14 @@ class ExistingProfile(CloudProfile):
 
     def provisioning(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"], autoscaler: str) -> tuple[list["ResolvedPool"], list["Problem"], list["Problem"]]:
         """Each pool takes its nodes from the snapshot, in spec order, never one node twice; asking for more is an error."""
-        from aiinfra.catalog.snapshot import _tolerated
+        from aiinfra.catalog.snapshot import tolerated
         from aiinfra.problems import Problem
 
         snap = self.snapshot(spec)
         taken: set[str] = set()
         problems = []
         shapes = snap.shapes()
-        free = {shape: [n.name for n in nodes if n.usable(_tolerated())] for shape, nodes in shapes.items()}
+        free = {shape: [n.name for n in nodes if n.usable(tolerated())] for shape, nodes in shapes.items()}
         done: dict[str, "ResolvedPool"] = {}
         for pool in sorted(pools, key=lambda p: p.system):  # the spec's pools first; the system pool takes the CPU nodes left
             names = [n for n in free.get(pool.instance_type, []) if n not in taken][: pool.nodes_max] if not pool.system else free.get(pool.instance_type, [])
