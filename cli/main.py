@@ -8,7 +8,7 @@ from typing import NoReturn
 
 import typer
 
-from aiinfra.cli import catalog_cmd, deploy, graph_cmd, init_cmd, offers_cmd, offline, policy_cmd, polish, render_cmd, workload
+from aiinfra.cli import catalog_cmd, deploy, discover_cmd, graph_cmd, init_cmd, offers_cmd, offline, policy_cmd, polish, render_cmd, workload
 from aiinfra.cli.common import report
 
 app = typer.Typer(
@@ -38,6 +38,7 @@ COMMANDS = [
     ("cost", offline.cost, None),
     ("graph", graph_cmd.graph_command, None),
     ("offers", offers_cmd.offers_command, None),
+    ("discover", discover_cmd.discover_command, None),
     ("schema", offline.schema, None),
     ("render", render_cmd.render_command, None),
     ("completion", polish.completion_command, None),

@@ -88,7 +88,7 @@ def test_not_a_mapping():
 
 def test_unknown_cloud_lists_choices():
     p = problems_of("aws.bad.unknown-cloud.yaml")["cloud"]
-    assert p.message == "'awz' is not one of: aws, gcp, azure" and p.value == "awz"
+    assert p.message == "'awz' is not one of: aws, gcp, azure, existing" and p.value == "awz"
     assert (p.hint or "").startswith("did you mean aws?")
 
 

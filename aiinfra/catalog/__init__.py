@@ -12,6 +12,7 @@ from aiinfra.catalog.freshness import Origin
 from aiinfra.catalog.models import CloudCatalog, Gpu, GpuList, InstanceType
 
 HOURS_PER_MONTH = 730
+USER_SOURCE = "spec"
 
 
 def __getattr__(name: str) -> object:
@@ -32,9 +33,20 @@ def _read_yaml(name: str) -> object:
     return yaml.load(resources.files("aiinfra.catalog").joinpath("data", name).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
 
 
+# Catalogs built from a spec's own data (cloud: existing reads its cluster snapshot), which replace the shipped file.
+_INSTALLED: dict[str, CloudCatalog] = {}
+
+
+def install(cloud: str, data: object) -> CloudCatalog:
+    """Use this catalog for `cloud` from now on in this process (the resolver installs a profile's catalog_for)."""
+    _INSTALLED[cloud] = CloudCatalog.model_validate(data)
+    return _INSTALLED[cloud]
+
+
 def cloud_catalog(cloud: str) -> CloudCatalog:
-    """The shipped catalog with the refreshed prices of `aiinfra catalog refresh` laid over it (catalog.overlay)."""
-    return _cloud_catalog(cloud, overlay.stamp())
+    """The shipped catalog with the refreshed prices of `aiinfra catalog refresh` laid over it (catalog.overlay),
+    or the one a spec installed."""
+    return _INSTALLED.get(cloud) or _cloud_catalog(cloud, overlay.stamp())
 
 
 @functools.lru_cache(maxsize=None)
@@ -192,7 +204,8 @@ def origin(cloud: str, instance_type: str, region: str, field: str) -> Origin:
     cat = cloud_catalog(cloud)
     it = cat.instance_types[instance_type]
     key = (it.spot_source or it.price_source) if field == "spot" else it.price_source
-    return Origin("snapshot", key, cat.sources[key].as_of)
+    # A source keyed `spec` holds the user's own figures (cloud existing's existing.prices): never stale.
+    return Origin("spec" if key == USER_SOURCE else "snapshot", key, cat.sources[key].as_of)
 
 
 def _price(cloud: str, instance_type: str, region: str, capacity: str) -> Price:

@@ -75,6 +75,8 @@ def default_version(on: dt.date | None = None) -> str:
 
 
 def support(cloud: str, version: str, on: dt.date | None = None) -> tuple[str, Version | None]:
+    if cloud not in table():  # a cluster aiinfra does not create (cloud: existing) runs the version it runs
+        return STANDARD, None
     row = table()[cloud].versions.get(version)
     return (row.status(on or _today()), row) if row else (NOT_OFFERED, None)
 
@@ -88,6 +90,8 @@ def check(cloud: str, version: str, on: dt.date | None = None) -> tuple[list[Pro
     """(problems, warnings): a version the cloud does not offer on the day is a problem listing those it does;
     one in extended support a warning with its price; one the table lists without confirming it exists a warning."""
     on = on or _today()
+    if cloud not in table():
+        return [], []
     entry = table()[cloud]
     state, row = support(cloud, version, on)
     path = "cluster.kubernetes_version"

@@ -104,6 +104,10 @@ class _PoolResolver:
             self.problem(path, "the GPU count must be at least 1", f"e.g. {gpu}:1", request)
             return None
         on_cloud = [o.name for o in catalog.offers(self.cloud, gpu)]
+        lacking = clouds.get(self.cloud).unmatched(self.spec, gpu, count)
+        if lacking:
+            self.problem(path, *lacking, request)
+            return None
         if not on_cloud:
             elsewhere = sorted({f"{o.cloud} ({o.name})" for o in catalog.offers(gpu=gpu)})
             instead = []
@@ -271,7 +275,8 @@ class _PoolResolver:
 
 
 def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironment:
-    cat = catalog.cloud_catalog(spec.cloud)
+    own = clouds.get(spec.cloud).catalog_for(spec, source)
+    cat = catalog.install(spec.cloud, own) if own is not None else catalog.cloud_catalog(spec.cloud)
     if spec.region not in cat.regions:
         from aiinfra.catalog.regions import unknown_region
 
@@ -325,6 +330,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
         autoscaler=autoscaler,
         autoscaler_words=profile.autoscalers.get(autoscaler),
         kubernetes_extended=kubernetes_versions.extended(spec.cloud, spec.cluster.kubernetes_version),
+        preinstalled=profile.preinstalled(spec),
     )
     from aiinfra.components.base.preflight import problems as component_problems
 

@@ -74,6 +74,8 @@ class ResolvedPool:
     alternatives: tuple[PoolShape, ...] = ()  # the other offered `gpu:` alternatives, in the spec's order (same accelerator family)
     fallbacks: tuple["ResolvedPool", ...] = ()  # the later gpu: alternatives offered here, each resolved alone (fallbacks)
     compute_class: str | None = None  # GKE: the ComputeClass the pool's nodes carry and its pods select
+    selected_nodes: tuple[str, ...] = ()  # cloud: existing: the names of the cluster's nodes the pool takes
+    carried_labels: dict[str, str] = field(default_factory=dict)  # cloud: existing: the labels all those nodes carry (from the snapshot)
 
     def __post_init__(self) -> None:
         if not self.machine_type:
@@ -162,6 +164,7 @@ class ResolvedEnvironment:
     autoscaler: str = "none"  # cluster.autoscaling as the cloud takes it (a key of its profile's autoscalers, or "none")
     autoscaler_words: str | None = None  # how preview names it, with {pool} (the profile's autoscalers entry)
     kubernetes_extended: bool = False  # the version is past standard support: the cluster runs in paid extended support
+    preinstalled: frozenset[str] = frozenset()  # charts.yaml keys the cluster already runs (cloud: existing): not installed again
 
     # Plain facts of the spec as written, read-only: components read these, not `spec` (docs/architecture.md,
     # "Where components read the spec").

@@ -20,5 +20,10 @@ CLOUD_ONLY = {
     "settings": "the spec's `<cloud>:` section, where a cloud has one (its profile's `settings` names it)",
 }
 
-# (cloud, base concern) -> why that cloud has no file for it. Empty: every cloud implements every contract.
-OPT_OUTS: dict[tuple[str, str], str] = {}
+# (cloud, base concern) -> why that cloud has no file for it.
+OPT_OUTS: dict[tuple[str, str], str] = {
+    ("existing", "gpu_pool"): "an existing cluster's pools select nodes it has (environment.py labels them); no node pool is created",
+    ("existing", "identity"): "no cloud identity: pods run as a plain ServiceAccount and reach the object store with the Secret existing.object_store names",
+    ("existing", "registry"): "no registry is created: images come from the registries the cluster can already pull from",
+    ("existing", "storage"): "buckets already exist at existing.object_store; aiinfra never creates or deletes them",
+}

@@ -43,6 +43,7 @@ class BuiltEnvironment:
     storage_objects: list[dict[str, Any]] = field(default_factory=list, metadata={"doc": "Kubernetes objects the data layer runs (GKE: Lustre import Jobs)"})
     storage_addons: list[str] = field(default_factory=list, metadata={"doc": "charts.yaml keys (charts or manifests) the volumes' drivers need"})
     storage_grants: list[pulumi.Resource] = field(default_factory=list, metadata={"doc": "identities the data layer's drivers and Jobs need before they start"})
+    kube_context: str | None = field(default=None, metadata={"doc": "the kubeconfig context the providers use, where kubeconfig is a file with several (cloud: existing)"})
 
 
 def assemble(

@@ -66,6 +66,6 @@ class Environment(pulumi.ComponentResource):
             provider, after = self.platform.provider, [self.platform]
         else:
             after = [built.cluster, *built.node_pools.values()]
-            provider = k8s.Provider(f"{env.name}-workload-k8s", kubeconfig=built.kubeconfig, delete_unreachable=True, opts=child(self, depends_on=after))
+            provider = k8s.Provider(f"{env.name}-workload-k8s", kubeconfig=built.kubeconfig, context=built.kube_context, delete_unreachable=True, opts=child(self, depends_on=after))
         manifests = manifests_output(env, built, identity_managed=self.platform is not None)
         return WorkloadDeployment(f"{env.name}-workload", manifests, provider, opts=child(self, depends_on=after))

@@ -82,6 +82,19 @@ class CloudProfile(CloudFacts):
         """A credential-free kubeconfig whose exec plugin is the cloud's token helper."""
         raise NotImplementedError(f"{self.name}: kubeconfig")
 
+    def catalog_for(self, spec: "EnvironmentSpec", source: str | None = None) -> dict[str, Any] | None:
+        """Catalog data built from the spec's own inputs (cloud: existing reads its cluster snapshot), which the
+        resolver installs in place of catalog/data/<cloud>.yaml; None: the shipped file. Raises SpecError."""
+        return None
+
+    def unmatched(self, spec: "EnvironmentSpec", gpu: str, count: int) -> tuple[str, str] | None:
+        """(message, hint) where the cloud's offers are one cluster's nodes and none has count × gpu; None: ask the catalog."""
+        return None
+
+    def preinstalled(self, spec: "EnvironmentSpec") -> frozenset[str]:
+        """charts.yaml keys the cluster already runs, which the platform does not install (ResolvedEnvironment.preinstalled)."""
+        return frozenset()
+
     def gpu_stack(self, gpu_driver: str | None) -> str:
         """The row of gpu_operator_values / nvidia_runtime_class for the resolved gpu_driver: who installs driver
         and toolkit on GPU nodes."""

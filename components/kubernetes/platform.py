@@ -28,6 +28,7 @@ class PlatformArgs:
     storage_addons: list[str] = field(default_factory=list)
     storage_objects: list[dict[str, Any]] = field(default_factory=list)
     depends_on: list[pulumi.Resource] = field(default_factory=list, metadata={"doc": "cluster and node pools: add-ons go before them on down"})
+    kube_context: str | None = None
 
     @classmethod
     def from_env(cls, env: ResolvedEnvironment, built: "BuiltEnvironment") -> "PlatformArgs":
@@ -42,6 +43,7 @@ class PlatformArgs:
             storage_addons=list(built.storage_addons),
             storage_objects=list(built.storage_objects),
             depends_on=[built.cluster, *built.node_pools.values(), *built.storage_grants],
+            kube_context=built.kube_context,
         )
 
 
@@ -85,7 +87,7 @@ class Platform(pulumi.ComponentResource):
             storage_objects=args.storage_objects,
         )
         base = list(args.depends_on)
-        self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=args.kubeconfig, delete_unreachable=True, opts=child(self, depends_on=base))
+        self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=args.kubeconfig, context=args.kube_context, delete_unreachable=True, opts=child(self, depends_on=base))
 
         def opts(*deps: pulumi.Resource) -> pulumi.ResourceOptions:
             return child(self, provider=self.provider, depends_on=[*base, *deps])

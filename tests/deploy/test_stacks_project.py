@@ -69,8 +69,9 @@ def test_no_stack_file_without_its_spec():
 @pytest.mark.parametrize("spec", SPECS, ids=[p.stem for p in SPECS])
 def test_stack_program_builds_the_same_environment_as_the_cli(spec, monkeypatch):
     env = load(spec)
-    if env.spec.cloud != "aws":
-        pytest.importorskip({"gcp": "pulumi_gcp", "azure": "pulumi_azure_native"}[env.spec.cloud])
+    sdk = {"gcp": "pulumi_gcp", "azure": "pulumi_azure_native"}.get(env.spec.cloud)
+    if sdk:
+        pytest.importorskip(sdk)
     result = run_stack(spec.name, env, monkeypatch)
     expected = run_offline(env)
     assert result.one("aiinfra:index:Environment", env.spec.name)
@@ -96,6 +97,8 @@ def test_ci_workflow_covers_every_stack_previews_on_prs_and_deploys_on_main_exce
     job = workflow["jobs"]["stack"]
     matrix = {entry["stack"]: entry for entry in job["strategy"]["matrix"]["include"]}
     stacks = {p.name[len("Pulumi."):-len(".yaml")] for p in STACKS.glob("Pulumi.*.yaml")}
+    # An existing cluster's example previews only against that cluster, which CI does not have (tests preview it offline).
+    stacks -= {s for s in stacks if load(STACKS / f"{s}.yaml").spec.cloud == "existing"}
     assert set(matrix) == stacks, f"add {sorted(stacks - set(matrix))} to the matrix of .github/workflows/infra.yml"
     for name, entry in matrix.items():
         env = load(STACKS / f"{name}.yaml")

@@ -133,6 +133,8 @@ def plan(
             )
 
     add_data_layer(env, out, volumes or {}, list(storage_addons or []), storage_objects)
+    if env.preinstalled:
+        _keep_installed(out, env.preinstalled)
 
     storage_class = STORAGE_CLASSES[cloud]
     if storage_class and (m.tracking or m.monitoring):
@@ -148,3 +150,14 @@ def plan(
     if out.releases or out.objects:
         out.namespaces.setdefault(env.namespace, {})
     return out
+
+
+def _keep_installed(out: Plan, installed: frozenset[str]) -> None:
+    """Never fight what is there: the releases the cluster already runs are not installed again, and what waited for
+    them waits for nothing (the running release already serves it)."""
+    skipped = sorted(r.key for r in out.releases if r.key in installed)
+    out.releases = [r for r in out.releases if r.key not in installed]
+    for item in [*out.releases, *out.objects, *out.manifests]:
+        item.after = [a for a in item.after if a not in installed]
+    if skipped:
+        out.notes.append(f"already on the cluster, not installed again: {', '.join(skipped)}")

@@ -1,0 +1,178 @@
+"""`cloud: existing`: a Kubernetes cluster aiinfra did not create (on-premises, CoreWeave, Nebius, another team's
+EKS/GKE/AKS). The kubeconfig context is the region, the snapshot of its nodes is the catalog, and nothing
+cloud-side is ever created: aiinfra installs the platform minus what the cluster already runs."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+from aiinfra.clouds import register
+from aiinfra.components.base.profile import CloudProfile
+from aiinfra.components.existing.facts import ExistingFacts
+
+if TYPE_CHECKING:
+    from aiinfra.problems import Problem
+    from aiinfra.resolve.result import ResolvedPool
+    from aiinfra.spec import EnvironmentSpec
+
+HOST_DRIVER_LABEL = "nvidia.com/cuda.driver.major"  # GFD: a driver already runs on the node
+
+
+def spec_dir(source: str | None) -> Path:
+    return Path(source).resolve().parent if source and source != "<spec>" and Path(source).exists() else Path.cwd()
+
+
+def kube_contexts(path: str) -> list[str] | None:
+    """The context names of a kubeconfig file; None where the file is not there (offline commands need only the snapshot)."""
+    import yaml
+
+    p = Path(os.path.expanduser(path))
+    if not p.is_file():
+        return None
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []
+    return [str(c.get("name")) for c in data.get("contexts") or [] if isinstance(c, dict)]
+
+
+_LOADED: dict[str, Path] = {}
+
+
+@register
+class ExistingProfile(ExistingFacts, CloudProfile):
+    """The hooks of an existing cluster: the snapshot is the catalog, pools select its nodes."""
+
+    def snapshot(self, spec: "EnvironmentSpec", source: str | None = None) -> Any:
+        """The spec's snapshot, relative to the spec's folder; later calls without the source get the one the
+        resolver loaded for the same spec value (the hooks after catalog_for are not given the source)."""
+        from aiinfra.catalog.snapshot import load
+
+        written = str(spec.existing.snapshot)
+        if source is None and written in _LOADED:
+            return load(_LOADED[written])
+        path = Path(os.path.expanduser(written))
+        path = path if path.is_absolute() else spec_dir(source) / path
+        snap = load(path)
+        _LOADED[written] = path
+        return snap
+
+    def catalog_for(self, spec: "EnvironmentSpec", source: str | None = None) -> dict[str, Any]:
+        """The snapshot as this cloud's catalog; SpecError naming existing.snapshot / region where it cannot be."""
+        from aiinfra import catalog
+        from aiinfra.catalog.snapshot import SnapshotError, catalog_data
+        from aiinfra.problems import Problem, SpecError
+
+        where = source or "<spec>"
+        if not spec.existing.snapshot:
+            raise SpecError(where, [Problem("existing.snapshot", "cloud: existing needs the cluster's snapshot", "run `aiinfra discover --context <context> -o cluster.json` and set existing.snapshot: cluster.json")])
+        contexts = kube_contexts(spec.existing.kubeconfig)
+        if contexts is not None and spec.region not in contexts:
+            raise SpecError(where, [Problem("region", f"context {spec.region!r} is not in {spec.existing.kubeconfig} (contexts: {', '.join(contexts) or 'none'})",
+                                            "set region: to one of its contexts (kubectl config get-contexts)", spec.region)])
+        try:
+            snap = self.snapshot(spec, source)
+        except SnapshotError as err:
+            raise SpecError(where, err.problems) from None
+        if snap.context and snap.context != spec.region:
+            raise SpecError(where, [Problem("region", f"{snap.path} was discovered from context {snap.context!r}, not {spec.region!r}",
+                                            f"set region: {snap.context}, or discover --context {spec.region}", spec.region)])
+        prices = {catalog.canonical_gpu(k) or k: v for k, v in spec.existing.prices.items()}
+        return catalog_data(self.name, snap, spec.region, prices, f"snapshot {Path(snap.path).name}")
+
+    def unmatched(self, spec: "EnvironmentSpec", gpu: str, count: int) -> tuple[str, str] | None:
+        snap = self.snapshot(spec)
+        have = sorted({(n.gpu, n.count) for n in snap.nodes if n.gpu})
+        if (gpu, count) in have:
+            return None
+        same = [c for g, c in have if g == gpu]
+        hint = f"did you mean {gpu}:{same[0]}?" if same else (f"e.g. gpu: {have[0][0]}:{have[0][1]}" if have else "remove gpu: (the cluster has CPU nodes only)")
+        return f"the cluster has no node with {count} × {gpu} (it has {snap.summary()})", hint
+
+    def check(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> list["Problem"]:
+        """Prices name catalog accelerators; credentials that cannot install cluster-wide objects cannot install the platform."""
+        from aiinfra import catalog
+        from aiinfra.catalog.snapshot import CPU_PRICE_KEY
+        from aiinfra.problems import Problem, did_you_mean
+
+        problems = []
+        for key, value in spec.existing.prices.items():
+            if key != CPU_PRICE_KEY and catalog.canonical_gpu(key) is None:
+                problems.append(Problem(f"existing.prices.{key}", f"{key!r} is not a GPU in aiinfra's catalog", did_you_mean(key, catalog.gpu_spellings()) or f"use catalog names (H100) or {CPU_PRICE_KEY}", key))
+            if value < 0:
+                problems.append(Problem(f"existing.prices.{key}", "a price cannot be negative", "USD per accelerator-hour, e.g. 2.5", value))
+        snap = self.snapshot(spec)
+        if snap.cluster_wide is False and (spec.mlops.any_on):
+            problems.append(Problem("region", f"the credentials of context {spec.region!r} may not create cluster-wide objects (namespaces, CRDs, ClusterRoles), which the platform installs",
+                                    "use a cluster-admin context, or turn the mlops services off (mlops: {...: false})", spec.region))
+        return problems
+
+    def provisioning(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"], autoscaler: str) -> tuple[list["ResolvedPool"], list["Problem"], list["Problem"]]:
+        """Each pool takes its nodes from the snapshot, in spec order, never one node twice; asking for more is an error."""
+        from aiinfra.catalog.snapshot import tolerated
+        from aiinfra.problems import Problem
+
+        snap = self.snapshot(spec)
+        taken: set[str] = set()
+        problems = []
+        shapes = snap.shapes()
+        free = {shape: [n.name for n in nodes if n.usable(tolerated())] for shape, nodes in shapes.items()}
+        done: dict[str, "ResolvedPool"] = {}
+        for pool in sorted(pools, key=lambda p: p.system):  # the spec's pools first; the system pool takes the CPU nodes left
+            names = [n for n in free.get(pool.instance_type, []) if n not in taken][: pool.nodes_max] if not pool.system else free.get(pool.instance_type, [])
+            if not pool.system and len(names) < pool.nodes_max:
+                i = next(i for i, p in enumerate(spec.node_pools) if p.name == pool.name)
+                what = f"{pool.gpus_per_node} × {pool.gpu}" if pool.gpu else f"shape {pool.instance_type}"
+                problems.append(Problem(f"node_pools[{i}].nodes", f"asks for {pool.nodes_max} nodes with {what}, but {len(names)} schedulable ones are left (the cluster has {snap.summary()})",
+                                        f"set nodes: {len(names)}" if names else "select other nodes", pool.nodes_max))
+            if pool.system:
+                names = [n for n in names if n not in taken]
+            taken.update(names)
+            nodes = [n for n in shapes.get(pool.instance_type, []) if n.name in names]
+            carried = dict(set.intersection(*(set(n.labels.items()) for n in nodes))) if nodes else {}
+            sized = {"nodes_min": len(names), "nodes_max": len(names)}
+            done[pool.name] = dataclasses.replace(pool, **sized, selected_nodes=tuple(names), carried_labels=carried) if names else pool
+        return [done[p.name] for p in pools], problems, []
+
+    def gpu_driver(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> str | None:
+        snap = self.snapshot(spec)
+        chosen = {n for p in pools for n in getattr(p, "selected_nodes", ())}
+        nodes = [n for n in snap.nodes if n.name in chosen and n.gpu]
+        return "host" if nodes and all(HOST_DRIVER_LABEL in n.labels for n in nodes) else None
+
+    def gpu_stack(self, gpu_driver: str | None) -> str:
+        return "existing-host-driver" if gpu_driver == "host" else "existing"
+
+    def preinstalled(self, spec: "EnvironmentSpec") -> frozenset[str]:
+        """charts.yaml keys the cluster already runs (Helm releases, advertised device resources): not installed again."""
+        from aiinfra.catalog.snapshot import rules
+
+        snap = self.snapshot(spec)
+        charts = snap.installed_charts()
+        resources = {k for n in snap.nodes for k in n.advertised}
+        return frozenset(key for key, rule in rules()["preinstalled"].items() if charts & set(rule["charts"]) or resources & set(rule.get("resources", [])))
+
+    def credential_source(self, environ: Mapping[str, str], home: Path) -> str | None:
+        if environ.get("KUBECONFIG") and any(Path(p).is_file() for p in environ["KUBECONFIG"].split(os.pathsep)):
+            return "KUBECONFIG"
+        default = home / ".kube" / "config"
+        if default.is_file():
+            return str(default)
+        token = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
+        return str(token) if token.is_file() else None
+
+    def stack_config(self, env: Any) -> dict[str, str]:
+        return {}
+
+    def mlflow_env(self, spec: "EnvironmentSpec") -> dict[str, str] | None:
+        store = spec.existing.object_store
+        return {"MLFLOW_S3_ENDPOINT_URL": store.endpoint} if store else None
+
+    def artifact_root(self, bucket: str, account: str | None, path: str) -> dict[str, Any]:
+        return {"s3": {"enabled": True, "bucket": bucket, "path": path}}
+
+    def fixed_resources(self, env: Any) -> dict[str, int]:
+        return {}
