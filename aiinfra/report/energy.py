@@ -217,3 +217,16 @@ def lower_carbon_region(env: "ResolvedEnvironment") -> dict[str, Any] | None:
             best = {"region": region, "grid_gco2e_per_kwh": figure.gco2e_per_kwh, "kgco2e_per_month_max": round(kg, 2),
                     "kgco2e_per_month_saved": round(here["kgco2e_per_month_max"] - kg, 2), "monthly_usd_difference": round(usd, 2)}
     return best if best and best["kgco2e_per_month_saved"] > 0 else None
+
+
+def amount(x: float | None, unit: str = "") -> str:
+    """A kWh or kgCO2e figure as tables print it; None is "unknown", never 0."""
+    if x is None:
+        return "unknown"
+    text = f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.1f}" if abs(x) >= 10 else f"{x:.2f}" if abs(x) >= 0.1 else f"{x:.3f}"
+    return f"{text}{unit}"
+
+
+def carbon_order(offers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`offers --sort carbon`: lowest kgCO2e/month at maximum size first, unknown last; the price order breaks ties."""
+    return sorted(offers, key=lambda o: (o["kgco2e_per_month_max"] is None, o["kgco2e_per_month_max"] or 0.0))
