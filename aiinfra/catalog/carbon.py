@@ -119,3 +119,20 @@ def unknown_reason(model: str) -> str:
 
 def google(region: str) -> GoogleFigure | None:
     return energy().google.get(region)
+
+
+def budget_problems(spec) -> list:
+    """A carbon budget needs the region's grid factor to be measured at all: without one it is bad input (exit 2),
+    not a policy finding. (Unknown accelerator power fails the budget rule closed instead.)"""
+    if getattr(spec.policy, "max_kgco2e_month", None) is None or grid_factor(spec.cloud, spec.region) is not None:
+        return []
+    from aiinfra.problems import Problem
+
+    why = grid().unknown.get(spec.cloud, {}).get(spec.region, "aiinfra/catalog/data/carbon.yaml has no figure for it")
+    covered = sorted(grid().regions.get(spec.cloud, {}))
+    return [Problem(
+        "policy.max_kgco2e_month",
+        f"a carbon budget is set, but {spec.cloud} {spec.region} has no grid carbon figure ({why}), so it cannot be measured",
+        f"remove policy.max_kgco2e_month, or move to a region with a figure (`aiinfra offers --sort carbon` lists them; e.g. {', '.join(covered[:3])})",
+        spec.policy.max_kgco2e_month,
+    )]

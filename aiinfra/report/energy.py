@@ -185,10 +185,15 @@ def offer_fields(energy: dict[str, Any]) -> dict[str, Any]:
     return {k: energy[k] for k in OFFER_FIELDS} | {"co2_unknown": energy["unknown"]}
 
 
-def _price_there(cloud: str, region: str, pool: "ResolvedPool") -> float | None:
+def _price_there(cloud: str, region: str, pool: "ResolvedPool") -> tuple[float | None, bool]:
+    """(hourly price, whether it is the region's own figure) of the pool's type where the catalog offers it there."""
     it = catalog.cloud_catalog(cloud).instance_types.get(pool.instance_type)
     here = it.regions.get(region) if it else None
-    return getattr(here, "spot" if pool.capacity == "spot" else "on_demand") if here else None
+    if here is None:
+        return None, False
+    capacity = "spot" if pool.capacity == "spot" else "on-demand"
+    own = getattr(here, "spot" if capacity == "spot" else "on_demand") is not None
+    return catalog.price(cloud, pool.instance_type, region, capacity).hourly_usd, own
 
 
 def lower_carbon_region(env: "ResolvedEnvironment") -> dict[str, Any] | None:
@@ -205,7 +210,8 @@ def lower_carbon_region(env: "ResolvedEnvironment") -> dict[str, Any] | None:
         figure = carbon.grid_factor(cloud, region)
         if region == env.spec.region or figure is None or figure.gco2e_per_kwh >= (here["grid_gco2e_per_kwh"] or 0):
             continue
-        prices = [_price_there(cloud, region, p) for p in env.pools]
+        there = [_price_there(cloud, region, p) for p in env.pools]
+        prices = [p for p, _ in there]
         if any(p is None for p in prices):
             continue
         kg = usd = 0.0
@@ -215,7 +221,8 @@ def lower_carbon_region(env: "ResolvedEnvironment") -> dict[str, Any] | None:
             usd += (price - (pool.hourly_usd_per_node or 0.0)) * paid_nodes(pool.capacity, pool.nodes_min, pool.nodes_max)[1] * h  # type: ignore[operator]
         if best is None or kg < best["kgco2e_per_month_max"]:
             best = {"region": region, "grid_gco2e_per_kwh": figure.gco2e_per_kwh, "kgco2e_per_month_max": round(kg, 2),
-                    "kgco2e_per_month_saved": round(here["kgco2e_per_month_max"] - kg, 2), "monthly_usd_difference": round(usd, 2)}
+                    "kgco2e_per_month_saved": round(here["kgco2e_per_month_max"] - kg, 2), "monthly_usd_difference": round(usd, 2),
+                    "priced_elsewhere": [p.name for p, (_, own) in zip(env.pools, there) if not own]}
     return best if best and best["kgco2e_per_month_saved"] > 0 else None
 
 

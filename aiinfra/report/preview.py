@@ -199,7 +199,7 @@ def policy_report(env: ResolvedEnvironment, data: dict[str, Any]) -> dict[str, A
     """Every policy rule over the previewed resources, with the spec's budgets (at maximum size) and waivers."""
     from aiinfra import policy
 
-    return policy.evaluate(data["resources"], policy.facts_from(env, data["cost"]), policy.waivers_of(env.spec))
+    return policy.evaluate(data["resources"], policy.facts_from(env, data["cost"], data.get("energy")), policy.waivers_of(env.spec))
 
 
 def build(env: ResolvedEnvironment, check_policy: bool = True) -> dict[str, Any]:
