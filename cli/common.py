@@ -18,6 +18,10 @@ EXIT_POLICY = 3  # the spec is valid, but the environment breaks a mandatory pol
 
 SpecArg = typer.Argument(..., help="environment spec, e.g. stacks/aws-llm.yaml", show_default=False, readable=False)
 JsonOpt = typer.Option(False, "--json", help="print one JSON object instead of tables")
+UtilizationOpt = typer.Option(
+    None, "--utilization", metavar="0..1",
+    help="share of accelerator and CPU power drawn on average, for kWh and kgCO2e (default 0.5; a pool's own utilization: wins)",
+)
 
 
 def console(stderr: bool = False):
@@ -80,3 +84,15 @@ def fail(source: str, problems: list[Any], as_json: bool = False) -> NoReturn:
 
         views.problems(console(stderr=True), source, problems)
     raise typer.Exit(EXIT_INVALID)
+
+
+def utilization(u: float | None, as_json: bool = False):
+    """`--utilization` checked (0 to 1, else exit 2) and set for the energy estimate of this command."""
+    if u is not None and not 0 <= u <= 1:
+        from aiinfra.problems import Problem
+
+        fail("--utilization", [Problem("--utilization", f"utilization must be from 0 to 1 (got {u:g})",
+                                       "e.g. --utilization 0.8 for busy training nodes, 0.3 for mostly idle inference", u)], as_json)
+    from aiinfra.report.energy import default_utilization
+
+    return default_utilization(u)

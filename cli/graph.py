@@ -40,7 +40,7 @@ def safe_id(prefix: str, name: str) -> str:
     return f"{prefix}_{re.sub(r'[^A-Za-z0-9_]', '_', name)}"
 
 
-def _pool_lines(p, money) -> list[str]:
+def _pool_lines(p, money, co2: dict | None = None) -> list[str]:
     from aiinfra.resolve.capacity import paid_nodes
 
     what = f"{p.gpus_per_node} × {p.gpu}" if p.gpu else f"CPU, {p.vcpus} vCPU"
@@ -54,6 +54,11 @@ def _pool_lines(p, money) -> list[str]:
         lines.append(f"{money(p.hourly_usd_per_node)}/h per node · {total}/h")
     else:
         lines.append("unpriced")
+    if co2 is not None:
+        from aiinfra.report.energy import amount
+
+        lo, hi = co2["kgco2e_per_hour_min"], co2["kgco2e_per_hour_max"]
+        lines.append(f"{amount(lo) if lo == hi else amount(lo) + '–' + amount(hi)} kgCO2e/h" if co2["unknown"] is None else "kgCO2e unknown")
     return lines
 
 
@@ -83,8 +88,11 @@ def build(env, plan) -> Graph:
     access = "public + private API endpoint" if spec.cluster.public_endpoint else "private API endpoint"
     cluster = Group("cluster", f"{profile.kubernetes} {spec.cluster.kubernetes_version} cluster")
     cluster.members.append(Node("control_plane", [f"{profile.kubernetes} control plane", access], "control"))
+    from aiinfra.report.energy import summary
+
+    co2 = {r["name"]: r for r in summary(env)["pools"]}
     for p in env.pools:
-        node = Node(safe_id("pool", p.name), _pool_lines(p, money), "gpu" if p.gpu else "pool")
+        node = Node(safe_id("pool", p.name), _pool_lines(p, money, co2.get(p.name)), "gpu" if p.gpu else "pool")
         cluster.members.append(node)
         g.edges.append(("control_plane", node.id, ""))
     if plan.releases or plan.manifests:

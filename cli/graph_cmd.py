@@ -9,6 +9,8 @@ from typing import Optional
 
 import typer
 
+from aiinfra.cli.common import UtilizationOpt
+
 
 class GraphFormat(str, Enum):
     mermaid = "mermaid"
@@ -24,17 +26,20 @@ def graph_command(
         help="mermaid (renders on GitHub), markdown (a heading and a mermaid block, for $GITHUB_STEP_SUMMARY), dot (Graphviz) or svg (needs Graphviz's `dot`)",
     ),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="write to this file instead of stdout"),
+    util: Optional[float] = UtilizationOpt,
 ) -> None:
-    """Draw an environment: network, cluster, node pools (GPUs, count, $/h), storage, registry, identity, add-ons."""
+    """Draw an environment: network, cluster, node pools (GPUs, count, $/h, kgCO2e/h), storage, registry, identity, add-ons."""
     import sys
 
-    from aiinfra.cli.common import EXIT_INVALID, console, load_env
+    from aiinfra.cli.common import EXIT_INVALID, console, load_env, utilization
     from aiinfra.cli.graph import INSTALL_GRAPHVIZ, GraphvizMissing, build, to_dot, to_markdown, to_mermaid, to_svg
     from aiinfra.cli.placement import recorded
     from aiinfra.components.kubernetes.addons import plan
 
+    scope = utilization(util)
     env = recorded(load_env(spec)).env  # as `cost` prices it
-    g = build(env, plan(env))
+    with scope:
+        g = build(env, plan(env))
     if fmt is GraphFormat.svg:
         try:
             text = to_svg(to_dot(g))

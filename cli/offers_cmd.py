@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import re
+from enum import Enum
 from pathlib import Path
 from typing import Any, Optional
 
 import typer
 
 from aiinfra import clouds
-from aiinfra.cli.common import JsonOpt, SpecArg, console, emit_json, fail, load_env
+from aiinfra.cli.common import JsonOpt, SpecArg, UtilizationOpt, console, emit_json, fail, load_env, utilization
 
 CHOSEN = "*"
+
+
+class SortBy(str, Enum):
+    price = "price"
+    carbon = "carbon"
 
 
 def _fabric(f: dict[str, Any] | None) -> str:
@@ -41,6 +47,15 @@ def _figures(o: dict[str, Any], lo: float, hi: float) -> str:
     return f"{money(lo)}{mark}\n{money(hi)}{mark}"
 
 
+CO2_NOTE = "kgCO2e: location-based (yearly grid average where the region is, Electricity Maps), at the default or --utilization; `cost` breaks it down."
+
+
+def co2_cell(o: dict[str, Any]) -> str:
+    from aiinfra.report.energy import amount
+
+    return f"{amount(o['kgco2e_per_month_min'])}\n{amount(o['kgco2e_per_month_max'])}"
+
+
 def table(data: dict[str, Any]):
     """Money stacked min over max, so that an 80-column terminal keeps every figure whole."""
     from rich.markup import escape
@@ -60,6 +75,7 @@ def table(data: dict[str, Any]):
         t.add_column("node pools")
         t.add_column("$/h min–max", justify="right")
         t.add_column("$/month min–max", justify="right")
+        t.add_column("kgCO2e/month min–max", justify="right")
         for o in rows:
             where = f"{CHOSEN} " if o["chosen"] else ""
             t.add_row(
@@ -67,15 +83,16 @@ def table(data: dict[str, Any]):
                 escape(_pools(o, "fabric" not in dropped)),
                 escape(_figures(o, o["hourly_usd_min"], o["hourly_usd_max"])),
                 escape(_figures(o, o["monthly_usd_min"], o["monthly_usd_max"])),
+                escape(co2_cell(o)),
             )
             if light and o is not rows[-1]:
-                t.add_row("", "", "", "")
+                t.add_row("", "", "", "", "")
         lines = [f"{CHOSEN} the spec's own cloud and region. Totals include the system pool and fixed costs, as `aiinfra cost` counts them."]
         if any(o["unpriced"] for o in rows):
             lines.append("+? some of it is unpriced (a type the catalog has no price for, or a pinned type outside it): the figure is a lower bound.")
         if any(o["priced_elsewhere"] for o in rows):
             lines.append(f"{ELSEWHERE} a pool priced at another region's figure: the catalog has none for this region (`--json`: price_note).")
-        lines += [f"note: {n}" for n in notes]
+        lines += [f"note: {n}" for n in notes] + [CO2_NOTE]
         if dropped:
             lines.append(hidden_note(sorted(dropped)))
         t.caption = "\n".join(escape(line) for line in lines)
@@ -132,9 +149,12 @@ def offers_command(
     spec: Path = SpecArg,
     clouds_opt: Optional[str] = typer.Option(None, "--clouds", metavar="CLOUDS", help=f"only these clouds, comma-separated ({clouds.choices()}); default: all"),
     top: int = typer.Option(10, "--top", min=0, help="show the N cheapest offers in the table (0: all; --json always has all)"),
+    sort: SortBy = typer.Option(SortBy.price, "--sort", help="price: cheapest first; carbon: lowest kgCO2e/month at maximum size first (unknown last, ties by price)"),
+    util: Optional[float] = UtilizationOpt,
     as_json: bool = JsonOpt,
 ) -> None:
-    """The environment priced on every cloud and region that can serve all its pools, cheapest first."""
+    """The environment priced on every cloud and region that can serve all its pools, cheapest first (or
+    lowest-carbon first with --sort carbon), each with its location-based kgCO2e."""
     from aiinfra.resolve.offers import check_clouds, offers
 
     only = None
@@ -144,8 +164,15 @@ def offers_command(
             from aiinfra.problems import Problem
 
             fail("aiinfra offers", problems or [Problem("--clouds", "no cloud named", f"e.g. --clouds {','.join(clouds.names())}")], as_json)
+    scope = utilization(util, as_json)
     env = load_env(spec, as_json)
-    data = offers(env, only, str(spec))
+    with scope:
+        data = offers(env, only, str(spec))
+    if sort is SortBy.carbon:
+        from aiinfra.report.energy import carbon_order
+
+        data["offers"] = carbon_order(data["offers"])
+    data["sort"] = sort.value
     if as_json:
         emit_json(data)
         return

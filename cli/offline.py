@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Optional
 
 import typer
 
-from aiinfra.cli.common import EXIT_POLICY, JsonOpt, SpecArg, check_fit, console, emit_json, fail, load_env
+from aiinfra.cli.common import EXIT_POLICY, JsonOpt, SpecArg, UtilizationOpt, check_fit, console, emit_json, fail, load_env, utilization
 
 
 def validate(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
@@ -36,6 +37,7 @@ def preview(
     spec: Path = SpecArg,
     as_json: bool = JsonOpt,
     summary: bool = typer.Option(False, "--summary", help=SUMMARY_HELP),
+    util: Optional[float] = UtilizationOpt,
 ) -> None:
     """Run the environment's Pulumi program offline under mocks: resources, GPUs and cost. A node pool that
     `aiinfra up`'s failover moved is shown where the stack's config records it."""
@@ -44,6 +46,7 @@ def preview(
 
         fail("--summary", [Problem("--summary", "--summary and --json do not combine: --json prints the whole preview as one object",
                                    "drop --summary, and pick fields with jq, e.g. `jq '{node_pools, cost, policy}'`")], as_json)
+    scope = utilization(util, as_json)
     env = load_env(spec, as_json)
     from aiinfra.cli.placement import recorded, show
     from aiinfra.policy import mandatory_failed
@@ -51,7 +54,8 @@ def preview(
 
     placed = recorded(env)
     fitted = check_fit(placed.env, spec, as_json)
-    data = build(placed.env)
+    with scope:
+        data = build(placed.env)
     data["fit"] = {"pods": fitted.rows, "warnings": [w.as_dict() for w in fitted.warnings]}
     if placed.records or placed.problems:
         data["placement"] = placed.as_dict()
@@ -74,6 +78,7 @@ def preview(
 
             c.print(filesystem_table(data["filesystems"]))
         c.print(views.cost_table(data))
+        c.print(views.energy_table(data))
         c.print(views.policy_table(data["policy"]))
         show(c, placed, spec)
         c.print("[dim]Offline preview under Pulumi mocks: IDs and ARNs are placeholders. `aiinfra up` deploys for real.[/]")
@@ -85,26 +90,32 @@ def cost(
     spec: Path = SpecArg,
     as_json: bool = JsonOpt,
     markdown: bool = typer.Option(False, "--markdown", help="print a Markdown table (e.g. for a CI job summary)"),
+    util: Optional[float] = UtilizationOpt,
 ) -> None:
-    """Hourly and monthly cost of an environment at its minimum and maximum size."""
+    """Hourly and monthly cost of an environment at its minimum and maximum size, with its energy (kWh) and
+    location-based emissions (kgCO2e)."""
+    scope = utilization(util, as_json)
     env = load_env(spec, as_json)
     from aiinfra.cli.placement import recorded, show
     from aiinfra.report.preview import estimate
 
     placed = recorded(env)
-    data = estimate(placed.env)
+    with scope:
+        data = estimate(placed.env)
     if not as_json and not markdown:
         show(console(stderr=True), placed, spec)
     if as_json:
-        emit_json({"environment": data["environment"], "node_pools": data["node_pools"], "cost": data["cost"], "warnings": data["warnings"]})
+        emit_json({"environment": data["environment"], "node_pools": data["node_pools"], "cost": data["cost"], "energy": data["energy"], "warnings": data["warnings"]})
         return
     from aiinfra.cli import views
 
     if markdown:
-        sys.stdout.write(views.cost_markdown(data))
+        sys.stdout.write(views.cost_markdown(data) + "\n" + views.energy_markdown(data))
         return
 
-    console().print(views.cost_table(data))
+    c = console()
+    c.print(views.cost_table(data))
+    c.print(views.energy_table(data))
 
 
 def schema() -> None:

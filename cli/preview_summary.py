@@ -61,6 +61,15 @@ def cost(data: dict[str, Any]) -> Fit:
     return Fit(build)
 
 
+def energy_line(data: dict[str, Any]) -> str:
+    """The emissions totals in one line; unknown where any pool's power or the grid factor is."""
+    from aiinfra.report.energy import amount
+
+    e = data["energy"]
+    line = f"Carbon (location-based): {amount(e['kgco2e_per_month_min'])}..{amount(e['kgco2e_per_month_max'])} kgCO2e/month, {amount(e['kwh_per_hour_max'])} kWh/h at max"
+    return line + (f"; unknown: {'; '.join(e['unknown'])}" if e["unknown"] else "")
+
+
 def findings(report: dict[str, Any]) -> Fit | None:
     """Each finding's rule and message (mandatory first, as preview's policy table orders them), then waived rules."""
     rows = sorted(report["violations"], key=lambda v: (v["enforcement"] != "mandatory", v["id"]))
@@ -91,6 +100,7 @@ def show(console, data: dict[str, Any]) -> None:
     c.print(cost(data))
     if data["cost"]["unpriced"]:
         c.print(escape(views.unpriced_line(data["cost"]["unpriced"])), highlight=False)
+    c.print(escape(energy_line(data)), highlight=False)
     report = data["policy"]
     c.print(policy_line(report), highlight=False)
     table = findings(report)

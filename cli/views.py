@@ -187,6 +187,75 @@ def cost_markdown(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+ENERGY_OPTIONAL = ["kWh/h each", "kWh/h max", "kgCO2e/h min"]
+
+
+def energy_rows(e: dict[str, Any]) -> list[tuple[str, str, dict[str, float | None]]]:
+    """(pool, utilisation, figures) per pool, then the total; figures None where unknown."""
+    rows = [(p["name"], f"{p['utilization']:g}", {
+        "kWh/h each": p["kwh_per_node_hour"], "kWh/h max": p["kwh_per_hour_max"], "kgCO2e/h min": p["kgco2e_per_hour_min"],
+        "kgCO2e/h max": p["kgco2e_per_hour_max"], "kgCO2e/month min": p["kgco2e_per_month_min"], "kgCO2e/month max": p["kgco2e_per_month_max"],
+    }) for p in e["pools"]]
+    rows.append(("total", "", {
+        "kWh/h each": None, "kWh/h max": e["kwh_per_hour_max"], "kgCO2e/h min": e["kgco2e_per_hour_min"],
+        "kgCO2e/h max": e["kgco2e_per_hour_max"], "kgCO2e/month min": e["kgco2e_per_month_min"], "kgCO2e/month max": e["kgco2e_per_month_max"],
+    }))
+    return rows
+
+
+def energy_lines(e: dict[str, Any]) -> list[str]:
+    grid = "unknown" if e["grid_gco2e_per_kwh"] is None else f"{e['grid_gco2e_per_kwh']:g} gCO2e/kWh ({e['grid_year']}, zone {e['grid_zone']})"
+    lines = [f"Location-based: grid {grid}, PUE {e['pue']:g} ({e['pue_scope']}, {e['pue_year']})."]
+    if "google_gco2e_per_kwh" in e:
+        lines.append(f"Google's own figure for the region: {e['google_gco2e_per_kwh']:g} gCO2e/kWh ({e['google_year']}, direct, not lifecycle), "
+                     f"carbon-free energy {e['google_cfe_pct']:g}%.")
+    lines += [f"unknown: {u}" for u in e["unknown"]]
+    lines.append(f"Excludes {e['excludes']}. {e['attribution']}")
+    return lines
+
+
+def energy_table(data: dict[str, Any]) -> Fit:
+    """kWh and kgCO2e per pool and in total, min and max size; unknown figures print as "unknown", never 0."""
+    from aiinfra.report.energy import amount
+
+    e = data["energy"]
+
+    def build(dropped: frozenset[str], light: bool) -> Table:
+        t = Table(title=f"Energy and carbon (1 month = {e['hours_per_month']} h)", title_justify="left")
+        t.add_column("pool")
+        t.add_column("util", justify="right", no_wrap=True)
+        cols = [c for c in ("kWh/h each", "kWh/h max", "kgCO2e/h min", "kgCO2e/h max", "kgCO2e/month min", "kgCO2e/month max") if c not in dropped]
+        for c in cols:
+            _num(t, c)
+        rows = energy_rows(e)
+        for name, util, figures in rows:
+            if name == "total":
+                t.add_section()
+                t.add_row("[bold]total[/]", "", *("" if c == "kWh/h each" else f"[bold]{amount(figures[c])}[/]" for c in cols))
+            else:
+                t.add_row(escape(name), util, *(amount(figures[c]) for c in cols))
+        lines = [escape(line) for line in energy_lines(e)]
+        if dropped:
+            lines.append(hidden_note([c for c in ENERGY_OPTIONAL if c in dropped], "widen the terminal, or use --json"))
+        t.caption = "\n".join(lines)
+        t.caption_justify = "left"
+        return t
+
+    return Fit(build, ENERGY_OPTIONAL)
+
+
+def energy_markdown(data: dict[str, Any]) -> str:
+    from aiinfra.report.energy import amount
+
+    e = data["energy"]
+    lines = [f"#### Energy and carbon (1 month = {e['hours_per_month']} h)", "",
+             "| pool | util | kWh/h max | kgCO2e/h min | kgCO2e/h max | kgCO2e/month min | kgCO2e/month max |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for name, util, f in energy_rows(e):
+        cells = [amount(f[c]) for c in ("kWh/h max", "kgCO2e/h min", "kgCO2e/h max", "kgCO2e/month min", "kgCO2e/month max")]
+        lines.append(f"| {'**total**' if name == 'total' else name} | {util} | " + " | ".join(f"**{c}**" if name == "total" else c for c in cells) + " |")
+    return "\n".join([*lines, "", *(f"{line}  " for line in energy_lines(e)), ""])
+
+
 POLICY_OPTIONAL = ["severity", "resource", "fix"]
 
 

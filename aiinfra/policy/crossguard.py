@@ -53,7 +53,8 @@ def _environment(spec: str) -> tuple[Facts, dict[str, str]]:
     from aiinfra.resolve.resolver import load
 
     env = load(Path(spec))
-    return facts_from(env, estimate(env)["cost"]), waivers_of(env.spec)
+    data = estimate(env)
+    return facts_from(env, data["cost"], data["energy"]), waivers_of(env.spec)
 
 
 def environment(config: Mapping[str, Any] | None) -> tuple[Facts | None, dict[str, str]]:

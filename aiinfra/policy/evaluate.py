@@ -85,10 +85,25 @@ def waivers_of(spec: Any) -> dict[str, str]:
     return {w.rule: w.reason for w in getattr(policy, "waive", None) or []}
 
 
-def facts_from(env: Any, cost: Mapping[str, Any]) -> Facts:
-    """Facts from a ResolvedEnvironment and its cost summary (preview.cost_summary: min and max size)."""
+def _carbon(env: Any, policy: Any, energy: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The carbon facts, computed only where the spec sets a carbon rule (so other specs pay nothing for them)."""
+    budget, advise = getattr(policy, "max_kgco2e_month", None), bool(getattr(policy, "suggest_lower_carbon", False))
+    if budget is None and not advise:
+        return {}
+    from aiinfra.report import energy as model
+
+    e = energy if energy is not None else model.summary(env)
+    return {"max_kgco2e_month": budget, "suggest_lower_carbon": advise, "kgco2e_month_max": e["kgco2e_per_month_max"],
+            "kgco2e_month_known": e["kgco2e_per_month_max_known"], "carbon_unknown": tuple(e["unknown"]),
+            "lower_carbon": model.lower_carbon_region(env) if advise or budget is not None else None}
+
+
+def facts_from(env: Any, cost: Mapping[str, Any], energy: Mapping[str, Any] | None = None) -> Facts:
+    """Facts from a ResolvedEnvironment and its cost summary (preview.cost_summary: min and max size), with its
+    energy summary (aiinfra.report.energy) where the spec sets a carbon rule."""
     policy = getattr(env.spec, "policy", None)
     return Facts(
+        **_carbon(env, policy, energy),
         name=env.spec.name,
         region=env.spec.region,
         hourly_usd_max=float(cost["hourly_usd_max"]),

@@ -45,11 +45,40 @@ def _accelerators(f: Facts) -> list[str]:
     ]
 
 
+def _carbon(f: Facts) -> list[str]:
+    """Fails closed, as the cost budgets do: an unknown accelerator power or grid factor cannot show it is under."""
+    budget = f.max_kgco2e_month
+    if budget is None:
+        return []
+    unit = "kgCO2e/month (location-based)"
+    if f.carbon_unknown:
+        why = f"{len(f.carbon_unknown)} figure{'s' if len(f.carbon_unknown) != 1 else ''} unknown ({'; '.join(f.carbon_unknown)})"
+        if f.kgco2e_month_known > budget:
+            return [f"emits at least {f.kgco2e_month_known:,.0f} {unit} at its maximum size, over the budget of {budget:,.0f}, with {why}"]
+        return [f"cannot show the environment is under {budget:,.0f} {unit}: {why}; the known part comes to {f.kgco2e_month_known:,.0f}"]
+    if f.kgco2e_month_max is not None and f.kgco2e_month_max > budget:
+        return [f"emits up to {f.kgco2e_month_max:,.0f} {unit} at its maximum size, over the budget of {budget:,.0f}"]
+    return []
+
+
+def _lower_carbon(f: Facts) -> list[str]:
+    alt = f.lower_carbon
+    if not alt:
+        return []
+    usd = alt["monthly_usd_difference"]
+    price = f"${abs(usd):,.2f}/month {'more' if usd > 0 else 'less'}" if usd else "the same price"
+    return [f"{alt['region']} offers the same instance types on a {alt['grid_gco2e_per_kwh']:g} gCO2e/kWh grid: "
+            f"{alt['kgco2e_per_month_max']:,.0f} instead of {(f.kgco2e_month_max or 0):,.0f} kgCO2e/month at maximum size "
+            f"({alt['kgco2e_per_month_saved']:,.0f} less, location-based), for {price} on the node pools"
+            + (f" (priced at another region's figure there: {', '.join(alt['priced_elsewhere'])})" if alt.get("priced_elsewhere") else "")]
+
+
 def applies(rule: Rule, f: Facts) -> bool:
     """A guardrail counts (passed or not) only where the spec sets it."""
     return {
         "AI-COST-001": f.max_hourly_usd is not None, "AI-COST-002": f.max_monthly_usd is not None,
         "AI-GUARD-001": bool(f.allowed_regions), "AI-GUARD-002": bool(f.allowed_accelerators),
+        "AI-CO2-001": f.max_kgco2e_month is not None, "AI-CO2-002": f.suggest_lower_carbon or f.max_kgco2e_month is not None,
     }.get(rule.id, True)
 
 
@@ -67,4 +96,11 @@ RULES = [
     Rule("AI-GUARD-002", "Accelerators are allowed", "high", "mandatory", (), "change node_pools[].gpu, or add the model to policy.allowed_accelerators; "
          "give a pinned type aiinfra cannot tell its gpu: MODEL:N",
          ("aiinfra guardrail",), check=_accelerators, scope="environment"),
+    Rule("AI-CO2-001", "Monthly emissions at maximum size within the carbon budget", "high", "mandatory", (),
+         "lower node_pools[].nodes.max or node_pools[].utilization, move to a lower-carbon region (`aiinfra offers --sort carbon`), "
+         "or raise policy.max_kgco2e_month; a pool whose accelerator has no published power cannot be shown under it: waive the rule with a reason",
+         ("aiinfra carbon guardrail (`aiinfra cost`: location-based kgCO2e)",), check=_carbon, scope="environment"),
+    Rule("AI-CO2-002", "A lower-carbon region of the same cloud offers the same instance types", "low", "advisory", (),
+         "move region: to the one named (check its quota and latency first), or waive the rule with a reason",
+         ("aiinfra carbon advice (`aiinfra offers --sort carbon`)",), check=_lower_carbon, scope="environment"),
 ]

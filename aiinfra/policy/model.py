@@ -125,6 +125,12 @@ class Facts:
     allowed_accelerators: tuple[str, ...] = ()
     unpriced: tuple[str, ...] = ()  # cost items at maximum size that have no price (counted as $0 in the totals)
     unknown_accelerators: tuple[tuple[str, str], ...] = ()  # (pool, instance type) whose accelerator aiinfra cannot tell
+    max_kgco2e_month: float | None = None
+    suggest_lower_carbon: bool = False
+    kgco2e_month_max: float | None = None  # location-based, at maximum size; None while any figure is unknown
+    kgco2e_month_known: float = 0.0  # the part with known figures (what the total is at least)
+    carbon_unknown: tuple[str, ...] = ()  # why a figure is unknown (accelerator power, grid factor)
+    lower_carbon: Mapping[str, Any] | None = None  # aiinfra.report.energy.lower_carbon_region, where the rule is on
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from aiinfra import catalog, clouds, program
 from aiinfra.catalog import freshness
 from aiinfra.catalog import kubernetes as kubernetes_versions
+from aiinfra.report import energy
 from aiinfra.program import SECRET_OUTPUTS
 from aiinfra.resolve.capacity import paid_nodes
 from aiinfra.resolve.result import ResolvedEnvironment, ResolvedFileSystem, ResolvedPool
@@ -182,6 +183,7 @@ def _report(env: ResolvedEnvironment, items: list[CostItem], result: "engine.Run
     if env.filesystems:
         data["filesystems"] = filesystem_rows(env, result.outputs.get("filesystems", {}) if result is not None else {})
     data["cost"] = cost_summary(env, items)
+    data["energy"] = energy.summary(env)
     data["warnings"] = [w.as_dict() for w in env.warnings]
     if result is not None:
         data["outputs"] = {k: ("[secret]" if k in SECRET_OUTPUTS | result.secret_outputs else v) for k, v in result.outputs.items()}
@@ -197,7 +199,7 @@ def policy_report(env: ResolvedEnvironment, data: dict[str, Any]) -> dict[str, A
     """Every policy rule over the previewed resources, with the spec's budgets (at maximum size) and waivers."""
     from aiinfra import policy
 
-    return policy.evaluate(data["resources"], policy.facts_from(env, data["cost"]), policy.waivers_of(env.spec))
+    return policy.evaluate(data["resources"], policy.facts_from(env, data["cost"], data.get("energy")), policy.waivers_of(env.spec))
 
 
 def build(env: ResolvedEnvironment, check_policy: bool = True) -> dict[str, Any]:

@@ -115,6 +115,7 @@ def _pool_of(spec: "EnvironmentSpec", path: str) -> str | None:
 
 def offer(env: "ResolvedEnvironment", chosen: bool, notes: Sequence[str] = ()) -> dict[str, Any]:
     """One row: the environment on env's cloud and region, totals exactly as `cost` prints them."""
+    from aiinfra.report.energy import offer_fields
     from aiinfra.report.preview import estimate
 
     data = estimate(env)
@@ -134,6 +135,7 @@ def offer(env: "ResolvedEnvironment", chosen: bool, notes: Sequence[str] = ()) -
         "prices_as_of": cost["prices_as_of"],
         "freshness": cost["freshness"],
         "notes": list(notes),
+        **offer_fields(data["energy"]),
     }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from aiinfra import catalog, clouds
 from aiinfra.catalog import kubernetes as kubernetes_versions
+from aiinfra.catalog import carbon
 from aiinfra.catalog import pool_facts as facts
 from aiinfra.problems import Problem, SpecError, did_you_mean, nearest, shown
 from aiinfra.resolve import accelerators, capabilities, data_layer
@@ -284,6 +285,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
         raise SpecError(source, [Problem("region", message, hint, spec.region)])
     account = find_account(spec)
     r = _PoolResolver(spec)
+    r.problems += carbon.budget_problems(spec)
     if account and account.placeholder:
         r.warnings.append(account.note())
     if any(p.name == "system" for p in spec.node_pools):

@@ -141,6 +141,18 @@ class NodePool(_Strict):
     queued: bool = Field(default=False, description="flex-start pools: nodes only through ProvisioningRequests (queued provisioning)")
     disk_gib: int = Field(default=defaults.DISK_GIB, ge=20, le=MAX_DISK_GIB, description="root volume size per node")
     labels: dict[Annotated[str, Field(max_length=63)], Annotated[str, Field(max_length=63)]] = Field(default_factory=dict, max_length=MAX_TAGS)
+    utilization: float | None = Field(
+        default=None, description="share of the accelerators' and CPUs' power the pool draws on average, 0 to 1, for its energy and carbon estimate (default 0.5)"
+    )
+
+    @field_validator("utilization", mode="before")
+    @classmethod
+    def _share(cls, v: Any) -> Any:
+        if v is None:
+            return v
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+            raise Invalid(f"utilization must be a number from 0 to 1 (got {shown(v)})", "e.g. utilization: 0.8 for a busy training pool, 0.3 for an inference pool")
+        return float(v)
 
     @field_validator("nodes", mode="before")
     @classmethod

@@ -47,6 +47,10 @@ class Policy(BaseModel):
 
     max_hourly_usd: float | None = Field(default=None, gt=0, description="most the environment may cost per hour at its maximum size")
     max_monthly_usd: float | None = Field(default=None, gt=0, description="most it may cost per month (730 h) at its maximum size")
+    max_kgco2e_month: float | None = Field(
+        default=None, gt=0, description="most the environment may emit per month (730 h, kgCO2e, location-based) at its maximum size; unknown power or grid figures fail it"
+    )
+    suggest_lower_carbon: bool = Field(default=False, description="advise a lower-carbon region of the same cloud that offers the same instance types (on with max_kgco2e_month)")
     allowed_regions: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=100, description="regions it may run in")
     allowed_accelerators: list[Annotated[str, Field(max_length=40)]] = Field(
         default_factory=list, max_length=100, description="GPU models its pools may use, e.g. [L4, H100]"
