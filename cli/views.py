@@ -205,7 +205,8 @@ def energy_rows(e: dict[str, Any]) -> list[tuple[str, str, dict[str, float | Non
 
 def energy_lines(e: dict[str, Any]) -> list[str]:
     grid = "unknown" if e["grid_gco2e_per_kwh"] is None else f"{e['grid_gco2e_per_kwh']:g} gCO2e/kWh ({e['grid_year']}, zone {e['grid_zone']})"
-    lines = [f"Location-based: grid {grid}, PUE {e['pue']:g} ({e['pue_scope']}, {e['pue_year']})."]
+    pue = "unknown" if e["pue"] is None else f"{e['pue']:g} ({e['pue_scope']}, {e['pue_year']})"
+    lines = [f"Location-based: grid {grid}, PUE {pue}."]
     if "google_gco2e_per_kwh" in e:
         lines.append(f"Google's own figure for the region: {e['google_gco2e_per_kwh']:g} gCO2e/kWh ({e['google_year']}, direct, not lifecycle), "
                      f"carbon-free energy {e['google_cfe_pct']:g}%.")

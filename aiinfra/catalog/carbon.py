@@ -95,9 +95,12 @@ def grid_source(figure: GridFigure) -> str:
     return grid().sources.get(figure.source, figure.source)
 
 
-def pue(cloud: str, region: str) -> tuple[Pue, str, str]:
-    """(PUE, "region" or "fleet", source): the provider's own region figure where published, else its fleet's."""
-    power = energy().clouds[cloud]
+def pue(cloud: str, region: str) -> tuple[Pue | None, str, str]:
+    """(PUE, "region" or "fleet", source): the provider's own region figure where published, else its fleet's;
+    (None, "unknown", "") for a cloud with no figures (an existing cluster, whose data centre aiinfra cannot know)."""
+    power = energy().clouds.get(cloud)
+    if power is None:
+        return None, "unknown", ""
     here = power.regions.get(region)
     if here is not None:
         return here, "region", here.source or power.region_source

@@ -77,8 +77,10 @@ class NodePower:
 
 def node_power(cloud: str, region: str, pool: "ResolvedPool", u: float) -> NodePower:
     data = carbon.energy()
-    cpu = data.clouds[cloud].cpu_watts_per_vcpu
     value, _, _ = carbon.pue(cloud, region)
+    if value is None:
+        return NodePower(0, None, None, 0.0, u, 1.0, f"{pool.name}: no PUE or CPU power figures for {cloud} (aiinfra/catalog/data/energy.yaml)")
+    cpu = data.clouds[cloud].cpu_watts_per_vcpu
     count = pool.gpus_per_node if pool.gpu else 0
     each = carbon.accelerator_watts(pool.gpu) if pool.gpu else None
     unknown = None
@@ -155,8 +157,8 @@ def summary(env: "ResolvedEnvironment") -> dict[str, Any]:
         "grid_year": figure.year if figure else None,
         "grid_zone": figure.zone if figure else None,
         "grid_source": carbon.grid_source(figure) if figure else None,
-        "pue": pue.pue,
-        "pue_year": pue.year,
+        "pue": pue.pue if pue else None,
+        "pue_year": pue.year if pue else None,
         "pue_scope": scope,
         "pue_source": pue_source,
     }

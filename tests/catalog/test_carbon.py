@@ -12,6 +12,8 @@ from aiinfra.catalog import carbon
 @pytest.mark.parametrize("cloud", clouds.names())
 def test_every_catalog_region_has_a_factor_or_is_listed_unknown(cloud):
     data = carbon.grid()
+    if cloud not in carbon.energy().clouds:
+        return  # checked below: a cloud without data centres of its own
     unknown = data.unknown.get(cloud, {})
     for region in catalog.cloud_catalog(cloud).regions:
         figure = carbon.grid_factor(cloud, region)
@@ -23,6 +25,11 @@ def test_every_catalog_region_has_a_factor_or_is_listed_unknown(cloud):
 
 @pytest.mark.parametrize("cloud", clouds.names())
 def test_every_cloud_has_pue_and_cpu_figures(cloud):
+    if cloud not in carbon.energy().clouds:
+        # cloud: existing runs where its owner's cluster is: no PUE, grid or CPU figure, so unknown, never zero
+        assert carbon.pue(cloud, clouds.facts(cloud).example_region) == (None, "unknown", "")
+        assert carbon.grid_factor(cloud, clouds.facts(cloud).example_region) is None
+        return
     power = carbon.energy().clouds[cloud]
     assert 1 < power.fleet_pue.pue < 2 and power.fleet_pue.source
     assert 0 < power.cpu_watts_per_vcpu.min < power.cpu_watts_per_vcpu.max

@@ -165,3 +165,11 @@ def test_up_without_the_pulumi_cli_refuses_like_every_cloud(tmp_path):
     r = subprocess.run([sys.executable, "-m", "aiinfra", "up", str(COREWEAVE), "--yes"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode == 1 and "the Pulumi CLI is not installed" in r.stderr and "aiinfra preview" in r.stderr
     assert r.stdout == ""
+
+
+def test_energy_of_an_existing_cluster_is_unknown_never_zero():
+    from aiinfra.report import energy
+
+    e = energy.summary(load(ONPREM))
+    assert e["pue"] is None and e["kgco2e_per_month_max"] is None and e["kwh_per_hour_max"] is None
+    assert any("no PUE or CPU power figures for existing" in u for u in e["unknown"])
