@@ -162,6 +162,7 @@ class ResolvedEnvironment:
     autoscaler: str = "none"  # cluster.autoscaling as the cloud takes it (a key of its profile's autoscalers, or "none")
     autoscaler_words: str | None = None  # how preview names it, with {pool} (the profile's autoscalers entry)
     kubernetes_extended: bool = False  # the version is past standard support: the cluster runs in paid extended support
+    written_spec: EnvironmentSpec | None = None  # the spec as written where `gpu: {total:…}` pools were shaped for this region (spec is the shaped one)
 
     def scaled_by(self, pool: ResolvedPool) -> str | None:
         """What scales the pool between its min and max, as preview says it; None for a fixed-size pool."""
