@@ -36,7 +36,8 @@ def _pools(o: dict[str, Any], fabric: bool) -> str:
         if p["name"] == "system":
             continue
         nodes = str(p["nodes_min"]) if p["nodes_min"] == p["nodes_max"] else f"{p['nodes_min']}..{p['nodes_max']}"
-        lines.append(f"{p['name']}: {nodes} × {p['instance_type']}{_uses(p)}" + (_fabric(p["fabric"]) if fabric else ""))
+        borrowed = f"; priced as {o['priced_as'][p['name']]}" if p["name"] in o.get("priced_as", {}) else ""
+        lines.append(f"{p['name']}: {nodes} × {p['instance_type']}{_uses(p)}" + (_fabric(p["fabric"]) if fabric else "") + borrowed)
     return "\n".join(lines) or "(system pool only)"
 
 

@@ -46,7 +46,7 @@ def moved_text(path: Path, env: "ResolvedEnvironment", row: dict[str, Any]) -> s
                 pool.pop(key, None)
             else:
                 pool[key] = value
-    return yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
+    return yaml.safe_dump(raw, sort_keys=False, allow_unicode=True, default_flow_style=None)
 
 
 def _shaped(pool: Any, row: dict[str, Any]) -> Any:
