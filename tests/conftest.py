@@ -51,3 +51,13 @@ def _no_local_stacks(monkeypatch, tmp_path_factory):
     empty = tmp_path_factory.getbasetemp() / "no-data-dir"
     empty.mkdir(exist_ok=True)
     monkeypatch.setenv("AIINFRA_DATA_DIR", str(empty))
+
+
+@pytest.fixture(autouse=True)
+def _shipped_catalog_after():
+    """A spec on an existing cluster installs its snapshot's catalog for the process (aiinfra.catalog.install):
+    every test leaves the shipped one behind, so the next sees the catalog it expects whatever the order."""
+    yield
+    from aiinfra import catalog
+
+    catalog._INSTALLED.clear()

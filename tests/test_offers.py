@@ -20,30 +20,37 @@ SPECS = sorted(p.name for p in STACKS.glob("*.yaml") if not p.name.startswith("P
 TOTALS = ("hourly_usd_min", "hourly_usd_max", "monthly_usd_min", "monthly_usd_max")
 
 
+def _all(data):
+    """Ranked offers and those kept apart (priced as another region), in the order shown."""
+    return data["offers"] + data["borrowed"]
+
+
 @pytest.fixture(scope="module", params=SPECS)
 def result(request):
     path = STACKS / request.param
     return path, offers(load(path), source=str(path))
 
 
-def test_every_example_gets_offers_on_every_cloud_sorted_by_hourly_min(result):
+def test_every_example_gets_offers_on_every_cloud_by_preference_then_hourly_min(result):
     path, data = result
     # An example on one cloud's own accelerators (TPU, Trainium, MI300X) is offered only where they are.
     families = {p.family for p in load(path).gpu_pools}
     # A cluster someone already runs (cloud: existing) is no offer: without its snapshot the moved spec is unserved there.
     sold = set(clouds.names()) - {"existing"}
     expected = sold | {data["cloud"]} if families <= {"nvidia"} else {data["cloud"]}
-    assert {o["cloud"] for o in data["offers"]} == expected
-    prices = [o["hourly_usd_min"] for o in data["offers"]]
-    assert prices == sorted(prices)
+    assert {o["cloud"] for o in _all(data)} == expected
+    for rows in (data["offers"], data["borrowed"]):
+        keys = [(o["preference"], o["hourly_usd_min"]) for o in rows]
+        assert keys == sorted(keys)
+    assert [o["rank"] for o in _all(data)] == list(range(1, len(_all(data)) + 1))
     everywhere = {(c, r) for c in clouds.names() for r in catalog.cloud_catalog(c).regions}
-    listed = [(o["cloud"], o["region"]) for o in data["offers"]] + [(u["cloud"], u["region"]) for u in data["unserved"]]
+    listed = [(o["cloud"], o["region"]) for o in _all(data)] + [(u["cloud"], u["region"]) for u in data["unserved"]]
     assert sorted(listed) == sorted(everywhere)
 
 
 def test_the_specs_own_choice_is_marked_and_equals_cost(result):
     path, data = result
-    chosen = [o for o in data["offers"] if o["chosen"]]
+    chosen = [o for o in _all(data) if o["chosen"]]
     assert len(chosen) == 1
     own = chosen[0]
     assert (own["cloud"], own["region"]) == (data["cloud"], data["region"])
@@ -56,7 +63,12 @@ def test_the_specs_own_choice_is_marked_and_equals_cost(result):
 
 def test_every_row_prices_its_pools_and_each_unserved_region_says_why(result):
     _, data = result
+    for o in data["borrowed"]:
+        assert o["priced_as"] and set(o["priced_as"]) <= set(o["priced_elsewhere"]) and "system" not in o["priced_as"]
     for o in data["offers"]:
+        assert not o["priced_as"] and set(o["priced_elsewhere"]) <= {"system"}
+    for o in _all(data):
+        assert o["hourly_usd_spot_min"] <= o["hourly_usd_min"] + 1e-6 and o["hourly_usd_spot_max"] <= o["hourly_usd_max"] + 1e-6
         assert o["monthly_usd_min"] == pytest.approx(o["hourly_usd_min"] * catalog.HOURS_PER_MONTH, abs=0.05)  # hourly is rounded to 4 places
         assert o["hourly_usd_min"] <= o["hourly_usd_max"]
         for p in o["pools"]:
@@ -65,6 +77,8 @@ def test_every_row_prices_its_pools_and_each_unserved_region_says_why(result):
             assert p["hourly_usd_per_node"] == catalog.price(o["cloud"], p["instance_type"], o["region"], p["capacity"]).hourly_usd
             if not p["regional_price"] and p["hourly_usd_per_node"] is not None:  # another region's figure, and the price note says so
                 assert p["name"] in o["priced_elsewhere"] and p["price_note"]
+            if p["gpu"]:
+                assert p["gpus_total"] == p["gpus_per_node"] * p["nodes_max"] and p["accelerator_memory_gib_total"] > 0
     for u in data["unserved"]:
         assert u["problems"] and all(p["path"] and p["message"] for p in u["problems"])
 
@@ -89,8 +103,8 @@ def test_unserved_regions_name_the_pool_that_cannot_run_there():
 
 def test_only_the_clouds_asked_for():
     data = offers(load(STACKS / "aws-llm.yaml"), [clouds.names()[-1]])
-    assert {o["cloud"] for o in data["offers"]} | {u["cloud"] for u in data["unserved"]} == {clouds.names()[-1]}
-    assert not any(o["chosen"] for o in data["offers"])
+    assert {o["cloud"] for o in _all(data)} | {u["cloud"] for u in data["unserved"]} == {clouds.names()[-1]}
+    assert not any(o["chosen"] for o in _all(data))
 
 
 def test_check_clouds_keeps_registry_order_and_hints_at_typos():
@@ -125,10 +139,10 @@ def test_a_pinned_type_moves_as_its_gpus_and_a_zone_pin_stays_home(tmp_path):
     assert not problems and elsewhere.node_pools[0].instance_type is None
     assert elsewhere.node_pools[0].gpu == f"{it.gpu}:{it.gpu_count}" and any(name in n for n in notes)
     data = offers(env)
-    own = next(o for o in data["offers"] if o["chosen"])
+    own = next(o for o in _all(data) if o["chosen"])
     assert own["pools"][-1]["instance_type"] == name and not own["notes"]
-    assert all(o["pools"][-1]["gpu"] == it.gpu for o in data["offers"])
-    assert any(o["cloud"] == other and o["notes"] for o in data["offers"]) or any(u["cloud"] == other for u in data["unserved"])
+    assert all(o["pools"][-1]["gpu"] == it.gpu for o in _all(data))
+    assert any(o["cloud"] == other and o["notes"] for o in _all(data)) or any(u["cloud"] == other for u in data["unserved"])
 
 
 def test_a_pinned_type_outside_the_catalog_with_no_gpu_is_unserved_on_other_clouds(tmp_path):
@@ -142,7 +156,7 @@ def test_a_pinned_type_outside_the_catalog_with_no_gpu_is_unserved_on_other_clou
     data = offers(env)
     others = [u for u in data["unserved"] if u["cloud"] != cloud]
     assert others and all(u["problems"][0]["path"] == "node_pools[0].instance_type" for u in others)
-    assert not any(o["cloud"] != cloud for o in data["offers"])
+    assert not any(o["cloud"] != cloud for o in _all(data))
 
 
 def test_a_pinned_type_of_a_known_family_moves_with_its_accelerators_and_leaves_its_price_behind(tmp_path):
@@ -150,7 +164,7 @@ def test_a_pinned_type_of_a_known_family_moves_with_its_accelerators_and_leaves_
     path.write_text("{name: gb-env, cloud: aws, region: us-east-1, node_pools: [{name: train, instance_type: p6e-gb200.36xlarge, price_per_hour: 60}]}")
     env = load(path)
     data = offers(env)
-    own = next(o for o in data["offers"] if o["chosen"])
+    own = next(o for o in _all(data) if o["chosen"])
     assert own["pools"][-1]["hourly_usd_per_node"] == 60 and own["priced_elsewhere"] == [] and own["unpriced"] == []
     there, notes, problems = moved(env.spec, "gcp", "us-central1")
     assert problems == [] and there is not None

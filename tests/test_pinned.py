@@ -21,14 +21,14 @@ def env_of(cloud: str, region: str, pools: str):
     return resolve(parse_spec(f"name: t-env\ncloud: {cloud}\nregion: {region}\ngcp: {{project: my-ml-project}}\nnode_pools: {pools}\n"))
 
 
-def test_a_pinned_a3_highgpu_4g_is_a_pool_of_4_h100_with_gke_s_accelerator_name_and_the_gpu_taint():
-    env = load(SPECS / "gcp.ok.pinned-a3-highgpu-4g.yaml")
+def test_a_pinned_a2_ultragpu_4g_is_a_pool_of_4_a100_80gb_with_gke_s_accelerator_name_and_the_gpu_taint():
+    env = load(SPECS / "gcp.ok.pinned-a2-ultragpu-4g.yaml")
     p = env.pools[-1]
-    assert (p.gpu, p.gpus_per_node, p.accelerator_type, p.family, p.architecture) == ("H100", 4, "nvidia-h100-80gb", "nvidia", "x86_64")
+    assert (p.gpu, p.gpus_per_node, p.accelerator_type, p.family, p.architecture) == ("A100-80GB", 4, "nvidia-a100-80gb", "nvidia", "x86_64")
     assert str(p.accelerator_taint) == "nvidia.com/gpu=present:NoSchedule" and p.accelerator_known
     assert p.hourly_usd_per_node is None and "set price_per_hour" in p.price_note
     (w,) = [w for w in env.warnings if w.path == "node_pools[0].instance_type"]
-    assert "its accelerators (4 × H100) come from instance family a3-highgpu" in w.message
+    assert "its accelerators (4 × A100-80GB) come from instance family a2-ultragpu" in w.message
 
 
 def test_a_pinned_grace_type_is_an_arm64_gpu_pool_priced_from_the_spec():
@@ -100,7 +100,7 @@ def test_a_pool_with_both_prices_is_refused():
 
 
 def test_validate_shows_the_pinned_gpus_never_cpu():
-    result = CliRunner().invoke(app, ["validate", str(SPECS / "gcp.ok.pinned-a3-highgpu-4g.yaml")], env={"COLUMNS": "200"})
+    result = CliRunner().invoke(app, ["validate", str(SPECS / "gcp.ok.pinned-a2-ultragpu-4g.yaml")], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     (line,) = [line for line in result.output.splitlines() if line.strip().startswith("train:")]
-    assert "a3-highgpu-4g (4 × H100)" in line and "(CPU)" not in line
+    assert "a2-ultragpu-4g (4 × A100-80GB)" in line and "(CPU)" not in line

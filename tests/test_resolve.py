@@ -104,7 +104,7 @@ def test_unknown_gpu_suggests_nearest_with_count():
 
 def test_count_no_type_offers():
     (p,) = problems_of("aws.bad.gpu-count.yaml")
-    assert "aiinfra's catalog has no aws instance type with 3 × H100" in p.message and p.hint == "did you mean H100:8?"
+    assert "aiinfra's catalog has no aws instance type with 3 × H100" in p.message and p.hint == "did you mean H100:1?"  # p5.4xlarge (1) is nearer 3 than p5.48xlarge (8)
 
 
 def test_gpu_not_in_region_names_regions():

@@ -47,4 +47,4 @@ def test_t4_and_b200_resolve():
     env = resolve(parse_spec("name: t-env\ncloud: gcp\nregion: us-central1\ngcp: {project: my-ml-project}\nnode_pools: [{name: a, gpu: 'T4:1'}, {name: b, gpu: 'B200:8', nodes: 2}]\n"))
     a, b = env.pools[1:]
     assert a.instance_type == "n1-standard-4-t4x1" and b.instance_type == "a4-highgpu-8g" and b.fabric.kind == "rdma"
-    assert b.hourly_usd_per_node is None
+    assert b.hourly_usd_per_node == 90.216  # the B200 x8 SKU, flagged unverified (market-2026.md §1.2)

@@ -30,7 +30,14 @@ def _read_yaml(name: str) -> object:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(resources.files("aiinfra.catalog").joinpath("data", name).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
+    return yaml.load(resources.files("aiinfra.catalog").joinpath("data", *name.split("/")).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
+
+
+def _price_file(cloud: str) -> object:
+    """data/prices/<cloud>.yaml, the per-region figures of one dated snapshot; None where the cloud has none."""
+    if not resources.files("aiinfra.catalog").joinpath("data", "prices", f"{cloud}.yaml").is_file():
+        return None
+    return _read_yaml(f"prices/{cloud}.yaml")
 
 
 # Catalogs built from a spec's own data (cloud: existing reads its cluster snapshot), which replace the shipped file.
@@ -51,7 +58,10 @@ def cloud_catalog(cloud: str) -> CloudCatalog:
 
 @functools.lru_cache(maxsize=None)
 def _cloud_catalog(cloud: str, overlay_stamp: object) -> CloudCatalog:
-    return CloudCatalog.model_validate(overlay.lay_over(cloud, _read_yaml(f"{cloud}.yaml")))
+    from aiinfra.catalog import regional
+
+    data = regional.lay_over(_read_yaml(f"{cloud}.yaml"), _price_file(cloud))  # type: ignore[arg-type]
+    return CloudCatalog.model_validate(overlay.lay_over(cloud, data))
 
 
 @functools.lru_cache(maxsize=None)
@@ -203,7 +213,9 @@ def origin(cloud: str, instance_type: str, region: str, field: str) -> Origin:
         return Origin("refreshed", str(entry.get("source", "")), str(entry.get("as_of", "")))
     cat = cloud_catalog(cloud)
     it = cat.instance_types[instance_type]
-    key = (it.spot_source or it.price_source) if field == "spot" else it.price_source
+    here = it.regions.get(region)
+    regional_key = here.sources.get(field) if here is not None and field in ("on_demand", "spot") else None  # type: ignore[call-overload]
+    key = regional_key or ((it.spot_source or it.price_source) if field == "spot" else it.price_source)
     # A source keyed `spec` holds the user's own figures (cloud existing's existing.prices): never stale.
     return Origin("spec" if key == USER_SOURCE else "snapshot", key, cat.sources[key].as_of)
 

@@ -40,6 +40,9 @@ class RegionPrice(_Strict):
     on_demand: float | None = Field(default=None, ge=0)
     spot: float | None = Field(default=None, ge=0)
     flex_start: float | None = Field(default=None, ge=0, description="flex-start (GKE Dynamic Workload Scheduler) price, where published")
+    sources: dict[Literal["on_demand", "spot"], str] = Field(
+        default_factory=dict, description="per figure, the key into the file's sources where it comes from a regional price file (data/prices/) rather than the type's price_source"
+    )
 
 
 class InstanceType(_Strict):

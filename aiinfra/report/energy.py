@@ -234,8 +234,3 @@ def amount(x: float | None, unit: str = "") -> str:
         return "unknown"
     text = f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.1f}" if abs(x) >= 10 else f"{x:.2f}" if abs(x) >= 0.1 else f"{x:.3f}"
     return f"{text}{unit}"
-
-
-def carbon_order(offers: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`offers --sort carbon`: lowest kgCO2e/month at maximum size first, unknown last; the price order breaks ties."""
-    return sorted(offers, key=lambda o: (o["kgco2e_per_month_max"] is None, o["kgco2e_per_month_max"] or 0.0))

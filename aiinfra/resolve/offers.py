@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 from aiinfra import catalog, clouds
 from aiinfra.catalog import families
 from aiinfra.problems import Problem, SpecError, did_you_mean
+from aiinfra.resolve import ranking
 from aiinfra.spec.gpu import GpuRequest
 
 if TYPE_CHECKING:
@@ -101,8 +102,71 @@ def _origin_kind(p: dict[str, Any]) -> str | None:
     return origin.get("kind") if isinstance(origin, dict) else getattr(origin, "kind", None)
 
 
-def _pool(cloud: str, region: str, p: dict[str, Any]) -> dict[str, Any]:
-    return {**{k: p[k] for k in POOL_FIELDS}, "regional_price": _regional(cloud, region, p)}
+def _alternative(pool: "NodePool | None", p: dict[str, Any]) -> int | None:
+    """Which of the pool's `gpu:` alternatives (0 = the first) the resolved type serves, or which of a `total:`
+    request's models; None for a CPU pool."""
+    if pool is not None and pool.gpu_query is not None and p["gpu"]:
+        from aiinfra.resolve import gpu_shapes
+
+        names = gpu_shapes.models(pool.gpu_query)[0]
+        return names.index(p["gpu"]) if p["gpu"] in names else 0
+    if pool is None or not pool.gpu_options or not p["gpu"]:
+        return None
+    asked = [(catalog.canonical_gpu(g.model), g.count) for g in pool.gpu_requests]
+    return asked.index((p["gpu"], p["gpus_per_node"])) if (p["gpu"], p["gpus_per_node"]) in asked else 0
+
+
+def _alternatives_count(pool: "NodePool | None") -> int:
+    if pool is None:
+        return 0
+    if pool.gpu_query is not None:
+        from aiinfra.resolve import gpu_shapes
+
+        return len(gpu_shapes.models(pool.gpu_query)[0])
+    return len(pool.gpu_options)
+
+
+def _spot_per_node(cloud: str, region: str, p: dict[str, Any]) -> float | None:
+    """The pool's node price on spot here; None where the catalog has no spot figure (or the type is not listed)."""
+    if p["instance_type"] not in catalog.cloud_catalog(cloud).instance_types:
+        return None
+    spot = catalog.price(cloud, p["instance_type"], region, "spot")
+    return spot.hourly_usd if spot.known and spot.basis is None else None
+
+
+def _pool(cloud: str, region: str, p: dict[str, Any], written: "NodePool | None" = None) -> dict[str, Any]:
+    """One pool of an offer: what the estimate says, plus which alternative it uses, its accelerators and memory."""
+    it = catalog.cloud_catalog(cloud).instance_types.get(p["instance_type"])
+    per_gpu = (it.gpu_memory_gib if it and it.gpu_memory_gib else catalog.gpus()[p["gpu"]].memory_gib) if p["gpu"] else None
+    gpus_total = p["gpus_per_node"] * p["nodes_max"]
+    return {
+        **{k: p[k] for k in POOL_FIELDS},
+        "regional_price": _regional(cloud, region, p),
+        "alternative": _alternative(written, p),
+        "alternatives": _alternatives_count(written),
+        "shape": {"gpu": f"{p['gpu']}:{p['gpus_per_node']}", "nodes": p["nodes_max"]} if written is not None and written.gpu_query is not None and p["gpu"] else None,
+        "gpus_total": gpus_total,
+        "gpu_memory_gib": per_gpu,
+        "accelerator_memory_gib_total": per_gpu * gpus_total if per_gpu else 0,
+        "hourly_usd_spot_per_node": _spot_per_node(cloud, region, p) if p["name"] != "system" else None,
+    }
+
+
+def _spot_totals(cost: dict[str, Any], pools: list[dict[str, Any]]) -> dict[str, float]:
+    """The totals with every pool the user wrote on spot where the catalog has a spot price (the system pool stays on-demand)."""
+    lo, hi = cost["hourly_usd_min"], cost["hourly_usd_max"]
+    for p in pools:
+        spot, now = p["hourly_usd_spot_per_node"], p["hourly_usd_per_node"]
+        if p["name"] == "system" or spot is None or now is None:
+            continue
+        lo += (spot - now) * p["nodes_min"]
+        hi += (spot - now) * p["nodes_max"]
+    return {
+        "hourly_usd_spot_min": round(lo, 4),
+        "hourly_usd_spot_max": round(hi, 4),
+        "monthly_usd_spot_min": round(lo * catalog.HOURS_PER_MONTH, 2),
+        "monthly_usd_spot_max": round(hi * catalog.HOURS_PER_MONTH, 2),
+    }
 
 
 def _pool_of(spec: "EnvironmentSpec", path: str) -> str | None:
@@ -120,7 +184,12 @@ def offer(env: "ResolvedEnvironment", chosen: bool, notes: Sequence[str] = ()) -
 
     data = estimate(env)
     cost = data["cost"]
-    pools = [_pool(env.spec.cloud, env.spec.region, p) for p in data["node_pools"]]
+    written = {p.name: p for p in (env.written_spec or env.spec).node_pools}
+    pools = [_pool(env.spec.cloud, env.spec.region, p, written.get(p["name"])) for p in data["node_pools"]]
+    reference = catalog.cloud_catalog(env.spec.cloud).reference_region
+    priced_as = {
+        p["name"]: reference for p in pools if p["name"] != "system" and p["hourly_usd_per_node"] is not None and not p["regional_price"] and _origin_kind(p) != "spec"
+    }
     return {
         "cloud": env.spec.cloud,
         "region": env.spec.region,
@@ -128,8 +197,13 @@ def offer(env: "ResolvedEnvironment", chosen: bool, notes: Sequence[str] = ()) -
         "hourly_usd_max": cost["hourly_usd_max"],
         "monthly_usd_min": cost["monthly_usd_min"],
         "monthly_usd_max": cost["monthly_usd_max"],
+        **_spot_totals(cost, pools),
+        "preference": [p["alternative"] or 0 for p in pools if p["alternative"] is not None],
+        "gpus_total": sum(p["gpus_total"] for p in pools),
         "pools": pools,
         "priced_elsewhere": [p["name"] for p in pools if p["hourly_usd_per_node"] is not None and not p["regional_price"] and _origin_kind(p) != "spec"],
+        "priced_as": priced_as,
+        "borrowed": bool(priced_as),
         "chosen": chosen,
         "unpriced": cost["unpriced"],
         "prices_as_of": cost["prices_as_of"],
@@ -139,12 +213,15 @@ def offer(env: "ResolvedEnvironment", chosen: bool, notes: Sequence[str] = ()) -
     }
 
 
-def offers(env: "ResolvedEnvironment", only: Sequence[str] | None = None, source: str = "<spec>") -> dict[str, Any]:
+def offers(
+    env: "ResolvedEnvironment", only: Sequence[str] | None = None, source: str = "<spec>", sort: str = ranking.DEFAULT_SORT, include_borrowed: bool = False
+) -> dict[str, Any]:
     """Every registered cloud's regions (or those of `only`), each served or not. `env` is the spec as written,
-    already resolved (a spec that is not valid where it stands is the user's to fix first)."""
+    already resolved (a spec that is not valid where it stands is the user's to fix first). `offers` is ranked by
+    `sort` (ranking.SORT_KEYS); rows priced as another region are in `borrowed`, unranked, unless include_borrowed."""
     from aiinfra.resolve.resolver import resolve
 
-    spec = env.spec
+    spec = env.written_spec or env.spec
     rows, unserved = [], []
     order: dict[tuple[str, str], int] = {}
     for cloud in only if only is not None else clouds.names():
@@ -161,14 +238,18 @@ def offers(env: "ResolvedEnvironment", only: Sequence[str] | None = None, source
                 except SpecError as err:
                     problems = err.problems
             unserved.append({"cloud": cloud, "region": region, "problems": [{**p.as_dict(), "pool": _pool_of(spec, p.path)} for p in problems]})
-    rows.sort(key=lambda r: (r["hourly_usd_min"], r["hourly_usd_max"], not r["chosen"], order[(r["cloud"], r["region"])]))
+    ranked, apart = ranking.split_borrowed(ranking.rank(rows, order, sort), include_borrowed)
+    for n, row in enumerate(ranked + apart, 1):
+        row["rank"] = n
     return {
         "environment": spec.name,
         "cloud": spec.cloud,
         "region": spec.region,
         "clouds": list(only if only is not None else clouds.names()),
         "hours_per_month": catalog.HOURS_PER_MONTH,
-        "offers": rows,
+        "sort": sort,
+        "offers": ranked,
+        "borrowed": apart,
         "unserved": unserved,
         "warnings": [w.as_dict() for w in env.warnings],
     }

@@ -283,18 +283,23 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
 
         message, hint = unknown_region(spec.cloud, spec.region, list(cat.regions))
         raise SpecError(source, [Problem("region", message, hint, spec.region)])
+    from aiinfra.resolve import gpu_shapes
+
+    written = spec
+    spec, shaped, shape_problems = gpu_shapes.concretize(spec)
     account = find_account(spec)
     r = _PoolResolver(spec)
     r.problems += carbon.budget_problems(spec)
+    r.problems += shape_problems
     if account and account.placeholder:
         r.warnings.append(account.note())
     if any(p.name == "system" for p in spec.node_pools):
         r.problem("node_pools", "the pool name 'system' is reserved for the pool aiinfra adds itself", "rename the pool")
     pools = [r.system_pool()]
     for i, pool in enumerate(spec.node_pools):
-        resolved = r.pool(i, pool)
+        resolved = r.pool(i, pool) if pool.gpu_query is None else None
         if resolved:
-            pools.append(resolved)
+            pools.append(dataclasses.replace(resolved, reason=f"{shaped[pool.name]}; {resolved.reason}") if pool.name in shaped else resolved)
     for i, bucket in enumerate(spec.storage.buckets):
         if len(spec.name) + 1 + len(bucket) > MAX_BUCKET_STEM:
             r.problem(
@@ -333,6 +338,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
         autoscaler_words=profile.autoscalers.get(autoscaler),
         kubernetes_extended=kubernetes_versions.extended(spec.cloud, spec.cluster.kubernetes_version),
         preinstalled=profile.preinstalled(spec),
+        written_spec=written if written is not spec else None,
     )
     from aiinfra.components.base.preflight import problems as component_problems
 

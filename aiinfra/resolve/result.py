@@ -165,6 +165,7 @@ class ResolvedEnvironment:
     autoscaler_words: str | None = None  # how preview names it, with {pool} (the profile's autoscalers entry)
     kubernetes_extended: bool = False  # the version is past standard support: the cluster runs in paid extended support
     preinstalled: frozenset[str] = frozenset()  # charts.yaml keys the cluster already runs (cloud: existing): not installed again
+    written_spec: EnvironmentSpec | None = None  # the spec as written where `gpu: {total:…}` pools were shaped for this region (spec is the shaped one)
 
     # Plain facts of the spec as written, read-only: components read these, not `spec` (docs/architecture.md,
     # "Where components read the spec").

@@ -24,7 +24,7 @@ from aiinfra import clouds, defaults
 from aiinfra.catalog import kubernetes as kubernetes_versions
 from aiinfra.problems import Invalid, Problem, SpecError, shown
 from aiinfra.spec.capacity import capacity_rules
-from aiinfra.spec.gpu import GPU_PATTERN, GpuRequest
+from aiinfra.spec.gpu import GPU_PATTERN, GpuRequest, query_model
 from aiinfra.spec.limits import (
     ACCELERATOR_DOC,
     IMAGE_TAG_PATTERN,
@@ -98,6 +98,7 @@ class Range(_Strict):
 
 
 GpuText = Annotated[str, Field(pattern=GPU_PATTERN)]
+GpuQuery = query_model()
 
 
 class Reservation(_Strict):
@@ -113,16 +114,17 @@ class Reservation(_Strict):
 class NodePool(_Strict):
     name: Annotated[str, Field(pattern=NAME_PATTERN, max_length=24, description="lowercase letters, digits, hyphens")]
     gpu: Annotated[
-        GpuText | list[GpuText] | None,
+        GpuText | list[GpuText] | GpuQuery | None,
         Field(
             default=None,
             description=(
                 "accelerator and count per node, e.g. H100:8 or A100-80GB:4, or a list of alternatives in order of "
-                "preference (the first one offered in the region is used); leave out for a CPU pool"
+                "preference (the first one offered in the region is used), or what they add up to: "
+                "{total: 16, models: [A100-80GB, H100]} (nodes follow) or {per_node: 8, min_memory_gib: 80}; leave out for a CPU pool"
             ),
         ),
     ] = None
-    accelerator: Annotated[GpuText | list[GpuText] | None, Field(default=None, description=ACCELERATOR_DOC)] = None
+    accelerator: Annotated[GpuText | list[GpuText] | GpuQuery | None, Field(default=None, description=ACCELERATOR_DOC)] = None
     topology: str | None = Field(
         default=None, max_length=16, description="TPU slice topology, e.g. 4x4 or 2x2x2; a multi-host slice's node count follows from it"
     )
@@ -208,8 +210,22 @@ class NodePool(_Strict):
         return self.reservation.kind if isinstance(self.reservation, Reservation) else "targeted"
 
     @property
+    def gpu_query(self) -> "GpuQuery | None":
+        """The `{total:, per_node:, models:, min_memory_gib:}` form, which the resolver turns into one shape per region."""
+        return self.gpu if isinstance(self.gpu, GpuQuery) else None
+
+    @model_validator(mode="after")
+    def _total_sets_nodes(self) -> "NodePool":
+        if self.gpu_query is not None and self.gpu_query.total and "nodes" in self.model_fields_set:
+            raise Invalid(f"nodes follow from gpu: total: {self.gpu_query.total} (the shape the region offers)", "remove nodes:, or write gpu: MODEL:COUNT with nodes:")
+        if self.gpu_query is not None and self.instance_type:
+            raise Invalid("instance_type pins the shape, so gpu: cannot ask for a total or a memory", "write gpu: MODEL:COUNT, or remove instance_type")
+        return self
+
+    @property
     def gpu_options(self) -> list[str]:
-        if self.gpu is None:
+        """The MODEL:COUNT alternatives as written ([] for a `total:`/`per_node:` request until the resolver picks its shape)."""
+        if self.gpu is None or self.gpu_query is not None:
             return []
         return [self.gpu] if isinstance(self.gpu, str) else list(self.gpu)
 

@@ -36,3 +36,52 @@ class GpuRequest:
 
     def __str__(self) -> str:
         return f"{self.model}:{self.count}"
+
+
+MODEL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.-]*$"
+
+
+def query_model():
+    """The spec's `gpu: {total: 16, models: [...]}` / `gpu: {per_node: 8, min_memory_gib: 80}` form, built on first use
+    so that this module stays free of pydantic for callers that only parse `MODEL:COUNT`."""
+    return _query_model()
+
+
+def _query_model():
+    global _QUERY
+    if _QUERY is None:
+        from typing import Annotated
+
+        from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+        from aiinfra.problems import Invalid
+        from aiinfra.spec.limits import MAX_POOL_NODES
+
+        class GpuQuery(BaseModel):
+            """GPUs asked for by what they add up to: a total over the pool (nodes follow from the shape chosen), a
+            count per node, models in order of preference, a least memory per GPU. The resolver picks the shape."""
+
+            model_config = ConfigDict(extra="forbid", frozen=True)
+            total: int | None = Field(default=None, ge=1, le=MAX_POOL_NODES * 16, description="GPUs over the whole pool; any shape that gives it (2 × 8, 4 × 4, …); nodes follow")
+            per_node: int | None = Field(default=None, ge=1, le=16, description="GPUs per node")
+            models: list[Annotated[str, Field(pattern=MODEL_PATTERN)]] = Field(default_factory=list, description="GPU models in order of preference; default: every NVIDIA model that fits min_memory_gib")
+            min_memory_gib: float | None = Field(default=None, gt=0, le=1024, description="at least this much memory per GPU")
+
+            @model_validator(mode="after")
+            def _sized(self) -> "GpuQuery":
+                if self.total is None and self.per_node is None:
+                    raise Invalid("a gpu: request by what it adds up to needs total: or per_node:", "e.g. gpu: {total: 16, models: [H100]} or gpu: {per_node: 8, min_memory_gib: 80}")
+                if self.total and self.per_node and self.total % self.per_node:
+                    raise Invalid(f"total: {self.total} is not a whole number of nodes of per_node: {self.per_node}", f"e.g. total: {self.total - self.total % self.per_node or self.per_node}")
+                return self
+
+            def __str__(self) -> str:
+                parts = [f"total: {self.total}" if self.total else "", f"per_node: {self.per_node}" if self.per_node else "",
+                         f"models: [{', '.join(self.models)}]" if self.models else "", f"min_memory_gib: {self.min_memory_gib:g}" if self.min_memory_gib else ""]
+                return "{" + ", ".join(p for p in parts if p) + "}"
+
+        _QUERY = GpuQuery
+    return _QUERY
+
+
+_QUERY = None

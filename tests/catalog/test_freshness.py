@@ -94,7 +94,8 @@ def test_catalog_shows_each_clouds_price_ages(monkeypatch, tmp_path):
     assert p5["on_demand"] == 54.0 and p5["on_demand_origin"]["kind"] == "refreshed"
     assert p5["spot_origin"] == {"kind": "snapshot", "source": "KARP-AWS", "as_of": "2026-07-20"}
     text = " ".join(runner.invoke(app, ["catalog", "--gpu", "H100"], env={"COLUMNS": "80"}).stdout.split())
-    assert "Prices on aws: refreshed 2026-11-26 (AWS Price List bulk offer files); snapshot of 2026-07-20, 129 days old (KARP-AWS)." in text
+    # p5.4xlarge (1 x H100, snapshot) lists before the refreshed p5.48xlarge, so the snapshot comes first
+    assert "Prices on aws: snapshot of 2026-07-20, 129 days old (KARP-AWS); refreshed 2026-11-26 (AWS Price List bulk offer files)." in text
     assert "run `aiinfra catalog refresh`" in text
 
 

@@ -56,10 +56,21 @@ def test_zone_lists_are_zones_of_offered_regions():
     assert T["a3-ultragpu-8g"].zones["us-central1"] == ["us-central1-b"]
 
 
-def test_a4_has_no_made_up_price():
+def test_a4_is_priced_by_its_b200_sku_and_says_it_is_unverified():
+    """SkyPilot v8 prices A4 by the B200 x8 SKU with a 0.0 host row (market-2026.md §1.2); the row says so."""
     a4 = T["a4-highgpu-8g"]
-    assert a4.regions["us-central1"].on_demand is None and "unverified" in a4.flags
-    assert not catalog.price("gcp", "a4-highgpu-8g", "us-central1", "on-demand").known
+    assert a4.regions["us-central1"].on_demand == pytest.approx(90.216) and a4.price_source == "SKY8-GCP"
+    assert {"unverified", "host_row_is_zero"} <= set(a4.flags)
+    assert a4.regions["us-central1"].spot is None
+
+
+def test_single_host_a3_and_a2_sizes_sum_host_and_list_gpu_price():
+    for n in (1, 2, 4):
+        it = T[f"a3-highgpu-{n}g"]
+        assert (it.gpu, it.gpu_count) == ("H100", n) and it.fabric is None
+        assert it.regions["us-central1"].on_demand == pytest.approx(T["a3-highgpu-8g"].regions["us-central1"].on_demand / 8 * n, rel=0.02)
+    assert T["a2-highgpu-4g"].regions["us-central1"].on_demand * 2 == pytest.approx(T["a2-highgpu-8g"].regions["us-central1"].on_demand, rel=1e-4)
+    assert (T["g2-standard-24"].gpu, T["g2-standard-24"].gpu_count) == ("L4", 2)
 
 
 def test_a3_high_uses_the_list_price_not_the_suspect_catalog_figure():

@@ -30,7 +30,7 @@ def test_a_total_that_leaves_unpriced_items_out_says_so_in_the_table_and_in_mark
     assert table.exit_code == 0, table.output
     (total,) = [line for line in table.output.splitlines() if line.strip("│ ").startswith("total ") and "$" in line]  # not the energy total
     assert total.count("+ unpriced") == 4
-    assert "+ unpriced: the totals leave out 1 unpriced item (pool train (a4-highgpu-8g, on-demand)), so they are lower bounds." in table.output
+    assert "+ unpriced: the totals leave out 1 unpriced item (pool train (a3-edgegpu-8g, on-demand)), so they are lower bounds." in table.output
     md = CliRunner().invoke(app, ["cost", UNPRICED, "--markdown"]).output
     (row,) = [line for line in md.splitlines() if line.startswith("| **total** |") and "$" in line]
     assert row.count("+ unpriced") == 4 and row.count("|") == 8

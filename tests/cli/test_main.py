@@ -96,8 +96,8 @@ def test_cost_json():
 def test_catalog_filters_and_json():
     data = json.loads(run("catalog", "--gpu", "H100", "--cloud", "aws", "--json").stdout)
     names = {r["instance_type"] for r in data["instance_types"]}
-    assert names == {"p5.48xlarge"}
-    row = data["instance_types"][0]
+    assert names == {"p5.48xlarge", "p5.4xlarge"}
+    row = next(r for r in data["instance_types"] if r["instance_type"] == "p5.48xlarge")
     assert row["fabric"]["interfaces"] == 32 and row["price_source"]["as_of"]
     all_h100 = json.loads(run("catalog", "--gpu", "H100", "--json").stdout)["instance_types"]
     assert {r["cloud"] for r in all_h100} == {"aws", "gcp", "azure"}

@@ -16,8 +16,10 @@ from aiinfra.cli.main import app
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
 SPECS = sorted(p.name for p in STACKS.glob("*.yaml") if not p.name.startswith("Pulumi"))
 runner = CliRunner()
-OFFER_KEYS = {"cloud", "region", "hourly_usd_min", "hourly_usd_max", "monthly_usd_min", "monthly_usd_max", "pools", "chosen"}
-POOL_KEYS = {"name", "instance_type", "gpu", "gpus_per_node", "fabric", "nodes_min", "nodes_max", "hourly_usd_per_node"}
+OFFER_KEYS = {"cloud", "region", "rank", "hourly_usd_min", "hourly_usd_max", "monthly_usd_min", "monthly_usd_max", "hourly_usd_spot_min", "hourly_usd_spot_max",
+              "monthly_usd_spot_min", "monthly_usd_spot_max", "pools", "chosen", "preference", "priced_as", "borrowed"}
+POOL_KEYS = {"name", "instance_type", "gpu", "gpus_per_node", "gpus_total", "alternative", "gpu_memory_gib", "accelerator_memory_gib_total", "fabric", "nodes_min",
+             "nodes_max", "hourly_usd_per_node", "hourly_usd_spot_per_node"}
 
 
 def invoke(*args: str, width: int = 80):
@@ -33,12 +35,13 @@ def offers_json(spec: str, *args: str) -> dict:
 @pytest.mark.parametrize("spec", SPECS)
 def test_json_shape(spec):
     data = offers_json(spec)
-    assert data["offers"] and set(data) >= {"offers", "unserved"}
-    for o in data["offers"]:
+    assert data["offers"] + data["borrowed"] and set(data) >= {"offers", "borrowed", "unserved", "sort"}
+    for o in data["offers"] + data["borrowed"]:
         assert set(o) >= OFFER_KEYS
         assert all(set(p) >= POOL_KEYS for p in o["pools"])
-    assert [o["hourly_usd_min"] for o in data["offers"]] == sorted(o["hourly_usd_min"] for o in data["offers"])
-    assert sum(o["chosen"] for o in data["offers"]) == 1
+    keys = [(o["preference"], o["hourly_usd_min"]) for o in data["offers"]]
+    assert keys == sorted(keys), "--json keeps the offers in the order the table shows"
+    assert sum(o["chosen"] for o in data["offers"] + data["borrowed"]) == 1
     for u in data["unserved"]:
         assert {"cloud", "region", "problems"} <= set(u) and all({"path", "message"} <= set(p) for p in u["problems"])
 
@@ -51,7 +54,7 @@ def test_table_fits_and_shows_every_figure_whole(spec, width):
     for line in r.stdout.splitlines():
         assert len(line) <= width and "…" not in line, line
     data = offers_json(spec)
-    for o in data["offers"]:
+    for o in data["offers"] + data["borrowed"]:
         assert f"{o['cloud']} {o['region']}" in r.stdout or o["region"] in r.stdout
         for k in ("hourly_usd_min", "hourly_usd_max", "monthly_usd_min", "monthly_usd_max"):
             assert views.money(o[k]) in r.stdout, (o["cloud"], o["region"], k)
@@ -71,7 +74,7 @@ def test_unknown_cloud_exits_2_with_a_hint():
 def test_clouds_limits_the_rows():
     last = clouds.names()[-1]
     data = offers_json("aws-llm.yaml", "--clouds", last)
-    assert {o["cloud"] for o in data["offers"]} | {u["cloud"] for u in data["unserved"]} == {last}
+    assert {o["cloud"] for o in data["offers"] + data["borrowed"]} | {u["cloud"] for u in data["unserved"]} == {last}
 
 
 def test_a_bad_spec_exits_2_like_cost(tmp_path):
@@ -93,17 +96,16 @@ def test_piped_output_is_plain():
 
 
 def test_the_table_shows_the_top_offers_and_always_the_specs_own():
-    from typer.testing import CliRunner
-
-    from aiinfra.cli.main import app
-
-    spec = str(Path(__file__).resolve().parents[2] / "stacks" / "aws-cpu.yaml")
-    full = json.loads(CliRunner().invoke(app, ["offers", spec, "--json"]).output)["offers"]
-    out = CliRunner().invoke(app, ["offers", spec, "--top", "3"], env={"COLUMNS": "200"}).output
-    regions = [f"{o['cloud']} {o['region']}" for o in full]
-    shown = [r for r in regions if r in out]
-    own = next(f"{o['cloud']} {o['region']}" for o in full if o["chosen"])
-    assert set(regions[:3]) <= set(shown) and own in shown
-    assert len(shown) <= 4 and f"{len(full) - len(shown)} more offers" in out
-    everything = CliRunner().invoke(app, ["offers", spec, "--top", "0"], env={"COLUMNS": "200"}).output
-    assert all(r in everything for r in regions)
+    spec = str(STACKS / "aws-cpu.yaml")
+    data = json.loads(runner.invoke(app, ["offers", spec, "--json"]).output)
+    ranked, apart = data["offers"], data["borrowed"]
+    out = runner.invoke(app, ["offers", spec, "--top", "3"], env={"COLUMNS": "200"}).output
+    where = [f"{o['cloud']} {o['region']}" for o in ranked + apart]
+    shown = [r for r in where if r in out]
+    own = next(f"{o['cloud']} {o['region']}" for o in ranked + apart if o["chosen"])
+    assert {f"{o['cloud']} {o['region']}" for o in ranked[:3] + apart[:3]} <= set(shown) and own in shown
+    assert len(shown) <= 7
+    hidden = [o for o in ranked if f"{o['cloud']} {o['region']}" not in shown]
+    assert not hidden or f"{len(hidden)} more offers" in out
+    everything = runner.invoke(app, ["offers", spec, "--top", "0"], env={"COLUMNS": "200"}).output
+    assert all(r in everything for r in where)

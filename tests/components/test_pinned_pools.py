@@ -30,7 +30,7 @@ def test_eks_grace_pool_gets_the_arm64_nvidia_ami_and_the_gpu_taint():
 @pytest.mark.parametrize(
     "fixture, name, machine, accelerator",
     [
-        ("gcp.ok.pinned-a3-highgpu-4g.yaml", "a3-env-train-np", "a3-highgpu-4g", "nvidia-h100-80gb"),
+        ("gcp.ok.pinned-a2-ultragpu-4g.yaml", "a2-env-train-np", "a2-ultragpu-4g", "nvidia-a100-80gb"),
         ("gcp.ok.pinned-grace.yaml", "a4x-env-train-np", "a4x-highgpu-4g", "nvidia-gb200"),
     ],
 )

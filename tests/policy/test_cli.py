@@ -99,7 +99,7 @@ def test_policy_list_table_and_a_bad_cloud():
 
 
 def test_the_issue_21_repro_is_refused_by_preview_with_exit_3():
-    """2 × B200:8 on GCP (a4-highgpu-8g has no price) under max_hourly_usd: 10 previewed with exit 0 before."""
+    """2 × a3-edgegpu-8g on GCP (a type outside the catalog has no price) under max_hourly_usd: 10 previewed with exit 0 before."""
     result = invoke("preview", "--json", str(ROOT / "tests" / "fixtures" / "policy" / "gcp.refused.unpriced-hourly-budget.yaml"))
     assert result.exit_code == 3
     (v,) = [v for v in json.loads(result.stdout)["policy"]["violations"] if v["enforcement"] == "mandatory"]

@@ -95,17 +95,17 @@ def test_a_budget_or_allowlist_that_cannot_be_shown_to_hold_is_a_mandatory_viola
 
 def test_the_unpriced_items_are_named_and_the_fix_says_how_to_price_or_waive(tmp_path):
     path = tmp_path / "spec.yaml"
-    path.write_text("{name: b200-env, cloud: gcp, region: us-central1, gcp: {project: p-123456}, node_pools: [{name: a, gpu: 'B200:8'}, "
-                    "{name: b, instance_type: a3-highgpu-4g}], policy: {max_hourly_usd: 10}}")
+    path.write_text("{name: b200-env, cloud: gcp, region: us-central1, gcp: {project: p-123456}, node_pools: [{name: a, instance_type: a3-edgegpu-8g, gpu: 'H100:8'}, "
+                    "{name: b, instance_type: a2-ultragpu-2g}], policy: {max_hourly_usd: 10}}")
     env = load(path)
     rep = policy.evaluate([], policy.facts_from(env, estimate(env)["cost"]), {})
     (v,) = rep["violations"]
-    assert "2 items unpriced (pool a (a4-highgpu-8g, on-demand); pool b (a3-highgpu-4g, on-demand))" in v["message"]
+    assert "2 items unpriced (pool a (a3-edgegpu-8g, on-demand); pool b (a2-ultragpu-2g, on-demand))" in v["message"]
     assert "node_pools[].price_per_hour" in v["remediation"] and "policy.waive" in v["remediation"]
 
 
 def test_the_spec_s_price_or_a_waiver_lets_an_unpriced_budget_pass(tmp_path):
-    base = "{name: a3-env, cloud: gcp, region: us-central1, gcp: {project: p-123456}, node_pools: [{name: a, instance_type: a3-highgpu-4g%s}], policy: {max_hourly_usd: 50%s}}"
+    base = "{name: a3-env, cloud: gcp, region: us-central1, gcp: {project: p-123456}, node_pools: [{name: a, instance_type: a3-edgegpu-8g, gpu: 'H100:8'%s}], policy: {max_hourly_usd: 50%s}}"
     for extra in ((", price_per_hour: 44.24", ""), ("", ", waive: [{rule: AI-COST-001, reason: 'priced by the account team, FIN-9'}]")):
         path = tmp_path / "spec.yaml"
         path.write_text(base % extra)

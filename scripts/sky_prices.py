@@ -1,0 +1,145 @@
+"""Turn SkyPilot catalog CSVs (catalogs/v7/<cloud>/vms.csv) into aiinfra's regional price file.
+
+    python scripts/sky_prices.py gcp path/to/vms.csv --commit <sha> --date YYYY-MM-DD [-o aiinfra/catalog/data/prices/gcp.yaml]
+
+Only the instance types aiinfra's catalog lists are kept, per region: on-demand as the CSV has it, spot as the
+lowest over the region's zones. GCP prices a GPU VM as a host row (vCPU + RAM, the machine type) plus a GPU row
+(empty InstanceType, AcceleratorName and count); the two are summed. SkyPilot's GCP fetcher takes the first SKU
+whose description matches, which in some regions is a discounted (DWS/flex-start-like) SKU rather than the list
+price (market-2026.md §1.2): a GPU row below DISCOUNTED_BELOW of the highest figure for the same GPU and count
+is dropped, and that region stays unpriced (shown "priced as <reference region>") rather than ranked cheap.
+The CSVs themselves are not committed: the output names the commit and date it was made from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any, Iterable
+
+DISCOUNTED_BELOW = 0.6
+# aiinfra's canonical GPU name -> SkyPilot's AcceleratorName on GCP; a3-megagpu's H100 has its own SKU.
+SKY_GPU = {"A100": "A100", "A100-80GB": "A100-80GB", "H100": "H100", "H200": "H200", "L4": "L4", "T4": "T4", "B200": "B200"}
+SKY_GPU_BY_TYPE = {"a3-megagpu-8g": "H100-MEGA"}
+
+
+def _num(text: str | None) -> float | None:
+    return float(text) if text not in (None, "") else None
+
+
+def _low(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def per_region(rows: Iterable[dict[str, str]], key) -> dict[tuple, dict[str, dict[str, float | None]]]:
+    """key(row) -> {region: {on_demand, spot (lowest over zones)}} for the rows key() does not skip (None)."""
+    out: dict[tuple, dict[str, dict[str, float | None]]] = defaultdict(dict)
+    for row in rows:
+        k = key(row)
+        if k is None:
+            continue
+        here = out[k].setdefault(row["Region"], {"on_demand": None, "spot": None})
+        here["on_demand"] = here["on_demand"] if here["on_demand"] is not None else _num(row["Price"])
+        here["spot"] = _low(here["spot"], _num(row["SpotPrice"]))
+    return out
+
+
+def simple(rows: list[dict[str, str]], types: dict[str, dict[str, Any]]) -> dict[str, dict[str, dict[str, float | None]]]:
+    """AWS and Azure: one row per type and zone (AWS) or region (Azure), the whole VM's price."""
+    found = per_region(rows, lambda r: (r["InstanceType"],) if r["InstanceType"] in types else None)
+    return {k[0]: v for k, v in found.items()}
+
+
+def _list_only(gpu_rows: dict[tuple, dict[str, dict[str, float | None]]]) -> dict[tuple, dict[str, dict[str, float | None]]]:
+    """Each GPU row set without the regions whose on-demand figure looks like the discounted first-match SKU."""
+    kept = {}
+    for k, regions in gpu_rows.items():
+        top = max((f["on_demand"] for f in regions.values() if f["on_demand"] is not None), default=None)
+        kept[k] = {r: f for r, f in regions.items() if top is None or (f["on_demand"] is not None and f["on_demand"] >= DISCOUNTED_BELOW * top)}
+    return kept
+
+
+def _add(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else round(a + b, 5)
+
+
+def gcp(rows: list[dict[str, str]], types: dict[str, dict[str, Any]]) -> dict[str, dict[str, dict[str, float | None]]]:
+    """GCP: host row + GPU row summed per region; CPU types are their host row."""
+    hosts = per_region(rows, lambda r: (r["InstanceType"],) if r["InstanceType"] else None)
+    gpus = _list_only(per_region(rows, lambda r: (r["AcceleratorName"], int(float(r["AcceleratorCount"]))) if not r["InstanceType"] and r["AcceleratorName"] else None))
+    out: dict[str, dict[str, dict[str, float | None]]] = {}
+    for name, t in types.items():
+        host = hosts.get((t.get("machine_type") or name,), {})
+        if not t.get("gpu"):
+            if host:
+                out[name] = host
+            continue
+        sky = SKY_GPU_BY_TYPE.get(name) or SKY_GPU.get(t["gpu"])
+        gpu = gpus.get((sky, t["gpu_count"]), {}) if sky else {}
+        both = {r: {f: _add(host[r][f], gpu[r][f]) for f in ("on_demand", "spot")} for r in host if r in gpu}
+        priced = {r: v for r, v in both.items() if v["on_demand"] is not None}
+        if priced:
+            out[name] = priced
+    return out
+
+
+CONVERT = {"aws": simple, "azure": simple, "gcp": gcp}
+
+
+def convert(cloud: str, rows: list[dict[str, str]], types: dict[str, dict[str, Any]]) -> dict[str, dict[str, dict[str, float | None]]]:
+    found = CONVERT[cloud](rows, types)
+    return {name: dict(sorted(found[name].items())) for name in types if found.get(name)}
+
+
+def render(cloud: str, prices: dict[str, dict[str, dict[str, float | None]]], commit: str, date: str) -> str:
+    """The price file as YAML text, one flow mapping per region so that a diff shows one line per figure."""
+    def fig(v: float | None) -> str:
+        return "null" if v is None else repr(v)
+
+    lines = [
+        f"# Regional {cloud} prices generated by scripts/sky_prices.py from skypilot-org/skypilot-catalog catalogs/v7/{cloud}/vms.csv;",
+        "# laid over the cloud file's null figures by aiinfra/catalog/regional.py. Do not edit by hand: rerun the script.",
+        "source:",
+        f"  key: SKY7-{cloud.upper()}",
+        f"  what: 'skypilot-org/skypilot-catalog catalogs/v7/{cloud}/vms.csv, per region, spot the lowest over zones{'; host row + GPU row summed, discounted first-match GPU SKUs dropped' if cloud == 'gcp' else ''}'",
+        f"  version: {commit}",
+        "  as_of: '" + date.replace("'", "''") + "'",
+        f"  url: https://github.com/skypilot-org/skypilot-catalog/blob/{commit}/catalogs/v7/{cloud}/vms.csv",
+        "prices:",
+    ]
+    for name, regions in prices.items():
+        lines.append(f"  {name}:")
+        lines += [f"    {r}: {{on_demand: {fig(v['on_demand'])}, spot: {fig(v['spot'])}}}" for r, v in regions.items()]
+    return "\n".join(lines) + "\n"
+
+
+def catalog_types(cloud: str) -> dict[str, dict[str, Any]]:
+    import yaml
+
+    data = yaml.safe_load((Path(__file__).resolve().parents[1] / "aiinfra" / "catalog" / "data" / f"{cloud}.yaml").read_text())
+    return data["instance_types"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("cloud", choices=sorted(CONVERT))
+    ap.add_argument("csv", type=Path, help="a vms.csv of the SkyPilot catalog (or a recorded excerpt of one)")
+    ap.add_argument("--commit", required=True, help="the skypilot-catalog commit the CSV is from")
+    ap.add_argument("--date", required=True, help="that commit's date (or, where it is not visible, what is known of it)")
+    ap.add_argument("-o", "--out", type=Path, help="write here (default: stdout)")
+    args = ap.parse_args(argv)
+    with args.csv.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    text = render(args.cloud, convert(args.cloud, rows, catalog_types(args.cloud)), args.commit, args.date)
+    if args.out:
+        args.out.write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
