@@ -25,6 +25,7 @@ from aiinfra.manifests.templates import (
 )
 from aiinfra.resolve import accelerators
 from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
+from aiinfra.resolve.serving import target as scale_target
 from aiinfra.resolve.workload import WorkloadPlan, plan
 
 QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
@@ -224,7 +225,7 @@ def context(
             "resources": {"requests": dict(serve_limits), "limits": dict(serve_limits)},
             "min_replicas": min_replicas,
             "max_replicas": max_replicas,
-            "scale_to_zero": wp.scale_to_zero,
+            "scale_to_zero": {**wp.scale_to_zero, **scale_target(serving, f"{spec.name}-serve")} if wp.scale_to_zero else None,
             # KServe names the predictor's Service and pods after the InferenceService (Standard mode).
             "service": f"{spec.name}-serve-predictor" if kserve else f"{spec.name}-serve",
             "pod_selector": {"serving.kserve.io/inferenceservice": f"{spec.name}-serve"} if kserve

@@ -62,6 +62,13 @@ def problems(spec: EnvironmentSpec, pool: ResolvedPool | None, autoscaler: str |
     return out
 
 
+def target(kind: str, name: str) -> dict[str, Any]:
+    """The Deployment KEDA scales for the server `name` rendered as `kind` (deployment, kserve), and the annotations
+    that hand it to KEDA."""
+    stack = data()["stacks"].get(kind, data()["stacks"]["deployment"])
+    return {"target": stack["target"].format(name=name), "annotations": dict(stack.get("annotations", {}))}
+
+
 def plan(spec: EnvironmentSpec, name: str) -> dict[str, Any] | None:
     """What scales the server named `name` from zero (None unless replicas.min is 0): the target, the
     interceptor's and scalers' addresses, the target concurrency and idle time."""
@@ -69,10 +76,8 @@ def plan(spec: EnvironmentSpec, name: str) -> dict[str, Any] | None:
     if r is None or isinstance(r, int) or r.min > 0:
         return None
     d = data()
-    stack = d["stacks"].get(spec.mlops.serving, d["stacks"]["deployment"])
     return {
-        "target": stack["target"].format(name=name),
-        "annotations": dict(stack.get("annotations", {})),
+        **target(spec.mlops.serving, name),
         "charts": list(d["charts"]),
         "interceptor": d["interceptor"],
         "external_scaler": d["external_scaler"],
