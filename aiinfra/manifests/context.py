@@ -27,6 +27,7 @@ from aiinfra.resolve import accelerators
 from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
 from aiinfra.resolve.serving import target as scale_target
 from aiinfra.resolve.workload import WorkloadPlan, plan
+from aiinfra.workloads.reference.command import SERVE_COMMAND, SERVE_PORT, serve_args
 
 QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
 
@@ -219,9 +220,9 @@ def context(
         "serve": {
             "name": f"{spec.name}-serve",
             "pool": serve_pool,
-            "command": ["python", "-m", "aiinfra.workloads.reference.serve"],
-            "args": ["--checkpoint", checkpoint_url, "--host", "0.0.0.0", "--port", "8000", "--max-batch-size", "32"],
-            "port": 8000,
+            "command": list(SERVE_COMMAND),
+            "args": serve_args(checkpoint_url),
+            "port": SERVE_PORT,
             "resources": {"requests": dict(serve_limits), "limits": dict(serve_limits)},
             "min_replicas": min_replicas,
             "max_replicas": max_replicas,
