@@ -144,3 +144,34 @@ def test_time_to_first_token_and_inter_token_latency_are_histograms(loaded):  # 
     assert delta == {"aiinfra_serve_time_to_first_token_seconds_count": 1, "aiinfra_serve_inter_token_seconds_count": 4}
     assert 0 < after["aiinfra_serve_time_to_first_token_seconds_sum"] - before.get("aiinfra_serve_time_to_first_token_seconds_sum", 0) < 30
     assert after["aiinfra_serve_queue_depth"] == 0
+
+
+def test_a_failing_stream_ends_with_an_error_event_and_done(loaded):  # noqa: F811
+    from test_serve import POISON
+
+    base, _ = loaded
+    status, _, events = _stream(base, "/v1/completions", {"prompt": POISON, "max_tokens": 4, "stream": True})
+    assert status == 200 and events[-1] == "[DONE]"
+    assert events[-2] == {"error": {"message": "generation failed: RuntimeError", "type": "server_error", "param": None, "code": None}}
+
+
+def test_a_client_that_leaves_mid_stream_frees_its_row(loaded):  # noqa: F811
+    import socket
+
+    base, model = loaded
+    host, port = base.removeprefix("http://").split(":")
+    body = json.dumps({"prompt": "while True:", "max_tokens": 60, "temperature": 0, "stream": True}).encode()
+    with socket.create_connection((host, int(port)), timeout=30) as conn:
+        conn.sendall(b"POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        got = b""
+        while b"data: " not in got:  # the stream has begun; then the client goes away
+            chunk = conn.recv(4096)
+            assert chunk, got
+            got += chunk
+    deadline = time.monotonic() + 20
+    while _samples(base)["aiinfra_serve_running"] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _samples(base)["aiinfra_serve_running"] == 0
+    status, text = _call("POST", f"{base}/v1/completions", {"prompt": "x", "max_tokens": 3, "temperature": 0})
+    assert status == 200 and json.loads(text)["choices"][0]["text"] == _expected(model, "x", 3)

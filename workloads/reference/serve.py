@@ -222,8 +222,10 @@ def make_app(args) -> web.Application:
                 await resp.write(api.sse(reply.usage_chunk(usage(prompt, req, len(out)))))
             await resp.write(api.sse("[DONE]"))
             await resp.write_eof()
-        except (ConnectionResetError, asyncio.CancelledError):
-            pending.future.cancel()  # the engine drops the row at its next step
+        except ConnectionResetError:  # the client went away: the engine drops its row at the next step
+            pending.future.cancel()
+        except asyncio.CancelledError:
+            pending.future.cancel()
             raise
         return resp
 
