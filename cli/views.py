@@ -146,6 +146,7 @@ def cost_table(data: dict[str, Any]) -> Fit:
         t.add_row("[bold]total[/]", "", *("" if totals[c] is None else f"[bold]{money(totals[c])}[/]{more}" for c in money_cols))
         lines = [escape(f"[{n}] {text}") for n, text in enumerate(notes, 1)]
         lines += [escape(unpriced_line(cost["unpriced"]))] if cost["unpriced"] else []
+        lines += [escape(serving_line(cost["serving"]))] if cost.get("serving") else []
         lines.append(escape(f"Excludes {cost['excludes']}."))
         lines += [escape(line) for line in freshness.lines(cost["freshness"])]
         if dropped:
@@ -155,6 +156,12 @@ def cost_table(data: dict[str, Any]) -> Fit:
         return t
 
     return Fit(build, COST_OPTIONAL)
+
+
+def serving_line(s: dict[str, Any]) -> str:
+    return (f"Serving scales to zero (pool {s['pool']}, {s['replicas_min']}..{s['replicas_max']} replicas): idle {money(s['idle_hourly_usd'])}/h "
+            f"({money(s['idle_monthly_usd'])}/month), busy {money(s['busy_hourly_usd'])}/h ({money(s['busy_monthly_usd'])}/month) "
+            f"with {s['busy_nodes']} GPU node{'s' if s['busy_nodes'] != 1 else ''}.")
 
 
 def unpriced_line(unpriced: list[str]) -> str:
@@ -183,7 +190,7 @@ def cost_markdown(data: dict[str, Any]) -> str:
         f"| **total** | | | **{money(cost['hourly_usd_min'])}**{more} | **{money(cost['hourly_usd_max'])}**{more} "
         f"| **{money(cost['monthly_usd_min'])}**{more} | **{money(cost['monthly_usd_max'])}**{more} |"
     )
-    lines += ["", *([unpriced_line(cost["unpriced"])] if cost["unpriced"] else []), f"Excludes {cost['excludes']}.", *(f"{line}  " for line in freshness.lines(cost["freshness"])), ""]
+    lines += ["", *([unpriced_line(cost["unpriced"])] if cost["unpriced"] else []), *([serving_line(cost["serving"])] if cost.get("serving") else []), f"Excludes {cost['excludes']}.", *(f"{line}  " for line in freshness.lines(cost["freshness"])), ""]
     return "\n".join(lines)
 
 

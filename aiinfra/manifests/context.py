@@ -17,6 +17,7 @@ from aiinfra.manifests.fabric import (
 )
 from aiinfra.manifests.templates import (
     BASE_TEMPLATES,
+    SCALE_TO_ZERO_TEMPLATES,
     SERVING_TEMPLATES,
     TRAINING_TEMPLATES,
     _jinja,
@@ -24,7 +25,9 @@ from aiinfra.manifests.templates import (
 )
 from aiinfra.resolve import accelerators
 from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
+from aiinfra.resolve.serving import target as scale_target
 from aiinfra.resolve.workload import WorkloadPlan, plan
+from aiinfra.workloads.reference.command import SERVE_COMMAND, SERVE_PORT, serve_args
 
 QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
 
@@ -192,7 +195,8 @@ def context(
         # One device, except where one process drives a whole node (TPU: all chips of the VM).
         whole = serve_pool["procs_per_node"] == 1 and serve_pool["family"] == "tpu"
         serve_limits[accelerator_resource(wp.serve_pool)] = str(wp.serve_pool.gpus_per_node) if whole else "1"
-    max_replicas = max(1, wp.serve_pool.nodes_max * max(1, wp.serve_pool.gpus_per_node))
+    min_replicas, max_replicas = wp.replicas or (1, max(1, wp.serve_pool.nodes_max * max(1, wp.serve_pool.gpus_per_node)))
+    kserve = serving == "kserve"
     return {
         "env": {"name": spec.name, "cloud": spec.cloud, "region": spec.region, "kubernetes_version": spec.cluster.kubernetes_version},
         "namespace": spec.identity.namespace,
@@ -216,12 +220,18 @@ def context(
         "serve": {
             "name": f"{spec.name}-serve",
             "pool": serve_pool,
-            "command": ["python", "-m", "aiinfra.workloads.reference.serve"],
-            "args": ["--checkpoint", checkpoint_url, "--host", "0.0.0.0", "--port", "8000", "--max-batch-size", "32"],
-            "port": 8000,
+            "command": list(SERVE_COMMAND),
+            "args": serve_args(checkpoint_url),
+            "port": SERVE_PORT,
             "resources": {"requests": dict(serve_limits), "limits": dict(serve_limits)},
-            "min_replicas": 1,
+            "min_replicas": min_replicas,
             "max_replicas": max_replicas,
+            "scale_to_zero": {**wp.scale_to_zero, **scale_target(serving, f"{spec.name}-serve")} if wp.scale_to_zero else None,
+            # KServe names the predictor's Service and pods after the InferenceService (Standard mode).
+            "service": f"{spec.name}-serve-predictor" if kserve else f"{spec.name}-serve",
+            "pod_selector": {"serving.kserve.io/inferenceservice": f"{spec.name}-serve"} if kserve
+            else {"app.kubernetes.io/name": f"{spec.name}-serve", "app.kubernetes.io/component": "serving"},
+            "port_name": "http1" if kserve else "http",
             "cpu_utilization": 70,
             "pod_security": serve_pod_security,
             "container_security": serve_container_security,
@@ -239,7 +249,10 @@ def render(
     training = TRAINING_TEMPLATES[ctx["training_operator"]]
     if any(j["operator"] == "jobset" for j in ctx["jobs"]) and "jobset.yaml.j2" not in training:
         training = [*training, "jobset.yaml.j2"]
-    names = BASE_TEMPLATES + (["rayjob.yaml.j2"] if ctx["prepare"] else []) + training + SERVING_TEMPLATES[ctx["serving_kind"]]
+    serving = SERVING_TEMPLATES[ctx["serving_kind"]]
+    if ctx["serve"]["scale_to_zero"] and serving:
+        serving = [t for t in serving if t != "hpa.yaml.j2"] + SCALE_TO_ZERO_TEMPLATES  # KEDA makes its own HPA
+    names = BASE_TEMPLATES + (["rayjob.yaml.j2"] if ctx["prepare"] else []) + training + serving
     jinja = _jinja()
     out: list[dict[str, Any]] = []
     for name in names:

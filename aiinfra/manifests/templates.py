@@ -32,6 +32,10 @@ SERVING_TEMPLATES: dict[str, list[str]] = {
 }
 
 
+# Added to the serving templates where workload.replicas.min is 0 (aiinfra.resolve.serving); the HPA is left out.
+SCALE_TO_ZERO_TEMPLATES = ["podmonitor.yaml.j2", "httpscaledobject.yaml.j2", "scaledobject.yaml.j2"]
+
+
 def templates_dir() -> Path:
     from importlib.resources import files
 

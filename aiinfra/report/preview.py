@@ -126,9 +126,31 @@ def cost_items(env: ResolvedEnvironment, resources: list[engine.CapturedResource
     return items
 
 
+def serving_cost(env: ResolvedEnvironment, idle_hourly: float) -> dict[str, Any] | None:
+    """For a model that scales to zero: what stays when nothing is served (every item at its minimum: no replica, the
+    serving pool's GPU nodes gone) beside what it costs busy (that plus the nodes its most replicas fill)."""
+    wp = env.workload
+    if wp is None or wp.scale_to_zero is None or wp.replicas is None:
+        return None
+    pool = wp.serve_pool
+    nodes = min(pool.nodes_max, -(-wp.replicas[1] // max(1, pool.gpus_per_node)))
+    busy = idle_hourly + max(0, nodes - pool.nodes_min) * (pool.hourly_usd_per_node or 0.0)
+    return {
+        "pool": pool.name,
+        "replicas_min": wp.replicas[0],
+        "replicas_max": wp.replicas[1],
+        "busy_nodes": nodes,
+        "idle_hourly_usd": round(idle_hourly, 4),
+        "busy_hourly_usd": round(busy, 4),
+        "idle_monthly_usd": round(idle_hourly * catalog.HOURS_PER_MONTH, 2),
+        "busy_monthly_usd": round(busy * catalog.HOURS_PER_MONTH, 2),
+    }
+
+
 def cost_summary(env: ResolvedEnvironment, items: list[CostItem]) -> dict[str, Any]:
     lo = sum(i.hourly_usd_min for i in items)
     hi = sum(i.hourly_usd_max for i in items)
+    serving = serving_cost(env, lo)
     unpriced = [i.item for i in items if i.hourly_usd_each is None]
     excludes = "data transfer, storage volume, API requests, support plans, taxes"
     return {
@@ -142,6 +164,7 @@ def cost_summary(env: ResolvedEnvironment, items: list[CostItem]) -> dict[str, A
         "excludes": excludes + (f"; and the unpriced {', '.join(unpriced)}" if unpriced else ""),
         "unpriced": unpriced,
         "freshness": freshness.summary((p.name, p.price_origin) for p in env.pools),
+        **({"serving": serving} if serving else {}),
     }
 
 

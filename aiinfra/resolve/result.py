@@ -147,6 +147,8 @@ class WorkloadPlan:
     fabric_pools: list[ResolvedPool]
     checkpoint_bucket: str
     model: str = "tiny"  # the trainer's --model preset
+    replicas: tuple[int, int] | None = None  # served (min, max); None: 1 up to one a device of the serving pool
+    scale_to_zero: dict | None = None  # what scales the server from zero (aiinfra.resolve.serving.plan), where replicas.min is 0
 
 
 @dataclass(frozen=True)

@@ -89,20 +89,26 @@ def _missing(spec: EnvironmentSpec, train: ResolvedPool | None, serve: ResolvedP
     return out
 
 
-def decide(spec: EnvironmentSpec, pools: list[ResolvedPool]) -> tuple[WorkloadPlan | None, list[Problem]]:
-    """The spec's workload problems and, where the spec can carry one, its plan: run once, by resolve()."""
+def decide(spec: EnvironmentSpec, pools: list[ResolvedPool], autoscaler: str | None = None) -> tuple[WorkloadPlan | None, list[Problem]]:
+    """The spec's workload problems and, where the spec can carry one, its plan: run once, by resolve()
+    (which passes the cluster's autoscaler, so a serving pool at zero nodes is checked to grow)."""
+    from aiinfra.resolve import serving
+
     found = problems(spec, pools)
     w = spec.workload
     by_name = {p.name: p for p in pools}
     train = by_name.get(w.train_pool) if w.train_pool else default_train_pool(pools)
     serve = by_name.get(w.serve_pool) if w.serve_pool else default_serve_pool(pools)
+    found += serving.problems(spec, serve, autoscaler)
     if found or _missing(spec, train, serve, found):
         return None, found
     assert train is not None and serve is not None
     # A multi-host TPU slice trains on all its hosts or not at all.
     nodes = w.nodes or (train.nodes_max if train.multi_host_slice else min(DEFAULT_TRAIN_NODES, max(1, train.nodes_max)))
     fabric_pools = [train] + [p for p in _user_pools(pools) if p.fabric and p is not train]
-    return WorkloadPlan(train, serve, nodes, fabric_pools, checkpoint_bucket(spec), train_model(spec, train)), found
+    replicas = serving.replicas(spec, serve) if w.replicas is not None else None
+    scale = serving.plan(spec, f"{spec.name}-serve")
+    return WorkloadPlan(train, serve, nodes, fabric_pools, checkpoint_bucket(spec), train_model(spec, train), replicas, scale), found
 
 
 def checkpoint_bucket(spec: EnvironmentSpec) -> str:
@@ -127,7 +133,7 @@ def plan(env: ResolvedEnvironment) -> WorkloadPlan:
     decided here; where none can be made, SpecError says what is missing."""
     if env.workload is not None:
         return env.workload
-    wp, found = decide(env.spec, env.pools)
+    wp, found = decide(env.spec, env.pools, env.autoscaler)
     if wp is not None:
         return wp
     w = env.spec.workload

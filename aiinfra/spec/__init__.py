@@ -322,6 +322,13 @@ class Workload(_Strict):
     train_pool: str | None = Field(default=None, max_length=64, description="pool to train on; default: the GPU pool with the fastest fabric")
     serve_pool: str | None = Field(default=None, max_length=64, description="pool to serve on; default: the GPU pool with the fewest GPUs per node")
     nodes: int | None = Field(default=None, ge=1, le=MAX_POOL_NODES, description="training nodes; default: 2 when the pool can grow to 2, else 1")
+    replicas: int | Range | None = Field(
+        default=None,
+        description=(
+            "served replicas: a fixed number, or {min, max}; min: 0 scales to zero when idle (KEDA and its HTTP add-on: the first "
+            "request waits while a replica starts); default: 1 up to one a GPU of the serving pool"
+        ),
+    )
     images: WorkloadImages = Field(default_factory=WorkloadImages)
     model: Literal["tiny", "gpt2-124m"] | None = Field(default=None, description="trainer preset; default: gpt2-124m on NVIDIA and AMD GPUs, else tiny")
     steps: int = Field(default=200, ge=1, le=MAX_STEPS)
@@ -333,6 +340,16 @@ class Workload(_Strict):
         max_length=2048,
         description=f"training data URL ({_BUCKET_URLS}, https://); default: <the datasets bucket, else the first>/data",
     )
+
+
+    @field_validator("replicas", mode="before")
+    @classmethod
+    def _replica_count(cls, v: Any) -> Any:
+        if isinstance(v, bool):
+            raise Invalid(f"replicas must be a number or {{min, max}}, not {str(v).lower()}", "e.g. replicas: 2, or replicas: {min: 0, max: 4}")
+        if isinstance(v, int) and not 1 <= v <= MAX_POOL_NODES:
+            raise Invalid(f"replicas must be from 1 to {MAX_POOL_NODES:,} (got {shown(v)})", "for scale to zero write replicas: {min: 0, max: 4}")
+        return v
 
 
 class _EnvironmentFields(_Strict):

@@ -21,6 +21,7 @@ def rendered() -> dict[str, list[dict]]:
     out["gke-jobset"] = render_scenario("gke", training="jobset")
     out["neuron-jobset-kserve"] = render_scenario("neuron", training="jobset", serving="kserve")
     out["mi300x-kserve"] = render_scenario("mi300x", serving="kserve")
+    out["zero-aws-kserve"] = render_scenario("zero-aws", serving="kserve")
     return out
 
 

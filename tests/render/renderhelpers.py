@@ -42,6 +42,8 @@ SCENARIOS = {
     "data-aws": "aws.ok.workload-data.yaml",
     "data-gcp": "gcp.ok.workload-data.yaml",
     "data-azure": "azure.ok.workload-data.yaml",
+    "zero-aws": "aws.ok.scale-to-zero.yaml",
+    "zero-gcp": "gcp.ok.scale-to-zero.yaml",
 }
 ETHERNET_OUTPUTS = {**OUTPUTS["aws"], "buckets": {"checkpoints": "wl-eth-checkpoints-1"}, "registry": {"wl-eth": "123456789012.dkr.ecr.us-east-1.amazonaws.com/wl-eth"}}
 
@@ -51,6 +53,9 @@ def outputs_for(scenario: str, cloud: str) -> dict:
         buckets = OUTPUTS[cloud]["buckets"]
         (url,) = OUTPUTS[cloud]["registry"].values()
         return {**OUTPUTS[cloud], "buckets": {"datasets": buckets["checkpoints"].replace("checkpoints", "datasets"), **buckets}, "registry": {scenario.replace("data", "wl-data"): url}}
+    if scenario.startswith("zero-"):  # the registry repository is named after the spec
+        (url,) = OUTPUTS[cloud]["registry"].values()
+        return {**OUTPUTS[cloud], "registry": {{"zero-aws": "serve-zero", "zero-gcp": "serve-zero-gcp"}[scenario]: url}}
     return ETHERNET_OUTPUTS if scenario == "ethernet" else OUTPUTS[cloud]
 
 

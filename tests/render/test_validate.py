@@ -25,6 +25,9 @@ CRD_FILES = {
     ("jobset.x-k8s.io/v1alpha2", "JobSet"): "jobset.x-k8s.io_jobsets.json",
     ("serving.kserve.io/v1beta1", "InferenceService"): "serving.kserve.io_inferenceservices.json",
     ("ray.io/v1", "RayJob"): "ray.io_rayjobs.json",
+    ("keda.sh/v1alpha1", "ScaledObject"): "keda.sh_scaledobjects.json",
+    ("http.keda.sh/v1alpha1", "HTTPScaledObject"): "http.keda.sh_httpscaledobjects.json",
+    ("monitoring.coreos.com/v1", "PodMonitor"): "monitoring.coreos.com_podmonitors.json",
 }
 SUPPORTED = [f"1.{m}.0" for m in range(25, 38)]  # kubernetes-validate 1.37.0 ships schemas for 1.25 .. 1.37
 
@@ -101,7 +104,7 @@ def test_custom_resources_pass_their_crd_schemas_strict(rendered):
         errors = crd_errors(m)
         assert not errors, f"{scenario} {m['kind']} {m['metadata']['name']}: {errors[:5]}"
         seen.add(m["kind"])
-    assert seen == {"TrainJob", "TrainingRuntime", "JobSet", "InferenceService", "RayJob"}
+    assert seen == {"TrainJob", "TrainingRuntime", "JobSet", "InferenceService", "RayJob", "ScaledObject", "HTTPScaledObject", "PodMonitor"}
 
 
 def test_every_rendered_kind_is_validated(rendered):
@@ -169,4 +172,7 @@ def _spec_of(scenario: str) -> str:
         "mi300x": "azure.ok.workload-mi300x.yaml",
         "mi300x-kserve": "azure.ok.workload-mi300x.yaml",
         **{f"data-{c}": f"{c}.ok.workload-data.yaml" for c in ("aws", "gcp", "azure")},
+        "zero-aws": "aws.ok.scale-to-zero.yaml",
+        "zero-aws-kserve": "aws.ok.scale-to-zero.yaml",
+        "zero-gcp": "gcp.ok.scale-to-zero.yaml",
     }[scenario]

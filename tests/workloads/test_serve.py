@@ -60,13 +60,21 @@ def test_healthy_but_not_ready_until_the_url_holds_a_checkpoint(server):
     _, base = server
     assert _call("GET", f"{base}/healthz") == (200, '{"status": "ok"}')
     deadline = time.monotonic() + 30
+    reasons = set()
     while True:  # the first load attempt runs in the background
         status, body = _call("GET", f"{base}/readyz")
+        reasons.add(json.loads(body)["reason"].split(" at ")[0].split(" from ")[0])
         if "no checkpoint" in body or time.monotonic() > deadline:
             break
         time.sleep(0.1)
     assert status == 503 and "no checkpoint" in json.loads(body)["reason"]
-    assert _call("POST", f"{base}/v1/completions", {"prompt": "x", "max_tokens": 4})[0] == 503
+    assert reasons <= {"loading the newest checkpoint", "no checkpoint"}, reasons  # never "None"
+    req = urllib.request.Request(f"{base}/v1/completions", data=b'{"prompt": "x", "max_tokens": 4}', method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(req, timeout=30)
+    assert refused.value.code == 503 and refused.value.headers["Retry-After"] == "1"
+    err = json.loads(refused.value.read())["error"]
+    assert err["code"] == "model_not_loaded" and err["message"].startswith("model not loaded: no checkpoint at "), err
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +162,7 @@ def test_one_bad_request_among_24_concurrent_valid_ones_fails_alone(loaded, bad,
         expected = generate(model, [f"def f{i}(x):\n".encode()], [8], [0.0])[0]
         assert json.loads(body)["choices"][0]["text"] == expected.decode("utf-8", errors="replace")
     if status == 500:  # it was batched with valid ones, the batch failed, and one-by-one saved them
-        assert json.loads(bad_body)["error"] == {"message": "generation failed: RuntimeError", "type": "server_error"}
+        assert json.loads(bad_body)["error"] == {"message": "generation failed: RuntimeError", "type": "server_error", "param": None, "code": None}
         assert _samples(base)["aiinfra_serve_batch_retries_total"] == retries + 1
 
 

@@ -97,6 +97,7 @@ class Running:
         probs = torch.softmax(logits / temps.clamp(min=1e-5)[:, None], dim=-1)
         sampled = torch.multinomial(probs, 1, generator=self.generator).squeeze(1)
         nxt = torch.where(temps > 0, sampled, greedy)
+        self.sampled = nxt  # one token per row, in the row order before this step
         self.history = torch.cat([self.history, nxt[:, None]], dim=1)
         self.left = [n - 1 for n in self.left]
         self.made = [n + 1 for n in self.made]

@@ -21,6 +21,9 @@ class Pending:
     max_tokens: int
     temperature: float
     future: asyncio.Future = field(repr=False)
+    tokens: asyncio.Queue | None = field(default=None, repr=False)  # streamed requests: each token as it is sampled
+    arrived: float = field(default_factory=time.perf_counter)
+    last: float | None = None  # when its latest token was sampled
 
 
 class Engine:
@@ -31,6 +34,7 @@ class Engine:
         self.model = None
         self.step: int | None = None
         self.error: str | None = None
+        self.loaded_at: float | None = None
         self.queue: asyncio.Queue[Pending] = asyncio.Queue()
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="generate")
 
@@ -62,10 +66,15 @@ class Engine:
         model.load_state_dict(saved["state_dict"])
         model = model.to(device, dtype=torch.bfloat16 if cuda else torch.float32).eval()
         self.generator = torch.Generator(device=device).manual_seed(self.args.seed)
-        self.model, self.step, self.error = model, step, None
+        self.step, self.error, self.loaded_at = step, None, time.time()
+        self.model = model  # last: readiness and requests test it
         self.metrics.step.set(step)
         print(f"loaded step {step} from {store.url} on {device}", flush=True)
         return True
+
+    def status(self) -> str:
+        """Why the model is not loaded yet: the last attempt's error, or that the first attempt is under way."""
+        return self.error or f"loading the newest checkpoint from {self.args.checkpoint}"
 
     async def load_until_ready(self) -> None:
         loop = asyncio.get_running_loop()
@@ -78,11 +87,15 @@ class Engine:
             print(f"not ready: {self.error}; retrying in {self.args.poll_seconds}s", flush=True)
             await asyncio.sleep(self.args.poll_seconds)
 
-    async def submit(self, prompt: bytes, max_tokens: int, temperature: float) -> bytes:
-        item = Pending(prompt, max_tokens, temperature, asyncio.get_running_loop().create_future())
+    def enqueue(self, prompt: bytes, max_tokens: int, temperature: float, stream: bool = False) -> Pending:
+        loop = asyncio.get_running_loop()
+        item = Pending(prompt, max_tokens, temperature, loop.create_future(), asyncio.Queue() if stream else None)
         self.queue.put_nowait(item)
         self.metrics.queue.set(self.queue.qsize())
-        return await item.future
+        return item
+
+    async def submit(self, prompt: bytes, max_tokens: int, temperature: float) -> bytes:
+        return await self.enqueue(prompt, max_tokens, temperature).future
 
     async def batches(self) -> None:
         """Continuous batching: waiting requests join the running batch between decode steps (the
@@ -173,10 +186,27 @@ class Engine:
         for _ in range(most):
             if not running:
                 break
+            rows = list(running.tags)
             finished += running.step()
+            self._sampled(rows, running.sampled)
             if finished or self.queue.qsize():
                 break
         return finished
+
+    def _sampled(self, rows: list[Pending], tokens) -> None:
+        """Time to first token and between tokens for every row; streamed rows get their token. The host reads
+        the sampled tokens only when a row streams (on a GPU the clock then also waits for the device)."""
+        now = time.perf_counter()
+        for p in rows:
+            if p.last is None:
+                self.metrics.ttft.observe(now - p.arrived)
+            else:
+                self.metrics.itl.observe(now - p.last)
+            p.last = now
+        if any(p.tokens is not None for p in rows):
+            for p, tok in zip(rows, tokens.tolist(), strict=True):
+                if p.tokens is not None:
+                    p.future.get_loop().call_soon_threadsafe(p.tokens.put_nowait, tok)
 
     def _generate_each(self, batch: list[Pending]) -> list[bytes | Exception]:
         from .batching import generate

@@ -1,15 +1,16 @@
-"""Serve completions from the latest checkpoint over HTTP, batching concurrent requests.
+"""Serve completions from the latest checkpoint over OpenAI's HTTP API, batching concurrent requests.
 
     python -m aiinfra.workloads.reference.serve --checkpoint s3://bucket/run1 --port 8000
 
-POST /v1/completions {"prompt": str, "max_tokens": int, "temperature": float}; GET /healthz (the
-process is up), GET /readyz (a checkpoint is loaded), GET /metrics (Prometheus). Continuous batching: a request
-joins the running batch at the next decode step and leaves it when its last token is out; the first
-request into an idle server waits up to --max-wait-ms for company.
+POST /v1/completions {"prompt": str, ...} and POST /v1/chat/completions {"messages": [...], ...}, both with
+`"stream": true` as server-sent events; GET /v1/models; GET /healthz (the process is up), GET /readyz (200
+once a checkpoint is loaded), GET /metrics (Prometheus, time to first token and queue depth included).
+Continuous batching: a request joins the running batch at the next decode step and leaves it when its last
+token is out; the first request into an idle server waits up to --max-wait-ms for company.
 
-A request is checked on its own before it joins a batch (bad JSON, bad UTF-8, deep nesting or a
-non-finite temperature get a 400), and a batch that fails is retried one request at a time, so a
-request never fails the others it was batched with. Every response is counted in /metrics. The
+A request is checked on its own before it joins a batch (bad JSON, unknown or wrong-typed fields, a
+non-finite temperature get a 400 in OpenAI's error shape), and a batch that fails is retried one request at
+a time, so a request never fails the others it was batched with. Every response is counted in /metrics. The
 port is bound before the model loads: a taken or invalid --port exits 2 at once.
 """
 
@@ -18,13 +19,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
-import json
 import math
 import os
 import socket
 import sys
 import time
-import uuid
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -37,11 +36,16 @@ from prometheus_client import (
     generate_latest,
 )
 
+from . import openai_api as api
 from .engine import Engine, Pending  # noqa: F401  (Pending: re-exported)
 
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128)
 COMPLETIONS = "/v1/completions"
-PATHS = frozenset((COMPLETIONS, "/healthz", "/readyz", "/metrics"))
+CHAT = "/v1/chat/completions"
+MODELS = "/v1/models"
+GENERATE = frozenset((COMPLETIONS, CHAT))
+PATHS = frozenset((COMPLETIONS, CHAT, MODELS, "/healthz", "/readyz", "/metrics"))
+TOKEN_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 EXIT_INVALID = 2
 
 
@@ -65,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--poll-seconds", type=float, default=10.0, help="retry interval while the URL holds no checkpoint yet")
     p.add_argument("--seed", type=int, default=0, help="seed of the sampler")
+    p.add_argument("--model-name", default="aiinfra-reference", help="the model's id in /v1/models and the requests' `model`")
     p.add_argument("--fail-prompt", help=argparse.SUPPRESS)  # fault injection for tests: generating this prompt raises
     return p
 
@@ -73,7 +78,7 @@ class Metrics:
     def __init__(self):
         self.registry = CollectorRegistry()
         r = self.registry
-        self.requests = Counter("aiinfra_serve_requests", "Completion requests by HTTP status, errors included", ["status"], registry=r)
+        self.requests = Counter("aiinfra_serve_requests", "Completion and chat requests by HTTP status, errors included", ["status"], registry=r)
         self.responses = Counter("aiinfra_serve_http_responses", "Every HTTP response by path and status", ["path", "status"], registry=r)
         self.latency = Histogram("aiinfra_serve_request_seconds", "Completion latency, queueing included", registry=r,
                                  buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30))
@@ -82,12 +87,15 @@ class Metrics:
         self.batch_retries = Counter("aiinfra_serve_batch_retries", "Groups that failed as a whole and were retried one request at a time", registry=r)
         self.running = Gauge("aiinfra_serve_running", "Requests being generated now", registry=r)
         self.tokens = Counter("aiinfra_serve_generated_tokens", "Tokens generated", registry=r)
-        self.queue = Gauge("aiinfra_serve_queue_depth", "Requests waiting for a batch", registry=r)
+        self.queue = Gauge("aiinfra_serve_queue_depth", "Requests waiting for a batch (the autoscaler's input with running)", registry=r)
+        self.ttft = Histogram("aiinfra_serve_time_to_first_token_seconds", "From a request's arrival to its first sampled token",
+                              buckets=TOKEN_BUCKETS, registry=r)
+        self.itl = Histogram("aiinfra_serve_inter_token_seconds", "Between a request's consecutive sampled tokens", buckets=TOKEN_BUCKETS, registry=r)
         self.step = Gauge("aiinfra_serve_checkpoint_step", "Training step of the loaded checkpoint", registry=r)
 
     def response(self, path: str, status: int, seconds: float) -> None:
         self.responses.labels(path if path in PATHS else "other", str(status)).inc()
-        if path == COMPLETIONS:
+        if path in GENERATE:
             self.requests.labels(str(status)).inc()
             self.latency.observe(seconds)
 
@@ -107,71 +115,136 @@ def access_counter(metrics: Metrics) -> type[AbstractAccessLogger]:
     return CountResponses
 
 
-def _finite(value) -> bool:
-    """A JSON number that is finite as a float: not NaN, Infinity, 1e999 or an integer beyond a float's range."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
+@web.middleware
+async def openai_errors(request: web.Request, handler):
+    """aiohttp's own 4xx (404, 405, 413) in OpenAI's error shape, like the handlers' errors."""
     try:
-        return math.isfinite(float(value))
-    except OverflowError:
-        return False
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        allow = {k: v for k, v in exc.headers.items() if k.lower() == "allow"}
+        kind = "not_found_error" if exc.status == 404 else "invalid_request_error"
+        return web.json_response(api.error(exc.reason or exc.text or "", kind, code=str(exc.status)), status=exc.status, headers=allow)
 
 
-def _bad(message: str) -> web.Response:
-    return web.json_response({"error": {"message": message, "type": "invalid_request_error"}}, status=400)
+def _bad(body: dict, status: int = 400) -> web.Response:
+    return web.json_response(body, status=status)
 
 
 def make_app(args) -> web.Application:
     metrics = Metrics()
-    app = web.Application()
+    app = web.Application(middlewares=[openai_errors])
     engine = Engine(args, metrics)
     app["engine"] = engine
     app["metrics"] = metrics
+    name = args.model_name
 
-    async def completions(request: web.Request) -> web.Response:
+    def unavailable() -> web.Response:
+        body = api.error(f"model not loaded: {engine.status()}", "unavailable", code="model_not_loaded")
+        return web.json_response(body, status=503, headers={"Retry-After": str(max(1, math.ceil(args.poll_seconds)))})
+
+    async def checked(request: web.Request, kind):
+        """The request, or the response that refuses it (503 while loading, 400 for a bad body, 404 for another model)."""
         if engine.model is None:
-            return web.json_response({"error": {"message": f"model not loaded: {engine.error}", "type": "unavailable"}}, status=503)
-        raw = await request.read()  # over client_max_size: aiohttp answers 413
+            return None, unavailable()
+        body, err = api.bad_json(await request.read())  # over client_max_size: aiohttp answers 413
+        if err:
+            return None, _bad(err)
+        req = api.parse(kind, body)
+        if isinstance(req, dict):
+            return None, _bad(req)
+        if req.model not in (None, name) and not req.model.startswith(f"{name}/"):
+            return None, _bad(api.error(f"the model {req.model!r} does not exist; GET /v1/models lists {name!r}", param="model",
+                                        code="model_not_found"), 404)
+        if not req.budget() < engine.block_size:
+            field = "max_completion_tokens" if getattr(req, "max_completion_tokens", None) else "max_tokens"
+            return None, _bad(api.error(f"{field!r} must be an integer from 1 to {engine.block_size - 1}", param=field, code="out_of_range"))
         try:
-            body = json.loads(raw.decode("utf-8"))  # JSON is UTF-8 (RFC 8259), whatever charset the header names
-        except UnicodeDecodeError:
-            return _bad("body must be UTF-8 encoded JSON")
-        except RecursionError:
-            return _bad("body nests too deeply")
-        except ValueError:
-            return _bad("body must be JSON")
-        if not isinstance(body, dict) or not isinstance(body.get("prompt"), str):
-            return _bad("'prompt' must be a string")
-        max_tokens, temperature = body.get("max_tokens", 16), body.get("temperature", 1.0)
-        if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or not 1 <= max_tokens < engine.block_size:
-            return _bad(f"'max_tokens' must be an integer from 1 to {engine.block_size - 1}")
-        if not _finite(temperature) or temperature < 0:
-            return _bad("'temperature' must be a finite number >= 0 (0 is greedy)")
-        try:
-            prompt = body["prompt"].encode()
+            prompt = req.text().encode()
         except UnicodeEncodeError:
-            return _bad("'prompt' must be valid Unicode (it holds a lone surrogate escape such as \\ud800)")
+            where = "prompt" if kind is api.CompletionRequest else "messages"
+            return None, _bad(api.error(f"{where!r} must be valid Unicode (it holds a lone surrogate escape such as \\ud800)", param=where))
+        return (req, prompt), None
+
+    def usage(prompt: bytes, req, made: int) -> dict:
+        used = min(len(prompt), engine.block_size - req.budget()) or 1
+        return {"prompt_tokens": used, "completion_tokens": made, "total_tokens": used + made}
+
+    def failed(err: Exception) -> web.Response:
+        print(f"error: generation failed for one request: {type(err).__name__}: {err}", flush=True)
+        return web.json_response(api.error(f"generation failed: {type(err).__name__}", "server_error"), status=500)
+
+    async def generate(request: web.Request, kind) -> web.StreamResponse:
+        got, refused = await checked(request, kind)
+        if refused is not None:
+            return refused
+        req, prompt = got
+        reply = api.Reply(kind is api.ChatRequest, f"{name}/step-{engine.step}")
+        pending = engine.enqueue(prompt, req.budget(), float(req.temperature), stream=req.stream)
+        if req.stream:
+            return await stream(request, req, prompt, reply, pending)
         try:
-            out = await engine.submit(prompt, max_tokens, float(temperature))
+            out = await pending.future
         except Exception as err:  # noqa: BLE001 - this request's own failure, after its batch was retried one by one
-            print(f"error: generation failed for one request: {type(err).__name__}: {err}", flush=True)
-            return web.json_response({"error": {"message": f"generation failed: {type(err).__name__}", "type": "server_error"}}, status=500)
-        used = min(len(prompt), engine.block_size - max_tokens) or 1
-        return web.json_response({
-            "id": f"cmpl-{uuid.uuid4().hex}",
-            "object": "text_completion",
-            "created": int(time.time()),
-            "model": f"aiinfra-reference/step-{engine.step}",
-            "choices": [{"index": 0, "text": out.decode("utf-8", errors="replace"), "finish_reason": "length"}],
-            "usage": {"prompt_tokens": used, "completion_tokens": len(out), "total_tokens": used + len(out)},
-        })
+            return failed(err)
+        return web.json_response(reply.whole(out.decode("utf-8", errors="replace"), usage(prompt, req, len(out))))
+
+    async def stream(request, req, prompt: bytes, reply, pending) -> web.StreamResponse:
+        """Server-sent events: a chunk per token that completes a character, the finish chunk, then [DONE]."""
+        resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+        decoder, sent, first = api.utf8_decoder(), 0, True
+        try:
+            await resp.prepare(request)
+            if reply.chat:
+                await resp.write(api.sse(reply.chunk("", first=True)))
+                first = False
+            while True:
+                getter = asyncio.ensure_future(pending.tokens.get())
+                await asyncio.wait({getter, pending.future}, return_when=asyncio.FIRST_COMPLETED)
+                if not getter.done():
+                    getter.cancel()
+                    break
+                sent += 1
+                text = decoder.decode(bytes([getter.result()]))
+                if text:
+                    await resp.write(api.sse(reply.chunk(text)))
+            try:
+                out = pending.future.result()
+            except Exception as err:  # noqa: BLE001 - the stream has begun: its error is the last event
+                print(f"error: generation failed for one request: {type(err).__name__}: {err}", flush=True)
+                await resp.write(api.sse(api.error(f"generation failed: {type(err).__name__}", "server_error")))
+                await resp.write(api.sse("[DONE]"))
+                return resp
+            rest = decoder.decode(out[sent:], final=True)  # tokens a one-by-one retry made, and a split character's end
+            await resp.write(api.sse(reply.chunk(rest, finish="length")))
+            if req.stream_options and req.stream_options.include_usage:
+                await resp.write(api.sse(reply.usage_chunk(usage(prompt, req, len(out)))))
+            await resp.write(api.sse("[DONE]"))
+            await resp.write_eof()
+        except ConnectionResetError:  # the client went away: the engine drops its row at the next step
+            pending.future.cancel()
+        except asyncio.CancelledError:
+            pending.future.cancel()
+            raise
+        return resp
+
+    async def completions(request: web.Request) -> web.StreamResponse:
+        return await generate(request, api.CompletionRequest)
+
+    async def chat(request: web.Request) -> web.StreamResponse:
+        return await generate(request, api.ChatRequest)
+
+    async def models(_):
+        created = int(engine.loaded_at or time.time())
+        return web.json_response({"object": "list", "data": [{"id": name, "object": "model", "created": created, "owned_by": "aiinfra"}]})
 
     async def healthz(_):
         return web.json_response({"status": "ok"})
 
     async def readyz(_):
         if engine.model is None:
-            return web.json_response({"ready": False, "reason": engine.error or "loading"}, status=503)
+            return web.json_response({"ready": False, "reason": engine.status()}, status=503)
         return web.json_response({"ready": True, "step": engine.step})
 
     async def metrics_view(_):
@@ -187,6 +260,8 @@ def make_app(args) -> web.Application:
         engine.pool.shutdown(wait=True, cancel_futures=True)
 
     app.router.add_post(COMPLETIONS, completions)
+    app.router.add_post(CHAT, chat)
+    app.router.add_get(MODELS, models)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_view)

@@ -35,6 +35,7 @@ from aiinfra.components.kubernetes.addons.scheduling import (
 )
 from aiinfra.components.kubernetes.addons.serving import (
     cert_manager_values,
+    http_add_on_values,
     kserve_values,
     vllm_values,
 )
@@ -119,6 +120,11 @@ def plan(
         out.releases.append(Release("kserve-resources", kserve_values(), after=["cert-manager", "kserve-crd"]))
     elif m.serving == "vllm":
         out.releases.append(Release("vllm-stack", vllm_values(env)))
+
+    scale = env.workload.scale_to_zero if env.workload else None
+    if scale:
+        out.releases.append(Release("keda"))
+        out.releases.append(Release("keda-add-ons-http", http_add_on_values(scale), after=["keda"]))
 
     if m.tracking:
         bucket = choose_artifact_bucket(list(bucket_names if bucket_names is not None else env.buckets))

@@ -1,4 +1,4 @@
-"""KServe (with cert-manager) or the vLLM production stack."""
+"""KServe (with cert-manager) or the vLLM production stack; KEDA and its HTTP add-on where the served model scales to zero."""
 
 from __future__ import annotations
 
@@ -23,3 +23,8 @@ def vllm_values(env: ResolvedEnvironment) -> dict[str, Any]:
     if not NVIDIA_RUNTIME_CLASS[gpu_stack(env)]:
         engine["runtimeClassName"] = ""
     return {"servingEngineSpec": engine, "routerSpec": {"enableRouter": True}}
+
+
+def http_add_on_values(scale: dict[str, Any]) -> dict[str, Any]:
+    """The interceptor holds a request from zero until a replica is ready: a GPU node and the model load take minutes."""
+    return {"interceptor": {"readinessTimeout": scale["cold_start_timeout"]}}

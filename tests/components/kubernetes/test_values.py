@@ -46,6 +46,7 @@ def _variants():
         "mlops: {data: ray}\n"
     )
     yield "aws-data", addons.plan(spec_env(data), storage_addons=["aws-fsx-csi-driver"])
+    yield "aws-scale-to-zero", addons.plan(load(Path(__file__).resolve().parents[2] / "fixtures" / "specs" / "aws.ok.scale-to-zero.yaml"))
     yield "aws-data-nomon", addons.plan(spec_env(data.replace("data: ray", "data: ray, monitoring: false")), storage_addons=["aws-fsx-csi-driver"])
 
 
