@@ -74,6 +74,14 @@ class ResolvedPool:
     alternatives: tuple[PoolShape, ...] = ()  # the other offered `gpu:` alternatives, in the spec's order (same accelerator family)
     fallbacks: tuple["ResolvedPool", ...] = ()  # the later gpu: alternatives offered here, each resolved alone (fallbacks)
     compute_class: str | None = None  # GKE: the ComputeClass the pool's nodes carry and its pods select
+    nvlink_domain: Any = None  # aiinfra.catalog.models.NvlinkDomain of a GB200/GB300 rack type; None elsewhere
+    dra: bool = False  # whole GPUs through the NVIDIA DRA driver (the device plugin is off on these nodes)
+    topology_request: tuple[str, str] | None = None  # Kueue TAS: ("required" | "preferred", node label) for its training jobs
+
+    @property
+    def dra_driver(self) -> bool:
+        """The NVIDIA DRA driver's kubelet plugin runs here: for ComputeDomains (NVLink pools) or DRA GPUs."""
+        return self.dra or self.nvlink_domain is not None
 
     def __post_init__(self) -> None:
         if not self.machine_type:
@@ -162,6 +170,7 @@ class ResolvedEnvironment:
     autoscaler: str = "none"  # cluster.autoscaling as the cloud takes it (a key of its profile's autoscalers, or "none")
     autoscaler_words: str | None = None  # how preview names it, with {pool} (the profile's autoscalers entry)
     kubernetes_extended: bool = False  # the version is past standard support: the cluster runs in paid extended support
+    topology: tuple[str, tuple[str, ...]] | None = None  # Kueue TAS: (Topology name, node label levels widest first); None: off
 
     def scaled_by(self, pool: ResolvedPool) -> str | None:
         """What scales the pool between its min and max, as preview says it; None for a fixed-size pool."""

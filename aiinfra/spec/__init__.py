@@ -40,6 +40,7 @@ from aiinfra.spec.limits import (
     URL_PATTERN,
     topology_shape,
 )
+from aiinfra.spec.racks import DRA_DOC, NVLINK_DOC, TAS_DOC
 from aiinfra.spec.policy import Policy
 from aiinfra.spec.storage import Storage
 
@@ -141,6 +142,8 @@ class NodePool(_Strict):
     queued: bool = Field(default=False, description="flex-start pools: nodes only through ProvisioningRequests (queued provisioning)")
     disk_gib: int = Field(default=defaults.DISK_GIB, ge=20, le=MAX_DISK_GIB, description="root volume size per node")
     labels: dict[Annotated[str, Field(max_length=63)], Annotated[str, Field(max_length=63)]] = Field(default_factory=dict, max_length=MAX_TAGS)
+    dra: bool | None = Field(default=None, description=DRA_DOC)
+    nvlink_domains: Literal["whole", "partial"] = Field(default="whole", description=NVLINK_DOC)
 
     @field_validator("nodes", mode="before")
     @classmethod
@@ -273,6 +276,7 @@ class Mlops(_Strict):
     tracking: bool = Field(default=True, description="MLflow with artifacts in the environment's bucket and an in-cluster PostgreSQL")
     serving: Literal["kserve", "vllm", "none"] = Field(default="kserve", description="KServe (Standard mode) or the vLLM production stack")
     data: Literal["none", "ray"] = Field(default="none", description="KubeRay for preprocessing jobs (RayJob), from its upstream chart")
+    topology_aware: bool | None = Field(default=None, description=TAS_DOC)
 
     @property
     def any_on(self) -> bool:
