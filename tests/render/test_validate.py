@@ -25,6 +25,7 @@ CRD_FILES = {
     ("jobset.x-k8s.io/v1alpha2", "JobSet"): "jobset.x-k8s.io_jobsets.json",
     ("serving.kserve.io/v1beta1", "InferenceService"): "serving.kserve.io_inferenceservices.json",
     ("ray.io/v1", "RayJob"): "ray.io_rayjobs.json",
+    ("resource.nvidia.com/v1beta1", "ComputeDomain"): "resource.nvidia.com_computedomains.json",
 }
 SUPPORTED = [f"1.{m}.0" for m in range(25, 38)]  # kubernetes-validate 1.37.0 ships schemas for 1.25 .. 1.37
 

@@ -46,6 +46,8 @@ def _variants():
         "mlops: {data: ray}\n"
     )
     yield "aws-data", addons.plan(spec_env(data), storage_addons=["aws-fsx-csi-driver"])
+    # GB200 racks and DRA GPUs (issue 25): the NVIDIA DRA driver.
+    yield "aws-gb200-dra", addons.plan(load(STACKS.parent / "tests" / "fixtures" / "specs" / "aws.ok.gb200-partial.yaml"))
     yield "aws-data-nomon", addons.plan(spec_env(data.replace("data: ray", "data: ray, monitoring: false")), storage_addons=["aws-fsx-csi-driver"])
 
 
