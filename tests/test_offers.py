@@ -160,16 +160,16 @@ def test_a_pinned_type_outside_the_catalog_with_no_gpu_is_unserved_on_other_clou
 
 
 def test_a_pinned_type_of_a_known_family_moves_with_its_accelerators_and_leaves_its_price_behind(tmp_path):
-    path = tmp_path / "gb200.yaml"
-    path.write_text("{name: gb-env, cloud: aws, region: us-east-1, node_pools: [{name: train, instance_type: p6e-gb200.36xlarge, price_per_hour: 60}]}")
+    path = tmp_path / "gb300.yaml"
+    path.write_text("{name: gb-env, cloud: aws, region: us-east-1, node_pools: [{name: train, instance_type: p6e-gb300.36xlarge, price_per_hour: 60}]}")
     env = load(path)
     data = offers(env)
     own = next(o for o in _all(data) if o["chosen"])
     assert own["pools"][-1]["hourly_usd_per_node"] == 60 and own["priced_elsewhere"] == [] and own["unpriced"] == []
     there, notes, problems = moved(env.spec, "gcp", "us-central1")
     assert problems == [] and there is not None
-    assert (there.node_pools[0].gpu, there.node_pools[0].instance_type, there.node_pools[0].price_per_hour) == ("B200:4", None, None)
-    assert any("price_per_hour is the price of p6e-gb200.36xlarge" in n for n in notes)
+    assert (there.node_pools[0].gpu, there.node_pools[0].instance_type, there.node_pools[0].price_per_hour) == ("GB300:4", None, None)
+    assert any("price_per_hour is the price of p6e-gb300.36xlarge" in n for n in notes)
 
 
 def test_a_reservation_holds_only_where_written_and_elsewhere_is_priced_on_demand(tmp_path):

@@ -34,7 +34,7 @@ def test_a_pinned_a2_ultragpu_4g_is_a_pool_of_4_a100_80gb_with_gke_s_accelerator
 def test_a_pinned_grace_type_is_an_arm64_gpu_pool_priced_from_the_spec():
     env = load(SPECS / "aws.ok.pinned-grace.yaml")
     p = env.pools[-1]
-    assert (p.gpu, p.gpus_per_node, p.architecture, p.family) == ("B200", 4, "arm64", "nvidia")
+    assert (p.gpu, p.gpus_per_node, p.architecture, p.family) == ("GB300", 4, "arm64", "nvidia")
     assert str(p.accelerator_taint) == "nvidia.com/gpu=true:NoSchedule"
     assert p.hourly_usd_per_node == 60 and p.price_origin.kind == "spec" and p.price_origin.source == "node_pools[].price_per_hour"
     assert p.price_note == "price from the spec (node_pools[].price_per_hour)"
@@ -44,7 +44,7 @@ def test_a_pinned_grace_type_is_an_arm64_gpu_pool_priced_from_the_spec():
 
 def test_gke_arm64_pools_tolerate_the_arch_taint_gke_puts_on_them():
     p = load(SPECS / "gcp.ok.pinned-grace.yaml").pools[-1]
-    assert (p.gpu, p.accelerator_type, p.architecture) == ("B200", "nvidia-gb200", "arm64")
+    assert (p.gpu, p.accelerator_type, p.architecture) == ("GB300", "nvidia-gb300", "arm64")
     assert [str(t) for t in p.taints] == ["kubernetes.io/arch=arm64:NoSchedule"]
     assert {"key": "kubernetes.io/arch", "operator": "Equal", "value": "arm64", "effect": "NoSchedule"} in p.tolerations
 
@@ -68,7 +68,7 @@ def test_the_spec_s_gpu_names_the_accelerator_of_a_type_of_no_known_family():
 
 
 def test_a_reservation_price_prices_a_pinned_type_outside_the_catalog():
-    p = env_of("aws", "us-east-1", "[{name: r, instance_type: p6e-gb200.36xlarge, zone: us-east-1a, capacity: reserved, "
+    p = env_of("aws", "us-east-1", "[{name: r, instance_type: p6e-gb300.36xlarge, zone: us-east-1a, capacity: reserved, "
                "reservation: {id: cr-0123456789abcdef0, kind: capacity-block, price_per_hour: 70}}]").pools[-1]
     assert p.hourly_usd_per_node == 70 and p.price_origin.source == "reservation.price_per_hour"
 
@@ -77,12 +77,10 @@ def test_a_reservation_price_prices_a_pinned_type_outside_the_catalog():
     "fixture, path, words, hint",
     [
         ("aws.bad.pinned-gpu-contradicts-family.yaml", "node_pools[0].instance_type",
-         "p6e-gb200.36xlarge has B200:4 (instance family p6e-gb200), but gpu: asks for L4:1", "drop gpu:, or set it to B200:4"),
+         "p6e-gb300.36xlarge has GB300:4 (instance family p6e-gb300), but gpu: asks for L4:1", "drop gpu:, or set it to GB300:4"),
         ("aws.bad.pinned-size-unknown.yaml", "node_pools[0].instance_type",
          "p5.12xlarge is a p5 type (H100), but aiinfra's instance family table does not list this size", "add gpu: H100:N"),
         ("aws.bad.price-without-type.yaml", "node_pools[0]", "price_per_hour prices a pinned type, and this pool has no instance_type", "set instance_type:"),
-        ("azure.bad.pinned-grace.yaml", "node_pools[0].instance_type",
-         "Standard_ND128isr_NDR_GB200_v6 is an arm64 (NVIDIA Grace) GPU size; AKS pools of it need the Ubuntu 24.04 node image", "p6e-gb200.36xlarge"),
     ],
 )
 def test_bad_pinned_types(fixture, path, words, hint):

@@ -158,11 +158,15 @@ def offers(cloud: str | None = None, gpu: str | None = None) -> Iterator[Offer]:
 
 def nearest_gpus(cloud: str, gpu: str, n: int = 2) -> list[str]:
     """The GPUs of the same family (NVIDIA for NVIDIA, ...) a cloud offers that come closest to one it does not:
-    by memory, then by BF16 peak."""
+    by memory, then by BF16 peak. Rack-scale models (sold only as NVLink domains: GB200/GB300) stand in only for
+    each other, since their pools come in whole racks."""
     import math
 
     want = gpus()[gpu]
-    offered = {o.gpu for o in offers(cloud) if o.gpu and o.gpu != gpu and gpus()[o.gpu].family == want.family}
+    racks = {o.gpu for o in offers() if o.gpu and o.spec.nvlink_domain is not None}
+    offered = {
+        o.gpu for o in offers(cloud) if o.gpu and o.gpu != gpu and gpus()[o.gpu].family == want.family and (o.gpu in racks) == (gpu in racks)
+    }
 
     def distance(name: str) -> tuple[float, float, str]:
         g = gpus()[name]

@@ -48,6 +48,7 @@ class CloudPower(_Strict):
     fleet_pue: Pue
     region_source: str
     regions: dict[str, Pue] = Field(default_factory=dict)
+    own_grid_figures: bool = False  # the provider publishes its own grid figure per region (the `google` table)
 
 
 class AcceleratorPower(_Strict):

@@ -32,6 +32,21 @@ class Fabric(_Strict):
     source: str
     verified: bool = True
     notes: list[str] = Field(default_factory=list, description="what a user must know or do to use this fabric; shown in the preview")
+    primary_card_efa: bool = Field(default=True, description="EFA: network card 0 also carries an efa-only interface (False: it carries the ENA interface alone, P6e-GB200)")
+
+
+class NvlinkDomain(_Strict):
+    """A rack-scale NVLink domain (GB200/GB300 NVL72): nodes whose GPUs share one NVLink fabric through IMEX."""
+
+    nodes: int = Field(ge=2, description="nodes in one full domain (NVL72: 18 nodes of 4 GPUs)")
+    sizes: list[int] = Field(default_factory=list, description="node counts the capacity is sold in (AWS UltraServers: 9 and 18); default [nodes]")
+    tas_level: str | None = Field(default=None, description="the Kueue Topology level (node label) that is one domain, where the cloud labels it")
+    source: str
+
+    @property
+    def unit(self) -> int:
+        """The smallest whole domain a pool can be made of."""
+        return min(self.sizes or [self.nodes])
 
 
 class RegionPrice(_Strict):
@@ -63,6 +78,8 @@ class InstanceType(_Strict):
     zones: dict[str, list[str]] = Field(default_factory=dict, description="per region, the zones that offer the type where known; a region not listed offers it in every zone")
     boot_disk_type: str | None = Field(default=None, description="boot disk type the machine type needs, where the cloud default does not fit")
     local_ssd_count: int = Field(default=0, ge=0, description="local SSDs to use as node ephemeral storage")
+    nvlink_domain: NvlinkDomain | None = Field(default=None, description="GB200/GB300 NVL72: the NVLink domain the type's nodes form")
+    sold_as: Literal["capacity-block"] | None = Field(default=None, description="the only way the type is sold (P6e UltraServers: EC2 Capacity Blocks)")
 
 
 class FixedCost(_Strict):

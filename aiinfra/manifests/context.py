@@ -8,6 +8,7 @@ from typing import Any, Mapping
 
 import yaml
 
+from aiinfra.manifests.claims import job_claims, tas_annotations
 from aiinfra.manifests.data import datasets_bucket, prepare_job, with_data
 from aiinfra.manifests.fabric import (
     NONROOT_UID,
@@ -155,6 +156,8 @@ def context(
             # Karpenter would otherwise consolidate or drift a node under a running job; expiry still drains it
             # after the NodePool's terminationGracePeriod.
             facts["annotations"] = {**facts["annotations"], DO_NOT_DISRUPT: "true"}
+        facts["annotations"] = {**facts["annotations"], **tas_annotations(pool)}
+        claims = job_claims(name, pool)
         entry = ["torchrun", "--module", module]
         image = values.train_image
         if vendor and facts["vendor_image"]:
@@ -171,7 +174,9 @@ def context(
             # TPU slices run as a JobSet whatever the training operator: one pod per host with the TPU worker variables.
             "operator": "jobset" if facts["family"] == "tpu" else training,
             "extra_env": tpu_worker_env(name, nodes) if facts["family"] == "tpu" else [],
-            "runtime": f"{name}-runtime" if facts["sidecars"] or facts["scheduler_name"] else None,
+            # TrainJob runtime patches cannot add sidecars, a scheduler or resourceClaims: those jobs get a TrainingRuntime.
+            "runtime": f"{name}-runtime" if facts["sidecars"] or facts["scheduler_name"] or claims["resource_claims"] else None,
+            **claims,
             "command": _wrap(entry, facts["env_script"]),
             "args": args,
         }

@@ -72,7 +72,7 @@ def pool_facts(cloud: str, pool: ResolvedPool, accel: dict[str, Any] | None = No
     cpu = max(1, math.floor(pool.vcpus * NODE_SHARE)) if pool.vcpus else 1
     memory_gib = max(1, math.floor(pool.memory_gib * NODE_SHARE)) if pool.memory_gib else 2
     limits: dict[str, Any] = {"cpu": str(cpu), "memory": f"{memory_gib}Gi"}
-    if pool.gpu:
+    if pool.gpu and not pool.dra:  # DRA GPUs come through a ResourceClaim (aiinfra.manifests.claims), not the device plugin
         limits[accel["resource"]] = str(pool.gpus_per_node)
     limits.update({k: str(v) for k, v in fab["resources"].items()})
     sec = fab["security"]
@@ -97,7 +97,7 @@ def pool_facts(cloud: str, pool: ResolvedPool, accel: dict[str, Any] | None = No
         "fabric_gbps": pool.fabric.gbps if pool.fabric else pool.network_gbps,
         "gpus": pool.gpus_per_node,
         "procs_per_node": accel["ranks"],
-        "node_selector": {POOL_LABEL: pool.name, **pool.accelerator_labels, **class_selector(pool)},
+        "node_selector": {POOL_LABEL: pool.name, **pool.accelerator_labels, **class_selector(pool), **arch_selector(pool)},
         "tolerations": ([accel["toleration"]] if pool.gpu else []) + pool.tolerations,
         "family": accel["family"],
         "backend": accel["backend"],
@@ -114,6 +114,15 @@ def pool_facts(cloud: str, pool: ResolvedPool, accel: dict[str, Any] | None = No
         "pod_security": pod_security,
         "container_security": container_security,
     }
+
+
+ARCH_LABEL = "kubernetes.io/arch"
+
+
+def arch_selector(pool: ResolvedPool) -> dict[str, str]:
+    """arm64 pools (NVIDIA Grace, Graviton) select their architecture, so the kubelet pulls the arm64 variant of a
+    multi-arch image and an amd64-only image fails to schedule rather than to start."""
+    return {ARCH_LABEL: "arm64"} if pool.architecture == "arm64" else {}
 
 
 def class_selector(pool: ResolvedPool) -> dict[str, str]:

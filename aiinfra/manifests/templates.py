@@ -19,8 +19,8 @@ BASE_TEMPLATES = ["namespace.yaml.j2", "serviceaccount.yaml.j2", "configmap-allr
 
 
 TRAINING_TEMPLATES: dict[str, list[str]] = {
-    "trainer": ["trainingruntime.yaml.j2", "trainjob.yaml.j2"],
-    "jobset": ["jobset.yaml.j2"],
+    "trainer": ["claims.yaml.j2", "trainingruntime.yaml.j2", "trainjob.yaml.j2"],
+    "jobset": ["claims.yaml.j2", "jobset.yaml.j2"],
     "none": [],
 }
 

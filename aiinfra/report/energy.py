@@ -162,7 +162,8 @@ def summary(env: "ResolvedEnvironment") -> dict[str, Any]:
         "pue_scope": scope,
         "pue_source": pue_source,
     }
-    g = carbon.google(region) if cloud == "gcp" else None
+    power = carbon.energy().clouds.get(cloud)
+    g = carbon.google(region) if power is not None and power.own_grid_figures else None
     if g is not None:
         data.update(google_gco2e_per_kwh=g.gco2e_per_kwh, google_year=g.year, google_cfe_pct=g.cfe_pct, google_source=carbon.energy().google_source)
     for size in ("min", "max"):

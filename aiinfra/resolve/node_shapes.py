@@ -10,6 +10,8 @@ from typing import Sequence
 from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
 
 POOL_LABEL = "aiinfra.dev/pool"
+ARCH_LABEL = "kubernetes.io/arch"
+KUBE_ARCH = {"x86_64": "amd64", "arm64": "arm64"}  # the catalog's CPU architecture as Go (and so the kubelet) names it
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,9 @@ def shapes(env: ResolvedEnvironment, pool: ResolvedPool, types: Sequence[TypeFac
     ours = node_labels(env, pool)
     out = []
     for t in types or [TypeFacts.of(pool)]:
-        labels = {k: frozenset(v) for k, v in facts.cloud_labels(pool, t.instance_type, env.spec.region).items()}
+        # The kubelet labels every node with its architecture (Kubernetes well-known label kubernetes.io/arch).
+        labels = {ARCH_LABEL: frozenset([KUBE_ARCH.get(pool.architecture, pool.architecture)])}
+        labels.update({k: frozenset(v) for k, v in facts.cloud_labels(pool, t.instance_type, env.spec.region).items()})
         labels.update({k: frozenset([v]) for k, v in ours.items()})
         alloc: dict[str, float | None] = {"cpu": None, "memory": None}
         notes: tuple[str, ...] = ()

@@ -15,7 +15,7 @@ from aiinfra.catalog import kubernetes as kubernetes_versions
 from aiinfra.catalog import carbon
 from aiinfra.catalog import pool_facts as facts
 from aiinfra.problems import Problem, SpecError, did_you_mean, nearest, shown
-from aiinfra.resolve import accelerators, capabilities, data_layer
+from aiinfra.resolve import accelerators, capabilities, data_layer, racks
 from aiinfra.resolve import workload as workload_plan
 from aiinfra.components.base.accounts import find_account
 from aiinfra.resolve.autoscaling import choose_autoscaler
@@ -209,6 +209,8 @@ class _PoolResolver:
             vcpus=it.vcpus,
             memory_gib=it.memory_gib,
             alternatives=alternatives,
+            nvlink_domain=it.nvlink_domain,
+            dra=bool(pool.dra),
             **reservation_fields(pool),
             **facts(self.cat, self.spec.region, name, it, "queued" if pool.queued else pool.capacity),  # type: ignore[arg-type]
             **accel,
@@ -318,6 +320,9 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
     pools, found, noted = profile.provisioning(spec, pools, autoscaler)
     r.problems += found
     r.warnings += noted
+    pools, topology, found, noted = racks.check(spec, pools)
+    r.problems += found
+    r.warnings += noted
     plan, found = workload_plan.decide(spec, pools, autoscaler)
     r.problems += found
     zones = cat.regions[spec.region][: spec.network.zones]
@@ -339,6 +344,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
         kubernetes_extended=kubernetes_versions.extended(spec.cloud, spec.cluster.kubernetes_version),
         preinstalled=profile.preinstalled(spec),
         written_spec=written if written is not spec else None,
+        topology=topology,
     )
     from aiinfra.components.base.preflight import problems as component_problems
 

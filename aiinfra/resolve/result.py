@@ -76,6 +76,14 @@ class ResolvedPool:
     compute_class: str | None = None  # GKE: the ComputeClass the pool's nodes carry and its pods select
     selected_nodes: tuple[str, ...] = ()  # cloud: existing: the names of the cluster's nodes the pool takes
     carried_labels: dict[str, str] = field(default_factory=dict)  # cloud: existing: the labels all those nodes carry (from the snapshot)
+    nvlink_domain: Any = None  # aiinfra.catalog.models.NvlinkDomain of a GB200/GB300 rack type; None elsewhere
+    dra: bool = False  # whole GPUs through the NVIDIA DRA driver (the device plugin is off on these nodes)
+    topology_request: tuple[str, str] | None = None  # Kueue TAS: ("required" | "preferred", node label) for its training jobs
+
+    @property
+    def dra_driver(self) -> bool:
+        """The NVIDIA DRA driver's kubelet plugin runs here: for ComputeDomains (NVLink pools) or DRA GPUs."""
+        return self.dra or self.nvlink_domain is not None
 
     def __post_init__(self) -> None:
         if not self.machine_type:
@@ -168,6 +176,7 @@ class ResolvedEnvironment:
     kubernetes_extended: bool = False  # the version is past standard support: the cluster runs in paid extended support
     preinstalled: frozenset[str] = frozenset()  # charts.yaml keys the cluster already runs (cloud: existing): not installed again
     written_spec: EnvironmentSpec | None = None  # the spec as written where `gpu: {total:…}` pools were shaped for this region (spec is the shaped one)
+    topology: tuple[str, tuple[str, ...]] | None = None  # Kueue TAS: (Topology name, node label levels widest first); None: off
 
     # Plain facts of the spec as written, read-only: components read these, not `spec` (docs/architecture.md,
     # "Where components read the spec").

@@ -40,6 +40,7 @@ from aiinfra.spec.limits import (
     URL_PATTERN,
     topology_shape,
 )
+from aiinfra.spec.racks import DRA_DOC, NVLINK_DOC, TAS_DOC
 from aiinfra.spec.policy import Policy
 from aiinfra.spec.storage import Storage
 
@@ -155,6 +156,8 @@ class NodePool(_Strict):
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
             raise Invalid(f"utilization must be a number from 0 to 1 (got {shown(v)})", "e.g. utilization: 0.8 for a busy training pool, 0.3 for an inference pool")
         return float(v)
+    dra: bool | None = Field(default=None, description=DRA_DOC)
+    nvlink_domains: Literal["whole", "partial"] = Field(default="whole", description=NVLINK_DOC)
 
     @field_validator("nodes", mode="before")
     @classmethod
@@ -301,6 +304,7 @@ class Mlops(_Strict):
     tracking: bool = Field(default=True, description="MLflow with artifacts in the environment's bucket and an in-cluster PostgreSQL")
     serving: Literal["kserve", "vllm", "none"] = Field(default="kserve", description="KServe (Standard mode) or the vLLM production stack")
     data: Literal["none", "ray"] = Field(default="none", description="KubeRay for preprocessing jobs (RayJob), from its upstream chart")
+    topology_aware: bool | None = Field(default=None, description=TAS_DOC)
 
     @property
     def any_on(self) -> bool:

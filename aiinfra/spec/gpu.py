@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# The grammar, also the spec's field pattern: an accelerator name, a colon, a count per node.
-GPU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.-]*:[0-9]+$"
+from aiinfra.spec.limits import GPU_PATTERN
+
 _GPU = re.compile(GPU_PATTERN)
 
 

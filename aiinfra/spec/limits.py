@@ -4,8 +4,9 @@ and the messages (aiinfra.spec.errors) without either importing the other."""
 from __future__ import annotations
 
 from aiinfra import clouds
-from aiinfra.spec.gpu import GPU_PATTERN
 
+# A GPU request's grammar (aiinfra.spec.gpu): an accelerator name, a colon, a count per node.
+GPU_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.-]*:[0-9]+$"
 NAME_PATTERN = r"^[a-z]([a-z0-9-]*[a-z0-9])?$"
 K8S_VERSION_PATTERN = r"^1\.\d{2}$"
 IMAGE_TAG_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"

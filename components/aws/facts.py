@@ -28,6 +28,7 @@ class AwsFacts(CloudFacts):
     verify_command = ("aws", "sts", "get-caller-identity", "--output", "json")
     unverifiable_sources = ("AWS_WEB_IDENTITY", "container")
     # EKS AL2023 NVIDIA AMIs ship the driver and container toolkit (and the EFA host software).
+    dra_driver_root = {"aws": "/"}
     gpu_operator_values = {
         "aws": {
             "driver": {"enabled": False},

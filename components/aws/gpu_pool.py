@@ -87,7 +87,10 @@ def taints(args: NodePoolArgs) -> list[aws.eks.NodeGroupTaintArgs]:
     return [aws.eks.NodeGroupTaintArgs(key=t[0], value=t[1], effect=base_pool.EFFECT_ENUM[t[2]])] if t else []
 
 
-def efa_network_interfaces(count: int, security_group_ids: list[pulumi.Input[str]]) -> list[aws.ec2.LaunchTemplateNetworkInterfaceArgs]:
+def efa_network_interfaces(count: int, security_group_ids: list[pulumi.Input[str]], primary_card_efa: bool = True) -> list[aws.ec2.LaunchTemplateNetworkInterfaceArgs]:
+    """One efa-only interface per network card; card 0 also carries the ENA interface pods get IPs from. P6e-GB200
+    takes no EFA on card 0 ("the primary NCI (index 0) must be of type interface", EKS user guide
+    ml-eks-nvidia-ultraserver): its `count` EFA cards are then 1..count."""
     def nic(card: int, device: int, kind: str) -> aws.ec2.LaunchTemplateNetworkInterfaceArgs:
         return aws.ec2.LaunchTemplateNetworkInterfaceArgs(
             network_card_index=card,
@@ -98,6 +101,8 @@ def efa_network_interfaces(count: int, security_group_ids: list[pulumi.Input[str
             delete_on_termination="true",
         )
 
+    if not primary_card_efa:
+        return [nic(0, 0, "interface")] + [nic(card, 0, "efa-only") for card in range(1, count + 1)]
     return [nic(0, 0, "interface"), nic(0, 1, "efa-only")] + [nic(card, 0, "efa-only") for card in range(1, count)]
 
 
@@ -151,7 +156,8 @@ def launch_template(
     tags = merge_tags(args.tags, {"Name": name})
     extra: dict = {}
     if efa_sg is not None:
-        extra["network_interfaces"] = efa_network_interfaces(args.efa_interfaces, [args.cluster_security_group_id, efa_sg.id])
+        primary = args.fabric.primary_card_efa if args.fabric is not None else True
+        extra["network_interfaces"] = efa_network_interfaces(args.efa_interfaces, [args.cluster_security_group_id, efa_sg.id], primary)
     if placement_group is not None:
         extra["placement"] = aws.ec2.LaunchTemplatePlacementArgs(group_name=placement_group.name)
     if args.reservation:

@@ -55,6 +55,7 @@ class AzureFacts(CloudFacts):
     # operator cannot undo (mlops-addons.md §2 "managed-driver clouds"; the containerd detail is from the
     # aks-rdma-infiniband docs page configurations/gpu-operator, not in shared/reference: verified: false).
     # none (gpuProfile.driver None): the operator owns driver and toolkit (gpu-fabrics.md §3.3).
+    dra_driver_root = {"azure-aks": "/", "azure-none": "/run/nvidia/driver"}
     gpu_operator_values = {
         "azure-aks": {**_AKS_UNUSED, "driver": {"enabled": False}, "toolkit": {"enabled": False}},
         "azure-none": {**_AKS_UNUSED, "driver": {"enabled": True}, "toolkit": {"enabled": True}},

@@ -31,6 +31,7 @@ GPU_TAINT = "{}={}:{}".format(*NVIDIA_TAINT)
 # resolved ResolvedPool.taints (catalog capacity_taints; a test keeps the two equal).
 SPOT_TAINTS = ["kubernetes.azure.com/scalesetpriority=spot:NoSchedule"]
 GPU_DRIVER = {"aks": "Install", "none": "None"}
+UBUNTU_2404 = "Ubuntu2404"
 RESERVATION_GROUP = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute/capacityReservationGroups/[^/]+$", re.I)
 
 
@@ -77,6 +78,12 @@ def gpu_profile(args: NodePoolArgs) -> az.containerservice.GPUProfileArgs | None
         return None
     driver = GPU_DRIVER[args.gpu_driver] if args.accelerator_family == "nvidia" else GPU_DRIVER["none"]
     return az.containerservice.GPUProfileArgs(driver=driver)
+
+
+def os_sku(args: NodePoolArgs) -> str:
+    """Grace GPU sizes (ND GB200/GB300 v6, arm64) run only the Ubuntu 24.04 node image (gpu-fabrics.md §3.2,
+    ai-infrastructure-on-azure); AKS picks the arm64 build of it by VM size."""
+    return UBUNTU_2404 if args.gpu and args.architecture == "arm64" else "Ubuntu"
 
 
 def node_labels(args: NodePoolArgs, name: str = "") -> dict[str, str]:
@@ -160,7 +167,7 @@ class NodePool(pulumi.ComponentResource):
             resource_group_name=args.resource_group_name,
             mode="User",
             os_type="Linux",
-            os_sku="Ubuntu",
+            os_sku=os_sku(args),
             type="VirtualMachineScaleSets",
             vm_size=args.vm_size,
             vnet_subnet_id=args.node_subnet_id,

@@ -140,7 +140,7 @@ class AzureProfile(AzureFacts, CloudProfile):
                     "use nat_gateways: one (one regional NAT gateway on Azure)",
                 )
             )
-        return problems + gpu_driver(spec, pools)[1] + _arm64_gpu_pools(spec, pools)
+        return problems + gpu_driver(spec, pools)[1]
 
     def provisioning(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"], autoscaler: str) -> tuple[list["ResolvedPool"], list[Problem], list[Problem]]:
         """Under NAP, what it cannot provision is refused, and a minimum it does not hold is a warning (components/azure/nap.py)."""
@@ -193,20 +193,4 @@ def _file_with(path: Path, needle: str) -> bool:
         return path.is_file() and needle in path.read_text(errors="replace")
     except OSError:
         return False
-
-
-def _arm64_gpu_pools(spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> list[Problem]:
-    """AKS picks the arm64 node image by VM size, but the Grace GPU sizes (ND GB200/GB300 v6) also need the Ubuntu
-    24.04 image and the NVIDIA DRA driver (gpu-fabrics.md §3.2, ai-infrastructure-on-azure), which aiinfra does not set up."""
-    index = {p.name: i for i, p in enumerate(spec.node_pools)}
-    return [
-        Problem(
-            f"node_pools[{index[p.name]}].instance_type",
-            f"{p.instance_type} is an arm64 (NVIDIA Grace) GPU size; AKS pools of it need the Ubuntu 24.04 node image and the NVIDIA DRA driver, which aiinfra does not set up yet",
-            "use an x86 ND size such as Standard_ND96isr_H200_v5, or run the GB200/GB300 pool on GKE (a4x-highgpu-4g) or EKS (p6e-gb200.36xlarge)",
-            p.instance_type,
-        )
-        for p in pools
-        if p.gpu and p.architecture == "arm64" and p.name in index
-    ]
 

@@ -89,6 +89,7 @@ class CloudFacts:
     unverifiable_sources: tuple[str, ...] = ()  # credential sources the CLI cannot check (prefixes)
     accelerator_type_required: bool = False  # a pinned GPU type needs the catalog's accelerator name (GKE)
     gpu_operator_values: Mapping[str, Mapping[str, Any]] = {}  # GPU-operator values per gpu_stack() row
+    dra_driver_root: Mapping[str, str] = {}  # where the NVIDIA driver lives on the node, per gpu_stack() row (the DRA driver's nvidiaDriverRoot)
     nvidia_runtime_class: Mapping[str, bool] = {}  # does a GPU node carry an `nvidia` RuntimeClass, per row
     storage_class: Mapping[str, Any] | None = None  # a default encrypted StorageClass, where the cluster has none
     capabilities: Mapping[str, Capability] = {}

@@ -56,6 +56,9 @@ class PoolCommon:
     reservation_kind: str | None = field(default=None, metadata={"doc": "targeted (default with a reservation) or capacity-block"})
     reservation_block: str | None = field(default=None, metadata={"doc": "one block of the reservation, where the cloud has blocks"})
     queued: bool = field(default=False, metadata={"doc": "flex-start: nodes only through ProvisioningRequests (queued provisioning)"})
+    fabric: Any = field(default=None, metadata={"doc": "the resolved fabric (catalog Fabric: kind, interfaces, layout); None without one"})
+    nvlink_domain: Any = field(default=None, metadata={"doc": "the rack's NVLink domain (catalog NvlinkDomain) of a GB200/GB300 pool"})
+    dra: bool = field(default=False, metadata={"doc": "whole GPUs through the NVIDIA DRA driver: the device plugin is off on these nodes"})
     disk_gib: int = defaults.DISK_GIB
     labels: dict[str, str] = field(default_factory=dict)
     tags: dict[str, str] = field(default_factory=dict)
@@ -117,6 +120,12 @@ def check(args: PoolCommon) -> list[Problem]:
     return problems
 
 
+# The NVIDIA DRA driver's kubelet plugin runs on nodes with this label (ComputeDomains on NVLink pools, GPUs where
+# dra is on); the GPU operator skips its device plugin on nodes labelled so (one device manager per node, k8s-ai-2026.md §9.2).
+DRA_LABEL = "aiinfra.dev/dra"
+NO_DEVICE_PLUGIN = {"nvidia.com/gpu.deploy.device-plugin": "false"}
+
+
 def node_labels(name: str, args: PoolCommon, accelerator_label: bool = True) -> dict[str, str]:
     """The aiinfra.dev/* labels every cloud puts on a pool's nodes; a cloud adds its fabric labels, then the user's."""
     labels = {"aiinfra.dev/pool": args.pool_label(name), "aiinfra.dev/capacity": args.capacity}
@@ -124,4 +133,8 @@ def node_labels(name: str, args: PoolCommon, accelerator_label: bool = True) -> 
         if accelerator_label:
             labels["accelerator"] = args.accelerator_family or "nvidia"
         labels.update({"aiinfra.dev/gpu": args.gpu, "aiinfra.dev/gpu-count": str(args.gpus_per_node)})
+    if args.gpu and (args.dra or args.nvlink_domain is not None):
+        labels[DRA_LABEL] = "true"
+    if args.gpu and args.dra:
+        labels.update(NO_DEVICE_PLUGIN)
     return labels

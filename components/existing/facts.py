@@ -37,6 +37,7 @@ class ExistingFacts(CloudFacts):
         "bucket": "S3-compatible bucket (existing, not managed)", "registry": "the registries the cluster pulls from (not managed)",
         "identity": "Kubernetes ServiceAccount",
     }
+    dra_driver_root = {"existing": "/run/nvidia/driver", "existing-host-driver": "/"}
     gpu_operator_values = {
         "existing": {},
         # DGX OS, Oracle and Nebius GPU images carry the driver and container toolkit on the host.

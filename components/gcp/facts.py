@@ -43,6 +43,7 @@ class GcpFacts(CloudFacts):
     # GKE installs the driver (node pool gpu_driver_version) into /home/kubernetes/bin/nvidia on COS and runs
     # its own managed device plugin; the operator adds DCGM metrics and feature discovery, not a second
     # device plugin. Not run on a live GKE cluster yet (verified: false).
+    dra_driver_root = {"gcp": "/home/kubernetes/bin/nvidia"}
     gpu_operator_values = {
         "gcp": {
             "driver": {"enabled": False},

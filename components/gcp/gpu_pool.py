@@ -31,6 +31,8 @@ CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 # One driver channel for every GPU: B200 (A4) needs >= 570, which only LATEST gives on GKE 1.32 (gpu-fabrics.md §1.6).
 GPU_DRIVER_VERSION = "LATEST"
 CLASS_LABEL = "cloud.google.com/compute-class"  # components/gcp/compute_class.py: a node pool joins its class by label and taint
+# GKE's own device plugin stays off DRA GPU nodes (GKE "set-up-dra"; k8s-ai-2026.md §5.4).
+DRA_GPU_LABELS = {"gke-no-default-nvidia-gpu-device-plugin": "true"}
 POOL_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$")
 
 
@@ -111,6 +113,8 @@ def node_labels(name: str, args: NodePoolArgs) -> dict[str, str]:
         labels["aiinfra.dev/fabric"] = args.fabric_kind
     if args.compute_class:
         labels[CLASS_LABEL] = args.compute_class
+    if args.gpu and args.dra:
+        labels.update(DRA_GPU_LABELS)
     return merge_tags({**labels, **args.accelerator_labels}, args.labels)
 
 
@@ -226,6 +230,21 @@ def node_config(name: str, args: NodePoolArgs) -> gcp.container.NodePoolNodeConf
     )
 
 
+def accelerator_topology(args: NodePoolArgs) -> str:
+    """GKE's name of an NVLink domain's shape: 1x<GPUs in the domain> (A4X: 1x72)."""
+    return f"1x{args.nvlink_domain.nodes * args.gpus_per_node}"
+
+
+def workload_policy(name: str, args: NodePoolArgs, parent: pulumi.Resource) -> gcp.compute.ResourcePolicy:
+    return gcp.compute.ResourcePolicy(
+        f"{name}-workload-policy",
+        project=args.project,
+        region=args.location,
+        workload_policy=gcp.compute.ResourcePolicyWorkloadPolicyArgs(type="HIGH_THROUGHPUT", accelerator_topology=accelerator_topology(args)),
+        opts=child(parent),
+    )
+
+
 class NodePool(pulumi.ComponentResource):
     """One GKE node pool. GPU pools get the accelerator with a GKE-installed driver and a GPU taint; GPUDirect
     types get every GPU NIC network and, unless a reservation places them, compact placement in one zone."""
@@ -245,7 +264,7 @@ class NodePool(pulumi.ComponentResource):
         pool_name = args.pool_label(name)
 
         slice_ = multi_host(args)
-        single = bool(args.gpu_nics) or args.compact_placement or slice_
+        single = bool(args.gpu_nics) or args.compact_placement or slice_ or args.nvlink_domain is not None
         zones = pick_zones(args.project, args.machine_type, args.candidate_zones, args.zone, single, name)
         extra: dict = {}
         if args.gpu_nics:
@@ -254,7 +273,12 @@ class NodePool(pulumi.ComponentResource):
                     gcp.container.NodePoolNetworkConfigAdditionalNodeNetworkConfigArgs(network=n.network, subnetwork=n.subnetwork) for n in args.gpu_nics
                 ]
             )
-        if slice_:
+        if args.nvlink_domain is not None:
+            # An NVL72 sub-block: a HIGH_THROUGHPUT workload policy with accelerator_topology 1x72 as the node pool's
+            # COMPACT placement policy, reservation or not (cluster-toolkit examples/gke-a4x, modules/compute/resource-policy).
+            policy = workload_policy(name, args, self)
+            extra["placement_policy"] = gcp.container.NodePoolPlacementPolicyArgs(type="COMPACT", policy_name=policy.name)
+        elif slice_:
             # A multi-host TPU slice needs its topology, reservation or not (accelerators-capacity-data.md §1.2).
             extra["placement_policy"] = gcp.container.NodePoolPlacementPolicyArgs(type="COMPACT", tpu_topology=args.topology)
         elif compact_allowed(args):

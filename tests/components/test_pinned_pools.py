@@ -22,16 +22,16 @@ def pool(fixture: str, token: str, name: str) -> dict:
 
 def test_eks_grace_pool_gets_the_arm64_nvidia_ami_and_the_gpu_taint():
     ng = pool("aws.ok.pinned-grace.yaml", "aws:eks/nodeGroup:NodeGroup", "grace-env-train-ng")
-    assert ng["amiType"] == "AL2023_ARM_64_NVIDIA" and ng["instanceTypes"] == ["p6e-gb200.36xlarge"]
+    assert ng["amiType"] == "AL2023_ARM_64_NVIDIA" and ng["instanceTypes"] == ["p6e-gb300.36xlarge"]
     assert ng["taints"] == [{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}]
-    assert (ng["labels"]["aiinfra.dev/gpu"], ng["labels"]["aiinfra.dev/gpu-count"], ng["labels"]["accelerator"]) == ("B200", "4", "nvidia")
+    assert (ng["labels"]["aiinfra.dev/gpu"], ng["labels"]["aiinfra.dev/gpu-count"], ng["labels"]["accelerator"]) == ("GB300", "4", "nvidia")
 
 
 @pytest.mark.parametrize(
     "fixture, name, machine, accelerator",
     [
         ("gcp.ok.pinned-a2-ultragpu-4g.yaml", "a2-env-train-np", "a2-ultragpu-4g", "nvidia-a100-80gb"),
-        ("gcp.ok.pinned-grace.yaml", "a4x-env-train-np", "a4x-highgpu-4g", "nvidia-gb200"),
+        ("gcp.ok.pinned-grace.yaml", "a4x-env-train-np", "a4x-maxgpu-4g-metal", "nvidia-gb300"),
     ],
 )
 def test_gke_pinned_pool_attaches_its_family_s_accelerator_with_the_driver_and_taint(fixture, name, machine, accelerator):

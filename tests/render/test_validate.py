@@ -28,6 +28,7 @@ CRD_FILES = {
     ("keda.sh/v1alpha1", "ScaledObject"): "keda.sh_scaledobjects.json",
     ("http.keda.sh/v1alpha1", "HTTPScaledObject"): "http.keda.sh_httpscaledobjects.json",
     ("monitoring.coreos.com/v1", "PodMonitor"): "monitoring.coreos.com_podmonitors.json",
+    ("resource.nvidia.com/v1beta1", "ComputeDomain"): "resource.nvidia.com_computedomains.json",
 }
 SUPPORTED = [f"1.{m}.0" for m in range(25, 38)]  # kubernetes-validate 1.37.0 ships schemas for 1.25 .. 1.37
 

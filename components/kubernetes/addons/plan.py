@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from aiinfra.components.base.storage import url as bucket_url
+from aiinfra.components.kubernetes.addons import dra
 from aiinfra.components.kubernetes.addons.accelerators import accelerator_stacks
 from aiinfra.components.kubernetes.addons.data import add_data_layer
 from aiinfra.components.kubernetes.addons.gpu import (
@@ -92,9 +93,13 @@ def plan(
         # Each family's stack only where its pools are, each on its own nodes (taints and selectors).
         if nvidia:
             out.releases.append(Release("gpu-operator", gpu_operator_values(env, m.monitoring), after=after))
+        if dra.dra_pools(env):
+            out.releases.append(Release(dra.RELEASE, dra.dra_values(env), after=["gpu-operator"] if nvidia else []))
         accelerator_stacks(env, out, after, m.monitoring)
     elif nvidia and m.monitoring:
         out.notes.append("mlops.gpu_operator is off: no DCGM exporter, so the GPU dashboard stays empty")
+    if gpus and not m.gpu_operator and dra.dra_pools(env):
+        out.notes.append("mlops.gpu_operator is off: the NVIDIA DRA driver is not installed, so NVLink pools get no ComputeDomains and dra pools no GPUs; install it yourself")
     if gpus and m.gpu_operator:
         if "efa" in kinds:
             out.releases.append(Release("aws-efa-k8s-device-plugin", efa_plugin_values(env)))
@@ -150,7 +155,7 @@ def plan(
             if item.key in {"kube-prometheus-stack", "mlflow-db"}:
                 item.after.append("storage-class")
     for r in out.releases:
-        labels = PRIVILEGED if r.key in {"gpu-operator", "network-operator", "amd-gpu-operator"} else {}
+        labels = PRIVILEGED if r.key in {"gpu-operator", "network-operator", "amd-gpu-operator", dra.RELEASE} else {}
         if r.ns != "kube-system":
             out.namespaces.setdefault(r.ns, {}).update(labels)
     if out.releases or out.objects:

@@ -101,13 +101,22 @@ def kueue_objects(env: ResolvedEnvironment) -> list[KubeObject]:
         tolerations = ([accelerator_toleration(p)] if p.gpu else []) + taint_tolerations(env, [p])
         if tolerations:
             spec["tolerations"] = tolerations
-        objs.append(KubeObject(f"flavor-{p.name}", {"apiVersion": KUEUE_API, "kind": "ResourceFlavor", "metadata": {"name": p.name}, "spec": spec}, ["kueue"]))
+        after = ["kueue"]
+        if p.topology_request is not None and env.topology is not None:
+            # Topology-aware scheduling (k8s-ai-2026.md §4.2): gangs on this flavor are admitted only where they fit in one domain.
+            spec["topologyName"] = env.topology[0]
+            after.append("topology")
+        objs.append(KubeObject(f"flavor-{p.name}", {"apiVersion": KUEUE_API, "kind": "ResourceFlavor", "metadata": {"name": p.name}, "spec": spec}, after))
         held = pool_capacity(env, p)
         quota = [{"name": "cpu", "nominalQuota": held["cpu"]}, {"name": "memory", "nominalQuota": f"{held['memory_gib']}Gi"}]
         for r in resources:
             quota.append({"name": r, "nominalQuota": held.get(r, 0)})
         flavors.append({"name": p.name, "resources": quota})
     flavor_keys = [o.key for o in objs]
+    if env.topology is not None:
+        name, levels = env.topology
+        objs.insert(0, KubeObject("topology", {"apiVersion": KUEUE_API, "kind": "Topology", "metadata": {"name": name}, "spec": {"levels": [{"nodeLabel": lv} for lv in levels]}}, ["kueue"]))
+        flavor_keys.insert(0, "topology")
     queue_spec: dict[str, Any] = {"namespaceSelector": {}, "resourceGroups": [{"coveredResources": covered, "flavors": flavors}]}
     queued = [p for p in pools if p.queued]
     if queued:

@@ -46,6 +46,7 @@ FREE_FORM: dict[str, set[str]] = {
     "kuberay-operator": {"metrics.serviceMonitor.additionalLabels"},
     "karpenter": {"controller.resources", "nodeSelector"},
     "cluster-autoscaler": {"nodeSelector"},
+    "dra-driver-nvidia-gpu": {"kubeletPlugin.nodeSelector"},
 }
 
 
@@ -175,6 +176,8 @@ CRD_FILES = {
     ("kueue.x-k8s.io", "AdmissionCheck"): "kueue.x-k8s.io_admissionchecks.json",
     ("kueue.x-k8s.io", "ProvisioningRequestConfig"): "kueue.x-k8s.io_provisioningrequestconfigs.json",
     ("karpenter.azure.com", "AKSNodeClass"): "karpenter.azure.com_aksnodeclasses.json",
+    ("kueue.x-k8s.io", "Topology"): "kueue.x-k8s.io_topologies.json",
+    ("resource.nvidia.com", "ComputeDomain"): "resource.nvidia.com_computedomains.json",
 }
 # Schemas that are a kind's openAPIV3Schema itself (datreeio/CRDs-catalog), not a CustomResourceDefinition.
 SCHEMA_FILES = {("cloud.google.com", "ComputeClass"): "cloud.google.com_computeclasses.json"}

@@ -1,0 +1,61 @@
+"""The NVIDIA DRA driver (kubernetes-sigs/dra-driver-nvidia-gpu) where a pool needs it: ComputeDomains on GB200/GB300
+NVLink pools (IMEX channels for multi-node NVLink) and whole GPUs on pools with `dra: true`.
+
+Its kubelet plugin runs only on the nodes labelled aiinfra.dev/dra (components.base.gpu_pool.DRA_LABEL); the GPU
+operator's device plugin is off on DRA GPU nodes (their nvidia.com/gpu.deploy.device-plugin=false label), so each node
+has one device manager (k8s-ai-2026.md §5.2, §9.2). Facts: k8s-ai-2026.md §5.2-5.4; the chart's values at v0.4.1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiinfra.components.base.gpu_pool import DRA_LABEL
+from aiinfra.components.kubernetes.addons.gpu import gpu_stack
+from aiinfra.components.kubernetes.addons.model import GPU_TOLERATION, accelerator_toleration, taint_tolerations
+from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
+
+RELEASE = "dra-driver-nvidia-gpu"
+RESOURCE_API = "resource.k8s.io/v1"
+
+
+def driver_root(env: ResolvedEnvironment) -> str:
+    """Where the NVIDIA driver lives on the host, per gpu_stack row (who installs it; each cloud's facts.py
+    dra_driver_root): the EKS and AKS images carry it under / (EKS user guide ml-eks-nvidia-ultraserver;
+    AKS-installed driver), GKE's installer under /home/kubernetes/bin/nvidia (cluster-toolkit kubectl-apply
+    nvidia_dra_driver), the GPU operator's driver container under /run/nvidia/driver (the chart's values.yaml
+    comment); k8s-ai-2026.md §5.2."""
+    from aiinfra import clouds
+
+    return clouds.facts(env.cloud).dra_driver_root[gpu_stack(env)]
+# The DeviceClass of a ComputeDomain's IMEX channel (chart template deviceclass-compute-domain-default-channel.yaml).
+CHANNEL_CLASS = "compute-domain-default-channel.nvidia.com"
+GPU_CLASS = "gpu.nvidia.com"
+
+
+def dra_pools(env: ResolvedEnvironment) -> list[ResolvedPool]:
+    return [p for p in env.gpu_pools if p.dra_driver]
+
+
+def dra_values(env: ResolvedEnvironment) -> dict[str, Any]:
+    """ComputeDomains where an NVLink pool is, DRA GPUs where a pool asks for them (the chart refuses GPUs without
+    gpuResourcesEnabledOverride, as GPU allocation is not yet officially supported upstream); the kubelet plugin on the
+    DRA pools' nodes only, past their accelerator and cloud taints; the v1 API named, as resolve requires 1.34."""
+    pools = dra_pools(env)
+    gpus = any(p.dra for p in pools)
+    values: dict[str, Any] = {
+        "nvidiaDriverRoot": driver_root(env),
+        "resourceApiVersion": RESOURCE_API,
+        "resources": {"gpus": {"enabled": gpus}, "computeDomains": {"enabled": any(p.nvlink_domain is not None for p in pools)}},
+        "kubeletPlugin": {"nodeSelector": {DRA_LABEL: "true"}, "tolerations": _unique([GPU_TOLERATION, *[accelerator_toleration(p) for p in pools], *taint_tolerations(env, pools)])},
+    }
+    if gpus:
+        values["gpuResourcesEnabledOverride"] = True
+    return values
+
+
+def _unique(items: list[dict[str, str]]) -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+    for i in items:
+        if i not in out:
+            out.append(i)
+    return out
