@@ -7,7 +7,7 @@ job (aiinfra.resolve), so that every problem is reported in one pass with its pa
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -348,7 +348,16 @@ def _environment_spec() -> type[_EnvironmentFields]:
     )
 
 
-EnvironmentSpec = _environment_spec()
+if TYPE_CHECKING:
+
+    class EnvironmentSpec(_EnvironmentFields):
+        """What a type checker sees: the fields every cloud has. Each cloud's settings section (`spec.<cloud>`) is
+        added at run time from the registry, so the cloud's own code, the only reader, types it itself."""
+
+        workload: Workload
+
+else:
+    EnvironmentSpec = _environment_spec()
 
 
 def json_schema() -> dict[str, Any]:
