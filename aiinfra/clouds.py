@@ -15,7 +15,7 @@ import importlib
 import importlib.util
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from aiinfra.components.base.profile import CAPABILITIES, REQUIRED, TERMS, Capability, CapacityErrors, CloudProfile, ReservationShape
 
@@ -92,7 +92,7 @@ def by_package(package: str) -> CloudProfile | None:
 
 def cloud_literal() -> Any:
     """A `Literal` of the registered clouds' names, in registry order, for pydantic models."""
-    return Literal[names()]  # type: ignore[valid-type]
+    return Literal[names()]
 
 
 def choices() -> str:
@@ -183,6 +183,14 @@ def capability_table() -> list[dict[str, Any]]:
         for p in all_profiles()
         for c, cap in ((c, p.capabilities[c]) for c in CAPABILITIES)
     ]
+
+
+@overload
+def module(cloud: str, concern: str) -> ModuleType: ...
+
+
+@overload
+def module(cloud: str, concern: str, *, optional: bool) -> ModuleType | None: ...
 
 
 def module(cloud: str, concern: str, *, optional: bool = False) -> ModuleType | None:

@@ -236,10 +236,10 @@ def render(
 ) -> list[dict[str, Any]]:
     """Every manifest as a dict, in apply order (namespace first)."""
     ctx = context(env, values, workload, training, serving)
-    training = TRAINING_TEMPLATES[ctx["training_operator"]]
-    if any(j["operator"] == "jobset" for j in ctx["jobs"]) and "jobset.yaml.j2" not in training:
-        training = [*training, "jobset.yaml.j2"]
-    names = BASE_TEMPLATES + (["rayjob.yaml.j2"] if ctx["prepare"] else []) + training + SERVING_TEMPLATES[ctx["serving_kind"]]
+    training_templates = TRAINING_TEMPLATES[ctx["training_operator"]]
+    if any(j["operator"] == "jobset" for j in ctx["jobs"]) and "jobset.yaml.j2" not in training_templates:
+        training_templates = [*training_templates, "jobset.yaml.j2"]
+    names = BASE_TEMPLATES + (["rayjob.yaml.j2"] if ctx["prepare"] else []) + training_templates + SERVING_TEMPLATES[ctx["serving_kind"]]
     jinja = _jinja()
     out: list[dict[str, Any]] = []
     for name in names:

@@ -44,7 +44,10 @@ from aiinfra.spec.policy import Policy
 from aiinfra.spec.storage import Storage
 
 # The registered clouds (aiinfra.clouds), as a Literal of their names in registry order.
-Cloud = clouds.cloud_literal()
+if TYPE_CHECKING:
+    Cloud = str
+else:
+    Cloud = clouds.cloud_literal()  # a Literal of the registered clouds, known only at run time
 Capacity = Literal["on-demand", "spot", "reserved", "flex-start"]
 # What scales node pools with nodes: {min, max}; which a cloud offers is its profile's `autoscalers`.
 Autoscaling = Literal["auto", "karpenter", "cluster-autoscaler", "nap", "none"]
@@ -309,7 +312,7 @@ class Workload(_Strict):
 
 class _EnvironmentFields(_Strict):
     name: Annotated[str, Field(pattern=NAME_PATTERN, min_length=3, max_length=24)]
-    cloud: Cloud  # type: ignore[valid-type]
+    cloud: Cloud
     region: str = Field(max_length=40)
     node_pools: list[NodePool] = Field(default_factory=list)
     storage: Storage = Field(default_factory=Storage)
@@ -338,7 +341,7 @@ def _environment_spec() -> type[_EnvironmentFields]:
     sections: dict[str, Any] = {
         p.name: (p.settings_model, Field(default_factory=p.settings_model)) for p in clouds.all_profiles() if p.settings_model is not None
     }
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    return create_model(
         "EnvironmentSpec",
         __base__=_EnvironmentFields,
         __module__=__name__,

@@ -90,7 +90,7 @@ def pool_args(env: ResolvedEnvironment, pool: ResolvedPool, tags: dict[str, str]
         vm_size=pool.instance_type,
         capacity_taints=[str(t) for t in pool.taints],
         infiniband=pool.fabric_kind == "infiniband",
-        gpu_driver=env.gpu_driver,  # type: ignore[arg-type]
+        gpu_driver=env.gpu_driver,
         autoscale=env.autoscaler != "none",
         zones=env.zones,
         tags=tags,

@@ -17,6 +17,7 @@ from aiinfra.components.kubernetes.addons.gpu import (
 from aiinfra.components.kubernetes.addons.model import (
     PRIVILEGED,
     GpuNetwork,
+    KubeObject,
     Manifest,
     Plan,
     Release,
@@ -133,7 +134,8 @@ def plan(
     if storage_class and (m.tracking or m.monitoring):
         out.objects.insert(0, storage_class_object(storage_class))
         # Prometheus and PostgreSQL claim volumes: the default class must exist first.
-        for item in [*out.releases, *out.objects]:
+        items: list[Release | KubeObject] = [*out.releases, *out.objects]
+        for item in items:
             if item.key in {"kube-prometheus-stack", "mlflow-db"}:
                 item.after.append("storage-class")
     for r in out.releases:
