@@ -51,3 +51,43 @@ def _no_local_stacks(monkeypatch, tmp_path_factory):
     empty = tmp_path_factory.getbasetemp() / "no-data-dir"
     empty.mkdir(exist_ok=True)
     monkeypatch.setenv("AIINFRA_DATA_DIR", str(empty))
+
+
+# The slow tier: `pytest -m "not slow"` (the fast tier, CONTRIBUTING.md) leaves these out. A module, or one test
+# function of it ("path::name"), each with what makes it slow; modules may also set `pytestmark = pytest.mark.slow`
+# (tests/workloads/ do). Times: benchmarks/bench_tiers.py and `pytest --durations=0`.
+SLOW = {
+    "tests/test_one_check_path.py": "validate and preview of every example and fixture",
+    "tests/test_fixed_costs.py": "the program under mocks for every example",
+    "tests/test_fit.py::test_the_labels_the_check_expects_are_the_labels_the_program_sets": "the program for every example",
+    "tests/test_packaging.py::test_wheel_installs_and_imports_from_anywhere": "builds and installs the wheel",
+    "tests/test_placement.py::test_the_stack_program_builds_the_pool_where_the_record_says": "the stack program under mocks",
+    "tests/test_placement.py::test_the_stack_program_ignores_a_record_the_spec_no_longer_allows": "the stack program under mocks",
+    "tests/test_engine.py::test_full_environment_is_stable_across_runs": "builds a whole environment twice",
+    "tests/test_resolved.py::test_the_system_pool_disk_comes_from_the_resolver_on_every_cloud": "a whole environment per cloud",
+    "tests/test_resolved.py::test_components_build_from_a_resolved_environment_without_the_catalog": "whole environments",
+    "tests/test_spec_errors.py::test_deeper_than_the_parser_can_go_is_a_clean_error": "a spec nested past the parser's limit",
+    "tests/components/test_filesystems.py": "whole environments with file systems on every cloud",
+    "tests/components/test_accelerator_pools.py": "whole environments per accelerator family",
+    "tests/components/test_pinned_pools.py": "whole environments with pinned types",
+    "tests/components/test_workload_deployment.py": "a whole environment with the workload",
+    "tests/components/aws/test_environment.py": "whole EKS environments",
+    "tests/components/aws/test_filesystem.py": "whole environments with FSx",
+    "tests/components/aws/test_capacity.py::test_capacity_block_node_group_has_its_own_capacity_type_and_no_instance_types": "a whole environment",
+    "tests/components/azure/test_environment.py": "whole AKS environments, every AWS example on Azure",
+    "tests/components/azure/test_filesystem.py": "whole environments with AMLFS",
+    "tests/components/azure/test_nap.py": "whole AKS environments with and without NAP",
+    "tests/components/azure/test_network.py::test_resource_group_protection_follows_cluster_and_data": "whole environments",
+    "tests/components/gcp/test_environment.py": "whole GKE environments, every AWS example on GCP",
+    "tests/components/gcp/test_filesystem.py": "whole environments with Managed Lustre",
+    "tests/components/gcp/test_capacity.py::test_reservation_block_is_named_as_reservation_slash_block": "a whole environment",
+    "tests/components/kubernetes/test_platform.py": "the platform of a whole environment per cloud",
+    "tests/render/test_validate.py": "every rendered manifest through kubernetes-validate and the CRD schemas",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = item.path.relative_to(ROOT).as_posix()
+        if path in SLOW or f"{path}::{getattr(item, 'originalname', item.name)}" in SLOW:
+            item.add_marker(pytest.mark.slow)
