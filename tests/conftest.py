@@ -111,11 +111,26 @@ SLOW = {
     "tests/deploy/test_failover.py": "up through the Automation API, failing over zones",
     "tests/deploy/test_placement_memory.py": "failover then a second up, through the Automation API",
     "tests/policy/test_crossguard.py": "the CrossGuard pack through pulumi-policy",
+    "tests/render/test_checkov.py": "checkov over the rendered manifests, in its own virtualenv",
     "tests/render/test_validate.py": "every rendered manifest through kubernetes-validate and the CRD schemas",
+    "tests/workloads/test_train.py": "torchrun over gloo: training, checkpoints, restarts",
+    "tests/workloads/test_serve.py": "the model server in a subprocess",
+    "tests/workloads/test_prepare.py": "Ray preprocessing, also through the object-store emulators",
+    "tests/workloads/test_stores.py": "checkpoints through the object-store emulators",
     "tests/workloads/test_model.py": "trains and samples the reference model with torch",
     "tests/workloads/test_batching.py": "the server's batched decoding with torch",
     "tests/workloads/test_allreduce.py": "the fabric test over torchrun and gloo",
 }
+
+
+def pytest_ignore_collect(collection_path, config):
+    """The fast tier does not even import a module that is slow as a whole (torch, whole environments)."""
+    if config.getoption("markexpr", "") == "not slow":
+        try:
+            return collection_path.relative_to(ROOT).as_posix() in SLOW or None
+        except ValueError:
+            return None
+    return None
 
 
 def pytest_collection_modifyitems(config, items):
