@@ -8,4 +8,4 @@ __version__ = "0.1.0"
 # aiinfra.components and aiinfra.cli. Run from a source checkout, find them beside it too.
 _checkout = _Path(__file__).resolve().parent.parent
 if not (_Path(__file__).parent / "components").is_dir() and (_checkout / "components" / "__init__.py").is_file():
-    __path__.append(str(_checkout))  # type: ignore[name-defined]  # noqa: F821
+    __path__.append(str(_checkout))  # noqa: F821

@@ -18,7 +18,7 @@ import importlib
 import importlib.util
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from aiinfra.components.base.facts import CAPABILITIES, REQUIRED, TERMS, Capability, CapacityErrors, CloudFacts, ReservationShape
 
@@ -127,7 +127,7 @@ def by_package(package: str) -> Any:
 
 def cloud_literal() -> Any:
     """A `Literal` of the registered clouds' names, in registry order, for pydantic models."""
-    return Literal[names()]  # type: ignore[valid-type]
+    return Literal[names()]
 
 
 def choices() -> str:
@@ -158,6 +158,14 @@ def capability_table() -> list[dict[str, Any]]:
         for p in all_facts()
         for c, cap in ((c, p.capabilities[c]) for c in CAPABILITIES)
     ]
+
+
+@overload
+def module(cloud: str, concern: str) -> ModuleType: ...
+
+
+@overload
+def module(cloud: str, concern: str, *, optional: bool) -> ModuleType | None: ...
 
 
 def module(cloud: str, concern: str, *, optional: bool = False) -> ModuleType | None:

@@ -83,7 +83,7 @@ tags:
 
 
 def init_command(
-    cloud: CloudChoice = typer.Option(CloudChoice.aws, "--cloud", help="the cloud to start on"),
+    cloud: CloudChoice = typer.Option(CloudChoice.aws, "--cloud", help="the cloud to start on"),  # type: ignore[attr-defined]  # an Enum of the registry
     gpu: Optional[str] = typer.Option(None, "--gpu", metavar="MODEL:COUNT", help="GPUs per node of the starter pool, e.g. H100:8; default: L4:1 and the cloud's nearest one-GPU alternative"),
     region: Optional[str] = typer.Option(None, "--region", help=f"default: the cloud's reference region ({clouds.region_examples()})"),
     name: str = typer.Option("ml-env", "--name", help="environment name: 3-24 lowercase letters, digits, hyphens"),

@@ -4,7 +4,7 @@ and the cloud SDKs happen inside commands, so `aiinfra --help` stays fast."""
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
+from typing import Any, Callable, NoReturn
 
 import typer
 
@@ -31,7 +31,7 @@ def _root(
 
 
 # Every command, in --help order: (name, function, help panel). A new command is a module and one line here.
-COMMANDS = [
+COMMANDS: list[tuple[str, Callable[..., Any], str | None]] = [
     ("init", init_cmd.init_command, None),
     ("validate", offline.validate, None),
     ("preview", offline.preview, None),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Iterator, List, Optional
+from typing import Any, Iterator, List, Optional, Sequence
 
 import typer
 
@@ -15,7 +15,7 @@ SHOWN_UNPRICED = 5
 
 
 @contextmanager
-def _bars(asked: list[str], quiet: bool) -> Iterator[Any]:
+def _bars(asked: Sequence[str], quiet: bool) -> Iterator[Any]:
     """A progress bar per cloud on a terminal; nothing when piped or with --json."""
     from aiinfra.components.base.pricing import no_progress
 

@@ -124,6 +124,6 @@ def prepare(
 
 
 app.info.help = (
-    f"Run the reference workload ({', '.join(c.name or c.callback.__name__ for c in app.registered_commands)}) locally; "
+    f"Run the reference workload ({', '.join(str(c.name or getattr(c.callback, '__name__', '')) for c in app.registered_commands)}) locally; "
     "cluster runs are rendered by `aiinfra render`."
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from importlib import resources
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from aiinfra.catalog import overlay
 from aiinfra.catalog.freshness import Origin
@@ -15,7 +15,7 @@ HOURS_PER_MONTH = 730
 USER_SOURCE = "spec"
 
 
-def __getattr__(name: str) -> object:
+def __getattr__(name: str) -> Any:
     # CLOUDS: the registered clouds (aiinfra.clouds), in their order; each has data/<cloud>.yaml.
     if name == "CLOUDS":
         from aiinfra import clouds
@@ -24,18 +24,27 @@ def __getattr__(name: str) -> object:
     raise AttributeError(name)
 
 
-def _read_yaml(name: str) -> object:
+def _data_file(name: str) -> Any:
+    """data/<name> ("prices/gcp.yaml" too), one part at a time: a several-argument joinpath breaks on Python 3.10
+    where the package is installed zipped."""
+    path = resources.files("aiinfra.catalog") / "data"
+    for part in name.split("/"):
+        path = path / part
+    return path
+
+
+def _read_yaml(name: str) -> Any:
     """libyaml's safe loader where PyYAML has it: the same data, about 8x faster than the pure-Python one
     on the cloud catalogs, which every command reads."""
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(resources.files("aiinfra.catalog").joinpath("data", *name.split("/")).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
+    return yaml.load(_data_file(name).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
 
 
 def _price_file(cloud: str) -> object:
     """data/prices/<cloud>.yaml, the per-region figures of one dated snapshot; None where the cloud has none."""
-    if not resources.files("aiinfra.catalog").joinpath("data", "prices", f"{cloud}.yaml").is_file():
+    if not _data_file(f"prices/{cloud}.yaml").is_file():
         return None
     return _read_yaml(f"prices/{cloud}.yaml")
 
@@ -84,7 +93,7 @@ def capacity_tolerations(cloud: str, capacities: Iterable[str]) -> list[dict[str
     taints = cloud_catalog(cloud).capacity_taints
     out: list[dict[str, str]] = []
     for capacity in sorted(set(capacities)):
-        out += [t.toleration for t in taints.get(capacity, []) if t.toleration not in out]
+        out += [t.toleration for t in taints.get(capacity, []) if t.toleration not in out]  # type: ignore[call-overload]  # a str; the catalog keys by Literal
     return out
 
 
@@ -110,7 +119,7 @@ def pool_facts(cat: CloudCatalog, region: str, name: str, it: InstanceType | Non
         "local_ssd_count": it.local_ssd_count if it else 0,
         "network_gbps": it.network_gbps if it else None,
         "fabric_networks": cat.fabric_networks.get(fabric.kind) if fabric else None,
-        "taints": tuple(cat.capacity_taints.get(capacity, [])) + (families.arm64_taints(cat.cloud) if arch == families.ARM else ()),
+        "taints": tuple(cat.capacity_taints.get(capacity, [])) + (families.arm64_taints(cat.cloud) if arch == families.ARM else ()),  # type: ignore[call-overload]  # a str; the catalog keys by Literal
         "zones": tuple(zones),
         "architecture": arch,
     }

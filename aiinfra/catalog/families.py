@@ -14,8 +14,8 @@ from pydantic import Field, field_validator, model_validator
 from aiinfra.catalog.models import Taint, _Strict
 
 Architecture = Literal["x86_64", "arm64"]
-X86 = "x86_64"
-ARM = "arm64"
+X86: Architecture = "x86_64"
+ARM: Architecture = "arm64"
 
 
 class Family(_Strict):

@@ -90,7 +90,7 @@ class CloudData(_Strict):
 def _all() -> dict[str, CloudData]:
     from aiinfra.catalog import _read_yaml
 
-    raw: dict[str, Any] = _read_yaml("filesystems.yaml")  # type: ignore[assignment]
+    raw: dict[str, Any] = _read_yaml("filesystems.yaml")
     return {cloud: CloudData.model_validate(v) for cloud, v in raw.items()}
 
 

@@ -34,7 +34,7 @@ class SnapshotError(Exception):
 def rules() -> dict[str, Any]:
     from aiinfra.catalog import _read_yaml
 
-    return _read_yaml("node_labels.yaml")  # type: ignore[return-value]
+    return _read_yaml("node_labels.yaml")
 
 
 def normalise(value: str) -> str | None:

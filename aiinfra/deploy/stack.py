@@ -64,14 +64,14 @@ def with_data_deleted(env: ResolvedEnvironment) -> ResolvedEnvironment:
 INPUT_ERRORS: list[Exception] = []
 
 
-def program(env: ResolvedEnvironment) -> Callable[[], object]:
+def program(env: ResolvedEnvironment) -> Callable[[], Any]:
     """The inline Pulumi program: aiinfra.program's, its outputs exported (kubeconfig as a secret). A
     ComponentInputError is kept, so that `up` re-raises it and the CLI prints its problems."""
     from aiinfra import program as environment_program
 
     run = environment_program.program(env, export=True)
 
-    def guarded() -> object:
+    def guarded() -> Any:
         from aiinfra.components.base.errors import ComponentInputError
 
         try:

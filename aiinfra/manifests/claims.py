@@ -23,7 +23,8 @@ TAS_ANNOTATION = "kueue.x-k8s.io/podset-{kind}-topology"
 def job_claims(name: str, pool: ResolvedPool) -> dict[str, Any]:
     """The job's ComputeDomain and ResourceClaimTemplate (None where it has none) and its pods' resourceClaims."""
     claims: list[dict[str, str]] = []
-    domain = template = None
+    domain: dict[str, Any] | None = None
+    template: dict[str, Any] | None = None
     if pool.nvlink_domain is not None:
         channel = f"{name}-channel"
         # numNodes 0: the domain follows the pods (elastic since driver 25.8.0; its CRD default, recommended with

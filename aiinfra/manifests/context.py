@@ -251,13 +251,13 @@ def render(
 ) -> list[dict[str, Any]]:
     """Every manifest as a dict, in apply order (namespace first)."""
     ctx = context(env, values, workload, training, serving)
-    training = TRAINING_TEMPLATES[ctx["training_operator"]]
-    if any(j["operator"] == "jobset" for j in ctx["jobs"]) and "jobset.yaml.j2" not in training:
-        training = [*training, "jobset.yaml.j2"]
-    serving = SERVING_TEMPLATES[ctx["serving_kind"]]
-    if ctx["serve"]["scale_to_zero"] and serving:
-        serving = [t for t in serving if t != "hpa.yaml.j2"] + SCALE_TO_ZERO_TEMPLATES  # KEDA makes its own HPA
-    names = BASE_TEMPLATES + (["rayjob.yaml.j2"] if ctx["prepare"] else []) + training + serving
+    training_templates = TRAINING_TEMPLATES[ctx["training_operator"]]
+    if any(j["operator"] == "jobset" for j in ctx["jobs"]) and "jobset.yaml.j2" not in training_templates:
+        training_templates = [*training_templates, "jobset.yaml.j2"]
+    serving_templates = SERVING_TEMPLATES[ctx["serving_kind"]]
+    if ctx["serve"]["scale_to_zero"] and serving_templates:
+        serving_templates = [t for t in serving_templates if t != "hpa.yaml.j2"] + SCALE_TO_ZERO_TEMPLATES  # KEDA makes its own HPA
+    names = BASE_TEMPLATES + (["rayjob.yaml.j2"] if ctx["prepare"] else []) + training_templates + serving_templates
     jinja = _jinja()
     out: list[dict[str, Any]] = []
     for name in names:

@@ -75,10 +75,10 @@ def ray_resources(env: ResolvedEnvironment, pool: ResolvedPool) -> dict[str, dic
 
     alloc = shapes(env, pool)[0].allocatable
     cpu, mem = RAY_CPU, RAY_MEMORY_GIB
-    if alloc.get("cpu"):
-        cpu = min(cpu, int(alloc["cpu"] * RAY_SHARE * 10) / 10)
-    if alloc.get("memory"):
-        mem = min(mem, int(alloc["memory"] * RAY_SHARE / 2**28) / 4)
+    if alloc_cpu := alloc.get("cpu"):
+        cpu = min(cpu, int(alloc_cpu * RAY_SHARE * 10) / 10)
+    if alloc_memory := alloc.get("memory"):
+        mem = min(mem, int(alloc_memory * RAY_SHARE / 2**28) / 4)
     size = {"cpu": f"{round(cpu * 1000)}m" if cpu % 1 else str(int(cpu)), "memory": f"{round(mem * 1024)}Mi" if mem % 1 else f"{int(mem)}Gi"}
     return {"requests": dict(size), "limits": dict(size)}
 

@@ -133,7 +133,7 @@ def _pod_rule(judge):
             for name, spec in pods(r):
                 fabric = grants.get(_fabric_of(spec, by_pool), grants.get("ethernet", {}))
                 for c in _containers(spec):
-                    grant = fabric.get(c.get("name"), fabric.get("main", BASELINE))
+                    grant = fabric.get(c.get("name") or "", fabric.get("main", BASELINE))
                     for message in judge(name, spec, c, grant):
                         yield r, f"pod {name}, container {c.get('name')}: {message}"
 
@@ -201,7 +201,8 @@ def _gpu_placement(name: str, spec: dict[str, Any], c: dict[str, Any], grant: di
 def _default_namespace(resources: list[Resource]) -> Iterator[tuple[Resource, str]]:
     for r in resources:
         for m in manifests(r):
-            meta = m.get("metadata") if isinstance(m.get("metadata"), dict) else {}
+            meta = m.get("metadata")
+            meta = meta if isinstance(meta, dict) else {}
             if m.get("kind") not in (None, "Namespace", "ClusterRole", "ClusterRoleBinding") and meta.get("namespace") in (None, "default") and r.type in WORKLOAD_TYPES:
                 yield r, f"{m.get('kind')} {meta.get('name')} is in the default namespace"
 

@@ -36,7 +36,7 @@ def moved_text(path: Path, env: "ResolvedEnvironment", row: dict[str, Any]) -> s
     spec = env.written_spec or env.spec
     there, _, problems = moved(spec, row["cloud"], row["region"])
     if there is None:
-        raise SpecError(problems)
+        raise SpecError(str(path), problems)
     there = there.model_copy(update={"node_pools": [_shaped(p, row) for p in there.node_pools]})
     raw["cloud"], raw["region"] = row["cloud"], row["region"]
     for i, (old, new) in enumerate(zip(spec.node_pools, there.node_pools)):

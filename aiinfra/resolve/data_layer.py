@@ -54,7 +54,8 @@ def _zone(spec_zones: list[str], pools: list[ResolvedPool]) -> str | None:
     if pool.zone:
         return pool.zone
     on_network = [z for z in pool.zones if z in spec_zones]
-    return (on_network or spec_zones or [None])[0]
+    zones = on_network or spec_zones
+    return zones[0] if zones else None
 
 
 def resolve_filesystems(spec: EnvironmentSpec, pools: list[ResolvedPool], zones: list[str]) -> tuple[list[ResolvedFileSystem], list[Problem]]:

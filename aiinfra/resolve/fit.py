@@ -63,8 +63,8 @@ def failures(pod: Pod, shape: NodeShape) -> list[tuple[str, str]]:
     out = []
     for k, v in pod.selector.items():
         if v not in shape.labels.get(k, frozenset()):
-            have = ", ".join(sorted(shape.labels.get(k, ()))) or "no such label"
-            out.append(("selector", f"nodeSelector {k}={v}, but the nodes carry {k}: {have}"))
+            carried = ", ".join(sorted(shape.labels.get(k, ()))) or "no such label"
+            out.append(("selector", f"nodeSelector {k}={v}, but the nodes carry {k}: {carried}"))
     if pod.affinity and not any(all(_match(e, shape.labels) for e in term) for term in pod.affinity):
         out.append(("selector", "no required nodeAffinity term matches the nodes' labels"))
     for taint in shape.taints:

@@ -44,6 +44,8 @@ def _cheapest(cloud: str, region: str, gpu: str, count: int, capacity: str) -> f
 def shape(cloud: str, region: str, pool: "NodePool") -> tuple[int, str, int, int | None, str] | None:
     """(model index, model, GPUs per node, nodes or None to keep the pool's, why) of the shape chosen here, or None."""
     q = pool.gpu_query
+    if q is None:
+        return None
     names, _ = models(q)
     cat = catalog.cloud_catalog(cloud)
     for i, gpu in enumerate(names):

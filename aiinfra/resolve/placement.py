@@ -47,7 +47,7 @@ def parse(value: Any) -> tuple[list[Record], list[str]]:
         return [], []
     try:
         data = json.loads(value) if isinstance(value, str) else value
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         return [], [f"{KEY} is not JSON ({exc.msg}); ignored"]
     if not isinstance(data, dict):
         return [], [f"{KEY} should map pool names to placements; ignored"]

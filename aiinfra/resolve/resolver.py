@@ -107,14 +107,15 @@ class _PoolResolver:
         on_cloud = [o.name for o in catalog.offers(self.cloud, gpu)]
         lacking = clouds.get(self.cloud).unmatched(self.spec, gpu, count)
         if lacking:
-            self.problem(path, *lacking, request)
+            message, hint = lacking
+            self.problem(path, message, hint, request)
             return None
         if not on_cloud:
             elsewhere = sorted({f"{o.cloud} ({o.name})" for o in catalog.offers(gpu=gpu)})
             instead = []
             for g in catalog.nearest_gpus(self.cloud, gpu):
-                counts = {o.spec.gpu_count for o in catalog.offers(self.cloud, g)}
-                instead.append(f"{g}:{min(counts, key=lambda c: (abs(c - count), -c))}")
+                sizes = {o.spec.gpu_count for o in catalog.offers(self.cloud, g)}
+                instead.append(f"{g}:{min(sizes, key=lambda c: (abs(c - count), -c))}")
             elsewhere_hint = accelerators.not_offered_hint(gpu)
             hints = [elsewhere_hint] if elsewhere_hint else [f"nearest {self.cloud} GPUs: {', '.join(instead)}"] if instead else []
             hints += [f"aiinfra's catalog lists {gpu} on: {', '.join(elsewhere)}"] if elsewhere and not elsewhere_hint else []
@@ -186,9 +187,9 @@ class _PoolResolver:
             return None
         p = pool_price(self.cloud, name, self.spec.region, pool)
         alternatives = () if pool.instance_type else self._alternatives(path, pool, name)
-        accel, found = accelerators.pool_facts(self.cloud, path, pool, it.gpu, it.gpu_count)
-        if found:
-            self.problems += found
+        accel, unfit = accelerators.pool_facts(self.cloud, path, pool, it.gpu, it.gpu_count)
+        if unfit:
+            self.problems += unfit
             return None
         return self._with_alternatives(index, pool, ResolvedPool(
             name=pool.name,
@@ -238,7 +239,7 @@ class _PoolResolver:
         if len(pool.gpu_options) < 2:
             return ()
         family = accelerators.family_of(self.cat.instance_types[chosen].gpu)
-        kept, shapes = self.problems, []
+        kept, shapes = self.problems, list[PoolShape]()
         for i, request in enumerate(pool.gpu_options):
             self.problems = []
             found = self._candidates_for(f"{path}.gpu[{i}]", request)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 def data() -> dict[str, Any]:
     from aiinfra.catalog import _read_yaml
 
-    return _read_yaml("serving.yaml")  # type: ignore[return-value]
+    return _read_yaml("serving.yaml")
 
 
 def replicas(spec: EnvironmentSpec, pool: ResolvedPool) -> tuple[int, int]:

@@ -9,7 +9,7 @@ from aiinfra.spec import NodePool
 
 def _price_key(cloud: str, region: str, capacity: str, name: str) -> tuple[int, float]:
     p = catalog.price(cloud, name, region, capacity)
-    return (0, p.hourly_usd) if p.known else (1, 0.0)
+    return (0, p.hourly_usd) if p.known and p.hourly_usd is not None else (1, 0.0)
 
 
 def _fmt_price(p: catalog.Price, capacity: str) -> str:

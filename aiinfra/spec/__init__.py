@@ -7,7 +7,7 @@ job (aiinfra.resolve), so that every problem is reported in one pass with its pa
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -45,7 +45,10 @@ from aiinfra.spec.policy import Policy
 from aiinfra.spec.storage import Storage
 
 # The registered clouds (aiinfra.clouds), as a Literal of their names in registry order.
-Cloud = clouds.cloud_literal()
+if TYPE_CHECKING:
+    Cloud = str
+else:
+    Cloud = clouds.cloud_literal()  # a Literal of the registered clouds, known only at run time
 Capacity = Literal["on-demand", "spot", "reserved", "flex-start"]
 # What scales node pools with nodes: {min, max}; which a cloud offers is its profile's `autoscalers`.
 Autoscaling = Literal["auto", "karpenter", "cluster-autoscaler", "nap", "none"]
@@ -99,6 +102,7 @@ class Range(_Strict):
 
 
 GpuText = Annotated[str, Field(pattern=GPU_PATTERN)]
+# A pydantic model built at import (aiinfra.spec.gpu.query_model): mypy cannot use it in annotations, hence the ignores.
 GpuQuery = query_model()
 
 
@@ -115,7 +119,7 @@ class Reservation(_Strict):
 class NodePool(_Strict):
     name: Annotated[str, Field(pattern=NAME_PATTERN, max_length=24, description="lowercase letters, digits, hyphens")]
     gpu: Annotated[
-        GpuText | list[GpuText] | GpuQuery | None,
+        GpuText | list[GpuText] | GpuQuery | None,  # type: ignore[valid-type]
         Field(
             default=None,
             description=(
@@ -125,7 +129,7 @@ class NodePool(_Strict):
             ),
         ),
     ] = None
-    accelerator: Annotated[GpuText | list[GpuText] | GpuQuery | None, Field(default=None, description=ACCELERATOR_DOC)] = None
+    accelerator: Annotated[GpuText | list[GpuText] | GpuQuery | None, Field(default=None, description=ACCELERATOR_DOC)] = None  # type: ignore[valid-type]
     topology: str | None = Field(
         default=None, max_length=16, description="TPU slice topology, e.g. 4x4 or 2x2x2; a multi-host slice's node count follows from it"
     )
@@ -213,7 +217,7 @@ class NodePool(_Strict):
         return self.reservation.kind if isinstance(self.reservation, Reservation) else "targeted"
 
     @property
-    def gpu_query(self) -> "GpuQuery | None":
+    def gpu_query(self) -> "GpuQuery | None":  # type: ignore[valid-type]
         """The `{total:, per_node:, models:, min_memory_gib:}` form, which the resolver turns into one shape per region."""
         return self.gpu if isinstance(self.gpu, GpuQuery) else None
 
@@ -358,7 +362,7 @@ class Workload(_Strict):
 
 class _EnvironmentFields(_Strict):
     name: Annotated[str, Field(pattern=NAME_PATTERN, min_length=3, max_length=24)]
-    cloud: Cloud  # type: ignore[valid-type]
+    cloud: Cloud
     region: str = Field(max_length=40)
     node_pools: list[NodePool] = Field(default_factory=list)
     storage: Storage = Field(default_factory=Storage)
@@ -387,7 +391,7 @@ def _environment_spec() -> type[_EnvironmentFields]:
     sections: dict[str, Any] = {
         p.name: (p.settings_model, Field(default_factory=p.settings_model)) for p in clouds.all_facts() if p.settings_model is not None
     }
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    return create_model(
         "EnvironmentSpec",
         __base__=_EnvironmentFields,
         __module__=__name__,
@@ -397,7 +401,16 @@ def _environment_spec() -> type[_EnvironmentFields]:
     )
 
 
-EnvironmentSpec = _environment_spec()
+if TYPE_CHECKING:
+
+    class EnvironmentSpec(_EnvironmentFields):
+        """What a type checker sees: the fields every cloud has. Each cloud's settings section (`spec.<cloud>`) is
+        added at run time from the registry, so the cloud's own code, the only reader, types it itself."""
+
+        workload: Workload
+
+else:
+    EnvironmentSpec = _environment_spec()
 
 
 def json_schema() -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any
+from typing import Any, Mapping
 
 from pydantic import BaseModel, ValidationError
 
@@ -87,7 +87,7 @@ def _kind_of(value: Any) -> str:
     return type(value).__name__
 
 
-def _user_loc(err: dict[str, Any]) -> tuple[Any, ...]:
+def _user_loc(err: Mapping[str, Any]) -> tuple[Any, ...]:
     loc = tuple(err["loc"])
     keep_last = err["type"] == "extra_forbidden"
     out = [p for i, p in enumerate(loc) if not (isinstance(p, str) and _TAG.search(p)) or (keep_last and i == len(loc) - 1)]
@@ -124,7 +124,7 @@ def _limit(field: str) -> str:
     return f" ({reason})" if reason else ""
 
 
-def _translate(err: dict[str, Any], loc: tuple[Any, ...], fields: list[str]) -> tuple[Problem, bool]:
+def _translate(err: Mapping[str, Any], loc: tuple[Any, ...], fields: list[str]) -> tuple[Problem, bool]:
     """One pydantic error as a Problem; the flag says it is only a type mismatch (one union member's view)."""
     kind = err["type"]
     ctx = err.get("ctx") or {}

@@ -39,7 +39,7 @@ def cluster_args(env: ResolvedEnvironment, tags: dict[str, str], **deployed: Any
 def pool_args(pool: ResolvedPool, tags: dict[str, str], **deployed: Any) -> NodePoolArgs:
     """A managed node group's Args; `deployed` as in cluster_args (cluster, node role, VPC, subnets)."""
     return NodePoolArgs.from_resolved(
-        pool, instance_type=pool.instance_type, efa_interfaces=pool.fabric.interfaces if pool.fabric_kind == "efa" else 0, tags=tags, **deployed
+        pool, instance_type=pool.instance_type, efa_interfaces=pool.fabric.interfaces if pool.fabric and pool.fabric_kind == "efa" else 0, tags=tags, **deployed
     )
 
 

@@ -72,7 +72,7 @@ def lustre(name: str, fs: ResolvedFileSystem, args: FileSystemArgs, opts: pulumi
     import pulumi_aws as aws
 
     sg = lustre_security_group(f"{name}-lustre", fs, args, opts, rule_opts)
-    zone = fs.zone if fs.zone in args.subnets else sorted(args.subnets)[0]
+    zone = fs.zone if fs.zone is not None and fs.zone in args.subnets else sorted(args.subnets)[0]
     system = aws.fsx.LustreFileSystem(
         name,
         deployment_type=fs.deployment_type,

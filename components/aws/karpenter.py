@@ -111,7 +111,7 @@ class Karpenter(pulumi.ComponentResource):
         controller: list[pulumi.Resource] = [role]
         for key, template in plan.controller_policies().items():
             values = pulumi.Output.all(cluster.name, node_role.arn, queue.arn).apply(
-                lambda v, t=template: plan.substitute(
+                lambda v, t=template: plan.substitute(  # type: ignore[misc]  # mypy cannot infer a lambda with a default
                     t,
                     {"ClusterName": v[0], "KarpenterNodeRole.Arn": v[1], "KarpenterInterruptionQueue.Arn": v[2],
                      "AWS::Partition": partition, "AWS::Region": env.region, "AWS::AccountId": account},

@@ -40,9 +40,13 @@ def cloudformation() -> dict[str, Any]:
     class Loader(yaml.SafeLoader):
         pass
 
-    Loader.add_constructor("!Sub", lambda l, n: l.construct_scalar(n))
-    Loader.add_constructor("!GetAtt", lambda l, n: "${" + l.construct_scalar(n) + "}")
-    Loader.add_constructor("!Ref", lambda l, n: "${" + l.construct_scalar(n) + "}")
+    def scalar(loader: Any, node: yaml.Node) -> str:
+        assert isinstance(node, yaml.ScalarNode), node
+        return str(loader.construct_scalar(node))
+
+    Loader.add_constructor("!Sub", scalar)
+    Loader.add_constructor("!GetAtt", lambda l, n: "${" + scalar(l, n) + "}")
+    Loader.add_constructor("!Ref", lambda l, n: "${" + scalar(l, n) + "}")
     text = resources.files("aiinfra.components.aws").joinpath("karpenter-cloudformation.yaml").read_text(encoding="utf-8")
     return yaml.load(text, Loader=Loader)["Resources"]
 
@@ -162,7 +166,7 @@ def _labels_and_taints(pool: "ResolvedPool") -> tuple[dict[str, str], list[dict[
     """The labels and taints the pool's managed node group has; GPU labels only where every type has the same GPU."""
     from aiinfra.components.aws.gpu_pool import NodePoolArgs, node_labels
 
-    efa = pool.fabric.interfaces if pool.fabric_kind == "efa" else 0
+    efa = pool.fabric.interfaces if pool.fabric and pool.fabric_kind == "efa" else 0
     args = NodePoolArgs.from_resolved(pool, cluster_name="", node_role_arn="", cluster_security_group_id="", vpc_id="", subnets={}, instance_type=pool.instance_type, efa_interfaces=efa)
     labels = node_labels(pool.name, args)
     if any((a.gpu, a.gpus_per_node) != (pool.gpu, pool.gpus_per_node) for a in pool.alternatives):
@@ -232,7 +236,7 @@ def node_class(
     if pool.capacity == "reserved" and pool.reservation:
         # ODCRs and Capacity Blocks alike: Karpenter never open-matches a reservation, each one is selected (§1.5).
         spec["capacityReservationSelectorTerms"] = [{"id": pool.reservation}]
-    if pool.fabric_kind == "efa":
+    if pool.fabric and pool.fabric_kind == "efa":
         spec["networkInterfaces"] = _efa_interfaces(pool.fabric.interfaces)
     if placement_group is not None:
         spec["placementGroupSelector"] = {"name": placement_group}

@@ -26,7 +26,7 @@ class NetworkArgs:
 
 def plan_subnets(cidr: str, zones: int) -> tuple[list[str], list[str]]:
     """Private subnets get most of the space (GPU nodes and pods take many IPs); public ones only load balancers."""
-    net = ipaddress.ip_network(cidr)
+    net = ipaddress.IPv4Network(cidr)  # the spec takes IPv4 ranges only
     halves = list(net.subnets(prefixlen_diff=1))
     private_bits = max(1, (zones - 1).bit_length())
     private = [str(s) for s in list(halves[0].subnets(prefixlen_diff=private_bits))[:zones]]

@@ -82,7 +82,7 @@ def pool_args(env: ResolvedEnvironment, pool: ResolvedPool, tags: dict[str, str]
         vm_size=pool.instance_type,
         capacity_taints=[str(t) for t in pool.taints],
         infiniband=pool.fabric_kind == "infiniband",
-        gpu_driver=env.gpu_driver,  # type: ignore[arg-type]
+        gpu_driver=env.gpu_driver,
         autoscale=env.autoscaler != "none",
         zones=env.zones,
         tags=tags,
@@ -145,7 +145,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
         name, storage_args(env, tags, resource_group_name=rg, subscription_id=subscription, node_subnet_id=network.node_subnet_id, extra_subnet_ids=extra_subnets), opts=opts()
     )
     # Nodes pull images with the kubelet identity AKS created.
-    pullers = {"kubelet": cluster.kubelet_object_id}
+    pullers: dict[str, pulumi.Input[str]] = {"kubelet": cluster.kubelet_object_id}
     registry = ContainerRegistry(
         name,
         RegistryArgs(resource_group_name=rg, location=region, env=name, subscription_id=subscription, repositories=env.repositories, pullers=pullers, tags=tags),

@@ -16,7 +16,7 @@ def plan_subnets(cidr: str) -> tuple[str, str]:
 
 def plan_lustre_subnets(cidr: str, endpoint_cidr: str, prefixes: list[int]) -> list[str] | None:
     """One subnet per file system from the VNet's second half, clear of the endpoint subnet; None: no room."""
-    net = ipaddress.ip_network(cidr)
+    net = ipaddress.IPv4Network(cidr)  # the spec takes IPv4 ranges only
     rest = list(net.subnets(prefixlen_diff=1))[1]
     taken = [ipaddress.ip_network(endpoint_cidr)]
     out = []

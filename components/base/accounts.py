@@ -76,9 +76,9 @@ class AccountSource:
             value = env.get(var, "").strip()
             if value and self.pattern.match(value):
                 return found(value, f"${var}")
-        value = self.cli(env)
-        if value and self.pattern.match(value):
-            return found(value, self.cli_source)
+        answer = self.cli(env)
+        if answer and self.pattern.match(answer):
+            return found(answer, self.cli_source)
         return found(self.placeholder, "placeholder", placeholder=True)
 
 

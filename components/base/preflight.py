@@ -24,7 +24,7 @@ def args(cls: type, **given: Any) -> Any:
     missing = {
         f.name: PLACEHOLDER
         for f in dataclasses.fields(cls)
-        if f.init and f.name not in given and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING  # type: ignore[misc]
+        if f.init and f.name not in given and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
     }
     return cls(**missing, **given)
 

@@ -97,8 +97,10 @@ def get_json(http: Any, url: str, what: str, params: Mapping[str, str] | None = 
         raise PriceSourceError(f"{what}: {response.url.split('?')[0]} answered HTML, not JSON (a proxy or login page?)")
     try:
         return json.loads(body)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise PriceSourceError(f"{what}: the answer from {response.url.split('?')[0]} is not complete JSON ({exc.msg}, byte {exc.pos})") from exc
+    except UnicodeDecodeError as exc:
+        raise PriceSourceError(f"{what}: the answer from {response.url.split('?')[0]} is not UTF-8 text (byte {exc.start})") from exc
 
 
 def _check_status(response: Any, what: str) -> None:

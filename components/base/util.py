@@ -27,4 +27,7 @@ def to_json(doc: Any) -> pulumi.Output[str]:
 
 def per_key(mapping: pulumi.Output[dict[str, str]], keys: Iterable[str], fmt: str = "{}") -> dict[str, pulumi.Output[str]]:
     """One Output per key of a component's name map, optionally formatted (a bucket name into its s3:// URL)."""
-    return {k: mapping.apply(lambda m, k=k: fmt.format(m[k])) for k in keys}
+    def one(key: str) -> pulumi.Output[str]:
+        return mapping.apply(lambda m: fmt.format(m[key]))
+
+    return {k: one(k) for k in keys}

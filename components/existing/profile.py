@@ -133,8 +133,8 @@ class ExistingProfile(ExistingFacts, CloudProfile):
             taken.update(names)
             nodes = [n for n in shapes.get(pool.instance_type, []) if n.name in names]
             carried = dict(set.intersection(*(set(n.labels.items()) for n in nodes))) if nodes else {}
-            sized = {"nodes_min": len(names), "nodes_max": len(names)}
-            done[pool.name] = dataclasses.replace(pool, **sized, selected_nodes=tuple(names), carried_labels=carried) if names else pool
+            chosen = dataclasses.replace(pool, nodes_min=len(names), nodes_max=len(names), selected_nodes=tuple(names), carried_labels=carried)
+            done[pool.name] = chosen if names else pool
         return [done[p.name] for p in pools], problems, []
 
     def gpu_driver(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> str | None:

@@ -158,7 +158,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
     storage = ObjectStorage(
         name, StorageArgs(project=project, region=region, buckets=env.buckets, delete_with_environment=env.delete_with_environment, tags=tags), opts=child(parent)
     )
-    readers = [cluster.node_service_account_member]
+    readers: list[pulumi.Input[str]] = [cluster.node_service_account_member]
     registry = ContainerRegistry(name, RegistryArgs(project=project, region=region, images=env.repositories, readers=readers, tags=tags), opts=child(parent))
     identity = WorkloadIdentity(
         name,

@@ -258,7 +258,7 @@ class NodePool(pulumi.ComponentResource):
         if isinstance(args, str):
             # The old signature NodePool(name, pool_name, args, opts): the pool name is now args.pool.
             warnings.warn("gcp.NodePool(name, pool_name, args, opts) is now NodePool(name, args, opts) with args.pool=pool_name", DeprecationWarning, stacklevel=2)
-            args, opts = dataclasses.replace(opts, pool=args), legacy_opts  # type: ignore[type-var]
+            args, opts = dataclasses.replace(opts, pool=args), legacy_opts  # type: ignore[type-var, assignment]
         super().__init__("aiinfra:gcp:NodePool", name, None, opts)
         raise_if("aiinfra:gcp:NodePool", name, check(args, name))
         pool_name = args.pool_label(name)

@@ -87,7 +87,7 @@ def index(skus: list[Mapping[str, Any]]) -> dict[tuple[str, str, str], set[float
         if not m or cat.get("resourceFamily") != "Compute":
             continue
         usage = cat.get("usageType")
-        if usage not in USAGE.values() or (usage == "Preemptible") != bool(m["spot"]):
+        if not isinstance(usage, str) or usage not in USAGE.values() or (usage == "Preemptible") != bool(m["spot"]):
             continue
         price = unit_price(sku)
         if price is None:

@@ -89,18 +89,18 @@ class Platform(pulumi.ComponentResource):
         base = list(args.depends_on)
         self.provider = k8s.Provider(f"{name}-k8s", kubeconfig=args.kubeconfig, context=args.kube_context, delete_unreachable=True, opts=child(self, depends_on=base))
 
-        def opts(*deps: pulumi.Resource) -> pulumi.ResourceOptions:
+        def child_opts(*deps: pulumi.Resource) -> pulumi.ResourceOptions:
             return child(self, provider=self.provider, depends_on=[*base, *deps])
 
         namespaces = {
-            ns: k8s.core.v1.Namespace(f"{name}-ns-{ns}", metadata={"name": ns, "labels": labels or None}, opts=opts())
+            ns: k8s.core.v1.Namespace(f"{name}-ns-{ns}", metadata={"name": ns, "labels": labels or None}, opts=child_opts())
             for ns, labels in sorted(plan.namespaces.items())
         }
         wl = args.workload
         account = k8s.core.v1.ServiceAccount(
             f"{name}-workload-sa",
             metadata={"name": wl.service_account, "namespace": wl.namespace, "annotations": wl.annotations or None, "labels": wl.labels or None},
-            opts=opts(namespaces[wl.namespace]),
+            opts=child_opts(namespaces[wl.namespace]),
         )
 
         created: dict[str, pulumi.Resource] = {}
@@ -116,15 +116,15 @@ class Platform(pulumi.ComponentResource):
                         deps.append(namespaces[item.ns])
                     if item.key == "mlflow":
                         deps.append(account)
-                    created[item.key] = self._release(name, item, opts(*deps))
+                    created[item.key] = self._release(name, item, child_opts(*deps))
                 else:
                     ns = item.body.get("metadata", {}).get("namespace")
                     if ns in namespaces:
                         deps.append(namespaces[ns])
-                    created[item.key] = self._object(name, item, opts(*deps))
+                    created[item.key] = self._object(name, item, child_opts(*deps))
                 pending.remove(item)
         for m in plan.manifests:
-            created[m.key] = k8s.yaml.v2.ConfigFile(f"{name}-{m.key}", file=m.url, opts=opts(*(created[a] for a in m.after)))
+            created[m.key] = k8s.yaml.v2.ConfigFile(f"{name}-{m.key}", file=m.url, opts=child_opts(*(created[a] for a in m.after)))
 
         self.releases = {r.key: {"chart": r.ref.chart, "version": r.ref.version, "namespace": r.ns} for r in plan.releases}
         self.namespaces = sorted(plan.namespaces)

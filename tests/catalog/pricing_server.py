@@ -2,7 +2,8 @@
 hand from the documented formats, never fetched), so refresh tests run the real HTTP client offline.
 
 `fail[cloud]` makes one source misbehave: "500", "html", "truncated" (a body shorter than its Content-Length),
-"cut-json" (a complete HTTP answer holding half a JSON document) or "eur" (Azure pages billed in EUR).
+"cut-json" (a complete HTTP answer holding half a JSON document), "latin-1" (a JSON body that is not UTF-8) or "eur"
+(Azure pages billed in EUR).
 `azure_pages[region]` replaces the recorded Azure pages with generated ones (the benchmark's volume).
 """
 
@@ -74,6 +75,8 @@ class PriceServer:
             return status, kind, body[: len(body) // 2], len(body)
         if mode == "cut-json":
             return status, kind, body[: len(body) // 2], None
+        if mode == "latin-1":
+            return status, kind, b'{"Items": [{"productName": "Caf\xe9"}]}', None
         if mode == "eur" and cloud == "azure":
             body = body.replace(b'"BillingCurrency": "USD"', b'"BillingCurrency": "EUR"')
         return status, kind, body, None

@@ -101,7 +101,7 @@ def test_a_cloud_failing_later_keeps_its_earlier_prices(price_server):
 
 @pytest.mark.parametrize(
     ("mode", "words"),
-    [("500", "HTTP 500"), ("html", "HTML, not JSON"), ("cut-json", "not complete JSON"), ("truncated", "broke off before its end (truncated)"), ("eur", "billed in EUR, not USD")],
+    [("500", "HTTP 500"), ("html", "HTML, not JSON"), ("cut-json", "not complete JSON"), ("latin-1", "is not UTF-8 text"), ("truncated", "broke off before its end (truncated)"), ("eur", "billed in EUR, not USD")],
 )
 def test_bad_answers_are_sentences(price_server, mode, words):
     price_server.fail["azure"] = mode

@@ -21,10 +21,6 @@ from workloadhelpers import AZURITE_KEY, azurite_binary, free_port, wait_http
 os.environ.setdefault("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false")
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "slow: starts torchrun, servers or emulators (still part of the default run)")
-
-
 @pytest.fixture(scope="session")
 def s3_server():
     from moto.server import ThreadedMotoServer

@@ -74,8 +74,8 @@ class GpuNetwork:
     """An extra GKE network for GPU NICs (gpu-fabrics.md §1.3): device_mode NetDevice (gVNIC) or RDMA."""
 
     name: str
-    vpc: str
-    subnet: str
+    vpc: Any  # the network's name, or the Output of one (components/gcp/network.py)
+    subnet: Any
     device_mode: str = "NetDevice"
 
 

@@ -19,6 +19,7 @@ from aiinfra.components.kubernetes.addons.gpu import (
 from aiinfra.components.kubernetes.addons.model import (
     PRIVILEGED,
     GpuNetwork,
+    KubeObject,
     Manifest,
     Plan,
     Release,
@@ -151,7 +152,8 @@ def plan(
     if storage_class and (m.tracking or m.monitoring):
         out.objects.insert(0, storage_class_object(storage_class))
         # Prometheus and PostgreSQL claim volumes: the default class must exist first.
-        for item in [*out.releases, *out.objects]:
+        items: list[Release | KubeObject] = [*out.releases, *out.objects]
+        for item in items:
             if item.key in {"kube-prometheus-stack", "mlflow-db"}:
                 item.after.append("storage-class")
     for r in out.releases:
@@ -168,7 +170,8 @@ def _keep_installed(out: Plan, installed: frozenset[str]) -> None:
     them waits for nothing (the running release already serves it)."""
     skipped = sorted(r.key for r in out.releases if r.key in installed)
     out.releases = [r for r in out.releases if r.key not in installed]
-    for item in [*out.releases, *out.objects, *out.manifests]:
+    items: list[Any] = [*out.releases, *out.objects, *out.manifests]
+    for item in items:
         item.after = [a for a in item.after if a not in installed]
     if skipped:
         out.notes.append(f"already on the cluster, not installed again: {', '.join(skipped)}")
