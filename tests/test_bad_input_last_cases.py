@@ -70,8 +70,8 @@ def test_each_cloud_states_its_pool_cap_with_a_source():
     from aiinfra import clouds
 
     caps = {p.name: (p.max_pool_nodes, p.max_pool_nodes_per_zone) for p in clouds.all_profiles()}
-    assert caps == {"aws": (450, False), "gcp": (1000, True), "azure": (1000, False)}
-    assert all(p.max_pool_nodes_source for p in clouds.all_profiles())
+    assert caps == {"aws": (450, False), "gcp": (1000, True), "azure": (1000, False), "existing": (None, False)}  # existing creates no pools
+    assert all(p.max_pool_nodes_source for p in clouds.all_profiles() if p.max_pool_nodes is not None)
 
 
 @pytest.mark.parametrize(("fixture", "words"), [("aws.bad.reservation-no-zone.yaml", "EC2 capacity reservation is in one availability zone"), ("gcp.bad.reservation-no-zone.yaml", "Compute Engine reservation is in one zone")])

@@ -107,8 +107,7 @@ class _PoolResolver:
         on_cloud = [o.name for o in catalog.offers(self.cloud, gpu)]
         lacking = clouds.get(self.cloud).unmatched(self.spec, gpu, count)
         if lacking:
-            message, hint = lacking
-            self.problem(path, message, hint, request)
+            self.problem(path, lacking[0], lacking[1], request)
             return None
         if not on_cloud:
             elsewhere = sorted({f"{o.cloud} ({o.name})" for o in catalog.offers(gpu=gpu)})
@@ -292,8 +291,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
     spec, shaped, shape_problems = gpu_shapes.concretize(spec)
     account = find_account(spec)
     r = _PoolResolver(spec)
-    r.problems += carbon.budget_problems(spec)
-    r.problems += shape_problems
+    r.problems += carbon.budget_problems(spec) + shape_problems
     if account and account.placeholder:
         r.warnings.append(account.note())
     if any(p.name == "system" for p in spec.node_pools):

@@ -73,7 +73,7 @@ def test_mermaid_is_sane_and_shows_every_component(spec):
     for p in env.pools:
         assert safe_id("pool", p.name) in declared
         label = next(line for line in text.splitlines() if line.strip().startswith(safe_id("pool", p.name) + "["))
-        assert p.instance_type in label and money(p.hourly_usd_per_node) in label
+        assert p.instance_type in label and (money(p.hourly_usd_per_node) if p.hourly_usd_per_node is not None else "unpriced") in label
         if p.gpu:
             assert f"{p.gpus_per_node} × {p.gpu}" in label
     for b in env.spec.storage.buckets:
@@ -82,7 +82,9 @@ def test_mermaid_is_sane_and_shows_every_component(spec):
     assert ("registry" in declared) == bool(env.spec.registry.repositories)
     releases = plan(env).releases
     assert releases and all(safe_id("addon", r.key) in declared for r in releases)
-    assert ("addon_gpu_operator" in declared) == any((p.family or "nvidia") == "nvidia" for p in env.gpu_pools)
+    # The GPU operator where NVIDIA pools are, unless the cluster already runs one (cloud: existing's preinstalled).
+    wanted = any((p.family or "nvidia") == "nvidia" for p in env.gpu_pools) and "gpu-operator" not in env.preinstalled
+    assert ("addon_gpu_operator" in declared) == wanted
 
 
 def test_markdown_wraps_mermaid_for_job_summaries():

@@ -11,7 +11,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))  # policyhelpers
 
 SPECS = Path(__file__).resolve().parents[1] / "fixtures" / "specs"
-BASE = {"aws": "aws.ok.workload-efa.yaml", "gcp": "gcp.ok.workload-gke-fabrics.yaml", "azure": "azure.ok.workload-infiniband.yaml"}
+from policyhelpers import BASE  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,9 @@ args object the Pulumi CLI would build (no policy server, no CLI)."""
 
 from __future__ import annotations
 
+# The reference preview per cloud that the rule tables read (conftest.previews).
+BASE = {"aws": "aws.ok.workload-efa.yaml", "gcp": "gcp.ok.workload-gke-fabrics.yaml", "azure": "azure.ok.workload-infiniband.yaml"}
+
 import copy
 from typing import Any, Iterable
 

@@ -8,7 +8,7 @@ import copy
 from typing import Any
 
 import pytest
-from policyhelpers import aiinfra_verdict, crossguard_verdict, pack_policies
+from policyhelpers import BASE, aiinfra_verdict, crossguard_verdict, pack_policies
 
 from aiinfra import clouds, policy
 
@@ -144,7 +144,8 @@ def cases():
         if rule.scope == "environment":
             continue
         owner = policy.cloud_of(rule)
-        for cloud in clouds.names() if owner == "all" else [owner]:
+        # cloud: existing has no reference preview here (BASE): its examples run no workload for these rules to read.
+        for cloud in [c for c in clouds.names() if c in BASE] if owner == "all" else [owner]:
             yield pytest.param(rule.id, cloud, id=f"{rule.id}-{cloud}")
 
 

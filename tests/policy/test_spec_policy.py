@@ -47,6 +47,7 @@ def test_rule_ids_are_case_insensitive_and_the_section_is_optional():
     assert spec.policy.waive[0].rule == "AI-AWS-021"
     assert parse_spec(HEAD).policy.model_dump() == {
         "max_hourly_usd": None, "max_monthly_usd": None, "allowed_regions": [], "allowed_accelerators": [], "waive": [],
+        "max_kgco2e_month": None, "suggest_lower_carbon": False,
     }
 
 
