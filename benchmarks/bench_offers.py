@@ -29,12 +29,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
-    from aiinfra.resolve.offers import offers
-    from aiinfra.resolve.resolver import load
-
     import tempfile
 
     from aiinfra import catalog
+    from aiinfra.resolve.offers import offers
+    from aiinfra.resolve.resolver import load
 
     specs = sorted(p for p in (ROOT / "stacks").glob("*.yaml") if not p.name.startswith("Pulumi"))
     tmp = Path(tempfile.mkdtemp())

@@ -9,7 +9,7 @@ import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterator, List, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import typer
 
@@ -65,8 +65,8 @@ def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool, b
     refuse) and only then the state backend and the passphrase."""
     from aiinfra import deploy
     from aiinfra.cli.common import load_env, report, warnings
-    from aiinfra.problems import SpecError
     from aiinfra.components.base.accounts import require_real
+    from aiinfra.problems import SpecError
 
     env = load_env(spec, warn=False)
     try:
@@ -195,7 +195,7 @@ def up(
     backend: Optional[str] = BackendOpt,
     yes: bool = YesOpt,
     no_failover: bool = typer.Option(False, "--no-failover", help="do not retry a node pool on another zone or gpu alternative after a capacity error"),
-    reset_placement: Optional[List[str]] = typer.Option(None, "--reset-placement", metavar="POOL", help=placing.RESET_HELP),
+    reset_placement: Optional[list[str]] = typer.Option(None, "--reset-placement", metavar="POOL", help=placing.RESET_HELP),
 ) -> None:
     """Deploy an environment: plan and cost, confirmation, then `pulumi up` with live progress. A node pool that
     fails for lack of capacity is retried on the next zone offering its type, then its gpu: alternatives; where

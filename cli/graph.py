@@ -25,7 +25,7 @@ class Node:
 class Group:
     id: str
     label: str
-    members: list["Node | Group"] = field(default_factory=list)
+    members: list[Node | Group] = field(default_factory=list)
 
 
 @dataclass

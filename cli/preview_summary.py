@@ -11,9 +11,9 @@ from typing import Any
 from rich.markup import escape
 from rich.table import Table
 
-from aiinfra.resolve.capacity import money
 from aiinfra.cli import views
 from aiinfra.cli.fit import Fit
+from aiinfra.resolve.capacity import money
 
 STATUS = {"mandatory": "[bold red]mandatory[/]", "advisory": "[yellow]advisory[/]"}
 

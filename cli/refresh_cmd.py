@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Iterator, List, Optional, Sequence
+from typing import Any, Iterator, Optional, Sequence
 
 import typer
 
@@ -57,7 +57,7 @@ def _print(data: dict[str, Any]) -> None:
 
 
 def refresh_command(
-    cloud: Optional[List[str]] = typer.Option(None, "--cloud", help=f"only this cloud (repeatable): {clouds.choices()}; default: all"),
+    cloud: Optional[list[str]] = typer.Option(None, "--cloud", help=f"only this cloud (repeatable): {clouds.choices()}; default: all"),  # noqa: B008 - the help text, read once
     as_json: bool = JsonOpt,
 ) -> None:
     """Fetch current on-demand and spot prices of the catalog's types from the clouds' public price lists."""

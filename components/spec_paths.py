@@ -35,7 +35,7 @@ _SECTIONS: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
-def at_spec(env: "ResolvedEnvironment", err: ComponentInputError) -> ComponentInputError:
+def at_spec(env: ResolvedEnvironment, err: ComponentInputError) -> ComponentInputError:
     """The error with its paths re-rooted at the spec field each component was built from, its source naming
     the environment. A node pool is found by its component name (`<env>-<pool>`)."""
     mapped = _rerooted(env, err)
@@ -43,7 +43,7 @@ def at_spec(env: "ResolvedEnvironment", err: ComponentInputError) -> ComponentIn
     return mapped
 
 
-def _rerooted(env: "ResolvedEnvironment", err: ComponentInputError) -> ComponentInputError:
+def _rerooted(env: ResolvedEnvironment, err: ComponentInputError) -> ComponentInputError:
     kind = err.kind.rpartition(":")[2]
     if kind == "NodePool":
         names = [p.name for p in env.spec.node_pools]

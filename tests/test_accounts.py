@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from aiinfra.components.azure import profile as azure
+from aiinfra.components.base import accounts
 from aiinfra.components.gcp import profile as gcp
 from aiinfra.problems import SpecError
-from aiinfra.components.base import accounts
 from aiinfra.resolve.resolver import resolve
 from aiinfra.spec import load_spec, parse_spec
 

@@ -149,7 +149,7 @@ NEUTRAL = [
 
 
 def test_cloud_neutral_modules_name_no_cloud():
-    quoted = re.compile(r"""["'](%s)["']""" % "|".join(clouds.names()))
+    quoted = re.compile(r"""["']({})["']""".format("|".join(clouds.names())))
     found = []
     for path in NEUTRAL:
         for i, line in enumerate(path.read_text().splitlines(), 1):

@@ -40,10 +40,10 @@ def test_wheel_installs_and_imports_from_anywhere(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)], check=True, capture_output=True)
     probe = (
         "import aiinfra, aiinfra.components, aiinfra.cli.main, aiinfra.catalog as c;"
-        "assert aiinfra.__file__.startswith(%r), aiinfra.__file__;"
+        f"assert aiinfra.__file__.startswith({str(target)!r}), aiinfra.__file__;"
         "assert 'p5.48xlarge' in c.cloud_catalog('aws').instance_types;"
         "print(aiinfra.components.__file__)"
-    ) % str(target)
+    )
     out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().startswith(str(target))

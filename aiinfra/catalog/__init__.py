@@ -65,7 +65,7 @@ def cloud_catalog(cloud: str) -> CloudCatalog:
     return _INSTALLED.get(cloud) or _cloud_catalog(cloud, overlay.stamp())
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cloud_catalog(cloud: str, overlay_stamp: object) -> CloudCatalog:
     from aiinfra.catalog import regional
 
@@ -73,12 +73,12 @@ def _cloud_catalog(cloud: str, overlay_stamp: object) -> CloudCatalog:
     return CloudCatalog.model_validate(overlay.lay_over(cloud, data))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def gpus() -> dict[str, Gpu]:
     return {g.name: g for g in GpuList.model_validate(_read_yaml("gpus.yaml")).gpus}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _gpu_names() -> dict[str, str]:
     """Every accepted spelling, lowercased, mapped to the canonical GPU name."""
     names: dict[str, str] = {}
@@ -185,7 +185,7 @@ def nearest_gpus(cloud: str, gpu: str, n: int = 2) -> list[str]:
     return sorted(offered, key=distance)[:n]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def price_flag_words() -> dict[str, str]:
     """Catalog flags that make a price stale or suspect, with the words shown beside that price."""
     data = _read_yaml("price_flags.yaml")

@@ -74,14 +74,14 @@ class EnergyData(_Strict):
     google: dict[str, GoogleFigure] = Field(default_factory=dict)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def grid() -> GridData:
     from aiinfra.catalog import _read_yaml
 
     return GridData.model_validate(_read_yaml("carbon.yaml"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def energy() -> EnergyData:
     from aiinfra.catalog import _read_yaml
 

@@ -40,7 +40,7 @@ class CloudFamilies(_Strict):
     arm64_taints: list[Taint] = Field(default_factory=list, description="taints the cloud puts on arm64 nodes itself")
 
     @model_validator(mode="after")
-    def _patterns(self) -> "CloudFamilies":
+    def _patterns(self) -> CloudFamilies:
         for key, fam in self.families.items():
             groups = re.compile(self.pattern_of(key)).groupindex
             if ("gpus" in groups) == ("size" in groups) or ("size" in groups) != bool(fam.sizes):

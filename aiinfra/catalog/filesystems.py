@@ -86,7 +86,7 @@ class CloudData(_Strict):
     mount_pod_annotations: dict[str, str] = Field(default_factory=dict)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _all() -> dict[str, CloudData]:
     from aiinfra.catalog import _read_yaml
 

@@ -45,7 +45,7 @@ class CloudVersions:
         return sorted((v for v in self.versions.values() if v.status(on) != NOT_OFFERED), key=lambda v: v.key, reverse=True)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def table() -> dict[str, CloudVersions]:
     from aiinfra.catalog import _read_yaml
 

@@ -37,7 +37,7 @@ class Place:
     location: Location
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def locations() -> dict[str, dict[str, Location]]:
     from aiinfra.catalog import CLOUDS, _read_yaml
 

@@ -27,7 +27,7 @@ class EventLog:
     """Follows Pulumi's engine events: per-resource state grouped by top-level component, failures,
     and every event and output line appended to the run's log file."""
 
-    def __init__(self, log_path: Path, on_change: Callable[["EventLog"], None] | None = None):
+    def __init__(self, log_path: Path, on_change: Callable[[EventLog], None] | None = None):
         self.path = log_path
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file = open(self.path, "a", encoding="utf-8")

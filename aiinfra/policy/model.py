@@ -32,7 +32,7 @@ class Resource:
         return f"{self.type} {self.name}"
 
     @classmethod
-    def from_preview(cls, data: Mapping[str, Any]) -> "Resource":
+    def from_preview(cls, data: Mapping[str, Any]) -> Resource:
         return cls(data["type"], data["name"], data.get("inputs") or {}, data.get("options") or {}, data.get("urn", ""))
 
     def get(self, path: str, default: Any = None) -> Any:

@@ -21,7 +21,7 @@ SECRET_OUTPUTS = frozenset({"kubeconfig"})
 View = Callable[["Environment"], dict[str, Any]]
 
 
-def build(env: ResolvedEnvironment) -> "Environment":
+def build(env: ResolvedEnvironment) -> Environment:
     """The environment's component tree; call it inside a running Pulumi program."""
     from aiinfra.components import Environment
 
@@ -63,13 +63,13 @@ def mock_settings(env: ResolvedEnvironment) -> dict[str, Any]:
     return {k: v for p in clouds.all_profiles() for k, v in p.mock_settings(env).items()}
 
 
-def mocks(env: ResolvedEnvironment) -> "engine.CloudMocks":
+def mocks(env: ResolvedEnvironment) -> engine.CloudMocks:
     from aiinfra.program import engine
 
     return engine.CloudMocks(env.spec.cloud, env.spec.region, env.zones, offered_zones(env), mock_settings(env))
 
 
-def run_offline(env: ResolvedEnvironment, view: View | None = None) -> "engine.RunResult":
+def run_offline(env: ResolvedEnvironment, view: View | None = None) -> engine.RunResult:
     """The program under mocks: what it would register, with options, and its outputs (or view's)."""
     from aiinfra.program import engine
 

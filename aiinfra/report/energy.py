@@ -40,7 +40,7 @@ def default_utilization(u: float | None) -> Iterator[None]:
         _UTILIZATION.reset(token)
 
 
-def utilization_of(env: "ResolvedEnvironment", pool: "ResolvedPool") -> tuple[float, str]:
+def utilization_of(env: ResolvedEnvironment, pool: ResolvedPool) -> tuple[float, str]:
     """(share, where it comes from): the pool's own `utilization:`, else `--utilization`, else the data's default."""
     written = next((p.utilization for p in env.spec.node_pools if p.name == pool.name), None)
     if written is not None:
@@ -75,7 +75,7 @@ class NodePower:
         return None if it is None else it * self.pue / 1000
 
 
-def node_power(cloud: str, region: str, pool: "ResolvedPool", u: float) -> NodePower:
+def node_power(cloud: str, region: str, pool: ResolvedPool, u: float) -> NodePower:
     data = carbon.energy()
     value, _, _ = carbon.pue(cloud, region)
     if value is None:
@@ -102,7 +102,7 @@ def _scaled(per_node: float | None, n: int, digits: int = 4) -> float | None:
     return None if per_node is None else round(per_node * n, digits)
 
 
-def pool_row(env: "ResolvedEnvironment", pool: "ResolvedPool", factor: float | None) -> dict[str, Any]:
+def pool_row(env: ResolvedEnvironment, pool: ResolvedPool, factor: float | None) -> dict[str, Any]:
     u, origin = utilization_of(env, pool)
     power = node_power(env.spec.cloud, env.spec.region, pool, u)
     kwh = power.kwh_per_hour
@@ -140,7 +140,7 @@ def _total(rows: list[dict[str, Any]], key: str, size: str, hours: int, digits: 
     return round(sum(v * r[f"nodes_{size}"] * hours for v, r in zip(values, rows)), digits)
 
 
-def summary(env: "ResolvedEnvironment") -> dict[str, Any]:
+def summary(env: ResolvedEnvironment) -> dict[str, Any]:
     """The `energy` section of `cost --json` and `preview --json`."""
     cloud, region = env.spec.cloud, env.spec.region
     figure = carbon.grid_factor(cloud, region)
@@ -188,7 +188,7 @@ def offer_fields(energy: dict[str, Any]) -> dict[str, Any]:
     return {k: energy[k] for k in OFFER_FIELDS} | {"co2_unknown": energy["unknown"]}
 
 
-def _price_there(cloud: str, region: str, pool: "ResolvedPool") -> tuple[float | None, bool]:
+def _price_there(cloud: str, region: str, pool: ResolvedPool) -> tuple[float | None, bool]:
     """(hourly price, whether it is the region's own figure) of the pool's type where the catalog offers it there."""
     it = catalog.cloud_catalog(cloud).instance_types.get(pool.instance_type)
     here = it.regions.get(region) if it else None
@@ -199,7 +199,7 @@ def _price_there(cloud: str, region: str, pool: "ResolvedPool") -> tuple[float |
     return catalog.price(cloud, pool.instance_type, region, capacity).hourly_usd, own
 
 
-def lower_carbon_region(env: "ResolvedEnvironment") -> dict[str, Any] | None:
+def lower_carbon_region(env: ResolvedEnvironment) -> dict[str, Any] | None:
     """The region of the same cloud with the lowest emissions at maximum size that offers every pool's instance
     type at a catalog price, with what the move saves and costs per month; None where none is lower."""
     from aiinfra.resolve.capacity import paid_nodes

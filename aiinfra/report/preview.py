@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from aiinfra import catalog, clouds, program
 from aiinfra.catalog import freshness
 from aiinfra.catalog import kubernetes as kubernetes_versions
-from aiinfra.report import energy
 from aiinfra.program import SECRET_OUTPUTS
+from aiinfra.report import energy
 from aiinfra.resolve.capacity import paid_nodes
 from aiinfra.resolve.result import ResolvedEnvironment, ResolvedFileSystem, ResolvedPool
 
@@ -193,7 +193,7 @@ def run_offline(env: ResolvedEnvironment) -> engine.RunResult:
     return program.run_offline(env)
 
 
-def _report(env: ResolvedEnvironment, items: list[CostItem], result: "engine.RunResult | None" = None) -> dict[str, Any]:
+def _report(env: ResolvedEnvironment, items: list[CostItem], result: engine.RunResult | None = None) -> dict[str, Any]:
     """One shape for `cost` and `preview`; a program run adds its resources and outputs."""
     data: dict[str, Any] = {"environment": env.spec.name, "cloud": env.spec.cloud, "region": env.spec.region, "zones": env.zones}
     if result is not None:

@@ -25,7 +25,7 @@ def _pool_changes(old: Any, new: Any) -> dict[str, Any]:
     return changed
 
 
-def moved_text(path: Path, env: "ResolvedEnvironment", row: dict[str, Any]) -> str:
+def moved_text(path: Path, env: ResolvedEnvironment, row: dict[str, Any]) -> str:
     """The spec file's text moved to the offer `row` (one of `offers(...)["offers"]` or `["borrowed"]`)."""
     import yaml
 

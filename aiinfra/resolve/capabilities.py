@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 _CAPACITY_NEEDS = {"spot": "spot", "reserved": "reservations", "flex-start": "flex_start"}
 
 
-def unsupported(spec: "EnvironmentSpec") -> list[Problem]:
+def unsupported(spec: EnvironmentSpec) -> list[Problem]:
     """Spec features the cloud does not offer, each refused with the reason its profile gives and the clouds
     that offer it."""
     profile = clouds.facts(spec.cloud)
@@ -49,7 +49,7 @@ def unsupported(spec: "EnvironmentSpec") -> list[Problem]:
     return problems
 
 
-def reservation_problems(profile: "CloudFacts", path: str, reservation: Any) -> list[Problem]:
+def reservation_problems(profile: CloudFacts, path: str, reservation: Any) -> list[Problem]:
     """A reservation written in a shape the cloud does not take (its profile's ReservationShape)."""
     shape = profile.reservation
     if shape is None:

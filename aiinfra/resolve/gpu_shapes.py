@@ -41,7 +41,7 @@ def _cheapest(cloud: str, region: str, gpu: str, count: int, capacity: str) -> f
     return min(known) if known else math.inf
 
 
-def shape(cloud: str, region: str, pool: "NodePool") -> tuple[int, str, int, int | None, str] | None:
+def shape(cloud: str, region: str, pool: NodePool) -> tuple[int, str, int, int | None, str] | None:
     """(model index, model, GPUs per node, nodes or None to keep the pool's, why) of the shape chosen here, or None."""
     q = pool.gpu_query
     if q is None:
@@ -65,7 +65,7 @@ def shape(cloud: str, region: str, pool: "NodePool") -> tuple[int, str, int, int
     return None
 
 
-def concretize(spec: "EnvironmentSpec") -> tuple["EnvironmentSpec", dict[str, str], list[Problem]]:
+def concretize(spec: EnvironmentSpec) -> tuple[EnvironmentSpec, dict[str, str], list[Problem]]:
     """The spec with each `total:`/`per_node:` pool turned into the MODEL:COUNT (and nodes) its region offers,
     the reasons by pool name, and a problem for each such pool no shape here serves."""
     reasons: dict[str, str] = {}

@@ -24,7 +24,7 @@ class TypeFacts:
     accelerators: int
 
     @classmethod
-    def of(cls, pool: ResolvedPool) -> "TypeFacts":
+    def of(cls, pool: ResolvedPool) -> TypeFacts:
         return cls(pool.instance_type, pool.vcpus, pool.memory_gib, pool.gpus_per_node)
 
 

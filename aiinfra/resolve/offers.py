@@ -37,7 +37,7 @@ def check_clouds(names: Iterable[str]) -> tuple[list[str], list[Problem]]:
     return [c for c in known if c in asked], problems
 
 
-def _moved_pool(spec: "EnvironmentSpec", i: int, pool: "NodePool", cloud: str, region: str) -> tuple["NodePool | None", list[str], list[Problem]]:
+def _moved_pool(spec: EnvironmentSpec, i: int, pool: NodePool, cloud: str, region: str) -> tuple[NodePool | None, list[str], list[Problem]]:
     """The pool as it moves to cloud/region: pins that cannot hold there dropped (with notes), or a problem."""
     notes: list[str] = []
     update: dict[str, Any] = {}
@@ -76,7 +76,7 @@ def _moved_pool(spec: "EnvironmentSpec", i: int, pool: "NodePool", cloud: str, r
     return (pool.model_copy(update=update) if update else pool), notes, []
 
 
-def moved(spec: "EnvironmentSpec", cloud: str, region: str) -> tuple["EnvironmentSpec | None", list[str], list[Problem]]:
+def moved(spec: EnvironmentSpec, cloud: str, region: str) -> tuple[EnvironmentSpec | None, list[str], list[Problem]]:
     """The spec with only cloud and region changed (and pins translated); None with problems where a pin cannot move.
     Cloud sections (`gcp:`, `azure:`) stay as written: an account placeholder is fine offline."""
     pools, notes, problems = [], [], []
@@ -102,7 +102,7 @@ def _origin_kind(p: dict[str, Any]) -> str | None:
     return origin.get("kind") if isinstance(origin, dict) else getattr(origin, "kind", None)
 
 
-def _alternative(pool: "NodePool | None", p: dict[str, Any]) -> int | None:
+def _alternative(pool: NodePool | None, p: dict[str, Any]) -> int | None:
     """Which of the pool's `gpu:` alternatives (0 = the first) the resolved type serves, or which of a `total:`
     request's models; None for a CPU pool."""
     if pool is not None and pool.gpu_query is not None and p["gpu"]:
@@ -116,7 +116,7 @@ def _alternative(pool: "NodePool | None", p: dict[str, Any]) -> int | None:
     return asked.index((p["gpu"], p["gpus_per_node"])) if (p["gpu"], p["gpus_per_node"]) in asked else 0
 
 
-def _alternatives_count(pool: "NodePool | None") -> int:
+def _alternatives_count(pool: NodePool | None) -> int:
     if pool is None:
         return 0
     if pool.gpu_query is not None:
@@ -134,7 +134,7 @@ def _spot_per_node(cloud: str, region: str, p: dict[str, Any]) -> float | None:
     return spot.hourly_usd if spot.known and spot.basis is None else None
 
 
-def _pool(cloud: str, region: str, p: dict[str, Any], written: "NodePool | None" = None) -> dict[str, Any]:
+def _pool(cloud: str, region: str, p: dict[str, Any], written: NodePool | None = None) -> dict[str, Any]:
     """One pool of an offer: what the estimate says, plus which alternative it uses, its accelerators and memory."""
     it = catalog.cloud_catalog(cloud).instance_types.get(p["instance_type"])
     per_gpu = (it.gpu_memory_gib if it and it.gpu_memory_gib else catalog.gpus()[p["gpu"]].memory_gib) if p["gpu"] else None
@@ -169,7 +169,7 @@ def _spot_totals(cost: dict[str, Any], pools: list[dict[str, Any]]) -> dict[str,
     }
 
 
-def _pool_of(spec: "EnvironmentSpec", path: str) -> str | None:
+def _pool_of(spec: EnvironmentSpec, path: str) -> str | None:
     """The name of the pool a problem's path is in (node_pools[1].gpu -> its name), None for the rest of the spec."""
     import re
 
@@ -177,7 +177,7 @@ def _pool_of(spec: "EnvironmentSpec", path: str) -> str | None:
     return spec.node_pools[int(m[1])].name if m and int(m[1]) < len(spec.node_pools) else None
 
 
-def offer(env: "ResolvedEnvironment", chosen: bool, notes: Sequence[str] = ()) -> dict[str, Any]:
+def offer(env: ResolvedEnvironment, chosen: bool, notes: Sequence[str] = ()) -> dict[str, Any]:
     """One row: the environment on env's cloud and region, totals exactly as `cost` prints them."""
     from aiinfra.report.energy import offer_fields
     from aiinfra.report.preview import estimate
@@ -214,7 +214,7 @@ def offer(env: "ResolvedEnvironment", chosen: bool, notes: Sequence[str] = ()) -
 
 
 def offers(
-    env: "ResolvedEnvironment", only: Sequence[str] | None = None, source: str = "<spec>", sort: str = ranking.DEFAULT_SORT, include_borrowed: bool = False
+    env: ResolvedEnvironment, only: Sequence[str] | None = None, source: str = "<spec>", sort: str = ranking.DEFAULT_SORT, include_borrowed: bool = False
 ) -> dict[str, Any]:
     """Every registered cloud's regions (or those of `only`), each served or not. `env` is the spec as written,
     already resolved (a spec that is not valid where it stands is the user's to fix first). `offers` is ranked by

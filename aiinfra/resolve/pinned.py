@@ -22,7 +22,7 @@ class Resolving(Protocol):
     """What this module reads and writes of the resolver working on one spec (aiinfra.resolve.resolver), stated
     here so that the two modules do not import each other."""
 
-    spec: "EnvironmentSpec"
+    spec: EnvironmentSpec
     cloud: str
     cat: Any
     problems: list[Problem]
@@ -31,7 +31,7 @@ class Resolving(Protocol):
     def problem(self, path: str, message: str, hint: str | None = None, value: object = None) -> None: ...
 
 
-def _accelerator(r: Resolving, path: str, pool: "NodePool", family: families.Match | None, guess: str | None) -> tuple[str | None, int] | None:
+def _accelerator(r: Resolving, path: str, pool: NodePool, family: families.Match | None, guess: str | None) -> tuple[str | None, int] | None:
     """The pool's accelerator and count per node: the spec's gpu: (checked against the family), else the family's;
     None with a problem where they disagree or the family does not tell the count."""
     name = pool.instance_type or ""
@@ -59,7 +59,7 @@ def _accelerator(r: Resolving, path: str, pool: "NodePool", family: families.Mat
     return family.accelerator, family.count
 
 
-def _warning(path: str, pool: "NodePool", family: families.Match | None, gpu: str | None, count: int, guess: str | None) -> Problem:
+def _warning(path: str, pool: NodePool, family: families.Match | None, gpu: str | None, count: int, guess: str | None) -> Problem:
     name = pool.instance_type or ""
     priced = "priced from the spec (price_per_hour)" if pool.price_per_hour is not None else "unpriced (cost counts it as unknown, not $0; set price_per_hour)"
     if gpu is None:
@@ -73,7 +73,7 @@ def _warning(path: str, pool: "NodePool", family: families.Match | None, gpu: st
     return Problem(f"{path}.instance_type", f"{name} is not in aiinfra's catalog: it is used as written, {priced}; {what}; its fabric and regional offer are not checked", hint, name)
 
 
-def uncatalogued_pool(r: Resolving, path: str, pool: "NodePool") -> ResolvedPool | None:
+def uncatalogued_pool(r: Resolving, path: str, pool: NodePool) -> ResolvedPool | None:
     """The pool on a type outside the catalog, or None with problems: a name the cloud cannot have, GPU
     alternatives aiinfra cannot check, a gpu: its family contradicts, or (GKE) an accelerator name aiinfra lacks."""
     name = pool.instance_type or ""

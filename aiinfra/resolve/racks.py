@@ -40,7 +40,7 @@ def _version(text: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
-def _sold_as(spec: "EnvironmentSpec", path: str, pool: "ResolvedPool", wanted: Any) -> list[Problem]:
+def _sold_as(spec: EnvironmentSpec, path: str, pool: ResolvedPool, wanted: Any) -> list[Problem]:
     if wanted.reservation_kind == "capacity-block" and wanted.capacity == "reserved":
         return []
     sizes = " or ".join(f"{n} nodes" for n in (pool.nvlink_domain.sizes or [pool.nvlink_domain.nodes])) if pool.nvlink_domain else "its block size"
@@ -54,7 +54,7 @@ def _sold_as(spec: "EnvironmentSpec", path: str, pool: "ResolvedPool", wanted: A
     ]
 
 
-def _domain_size(path: str, pool: "ResolvedPool", wanted: Any) -> list[Problem]:
+def _domain_size(path: str, pool: ResolvedPool, wanted: Any) -> list[Problem]:
     d = pool.nvlink_domain
     problems = []
     if pool.nodes_min != pool.nodes_max:
@@ -80,7 +80,7 @@ def _domain_size(path: str, pool: "ResolvedPool", wanted: Any) -> list[Problem]:
     return problems
 
 
-def _topology(spec: "EnvironmentSpec", pools: list["ResolvedPool"], index: dict[str, int]) -> tuple[tuple[str, tuple[str, ...]] | None, dict[str, tuple[str, str]], list[Problem], list[Problem]]:
+def _topology(spec: EnvironmentSpec, pools: list[ResolvedPool], index: dict[str, int]) -> tuple[tuple[str, tuple[str, ...]] | None, dict[str, tuple[str, str]], list[Problem], list[Problem]]:
     """The Topology to create and each training pool's request, with the problems and notes."""
     row = topology_table().get(spec.cloud, {"levels": [], "why": "no topology labels are known", "source": ""})
     want = spec.mlops.topology_aware
@@ -116,7 +116,7 @@ def _topology(spec: "EnvironmentSpec", pools: list["ResolvedPool"], index: dict[
     return (row["name"], tuple(row["levels"])), requests, problems, notes
 
 
-def check(spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> tuple[list["ResolvedPool"], tuple[str, tuple[str, ...]] | None, list[Problem], list[Problem]]:
+def check(spec: EnvironmentSpec, pools: list[ResolvedPool]) -> tuple[list[ResolvedPool], tuple[str, tuple[str, ...]] | None, list[Problem], list[Problem]]:
     """(pools with their TAS requests, the Topology, problems, notes)."""
     from aiinfra import catalog
 

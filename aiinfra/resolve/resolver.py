@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from aiinfra import catalog, clouds
-from aiinfra.catalog import kubernetes as kubernetes_versions
 from aiinfra.catalog import carbon
+from aiinfra.catalog import kubernetes as kubernetes_versions
 from aiinfra.catalog import pool_facts as facts
+from aiinfra.components.base.accounts import find_account
 from aiinfra.problems import Problem, SpecError, did_you_mean, nearest, shown
 from aiinfra.resolve import accelerators, capabilities, data_layer, racks
 from aiinfra.resolve import workload as workload_plan
-from aiinfra.components.base.accounts import find_account
 from aiinfra.resolve.autoscaling import choose_autoscaler
 from aiinfra.resolve.capacity import pool_price, reservation_fields
 from aiinfra.resolve.result import PoolShape, ResolvedEnvironment, ResolvedPool, WorkloadPlan

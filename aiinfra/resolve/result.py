@@ -15,8 +15,8 @@ from aiinfra import defaults
 
 if TYPE_CHECKING:  # annotations only: no pydantic or catalog import for components that read these records
     from aiinfra.catalog.models import Fabric, FabricNetworks, Taint
-    from aiinfra.problems import Problem
     from aiinfra.components.base.accounts import Account
+    from aiinfra.problems import Problem
     from aiinfra.spec import EnvironmentSpec
 
 
@@ -72,7 +72,7 @@ class ResolvedPool:
     architecture: str = "x86_64"  # the host CPU (arm64: NVIDIA Grace, AWS Graviton), from catalog/data/instance_families.yaml
     accelerator_known: bool = True  # False: a pinned type outside the catalog and the family table, taken as a CPU pool
     alternatives: tuple[PoolShape, ...] = ()  # the other offered `gpu:` alternatives, in the spec's order (same accelerator family)
-    fallbacks: tuple["ResolvedPool", ...] = ()  # the later gpu: alternatives offered here, each resolved alone (fallbacks)
+    fallbacks: tuple[ResolvedPool, ...] = ()  # the later gpu: alternatives offered here, each resolved alone (fallbacks)
     compute_class: str | None = None  # GKE: the ComputeClass the pool's nodes carry and its pods select
     selected_nodes: tuple[str, ...] = ()  # cloud: existing: the names of the cluster's nodes the pool takes
     carried_labels: dict[str, str] = field(default_factory=dict)  # cloud: existing: the labels all those nodes carry (from the snapshot)

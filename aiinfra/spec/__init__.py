@@ -21,6 +21,7 @@ from pydantic import (
 from aiinfra import clouds, defaults
 from aiinfra.catalog import kubernetes as kubernetes_versions
 from aiinfra.problems import Invalid, Problem, SpecError, shown
+from aiinfra.spec.base import Range, _Strict
 from aiinfra.spec.capacity import capacity_rules
 from aiinfra.spec.gpu import GPU_PATTERN, GpuRequest, query_model
 from aiinfra.spec.limits import (
@@ -35,9 +36,8 @@ from aiinfra.spec.limits import (
     NAME_PATTERN,
     topology_shape,
 )
-from aiinfra.spec.racks import DRA_DOC, NVLINK_DOC
-from aiinfra.spec.base import Range, _Strict
 from aiinfra.spec.policy import Policy
+from aiinfra.spec.racks import DRA_DOC, NVLINK_DOC
 from aiinfra.spec.storage import Storage
 from aiinfra.spec.workload import Mlops, Workload
 
@@ -155,7 +155,7 @@ class NodePool(_Strict):
         return v
 
     @model_validator(mode="after")
-    def _one_accelerator_field(self) -> "NodePool":
+    def _one_accelerator_field(self) -> NodePool:
         if self.accelerator is not None and self.gpu is not None:
             raise Invalid("accelerator and gpu are both given; gpu is the older name of accelerator", f"keep one: accelerator: {self.accelerator}")
         if self.accelerator is not None:
@@ -167,7 +167,7 @@ class NodePool(_Strict):
         return "accelerator" if self.accelerator is not None else "gpu"
 
     @model_validator(mode="after")
-    def _capacity_consistent(self) -> "NodePool":
+    def _capacity_consistent(self) -> NodePool:
         capacity_rules(self)
         if self.reservation and self.capacity != "reserved":
             raise Invalid("reservation is set but capacity is not 'reserved'", "set capacity: reserved, or remove reservation")
@@ -197,12 +197,12 @@ class NodePool(_Strict):
         return self.reservation.kind if isinstance(self.reservation, Reservation) else "targeted"
 
     @property
-    def gpu_query(self) -> "GpuQuery | None":  # type: ignore[valid-type]
+    def gpu_query(self) -> GpuQuery | None:  # type: ignore[valid-type]
         """The `{total:, per_node:, models:, min_memory_gib:}` form, which the resolver turns into one shape per region."""
         return self.gpu if isinstance(self.gpu, GpuQuery) else None
 
     @model_validator(mode="after")
-    def _total_sets_nodes(self) -> "NodePool":
+    def _total_sets_nodes(self) -> NodePool:
         if self.gpu_query is not None and self.gpu_query.total and "nodes" in self.model_fields_set:
             raise Invalid(f"nodes follow from gpu: total: {self.gpu_query.total} (the shape the region offers)", "remove nodes:, or write gpu: MODEL:COUNT with nodes:")
         if self.gpu_query is not None and self.instance_type:
@@ -266,7 +266,7 @@ class Cluster(_Strict):
     )
 
     @model_validator(mode="after")
-    def _public_needs_cidrs(self) -> "Cluster":
+    def _public_needs_cidrs(self) -> Cluster:
         if self.public_access_cidrs and not self.public_endpoint:
             raise Invalid("public_access_cidrs is set but public_endpoint is false", "set public_endpoint: true, or remove public_access_cidrs")
         if "0.0.0.0/0" in self.public_access_cidrs:
@@ -289,7 +289,7 @@ class _EnvironmentFields(_Strict):
     mlops: Mlops = Field(default_factory=Mlops)
 
     @model_validator(mode="after")
-    def _unique_names(self) -> "_EnvironmentFields":
+    def _unique_names(self) -> _EnvironmentFields:
         seen: set[str] = set()
         for pool in self.node_pools:
             if pool.name in seen:

@@ -19,7 +19,7 @@ class Range(_Strict):
     max: int = Field(ge=1, le=MAX_POOL_NODES)
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Range":
+    def _ordered(self) -> Range:
         if self.min > self.max:
             raise Invalid(f"min ({self.min}) is greater than max ({self.max})", f"swap them: {{min: {self.max}, max: {self.min}}}")
         return self

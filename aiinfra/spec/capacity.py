@@ -11,12 +11,12 @@ if TYPE_CHECKING:
     from aiinfra.spec import NodePool
 
 
-def capacity_rules(pool: "NodePool") -> None:
+def capacity_rules(pool: NodePool) -> None:
     flex_start_rules(pool)
     price_rules(pool)
 
 
-def flex_start_rules(pool: "NodePool") -> None:
+def flex_start_rules(pool: NodePool) -> None:
     """Flex-start nodes come and go with demand and never from a reservation; a capacity block is its own
     capacity type, never spot."""
     kind = pool.reservation_kind
@@ -35,7 +35,7 @@ def flex_start_rules(pool: "NodePool") -> None:
         raise Invalid("queued provisioning is a mode of flex-start capacity", "set capacity: flex-start, or remove queued")
 
 
-def price_rules(pool: "NodePool") -> None:
+def price_rules(pool: NodePool) -> None:
     """price_per_hour prices one pinned type; a reservation's price is the reservation's."""
     if pool.price_per_hour is None:
         return

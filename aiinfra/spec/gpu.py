@@ -17,7 +17,7 @@ class GpuRequest:
     count: int = 0
 
     @classmethod
-    def parse(cls, text: str) -> "GpuRequest":
+    def parse(cls, text: str) -> GpuRequest:
         """`MODEL:COUNT` as written (the model keeps the user's spelling; catalog.canonical_gpu maps it).
         Raises ValueError saying what is wrong, for callers that turn it into a Problem."""
         text = text.strip()
@@ -68,7 +68,7 @@ def _query_model():
             min_memory_gib: float | None = Field(default=None, gt=0, le=1024, description="at least this much memory per GPU")
 
             @model_validator(mode="after")
-            def _sized(self) -> "GpuQuery":
+            def _sized(self) -> GpuQuery:
                 if self.total is None and self.per_node is None:
                     raise Invalid("a gpu: request by what it adds up to needs total: or per_node:", "e.g. gpu: {total: 16, models: [H100]} or gpu: {per_node: 8, min_memory_gib: 80}")
                 if self.total and self.per_node and self.total % self.per_node:

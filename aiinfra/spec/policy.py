@@ -58,7 +58,7 @@ class Policy(BaseModel):
     waive: list[Waiver] = Field(default_factory=list, max_length=100, description="rules this environment does not follow, each with its reason")
 
     @model_validator(mode="after")
-    def _waived_once(self) -> "Policy":
+    def _waived_once(self) -> Policy:
         ids = [w.rule for w in self.waive]
         twice = sorted({i for i in ids if ids.count(i) > 1})
         if twice:

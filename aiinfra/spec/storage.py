@@ -46,7 +46,7 @@ class Storage(_Strict):
     filesystems: list[FileSystem] = Field(default_factory=list, max_length=MAX_FILESYSTEMS, description="shared Lustre file systems, mounted at /mnt/<name>")
 
     @model_validator(mode="after")
-    def _unique_filesystems(self) -> "Storage":
+    def _unique_filesystems(self) -> Storage:
         names = [f.name for f in self.filesystems]
         if len(set(names)) != len(names):
             raise Invalid("storage.filesystems names a file system twice", "give each file system its own name")

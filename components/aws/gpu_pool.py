@@ -41,7 +41,7 @@ CAPACITY_BLOCK = "CAPACITY_BLOCK"
 CAPACITY_BLOCK_MARKET = "capacity-block"
 
 
-def capacity_block(args: "NodePoolArgs") -> bool:
+def capacity_block(args: NodePoolArgs) -> bool:
     return args.capacity == "reserved" and args.reservation_kind == "capacity-block"
 
 

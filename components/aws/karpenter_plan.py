@@ -118,14 +118,14 @@ def queue_policy() -> dict[str, Any]:
     return cloudformation()["KarpenterInterruptionQueuePolicy"]["Properties"]["PolicyDocument"]
 
 
-def karpenter_pools(env: "ResolvedEnvironment") -> list["ResolvedPool"]:
+def karpenter_pools(env: ResolvedEnvironment) -> list[ResolvedPool]:
     """The pools Karpenter provisions: every worker pool that autoscales, where cluster.autoscaling chose it."""
     if env.autoscaler != "karpenter":
         return []
     return [p for p in env.worker_pools if p.nodes_min < p.nodes_max]
 
 
-def role(env: "ResolvedEnvironment", pool: "ResolvedPool") -> str:
+def role(env: ResolvedEnvironment, pool: ResolvedPool) -> str:
     """training for accelerator pools no serving workload uses; serving for the serve pool and CPU pools."""
     plan = env.workload
     if plan is not None and plan.train_pool.name == pool.name:
@@ -154,7 +154,7 @@ def _efa_interfaces(count: int) -> list[dict[str, Any]]:
     return [nic(0, 0, "interface"), nic(0, 1, "efa-only")] + [nic(card, 0, "efa-only") for card in range(1, count)]
 
 
-def zones(env: "ResolvedEnvironment", pool: "ResolvedPool") -> list[str]:
+def zones(env: ResolvedEnvironment, pool: ResolvedPool) -> list[str]:
     """The network's zones that offer the type; one zone for a fabric (EFA) pool, the pinned one where set."""
     if pool.zone:
         return [pool.zone]
@@ -162,7 +162,7 @@ def zones(env: "ResolvedEnvironment", pool: "ResolvedPool") -> list[str]:
     return offered[:1] if pool.fabric_kind == "efa" else offered
 
 
-def _labels_and_taints(pool: "ResolvedPool") -> tuple[dict[str, str], list[dict[str, str]]]:
+def _labels_and_taints(pool: ResolvedPool) -> tuple[dict[str, str], list[dict[str, str]]]:
     """The labels and taints the pool's managed node group has; GPU labels only where every type has the same GPU."""
     from aiinfra.components.aws.gpu_pool import NodePoolArgs, node_labels
 
@@ -179,7 +179,7 @@ def _labels_and_taints(pool: "ResolvedPool") -> tuple[dict[str, str], list[dict[
     return labels, taints
 
 
-def limits(pool: "ResolvedPool") -> dict[str, Any]:
+def limits(pool: ResolvedPool) -> dict[str, Any]:
     """max × the largest type's resources: the NodePool never launches more than the pool's max of them."""
     shapes = [(pool.vcpus, pool.memory_gib, pool.gpus_per_node), *((a.vcpus, a.memory_gib, a.gpus_per_node) for a in pool.alternatives)]
     out: dict[str, Any] = {
@@ -191,7 +191,7 @@ def limits(pool: "ResolvedPool") -> dict[str, Any]:
     return out
 
 
-def node_pool(env: "ResolvedEnvironment", pool: "ResolvedPool", name: str) -> dict[str, Any]:
+def node_pool(env: ResolvedEnvironment, pool: ResolvedPool, name: str) -> dict[str, Any]:
     labels, taints = _labels_and_taints(pool)
     d = data()["disruption"][role(env, pool)]
     requirements = [
@@ -219,7 +219,7 @@ def node_pool(env: "ResolvedEnvironment", pool: "ResolvedPool", name: str) -> di
 
 
 def node_class(
-    pool: "ResolvedPool", name: str, cluster_name: Any, node_role: Any, tags: Mapping[str, Any], placement_group: Any = None, efa_group: Any = None
+    pool: ResolvedPool, name: str, cluster_name: Any, node_role: Any, tags: Mapping[str, Any], placement_group: Any = None, efa_group: Any = None
 ) -> dict[str, Any]:
     discovery = {"tags": {DISCOVERY_TAG: cluster_name}}
     spec: dict[str, Any] = {

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from aiinfra.clouds import register
-from aiinfra.components.base.profile import CloudProfile
 from aiinfra.components.aws.facts import AwsFacts
+from aiinfra.components.base.profile import CloudProfile
 
 if TYPE_CHECKING:
     from aiinfra.problems import Problem
@@ -37,7 +37,7 @@ def eks_kubeconfig(name: Any, endpoint: Any, ca_data: Any, region: Any) -> dict[
 
 @register
 class AwsProfile(AwsFacts, CloudProfile):
-    def check(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> list["Problem"]:
+    def check(self, spec: EnvironmentSpec, pools: list[ResolvedPool]) -> list[Problem]:
         """A Capacity Block lives in one AZ (the node group's subnets must be there) and holds at most 64 instances."""
         from aiinfra.problems import Problem
 
@@ -95,7 +95,7 @@ class AwsProfile(AwsFacts, CloudProfile):
     def kubeconfig(self, name: Any, endpoint: Any, ca_data: Any, region: Any = None) -> dict[str, Any]:
         return eks_kubeconfig(name, endpoint, ca_data, region)
 
-    def mlflow_env(self, spec: "EnvironmentSpec") -> dict[str, str] | None:
+    def mlflow_env(self, spec: EnvironmentSpec) -> dict[str, str] | None:
         # The MLflow server's S3 client needs a region; the environment's is the bucket's.
         return {"AWS_DEFAULT_REGION": spec.region}
 

@@ -16,7 +16,7 @@ from aiinfra.components.azure.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.azure.storage import ObjectStorage, StorageArgs
 from aiinfra.components.base.built import BuiltEnvironment, assemble
 from aiinfra.components.base.cluster import common_args
-from aiinfra.components.base.util import child, per_key
+from aiinfra.components.base.util import child
 from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
 
 

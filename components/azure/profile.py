@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from aiinfra.clouds import register
-from aiinfra.components.base.profile import CloudProfile
 from aiinfra.components.azure.facts import GUID_PATTERN, AzureFacts
-from aiinfra.problems import Problem
 from aiinfra.components.base.accounts import Account, AccountSource, home_of
+from aiinfra.components.base.profile import CloudProfile
+from aiinfra.problems import Problem
 
 if TYPE_CHECKING:
     from aiinfra.resolve.result import ResolvedPool
@@ -68,7 +68,7 @@ def aks_kubeconfig(name: Any, server: Any, ca_data: Any) -> dict[str, Any]:
     )
 
 
-def gpu_driver(spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> tuple[str, list[Problem]]:
+def gpu_driver(spec: EnvironmentSpec, pools: list[ResolvedPool]) -> tuple[str, list[Problem]]:
     """Who installs the NVIDIA driver on AKS GPU pools: AKS or the GPU operator, never both (gpu-fabrics.md §3.3).
 
     GPUDirect RDMA on InfiniBand needs nvidia-peermem built against the Network Operator's DOCA driver: the
@@ -126,11 +126,11 @@ class AzureProfile(AzureFacts, CloudProfile):
         has_subscriptions = _file_with(profile, '"subscriptions"') and not _file_with(profile, '"subscriptions": []')
         return str(profile) if has_subscriptions else None
 
-    def account(self, spec: "EnvironmentSpec", environ: Mapping[str, str] | None = None) -> Account | None:
+    def account(self, spec: EnvironmentSpec, environ: Mapping[str, str] | None = None) -> Account | None:
         """A placeholder subscription stays out of the program: offline runs use the mocks' one, `up` the ambient one."""
         return azure_subscription(spec.azure.subscription_id, environ)
 
-    def check(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> list[Problem]:
+    def check(self, spec: EnvironmentSpec, pools: list[ResolvedPool]) -> list[Problem]:
         problems = []
         if spec.network.nat_gateways == "per-zone":
             problems.append(
@@ -142,7 +142,7 @@ class AzureProfile(AzureFacts, CloudProfile):
             )
         return problems + gpu_driver(spec, pools)[1]
 
-    def provisioning(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"], autoscaler: str) -> tuple[list["ResolvedPool"], list[Problem], list[Problem]]:
+    def provisioning(self, spec: EnvironmentSpec, pools: list[ResolvedPool], autoscaler: str) -> tuple[list[ResolvedPool], list[Problem], list[Problem]]:
         """Under NAP, what it cannot provision is refused, and a minimum it does not hold is a warning (components/azure/nap.py)."""
         if autoscaler != "nap":
             return pools, [], []
@@ -150,7 +150,7 @@ class AzureProfile(AzureFacts, CloudProfile):
 
         return pools, refusals(spec, pools), unheld_minimums(spec, pools)
 
-    def filesystem_subnets(self, spec: "EnvironmentSpec", prefixes: list[int]) -> str | None:
+    def filesystem_subnets(self, spec: EnvironmentSpec, prefixes: list[int]) -> str | None:
         from aiinfra.components.azure.subnets import plan_lustre_subnets, plan_subnets
 
         if plan_lustre_subnets(spec.network.cidr, plan_subnets(spec.network.cidr)[1], prefixes) is not None:
@@ -158,7 +158,7 @@ class AzureProfile(AzureFacts, CloudProfile):
         sizes = ", ".join(f"/{p}" for p in prefixes)
         return f"Azure Managed Lustre needs a subnet of its own ({sizes}) and network.cidr {spec.network.cidr} has no room left beside the node and endpoint subnets"
 
-    def gpu_driver(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> str | None:
+    def gpu_driver(self, spec: EnvironmentSpec, pools: list[ResolvedPool]) -> str | None:
         return gpu_driver(spec, pools)[0]
 
     def stack_config(self, env: Any) -> dict[str, str]:

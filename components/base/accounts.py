@@ -82,7 +82,7 @@ class AccountSource:
         return found(self.placeholder, "placeholder", placeholder=True)
 
 
-def find_account(spec: "EnvironmentSpec") -> Account | None:
+def find_account(spec: EnvironmentSpec) -> Account | None:
     """The account from the spec, the environment or the CLIs' configuration, by the cloud's profile; None where
     the cloud needs none in the spec (AWS takes it from the credentials). The spec itself is left as written."""
     from aiinfra import clouds

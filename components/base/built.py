@@ -47,7 +47,7 @@ class BuiltEnvironment:
 
 
 def assemble(
-    env: "ResolvedEnvironment",
+    env: ResolvedEnvironment,
     *,
     cluster: Any,
     system_pool: pulumi.Resource,

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from aiinfra.resolve.result import ResolvedEnvironment
 
 
-def common_args(env: "ResolvedEnvironment", tags: dict[str, str]) -> dict[str, Any]:
+def common_args(env: ResolvedEnvironment, tags: dict[str, str]) -> dict[str, Any]:
     """The ClusterArgs fields every cloud's cluster takes, from the resolved environment; a cloud adds its own."""
     c = env.cluster
     return {

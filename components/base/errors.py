@@ -19,7 +19,7 @@ class ComponentInputError(ValueError):
         self.problems = list(problems)
         super().__init__(f"invalid arguments for {kind} {name!r}: " + "; ".join(f"{p.path}: {p.message}" for p in self.problems))
 
-    def at(self, prefix: str, renames: Mapping[str, str] | None = None) -> "ComponentInputError":
+    def at(self, prefix: str, renames: Mapping[str, str] | None = None) -> ComponentInputError:
         """The same problems with paths under `prefix` (a spec path), Args names renamed to the spec's."""
         renames = renames or {}
         out = []

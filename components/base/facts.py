@@ -116,7 +116,7 @@ class CloudFacts:
     max_pool_nodes_source: str = ""
 
     @property
-    def settings_model(self) -> type["BaseModel"] | None:
+    def settings_model(self) -> type[BaseModel] | None:
         """The settings class, imported only when the spec model is built (profiles load without pydantic)."""
         if not self.settings:
             return None

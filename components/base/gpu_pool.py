@@ -32,7 +32,7 @@ class SystemPool:
     labels: dict[str, str] = field(default_factory=lambda: {"aiinfra.dev/role": "system"})
 
     @classmethod
-    def from_resolved(cls, pool: "ResolvedPool") -> "SystemPool":
+    def from_resolved(cls, pool: ResolvedPool) -> SystemPool:
         return cls(pool.machine_type, pool.nodes_max, pool.disk_gib)
 
 
@@ -64,7 +64,7 @@ class PoolCommon:
     tags: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_resolved(cls, pool: "ResolvedPool", **extras: Any) -> Any:
+    def from_resolved(cls, pool: ResolvedPool, **extras: Any) -> Any:
         """A cloud's Args from a resolved pool: every common field from the pool, the cloud's own from `extras`.
         The one place the resolver's pool fields are copied into a component."""
         common = {f.name: getattr(pool, f.name) for f in fields(PoolCommon) if f.name not in ("pool", "labels", "tags") and hasattr(pool, f.name)}

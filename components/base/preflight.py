@@ -32,7 +32,7 @@ def args(cls: type, **given: Any) -> Any:
 class Collector:
     """Runs checks of one environment, re-rooting each component's problems at the spec paths."""
 
-    def __init__(self, env: "ResolvedEnvironment"):
+    def __init__(self, env: ResolvedEnvironment):
         self.env = env
         self.problems: list[Problem] = []
 
@@ -54,7 +54,7 @@ class Collector:
         self.problems += at_spec(self.env, err).problems
 
 
-def problems(env: "ResolvedEnvironment", partial: bool = False) -> list[Problem]:
+def problems(env: ResolvedEnvironment, partial: bool = False) -> list[Problem]:
     """Every component check of the environment's cloud; nothing when its SDK is not installed (then preview
     cannot run either, and says which extra to install). On a spec that already has problems the environment
     is `partial`: a check that cannot run on it is skipped, and the problems found so far are reported."""

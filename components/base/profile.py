@@ -27,12 +27,12 @@ class CloudProfile(CloudFacts):
         """Where the deploy commands would find credentials (an env var or a file), read without running a CLI."""
         raise NotImplementedError(f"{self.name}: credential_source")
 
-    def account(self, spec: "EnvironmentSpec", environ: Mapping[str, str] | None = None) -> "Account | None":
+    def account(self, spec: EnvironmentSpec, environ: Mapping[str, str] | None = None) -> Account | None:
         """The account (project, subscription) the environment uses and where that came from; None: no account.
         It is a decision of the resolver (ResolvedEnvironment.account), never written into the spec."""
         return None
 
-    def account_value(self, spec: "EnvironmentSpec", found: "Account | None") -> str | None:
+    def account_value(self, spec: EnvironmentSpec, found: Account | None) -> str | None:
         """The account the program uses: the one found (a placeholder only where `placeholder_in_program`), else
         what the spec names."""
         if found is not None:
@@ -40,11 +40,11 @@ class CloudProfile(CloudFacts):
         section = getattr(spec, self.name, None)
         return getattr(section, self.account_field, None) if section is not None and self.account_field else None
 
-    def check(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> list["Problem"]:
+    def check(self, spec: EnvironmentSpec, pools: list[ResolvedPool]) -> list[Problem]:
         """Cloud-specific spec rules the catalog cannot state, with spec paths."""
         return []
 
-    def pool_size_problems(self, spec: "EnvironmentSpec") -> list["Problem"]:
+    def pool_size_problems(self, spec: EnvironmentSpec) -> list[Problem]:
         """A pool larger than the service's per-pool cap (per zone: times the zones the pool may use)."""
         from aiinfra.problems import Problem
 
@@ -60,16 +60,16 @@ class CloudProfile(CloudFacts):
                                    f"split the fleet over several pools of at most {cap:,} nodes ({self.max_pool_nodes_source})", pool.nodes_max))
         return out
 
-    def filesystem_subnets(self, spec: "EnvironmentSpec", prefixes: list[int]) -> str | None:
+    def filesystem_subnets(self, spec: EnvironmentSpec, prefixes: list[int]) -> str | None:
         """Where file systems need subnets of their own (prefix lengths, one each): why the network has no room; None: fits."""
         return None
 
-    def provisioning(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"], autoscaler: str) -> tuple[list["ResolvedPool"], list["Problem"], list["Problem"]]:
+    def provisioning(self, spec: EnvironmentSpec, pools: list[ResolvedPool], autoscaler: str) -> tuple[list[ResolvedPool], list[Problem], list[Problem]]:
         """The pools as the chosen provisioner takes them (GKE: ComputeClasses), what it refuses (errors) and what
         it does differently from the spec's words (warnings), e.g. AKS NAP holding no minimum."""
         return pools, [], []
 
-    def gpu_driver(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> str | None:
+    def gpu_driver(self, spec: EnvironmentSpec, pools: list[ResolvedPool]) -> str | None:
         """Who installs the NVIDIA driver, where the cloud lets the spec choose (AKS); the resolver keeps the answer
         in ResolvedEnvironment.gpu_driver and never writes it into the spec. None: the cloud has no such choice."""
         return None
@@ -82,16 +82,16 @@ class CloudProfile(CloudFacts):
         """A credential-free kubeconfig whose exec plugin is the cloud's token helper."""
         raise NotImplementedError(f"{self.name}: kubeconfig")
 
-    def catalog_for(self, spec: "EnvironmentSpec", source: str | None = None) -> dict[str, Any] | None:
+    def catalog_for(self, spec: EnvironmentSpec, source: str | None = None) -> dict[str, Any] | None:
         """Catalog data built from the spec's own inputs (cloud: existing reads its cluster snapshot), which the
         resolver installs in place of catalog/data/<cloud>.yaml; None: the shipped file. Raises SpecError."""
         return None
 
-    def unmatched(self, spec: "EnvironmentSpec", gpu: str, count: int) -> tuple[str, str] | None:
+    def unmatched(self, spec: EnvironmentSpec, gpu: str, count: int) -> tuple[str, str] | None:
         """(message, hint) where the cloud's offers are one cluster's nodes and none has count × gpu; None: ask the catalog."""
         return None
 
-    def preinstalled(self, spec: "EnvironmentSpec") -> frozenset[str]:
+    def preinstalled(self, spec: EnvironmentSpec) -> frozenset[str]:
         """charts.yaml keys the cluster already runs, which the platform does not install (ResolvedEnvironment.preinstalled)."""
         return frozenset()
 
@@ -100,7 +100,7 @@ class CloudProfile(CloudFacts):
         and toolkit on GPU nodes."""
         return self.name
 
-    def mlflow_env(self, spec: "EnvironmentSpec") -> dict[str, str] | None:
+    def mlflow_env(self, spec: EnvironmentSpec) -> dict[str, str] | None:
         """Extra environment variables the MLflow server needs to reach the bucket."""
         return None
 
@@ -124,7 +124,7 @@ class CloudProfile(CloudFacts):
             data[self.account_field] = self.account_value(env.spec, env.account)
         return data
 
-    def quota_needs(self, env: Any, pool: "ResolvedPool") -> list[Any]:
+    def quota_needs(self, env: Any, pool: ResolvedPool) -> list[Any]:
         """What a pool at its maximum size asks of the cloud's quotas (aiinfra.deploy.quota.Need); [] where unknown."""
         return []
 

@@ -46,7 +46,7 @@ _LOADED: dict[str, Path] = {}
 class ExistingProfile(ExistingFacts, CloudProfile):
     """The hooks of an existing cluster: the snapshot is the catalog, pools select its nodes."""
 
-    def snapshot(self, spec: "EnvironmentSpec", source: str | None = None) -> Any:
+    def snapshot(self, spec: EnvironmentSpec, source: str | None = None) -> Any:
         """The spec's snapshot, relative to the spec's folder; later calls without the source get the one the
         resolver loaded for the same spec value (the hooks after catalog_for are not given the source)."""
         from aiinfra.catalog.snapshot import load
@@ -60,7 +60,7 @@ class ExistingProfile(ExistingFacts, CloudProfile):
         _LOADED[written] = path
         return snap
 
-    def catalog_for(self, spec: "EnvironmentSpec", source: str | None = None) -> dict[str, Any]:
+    def catalog_for(self, spec: EnvironmentSpec, source: str | None = None) -> dict[str, Any]:
         """The snapshot as this cloud's catalog; SpecError naming existing.snapshot / region where it cannot be."""
         from aiinfra import catalog
         from aiinfra.catalog.snapshot import SnapshotError, catalog_data
@@ -83,7 +83,7 @@ class ExistingProfile(ExistingFacts, CloudProfile):
         prices = {catalog.canonical_gpu(k) or k: v for k, v in spec.existing.prices.items()}
         return catalog_data(self.name, snap, spec.region, prices, f"snapshot {Path(snap.path).name}")
 
-    def unmatched(self, spec: "EnvironmentSpec", gpu: str, count: int) -> tuple[str, str] | None:
+    def unmatched(self, spec: EnvironmentSpec, gpu: str, count: int) -> tuple[str, str] | None:
         snap = self.snapshot(spec)
         have = sorted({(n.gpu, n.count) for n in snap.nodes if n.gpu})
         if (gpu, count) in have:
@@ -92,7 +92,7 @@ class ExistingProfile(ExistingFacts, CloudProfile):
         hint = f"did you mean {gpu}:{same[0]}?" if same else (f"e.g. gpu: {have[0][0]}:{have[0][1]}" if have else "remove gpu: (the cluster has CPU nodes only)")
         return f"the cluster has no node with {count} × {gpu} (it has {snap.summary()})", hint
 
-    def check(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> list["Problem"]:
+    def check(self, spec: EnvironmentSpec, pools: list[ResolvedPool]) -> list[Problem]:
         """Prices name catalog accelerators; credentials that cannot install cluster-wide objects cannot install the platform."""
         from aiinfra import catalog
         from aiinfra.catalog.snapshot import CPU_PRICE_KEY
@@ -110,7 +110,7 @@ class ExistingProfile(ExistingFacts, CloudProfile):
                                     "use a cluster-admin context, or turn the mlops services off (mlops: {...: false})", spec.region))
         return problems
 
-    def provisioning(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"], autoscaler: str) -> tuple[list["ResolvedPool"], list["Problem"], list["Problem"]]:
+    def provisioning(self, spec: EnvironmentSpec, pools: list[ResolvedPool], autoscaler: str) -> tuple[list[ResolvedPool], list[Problem], list[Problem]]:
         """Each pool takes its nodes from the snapshot, in spec order, never one node twice; asking for more is an error."""
         from aiinfra.catalog.snapshot import tolerated
         from aiinfra.problems import Problem
@@ -120,7 +120,7 @@ class ExistingProfile(ExistingFacts, CloudProfile):
         problems = []
         shapes = snap.shapes()
         free = {shape: [n.name for n in nodes if n.usable(tolerated())] for shape, nodes in shapes.items()}
-        done: dict[str, "ResolvedPool"] = {}
+        done: dict[str, ResolvedPool] = {}
         for pool in sorted(pools, key=lambda p: p.system):  # the spec's pools first; the system pool takes the CPU nodes left
             names = [n for n in free.get(pool.instance_type, []) if n not in taken][: pool.nodes_max] if not pool.system else free.get(pool.instance_type, [])
             if not pool.system and len(names) < pool.nodes_max:
@@ -137,7 +137,7 @@ class ExistingProfile(ExistingFacts, CloudProfile):
             done[pool.name] = chosen if names else pool
         return [done[p.name] for p in pools], problems, []
 
-    def gpu_driver(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> str | None:
+    def gpu_driver(self, spec: EnvironmentSpec, pools: list[ResolvedPool]) -> str | None:
         snap = self.snapshot(spec)
         chosen = {n for p in pools for n in getattr(p, "selected_nodes", ())}
         nodes = [n for n in snap.nodes if n.name in chosen and n.gpu]
@@ -146,7 +146,7 @@ class ExistingProfile(ExistingFacts, CloudProfile):
     def gpu_stack(self, gpu_driver: str | None) -> str:
         return "existing-host-driver" if gpu_driver == "host" else "existing"
 
-    def preinstalled(self, spec: "EnvironmentSpec") -> frozenset[str]:
+    def preinstalled(self, spec: EnvironmentSpec) -> frozenset[str]:
         """charts.yaml keys the cluster already runs (Helm releases, advertised device resources): not installed again."""
         from aiinfra.catalog.snapshot import rules
 
@@ -167,7 +167,7 @@ class ExistingProfile(ExistingFacts, CloudProfile):
     def stack_config(self, env: Any) -> dict[str, str]:
         return {}
 
-    def mlflow_env(self, spec: "EnvironmentSpec") -> dict[str, str] | None:
+    def mlflow_env(self, spec: EnvironmentSpec) -> dict[str, str] | None:
         store = spec.existing.object_store
         return {"MLFLOW_S3_ENDPOINT_URL": store.endpoint} if store else None
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from aiinfra.clouds import register
+from aiinfra.components.base.accounts import Account, AccountSource, home_of
 from aiinfra.components.base.profile import CloudProfile
 from aiinfra.components.gcp.facts import PROJECT_PATTERN, GcpFacts
-from aiinfra.components.base.accounts import Account, AccountSource, home_of
 
 if TYPE_CHECKING:
     from aiinfra.problems import Problem
@@ -73,7 +73,7 @@ def gke_kubeconfig(name: Any, endpoint: Any, ca_data: Any) -> dict[str, Any]:
 
 @register
 class GcpProfile(GcpFacts, CloudProfile):
-    def check(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"]) -> list["Problem"]:
+    def check(self, spec: EnvironmentSpec, pools: list[ResolvedPool]) -> list[Problem]:
         """A reservation block is in one zone (node_locations must name it); flex-start GPUs need GKE >= 1.32."""
         from aiinfra.problems import Problem
 
@@ -89,7 +89,7 @@ class GcpProfile(GcpFacts, CloudProfile):
                                         f"set cluster.kubernetes_version: \"{'.'.join(map(str, FLEX_START_MIN_GKE))}\" or later", spec.cluster.kubernetes_version))
         return problems
 
-    def provisioning(self, spec: "EnvironmentSpec", pools: list["ResolvedPool"], autoscaler: str) -> tuple[list["ResolvedPool"], list["Problem"], list["Problem"]]:
+    def provisioning(self, spec: EnvironmentSpec, pools: list[ResolvedPool], autoscaler: str) -> tuple[list[ResolvedPool], list[Problem], list[Problem]]:
         """Pools with gpu: alternatives get a ComputeClass (components/gcp/compute_class.py)."""
         from aiinfra.components.gcp.compute_class import with_classes
 
@@ -115,7 +115,7 @@ class GcpProfile(GcpFacts, CloudProfile):
         adc = Path(environ.get("CLOUDSDK_CONFIG") or home / ".config" / "gcloud") / "application_default_credentials.json"
         return str(adc) if adc.is_file() else None
 
-    def account(self, spec: "EnvironmentSpec", environ: Mapping[str, str] | None = None) -> Account | None:
+    def account(self, spec: EnvironmentSpec, environ: Mapping[str, str] | None = None) -> Account | None:
         """GCP gets a placeholder project when none is found: the program needs one."""
         return gcp_project(spec.gcp.project, environ)
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 class PlatformArgs:
     env: ResolvedEnvironment
     kubeconfig: pulumi.Input[str]
-    workload: "WorkloadBinding"
+    workload: WorkloadBinding
     bucket_urls: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     storage_options: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     gpu_networks: list[addons.GpuNetwork] = field(default_factory=list)
@@ -31,7 +31,7 @@ class PlatformArgs:
     kube_context: str | None = None
 
     @classmethod
-    def from_env(cls, env: ResolvedEnvironment, built: "BuiltEnvironment") -> "PlatformArgs":
+    def from_env(cls, env: ResolvedEnvironment, built: BuiltEnvironment) -> PlatformArgs:
         return cls(
             env=env,
             kubeconfig=built.kubeconfig,

@@ -49,7 +49,7 @@ class PriceServer:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def __enter__(self) -> "PriceServer":
+    def __enter__(self) -> PriceServer:
         self.thread.start()
         return self
 

@@ -37,8 +37,8 @@ def test_component_error_under_the_engine_has_spec_paths():
 
 @pytest.mark.parametrize("as_json", [False, True])
 def test_cli_prints_component_problems_like_spec_problems(as_json, monkeypatch, capsys):
-    from aiinfra.resolve import resolver as resolve
     from aiinfra.cli import main as cli_main
+    from aiinfra.resolve import resolver as resolve
 
     broken = _broken()
     monkeypatch.setattr(resolve, "load", lambda path: broken)

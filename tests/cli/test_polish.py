@@ -121,8 +121,8 @@ def broken(*args, **kwargs):
 
 @pytest.mark.parametrize("argv", [["validate", SPEC, "--debug"], ["--debug", "validate", SPEC]])
 def test_debug_anywhere_shows_the_traceback_of_an_internal_error(monkeypatch, argv):
-    from aiinfra.resolve import resolver as resolve
     from aiinfra.cli import main as cli_main
+    from aiinfra.resolve import resolver as resolve
 
     monkeypatch.setattr(resolve, "load", broken)
     monkeypatch.setattr(sys, "argv", ["aiinfra", *argv])
@@ -131,8 +131,8 @@ def test_debug_anywhere_shows_the_traceback_of_an_internal_error(monkeypatch, ar
 
 
 def test_without_debug_an_internal_error_is_one_line_and_exit_1(monkeypatch, capsys):
-    from aiinfra.resolve import resolver as resolve
     from aiinfra.cli import main as cli_main
+    from aiinfra.resolve import resolver as resolve
 
     monkeypatch.setattr(resolve, "load", broken)
     monkeypatch.setattr(sys, "argv", ["aiinfra", "validate", SPEC])

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from aiinfra.resolve.capacity import money
 from aiinfra.cli import views
 from aiinfra.cli.main import app
+from aiinfra.resolve.capacity import money
 
 ROOT = Path(__file__).resolve().parents[2]
 STACKS = sorted(p for p in (ROOT / "stacks").glob("*.yaml") if not p.name.startswith("Pulumi"))

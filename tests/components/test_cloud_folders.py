@@ -44,7 +44,7 @@ def test_every_loaded_concern_resolves_through_the_one_loader():
 def test_no_per_cloud_module_outside_its_cloud_folder():
     """A module named after a cloud (or its Pulumi package) anywhere but components/<cloud>/ is a second home."""
     keys = {k for p in clouds.all_profiles() for k in (p.name, p.pulumi_package.replace("-", "_"))}
-    named = re.compile(r"^(%s)(_|$)" % "|".join(sorted(keys)))
+    named = re.compile(r"^({})(_|$)".format("|".join(sorted(keys))))
     stray = [
         str(path.relative_to(ROOT))
         for top in ("aiinfra", "components", "cli")

@@ -39,7 +39,7 @@ def test_each_nvlink_job_claims_the_channel_of_its_own_compute_domain(case):
         assert d["spec"]["numNodes"] == 0 and d["spec"]["channel"]["allocationMode"] == "Single"
     channels = {d["spec"]["channel"]["resourceClaimTemplate"]["name"] for d in domains.values()}
     checked = 0
-    for name, pod in pods(manifests).items():
+    for pod in pods(manifests).values():
         spec = pod["spec"]
         if spec["nodeSelector"].get("aiinfra.dev/pool") != "rack":
             continue
@@ -78,5 +78,5 @@ def test_dra_gpu_jobs_claim_their_gpus_through_a_v1_resource_claim_template():
     assert "nvidia.com/gpu" not in limits and pod["spec"]["resourceClaims"] == [{"name": "gpus", "resourceClaimTemplateName": "gb200-try-train-gpus"}]
     assert "kubernetes.io/arch" not in pod["spec"]["nodeSelector"]
     bad = {**template, "spec": {"spec": {"devices": {"requests": [{"name": "gpu", "deviceClassName": "gpu.nvidia.com"}]}}}}
-    with pytest.raises(Exception):
+    with pytest.raises(Exception):  # noqa: B017 - kubernetes-validate's own error types, whichever the schema trips
         validate_core(bad, "1.35.0")

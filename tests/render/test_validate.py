@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -52,7 +52,7 @@ def _strict(node):
     return node
 
 
-@lru_cache(maxsize=None)
+@cache
 def crd_validator(api_version: str, kind: str):
     crd = json.loads((CRDS / CRD_FILES[(api_version, kind)]).read_text())
     version = api_version.split("/")[1]

@@ -193,12 +193,11 @@ def make_app(args) -> web.Application:
     async def stream(request, req, prompt: bytes, reply, pending) -> web.StreamResponse:
         """Server-sent events: a chunk per token that completes a character, the finish chunk, then [DONE]."""
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
-        decoder, sent, first = api.utf8_decoder(), 0, True
+        decoder, sent = api.utf8_decoder(), 0
         try:
             await resp.prepare(request)
             if reply.chat:
                 await resp.write(api.sse(reply.chunk("", first=True)))
-                first = False
             while True:
                 getter = asyncio.ensure_future(pending.tokens.get())
                 await asyncio.wait({getter, pending.future}, return_when=asyncio.FIRST_COMPLETED)

@@ -44,7 +44,7 @@ def test_repository_settings(result):
 def test_lifecycle_policy_expires_untagged_images(result):
     policies = {p.inputs["repository"]: p for p in result.of_type(T_ECR_LIFECYCLE)}
     assert sorted(policies) == ["reg/serve", "reg/train"]
-    for repo, p in policies.items():
+    for p in policies.values():
         rules = doc(p.inputs["policy"])["rules"]
         assert len(rules) == 1
         (rule,) = rules

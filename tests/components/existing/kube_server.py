@@ -46,7 +46,7 @@ class KubeServer:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def __enter__(self) -> "KubeServer":
+    def __enter__(self) -> KubeServer:
         self.thread.start()
         return self
 

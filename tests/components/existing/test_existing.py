@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 
 from aiinfra.catalog.snapshot import normalise, read_node
 from aiinfra.cli.main import app
-from aiinfra.problems import SpecError
 from aiinfra.resolve.resolver import load
 
 ROOT = Path(__file__).resolve().parents[3]

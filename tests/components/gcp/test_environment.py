@@ -149,8 +149,8 @@ def test_outputs_and_workload_binding(llm):
 def test_build_returns_binding_with_gsa_annotation():
     import pulumi
 
-    from aiinfra.components import Environment
     from aiinfra import program as aiinfra_program
+    from aiinfra.components import Environment
     from aiinfra.program import engine
 
     env = load(STACKS / "gcp-llm.yaml")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -85,13 +85,13 @@ storage: {{buckets: [checkpoints]}}
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def defaults(values_file: str) -> dict[str, Any]:
     # An empty values.yaml (kserve-crd) loads as None: no defaults.
     return yaml.load((HELM_VALUES / values_file).read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
 
 
-@lru_cache(maxsize=None)
+@cache
 def values_schema(schema_file: str) -> dict[str, Any]:
     return json.loads((HELM_VALUES / schema_file).read_text())
 
@@ -156,7 +156,7 @@ def _strict(node: Any) -> Any:
     return node
 
 
-@lru_cache(maxsize=None)
+@cache
 def crd_schema(file: str, version: str) -> dict[str, Any]:
     crd = json.loads((CRDS / file).read_text())
     (v,) = [v for v in crd["spec"]["versions"] if v["name"] == version]
@@ -183,7 +183,7 @@ CRD_FILES = {
 SCHEMA_FILES = {("cloud.google.com", "ComputeClass"): "cloud.google.com_computeclasses.json"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def plain_schema(file: str) -> dict[str, Any]:
     schema = json.loads((CRDS / file).read_text())
     schema["properties"]["metadata"] = {"type": "object"}
