@@ -11,7 +11,7 @@ from typing import Any
 
 from aiinfra.components.base.gpu_pool import DRA_LABEL
 from aiinfra.components.kubernetes.addons.gpu import gpu_stack
-from aiinfra.components.kubernetes.addons.model import GPU_TOLERATION, accelerator_toleration, taint_tolerations
+from aiinfra.components.kubernetes.addons.model import GPU_TOLERATION, accelerator_toleration, taint_tolerations, unique_tolerations
 from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
 
 RELEASE = "dra-driver-nvidia-gpu"
@@ -46,16 +46,9 @@ def dra_values(env: ResolvedEnvironment) -> dict[str, Any]:
         "nvidiaDriverRoot": driver_root(env),
         "resourceApiVersion": RESOURCE_API,
         "resources": {"gpus": {"enabled": gpus}, "computeDomains": {"enabled": any(p.nvlink_domain is not None for p in pools)}},
-        "kubeletPlugin": {"nodeSelector": {DRA_LABEL: "true"}, "tolerations": _unique([GPU_TOLERATION, *[accelerator_toleration(p) for p in pools], *taint_tolerations(env, pools)])},
+        "kubeletPlugin": {"nodeSelector": {DRA_LABEL: "true"}, "tolerations": unique_tolerations([GPU_TOLERATION, *[accelerator_toleration(p) for p in pools], *taint_tolerations(env, pools)])},
     }
     if gpus:
         values["gpuResourcesEnabledOverride"] = True
     return values
 
-
-def _unique(items: list[dict[str, str]]) -> list[dict[str, str]]:
-    out: list[dict[str, str]] = []
-    for i in items:
-        if i not in out:
-            out.append(i)
-    return out

@@ -16,6 +16,7 @@ from aiinfra.components.kubernetes.addons.model import (
     deep_merge,
     family_pools,
     taint_tolerations,
+    unique_tolerations,
 )
 from aiinfra.components.kubernetes.addons.monitoring import PROMETHEUS_RELEASE
 from aiinfra.components.kubernetes.charts import chart
@@ -86,15 +87,8 @@ def gpu_operator_values(env: ResolvedEnvironment, monitoring: bool) -> dict[str,
 def efa_plugin_values(env: ResolvedEnvironment | None = None) -> dict[str, Any]:
     # Only EFA nodes, and past their accelerator taints (the chart tolerates nothing by default).
     pools = [p for p in env.gpu_pools if p.fabric_kind == "efa"] if env else []
-    return {"nodeSelector": {"vpc.amazonaws.com/efa.present": "true"}, "tolerations": _unique([accelerator_toleration(p) for p in pools]) or [GPU_TOLERATION]}
+    return {"nodeSelector": {"vpc.amazonaws.com/efa.present": "true"}, "tolerations": unique_tolerations([accelerator_toleration(p) for p in pools]) or [GPU_TOLERATION]}
 
-
-def _unique(items: list[dict[str, str]]) -> list[dict[str, str]]:
-    out: list[dict[str, str]] = []
-    for i in items:
-        if i not in out:
-            out.append(i)
-    return out
 
 
 def infiniband_pools(env: ResolvedEnvironment) -> list[ResolvedPool]:
@@ -105,7 +99,7 @@ def network_operator_values(env: ResolvedEnvironment) -> dict[str, Any]:
     # aiinfra applies its own NodeFeatureRule for the InfiniBand HCAs (gpu-fabrics.md §3.3).
     values: dict[str, Any] = {"nfd": {"deployNodeFeatureRules": False}}
     # The chart's NFD worker tolerates the NVIDIA taint; other accelerators' IB pools (MI300X) need theirs added.
-    others = [t for t in _unique([accelerator_toleration(p) for p in infiniband_pools(env)]) if t != GPU_TOLERATION]
+    others = [t for t in unique_tolerations([accelerator_toleration(p) for p in infiniband_pools(env)]) if t != GPU_TOLERATION]
     spot = others + taint_tolerations(env, infiniband_pools(env))
     if spot:
         # The chart's NFD worker tolerations, plus the cloud's taints on the InfiniBand pools' nodes.
@@ -162,7 +156,7 @@ def infiniband_objects(env: ResolvedEnvironment) -> list[KubeObject]:
                     "nodeSelectorTerms": [{"matchExpressions": [{"key": MELLANOX_LABEL, "operator": "In", "values": ["true"]}]}]
                 }
             },
-            "tolerations": _unique([GPU_TOLERATION, *[accelerator_toleration(p) for p in infiniband_pools(env)], *taint_tolerations(env, infiniband_pools(env))]),
+            "tolerations": unique_tolerations([GPU_TOLERATION, *[accelerator_toleration(p) for p in infiniband_pools(env)], *taint_tolerations(env, infiniband_pools(env))]),
             "ofedDriver": {
                 **DOCA_DRIVER,
                 # Workaround for an openibd restart race on NDm A100 v4 (Mellanox/doca-driver-build#52).

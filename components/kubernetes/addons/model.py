@@ -132,3 +132,12 @@ def accelerator_toleration(pool: ResolvedPool) -> dict[str, str]:
     if t is None:
         return dict(GPU_TOLERATION)
     return {"key": t.key, "operator": "Exists", "effect": t.effect}
+
+
+def unique_tolerations(items: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Tolerations once each, in the order first given (dicts, so no set)."""
+    out: list[dict[str, str]] = []
+    for i in items:
+        if i not in out:
+            out.append(i)
+    return out
