@@ -111,12 +111,13 @@ def build(env, plan) -> Graph:
     identity = Node("identity", [f"service account {spec.identity.namespace}/{spec.identity.service_account}", terms['identity']], "identity")
     g.root.members.append(identity)
     g.edges.append(("control_plane", "identity", "federates"))
-    if spec.storage.buckets:
+    if spec.storage.buckets or env.filesystems:
         storage = Group("storage", "storage" + (" (deleted with the environment)" if spec.storage.delete_with_environment else " (kept on down)"))
         for b in spec.storage.buckets:
             node = Node(safe_id("bucket", b), [f"{terms['bucket']} {b}"], "bucket")
             storage.members.append(node)
             g.edges.append(("identity", node.id, "read/write"))
+        _filesystems(env, g, storage, money)
         g.root.members.append(storage)
         if plan.has("mlflow"):
             from aiinfra.components.kubernetes.addons import choose_artifact_bucket
@@ -130,6 +131,25 @@ def build(env, plan) -> Graph:
     return g
 
 
+def _filesystems(env, g: Graph, storage: Group, money) -> None:
+    """Each file system, the pools whose pods mount its claim (training on the GPU pools, the Ray data job on its
+    pool: aiinfra.manifests.data) and the bucket it imports from."""
+    from aiinfra.manifests.data import data_pool
+
+    mounting = [p for p in env.pools if p.gpu and not p.system]
+    if env.spec.mlops.data == "ray" and env.pools:
+        ray = data_pool(env)
+        mounting += [ray] if ray not in mounting else []
+    for fs in env.filesystems:
+        price = "unpriced" if fs.monthly_usd is None else f"{money(fs.monthly_usd)}/month"
+        node = Node(safe_id("fs", fs.name), [f"{fs.service} {fs.name}", f"{fs.size_tib:g} TiB · {fs.throughput} MB/s/TiB", price], "filesystem")
+        storage.members.append(node)
+        for p in mounting:
+            g.edges.append((safe_id("pool", p.name), node.id, f"mounts {fs.mount_path}"))
+        if fs.import_from:
+            g.edges.append((safe_id("bucket", fs.import_from), node.id, "imports"))
+
+
 # -- Mermaid ----------------------------------------------------------------------------------------
 
 MERMAID_STYLE = {
@@ -138,6 +158,7 @@ MERMAID_STYLE = {
     "control": "fill:#e3f2fd,stroke:#1565c0",
     "addon": "fill:#fff8e1,stroke:#f9a825",
     "bucket": "fill:#f3e5f5,stroke:#6a1b9a",
+    "filesystem": "fill:#fce4ec,stroke:#ad1457",
     "registry": "fill:#f3e5f5,stroke:#6a1b9a",
     "identity": "fill:#fce4ec,stroke:#ad1457",
 }

@@ -28,7 +28,7 @@ def graph_command(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="write to this file instead of stdout"),
     util: Optional[float] = UtilizationOpt,
 ) -> None:
-    """Draw an environment: network, cluster, node pools (GPUs, count, $/h, kgCO2e/h), storage, registry, identity, add-ons."""
+    """Draw an environment: network, cluster, node pools (GPUs, count, $/h, kgCO2e/h), storage (file systems: who mounts them, what they import), registry, identity, add-ons."""
     import sys
 
     from aiinfra.cli.common import EXIT_INVALID, console, load_env, utilization

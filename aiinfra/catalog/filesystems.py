@@ -57,6 +57,7 @@ class Tier(_Strict):
     sizes: Sizes
     sku: str | None = None
     usd_per_unit_month: float | None
+    price_region: str | None = None  # the region the figure was read for; another region's spec is told so
     price_source: str
     price_as_of: str
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiinfra import clouds
 from aiinfra.catalog import HOURS_PER_MONTH
-from aiinfra.catalog.filesystems import LustreOffer, cloud_data, offer
+from aiinfra.catalog.filesystems import LustreOffer, Tier, cloud_data, offer
 from aiinfra.problems import Problem, did_you_mean
 from aiinfra.resolve.result import ResolvedFileSystem, ResolvedPool
 from aiinfra.spec import EnvironmentSpec
@@ -107,7 +107,7 @@ def resolve_filesystems(spec: EnvironmentSpec, pools: list[ResolvedPool], zones:
                 zone=_zone(zones, pools),
                 import_from=fs.import_from,
                 monthly_usd=monthly,
-                price_note=f"{tier.price_source}, as of {tier.price_as_of}" if monthly is not None else f"no price: {tier.price_source}",
+                price_note=_price_note(tier, spec.region, monthly),
                 deployment_type=lustre.deployment_type,
                 subnet_prefix=prefix,
                 ports=tuple(lustre.ports),
@@ -118,6 +118,14 @@ def resolve_filesystems(spec: EnvironmentSpec, pools: list[ResolvedPool], zones:
     if room:
         problems.append(Problem("network.cidr", room, "use a larger network, e.g. cidr: 10.0.0.0/16", spec.network.cidr))
     return out, problems
+
+
+def _price_note(tier: Tier, region: str, monthly: float | None) -> str:
+    """Where the figure was read for another region, the note says whose figure it is rather than hide it."""
+    if monthly is None:
+        return f"no price: {tier.price_source}"
+    borrowed = f"priced as {tier.price_region} (no {region} figure): " if tier.price_region and tier.price_region != region else ""
+    return f"{borrowed}{tier.price_source}, as of {tier.price_as_of}"
 
 
 def check(spec: EnvironmentSpec) -> list[Problem]:

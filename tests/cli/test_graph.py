@@ -194,3 +194,24 @@ def test_the_title_total_is_costs_total(name):
     cost = json.loads(r.stdout)["cost"]
     title = yaml.safe_load(graph(str(STACKS / name)).splitlines()[1])["title"]
     assert title.endswith(f"· {money(cost['hourly_usd_min'])}–{money(cost['hourly_usd_max'])}/h"), title
+
+
+@pytest.mark.parametrize("name", ["aws-data.yaml", "gcp-data.yaml", "azure-data.yaml"])
+def test_file_systems_their_mounts_and_import_link_are_drawn(name):
+    text = graph(str(STACKS / name))
+    declared, edges = check_mermaid(text)
+    assert "fs_scratch" in declared
+    assert ("pool_train", "fs_scratch") in edges and ("bucket_datasets", "fs_scratch") in edges
+    assert not any(b == "fs_scratch" and a.startswith("pool_") and a != "pool_train" for a, b in edges)  # the system pool mounts nothing
+    assert '"mounts /mnt/scratch"' in text and '"imports"' in text
+    assert ("unpriced" in text) == (name != "aws-data.yaml") and ("$5,220.00/month" in text) == (name == "aws-data.yaml")
+
+
+def test_the_ray_data_pool_mounts_too_and_a_file_system_without_import_has_no_link(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text("name: data\ncloud: aws\nregion: us-east-1\nnode_pools: [{name: train, gpu: 'H100:8', nodes: {min: 0, max: 2}}, "
+                    "{name: cpu, instance_type: m6i.4xlarge, nodes: {min: 0, max: 2}}]\n"
+                    "storage: {buckets: [datasets], filesystems: [{name: fast, kind: lustre, size_tib: 2.4}]}\nmlops: {data: ray}\n")
+    _, edges = check_mermaid(graph(str(path)))
+    assert {a for a, b in edges if b == "fs_fast"} == {"pool_train", "pool_cpu"}
+    assert not any(a.startswith("bucket_") and b == "fs_fast" for a, b in edges)
