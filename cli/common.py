@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Iterable, NoReturn
+from typing import Any, Iterable, NoReturn, Sequence
 
 import typer
 
@@ -34,14 +34,17 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
 
-def load_env(path: Path, as_json: bool = False, warn: bool = True):
+def load_env(path: Path, as_json: bool = False, warn: bool = True, placement: bool = True, reset: Sequence[str] = ()):
     """Parse and resolve a spec, or report every problem and exit 2. Warnings (placeholder project, unpriced
-    types) go to stderr as plain lines; JSON output carries them in a "warnings" field instead."""
+    types) go to stderr as plain lines; JSON output carries them in a "warnings" field instead. With `placement`,
+    pools are where the stack's config records failover put them (except those in `reset`), so that every command
+    shows the environment `up` builds."""
+    from aiinfra.cli.placement import reader
     from aiinfra.problems import SpecError
     from aiinfra.resolve.resolver import load
 
     try:
-        env = load(path)
+        env = load(path, reader(reset) if placement else None)
     except SpecError as err:
         report(err, as_json)
     if warn and not as_json:

@@ -9,7 +9,7 @@ import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 import typer
 
@@ -59,7 +59,8 @@ def _errors(spec: Path | None = None) -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
-def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool, before_state: Optional[Callable[[Any], None]] = None, deploys: bool = False):
+def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool, before_state: Optional[Callable[[Any], None]] = None, deploys: bool = False,
+             reset: Sequence[str] = ()):
     """The spec first (a bad one exits 2 wherever it is run, Pulumi CLI or not), with a real GCP project / Azure
     subscription; then the CLI, the backend, credentials, `before_state` (up's plan and policy check, which may
     refuse) and only then the state backend and the passphrase."""
@@ -68,7 +69,7 @@ def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool, b
     from aiinfra.components.base.accounts import require_real
     from aiinfra.problems import SpecError
 
-    env = load_env(spec, warn=False)
+    env = load_env(spec, warn=False, reset=reset)
     try:
         require_real(env.account, str(spec))
     except SpecError as err:
@@ -201,21 +202,17 @@ def up(
     fails for lack of capacity is retried on the next zone offering its type, then its gpu: alternatives; where
     it ran is recorded in the stack's config, and later runs keep it there."""
     with _errors(spec):
-        import dataclasses
-
         from aiinfra import deploy
 
         c = _console()
         planned: dict[str, Any] = {}
 
         def plan(env) -> None:
-            placed = placing.recorded(env, reset_placement or ())
-            placing.show(c, placed, spec)
-            planned.update(placed=placed, count=_plan(placed.env, c))
+            placing.show(c, env, spec)
+            planned.update(count=_plan(env, c))
 
-        t = _prepare(spec, backend, yes, credentials=True, before_state=plan, deploys=True)
-        placed, count = planned["placed"], planned["count"]
-        t = dataclasses.replace(t, env=placed.env)
+        t = _prepare(spec, backend, yes, credentials=True, before_state=plan, deploys=True, reset=reset_placement or ())
+        start, count = t.env, planned["count"]
         _quota(t.env, c)
         c.print(f"Stack [bold]{t.stack_name}[/] (project {deploy.PROJECT}) in {t.backend}", markup=True)
         if not yes and not typer.confirm(
@@ -224,7 +221,7 @@ def up(
             c.print("Nothing was deployed.")
             raise typer.Exit(1)
         outcome, tries, last = placing.up_with_failover(t, c, not no_failover, _live)
-        placing.remember(last, c, placed, outcome, tries, spec)
+        placing.remember(last, c, start, outcome, tries, spec)
         if not outcome.ok:
             c.print(f"[bold red]✗ up failed[/] for {t.stack_name}; what was created is recorded in the state.", markup=True)
             _failures(c, outcome)
@@ -334,15 +331,14 @@ def outputs(
 
         t = _prepare(spec, backend, True, credentials=False)
         values = {k: (v["value"] if show_secrets or not v["secret"] else "[secret]") for k, v in deploy.outputs(t).items()}
-        placed = placing.recorded(t.env)
         if as_json:
             sys.stdout.write(json.dumps(values, indent=2, default=str) + "\n")
-            placing.show(_console(stderr=True), placed, spec)
+            placing.show(_console(stderr=True), t.env, spec)
             return
         c = _console()
         for key, value in values.items():
             c.print(f"{key}: {value if isinstance(value, str) else json.dumps(value)}", markup=False)
-        placing.show(c, placed, spec)
+        placing.show(c, t.env, spec)
 
 
 def status(

@@ -33,11 +33,12 @@ def graph_command(
 
     from aiinfra.cli.common import EXIT_INVALID, console, load_env, utilization
     from aiinfra.cli.graph import INSTALL_GRAPHVIZ, GraphvizMissing, build, to_dot, to_markdown, to_mermaid, to_svg
-    from aiinfra.cli.placement import recorded
+    from aiinfra.cli.placement import show
     from aiinfra.components.kubernetes.addons import plan
 
     scope = utilization(util)
-    env = recorded(load_env(spec)).env  # as `cost` prices it
+    env = load_env(spec)  # placed as `up` builds it
+    show(console(stderr=True), env, spec)
     with scope:
         g = build(env, plan(env))
     if fmt is GraphFormat.svg:

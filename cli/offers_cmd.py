@@ -210,7 +210,7 @@ def offers_command(
 
             fail("aiinfra offers", problems or [Problem("--clouds", "no cloud named", f"e.g. --clouds {','.join(clouds.names())}")], as_json)
     scope = utilization(util, as_json)
-    env = load_env(spec, as_json)
+    env = load_env(spec, as_json, placement=False)  # offers move the spec, not a deployed stack
     with scope:
         data = offers(env, only, str(spec), sort=sort, include_borrowed=include_borrowed)
     if apply is not None:

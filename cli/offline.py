@@ -13,12 +13,15 @@ from aiinfra.cli.common import EXIT_POLICY, JsonOpt, SpecArg, UtilizationOpt, ch
 
 def validate(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
     """Check a spec against the schema and the catalog; exit 2 listing every problem."""
+    from aiinfra.cli.placement import json_field, show
+
     env = load_env(spec, as_json)
     check_fit(env, spec, as_json, warn=False)
     if as_json:
         from aiinfra.report.preview import pool_dict
 
-        emit_json({"valid": True, "source": str(spec), "node_pools": [pool_dict(p) for p in env.pools], "warnings": [w.as_dict() for w in env.warnings]})
+        emit_json({"valid": True, "source": str(spec), "node_pools": [pool_dict(p) for p in env.pools], "warnings": [w.as_dict() for w in env.warnings],
+                   **json_field(env)})
         return
     from aiinfra.cli import views
 
@@ -27,6 +30,7 @@ def validate(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
     for p in env.pools:
         what = f"{p.gpus_per_node} × {p.gpu}" if p.gpu else "CPU"
         c.print(f"  {p.name}: {p.instance_type} ({what}), {p.nodes_min}..{p.nodes_max} nodes, {p.capacity} — {p.reason}", markup=False, highlight=False)
+    show(c, env, spec)
 
 
 SUMMARY_HELP = ("print only the node pools, the cost totals and the policy outcome, in lines that fit 80 columns "
@@ -48,17 +52,15 @@ def preview(
                                    "drop --summary, and pick fields with jq, e.g. `jq '{node_pools, cost, policy}'`")], as_json)
     scope = utilization(util, as_json)
     env = load_env(spec, as_json)
-    from aiinfra.cli.placement import recorded, show
+    from aiinfra.cli.placement import json_field, show
     from aiinfra.policy import mandatory_failed
     from aiinfra.report.preview import build
 
-    placed = recorded(env)
-    fitted = check_fit(placed.env, spec, as_json)
+    fitted = check_fit(env, spec, as_json)
     with scope:
-        data = build(placed.env)
+        data = build(env)
     data["fit"] = {"pods": fitted.rows, "warnings": [w.as_dict() for w in fitted.warnings]}
-    if placed.records or placed.problems:
-        data["placement"] = placed.as_dict()
+    data.update(json_field(env))
     if as_json:
         emit_json(data)
     elif summary:
@@ -66,7 +68,7 @@ def preview(
 
         c = console()
         preview_summary.show(c, data)
-        show(c, placed, spec)
+        show(c, env, spec)
     else:
         from aiinfra.cli import views
 
@@ -80,7 +82,7 @@ def preview(
         c.print(views.cost_table(data))
         c.print(views.energy_table(data))
         c.print(views.policy_table(data["policy"]))
-        show(c, placed, spec)
+        show(c, env, spec)
         c.print("[dim]Offline preview under Pulumi mocks: IDs and ARNs are placeholders. `aiinfra up` deploys for real.[/]")
     if mandatory_failed(data["policy"]):
         raise typer.Exit(EXIT_POLICY)
@@ -96,14 +98,13 @@ def cost(
     location-based emissions (kgCO2e)."""
     scope = utilization(util, as_json)
     env = load_env(spec, as_json)
-    from aiinfra.cli.placement import recorded, show
+    from aiinfra.cli.placement import show
     from aiinfra.report.preview import estimate
 
-    placed = recorded(env)
     with scope:
-        data = estimate(placed.env)
+        data = estimate(env)
     if not as_json and not markdown:
-        show(console(stderr=True), placed, spec)
+        show(console(stderr=True), env, spec)
     if as_json:
         emit_json({"environment": data["environment"], "node_pools": data["node_pools"], "cost": data["cost"], "energy": data["energy"], "warnings": data["warnings"]})
         return

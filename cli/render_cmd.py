@@ -56,7 +56,11 @@ def render_command(
     from aiinfra.problems import Problem, SpecError
     from aiinfra.resolve.workload import plan
 
-    env = load_env(spec, as_json)
+    env = load_env(spec, as_json)  # placed as `up` builds it: the manifests select the nodes it runs
+    if not as_json:
+        from aiinfra.cli.placement import show
+
+        show(console(stderr=True), env, spec)
     try:
         wp = plan(env)
     except SpecError as err:

@@ -15,24 +15,25 @@ def main() -> None:
     the recorded placements that the spec still allows (the others are warned about and left out)."""
     from aiinfra.problems import SpecError
     from aiinfra.program import program
-    from aiinfra.resolve.placement import from_config
+    from aiinfra.resolve.placement import from_config, placement_of
     from aiinfra.resolve.resolver import load
 
-    source = pulumi.Config("aiinfra").require("spec")
+    config = pulumi.Config("aiinfra")
+    source = config.require("spec")
     path = Path(source) if Path(source).is_absolute() else HERE / source
     try:
-        env = load(path)
+        env = load(path, lambda _name: from_config(config.get("placement")))
     except SpecError as err:
         for p in err.problems:
             pulumi.log.error(f"{source}: {p.path}: {p.message}" + (f" (hint: {p.hint})" if p.hint else ""))
         noun = "problem" if len(err.problems) == 1 else "problems"
         raise pulumi.RunError(f"{source} is not valid ({len(err.problems)} {noun}); nothing was changed") from None
-    placed = from_config(env, pulumi.Config("aiinfra").get("placement"))
+    placed = placement_of(env)
     for line in placed.kept():
         pulumi.log.info(f"placement: {line}")
     for line in placed.warnings():
         pulumi.log.warn(f"placement: {line}")
-    program(placed.env, export=True)()
+    program(env, export=True)()
 
 
 if __name__ == "__main__":

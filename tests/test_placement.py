@@ -13,7 +13,7 @@ import pytest
 from aiinfra.program import engine, mock_settings, offered_zones
 from aiinfra.report.preview import run_offline
 from aiinfra.resolve import placement
-from aiinfra.resolve.resolver import load
+from aiinfra.resolve.resolver import load, resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = """name: pl-aws
@@ -40,23 +40,36 @@ def train(env):
     return next(p for p in env.pools if p.name == "train")
 
 
+def placed(path: Path, *records: placement.Record, value=None, skip=()):
+    """The environment resolve() builds with the stack's record as its input, and how the record was applied."""
+    recorded = placement.from_config(placement.dumps(list(records)) if value is None else value, skip)
+    env = load(path, lambda name: recorded)
+    return env, placement.placement_of(env)
+
+
 def test_a_zone_record_moves_only_that_pool(tmp_path):
-    env, _ = env_of(tmp_path)
-    placed = placement.apply(env, [rec()])
-    assert placed.used == [rec()] and not placed.ignored
-    assert train(placed.env) == dataclasses.replace(train(env), zone="us-east-1b")
-    assert [p for p in placed.env.pools if p.name != "train"] == [p for p in env.pools if p.name != "train"]
-    assert dataclasses.replace(placed.env, pools=env.pools) == env
-    assert placed.kept() == ["pool train: p5.48xlarge in zone us-east-1b, chosen by failover on 2026-11-26 "
-                             "(instead of p5.48xlarge in us-east-1a); kept from the stack's config"]
+    env, path = env_of(tmp_path)
+    moved, how = placed(path, rec())
+    assert how.used == (rec(),) and not how.ignored
+    assert train(moved) == dataclasses.replace(train(env), zone="us-east-1b")
+    assert [p for p in moved.pools if p.name != "train"] == [p for p in env.pools if p.name != "train"]
+    assert dataclasses.replace(moved, pools=env.pools) == env
+    assert how.spec_pools == tuple(env.pools)
+    assert how.kept() == ["pool train: p5.48xlarge in zone us-east-1b, chosen by failover on 2026-11-26 "
+                          "(instead of p5.48xlarge in us-east-1a); kept from the stack's config"]
 
 
 def test_a_gpu_alternative_record_resolves_that_alternative(tmp_path):
-    env, _ = env_of(tmp_path)
-    placed = placement.apply(env, [rec("p4d.24xlarge", None)])
-    moved = train(placed.env)
+    env, path = env_of(tmp_path)
+    moved = train(placed(path, rec("p4d.24xlarge", None))[0])
     assert (moved.instance_type, moved.gpu, moved.zone) == ("p4d.24xlarge", "A100", None)
-    assert moved == placement.option_pool(env, "train", "A100:8")
+    assert moved == placement.option_pool(env, "train", "A100:8", resolve)
+
+
+def test_a_reset_pool_keeps_the_spec_placement(tmp_path):
+    env, path = env_of(tmp_path)
+    moved, how = placed(path, rec(), skip=["train"])
+    assert moved.pools == env.pools and how.used == () and how.records == (rec(),)
 
 
 @pytest.mark.parametrize(("gpu", "extra", "record", "why"), [
@@ -66,43 +79,48 @@ def test_a_gpu_alternative_record_resolves_that_alternative(tmp_path):
     ('["H100:8", "A100:8"]', "", dataclasses.replace(rec(), pool="gone"), "the spec has no such node pool any more"),
 ])
 def test_a_record_the_spec_no_longer_allows_is_ignored(tmp_path, gpu, extra, record, why):
-    env, _ = env_of(tmp_path, gpu, extra)
-    placed = placement.apply(env, [record])
-    assert placed.env is env and not placed.used
-    assert placed.ignored == [(record, why)]
-    assert placed.warnings() == [f"pool {record.pool}: recorded {record.where()} ignored: {why}; the next successful `up` drops it"]
+    env, path = env_of(tmp_path, gpu, extra)
+    moved, how = placed(path, record)
+    assert moved == env and moved.pools == env.pools and not how.used
+    assert how.ignored == ((record, why),)
+    assert how.warnings() == [f"pool {record.pool}: recorded {record.where()} ignored: {why}; the next successful `up` drops it"]
 
 
 def test_a_pin_the_failover_moved_away_from_still_holds_the_record(tmp_path):
     """Azure's errors name no zone, so failover moves pools with a pinned zone: the record keeps the pin it moved
     away from, so that pin, unchanged, does not send the pool back; a pin written since wins."""
-    env, _ = env_of(tmp_path, extra=", zone: us-east-1a")
-    placed = placement.apply(env, [rec(zone="us-east-1b", pinned_zone="us-east-1a")])
-    assert train(placed.env).zone == "us-east-1b"
-    assert placement.apply(env, [rec(zone="us-east-1b")]).used == []  # recorded without a pin: the pin is new
+    _, path = env_of(tmp_path, extra=", zone: us-east-1a")
+    assert train(placed(path, rec(zone="us-east-1b", pinned_zone="us-east-1a"))[0]).zone == "us-east-1b"
+    assert placed(path, rec(zone="us-east-1b"))[1].used == ()  # recorded without a pin: the pin is new
 
 
 def test_the_config_value_round_trips_and_bad_values_are_reported_not_fatal(tmp_path):
-    env, _ = env_of(tmp_path)
+    env, path = env_of(tmp_path)
     value = placement.dumps([rec()])
     assert json.loads(value) == {"train": {"instance_type": "p5.48xlarge", "zone": "us-east-1b", "chosen": "2026-11-26",
                                            "was": "p5.48xlarge in us-east-1a", "spec": {"zone": None, "instance_type": None}}}
     assert placement.parse(value) == ([rec()], [])
     assert placement.parse(json.loads(value)) == ([rec()], [])
-    assert placement.from_config(env, None).env is env
-    bad = placement.from_config(env, "{not json")
-    assert bad.env is env and bad.problems and "aiinfra:placement is not JSON" in bad.problems[0]
+    assert placed(path, value="")[0].pools == env.pools
+    bad_env, bad = placed(path, value="{not json")
+    assert bad_env.pools == env.pools and bad.problems and "aiinfra:placement is not JSON" in bad.problems[0]
     assert placement.parse('{"train": {"zone": "us-east-1b"}}')[1] == ["aiinfra:placement: the entry for pool train has no instance_type; ignored"]
 
 
-def test_after_failover_records_moved_pools_and_drops_the_rest(tmp_path):
+def test_an_environment_resolved_without_a_record_has_no_placement(tmp_path):
     env, _ = env_of(tmp_path)
-    placed = placement.apply(env, [rec(), dataclasses.replace(rec(), pool="gone")])
-    to_c = dataclasses.replace(placed.env, pools=[dataclasses.replace(p, zone="us-east-1c") if p.name == "train" else p for p in placed.env.pools])
-    assert placement.after_failover(placed, placed.env, {}, "2026-11-27") == [rec()]  # no move: the valid record stays, "gone" goes
-    (moved,) = placement.after_failover(placed, to_c, {"train": "p5.48xlarge in us-east-1b"}, "2026-11-27")
+    assert env.placement is None
+    assert placement.placement_of(env).lines() == [] and placement.placement_of(env).spec_pools == tuple(env.pools)
+
+
+def test_after_failover_records_moved_pools_and_drops_the_rest(tmp_path):
+    env, path = env_of(tmp_path)
+    start, _ = placed(path, rec(), dataclasses.replace(rec(), pool="gone"))
+    to_c = dataclasses.replace(start, pools=[dataclasses.replace(p, zone="us-east-1c") if p.name == "train" else p for p in start.pools])
+    assert placement.after_failover(start, start, {}, "2026-11-27") == [rec()]  # no move: the valid record stays, "gone" goes
+    (moved,) = placement.after_failover(start, to_c, {"train": "p5.48xlarge in us-east-1b"}, "2026-11-27")
     assert (moved.zone, moved.chosen, moved.was) == ("us-east-1c", "2026-11-27", "p5.48xlarge in us-east-1b")
-    back = placement.apply(env, [])
+    back, _ = placed(path)
     assert placement.after_failover(back, env, {"train": "x"}, "2026-11-27") == []  # at the spec's own placement: no record
 
 
@@ -142,3 +160,23 @@ def test_the_stack_program_ignores_a_record_the_spec_no_longer_allows(tmp_path, 
     env, path = env_of(tmp_path, gpu='"A100:8"')
     placed = _run_stack(path, env, monkeypatch, placement.dumps([rec()]))
     assert _train_group(placed).inputs == _train_group(run_offline(env)).inputs
+
+
+def test_a_failover_move_re_plans_what_runs_on_the_pool(tmp_path):
+    """Failover moves a pool through resolve()'s placement input, so the workload's plan (its pods' EFA requests,
+    the fit check) follows the pool to its gpu: alternative instead of still describing the machine that failed."""
+    from aiinfra.deploy.failover import Failover
+
+    path = tmp_path / "pl-wl.yaml"
+    path.write_text(SPEC.format(gpu='["H100:8", "A100:8"]', extra="") + "storage: {buckets: [checkpoints]}\nworkload: {enabled: true}\n")
+    env = load(path)
+    assert env.workload.train_pool.instance_type == "p5.48xlarge"
+    tries = Failover(env)
+    urn = "urn:pulumi:pl-aws::aiinfra::aiinfra:index:Environment$aiinfra:aws:NodePool$aws:eks/nodeGroup:NodeGroup::pl-aws-train-ng"
+    message = ("InsufficientInstanceCapacity - We currently do not have sufficient p5.48xlarge capacity in the Availability Zone "
+               "you requested (us-east-1a).")
+    moved = tries.next([(urn, message)])
+    while moved is not None and train(moved).instance_type == "p5.48xlarge":
+        moved = tries.next([(urn, message.replace("us-east-1a", train(moved).zone or "us-east-1a"))])
+    assert moved is not None and train(moved).instance_type == "p4d.24xlarge"
+    assert moved.workload.train_pool == train(moved) and moved.workload.serve_pool.instance_type == "p4d.24xlarge"

@@ -61,12 +61,13 @@ class Candidate:
 def alternatives(env: ResolvedEnvironment, pool: ResolvedPool) -> list[Candidate]:
     """The pool's later gpu: alternatives, each resolved alone (skipped where the region does not offer it)."""
     from aiinfra.resolve.placement import option_pool
+    from aiinfra.resolve.resolver import resolve
 
     options = next(p for p in env.spec.node_pools if p.name == pool.name).gpu_options
     current = next((i for i, g in enumerate(options) if _is(env, g, pool)), len(options))
     out = []
     for gpu in options[current + 1:]:
-        found = option_pool(env, pool.name, gpu)
+        found = option_pool(env, pool.name, gpu, resolve)
         if found is not None:
             out.append(Candidate(found.instance_type, None, f"next gpu alternative {gpu}", found))
     return out
@@ -142,6 +143,21 @@ class Failover:
         nxt = queue.pop(0)
         self.tried.append(nxt.where())
         self.lines.append(f"pool {pool.name}: try {len(self.tried)}: {nxt.where()} ({nxt.why}); no other pool or data is changed")
-        pools = [nxt.pool if p.name == pool.name else p for p in self.env.pools]
-        self.env = dataclasses.replace(self.env, pools=pools)
+        self.env = self._placed(pool, nxt)
         return self.env
+
+    def _placed(self, pool: ResolvedPool, nxt: Candidate) -> ResolvedEnvironment:
+        """The environment resolved again with the pool at the candidate, through the same placement input as a
+        recorded failover (aiinfra.resolve.placement), so that what is planned on the pools (the workload's pods,
+        the GPU driver, the components' checks) follows the pool to its new machine."""
+        from aiinfra.catalog.freshness import today
+        from aiinfra.resolve.placement import placement_of
+        from aiinfra.resolve.resolver import resolve
+        from aiinfra.resolve.result import Record, Recorded
+
+        written = next(p for p in self.env.spec.node_pools if p.name == pool.name)
+        kept = tuple(r for r in placement_of(self.env).used if r.pool != pool.name)
+        record = Record(pool.name, nxt.instance_type, nxt.zone, today().isoformat(), self.was[pool.name], written.zone, written.instance_type)
+        moved = resolve(self.env.written_spec or self.env.spec, placement=Recorded(kept + (record,)))
+        assert [p for p in moved.pools if p.name == pool.name] == [nxt.pool], f"placement refused a failover candidate: {placement_of(moved).lines()}"
+        return moved

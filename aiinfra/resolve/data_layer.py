@@ -128,9 +128,18 @@ def _price_note(tier: Tier, region: str, monthly: float | None) -> str:
     return f"{borrowed}{tier.price_source}, as of {tier.price_as_of}"
 
 
+# Physical bucket names get an 8-character random suffix from Pulumi auto-naming; S3 and GCS cap names at 63.
+MAX_BUCKET_STEM = 54
+
+
 def check(spec: EnvironmentSpec) -> list[Problem]:
-    """mount_buckets and mlops.data: ray need something to work on and a cloud that can do it."""
-    problems = []
+    """Bucket names that fit the clouds' limits; mount_buckets and mlops.data: ray need something to work on and a
+    cloud that can do it."""
+    problems = [
+        Problem(f"storage.buckets[{i}]", f"'{spec.name}-{bucket}' is too long for a bucket name once a random suffix is added",
+                f"keep name + bucket within {MAX_BUCKET_STEM - 1} characters")
+        for i, bucket in enumerate(spec.storage.buckets) if len(spec.name) + 1 + len(bucket) > MAX_BUCKET_STEM
+    ]
     data = cloud_data(spec.cloud)
     display = clouds.get(spec.cloud).display
     if spec.storage.mount_buckets:

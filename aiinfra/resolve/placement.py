@@ -12,33 +12,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
+from aiinfra.resolve.result import Placement, Record, Recorded, ResolvedEnvironment, ResolvedPool
+
+if TYPE_CHECKING:
+    from aiinfra.spec import EnvironmentSpec
 
 KEY = "aiinfra:placement"
-
-
-@dataclass(frozen=True)
-class Record:
-    pool: str
-    instance_type: str
-    zone: str | None
-    chosen: str  # the UTC day failover chose it, YYYY-MM-DD
-    was: str  # where the pool failed: "<instance type> in <zone>"
-    pinned_zone: str | None = None  # the pool's zone: and instance_type: as written when it was chosen
-    pinned_type: str | None = None
-
-    def where(self) -> str:
-        return f"{self.instance_type} in zone {self.zone}" if self.zone else f"{self.instance_type} (zone left to the cloud)"
-
-    def describe(self) -> str:
-        return f"pool {self.pool}: {self.where()}, chosen by failover on {self.chosen} (instead of {self.was})"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"instance_type": self.instance_type, "zone": self.zone, "chosen": self.chosen, "was": self.was,
-                "spec": {"zone": self.pinned_zone, "instance_type": self.pinned_type}}
 
 
 def parse(value: Any) -> tuple[list[Record], list[str]]:
@@ -62,57 +44,61 @@ def parse(value: Any) -> tuple[list[Record], list[str]]:
     return records, problems
 
 
-def dumps(records: list[Record]) -> str:
+def from_config(value: Any, skip: Any = ()) -> Recorded:
+    """The stack config's value as resolve() takes it; the pools in `skip` keep the spec's placement."""
+    records, problems = parse(value)
+    return Recorded(tuple(records), tuple(problems), value, frozenset(skip))
+
+
+def dumps(records: Sequence[Record]) -> str:
     return json.dumps({r.pool: r.as_dict() for r in sorted(records, key=lambda r: r.pool)}, sort_keys=True)
 
 
-def option_pool(env: ResolvedEnvironment, name: str, gpu: str) -> ResolvedPool | None:
-    """Pool `name` resolved with `gpu` as its only accelerator and no zone pin; None where the region lacks it."""
-    from aiinfra.problems import SpecError
-    from aiinfra.resolve.resolver import resolve
+Resolve = Callable[["EnvironmentSpec"], ResolvedEnvironment]
 
-    index = next(i for i, p in enumerate(env.spec.node_pools) if p.name == name)
-    pools = list(env.spec.node_pools)
+
+def option_pool(env: ResolvedEnvironment, name: str, gpu: str, resolve: Resolve) -> ResolvedPool | None:
+    """Pool `name` resolved (by `resolve`, the resolver's, passed in so that this module stays below it) with `gpu`
+    as its only accelerator and no zone pin; None where the region lacks it."""
+    return _option_pool(env.spec, name, gpu, resolve)
+
+
+def _option_pool(spec: EnvironmentSpec, name: str, gpu: str, resolve: Resolve) -> ResolvedPool | None:
+    from aiinfra.problems import SpecError
+
+    index = next(i for i, p in enumerate(spec.node_pools) if p.name == name)
+    pools = list(spec.node_pools)
     pools[index] = pools[index].model_copy(update={"gpu": gpu, "zone": None})
     try:
-        other = resolve(env.spec.model_copy(update={"node_pools": pools}))
+        other = resolve(spec.model_copy(update={"node_pools": pools}))
     except SpecError:
         return None
     return next(p for p in other.worker_pools if p.name == name)
 
 
-@dataclass
-class Placed:
-    """The environment with the records that hold applied; `used` and `ignored` (with why) say which."""
-
-    env: ResolvedEnvironment
-    spec_env: ResolvedEnvironment  # as the spec alone places every pool
-    used: list[Record] = field(default_factory=list)
-    ignored: list[tuple[Record, str]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    records: list[Record] = field(default_factory=list)  # every record read, applied or not
-    raw: Any = None  # the config value as read
-
-    def kept(self) -> list[str]:
-        return [f"{r.describe()}; kept from the stack's config" for r in self.used]
-
-    def warnings(self) -> list[str]:
-        return [f"pool {r.pool}: recorded {r.where()} ignored: {why}; the next successful `up` drops it" for r, why in self.ignored] + self.problems
-
-    def lines(self) -> list[str]:
-        return self.kept() + self.warnings()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"used": {r.pool: r.as_dict() for r in self.used},
-                "ignored": {r.pool: {**r.as_dict(), "why": why} for r, why in self.ignored}, "problems": self.problems}
+def placement_of(env: ResolvedEnvironment) -> Placement:
+    """The placement `resolve()` applied to `env`; an environment resolved without a record has none."""
+    found = env.placement
+    return found if isinstance(found, Placement) else Placement(Recorded(), spec_pools=tuple(env.pools))
 
 
-def _placed_pool(env: ResolvedEnvironment, record: Record) -> ResolvedPool | str:
+@dataclass(frozen=True)
+class _Where:
+    """What a record is checked against: the spec, its pools as the spec places them, and the zones they may use."""
+
+    spec: EnvironmentSpec
+    pools: list[ResolvedPool]
+    zones: list[str]  # the network's
+    region_zones: list[str]
+    resolve: Resolve
+
+
+def _placed_pool(at: _Where, record: Record) -> ResolvedPool | str:
     """The pool as the record places it, or why the spec no longer allows it."""
     from aiinfra import clouds
 
-    pool = next((p for p in env.worker_pools if p.name == record.pool), None)
-    written = next((p for p in env.spec.node_pools if p.name == record.pool), None)
+    pool = next((p for p in at.pools if p.name == record.pool and not p.system), None)
+    written = next((p for p in at.spec.node_pools if p.name == record.pool), None)
     if pool is None or written is None:
         return "the spec has no such node pool any more"
     if (written.zone, written.instance_type) != (record.pinned_zone, record.pinned_type):
@@ -122,55 +108,54 @@ def _placed_pool(env: ResolvedEnvironment, record: Record) -> ResolvedPool | str
         return f"the pool now uses reservation {pool.reservation}, which decides where it runs"
     base = pool if pool.instance_type == record.instance_type else None
     for gpu in written.gpu_options if base is None else []:
-        found = option_pool(env, record.pool, gpu)
+        found = _option_pool(at.spec, record.pool, gpu, at.resolve)
         if found is not None and found.instance_type == record.instance_type:
             base = found
             break
     if base is None:
-        return f"{record.instance_type} is no longer one of the pool's gpu: options offered in {env.spec.region}"
-    usable = env.region_zones if clouds.get(env.spec.cloud).pool_zones == "region" else env.zones
+        return f"{record.instance_type} is no longer one of the pool's gpu: options offered in {at.spec.region}"
+    usable = at.region_zones if clouds.get(at.spec.cloud).pool_zones == "region" else at.zones
     if record.zone is not None and (record.zone not in base.zones or record.zone not in usable):
         return f"zone {record.zone} does not offer {record.instance_type} to this environment's network"
     return dataclasses.replace(base, zone=record.zone)
 
 
-def apply(env: ResolvedEnvironment, records: list[Record], problems: list[str] | None = None, skip: Any = ()) -> Placed:
-    """The environment (as resolved from the spec) with each record that still holds applied to its pool; the
-    pools in `skip` keep the spec's placement."""
-    placed = Placed(env, env, problems=list(problems or []), records=list(records))
-    pools = {p.name: p for p in env.pools}
-    for record in records:
-        if record.pool in skip:
+def apply(spec: EnvironmentSpec, pools: list[ResolvedPool], zones: list[str], region_zones: list[str],
+          recorded: Recorded | None, resolve: Resolve) -> tuple[list[ResolvedPool], Placement | None]:
+    """The pools (as resolved from the spec) with each record that still holds applied, and how; the pools in
+    `recorded.skip` keep the spec's placement. resolve() calls it before it plans anything on the pools (the
+    workload, the driver, the components' checks), so that they see the pools where they run."""
+    if recorded is None:
+        return pools, None
+    at = _Where(spec, pools, zones, region_zones, resolve)
+    placed = {p.name: p for p in pools}
+    used: list[Record] = []
+    ignored: list[tuple[Record, str]] = []
+    for record in recorded.records:
+        if record.pool in recorded.skip:
             continue
-        result = _placed_pool(env, record)
+        result = _placed_pool(at, record)
         if isinstance(result, str):
-            placed.ignored.append((record, result))
+            ignored.append((record, result))
             continue
-        pools[record.pool] = result
-        placed.used.append(record)
-    if placed.used:
-        placed.env = dataclasses.replace(env, pools=[pools[p.name] for p in env.pools])
-    return placed
+        placed[record.pool] = result
+        used.append(record)
+    return [placed[p.name] for p in pools], Placement(recorded, tuple(used), tuple(ignored), tuple(pools))
 
 
-def from_config(env: ResolvedEnvironment, value: Any) -> Placed:
-    records, problems = parse(value)
-    placed = apply(env, records, problems)
-    placed.raw = value
-    return placed
-
-
-def after_failover(placed: Placed, final: ResolvedEnvironment, was: dict[str, str], today: str) -> list[Record]:
-    """The records to keep after a successful `up`: those that held, and a new one for each pool failover moved
-    (`was`: where each moved pool first failed); a pool back at the spec's own placement needs none."""
-    out = {r.pool: r for r in placed.used}
-    start = {p.name: p for p in placed.env.pools}
-    spec_own = {p.name: p for p in placed.spec_env.pools}
+def after_failover(start: ResolvedEnvironment, final: ResolvedEnvironment, was: dict[str, str], today: str,
+                   used: tuple[Record, ...] | None = None) -> list[Record]:
+    """The records to keep after a successful `up` of `start` (as resolve() placed it): those that held (or `used`),
+    and a new one for each pool failover moved (`was`: where each moved pool first failed); a pool back at the
+    spec's own placement needs none."""
+    placed = placement_of(start)
+    out = {r.pool: r for r in (placed.used if used is None else used)}
+    begin = {p.name: p for p in start.pools}
+    spec_own = {p.name: p for p in placed.spec_pools}
     for pool in final.pools:
-        if pool.name in was and pool != start.get(pool.name):
+        if pool.name in was and pool != begin.get(pool.name):
             written = next(p for p in final.spec.node_pools if p.name == pool.name)
             out[pool.name] = Record(pool.name, pool.instance_type, pool.zone, today, was[pool.name], written.zone, written.instance_type)
         if pool == spec_own.get(pool.name):
             out.pop(pool.name, None)
     return list(out.values())
-

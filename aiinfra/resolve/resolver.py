@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import astuple
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from aiinfra import catalog, clouds
 from aiinfra.catalog import carbon
@@ -16,21 +16,20 @@ from aiinfra.catalog import kubernetes as kubernetes_versions
 from aiinfra.catalog import pool_facts as facts
 from aiinfra.components.base.accounts import find_account
 from aiinfra.problems import Problem, SpecError, did_you_mean, nearest, shown
-from aiinfra.resolve import accelerators, capabilities, data_layer, racks
+from aiinfra.resolve import accelerators, capabilities, data_layer, gpu_shapes, racks
 from aiinfra.resolve import workload as workload_plan
 from aiinfra.resolve.autoscaling import choose_autoscaler
 from aiinfra.resolve.capacity import pool_price, reservation_fields
-from aiinfra.resolve.result import PoolShape, ResolvedEnvironment, ResolvedPool, WorkloadPlan
+from aiinfra.resolve.placement import apply as apply_placement
+from aiinfra.resolve.result import PoolShape, Recorded, ResolvedEnvironment, ResolvedPool
 from aiinfra.resolve.type_choice import choose
 from aiinfra.spec import EnvironmentSpec, NodePool, defaults, load_spec
 from aiinfra.spec.gpu import GpuRequest
 
-__all__ = ["ResolvedEnvironment", "ResolvedPool", "WorkloadPlan", "load", "resolve"]
+__all__ = ["load", "resolve"]
 
 DEFAULT_CPU_VCPUS = 4
 DEFAULT_CPU_MEMORY_GIB = 16
-# Physical bucket names get an 8-character random suffix from Pulumi auto-naming; S3 and GCS cap names at 63.
-MAX_BUCKET_STEM = 54
 
 
 class _PoolResolver:
@@ -277,7 +276,8 @@ class _PoolResolver:
         )
 
 
-def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironment:
+def resolve(spec: EnvironmentSpec, source: str = "<spec>", placement: Recorded | None = None) -> ResolvedEnvironment:
+    """The spec's decisions; with `placement` (the stack's record of failover), moved pools stay where it put them."""
     own = clouds.get(spec.cloud).catalog_for(spec, source)
     cat = catalog.install(spec.cloud, own) if own is not None else catalog.cloud_catalog(spec.cloud)
     if spec.region not in cat.regions:
@@ -285,8 +285,6 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
 
         message, hint = unknown_region(spec.cloud, spec.region, list(cat.regions))
         raise SpecError(source, [Problem("region", message, hint, spec.region)])
-    from aiinfra.resolve import gpu_shapes
-
     written = spec
     spec, shaped, shape_problems = gpu_shapes.concretize(spec)
     account = find_account(spec)
@@ -301,13 +299,6 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
         resolved = r.pool(i, pool) if pool.gpu_query is None else None
         if resolved:
             pools.append(dataclasses.replace(resolved, reason=f"{shaped[pool.name]}; {resolved.reason}") if pool.name in shaped else resolved)
-    for i, bucket in enumerate(spec.storage.buckets):
-        if len(spec.name) + 1 + len(bucket) > MAX_BUCKET_STEM:
-            r.problem(
-                f"storage.buckets[{i}]",
-                f"'{spec.name}-{bucket}' is too long for a bucket name once a random suffix is added",
-                f"keep name + bucket within {MAX_BUCKET_STEM - 1} characters",
-            )
     # The cloud's own rules and its decisions (the Azure GPU driver), kept beside the spec, never written into it.
     profile = clouds.get(spec.cloud)
     r.problems += capabilities.unsupported(spec) + profile.check(spec, pools) + profile.pool_size_problems(spec)
@@ -322,9 +313,10 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
     pools, topology, found, noted = racks.check(spec, pools)
     r.problems += found
     r.warnings += noted
+    zones = cat.regions[spec.region][: spec.network.zones]
+    pools, placed = apply_placement(spec, pools, zones, list(cat.regions[spec.region]), None if r.problems else placement, resolve)
     plan, found = workload_plan.decide(spec, pools, autoscaler)
     r.problems += found
-    zones = cat.regions[spec.region][: spec.network.zones]
     filesystems, found = data_layer.resolve_filesystems(spec, pools, zones)
     r.problems += found + data_layer.check(spec)
     env = ResolvedEnvironment(
@@ -344,6 +336,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>") -> ResolvedEnvironmen
         preinstalled=profile.preinstalled(spec),
         written_spec=written if written is not spec else None,
         topology=topology,
+        placement=placed,
     )
     from aiinfra.components.base.preflight import problems as component_problems
 
@@ -360,16 +353,16 @@ def _subject(path: str) -> str:
     return path.split(".", 1)[0] if path.startswith("node_pools[") else path
 
 
-def load(path: str | Path) -> ResolvedEnvironment:
-    """Parse and resolve a spec file; raises SpecError listing every problem, the schema's together with the
-    catalog problems of the node pools that parsed."""
+def load(path: str | Path, placement: Callable[[str], Recorded] | None = None) -> ResolvedEnvironment:
+    """Parse and resolve a spec file, or raise SpecError with every problem: the schema's with the catalog's of
+    the pools that parsed. `placement(name)` reads the stack's recorded placement."""
     try:
         spec = load_spec(path)
     except SpecError as err:
         if err.unparsed:
             raise SpecError(err.source, err.problems + parsed_pool_problems(*err.unparsed)) from None
         raise
-    return resolve(spec, str(path))
+    return resolve(spec, str(path), placement(spec.name) if placement is not None else None)
 
 
 def parsed_pool_problems(data: Any, exc: Any) -> list[Problem]:

@@ -159,6 +159,75 @@ class WorkloadPlan:
     scale_to_zero: dict | None = None  # what scales the server from zero (aiinfra.resolve.serving.plan), where replicas.min is 0
 
 
+# Where failover put a pool (aiinfra.resolve.placement applies it).
+@dataclass(frozen=True)
+class Record:
+    pool: str
+    instance_type: str
+    zone: str | None
+    chosen: str  # the UTC day failover chose it, YYYY-MM-DD
+    was: str  # where the pool failed: "<instance type> in <zone>"
+    pinned_zone: str | None = None  # the pool's zone: and instance_type: as written when it was chosen
+    pinned_type: str | None = None
+
+    def where(self) -> str:
+        return f"{self.instance_type} in zone {self.zone}" if self.zone else f"{self.instance_type} (zone left to the cloud)"
+
+    def describe(self) -> str:
+        return f"pool {self.pool}: {self.where()}, chosen by failover on {self.chosen} (instead of {self.was})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"instance_type": self.instance_type, "zone": self.zone, "chosen": self.chosen, "was": self.was,
+                "spec": {"zone": self.pinned_zone, "instance_type": self.pinned_type}}
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What the stack's config records, as `resolve()` takes it: the records, what could not be read, the raw value
+    and the pools to leave where the spec puts them (`up --reset-placement`)."""
+
+    records: tuple[Record, ...] = ()
+    problems: tuple[str, ...] = ()
+    raw: Any = None
+    skip: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Placement:
+    """How `resolve()` applied a Recorded: the records that hold (`used`) and those ignored, with why. `spec_pools`
+    are the pools as the spec alone places them, which `after_failover` compares with."""
+
+    recorded: Recorded
+    used: tuple[Record, ...] = ()
+    ignored: tuple[tuple[Record, str], ...] = ()
+    spec_pools: tuple[ResolvedPool, ...] = ()
+
+    @property
+    def records(self) -> tuple[Record, ...]:
+        return self.recorded.records
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return self.recorded.problems
+
+    @property
+    def raw(self) -> Any:
+        return self.recorded.raw
+
+    def kept(self) -> list[str]:
+        return [f"{r.describe()}; kept from the stack's config" for r in self.used]
+
+    def warnings(self) -> list[str]:
+        return [f"pool {r.pool}: recorded {r.where()} ignored: {why}; the next successful `up` drops it" for r, why in self.ignored] + list(self.problems)
+
+    def lines(self) -> list[str]:
+        return self.kept() + self.warnings()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"used": {r.pool: r.as_dict() for r in self.used},
+                "ignored": {r.pool: {**r.as_dict(), "why": why} for r, why in self.ignored}, "problems": list(self.problems)}
+
+
 @dataclass(frozen=True)
 class ResolvedEnvironment:
     spec: EnvironmentSpec
@@ -177,6 +246,7 @@ class ResolvedEnvironment:
     preinstalled: frozenset[str] = frozenset()  # charts.yaml keys the cluster already runs (cloud: existing): not installed again
     written_spec: EnvironmentSpec | None = None  # the spec as written where `gpu: {total:…}` pools were shaped for this region (spec is the shaped one)
     topology: tuple[str, tuple[str, ...]] | None = None  # Kueue TAS: (Topology name, node label levels widest first); None: off
+    placement: Placement | None = field(default=None, compare=False)  # the stack's recorded placement as resolve() applied it; None: not asked
 
     # Plain facts of the spec as written, read-only: components read these, not `spec` (docs/architecture.md,
     # "Where components read the spec").
