@@ -25,7 +25,6 @@ TYPED_CYCLES: dict[frozenset[str], str] = {
         "aiinfra.resolve.accelerators", "aiinfra.resolve.result", "aiinfra.manifests.fabric", "aiinfra.components.base.accounts",
         "aiinfra.report.energy", "aiinfra.resolve.capacity",
     }): "a policy waiver's rule id is checked against the policy package's rules (spec.policy -> aiinfra.policy, lazily); the carbon rules measure through report.energy",
-    frozenset({"aiinfra.deploy.stack", "aiinfra.deploy.state"}): "stack and state annotate each other's records",
 }
 
 # The registry: aiinfra.clouds, the facts and profile contracts and each cloud's facts, settings and profile.

@@ -62,13 +62,11 @@ from aiinfra.deploy.progress import (  # noqa: F401
     new_log_path,
 )
 from aiinfra.deploy.stack import (  # noqa: F401
-    Target,
     command_failure,
     open_stack,
     program,
     pulumi_command,
     stack_config,
-    target,
     with_data_deleted,
 )
 from aiinfra.deploy.state import (  # noqa: F401
@@ -87,3 +85,4 @@ from aiinfra.deploy.state import (  # noqa: F401
     urn_name,
     urn_type,
 )
+from aiinfra.deploy.target import Target, target  # noqa: F401

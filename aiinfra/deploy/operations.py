@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from aiinfra.deploy.progress import EventLog
-from aiinfra.deploy.stack import INPUT_ERRORS, Target, command_failure, open_stack
+from aiinfra.deploy.stack import INPUT_ERRORS, command_failure, open_stack
 from aiinfra.deploy.state import (
     bucket_names,
     data_resources,
@@ -20,6 +20,7 @@ from aiinfra.deploy.state import (
     refuse_if_interrupted,
     refuse_if_other_cloud,
 )
+from aiinfra.deploy.target import Target
 
 
 @dataclass

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import subprocess
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
-from aiinfra.deploy.backends import is_cloud_service, workspace_dir
+from aiinfra.deploy.backends import is_cloud_service
 from aiinfra.deploy.errors import (
     INSTALL_PULUMI,
     PASSPHRASE_FILE_VAR,
@@ -20,8 +18,8 @@ from aiinfra.deploy.errors import (
     PulumiMissing,
     StackBusy,
 )
-from aiinfra.deploy.passphrase import passphrase_env
 from aiinfra.deploy.state import describe_lock, lock_holders
+from aiinfra.deploy.target import Target
 from aiinfra.resolve.result import ResolvedEnvironment
 
 
@@ -81,33 +79,6 @@ def program(env: ResolvedEnvironment) -> Callable[[], Any]:
             raise
 
     return guarded
-
-
-@dataclass
-class Target:
-    """One environment on one backend: what every operation needs to reach its stack."""
-
-    env: ResolvedEnvironment
-    backend: str
-    env_vars: dict[str, str]
-    command: Any
-
-    @property
-    def stack_name(self) -> str:
-        return self.env.spec.name
-
-    @property
-    def work_dir(self) -> Path:
-        return workspace_dir(self.stack_name)
-
-    def pulumi_hint(self, *args: str) -> str:
-        """A copy-pasteable raw `pulumi` command against this environment's stack."""
-        return f"cd {self.work_dir} && PULUMI_BACKEND_URL={self.backend} pulumi {' '.join(args)} --stack {self.stack_name}"
-
-
-def target(env: ResolvedEnvironment, backend: str, command: Any, environ: Mapping[str, str] | None = None) -> Target:
-    env_vars = {"PULUMI_BACKEND_URL": backend, "PULUMI_SKIP_UPDATE_CHECK": "true", **passphrase_env(backend, environ)}
-    return Target(env, backend, env_vars, command)
 
 
 def _options(t: Target, prog: Callable[[], None] | None):

@@ -12,7 +12,7 @@ from aiinfra.deploy.backends import local_path
 from aiinfra.deploy.errors import DeployError, PendingOperations
 
 if TYPE_CHECKING:
-    from aiinfra.deploy.stack import Target
+    from aiinfra.deploy.target import Target
 
 
 def lock_holders(backend: str, stack: str) -> list[dict[str, Any]]:
