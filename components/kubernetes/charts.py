@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -23,6 +24,8 @@ class ChartRef(_Strict):
     verified: bool = True
     # A newer upstream release this pin does not follow yet, and why (its values could not be vendored).
     held_back: str | None = None
+    # What aiinfra always sets on this chart; the add-on's code merges what depends on the environment over it.
+    values: dict[str, Any] = {}
 
     @property
     def oci(self) -> bool:

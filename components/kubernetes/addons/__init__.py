@@ -45,7 +45,6 @@ from aiinfra.components.kubernetes.addons.monitoring import (  # noqa: F401
     PROMETHEUS_RELEASE,
     dashboard_json,
     dashboard_object,
-    prometheus_values,
 )
 from aiinfra.components.kubernetes.addons.plan import (  # noqa: F401
     plan,
@@ -55,11 +54,8 @@ from aiinfra.components.kubernetes.addons.scheduling import (  # noqa: F401
     LOCAL_QUEUE,
     kueue_objects,
     kueue_values,
-    trainer_values,
 )
 from aiinfra.components.kubernetes.addons.serving import (  # noqa: F401
-    cert_manager_values,
-    kserve_values,
     vllm_values,
 )
 from aiinfra.components.kubernetes.addons.storage import (  # noqa: F401

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from aiinfra.components.kubernetes.addons import amd, neuron
 from aiinfra.components.kubernetes.addons.model import Plan, Release, family_pools
-from aiinfra.components.kubernetes.addons.serving import cert_manager_values
 from aiinfra.resolve import accelerators
 from aiinfra.resolve.result import ResolvedEnvironment
 
@@ -19,6 +18,6 @@ def accelerator_stacks(env: ResolvedEnvironment, out: Plan, after: list[str], mo
         out.objects += neuron.monitor_objects(env, image, monitoring)
     if family_pools(env, amd.FAMILY):
         if not out.has("cert-manager"):
-            out.releases.append(Release("cert-manager", cert_manager_values()))
+            out.releases.append(Release("cert-manager"))
         out.releases.append(Release(amd.RELEASE, amd.amd_operator_values(env, monitoring), after=[*after, "cert-manager"]))
         out.notes.append(amd.NOTE)

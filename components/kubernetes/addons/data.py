@@ -19,11 +19,8 @@ RAY_RELEASE = "kuberay-operator"
 
 
 def kuberay_values(monitoring: bool) -> dict[str, Any]:
-    """The operator watches every namespace (the chart default) so RayJobs run beside the training jobs."""
-    values: dict[str, Any] = {"singleNamespaceInstall": False}
-    if monitoring:
-        values["metrics"] = {"serviceMonitor": {"enabled": True, "additionalLabels": {"release": PROMETHEUS_RELEASE}}}
-    return values
+    """Over the chart's static values (charts.yaml): its ServiceMonitor where Prometheus runs."""
+    return {"metrics": {"serviceMonitor": {"enabled": True, "additionalLabels": {"release": PROMETHEUS_RELEASE}}}} if monitoring else {}
 
 
 def volume_objects(namespace: str, volumes: Mapping[str, Mapping[str, Any]]) -> list[KubeObject]:

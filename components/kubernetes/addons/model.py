@@ -31,6 +31,12 @@ class Release:
     namespace: str | None = None
     after: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        """The chart's static values (charts.yaml) under what the add-on computed for this environment; the computed
+        values are laid on as they are (they may hold Pulumi Outputs, which cannot be copied)."""
+        if self.ref.values:
+            self.values = _overlay(copy.deepcopy(self.ref.values), self.values)
+
     @property
     def ref(self) -> ChartRef:
         return chart(self.key)
@@ -95,6 +101,12 @@ class Plan:
 
     def object(self, key: str) -> KubeObject:
         return next(o for o in self.objects if o.key == key)
+
+
+def _overlay(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    for k, v in over.items():
+        base[k] = _overlay(base[k], v) if isinstance(v, Mapping) and isinstance(base.get(k), dict) else v
+    return base
 
 
 def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

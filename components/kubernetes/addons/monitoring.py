@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from importlib import resources
-from typing import Any
 
 from aiinfra.components.kubernetes.addons.model import KubeObject
 from aiinfra.components.kubernetes.charts import chart
@@ -16,19 +15,6 @@ GRAFANA_DASHBOARD_LABEL = ("grafana_dashboard", "1")  # kube-prometheus-stack gr
 
 def dashboard_json() -> str:
     return resources.files("aiinfra.components.kubernetes").joinpath("gpu-dashboard.json").read_text(encoding="utf-8")
-
-
-def prometheus_values() -> dict[str, Any]:
-    spec = {
-        # Scrape every ServiceMonitor/PodMonitor in the cluster (DCGM, Kueue), not only this release's.
-        "serviceMonitorSelectorNilUsesHelmValues": False,
-        "podMonitorSelectorNilUsesHelmValues": False,
-        "retention": "15d",
-        "storageSpec": {
-            "volumeClaimTemplate": {"spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "50Gi"}}}}
-        },
-    }
-    return {"prometheus": {"prometheusSpec": spec}}
 
 
 def dashboard_object() -> KubeObject:

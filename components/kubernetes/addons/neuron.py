@@ -18,10 +18,9 @@ MONITOR_NAMESPACE = "kube-system"
 
 
 def neuron_values(env: ResolvedEnvironment) -> dict[str, Any]:
-    """Device plugin on (chart default) with the scheduler extension, as ai-on-eks runs it; the node problem
-    detector off, as the Neuron docs' install command and ai-on-eks do. The chart's device plugin already tolerates
+    """Over the chart's static values (charts.yaml): the chart's device plugin already tolerates
     aws.amazon.com/neuron; the cloud's capacity taints on the Neuron pools are added to its list."""
-    values: dict[str, Any] = {"scheduler": {"enabled": True}, "npd": {"enabled": False}}
+    values: dict[str, Any] = {}
     extra = taint_tolerations(env, family_pools(env, FAMILY))
     if extra:
         chart_defaults = [

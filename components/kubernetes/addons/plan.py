@@ -28,17 +28,13 @@ from aiinfra.components.kubernetes.addons.model import (
 )
 from aiinfra.components.kubernetes.addons.monitoring import (
     dashboard_object,
-    prometheus_values,
 )
 from aiinfra.components.kubernetes.addons.scheduling import (
     kueue_objects,
     kueue_values,
-    trainer_values,
 )
 from aiinfra.components.kubernetes.addons.serving import (
-    cert_manager_values,
     http_add_on_values,
-    kserve_values,
     vllm_values,
 )
 from aiinfra.components.kubernetes.addons.storage import (
@@ -82,7 +78,7 @@ def plan(
     kinds = fabric_kinds(env)
 
     if m.monitoring:
-        out.releases.append(Release("kube-prometheus-stack", prometheus_values()))
+        out.releases.append(Release("kube-prometheus-stack"))
         if nvidia:
             out.objects.append(dashboard_object())
     if gpus and m.gpu_operator:
@@ -115,15 +111,15 @@ def plan(
         out.releases.append(Release("kueue", kueue_values(m.monitoring), after=["kube-prometheus-stack"] if m.monitoring else []))
         out.objects += kueue_objects(env)
     if m.training == "trainer":
-        out.releases.append(Release("kubeflow-trainer", trainer_values()))
+        out.releases.append(Release("kubeflow-trainer"))
     elif m.training == "jobset":
         out.releases.append(Release("jobset"))
 
     if m.serving == "kserve":
         if not out.has("cert-manager"):  # the AMD GPU operator may have added it
-            out.releases.append(Release("cert-manager", cert_manager_values()))
+            out.releases.append(Release("cert-manager"))
         out.releases.append(Release("kserve-crd", after=["cert-manager"]))
-        out.releases.append(Release("kserve-resources", kserve_values(), after=["cert-manager", "kserve-crd"]))
+        out.releases.append(Release("kserve-resources", after=["cert-manager", "kserve-crd"]))
     elif m.serving == "vllm":
         out.releases.append(Release("vllm-stack", vllm_values(env)))
 

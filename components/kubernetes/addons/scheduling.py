@@ -32,10 +32,6 @@ def kueue_values(monitoring: bool) -> dict[str, Any]:
     return {"enablePrometheus": True} if monitoring else {}
 
 
-def trainer_values() -> dict[str, Any]:
-    return {"runtimes": {"defaultEnabled": True}}
-
-
 def resource_of(pool: ResolvedPool) -> str:
     return pool.accelerator_resource or GPU_RESOURCE
 

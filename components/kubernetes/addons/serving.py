@@ -8,21 +8,10 @@ from aiinfra.components.kubernetes.addons.gpu import NVIDIA_RUNTIME_CLASS, gpu_s
 from aiinfra.resolve.result import ResolvedEnvironment
 
 
-def cert_manager_values() -> dict[str, Any]:
-    return {"crds": {"enabled": True}}
-
-
-def kserve_values() -> dict[str, Any]:
-    return {"kserve": {"controller": {"deploymentMode": "Standard"}}}
-
-
 def vllm_values(env: ResolvedEnvironment) -> dict[str, Any]:
-    """The router only: models are added by the workload layer. The chart's sample model is dropped, and the
-    `nvidia` RuntimeClass is cleared where the node image runs GPUs without one."""
-    engine: dict[str, Any] = {"modelSpec": []}
-    if not NVIDIA_RUNTIME_CLASS[gpu_stack(env)]:
-        engine["runtimeClassName"] = ""
-    return {"servingEngineSpec": engine, "routerSpec": {"enableRouter": True}}
+    """Over the chart's static values (charts.yaml: the router only): the `nvidia` RuntimeClass cleared where the
+    node image runs GPUs without one."""
+    return {} if NVIDIA_RUNTIME_CLASS[gpu_stack(env)] else {"servingEngineSpec": {"runtimeClassName": ""}}
 
 
 def http_add_on_values(scale: dict[str, Any]) -> dict[str, Any]:

@@ -100,7 +100,7 @@ def test_the_check_catches_typos():
 
 def test_serving_and_tracking_values_match_upstream_behaviour():
     assert defaults(chart("kserve-resources").values_file)["kserve"]["controller"]["deploymentMode"] == "Knative"
-    assert addons.kserve_values()["kserve"]["controller"]["deploymentMode"] == "Standard"
+    assert addons.Release("kserve-resources").values["kserve"]["controller"]["deploymentMode"] == "Standard"
     assert defaults(chart("kubeflow-trainer").values_file)["runtimes"]["defaultEnabled"] is False
     assert defaults(chart("kubeflow-trainer").values_file)["jobset"]["install"] is True
     p = addons.plan(spec_env("name: trn\ncloud: aws\nregion: us-east-1\nstorage: {buckets: [b]}\n"))
