@@ -124,7 +124,7 @@ def convert(cloud: str, rows: list[dict[str, str]], types: dict[str, dict[str, A
     return {name: dict(sorted(found[name].items())) for name in types if found.get(name)}
 
 
-def source_of(cloud: str, kind: str, commit: str, date: str, version: str = "7", skipped: Iterable[str] = ()) -> dict[str, str]:
+def source_of(cloud: str, kind: str, commit: str, date: str, version: str = "7", skipped: Iterable[str] = (), note: str = "") -> dict[str, str]:
     """The price file's `source`: key, what, version (commit), as_of and url of the upstream file."""
     src = SOURCES[kind]
     path = src["path"].format(version=version, cloud=cloud)
@@ -136,6 +136,8 @@ def source_of(cloud: str, kind: str, commit: str, date: str, version: str = "7",
     left_out = sorted(skipped)
     if left_out:
         how += f"; families {', '.join(left_out)} left out (repriced after this snapshot)"
+    if note:
+        how += f"; {note}"
     return {
         "key": src["key"].format(version=version, CLOUD=cloud.upper().replace("AZURE", "AZ")),
         "what": f"{src['repo']} {path}, {how}",
@@ -187,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--commit", required=True, help="the upstream commit the input is from")
     ap.add_argument("--date", required=True, help="that commit's date (or, where it is not visible, what is known of it)")
     ap.add_argument("--skip", default="", help="comma-separated type families to leave out (repriced after the snapshot)")
+    ap.add_argument("--note", default="", help="what else to say of the input in the source's `what` (e.g. which rows were read)")
     ap.add_argument("-o", "--out", type=Path, help="write here (default: stdout)")
     args = ap.parse_args(argv)
     if args.source == "karpenter" and args.cloud != "azure":
@@ -197,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         with args.input.open(newline="") as f:
             rows = list(csv.DictReader(f))
     skipped = [f for f in args.skip.split(",") if f]
-    source = source_of(args.cloud, args.source, args.commit, args.date, args.catalog_version, skipped)
+    source = source_of(args.cloud, args.source, args.commit, args.date, args.catalog_version, skipped, args.note)
     text = render(args.cloud, convert(args.cloud, skipping(rows, skipped), catalog_types(args.cloud)), args.commit, args.date, source)
     if args.out:
         args.out.write_text(text)
