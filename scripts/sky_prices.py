@@ -99,7 +99,18 @@ def gcp(rows: list[dict[str, str]], types: dict[str, dict[str, Any]]) -> dict[st
     return out
 
 
-CONVERT = {"aws": simple, "azure": simple, "gcp": gcp}
+def azure(rows: list[dict[str, str]], types: dict[str, dict[str, Any]]) -> dict[str, dict[str, dict[str, float | None]]]:
+    """Azure: as AWS, but a spot figure at or above on-demand is SkyPilot's placeholder where Azure quotes no
+    spot price (every H100 row), not a price: it is dropped, so spot stays unpriced there."""
+    found = simple(rows, types)
+    for regions in found.values():
+        for f in regions.values():
+            if f["spot"] is not None and f["on_demand"] is not None and f["spot"] >= f["on_demand"]:
+                f["spot"] = None
+    return found
+
+
+CONVERT = {"aws": simple, "azure": azure, "gcp": gcp}
 
 
 def karpenter_rows(text: str) -> list[dict[str, str]]:

@@ -178,3 +178,27 @@ def test_availability_comes_from_the_source_rows():
     aws = catalog.cloud_catalog("aws")
     assert "eu-west-1" in aws.instance_types["g5.16xlarge"].regions  # the cloud file listed us-east-1 only
     assert catalog.price("aws", "m6i.large", "eu-west-1", "on-demand").origin.source == "SKY7-AWS"
+
+
+AZURE_ROWS = FIXTURES / "azure-vms-v6-098741e7.csv"  # rows of catalogs/v6/azure/vms.csv (US regions only)
+
+
+def test_azure_rows_keep_real_spot_and_drop_the_spot_at_list_placeholder():
+    sky = _script()
+    prices = sky.convert("azure", _rows(AZURE_ROWS), sky.catalog_types("azure"))
+    assert prices["Standard_NV36ads_A10_v5"]["westus2"] == {"on_demand": 3.2, "spot": 0.8}
+    assert prices["Standard_ND96isr_H100_v5"]["eastus"] == {"on_demand": 98.32, "spot": None}  # the CSV says spot 98.32
+    shipped = _shipped("azure.yaml")
+    assert shipped["source"]["key"] == "SKY6-AZ" and shipped["source"]["version"] == "098741e70562f65d7af1cceb81e33b284f742604"
+    for name, regions in prices.items():
+        for region, figures in regions.items():
+            assert shipped["prices"][name][region] == figures, (name, region)
+
+
+def test_us_azure_spot_comes_from_skypilot_and_on_demand_from_the_newer_table():
+    spot = catalog.price("azure", "Standard_NV36ads_A10_v5", "westus2", "spot")
+    assert (spot.hourly_usd, spot.note, spot.origin.source) == (0.8, None, "SKY6-AZ")
+    od = catalog.price("azure", "Standard_NC24ads_A100_v4", "westus3", "on-demand")
+    assert od.hourly_usd == 3.673 and od.origin.source in {"KARP-AZ", "KARP-AZ-REGIONS"}
+    # outside the US no source has an Azure spot figure: the reference region's is borrowed, and said so
+    assert "eastus price used" in catalog.price("azure", "Standard_NV36ads_A10_v5", "westeurope", "spot").note
