@@ -202,3 +202,4 @@ def test_us_azure_spot_comes_from_skypilot_and_on_demand_from_the_newer_table():
     assert od.hourly_usd == 3.673 and od.origin.source in {"KARP-AZ", "KARP-AZ-REGIONS"}
     # outside the US no source has an Azure spot figure: the reference region's is borrowed, and said so
     assert "eastus price used" in catalog.price("azure", "Standard_NV36ads_A10_v5", "westeurope", "spot").note
+
