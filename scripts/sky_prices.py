@@ -1,9 +1,15 @@
-"""Turn SkyPilot catalog CSVs (catalogs/v7/<cloud>/vms.csv) into aiinfra's regional price file.
+"""Turn SkyPilot catalog CSVs (catalogs/v<N>/<cloud>/vms.csv) into aiinfra's regional price files.
 
     python scripts/sky_prices.py gcp path/to/vms.csv --commit <sha> --date YYYY-MM-DD [-o aiinfra/catalog/data/prices/gcp.yaml]
+    python scripts/sky_prices.py aws vms.csv --commit <sha> --date ... --skip p4d,p5 [-o .../prices/aws.yaml]
+    python scripts/sky_prices.py azure zz_generated.pricing.go --source karpenter --commit <sha> --date ... [-o .../prices/azure.karpenter.yaml]
 
 Only the instance types aiinfra's catalog lists are kept, per region: on-demand as the CSV has it, spot as the
-lowest over the region's zones. GCP prices a GPU VM as a host row (vCPU + RAM, the machine type) plus a GPU row
+lowest over the region's zones. AWS and Azure rows are the whole VM (one row per zone on AWS, per region on
+Azure); `--skip` leaves out families repriced after the snapshot (AWS's June 2025 P4/P5 cut), so a stale figure
+never fills a newer catalog's gap. `--source karpenter` reads Azure/karpenter-provider-azure's generated price
+table instead (Azure Retail Prices API, every region, on-demand only): SkyPilot's Azure CSVs cover US regions
+only. GCP prices a GPU VM as a host row (vCPU + RAM, the machine type) plus a GPU row
 (empty InstanceType, AcceleratorName and count); the two are summed. SkyPilot's GCP fetcher takes the first SKU
 whose description matches, which in some regions is a discounted (DWS/flex-start-like) SKU rather than the list
 price (market-2026.md §1.2): a GPU row below DISCOUNTED_BELOW of the highest figure for the same GPU and count
@@ -15,10 +21,17 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable
+
+# Where each input comes from: the price file's source key, what it is, and the file's place upstream.
+SOURCES = {
+    "sky": {"key": "SKY{version}-{CLOUD}", "repo": "skypilot-org/skypilot-catalog", "path": "catalogs/v{version}/{cloud}/vms.csv"},
+    "karpenter": {"key": "KARP-AZ-REGIONS", "repo": "Azure/karpenter-provider-azure", "path": "pkg/providers/pricing/zz_generated.pricing.go"},
+}
 
 DISCOUNTED_BELOW = 0.6
 # aiinfra's canonical GPU name -> SkyPilot's AcceleratorName on GCP; a3-megagpu's H100 has its own SKU.
@@ -86,7 +99,35 @@ def gcp(rows: list[dict[str, str]], types: dict[str, dict[str, Any]]) -> dict[st
     return out
 
 
-CONVERT = {"aws": simple, "azure": simple, "gcp": gcp}
+def azure(rows: list[dict[str, str]], types: dict[str, dict[str, Any]]) -> dict[str, dict[str, dict[str, float | None]]]:
+    """Azure: as AWS, but a spot figure at or above on-demand is SkyPilot's placeholder where Azure quotes no
+    spot price (every H100 row), not a price: it is dropped, so spot stays unpriced there."""
+    found = simple(rows, types)
+    for regions in found.values():
+        for f in regions.values():
+            if f["spot"] is not None and f["on_demand"] is not None and f["spot"] >= f["on_demand"]:
+                f["spot"] = None
+    return found
+
+
+CONVERT = {"aws": simple, "azure": azure, "gcp": gcp}
+
+
+def karpenter_rows(text: str) -> list[dict[str, str]]:
+    """Rows in vms.csv's shape from karpenter-provider-azure's zz_generated.pricing.go: one per region and size
+    (`initialOnDemandPrices["<region>"] = map[string]float64{"<size>": <price>, ...}`); no spot figures."""
+    rows = []
+    for region, body in re.findall(r'initialOnDemandPrices\["([a-z0-9]+)"\]\s*=\s*map\[string\]float64\{(.*?)\n\t\}', text, re.S):
+        rows += [{"InstanceType": name, "Region": region, "Price": price, "SpotPrice": ""} for name, price in re.findall(r'"([^"]+)":\s*([0-9.]+)', body)]
+    if not rows:
+        raise SystemExit("no initialOnDemandPrices[...] maps found: not a karpenter-provider-azure zz_generated.pricing.go")
+    return rows
+
+
+def skipping(rows: list[dict[str, str]], families: Iterable[str]) -> list[dict[str, str]]:
+    """The rows without the named families (the part of the type name before the dot: p5 -> p5.48xlarge, p5.4xlarge)."""
+    skip = set(families)
+    return [r for r in rows if r["InstanceType"].split(".")[0] not in skip]
 
 
 def convert(cloud: str, rows: list[dict[str, str]], types: dict[str, dict[str, Any]]) -> dict[str, dict[str, dict[str, float | None]]]:
@@ -94,20 +135,47 @@ def convert(cloud: str, rows: list[dict[str, str]], types: dict[str, dict[str, A
     return {name: dict(sorted(found[name].items())) for name in types if found.get(name)}
 
 
-def render(cloud: str, prices: dict[str, dict[str, dict[str, float | None]]], commit: str, date: str) -> str:
+def source_of(cloud: str, kind: str, commit: str, date: str, version: str = "7", skipped: Iterable[str] = (), note: str = "") -> dict[str, str]:
+    """The price file's `source`: key, what, version (commit), as_of and url of the upstream file."""
+    src = SOURCES[kind]
+    path = src["path"].format(version=version, cloud=cloud)
+    how = {
+        "gcp": "per region, spot the lowest over zones; host row + GPU row summed, discounted first-match GPU SKUs dropped",
+        "aws": "per region, spot the lowest over zones",
+        "azure": "per region (Azure rows have no zones)" if kind == "sky" else "per region, on-demand only (Azure Retail Prices API, Linux consumption)",
+    }[cloud]
+    left_out = sorted(skipped)
+    if left_out:
+        how += f"; families {', '.join(left_out)} left out (repriced after this snapshot)"
+    if note:
+        how += f"; {note}"
+    return {
+        "key": src["key"].format(version=version, CLOUD=cloud.upper().replace("AZURE", "AZ")),
+        "what": f"{src['repo']} {path}, {how}",
+        "version": commit,
+        "as_of": date,
+        "url": f"https://github.com/{src['repo']}/blob/{commit}/{path}",
+    }
+
+
+def render(cloud: str, prices: dict[str, dict[str, dict[str, float | None]]], commit: str, date: str, source: dict[str, str] | None = None) -> str:
     """The price file as YAML text, one flow mapping per region so that a diff shows one line per figure."""
     def fig(v: float | None) -> str:
         return "null" if v is None else repr(v)
 
+    def quoted(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+
+    source = source or source_of(cloud, "sky", commit, date)
     lines = [
-        f"# Regional {cloud} prices generated by scripts/sky_prices.py from skypilot-org/skypilot-catalog catalogs/v7/{cloud}/vms.csv;",
+        f"# Regional {cloud} prices generated by scripts/sky_prices.py from {source['what'].split(',')[0]};",
         "# laid over the cloud file's null figures by aiinfra/catalog/regional.py. Do not edit by hand: rerun the script.",
         "source:",
-        f"  key: SKY7-{cloud.upper()}",
-        f"  what: 'skypilot-org/skypilot-catalog catalogs/v7/{cloud}/vms.csv, per region, spot the lowest over zones{'; host row + GPU row summed, discounted first-match GPU SKUs dropped' if cloud == 'gcp' else ''}'",
-        f"  version: {commit}",
-        "  as_of: '" + date.replace("'", "''") + "'",
-        f"  url: https://github.com/skypilot-org/skypilot-catalog/blob/{commit}/catalogs/v7/{cloud}/vms.csv",
+        f"  key: {source['key']}",
+        f"  what: {quoted(source['what'])}",
+        f"  version: {source['version']}",
+        f"  as_of: {quoted(source['as_of'])}",
+        f"  url: {source['url']}",
         "prices:",
     ]
     for name, regions in prices.items():
@@ -126,14 +194,25 @@ def catalog_types(cloud: str) -> dict[str, dict[str, Any]]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("cloud", choices=sorted(CONVERT))
-    ap.add_argument("csv", type=Path, help="a vms.csv of the SkyPilot catalog (or a recorded excerpt of one)")
-    ap.add_argument("--commit", required=True, help="the skypilot-catalog commit the CSV is from")
+    ap.add_argument("input", type=Path, help="a vms.csv of the SkyPilot catalog (or a recorded excerpt of one), or with --source karpenter a zz_generated.pricing.go")
+    ap.add_argument("--source", choices=sorted(SOURCES), default="sky")
+    ap.add_argument("--catalog-version", default="7", help="the SkyPilot catalog version the CSV is from (catalogs/v<N>/)")
+    ap.add_argument("--commit", required=True, help="the upstream commit the input is from")
     ap.add_argument("--date", required=True, help="that commit's date (or, where it is not visible, what is known of it)")
+    ap.add_argument("--skip", default="", help="comma-separated type families to leave out (repriced after the snapshot)")
+    ap.add_argument("--note", default="", help="what else to say of the input in the source's `what` (e.g. which rows were read)")
     ap.add_argument("-o", "--out", type=Path, help="write here (default: stdout)")
     args = ap.parse_args(argv)
-    with args.csv.open(newline="") as f:
-        rows = list(csv.DictReader(f))
-    text = render(args.cloud, convert(args.cloud, rows, catalog_types(args.cloud)), args.commit, args.date)
+    if args.source == "karpenter" and args.cloud != "azure":
+        ap.error("--source karpenter reads Azure's price table: cloud must be azure")
+    if args.source == "karpenter":
+        rows = karpenter_rows(args.input.read_text())
+    else:
+        with args.input.open(newline="") as f:
+            rows = list(csv.DictReader(f))
+    skipped = [f for f in args.skip.split(",") if f]
+    source = source_of(args.cloud, args.source, args.commit, args.date, args.catalog_version, skipped, args.note)
+    text = render(args.cloud, convert(args.cloud, skipping(rows, skipped), catalog_types(args.cloud)), args.commit, args.date, source)
     if args.out:
         args.out.write_text(text)
     else:

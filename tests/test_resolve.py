@@ -147,7 +147,8 @@ def test_reserved_pool_keeps_reservation_and_zone():
 
 
 def test_region_without_price_falls_back_and_says_so():
-    work = pool("[{name: work, cpus: 4}]", region="us-west-2")[1]
+    # 8 vCPUs in eu-west-1: m6i.2xlarge / c6i.2xlarge have no eu-west-1 figure of their own (data/prices/aws.yaml)
+    work = pool("[{name: work, cpus: 8}]", region="eu-west-1")[1]
     assert work.hourly_usd_per_node is not None and "us-east-1 price used" in work.price_note
 
 

@@ -54,7 +54,7 @@ def test_gpu_driver_choice_is_checked():
 
 def test_h100_not_in_region_names_regions():
     (p,) = problems_of("azure.bad.h100-not-in-region.yaml")
-    assert "centralus" in p.message and "eastus" in p.hint
+    assert "northeurope" in p.message and "eastus" in p.hint
 
 
 def test_azure_settings_defaults():

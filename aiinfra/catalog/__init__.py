@@ -42,11 +42,14 @@ def _read_yaml(name: str) -> Any:
     return yaml.load(_data_file(name).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
 
 
-def _price_file(cloud: str) -> object:
-    """data/prices/<cloud>.yaml, the per-region figures of one dated snapshot; None where the cloud has none."""
-    if not _data_file(f"prices/{cloud}.yaml").is_file():
-        return None
-    return _read_yaml(f"prices/{cloud}.yaml")
+def _price_files(cloud: str) -> list[Any]:
+    """data/prices/<cloud>.yaml and <cloud>.<source>.yaml, the per-region figures of dated snapshots, the newest
+    snapshot first (regional.ordered): where two price the same figure, the newer fills it."""
+    from aiinfra.catalog import regional
+
+    folder = _data_file("prices")
+    names = sorted(p.name for p in folder.iterdir() if p.name == f"{cloud}.yaml" or (p.name.startswith(f"{cloud}.") and p.name.endswith(".yaml")))
+    return regional.ordered([_read_yaml(f"prices/{name}") for name in names])
 
 
 # Catalogs built from a spec's own data (cloud: existing reads its cluster snapshot), which replace the shipped file.
@@ -65,12 +68,19 @@ def cloud_catalog(cloud: str) -> CloudCatalog:
     return _INSTALLED.get(cloud) or _cloud_catalog(cloud, overlay.stamp())
 
 
-@functools.cache
-def _cloud_catalog(cloud: str, overlay_stamp: object) -> CloudCatalog:
+def shipped_data(cloud: str) -> Any:
+    """The cloud file with its price files laid over (data/prices/), before any refreshed overlay."""
     from aiinfra.catalog import regional
 
-    data = regional.lay_over(_read_yaml(f"{cloud}.yaml"), _price_file(cloud))  # type: ignore[arg-type]
-    return CloudCatalog.model_validate(overlay.lay_over(cloud, data))
+    data = _read_yaml(f"{cloud}.yaml")
+    for prices in _price_files(cloud):
+        data = regional.lay_over(data, prices)
+    return data
+
+
+@functools.cache
+def _cloud_catalog(cloud: str, overlay_stamp: object) -> CloudCatalog:
+    return CloudCatalog.model_validate(overlay.lay_over(cloud, shipped_data(cloud)))
 
 
 @functools.cache

@@ -24,11 +24,11 @@ def url_var(cloud: str) -> str:
 
 
 def wanted(cloud: str) -> dict[str, Want]:
-    """The shipped catalog's types and regions of a cloud, with what a summed price needs."""
-    from aiinfra.catalog import _read_yaml
+    """The shipped catalog's types and regions of a cloud (those its price files add too), with what a summed price needs."""
+    from aiinfra.catalog import shipped_data
     from aiinfra.catalog.models import CloudCatalog
 
-    cat = CloudCatalog.model_validate(_read_yaml(f"{cloud}.yaml"))
+    cat = CloudCatalog.model_validate(shipped_data(cloud))
     return {
         name: Want(name, tuple(it.regions), it.vcpus, it.memory_gib, it.gpu_count, it.accelerator_type, it.machine_type)
         for name, it in cat.instance_types.items()

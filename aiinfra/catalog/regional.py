@@ -3,7 +3,9 @@
 A cloud file holds what each instance type is and the prices sourced by hand; a price file holds per-region
 on-demand and spot figures generated from one dated upstream snapshot (scripts/sky_prices.py). The price file
 fills only figures the cloud file leaves null, so hand-checked newer figures carry over, and each filled figure
-records its source key so `origin` and the freshness lines name the snapshot it came from.
+records its source key so `origin` and the freshness lines name the snapshot it came from. A region the source
+prices a type in but the cloud file does not list becomes one the type is offered in (the source's rows are the
+availability), if the cloud file declares the region.
 """
 
 from __future__ import annotations
@@ -11,6 +13,18 @@ from __future__ import annotations
 from typing import Any
 
 FIELDS = ("on_demand", "spot")
+
+
+def ordered(files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Price files newest snapshot first (by their source's as_of; an unknown date last), so that a newer figure
+    fills a gap before an older one can."""
+    from aiinfra.catalog.freshness import parse_as_of
+
+    def newest_first(f: dict[str, Any]) -> tuple[bool, int]:
+        day = parse_as_of(str(f["source"].get("as_of") or ""))[0]
+        return (day is None, -day.toordinal() if day else 0)
+
+    return sorted(files, key=newest_first)
 
 
 def lay_over(data: dict[str, Any], prices: dict[str, Any] | None) -> dict[str, Any]:

@@ -78,3 +78,128 @@ def test_a_regional_figure_names_its_snapshot():
     assert p.origin.source == "SKY7-GCP"
     borrowed = catalog.price("gcp", "a3-highgpu-1g", "us-west1", "on-demand")
     assert "us-central1 price used" in borrowed.note
+
+
+AWS_REGION_ROWS = FIXTURES / "aws-vms-001367d2-regions.csv"  # rows of the cache the shipped aws.yaml was made from
+# The shape of karpenter-provider-azure's zz_generated.pricing.go, with figures of its 2026-06-18 table.
+KARPENTER_GO = """package pricing
+
+func init() {
+\t// eastus
+\tinitialOnDemandPrices["eastus"] = map[string]float64{
+\t\t"Standard_NV36ads_A10_v5":  3.200000,
+\t\t"Standard_ND96isr_H100_v5": 98.320000,
+\t\t"Standard_Not_In_Catalog":  1.000000,
+\t}
+\t// westeurope
+\tinitialOnDemandPrices["westeurope"] = map[string]float64{
+\t\t"Standard_NV36ads_A10_v5":  4.160000,
+\t\t"Standard_ND96isr_H100_v5": 127.816000,
+\t}
+\t// northeurope
+\tinitialOnDemandPrices["northeurope"] = map[string]float64{
+\t\t"Standard_NV36ads_A10_v5": 4.160000,
+\t}
+}
+"""
+
+
+def _shipped(name: str) -> dict:
+    import yaml
+
+    return yaml.safe_load((ROOT / "aiinfra" / "catalog" / "data" / "prices" / name).read_text())
+
+
+def test_aws_rows_are_whole_vms_spot_lowest_over_zones_and_an_unpriced_row_still_says_where_it_is_sold():
+    sky = _script()
+    prices = sky.convert("aws", _rows(AWS_REGION_ROWS), sky.catalog_types("aws"))
+    assert prices["g5.xlarge"]["eu-west-1"] == {"on_demand": 1.123, "spot": 0.5013}
+    assert prices["m6i.large"]["us-west-2"] == {"on_demand": 0.096, "spot": 0.0348}  # az4 has no spot figure: skipped, not 0
+    assert prices["inf2.xlarge"]["ap-northeast-2"] == {"on_demand": 0.90984, "spot": None}
+    assert prices["trn1.32xlarge"]["ap-south-1"] == {"on_demand": None, "spot": None}
+
+
+def test_the_shipped_aws_price_file_is_the_script_output_for_the_recorded_rows():
+    sky = _script()
+    shipped = _shipped("aws.yaml")
+    assert shipped["source"]["version"] == "001367d22a0033fac286a8c71aeac7109e431bcb" and "vms.csv" in shipped["source"]["url"]
+    for name, regions in sky.convert("aws", _rows(AWS_REGION_ROWS), sky.catalog_types("aws")).items():
+        for region, figures in regions.items():
+            assert shipped["prices"][name][region] == figures, (name, region)
+
+
+def test_families_repriced_after_the_snapshot_are_left_out():
+    sky = _script()
+    rows = _rows(FIXTURES / "aws-vms-001367d2.csv")
+    assert "p5.48xlarge" in sky.convert("aws", rows, sky.catalog_types("aws"))
+    assert "p5.48xlarge" not in sky.convert("aws", sky.skipping(rows, ["p5"]), sky.catalog_types("aws"))
+    shipped = _shipped("aws.yaml")
+    assert not {"p4d.24xlarge", "p4de.24xlarge", "p5.48xlarge", "p5en.48xlarge"} & set(shipped["prices"])
+    assert "p4d, p4de, p5, p5e, p5en left out" in shipped["source"]["what"]
+
+
+def test_karpenter_azure_table_gives_on_demand_per_region_and_no_spot():
+    sky = _script()
+    rows = sky.karpenter_rows(KARPENTER_GO)
+    assert len(rows) == 6
+    prices = sky.convert("azure", rows, sky.catalog_types("azure"))
+    assert prices["Standard_NV36ads_A10_v5"] == {r: {"on_demand": v, "spot": None} for r, v in (("eastus", 3.2), ("northeurope", 4.16), ("westeurope", 4.16))}
+    assert set(prices["Standard_ND96isr_H100_v5"]) == {"eastus", "westeurope"} and "Standard_Not_In_Catalog" not in prices
+    with pytest.raises(SystemExit, match="initialOnDemandPrices"):
+        sky.karpenter_rows("package pricing\n")
+
+
+def test_the_shipped_azure_table_prices_every_declared_region_it_lists():
+    shipped = _shipped("azure.karpenter.yaml")
+    assert shipped["source"]["version"] == "2b431da153a6a92b705c18046512c60b1631b682" and shipped["source"]["as_of"].startswith("2026-06-18")
+    assert shipped["prices"]["Standard_NV36ads_A10_v5"]["westeurope"] == {"on_demand": 4.16, "spot": None}
+    assert "northeurope" not in shipped["prices"]["Standard_ND96isr_H100_v5"]  # not sold there: no row, so not offered
+
+
+def test_price_files_are_laid_over_newest_snapshot_first():
+    old = {"source": {"key": "OLD", "as_of": "2024 (estimated)"}, "prices": {}}
+    new = {"source": {"key": "NEW", "as_of": "2026-06-18"}, "prices": {}}
+    unknown = {"source": {"key": "UNK", "as_of": "unknown"}, "prices": {}}
+    assert [f["source"]["key"] for f in regional.ordered([unknown, old, new])] == ["NEW", "OLD", "UNK"]
+
+
+@pytest.mark.parametrize("region", ["westeurope", "northeurope", "swedencentral", "uksouth", "japaneast", "australiaeast", "centralindia"])
+def test_a_non_us_azure_region_is_priced_from_the_source(region):
+    for name in ("Standard_NC24ads_A100_v4", "Standard_NV36ads_A10_v5", "Standard_NC4as_T4_v3"):
+        p = catalog.price("azure", name, region, "on-demand")
+        assert p.known and p.note is None and p.origin.source == "KARP-AZ-REGIONS", (name, region, p)
+        assert p.hourly_usd == _shipped("azure.karpenter.yaml")["prices"][name][region]["on_demand"]
+
+
+def test_availability_comes_from_the_source_rows():
+    cat = catalog.cloud_catalog("azure")
+    assert "northeurope" not in cat.instance_types["Standard_ND96isr_H100_v5"].regions  # the guessed row is gone
+    assert "uksouth" in cat.instance_types["Standard_ND96isr_H200_v5"].regions  # the source sells it there
+    aws = catalog.cloud_catalog("aws")
+    assert "eu-west-1" in aws.instance_types["g5.16xlarge"].regions  # the cloud file listed us-east-1 only
+    assert catalog.price("aws", "m6i.large", "eu-west-1", "on-demand").origin.source == "SKY7-AWS"
+
+
+AZURE_ROWS = FIXTURES / "azure-vms-v6-098741e7.csv"  # rows of catalogs/v6/azure/vms.csv (US regions only)
+
+
+def test_azure_rows_keep_real_spot_and_drop_the_spot_at_list_placeholder():
+    sky = _script()
+    prices = sky.convert("azure", _rows(AZURE_ROWS), sky.catalog_types("azure"))
+    assert prices["Standard_NV36ads_A10_v5"]["westus2"] == {"on_demand": 3.2, "spot": 0.8}
+    assert prices["Standard_ND96isr_H100_v5"]["eastus"] == {"on_demand": 98.32, "spot": None}  # the CSV says spot 98.32
+    shipped = _shipped("azure.yaml")
+    assert shipped["source"]["key"] == "SKY6-AZ" and shipped["source"]["version"] == "098741e70562f65d7af1cceb81e33b284f742604"
+    for name, regions in prices.items():
+        for region, figures in regions.items():
+            assert shipped["prices"][name][region] == figures, (name, region)
+
+
+def test_us_azure_spot_comes_from_skypilot_and_on_demand_from_the_newer_table():
+    spot = catalog.price("azure", "Standard_NV36ads_A10_v5", "westus2", "spot")
+    assert (spot.hourly_usd, spot.note, spot.origin.source) == (0.8, None, "SKY6-AZ")
+    od = catalog.price("azure", "Standard_NC24ads_A100_v4", "westus3", "on-demand")
+    assert od.hourly_usd == 3.673 and od.origin.source in {"KARP-AZ", "KARP-AZ-REGIONS"}
+    # outside the US no source has an Azure spot figure: the reference region's is borrowed, and said so
+    assert "eastus price used" in catalog.price("azure", "Standard_NV36ads_A10_v5", "westeurope", "spot").note
+
