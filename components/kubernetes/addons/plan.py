@@ -127,6 +127,8 @@ def plan(
     elif m.serving == "vllm":
         out.releases.append(Release("vllm-stack", vllm_values(env)))
 
+    if env.workload and env.workload.serve_nodes and m.serving != "none":
+        out.releases.append(Release("lws"))  # the LeaderWorkerSet controller: one served replica across nodes
     scale = env.workload.scale_to_zero if env.workload else None
     if scale:
         out.releases.append(Release("keda"))

@@ -47,6 +47,7 @@ def _variants():
     )
     yield "aws-data", addons.plan(spec_env(data), storage_addons=["aws-fsx-csi-driver"])
     yield "aws-scale-to-zero", addons.plan(load(Path(__file__).resolve().parents[2] / "fixtures" / "specs" / "aws.ok.scale-to-zero.yaml"))
+    yield "aws-serve-nodes", addons.plan(load(Path(__file__).resolve().parents[2] / "fixtures" / "specs" / "aws.ok.serve-nodes.yaml"))
     # GB200 racks and DRA GPUs (issue 25): the NVIDIA DRA driver.
     yield "aws-gb200-dra", addons.plan(load(STACKS.parent / "tests" / "fixtures" / "specs" / "aws.ok.gb200-partial.yaml"))
     yield "aws-data-nomon", addons.plan(spec_env(data.replace("data: ray", "data: ray, monitoring: false")), storage_addons=["aws-fsx-csi-driver"])
