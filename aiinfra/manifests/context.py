@@ -19,6 +19,7 @@ from aiinfra.manifests.serving import accelerator_resource, serve_context  # noq
 from aiinfra.manifests.templates import (
     BASE_TEMPLATES,
     MULTI_NODE_TEMPLATES,
+    ROUTING_TEMPLATES,
     SCALE_TO_ZERO_TEMPLATES,
     SERVING_TEMPLATES,
     TRAINING_TEMPLATES,
@@ -227,6 +228,8 @@ def render(
         serving_templates = MULTI_NODE_TEMPLATES
     if ctx["serve"]["scale_to_zero"] and serving_templates:
         serving_templates = [t for t in serving_templates if t != "hpa.yaml.j2"] + SCALE_TO_ZERO_TEMPLATES  # KEDA makes its own HPA
+    if ctx["serve"]["routing"] and serving_templates:
+        serving_templates = [*serving_templates, *ROUTING_TEMPLATES]
     names = BASE_TEMPLATES + (["rayjob.yaml.j2"] if ctx["prepare"] else []) + training_templates + serving_templates
     jinja = _jinja()
     out: list[dict[str, Any]] = []

@@ -133,6 +133,7 @@ def serve_context(
         "max_replicas": high,
         "scale_to_zero": {**scale, **serving_rules.target(serving, name, group is not None)} if scale else None,
         "multi_node": group,
+        "routing": wp.routing,
         "workload_ref": {"apiVersion": group["api_version"], "kind": group["kind"], "name": name} if group
         else {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
         # KServe names the predictor's Service and pods after the InferenceService (Standard mode).

@@ -36,6 +36,10 @@ SERVING_TEMPLATES: dict[str, list[str]] = {
 MULTI_NODE_TEMPLATES = ["leaderworkerset.yaml.j2", "service.yaml.j2", "hpa.yaml.j2"]
 
 
+# Added where mlops.routing is cache-aware: the Gateway, its route and the pool of vLLM replicas behind it.
+ROUTING_TEMPLATES = ["gateway.yaml.j2", "httproute.yaml.j2", "inferencepool.yaml.j2"]
+
+
 # Added to the serving templates where workload.replicas.min is 0 (aiinfra.resolve.serving); the HPA is left out.
 SCALE_TO_ZERO_TEMPLATES = ["podmonitor.yaml.j2", "httpscaledobject.yaml.j2", "scaledobject.yaml.j2"]
 

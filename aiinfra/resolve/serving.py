@@ -150,3 +150,41 @@ def plan(spec: EnvironmentSpec, name: str) -> dict[str, Any] | None:
         "cold_start_timeout": d["cold_start_timeout"],
         "keda_on": d["clouds"][spec.cloud],
     }
+
+
+def routing_plan(spec: EnvironmentSpec) -> dict[str, Any] | None:
+    """What cache-aware routing installs and renders (None for round-robin): the cloud's own Gateway where its facts
+    name one (components/<cloud>/facts.py inference_gateway), else the upstream one from serving.yaml."""
+    if spec.mlops.routing != "cache-aware":
+        return None
+    from aiinfra import clouds
+
+    d = {**data()["routing"], "engines": data()["engines"]}
+    gateway = dict(clouds.facts(spec.cloud).inference_gateway or d["upstream"])
+    minor = int(spec.cluster.kubernetes_version.split(".")[1])
+    builtin = gateway.get("crd_builtin_from")
+    manifests = [m for m in gateway["manifests"] if not (m == "inference-extension-crds" and builtin and minor >= int(builtin.split(".")[1]))]
+    release = d["router"]
+    name = f"{spec.name}-serve"
+    # The replicas' pod labels (manifests.serving.serve_context's pod_selector): KServe's predictor pods carry its own.
+    kserve = spec.mlops.serving == "kserve" and not spec.workload.serve_nodes
+    selector = {"serving.kserve.io/inferenceservice": name} if kserve else {"app.kubernetes.io/name": name, "app.kubernetes.io/component": "serving"}
+    return {
+        "selector": selector,
+        "port": d["engines"]["vllm"]["port"],
+        "release": release,
+        "pool": release,
+        "epp": f"{release}-epp",
+        "epp_port": d["epp_port"],
+        "failure_mode": d["failure_mode"],
+        "gateway": d["gateway"],
+        "listener_port": d["listener_port"],
+        "request_timeout": d["request_timeout"] if gateway["request_timeout"] else None,
+        "epp_resources": d["epp_resources"],
+        "gateway_class": gateway["gateway_class"],
+        "provider": gateway["provider"],
+        "charts": list(gateway["charts"]),
+        "manifests": manifests,
+        "annotations": dict(gateway["annotations"]),
+        "why": gateway["why"],
+    }

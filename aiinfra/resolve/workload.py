@@ -109,7 +109,8 @@ def decide(spec: EnvironmentSpec, pools: list[ResolvedPool], autoscaler: str | N
     replicas = serving.replicas(spec, serve) if w.replicas is not None else None
     scale = serving.plan(spec, f"{spec.name}-serve")
     return WorkloadPlan(
-        train, serve, nodes, fabric_pools, checkpoint_bucket(spec), train_model(spec, train), replicas, scale, w.serve_nodes, serving.engine(spec)
+        train, serve, nodes, fabric_pools, checkpoint_bucket(spec), train_model(spec, train), replicas, scale,
+        serve_nodes=w.serve_nodes, routing=serving.routing_plan(spec), engine=serving.engine(spec),
     ), found
 
 

@@ -23,6 +23,7 @@ def rendered() -> dict[str, list[dict]]:
     out["mi300x-kserve"] = render_scenario("mi300x", serving="kserve")
     out["zero-aws-kserve"] = render_scenario("zero-aws", serving="kserve")
     out["nodes-aws-kserve"] = render_scenario("nodes-aws", serving="kserve")
+    out["route-gcp-kserve"] = render_scenario("route-gcp", serving="kserve")
     return out
 
 
