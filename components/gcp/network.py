@@ -78,8 +78,8 @@ PROXY_PREFIXES = (23, 24, 25, 26)
 
 def proxy_range(cidr: str) -> str:
     """The proxy-only subnet's range: the largest of PROXY_PREFIXES in the quarter nodes and pods leave, clear of services."""
-    net = ipaddress.ip_network(cidr)
-    spare = list(list(net.subnets(prefixlen_diff=1))[1].subnets(prefixlen_diff=1))[1]
+    _, rest = ipaddress.ip_network(cidr).subnets(prefixlen_diff=1)
+    _, spare = rest.subnets(prefixlen_diff=1)  # as plan_ranges splits it: pods, nodes, then the spare quarter
     services = ipaddress.ip_network(plan_ranges(cidr)[SERVICE_RANGE])
     for prefix in PROXY_PREFIXES:
         free = [s for s in spare.subnets(new_prefix=max(prefix, spare.prefixlen)) if not s.overlaps(services)] if prefix >= spare.prefixlen else []
