@@ -15,7 +15,7 @@ from aiinfra.manifests.fabric import (
     _wrap,
     pool_facts,
 )
-from aiinfra.manifests.serving import accelerator_resource, serve_context  # noqa: F401
+from aiinfra.manifests.serving import serve_context
 from aiinfra.manifests.templates import (
     BASE_TEMPLATES,
     MULTI_NODE_TEMPLATES,

@@ -55,7 +55,7 @@ def _per_device_share(facts: dict[str, Any], gpus: int) -> dict[str, str]:
     return {"cpu": str(cpu), "memory": f"{memory}Gi"}
 
 
-def multi_node(env: ResolvedEnvironment, wp: WorkloadPlan, name: str, facts: dict[str, Any], extra_env: list[dict[str, Any]]) -> dict[str, Any]:
+def multi_node(env: ResolvedEnvironment, wp: WorkloadPlan, facts: dict[str, Any], extra_env: list[dict[str, Any]]) -> dict[str, Any]:
     """The LeaderWorkerSet's two pods: each takes a whole node (its GPUs and fabric devices, as the training pods do),
     the leader runs the Ray head and vLLM's OpenAI server (tensor parallel = GPUs a node, pipeline parallel = nodes),
     each worker joins the head."""
@@ -113,11 +113,11 @@ def serve_context(
         whole = facts["procs_per_node"] == 1 and facts["family"] == "tpu"
         limits[accelerator_resource(wp.serve_pool)] = str(wp.serve_pool.gpus_per_node) if whole else "1"
     low, high = wp.replicas or (1, serving_rules.pool_replicas(wp.serve_pool, wp.serve_nodes))
-    group = multi_node(env, wp, name, facts, extra_env) if wp.serve_nodes else None
+    group = multi_node(env, wp, facts, extra_env) if wp.serve_nodes else None
     kserve = serving == "kserve" and group is None
     engine = serving_rules.data()["engines"]["vllm"]
     scale = wp.scale_to_zero
-    out: dict[str, Any] = {
+    return {
         "name": name,
         "engine": wp.engine,
         "image": engine["image"] if vllm else serve_image,
@@ -147,4 +147,3 @@ def serve_context(
         "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "10Gi"}}] + ([{"name": "model-cache", "emptyDir": {}}] if vllm else []),
         "mounts": [{"name": "tmp", "mountPath": "/tmp"}] + ([{"name": "model-cache", "mountPath": MODEL_CACHE}] if vllm else []),
     }
-    return out
