@@ -45,11 +45,16 @@ def engine(spec: EnvironmentSpec) -> str:
 
 
 def multi_node_problems(spec: EnvironmentSpec, pool: ResolvedPool) -> list[Problem]:
-    """workload.serve_nodes: a GPU pool of the families vLLM's image runs on, that grows to a whole group, and a model."""
+    """workload.serve_nodes: a GPU pool of the families vLLM's image runs on, that grows to a whole group, and a model;
+    workload.serve_model alone: a pool vLLM's image runs on."""
     n = spec.workload.serve_nodes
-    if n is None:
-        return []
     d = data()["multi_node"]
+    if n is None:
+        if spec.workload.serve_model and (not pool.gpu or pool.family not in d["families"]):
+            what = f"{pool.family} accelerators" if pool.gpu else "no GPUs"
+            return [Problem("workload.serve_model", f"vLLM serves the model from its CUDA image, and pool {pool.name} has {what}",
+                            f"serve on a pool of {', '.join(d['families'])} GPUs (workload.serve_pool), or leave serve_model out for the reference server")]
+        return []
     out = []
     if not pool.gpu:
         out.append(Problem("workload.serve_nodes", f"{n} nodes a replica, but pool {pool.name} has no GPUs: tensor and pipeline "

@@ -158,3 +158,14 @@ def test_a_group_larger_than_two_nodes_a_replica_limits_the_replicas():
         resolve(parse_spec(text))
     [p] = info.value.problems
     assert p.path == "workload.replicas" and "holds 2 (2 nodes each" in p.message
+
+
+def test_vllm_needs_an_nvidia_gpu_pool_even_one_device_a_replica():
+    from aiinfra.resolve.resolver import resolve
+    from aiinfra.spec import parse_spec
+
+    text = (SPECS / "gcp.bad.serve-nodes-cpu-pool.yaml").read_text().replace("serve_nodes: 2, ", "")
+    with pytest.raises(SpecError) as info:
+        resolve(parse_spec(text))
+    [p] = info.value.problems
+    assert p.path == "workload.serve_model" and "pool cpu has no GPUs" in p.message and "nvidia" in p.hint
