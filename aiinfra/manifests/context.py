@@ -14,10 +14,12 @@ from aiinfra.manifests.fabric import (
     NONROOT_UID,
     _wrap,
     pool_facts,
-    security_contexts,
 )
+from aiinfra.manifests.serving import serve_context
 from aiinfra.manifests.templates import (
     BASE_TEMPLATES,
+    MULTI_NODE_TEMPLATES,
+    ROUTING_TEMPLATES,
     SCALE_TO_ZERO_TEMPLATES,
     SERVING_TEMPLATES,
     TRAINING_TEMPLATES,
@@ -26,9 +28,7 @@ from aiinfra.manifests.templates import (
 )
 from aiinfra.resolve import accelerators
 from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
-from aiinfra.resolve.serving import target as scale_target
 from aiinfra.resolve.workload import WorkloadPlan, plan
-from aiinfra.workloads.reference.command import SERVE_COMMAND, SERVE_PORT, serve_args
 
 QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
 
@@ -96,8 +96,6 @@ def tpu_worker_env(name: str, nodes: int) -> list[dict[str, Any]]:
     return [{"name": "TPU_WORKER_ID", "valueFrom": index}, {"name": "TPU_WORKER_HOSTNAMES", "value": hosts}]
 
 
-def accelerator_resource(pool: ResolvedPool) -> str:
-    return pool.accelerator_resource or "nvidia.com/gpu"
 # Seconds a SIGTERM'd trainer may take to finish its step and write a checkpoint (workloads/reference/preempt.py),
 # per model preset: tiny writes well under a second (benchmarks/bench_preempt.py); gpt2-124m's model + AdamW state is
 # about 124M x 12 B = 1.5 GB, 30 s at an assumed 50 MB/s single-stream object-store write (unverified), doubled.
@@ -193,15 +191,6 @@ def context(
         nodes = pool.nodes_max if pool.multi_host_slice else min(2, max(1, pool.nodes_max))
         jobs.append(job(f"allreduce-{pool.name}", "fabric-test", pool, nodes, "aiinfra.workloads.reference.allreduce", args, vendor=True))
 
-    serve_pool = pool_facts(spec.cloud, wp.serve_pool, accelerators.pod_facts(wp.serve_pool))
-    serve_pod_security, serve_container_security = security_contexts()
-    serve_limits: dict[str, str] = {"cpu": "2", "memory": "8Gi"}
-    if wp.serve_pool.gpu:
-        # One device, except where one process drives a whole node (TPU: all chips of the VM).
-        whole = serve_pool["procs_per_node"] == 1 and serve_pool["family"] == "tpu"
-        serve_limits[accelerator_resource(wp.serve_pool)] = str(wp.serve_pool.gpus_per_node) if whole else "1"
-    min_replicas, max_replicas = wp.replicas or (1, max(1, wp.serve_pool.nodes_max * max(1, wp.serve_pool.gpus_per_node)))
-    kserve = serving == "kserve"
     return {
         "env": {"name": spec.name, "cloud": spec.cloud, "region": spec.region, "kubernetes_version": spec.cluster.kubernetes_version},
         "namespace": spec.identity.namespace,
@@ -222,27 +211,7 @@ def context(
         "master_port": MASTER_PORT,
         "jobs": jobs if training != "none" else [],
         "allreduce_script": allreduce_script() if any(j["image"] != values.train_image for j in jobs) and training != "none" else None,
-        "serve": {
-            "name": f"{spec.name}-serve",
-            "pool": serve_pool,
-            "command": list(SERVE_COMMAND),
-            "args": serve_args(checkpoint_url),
-            "port": SERVE_PORT,
-            "resources": {"requests": dict(serve_limits), "limits": dict(serve_limits)},
-            "min_replicas": min_replicas,
-            "max_replicas": max_replicas,
-            "scale_to_zero": {**wp.scale_to_zero, **scale_target(serving, f"{spec.name}-serve")} if wp.scale_to_zero else None,
-            # KServe names the predictor's Service and pods after the InferenceService (Standard mode).
-            "service": f"{spec.name}-serve-predictor" if kserve else f"{spec.name}-serve",
-            "pod_selector": {"serving.kserve.io/inferenceservice": f"{spec.name}-serve"} if kserve
-            else {"app.kubernetes.io/name": f"{spec.name}-serve", "app.kubernetes.io/component": "serving"},
-            "port_name": "http1" if kserve else "http",
-            "cpu_utilization": 70,
-            "pod_security": serve_pod_security,
-            "container_security": serve_container_security,
-            "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "10Gi"}}],
-            "mounts": [{"name": "tmp", "mountPath": "/tmp"}],
-        },
+        "serve": serve_context(env, wp, serving, values.serve_image, checkpoint_url, extra_env),
     }
 
 
@@ -255,8 +224,12 @@ def render(
     if any(j["operator"] == "jobset" for j in ctx["jobs"]) and "jobset.yaml.j2" not in training_templates:
         training_templates = [*training_templates, "jobset.yaml.j2"]
     serving_templates = SERVING_TEMPLATES[ctx["serving_kind"]]
+    if ctx["serve"]["multi_node"] and serving_templates:
+        serving_templates = MULTI_NODE_TEMPLATES
     if ctx["serve"]["scale_to_zero"] and serving_templates:
         serving_templates = [t for t in serving_templates if t != "hpa.yaml.j2"] + SCALE_TO_ZERO_TEMPLATES  # KEDA makes its own HPA
+    if ctx["serve"]["routing"] and serving_templates:
+        serving_templates = [*serving_templates, *ROUTING_TEMPLATES]
     names = BASE_TEMPLATES + (["rayjob.yaml.j2"] if ctx["prepare"] else []) + training_templates + serving_templates
     jinja = _jinja()
     out: list[dict[str, Any]] = []

@@ -32,6 +32,14 @@ SERVING_TEMPLATES: dict[str, list[str]] = {
 }
 
 
+# A replica across nodes (workload.serve_nodes) replaces the Deployment or InferenceService, whatever mlops.serving is.
+MULTI_NODE_TEMPLATES = ["leaderworkerset.yaml.j2", "service.yaml.j2", "hpa.yaml.j2"]
+
+
+# Added where mlops.routing is cache-aware: the Gateway, its route and the pool of vLLM replicas behind it.
+ROUTING_TEMPLATES = ["gateway.yaml.j2", "httproute.yaml.j2", "inferencepool.yaml.j2"]
+
+
 # Added to the serving templates where workload.replicas.min is 0 (aiinfra.resolve.serving); the HPA is left out.
 SCALE_TO_ZERO_TEMPLATES = ["podmonitor.yaml.j2", "httpscaledobject.yaml.j2", "scaledobject.yaml.j2"]
 
@@ -55,6 +63,7 @@ def _jinja():
     env.filters["tojson"] = lambda v: json.dumps(v, sort_keys=False)
     env.filters["fromjson"] = json.loads
     env.filters["merge"] = lambda a, b: {**a, **b}
+    env.filters["add_selector"] = lambda metric, sel: f"{metric}{{{sel}}}"
     return env
 
 
@@ -132,6 +141,11 @@ def _pods(m: Mapping[str, Any]):
             **{k: v for k, v in node.items() if k != "name"},
         }
         yield pod("node", {"metadata": patch.get("metadata") or {}, "spec": {**spec, "restartPolicy": "Never", "containers": [container]}})
+    elif kind == "LeaderWorkerSet":
+        lwt = m["spec"]["leaderWorkerTemplate"]
+        if "leaderTemplate" in lwt:
+            yield pod("leader", lwt["leaderTemplate"])
+        yield pod("worker", lwt["workerTemplate"])
     elif kind == "TrainingRuntime":
         for rj in m["spec"]["template"]["spec"]["replicatedJobs"]:
             yield pod(rj["name"], rj["template"]["spec"]["template"])

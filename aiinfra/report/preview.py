@@ -133,7 +133,8 @@ def serving_cost(env: ResolvedEnvironment, idle_hourly: float) -> dict[str, Any]
     if wp is None or wp.scale_to_zero is None or wp.replicas is None:
         return None
     pool = wp.serve_pool
-    nodes = min(pool.nodes_max, -(-wp.replicas[1] // max(1, pool.gpus_per_node)))
+    # A multi-node replica fills serve_nodes whole nodes; otherwise replicas pack one a GPU.
+    nodes = min(pool.nodes_max, wp.replicas[1] * wp.serve_nodes if wp.serve_nodes else -(-wp.replicas[1] // max(1, pool.gpus_per_node)))
     busy = idle_hourly + max(0, nodes - pool.nodes_min) * (pool.hourly_usd_per_node or 0.0)
     return {
         "pool": pool.name,

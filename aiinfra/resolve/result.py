@@ -157,6 +157,9 @@ class WorkloadPlan:
     model: str = "tiny"  # the trainer's --model preset
     replicas: tuple[int, int] | None = None  # served (min, max); None: 1 up to one a device of the serving pool
     scale_to_zero: dict | None = None  # what scales the server from zero (aiinfra.resolve.serving.plan), where replicas.min is 0
+    serve_nodes: int | None = None  # nodes one served replica spans (a LeaderWorkerSet running vLLM); None: one device a replica
+    routing: dict | None = None  # cache-aware routing's Gateway, router and pool (aiinfra.resolve.serving.routing_plan); None: round-robin
+    engine: str = "reference"  # what serves: the reference server, or vllm (workload.serve_model); catalog/data/serving.yaml engines
 
 
 # Where failover put a pool (aiinfra.resolve.placement applies it).

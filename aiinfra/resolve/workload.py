@@ -108,7 +108,10 @@ def decide(spec: EnvironmentSpec, pools: list[ResolvedPool], autoscaler: str | N
     fabric_pools = [train] + [p for p in _user_pools(pools) if p.fabric and p is not train]
     replicas = serving.replicas(spec, serve) if w.replicas is not None else None
     scale = serving.plan(spec, f"{spec.name}-serve")
-    return WorkloadPlan(train, serve, nodes, fabric_pools, checkpoint_bucket(spec), train_model(spec, train), replicas, scale), found
+    return WorkloadPlan(
+        train, serve, nodes, fabric_pools, checkpoint_bucket(spec), train_model(spec, train), replicas, scale,
+        serve_nodes=w.serve_nodes, routing=serving.routing_plan(spec), engine=serving.engine(spec),
+    ), found
 
 
 def checkpoint_bucket(spec: EnvironmentSpec) -> str:

@@ -11,6 +11,8 @@ NAME_PATTERN = r"^[a-z]([a-z0-9-]*[a-z0-9])?$"
 K8S_VERSION_PATTERN = r"^1\.\d{2}$"
 IMAGE_TAG_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
 URL_PATTERN = r"^[a-z][a-z0-9+.-]*://\S+$"
+# A Hugging Face model id (org/name) or an absolute path inside the serving image: no spaces or shell metacharacters.
+SERVE_MODEL_PATTERN = r"^(/|[A-Za-z0-9])[A-Za-z0-9._/-]*$"
 
 # What each pattern means, as error messages say it (a regular expression is never shown to users).
 PATTERN_WORDS = {

@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 from aiinfra import clouds
 from aiinfra.problems import Invalid, shown
 from aiinfra.spec.base import Range, _Strict
-from aiinfra.spec.limits import IMAGE_TAG_PATTERN, MAX_POOL_NODES, MAX_STEPS, URL_PATTERN
+from aiinfra.spec.limits import IMAGE_TAG_PATTERN, MAX_POOL_NODES, MAX_STEPS, SERVE_MODEL_PATTERN, URL_PATTERN
 from aiinfra.spec.racks import TAS_DOC
 
 _BUCKET_URLS = clouds.bucket_urls()
@@ -29,6 +29,13 @@ class Mlops(_Strict):
     queueing: bool = Field(default=True, description="Kueue with a ClusterQueue whose quota follows the node pools")
     tracking: bool = Field(default=True, description="MLflow with artifacts in the environment's bucket and an in-cluster PostgreSQL")
     serving: Literal["kserve", "vllm", "none"] = Field(default="kserve", description="KServe (Standard mode) or the vLLM production stack")
+    routing: Literal["round-robin", "cache-aware"] = Field(
+        default="round-robin",
+        description=(
+            "how requests reach the served replicas: round-robin (a Service), or cache-aware (the llm-d router's endpoint picker behind an "
+            "InferencePool on the cluster's Gateway: a request goes to the vLLM replica that holds its prefix; needs workload.serve_model)"
+        ),
+    )
     data: Literal["none", "ray"] = Field(default="none", description="KubeRay for preprocessing jobs (RayJob), from its upstream chart")
     topology_aware: bool | None = Field(default=None, description=TAS_DOC)
 
@@ -58,6 +65,22 @@ class Workload(_Strict):
             "served replicas: a fixed number, or {min, max}; min: 0 scales to zero when idle (KEDA and its HTTP add-on: the first "
             "request waits while a replica starts); default: 1 up to one a GPU of the serving pool"
         ),
+    )
+    serve_nodes: int | None = Field(
+        default=None,
+        ge=2,
+        le=MAX_POOL_NODES,
+        description=(
+            "nodes one served replica spans: a LeaderWorkerSet of that size runs vLLM with tensor parallelism over each node's GPUs and "
+            "pipeline parallelism across the nodes, over the pool's fabric; needs workload.serve_model"
+        ),
+    )
+    serve_model: str | None = Field(
+        default=None,
+        max_length=256,
+        pattern=SERVE_MODEL_PATTERN,
+        description="the model vLLM serves (a Hugging Face id such as meta-llama/Llama-3.1-405B-Instruct, or a path in the image); "
+        "left out, the reference server serves the trained checkpoint",
     )
     images: WorkloadImages = Field(default_factory=WorkloadImages)
     model: Literal["tiny", "gpt2-124m"] | None = Field(default=None, description="trainer preset; default: gpt2-124m on NVIDIA and AMD GPUs, else tiny")

@@ -114,6 +114,11 @@ class CloudFacts:
     max_pool_nodes: int | None = None
     max_pool_nodes_per_zone: bool = False
     max_pool_nodes_source: str = ""
+    # The Gateway that cache-aware routing (mlops.routing) puts in front of the InferencePool, where the cloud offers
+    # its own: gateway_class, the llm-d router chart's provider, the charts and manifests it still needs, the
+    # Gateway's annotations, whether the HTTPRoute may set a request timeout, the Kubernetes minor from which the
+    # cluster has the InferencePool CRD, and why. None: the upstream implementation (catalog/data/serving.yaml routing.upstream).
+    inference_gateway: Mapping[str, Any] | None = None
 
     @property
     def settings_model(self) -> type[BaseModel] | None:

@@ -46,6 +46,7 @@ class ClusterArgs:
     multi_networking: bool = False
     lustre_csi: bool = field(default=False, metadata={"doc": "the GKE Managed Lustre CSI add-on, for storage.filesystems"})
     gpu_monitoring: bool = False
+    gateway_api: bool = field(default=False, metadata={"doc": "GKE's Gateway API (standard channel): the managed Gateway of cache-aware routing (mlops.routing)"})
     system: SystemPool = field(default_factory=lambda: SystemPool("e2-standard-4"), metadata={"doc": "the system pool (ResolvedEnvironment.system_pool)"})
     tags: dict[str, str] = field(default_factory=dict)
     auto_provisioning_limits: list[tuple[str, int]] = field(
@@ -169,6 +170,7 @@ def control_plane(name: str, args: ClusterArgs, key: gcp.kms.CryptoKey, node_sa:
             enable_components=monitoring, managed_prometheus=gcp.container.ClusterMonitoringConfigManagedPrometheusArgs(enabled=True)
         ),
         cluster_autoscaling=cluster_autoscaling(args, node_sa),
+        gateway_api_config=gcp.container.ClusterGatewayApiConfigArgs(channel="CHANNEL_STANDARD") if args.gateway_api else None,
         deletion_protection=args.deletion_protection,
         resource_labels=gcp_labels(args.tags),
         opts=child(parent, depends_on=depends_on),

@@ -71,6 +71,12 @@ class ComputeClasses(pulumi.ComponentResource):
         self.register_outputs({"names": self.names})
 
 
+def managed_gateway(env: ResolvedEnvironment) -> bool:
+    """Cache-aware routing on GKE's own Gateway: the cluster's Gateway API and the network's proxy-only subnet."""
+    routing = env.workload.routing if env.workload and env.mlops.serving != "none" else None
+    return bool(routing and routing["provider"] == "gke")
+
+
 def cluster_args(env: ResolvedEnvironment, project: str, tags: dict[str, str], multi_networking: bool, **deployed: Any) -> ClusterArgs:
     """The GKE cluster's Args; `deployed` holds what exists only once resources do (the VPC and its subnetwork),
     which the preflight (components/gcp/preflight.py) fills with placeholders."""
@@ -85,6 +91,7 @@ def cluster_args(env: ResolvedEnvironment, project: str, tags: dict[str, str], m
         lustre_csi=bool(env.filesystems),
         gpu_monitoring=bool(env.gpu_pools),
         auto_provisioning_limits=resource_limits(env.pools) if any(p.compute_class for p in env.worker_pools) else [],
+        gateway_api=managed_gateway(env),
         **deployed,
     )
 
@@ -139,7 +146,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
     if not project:
         raise ComponentInputError("aiinfra:gcp:Environment", name, [Problem("gcp.project", "a GCP environment needs gcp.project")])
     zones, sites, pool_site = fabric_sites(env, project)
-    network = Network(name, NetworkArgs(project=project, region=region, cidr=env.cidr, fabrics=list(sites.values())), opts=child(parent))
+    network = Network(name, NetworkArgs(project=project, region=region, cidr=env.cidr, fabrics=list(sites.values()), proxy_only_subnet=managed_gateway(env)), opts=child(parent))
     deployed = {"network": network.network_id, "subnetwork": network.subnetwork_id}
     cluster = Cluster(name, cluster_args(env, project, tags, multi_networking=bool(sites), **deployed), opts=child(parent))
     pools = {

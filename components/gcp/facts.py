@@ -66,6 +66,22 @@ class GcpFacts(CloudFacts):
         "flex_start": Capability(True, "Dynamic Workload Scheduler flex-start node pools (node_config.flex_start, autoscaled from zero, up to 7 days per node)"),
         "queued_provisioning": Capability(True, "flex-start with queued provisioning: nodes only through ProvisioningRequests (Kueue)"),
     }
+    # GKE's managed Gateway: the cluster's Gateway API (gateway_api_config, standard channel) with the regional internal
+    # Application Load Balancer class gke-l7-rilb, which needs a proxy-only subnet in the network (components/gcp/
+    # network.py) and supports InferencePool backends; GKE has the InferencePool CRD from 1.34.0-gke.1626000, so
+    # aiinfra applies it only below 1.34 (a 1.34 cluster on an earlier patch lacks it: unverified which patch a new
+    # cluster gets). The llm-d router chart's `gke` provider adds the HealthCheckPolicy for the pool.
+    # Sources: k8s-ai-2026.md §7.3 (llm-d guides/prereq/gateways/gke.md @a14492ca1b1a).
+    inference_gateway = {
+        "gateway_class": "gke-l7-rilb",
+        "provider": "gke",
+        "charts": [],
+        "manifests": ["inference-extension-crds"],
+        "crd_builtin_from": "1.34",
+        "annotations": {},
+        "request_timeout": False,  # the chart leaves HTTPRoute timeouts out on GKE ("Unused when provider.name is gke")
+        "why": "GKE's managed Gateway (class gke-l7-rilb, an internal regional load balancer; the cluster's Gateway API on)",
+    }
     pool_zones = "region"  # the VPC's subnets are regional: a node pool may use any zone of the region
     # Compute Engine reservation names (RFC 1035), optionally one of their blocks (reservation_affinity values).
     reservation = ReservationShape(

@@ -60,6 +60,7 @@ class NetworkArgs:
     cidr: str = "10.0.0.0/16"
     fabrics: list[FabricSite] = field(default_factory=list)
     flow_log_sampling: float = 0.5
+    proxy_only_subnet: bool = False  # a REGIONAL_MANAGED_PROXY subnet: GKE's internal Gateway (gke-l7-rilb) runs its proxies there
 
 
 def plan_ranges(cidr: str) -> dict[str, str]:
@@ -69,6 +70,24 @@ def plan_ranges(cidr: str) -> dict[str, str]:
     nodes, spare = rest.subnets(prefixlen_diff=1)
     services = next(spare.subnets(new_prefix=max(20, spare.prefixlen)))
     return {"nodes": str(nodes), POD_RANGE: str(pods), SERVICE_RANGE: str(services)}
+
+
+# Google recommends a /23 proxy-only subnet and accepts down to a /26 (unverified here); the largest that fits is taken.
+PROXY_PREFIXES = (23, 24, 25, 26)
+
+
+def proxy_range(cidr: str) -> str:
+    """The proxy-only subnet's range: the largest of PROXY_PREFIXES in the quarter nodes and pods leave, clear of services."""
+    _, rest = ipaddress.ip_network(cidr).subnets(prefixlen_diff=1)
+    _, spare = rest.subnets(prefixlen_diff=1)  # as plan_ranges splits it: pods, nodes, then the spare quarter
+    services = ipaddress.ip_network(plan_ranges(cidr)[SERVICE_RANGE])
+    for prefix in PROXY_PREFIXES:
+        free = [s for s in spare.subnets(new_prefix=max(prefix, spare.prefixlen)) if not s.overlaps(services)] if prefix >= spare.prefixlen else []
+        if free:
+            return str(free[0])
+    raise ComponentInputError("aiinfra:gcp:Network", "", [Problem(
+        "cidr", f"{cidr} leaves no room for the proxy-only subnet GKE's internal Gateway needs (the services range fills the rest)",
+        "give the network a /17 or larger cidr, or set mlops.routing: round-robin", value=cidr)])
 
 
 def carve(cidr: str, prefix: int, count: int) -> list[str]:
@@ -185,6 +204,13 @@ class Network(pulumi.ComponentResource):
                 aggregation_interval="INTERVAL_5_SEC", flow_sampling=args.flow_log_sampling, metadata="INCLUDE_ALL_METADATA"
             ),
         )
+        if args.proxy_only_subnet:
+            # The load balancer's Envoy proxies reach the pods from this range, so the internal firewall admits it too.
+            ranges = {**ranges, "proxy": proxy_range(args.cidr)}
+            gcp.compute.Subnetwork(
+                f"{name}-proxy-only", project=args.project, region=args.region, network=vpc.id, ip_cidr_range=ranges["proxy"],
+                purpose="REGIONAL_MANAGED_PROXY", role="ACTIVE", opts=child(self),
+            )
         _allow_internal(f"{name}-vpc", args.project, vpc, list(ranges.values()), self)
         router = gcp.compute.Router(f"{name}-router", project=args.project, region=args.region, network=vpc.id, opts=child(self))
         gcp.compute.RouterNat(

@@ -8,7 +8,7 @@ from aiinfra.components.base import registry as base_registry
 from aiinfra.components.base import storage as base_storage
 from aiinfra.components.base.environment import default_tags
 from aiinfra.components.base.preflight import PLACEHOLDER, Collector
-from aiinfra.components.gcp import cluster, environment, gpu_pool
+from aiinfra.components.gcp import cluster, environment, gpu_pool, network
 from aiinfra.components.gcp.labels import gcp_labels
 from aiinfra.problems import Problem
 from aiinfra.resolve.result import ResolvedEnvironment
@@ -24,6 +24,8 @@ def check(env: ResolvedEnvironment, c: Collector) -> None:
     fabric_networks = any(p.fabric_networks is not None and p.fabric is not None for p in env.worker_pools)
     control = environment.cluster_args(env, project, {}, multi_networking=fabric_networks, network=PLACEHOLDER, subnetwork=PLACEHOLDER)
     c.check("aiinfra:gcp:Cluster", name, cluster.check(control))
+    if environment.managed_gateway(env):
+        c.run(lambda: network.proxy_range(env.cidr))
     for pool in env.worker_pools:
         component = f"{name}-{pool.name}"
         pool_args = environment.pool_args(env, pool, project, {}, cluster=PLACEHOLDER)

@@ -22,6 +22,8 @@ def rendered() -> dict[str, list[dict]]:
     out["neuron-jobset-kserve"] = render_scenario("neuron", training="jobset", serving="kserve")
     out["mi300x-kserve"] = render_scenario("mi300x", serving="kserve")
     out["zero-aws-kserve"] = render_scenario("zero-aws", serving="kserve")
+    out["nodes-aws-kserve"] = render_scenario("nodes-aws", serving="kserve")
+    out["route-gcp-kserve"] = render_scenario("route-gcp", serving="kserve")
     return out
 
 

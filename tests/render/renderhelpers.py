@@ -44,6 +44,11 @@ SCENARIOS = {
     "data-azure": "azure.ok.workload-data.yaml",
     "zero-aws": "aws.ok.scale-to-zero.yaml",
     "zero-gcp": "gcp.ok.scale-to-zero.yaml",
+    "nodes-aws": "aws.ok.serve-nodes.yaml",
+    "nodes-gcp": "gcp.ok.serve-nodes.yaml",
+    "nodes-azure": "azure.ok.serve-nodes.yaml",
+    "route-aws": "aws.ok.cache-aware.yaml",
+    "route-gcp": "gcp.ok.cache-aware.yaml",
 }
 ETHERNET_OUTPUTS = {**OUTPUTS["aws"], "buckets": {"checkpoints": "wl-eth-checkpoints-1"}, "registry": {"wl-eth": "123456789012.dkr.ecr.us-east-1.amazonaws.com/wl-eth"}}
 
@@ -53,9 +58,11 @@ def outputs_for(scenario: str, cloud: str) -> dict:
         buckets = OUTPUTS[cloud]["buckets"]
         (url,) = OUTPUTS[cloud]["registry"].values()
         return {**OUTPUTS[cloud], "buckets": {"datasets": buckets["checkpoints"].replace("checkpoints", "datasets"), **buckets}, "registry": {scenario.replace("data", "wl-data"): url}}
-    if scenario.startswith("zero-"):  # the registry repository is named after the spec
+    if scenario.startswith(("zero-", "nodes-", "route-")):  # the registry repository is named after the spec
         (url,) = OUTPUTS[cloud]["registry"].values()
-        return {**OUTPUTS[cloud], "registry": {{"zero-aws": "serve-zero", "zero-gcp": "serve-zero-gcp"}[scenario]: url}}
+        names = {"zero-aws": "serve-zero", "zero-gcp": "serve-zero-gcp", "nodes-aws": "serve-nodes", "nodes-gcp": "serve-nodes-gcp", "nodes-azure": "serve-nodes-azure",
+                 "route-aws": "cache-aws", "route-gcp": "cache-gcp"}
+        return {**OUTPUTS[cloud], "registry": {names[scenario]: url}}
     return ETHERNET_OUTPUTS if scenario == "ethernet" else OUTPUTS[cloud]
 
 

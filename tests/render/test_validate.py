@@ -29,6 +29,10 @@ CRD_FILES = {
     ("http.keda.sh/v1alpha1", "HTTPScaledObject"): "http.keda.sh_httpscaledobjects.json",
     ("monitoring.coreos.com/v1", "PodMonitor"): "monitoring.coreos.com_podmonitors.json",
     ("resource.nvidia.com/v1beta1", "ComputeDomain"): "resource.nvidia.com_computedomains.json",
+    ("leaderworkerset.x-k8s.io/v1", "LeaderWorkerSet"): "leaderworkerset.x-k8s.io_leaderworkersets.json",
+    ("inference.networking.k8s.io/v1", "InferencePool"): "inference.networking.k8s.io_inferencepools.json",
+    ("gateway.networking.k8s.io/v1", "HTTPRoute"): "gateway.networking.k8s.io_httproutes.json",
+    ("gateway.networking.k8s.io/v1", "Gateway"): "gateway.networking.k8s.io_gateways.json",
 }
 SUPPORTED = [f"1.{m}.0" for m in range(25, 38)]  # kubernetes-validate 1.37.0 ships schemas for 1.25 .. 1.37
 
@@ -105,7 +109,8 @@ def test_custom_resources_pass_their_crd_schemas_strict(rendered):
         errors = crd_errors(m)
         assert not errors, f"{scenario} {m['kind']} {m['metadata']['name']}: {errors[:5]}"
         seen.add(m["kind"])
-    assert seen == {"TrainJob", "TrainingRuntime", "JobSet", "InferenceService", "RayJob", "ScaledObject", "HTTPScaledObject", "PodMonitor"}
+    assert seen == {"TrainJob", "TrainingRuntime", "JobSet", "InferenceService", "RayJob", "ScaledObject", "HTTPScaledObject", "PodMonitor", "LeaderWorkerSet",
+                    "InferencePool", "HTTPRoute", "Gateway"}
 
 
 def test_every_rendered_kind_is_validated(rendered):
@@ -176,4 +181,9 @@ def _spec_of(scenario: str) -> str:
         "zero-aws": "aws.ok.scale-to-zero.yaml",
         "zero-aws-kserve": "aws.ok.scale-to-zero.yaml",
         "zero-gcp": "gcp.ok.scale-to-zero.yaml",
+        **{f"nodes-{c}": f"{c}.ok.serve-nodes.yaml" for c in ("aws", "gcp", "azure")},
+        "nodes-aws-kserve": "aws.ok.serve-nodes.yaml",
+        "route-aws": "aws.ok.cache-aware.yaml",
+        "route-gcp": "gcp.ok.cache-aware.yaml",
+        "route-gcp-kserve": "gcp.ok.cache-aware.yaml",
     }[scenario]

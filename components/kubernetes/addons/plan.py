@@ -35,6 +35,7 @@ from aiinfra.components.kubernetes.addons.scheduling import (
 )
 from aiinfra.components.kubernetes.addons.serving import (
     http_add_on_values,
+    router_values,
     vllm_values,
 )
 from aiinfra.components.kubernetes.addons.storage import (
@@ -123,7 +124,17 @@ def plan(
     elif m.serving == "vllm":
         out.releases.append(Release("vllm-stack", vllm_values(env)))
 
+    if env.workload and env.workload.serve_nodes and m.serving != "none":
+        out.releases.append(Release("lws"))  # the LeaderWorkerSet controller: one served replica across nodes
     scale = env.workload.scale_to_zero if env.workload else None
+    routing = env.workload.routing if env.workload and m.serving != "none" else None
+    if routing:
+        # The Gateway implementation where the cloud has none of its own, then the router's endpoint picker; the CRDs
+        # (Gateway API, InferencePool) as the upstream release manifests.
+        for i, key in enumerate(routing["charts"]):
+            out.releases.append(Release(key, after=routing["charts"][i - 1 : i]))
+        out.releases.append(Release(routing["release"], router_values(routing), namespace=env.namespace, after=list(routing["charts"][-1:])))
+        out.manifests += [Manifest(k) for k in routing["manifests"]]
     if scale:
         out.releases.append(Release("keda"))
         out.releases.append(Release("keda-add-ons-http", http_add_on_values(scale), after=["keda"]))

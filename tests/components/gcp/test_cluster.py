@@ -125,3 +125,10 @@ def test_kubeconfig_is_secret_and_uses_gke_auth_plugin(private):
     assert result.outputs["kubeconfig_secret"] is True
     for word in ("token:", '"token"', "password", "client-key-data", "client-certificate-data"):
         assert word not in result.outputs["kubeconfig"]
+
+
+def test_gateway_api_on_only_for_cache_aware_routing(private):
+    """GKE's managed Gateway (mlops.routing: cache-aware) needs the cluster's Gateway API; off, the field is not set."""
+    c = _cluster(gateway_api=True)[0].one(T_CLUSTER).inputs
+    assert c["gatewayApiConfig"] == {"channel": "CHANNEL_STANDARD"}
+    assert "gatewayApiConfig" not in private[0].one(T_CLUSTER).inputs

@@ -7,14 +7,15 @@ import ipaddress
 import pytest
 from gcphelpers import PROJECT, REGION, T_FIREWALL, T_NAT, T_NETWORK, T_ROUTER, T_SUBNET, by_name, run, site
 
-from aiinfra.components.gcp.network import Network, NetworkArgs, plan_ranges
+from aiinfra.components.base.errors import ComponentInputError
+from aiinfra.components.gcp.network import Network, NetworkArgs, plan_ranges, proxy_range
 
 
-def _net(fabrics=(), cidr="10.0.0.0/16"):
+def _net(fabrics=(), cidr="10.0.0.0/16", proxy_only=False):
     holder = {}
 
     def program():
-        holder["net"] = Network("env", NetworkArgs(project=PROJECT, region=REGION, cidr=cidr, fabrics=list(fabrics)))
+        holder["net"] = Network("env", NetworkArgs(project=PROJECT, region=REGION, cidr=cidr, fabrics=list(fabrics), proxy_only_subnet=proxy_only))
 
     return run(program), holder
 
@@ -115,3 +116,27 @@ def test_network_names_fit_gcp_limit(all_fabrics):
 def test_network_needs_project():
     with pytest.raises(Exception, match="project"):
         run(lambda: Network("env", NetworkArgs(project="", region=REGION)))
+
+
+@pytest.mark.parametrize(("cidr", "prefix"), [("10.0.0.0/16", 23), ("10.8.0.0/17", 23)])
+def test_the_proxy_only_subnet_is_clear_of_every_other_range(cidr, prefix):
+    proxy = ipaddress.ip_network(proxy_range(cidr))
+    assert proxy.subnet_of(ipaddress.ip_network(cidr)) and proxy.prefixlen == prefix
+    assert not any(proxy.overlaps(ipaddress.ip_network(r)) for r in plan_ranges(cidr).values())
+
+
+def test_a_network_too_small_for_a_proxy_only_subnet_says_how_large_one_must_be():
+    with pytest.raises(ComponentInputError) as info:
+        proxy_range("172.20.0.0/20")
+    [p] = info.value.problems
+    assert p.path == "cidr" and "/17 or larger" in p.hint
+
+
+def test_a_proxy_only_subnet_for_gkes_internal_gateway_admitted_by_the_firewall(plain):
+    """gke-l7-rilb runs its Envoy proxies in a REGIONAL_MANAGED_PROXY subnet; without routing there is none."""
+    res, _ = _net(proxy_only=True)
+    subnets = {s.inputs.get("purpose"): s.inputs for s in res.of_type(T_SUBNET)}
+    proxy = subnets["REGIONAL_MANAGED_PROXY"]
+    assert proxy["role"] == "ACTIVE" and proxy["ipCidrRange"] == "10.0.208.0/23" and proxy["region"] == REGION
+    assert "10.0.208.0/23" in res.one(T_FIREWALL).inputs["sourceRanges"]
+    assert "REGIONAL_MANAGED_PROXY" not in {s.inputs.get("purpose") for s in plain.of_type(T_SUBNET)}

@@ -47,6 +47,9 @@ FREE_FORM: dict[str, set[str]] = {
     "karpenter": {"controller.resources", "nodeSelector"},
     "cluster-autoscaler": {"nodeSelector"},
     "dra-driver-nvidia-gpu": {"kubeletPlugin.nodeSelector"},
+    "istiod": {"env"},
+    # matchLabels is required and commented out upstream ("# matchLabels: # REQUIRED"); affinity is an empty map.
+    "llm-d-router-gateway": {"router.modelServers", "router.epp.affinity"},
 }
 
 
@@ -85,10 +88,16 @@ storage: {{buckets: [checkpoints]}}
     )
 
 
+ISTIO_DEFAULTS = "_internal_defaults_do_not_set"
+
+
 @cache
 def defaults(values_file: str) -> dict[str, Any]:
     # An empty values.yaml (kserve-crd) loads as None: no defaults.
-    return yaml.load((HELM_VALUES / values_file).read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+    d = yaml.load((HELM_VALUES / values_file).read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+    # Istio's charts keep their defaults under one key that templates/zzz_profile.yaml merges the user's values over:
+    # users set `env`, never `_internal_defaults_do_not_set.env`.
+    return {**d.pop(ISTIO_DEFAULTS), **d} if ISTIO_DEFAULTS in d else d
 
 
 @cache

@@ -47,6 +47,12 @@ def _variants():
     )
     yield "aws-data", addons.plan(spec_env(data), storage_addons=["aws-fsx-csi-driver"])
     yield "aws-scale-to-zero", addons.plan(load(Path(__file__).resolve().parents[2] / "fixtures" / "specs" / "aws.ok.scale-to-zero.yaml"))
+    yield "aws-serve-nodes", addons.plan(load(Path(__file__).resolve().parents[2] / "fixtures" / "specs" / "aws.ok.serve-nodes.yaml"))
+    # Cache-aware routing (issue 26): Istio and the llm-d router off GKE, the router alone on GKE.
+    yield "aws-cache-aware", addons.plan(load(Path(__file__).resolve().parents[2] / "fixtures" / "specs" / "aws.ok.cache-aware.yaml"))
+    yield "gcp-cache-aware", addons.plan(
+        load(Path(__file__).resolve().parents[2] / "fixtures" / "specs" / "gcp.ok.cache-aware.yaml"), artifact_root=lambda b: addons.artifact_values(f"gs://{b}")
+    )
     # GB200 racks and DRA GPUs (issue 25): the NVIDIA DRA driver.
     yield "aws-gb200-dra", addons.plan(load(STACKS.parent / "tests" / "fixtures" / "specs" / "aws.ok.gb200-partial.yaml"))
     yield "aws-data-nomon", addons.plan(spec_env(data.replace("data: ray", "data: ray, monitoring: false")), storage_addons=["aws-fsx-csi-driver"])
