@@ -104,6 +104,10 @@ class ExistingProfile(ExistingFacts, CloudProfile):
                 problems.append(Problem(f"existing.prices.{key}", f"{key!r} is not a GPU in aiinfra's catalog", did_you_mean(key, catalog.gpu_spellings()) or f"use catalog names (H100) or {CPU_PRICE_KEY}", key))
             if value < 0:
                 problems.append(Problem(f"existing.prices.{key}", "a price cannot be negative", "USD per accelerator-hour, e.g. 2.5", value))
+        images = spec.workload.images
+        if spec.workload.enabled and not (images.train and images.serve):
+            problems.append(Problem("workload.images", "aiinfra creates no registry on an existing cluster, so the reference workload's images must be named",
+                                    "set workload.images: {train: REGISTRY/aiinfra-train:0.1.0, serve: REGISTRY/aiinfra-serve:0.1.0} (built from workloads/reference/Dockerfile.train and .serve)"))
         snap = self.snapshot(spec)
         if snap.cluster_wide is False and (spec.mlops.any_on):
             problems.append(Problem("region", f"the credentials of context {spec.region!r} may not create cluster-wide objects (namespaces, CRDs, ClusterRoles), which the platform installs",
@@ -121,6 +125,7 @@ class ExistingProfile(ExistingFacts, CloudProfile):
         shapes = snap.shapes()
         free = {shape: [n.name for n in nodes if n.usable(tolerated())] for shape, nodes in shapes.items()}
         done: dict[str, ResolvedPool] = {}
+        warnings: list[Problem] = []
         for pool in sorted(pools, key=lambda p: p.system):  # the spec's pools first; the system pool takes the CPU nodes left
             names = [n for n in free.get(pool.instance_type, []) if n not in taken][: pool.nodes_max] if not pool.system else free.get(pool.instance_type, [])
             if not pool.system and len(names) < pool.nodes_max:
@@ -134,8 +139,40 @@ class ExistingProfile(ExistingFacts, CloudProfile):
             nodes = [n for n in shapes.get(pool.instance_type, []) if n.name in names]
             carried = dict(set.intersection(*(set(n.labels.items()) for n in nodes))) if nodes else {}
             chosen = dataclasses.replace(pool, nodes_min=len(names), nodes_max=len(names), selected_nodes=tuple(names), carried_labels=carried)
+            if names:
+                chosen, warning = self._select(spec, snap, chosen)
+                warnings += [warning] if warning else []
             done[pool.name] = chosen if names else pool
-        return [done[p.name] for p in pools], problems, []
+        return [done[p.name] for p in pools], problems, warnings
+
+    def _select(self, spec: EnvironmentSpec, snap: Any, pool: ResolvedPool) -> tuple[ResolvedPool, Problem | None]:
+        """Pods select the pool's nodes by labels they already carry (components/existing/selector.py); where none
+        selects exactly them, or the pool needs labels of aiinfra's on its nodes, a warning says why they get aiinfra's."""
+        from aiinfra.components.existing import selector
+        from aiinfra.problems import Problem
+
+        choice = selector.choose({n.name: n.labels for n in snap.nodes}, pool.selected_nodes)
+        missing = {k: v for k, v in pool.labels.items() if pool.carried_labels.get(k) != v}
+        why = ("dra: true and NVLink racks need aiinfra.dev/dra on the nodes (the DRA driver's kubelet plugin selects it)" if pool.dra_driver
+               else f"labels: {selector.text(missing)} are not on the nodes" if missing else choice.why_not)
+        if not why:
+            accel = {k: pool.carried_labels[k] for k in pool.accelerator_labels if k in pool.carried_labels}  # GKE TPU labels, as the nodes carry them
+            return dataclasses.replace(pool, node_selector=choice.labels, accelerator_labels=accel), None
+        i = next((i for i, p in enumerate(spec.node_pools) if p.name == pool.name), None)
+        what = f"the {len(pool.selected_nodes)} node{'s' * (len(pool.selected_nodes) != 1)} pool {pool.name} takes ({', '.join(pool.selected_nodes[:3])}{', ...' if len(pool.selected_nodes) > 3 else ''})"
+        return pool, Problem(
+            f"node_pools[{i}]" if i is not None else "existing.snapshot",
+            f"no label selects exactly {what}: {why}; aiinfra labels them itself (aiinfra.dev/pool={pool.name}, one NodePatch per node, which `down` removes)",
+            "label exactly those nodes yourself (kubectl label nodes NODE... KEY=VALUE) and discover again, or let the pool take every node of its shape (nodes:)",
+        )
+
+    def provisioned_as(self, env: Any, pool: Any) -> str | None:
+        if not pool.selected_nodes:
+            return None
+        from aiinfra.components.existing import selector
+
+        how = f"selected by {selector.text(pool.node_selector)}, labels they carry" if pool.node_selector else f"labelled aiinfra.dev/pool={pool.name} by aiinfra (no label selects exactly them)"
+        return f"nodes {', '.join(pool.selected_nodes)}: {how}"
 
     def gpu_driver(self, spec: EnvironmentSpec, pools: list[ResolvedPool]) -> str | None:
         snap = self.snapshot(spec)
