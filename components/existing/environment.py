@@ -5,13 +5,12 @@ and nothing else of the node)."""
 
 from __future__ import annotations
 
-import os
-
 import pulumi
 
 from aiinfra.components.base.built import BuiltEnvironment, WorkloadBinding
 from aiinfra.components.base.util import child
 from aiinfra.components.existing.cluster import Cluster, ClusterArgs
+from aiinfra.components.existing.profile import kubeconfig_path
 from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
 
 
@@ -35,7 +34,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
     import pulumi_kubernetes as k8s
 
     spec = env.spec
-    kubeconfig = os.path.expanduser(spec.existing.kubeconfig)
+    kubeconfig = kubeconfig_path(spec)
     cluster = Cluster(spec.name, ClusterArgs(context=spec.region, kubeconfig=kubeconfig), opts=child(parent))
     # Only where no label the nodes carry selects exactly a pool's nodes (ResolvedPool.node_selector is empty).
     labelled = [p for p in env.pools if p.selected_nodes and not p.node_selector]

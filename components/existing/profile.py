@@ -40,6 +40,19 @@ def kube_contexts(path: str) -> list[str] | None:
 
 
 _LOADED: dict[str, Path] = {}
+_KUBECONFIGS: dict[str, Path] = {}
+
+
+def kubeconfig_path(spec: EnvironmentSpec, source: str | None = None) -> str:
+    """existing.kubeconfig with ~ expanded, a relative one in the spec's folder (as the snapshot); later calls
+    without the source get the one catalog_for resolved for the same spec value."""
+    written = spec.existing.kubeconfig
+    path = Path(os.path.expanduser(written))
+    if path.is_absolute():
+        return str(path)
+    if source is not None or written not in _KUBECONFIGS:
+        _KUBECONFIGS[written] = spec_dir(source) / path
+    return str(_KUBECONFIGS[written])
 
 
 @register
@@ -60,6 +73,13 @@ class ExistingProfile(ExistingFacts, CloudProfile):
         _LOADED[written] = path
         return snap
 
+    def live_check(self, env: Any, source: str | None, offline: bool) -> tuple[list[Problem], str | None]:
+        """The cluster's nodes now against the snapshot (components/existing/drift.py)."""
+        from aiinfra.components.existing import drift
+
+        live = drift.check(env, kubeconfig_path(env.spec, source), str(self.snapshot(env.spec).path), offline)
+        return live.problems, live.note
+
     def catalog_for(self, spec: EnvironmentSpec, source: str | None = None) -> dict[str, Any]:
         """The snapshot as this cloud's catalog; SpecError naming existing.snapshot / region where it cannot be."""
         from aiinfra import catalog
@@ -69,7 +89,7 @@ class ExistingProfile(ExistingFacts, CloudProfile):
         where = source or "<spec>"
         if not spec.existing.snapshot:
             raise SpecError(where, [Problem("existing.snapshot", "cloud: existing needs the cluster's snapshot", "run `aiinfra discover --context <context> -o cluster.json` and set existing.snapshot: cluster.json")])
-        contexts = kube_contexts(spec.existing.kubeconfig)
+        contexts = kube_contexts(kubeconfig_path(spec, source))
         if contexts is not None and spec.region not in contexts:
             raise SpecError(where, [Problem("region", f"context {spec.region!r} is not in {spec.existing.kubeconfig} (contexts: {', '.join(contexts) or 'none'})",
                                             "set region: to one of its contexts (kubectl config get-contexts)", spec.region)])
