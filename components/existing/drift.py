@@ -6,6 +6,7 @@ or a kubeconfig that is not there, keeps the snapshot-only preview and says so."
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,9 +23,7 @@ class Live:
 def changes(snap: Any, items: list[dict[str, Any]], pools: list[Any]) -> list[str]:
     """What differs on the nodes the pools take, between the snapshot and the nodes as listed now."""
     from aiinfra.catalog.snapshot import read_node
-    from aiinfra.components.existing.selector import matches, rules, text
-
-    ignored = [*rules()["volatile"], "aiinfra.dev/*"]  # aiinfra's own: a fallback's NodePatch writes them
+    from aiinfra.components.existing.selector import text
     live = {n.name: n for n in (read_node(i) for i in items)}
     before = {n.name: n for n in snap.nodes}
     out: list[str] = []
@@ -36,7 +35,7 @@ def changes(snap: Any, items: list[dict[str, Any]], pools: list[Any]) -> list[st
             if new is None:
                 out.append(f"node {name} (pool {pool.name}) is gone")
                 continue
-            keys = sorted(k for k in set(old.labels) | set(new.labels) if not matches(k, ignored))
+            keys = sorted(k for k in set(old.labels) | set(new.labels) if not ignored(k))
             for k in keys:
                 was, now = old.labels.get(k), new.labels.get(k)
                 if was != now:
@@ -49,10 +48,20 @@ def changes(snap: Any, items: list[dict[str, Any]], pools: list[Any]) -> list[st
             if old.schedulable and not new.schedulable:
                 out.append(f"node {name} (pool {pool.name}) is cordoned (unschedulable)")
         if pool.node_selector:
-            extra = sorted(n for n, node in live.items() if n not in pool.selected_nodes and pool.node_selector.items() <= node.labels.items())
+            taken = set(pool.selected_nodes)
+            extra = sorted(n for n, node in live.items() if n not in taken and pool.node_selector.items() <= node.labels.items())
             if extra:
                 out.append(f"{', '.join(extra)} also carr{'ies' if len(extra) == 1 else 'y'} {text(pool.node_selector)}, which pool {pool.name}'s pods select")
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def ignored(key: str) -> bool:
+    """Labels that are not drift: volatile ones (node_labels.yaml selector.volatile) and aiinfra's own, which a
+    fallback's NodePatch writes."""
+    from aiinfra.components.existing.selector import matches, rules
+
+    return matches(key, [*rules()["volatile"], "aiinfra.dev/*"])
 
 
 def _size(node: Any) -> tuple[Any, ...]:
