@@ -131,17 +131,15 @@ def live_nodes(kubeconfig: str, context: str) -> list[dict[str, Any]]:
     """The nodes alone, as discover() records them: what a live preview compares with the snapshot (drift.py)."""
     from kubernetes import client
 
-    api = client_for(kubeconfig, context)
-    with _answers(context):
+    with client_for(kubeconfig, context) as api, _answers(context):
         return nodes(client.CoreV1Api(api))
 
 
 def discover(kubeconfig: str, context: str) -> dict[str, Any]:
     from kubernetes import client
 
-    api = client_for(kubeconfig, context)
-    core = client.CoreV1Api(api)
-    with _answers(context):
+    with client_for(kubeconfig, context) as api, _answers(context):  # the client's connection pool closed after
+        core = client.CoreV1Api(api)
         listed = nodes(core)
         releases = helm_releases(core)
         wide = cluster_wide(client.AuthorizationV1Api(api))

@@ -68,11 +68,11 @@ def _size(node: Any) -> tuple[Any, ...]:
     return round(node.vcpus, 3), round(node.memory_gib, 2), node.gpu, node.count
 
 
-def check(env: Any, kubeconfig: str, snapshot_path: str, offline: bool) -> Live:
+def check(env: Any, kubeconfig: str, snap: Any, offline: bool) -> Live:
     """The live comparison, or the note that says why the preview reads the snapshot only."""
     from pathlib import Path
 
-    context, written = env.spec.region, env.spec.existing  # the note names the paths as the spec writes them
+    context, written, snapshot_path = env.spec.region, env.spec.existing, str(snap.path)  # the note names the paths as the spec writes them
     if offline:
         return Live([], f"--offline: the preview reads {written.snapshot} only, not the cluster", False)
     if not Path(kubeconfig).is_file():
@@ -84,7 +84,6 @@ def check(env: Any, kubeconfig: str, snapshot_path: str, offline: bool) -> Live:
     except discover.DiscoverError as err:
         reason = err.problems[0].message if err.problems else str(err)
         return Live([], f"{reason}, so the preview reads {written.snapshot} only", False)
-    snap = _snapshot(env)
     found = changes(snap, items, env.pools)
     option = "" if kubeconfig.endswith("/.kube/config") else f" --kubeconfig {kubeconfig}"
     hint = f"record the cluster again: aiinfra discover --context {context}{option} -o {snapshot_path}, then review the preview (--offline previews the old snapshot)"
@@ -92,8 +91,3 @@ def check(env: Any, kubeconfig: str, snapshot_path: str, offline: bool) -> Live:
     taken = sum(len(p.selected_nodes) for p in env.pools)
     return Live(problems, f"live: the {taken} nodes the pools take on {context} match {written.snapshot}", True)
 
-
-def _snapshot(env: Any) -> Any:
-    from aiinfra import clouds
-
-    return clouds.get(env.spec.cloud).snapshot(env.spec)  # type: ignore[attr-defined]

@@ -77,7 +77,7 @@ class ExistingProfile(ExistingFacts, CloudProfile):
         """The cluster's nodes now against the snapshot (components/existing/drift.py)."""
         from aiinfra.components.existing import drift
 
-        live = drift.check(env, kubeconfig_path(env.spec, source), str(self.snapshot(env.spec).path), offline)
+        live = drift.check(env, kubeconfig_path(env.spec, source), self.snapshot(env.spec), offline)
         return live.problems, live.note
 
     def catalog_for(self, spec: EnvironmentSpec, source: str | None = None) -> dict[str, Any]:
