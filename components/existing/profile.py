@@ -173,17 +173,22 @@ class ExistingProfile(ExistingFacts, CloudProfile):
 
         choice = selector.choose({n.name: n.labels for n in snap.nodes}, pool.selected_nodes)
         missing = {k: v for k, v in pool.labels.items() if pool.carried_labels.get(k) != v}
-        why = ("dra: true and NVLink racks need aiinfra.dev/dra on the nodes (the DRA driver's kubelet plugin selects it)" if pool.dra_driver
-               else f"labels: {selector.text(missing)} are not on the nodes" if missing else choice.why_not)
+        relabel = "label exactly those nodes yourself (kubectl label nodes NODE... KEY=VALUE) and discover again"
+        why, hint = (("dra: true and NVLink racks need aiinfra.dev/dra on the nodes (the DRA driver's kubelet plugin selects it)", "nothing to do, or turn dra off") if pool.dra_driver
+                     else (f"labels: {selector.text(missing)} are not on the nodes", f"nothing to do, or remove labels:, or {relabel}") if missing
+                     else (choice.why_not and f"no label selects exactly them ({choice.why_not})", relabel))
+        accel = {k: pool.carried_labels[k] for k in pool.accelerator_labels if k in pool.carried_labels}  # GKE TPU labels, as the nodes carry them
+        pool = dataclasses.replace(pool, accelerator_labels=accel)
         if not why:
-            accel = {k: pool.carried_labels[k] for k in pool.accelerator_labels if k in pool.carried_labels}  # GKE TPU labels, as the nodes carry them
-            return dataclasses.replace(pool, node_selector=choice.labels, accelerator_labels=accel), None
+            return dataclasses.replace(pool, node_selector=choice.labels), None
         i = next((i for i, p in enumerate(spec.node_pools) if p.name == pool.name), None)
-        what = f"the {len(pool.selected_nodes)} node{'s' * (len(pool.selected_nodes) != 1)} pool {pool.name} takes ({', '.join(pool.selected_nodes[:3])}{', ...' if len(pool.selected_nodes) > 3 else ''})"
+        n = len(pool.selected_nodes)
+        names = ", ".join(pool.selected_nodes[:3]) + (", ..." if n > 3 else "")
         return pool, Problem(
-            f"node_pools[{i}]" if i is not None else "existing.snapshot",
-            f"no label selects exactly {what}: {why}; aiinfra labels them itself (aiinfra.dev/pool={pool.name}, one NodePatch per node, which `down` removes)",
-            "label exactly those nodes yourself (kubectl label nodes NODE... KEY=VALUE) and discover again, or let the pool take every node of its shape (nodes:)",
+            f"node_pools[{i}]" if i is not None else f"node_pools.{pool.name}",  # the system pool by name, as the fit check does
+            f"pool {pool.name}'s pods cannot select its {n} node{'s' * (n != 1)} ({names}) by labels they carry: {why}; "
+            f"aiinfra labels them aiinfra.dev/pool={pool.name} (one NodePatch per node, which `down` removes)",
+            hint + (", or let the pool take every node of its shape (nodes:)" if i is not None and hint == relabel else ""),
         )
 
     def provisioned_as(self, env: Any, pool: Any) -> str | None:

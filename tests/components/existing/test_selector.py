@@ -93,8 +93,9 @@ def test_no_exact_label_falls_back_to_aiinfras_labels_with_a_warning(tmp_path):
     result = CliRunner().invoke(app, ["validate", str(path)], env={"COLUMNS": "300"})
     assert result.exit_code == 0, result.output
     out = " ".join(result.output.split())
-    assert ("warning: node_pools[0]: no label selects exactly the 2 nodes pool train takes (g001-h100, g002-h100): the closest, "
-            "gpu.nvidia.com/class=H100_NVLINK_80GB, also selects 2 other nodes (g003-h100, g004-h100); aiinfra labels them itself") in out
+    assert ("warning: node_pools[0]: pool train's pods cannot select its 2 nodes (g001-h100, g002-h100) by labels they carry: no label "
+            "selects exactly them (the closest, gpu.nvidia.com/class=H100_NVLINK_80GB, also selects 2 other nodes (g003-h100, g004-h100)); "
+            "aiinfra labels them aiinfra.dev/pool=train") in out
     data = preview(path)
     patched = {r["inputs"]["metadata"]["name"]: r["inputs"]["metadata"]["labels"] for r in data["resources"] if r["type"] == "kubernetes:core/v1:NodePatch"}
     assert sorted(patched) == ["g001-h100", "g002-h100"] and all(labels["aiinfra.dev/pool"] == "train" for labels in patched.values())
@@ -110,3 +111,12 @@ def test_user_labels_the_nodes_lack_are_a_reason_to_label(tmp_path):
     env = load(path)
     assert env.worker_pools[0].node_selector == {}
     assert any("labels: team=ml are not on the nodes" in w.message for w in env.warnings)
+
+
+def test_a_dra_pool_needs_aiinfras_labels(tmp_path):
+    path = half(tmp_path)
+    path.write_text(path.read_text().replace("nodes: 2", "nodes: 4, dra: true"))
+    env = load(path)
+    assert env.worker_pools[0].node_selector == {}
+    [warning] = [w for w in env.warnings if w.path == "node_pools[0]"]
+    assert "dra: true and NVLink racks need aiinfra.dev/dra on the nodes" in warning.message and warning.hint == "nothing to do, or turn dra off"
