@@ -51,3 +51,27 @@ def test_each_bad_input_says_what_is_wrong(fixture, path, words):
     assert result.exit_code == 2, result.output
     problems = json.loads(result.stdout)["problems"]
     assert any(p["path"] == path and words in p["message"] and p["hint"] for p in problems), problems
+
+
+def test_an_eks_arn_is_a_context_and_only_the_providers_take_it():
+    import json
+
+    result = CliRunner().invoke(app, ["preview", "--json", str(SPECS / "existing.ok.karpenter.yaml")])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    arn = "arn:aws:eks:us-east-1:123456789012:cluster/ml-platform-shared-karpenter"
+    assert data["region"] == arn and len(arn) > 40
+    named = [r for r in data["resources"] if arn in json.dumps(r["inputs"])]
+    assert named and {r["type"] for r in named} == {"pulumi:providers:kubernetes"}  # no resource name or label carries it
+    assert all(r["inputs"]["context"] == arn for r in named)
+
+
+def test_a_region_longer_than_any_context_is_refused_with_the_reason(tmp_path):
+    import json
+
+    path = tmp_path / "s.yaml"
+    path.write_text(f"name: long\ncloud: existing\nregion: {'c' * 254}\nexisting: {{snapshot: x.json}}\n")
+    result = CliRunner().invoke(app, ["validate", "--json", str(path)])
+    assert result.exit_code == 2
+    [problem] = [p for p in json.loads(result.stdout)["problems"] if p["path"] == "region"]
+    assert "at most 253 characters" in problem["message"] and "EKS context" in problem["message"]
