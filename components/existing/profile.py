@@ -196,7 +196,7 @@ class ExistingProfile(ExistingFacts, CloudProfile):
             return None
         from aiinfra.components.existing import selector
 
-        how = f"selected by {selector.text(pool.node_selector)}, labels they carry" if pool.node_selector else f"labelled aiinfra.dev/pool={pool.name} by aiinfra (no label selects exactly them)"
+        how = f"selected by {selector.text(pool.node_selector)}, labels they carry" if pool.node_selector else f"labelled aiinfra.dev/pool={pool.name} by aiinfra, a NodePatch each (the warnings say why)"
         return f"nodes {', '.join(pool.selected_nodes)}: {how}"
 
     def gpu_driver(self, spec: EnvironmentSpec, pools: list[ResolvedPool]) -> str | None:

@@ -100,6 +100,8 @@ def test_no_exact_label_falls_back_to_aiinfras_labels_with_a_warning(tmp_path):
     patched = {r["inputs"]["metadata"]["name"]: r["inputs"]["metadata"]["labels"] for r in data["resources"] if r["type"] == "kubernetes:core/v1:NodePatch"}
     assert sorted(patched) == ["g001-h100", "g002-h100"] and all(labels["aiinfra.dev/pool"] == "train" for labels in patched.values())
     assert flavors(data)["train"] == {"aiinfra.dev/pool": "train"}
+    pool = next(p for p in data["node_pools"] if p["name"] == "train")
+    assert pool["provisioning"] == "nodes g001-h100, g002-h100: labelled aiinfra.dev/pool=train by aiinfra, a NodePatch each (the warnings say why)"
     env = load(path)
     [shape] = shapes(env, env.worker_pools[0])
     assert shape.labels["aiinfra.dev/pool"] == {"train"}  # the patch's labels, which the fit check then sees
