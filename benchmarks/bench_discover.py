@@ -41,7 +41,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     a = ap.parse_args()
     t0 = time.perf_counter()
-    from aiinfra.catalog.snapshot import catalog_data, parse
+    from aiinfra.catalog.snapshot import catalog_data, parse, read_node, rules
     from aiinfra.components.existing.discover import discover, live_nodes
     from aiinfra.components.existing.drift import changes
     from aiinfra.components.existing.selector import choose
@@ -60,11 +60,11 @@ def main() -> None:
             catalog_data("existing", parsed, "cw-prod", {"H100": 6.155}, "bench")
             parse_times.append(time.perf_counter() - start)
             start = time.perf_counter()
-            chosen = choose({n.name: n.labels for n in parsed.nodes}, [n.name for n in parsed.nodes])
+            chosen = choose({n.name: n.labels for n in parsed.nodes}, [n.name for n in parsed.nodes], rules()["selector"])
             select_times.append(time.perf_counter() - start)
             pool = SimpleNamespace(name="train", selected_nodes=tuple(n.name for n in parsed.nodes), node_selector=chosen.labels)
             start = time.perf_counter()
-            found = changes(parsed, live_nodes(kc, "cw-prod"), [pool])
+            found = changes(parsed, [read_node(i) for i in live_nodes(kc, "cw-prod")], [pool], rules()["selector"]["volatile"])
             drift_times.append(time.perf_counter() - start)
         pages = sum(1 for r in server.requests if r.startswith("GET /api/v1/nodes")) // 2
     size = len(json.dumps(snap, indent=1, sort_keys=True))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Iterable
 
 from aiinfra.problems import Problem
 
@@ -20,11 +20,13 @@ class Live:
     checked: bool
 
 
-def changes(snap: Any, items: list[dict[str, Any]], pools: list[Any]) -> list[str]:
-    """What differs on the nodes the pools take, between the snapshot and the nodes as listed now."""
-    from aiinfra.catalog.snapshot import read_node
+def changes(snap: Any, listed: list[Any], pools: list[Any], volatile: Iterable[str]) -> list[str]:
+    """What differs on the nodes the pools take, between the snapshot and the nodes as listed now (both read by
+    aiinfra.catalog.snapshot.read_node), labels matching `volatile` aside."""
     from aiinfra.components.existing.selector import text
-    live = {n.name: n for n in (read_node(i) for i in items)}
+
+    ignored = _ignoring(tuple(volatile))
+    live = {n.name: n for n in listed}
     before = {n.name: n for n in snap.nodes}
     out: list[str] = []
     for pool in pools:
@@ -55,21 +57,22 @@ def changes(snap: Any, items: list[dict[str, Any]], pools: list[Any]) -> list[st
     return out
 
 
-@functools.lru_cache(maxsize=4096)
-def ignored(key: str) -> bool:
+@functools.lru_cache(maxsize=8)
+def _ignoring(volatile: tuple[str, ...]) -> Callable[[str], bool]:
     """Labels that are not drift: volatile ones (node_labels.yaml selector.volatile) and aiinfra's own, which a
-    fallback's NodePatch writes."""
-    from aiinfra.components.existing.selector import matches, rules
+    fallback's NodePatch writes; cached per key, since every node repeats them."""
+    from aiinfra.components.existing.selector import matches
 
-    return matches(key, [*rules()["volatile"], "aiinfra.dev/*"])
+    return functools.lru_cache(maxsize=4096)(lambda key: matches(key, [*volatile, "aiinfra.dev/*"]))
 
 
 def _size(node: Any) -> tuple[Any, ...]:
     return round(node.vcpus, 3), round(node.memory_gib, 2), node.gpu, node.count
 
 
-def check(env: Any, kubeconfig: str, snap: Any, offline: bool) -> Live:
-    """The live comparison, or the note that says why the preview reads the snapshot only."""
+def check(env: Any, kubeconfig: str, snap: Any, offline: bool, read: Callable[[dict[str, Any]], Any], volatile: Iterable[str]) -> Live:
+    """The live comparison, or the note that says why the preview reads the snapshot only. `read` makes a listed
+    node what the snapshot holds (the profile passes the snapshot reader, which components do not import)."""
     from pathlib import Path
 
     context, written, snapshot_path = env.spec.region, env.spec.existing, str(snap.path)  # the note names the paths as the spec writes them
@@ -84,7 +87,7 @@ def check(env: Any, kubeconfig: str, snap: Any, offline: bool) -> Live:
     except discover.DiscoverError as err:
         reason = err.problems[0].message if err.problems else str(err)
         return Live([], f"{reason}, so the preview reads {written.snapshot} only", False)
-    found = changes(snap, items, env.pools)
+    found = changes(snap, [read(i) for i in items], env.pools, volatile)
     option = "" if kubeconfig.endswith("/.kube/config") else f" --kubeconfig {kubeconfig}"
     hint = f"record the cluster again: aiinfra discover --context {context}{option} -o {snapshot_path}, then review the preview (--offline previews the old snapshot)"
     problems = [Problem("existing.snapshot", f"the cluster changed since {Path(snapshot_path).name} was discovered: {c}", hint, snapshot_path) for c in found]

@@ -75,9 +75,10 @@ class ExistingProfile(ExistingFacts, CloudProfile):
 
     def live_check(self, env: Any, source: str | None, offline: bool) -> tuple[list[Problem], str | None]:
         """The cluster's nodes now against the snapshot (components/existing/drift.py)."""
+        from aiinfra.catalog.snapshot import read_node, rules
         from aiinfra.components.existing import drift
 
-        live = drift.check(env, kubeconfig_path(env.spec, source), self.snapshot(env.spec), offline)
+        live = drift.check(env, kubeconfig_path(env.spec, source), self.snapshot(env.spec), offline, read_node, rules()["selector"]["volatile"])
         return live.problems, live.note
 
     def catalog_for(self, spec: EnvironmentSpec, source: str | None = None) -> dict[str, Any]:
@@ -168,10 +169,11 @@ class ExistingProfile(ExistingFacts, CloudProfile):
     def _select(self, spec: EnvironmentSpec, snap: Any, pool: ResolvedPool) -> tuple[ResolvedPool, Problem | None]:
         """Pods select the pool's nodes by labels they already carry (components/existing/selector.py); where none
         selects exactly them, or the pool needs labels of aiinfra's on its nodes, a warning says why they get aiinfra's."""
+        from aiinfra.catalog.snapshot import rules
         from aiinfra.components.existing import selector
         from aiinfra.problems import Problem
 
-        choice = selector.choose({n.name: n.labels for n in snap.nodes}, pool.selected_nodes)
+        choice = selector.choose({n.name: n.labels for n in snap.nodes}, pool.selected_nodes, rules()["selector"])
         missing = {k: v for k, v in pool.labels.items() if pool.carried_labels.get(k) != v}
         relabel = "label exactly those nodes yourself (kubectl label nodes NODE... KEY=VALUE) and discover again"
         why, hint = (("dra: true and NVLink racks need aiinfra.dev/dra on the nodes (the DRA driver's kubelet plugin selects it)", "nothing to do, or turn dra off") if pool.dra_driver

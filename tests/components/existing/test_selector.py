@@ -10,8 +10,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from aiinfra.catalog.snapshot import rules
 from aiinfra.cli.main import app
-from aiinfra.components.existing.selector import choose
+from aiinfra.components.existing.selector import choose as choose_by
 from aiinfra.resolve.fit import Pod, failures
 from aiinfra.resolve.node_shapes import shapes
 from aiinfra.resolve.resolver import load
@@ -19,6 +20,10 @@ from aiinfra.resolve.resolver import load
 ROOT = Path(__file__).resolve().parents[3]
 SNAPSHOTS = ROOT / "stacks" / "snapshots"
 GPU_CLASS = {"gpu.nvidia.com/class": "H100_NVLINK_80GB"}
+
+
+def choose(nodes, chosen):
+    return choose_by(nodes, chosen, rules()["selector"])
 
 
 def cluster(**nodes: dict[str, str]) -> dict[str, dict[str, str]]:
