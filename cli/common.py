@@ -52,6 +52,22 @@ def load_env(path: Path, as_json: bool = False, warn: bool = True, placement: bo
     return env
 
 
+OfflineOpt = typer.Option(False, "--offline", help="read only the recorded inputs (cloud: existing: the snapshot), never the cluster: no drift check")
+
+
+def live_check(env, spec: Path, offline: bool, as_json: bool = False) -> str | None:
+    """The cloud as it is now against what the preview is built from (a cloud hook; cloud: existing re-reads its
+    cluster's nodes): exit 2 listing what changed; the note saying what was checked goes to stderr unless JSON."""
+    from aiinfra import clouds
+
+    problems, note = clouds.get(env.spec.cloud).live_check(env, str(spec), offline)
+    if problems:
+        fail(str(spec), problems, as_json)
+    if note and not as_json:
+        console(stderr=True).print(f"note: {note}", markup=False, highlight=False)
+    return note
+
+
 def check_fit(env, spec: Path, as_json: bool = False, manifests: list[dict[str, Any]] | None = None, warn: bool = True):
     """The fit check (aiinfra.resolve.fit): exit 2 listing every pod that fits no node; its warnings on stderr unless JSON."""
     from aiinfra.resolve import fit

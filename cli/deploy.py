@@ -60,12 +60,13 @@ def _errors(spec: Path | None = None) -> Iterator[None]:
 
 
 def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool, before_state: Optional[Callable[[Any], None]] = None, deploys: bool = False,
-             reset: Sequence[str] = ()):
+             reset: Sequence[str] = (), offline: Optional[bool] = None):
     """The spec first (a bad one exits 2 wherever it is run, Pulumi CLI or not), with a real GCP project / Azure
-    subscription; then the CLI, the backend, credentials, `before_state` (up's plan and policy check, which may
-    refuse) and only then the state backend and the passphrase."""
+    subscription, and where `offline` is given the cloud against its recorded inputs (cloud: existing: drift from
+    the snapshot refuses); then the CLI, the backend, credentials, `before_state` (up's plan and policy check,
+    which may refuse) and only then the state backend and the passphrase."""
     from aiinfra import deploy
-    from aiinfra.cli.common import load_env, report, warnings
+    from aiinfra.cli.common import live_check, load_env, report, warnings
     from aiinfra.components.base.accounts import require_real
     from aiinfra.problems import SpecError
 
@@ -75,6 +76,8 @@ def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool, b
     except SpecError as err:
         report(err)
     warnings(env.warnings)
+    if offline is not None:
+        live_check(env, spec, offline)
     command = deploy.pulumi_command(reads_state=not deploys)
     url = deploy.backend_url(backend)
     if credentials:
@@ -197,6 +200,7 @@ def up(
     yes: bool = YesOpt,
     no_failover: bool = typer.Option(False, "--no-failover", help="do not retry a node pool on another zone or gpu alternative after a capacity error"),
     reset_placement: Optional[list[str]] = typer.Option(None, "--reset-placement", metavar="POOL", help=placing.RESET_HELP),
+    offline: bool = typer.Option(False, "--offline", help="cloud: existing: deploy from the snapshot without reading the nodes again first (no drift check)"),
 ) -> None:
     """Deploy an environment: plan and cost, confirmation, then `pulumi up` with live progress. A node pool that
     fails for lack of capacity is retried on the next zone offering its type, then its gpu: alternatives; where
@@ -211,7 +215,7 @@ def up(
             placing.show(c, env, spec)
             planned.update(count=_plan(env, c))
 
-        t = _prepare(spec, backend, yes, credentials=True, before_state=plan, deploys=True, reset=reset_placement or ())
+        t = _prepare(spec, backend, yes, credentials=True, before_state=plan, deploys=True, reset=reset_placement or (), offline=offline)
         start, count = t.env, planned["count"]
         _quota(t.env, c)
         c.print(f"Stack [bold]{t.stack_name}[/] (project {deploy.PROJECT}) in {t.backend}", markup=True)

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from aiinfra.cli.common import EXIT_POLICY, JsonOpt, SpecArg, UtilizationOpt, check_fit, console, emit_json, fail, load_env, utilization
+from aiinfra.cli.common import EXIT_POLICY, JsonOpt, OfflineOpt, SpecArg, UtilizationOpt, check_fit, console, emit_json, fail, live_check, load_env, utilization
 
 
 def validate(spec: Path = SpecArg, as_json: bool = JsonOpt) -> None:
@@ -42,9 +42,11 @@ def preview(
     as_json: bool = JsonOpt,
     summary: bool = typer.Option(False, "--summary", help=SUMMARY_HELP),
     util: Optional[float] = UtilizationOpt,
+    offline: bool = OfflineOpt,
 ) -> None:
     """Run the environment's Pulumi program offline under mocks: resources, GPUs and cost. A node pool that
-    `aiinfra up`'s failover moved is shown where the stack's config records it."""
+    `aiinfra up`'s failover moved is shown where the stack's config records it. On an existing cluster whose
+    kubeconfig is here, its nodes are read again first and a change since the snapshot refuses (exit 2)."""
     if summary and as_json:
         from aiinfra.problems import Problem
 
@@ -52,6 +54,7 @@ def preview(
                                    "drop --summary, and pick fields with jq, e.g. `jq '{node_pools, cost, policy}'`")], as_json)
     scope = utilization(util, as_json)
     env = load_env(spec, as_json)
+    live = live_check(env, spec, offline, as_json)
     from aiinfra.cli.placement import json_field, show
     from aiinfra.policy import mandatory_failed
     from aiinfra.report.preview import build
@@ -61,6 +64,8 @@ def preview(
         data = build(env)
     data["fit"] = {"pods": fitted.rows, "warnings": [w.as_dict() for w in fitted.warnings]}
     data.update(json_field(env))
+    if live:
+        data["live"] = live
     if as_json:
         emit_json(data)
     elif summary:

@@ -84,12 +84,11 @@ def ray_resources(env: ResolvedEnvironment, pool: ResolvedPool) -> dict[str, dic
 
 
 def placement(pool: ResolvedPool) -> tuple[dict[str, str], list[dict[str, str]]]:
-    """(nodeSelector, tolerations) of a pod placed on the pool: its label, its accelerator's and the cloud's taints."""
-    from aiinfra.manifests.fabric import POOL_LABEL
+    """(nodeSelector, tolerations) of a pod placed on the pool: its selector (ResolvedPool.selector), its accelerator's and the cloud's taints."""
     from aiinfra.resolve import accelerators
 
     tolerations = ([accelerators.pod_facts(pool)["toleration"]] if pool.gpu else []) + pool.tolerations
-    return {POOL_LABEL: pool.name, **pool.accelerator_labels}, tolerations
+    return {**pool.selector, **pool.accelerator_labels}, tolerations
 
 
 def prepare_job(env: ResolvedEnvironment, bucket_urls: Mapping[str, str], source: str | None, image: str) -> dict[str, Any] | None:

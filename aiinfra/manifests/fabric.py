@@ -9,9 +9,8 @@ from typing import Any
 import yaml
 
 from aiinfra.manifests.templates import _render_leaves, templates_dir
-from aiinfra.resolve.result import ResolvedPool
+from aiinfra.resolve.result import POOL_LABEL, ResolvedPool  # noqa: F401 (POOL_LABEL: re-exported)
 
-POOL_LABEL = "aiinfra.dev/pool"
 COMPUTE_CLASS_LABEL = "cloud.google.com/compute-class"
 
 
@@ -97,7 +96,7 @@ def pool_facts(cloud: str, pool: ResolvedPool, accel: dict[str, Any] | None = No
         "fabric_gbps": pool.fabric.gbps if pool.fabric else pool.network_gbps,
         "gpus": pool.gpus_per_node,
         "procs_per_node": accel["ranks"],
-        "node_selector": {POOL_LABEL: pool.name, **pool.accelerator_labels, **class_selector(pool), **arch_selector(pool)},
+        "node_selector": {**pool.selector, **pool.accelerator_labels, **class_selector(pool), **arch_selector(pool)},
         "tolerations": ([accel["toleration"]] if pool.gpu else []) + pool.tolerations,
         "family": accel["family"],
         "backend": accel["backend"],

@@ -193,8 +193,9 @@ def _gpu_placement(name: str, spec: dict[str, Any], c: dict[str, Any], grant: di
     out = []
     if not any(t.get("key") == GPU_TAINT_KEY for t in spec.get("tolerations") or []):
         out.append(f"asks for GPUs but does not tolerate the {GPU_TAINT_KEY} taint")
-    if POOL_LABEL not in (spec.get("nodeSelector") or {}) and not spec.get("affinity"):
-        out.append(f"asks for GPUs but selects no pool ({POOL_LABEL})")
+    # aiinfra.dev/pool names the pool; on an existing cluster a pool's nodes are selected by labels they already carry.
+    if not spec.get("nodeSelector") and not spec.get("affinity"):
+        out.append(f"asks for GPUs but selects no pool (no nodeSelector, e.g. {POOL_LABEL}, and no node affinity)")
     return out
 
 

@@ -78,7 +78,7 @@ def failures(pod: Pod, shape: NodeShape) -> list[tuple[str, str]]:
 
 
 HINTS = {
-    "selector": "select labels the pool's nodes carry (aiinfra.dev/pool names the pool), or drop the user label that overrides them",
+    "selector": "select labels the pool's nodes carry (aiinfra.dev/pool names the pool; on an existing cluster, the labels preview shows under provisioning), or drop the user label that overrides them",
     "taint": "add a toleration for the taint, or place the pod on a pool without it",
     "cpu": "size the request from the pool's allocatable (capacity minus the cloud's reservations), or give the pool a larger type (cpus:, instance_type:)",
     "memory": "size the request from the pool's allocatable memory, or give the pool a type with more (memory_gib:, instance_type:)",
@@ -97,8 +97,9 @@ def fit_pod(pod: Pod, shapes_: list[NodeShape]) -> tuple[list[NodeShape], Proble
     fits = [s for s, f in results if not f]
     if fits:
         return fits, None
+    # The pool it targets: the one its aiinfra.dev/pool names, else those whose labels its selector matches.
     target = pod.selector.get(POOL_LABEL)
-    named = [(s, f) for s, f in results if s.pool == target] or results
+    named = [(s, f) for s, f in results if s.pool == target or target is None and pod.selector and all(r != "selector" for r, _ in f)] or results
     parts = [f"pool {s.pool} ({s.instance_type}): {'; '.join(m for _, m in f)}" for s, f in named]
     shape, fails = named[0]
     return [], Problem(pod.path, "fits no node: " + " | ".join(parts), hint(fails[0][0], shape))

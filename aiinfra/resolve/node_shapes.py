@@ -7,9 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
+from aiinfra.resolve.result import POOL_LABEL, ResolvedEnvironment, ResolvedPool
 
-POOL_LABEL = "aiinfra.dev/pool"
 ARCH_LABEL = "kubernetes.io/arch"
 KUBE_ARCH = {"x86_64": "amd64", "arm64": "arm64"}  # the catalog's CPU architecture as Go (and so the kubelet) names it
 
@@ -57,7 +56,10 @@ def show(resource: str, q: float) -> str:
 
 
 def node_labels(env: ResolvedEnvironment, pool: ResolvedPool) -> dict[str, str]:
-    """The labels aiinfra puts on the pool's nodes (components/<cloud>/gpu_pool.node_labels, cluster system pools)."""
+    """The labels aiinfra puts on the pool's nodes (components/<cloud>/gpu_pool.node_labels, cluster system pools);
+    none where its pods select labels the nodes already carry (ResolvedPool.node_selector, cloud: existing)."""
+    if pool.node_selector:
+        return {}
     from aiinfra.components.base.gpu_pool import PoolCommon
     from aiinfra.components.base.gpu_pool import node_labels as common_labels
 

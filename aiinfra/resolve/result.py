@@ -20,6 +20,9 @@ if TYPE_CHECKING:  # annotations only: no pydantic or catalog import for compone
     from aiinfra.spec import EnvironmentSpec
 
 
+POOL_LABEL = "aiinfra.dev/pool"  # the node label aiinfra puts on every pool's nodes: the spec's pool name
+
+
 @dataclass(frozen=True)
 class PoolShape:
     """One instance type a provisioner (Karpenter) may launch for a pool besides the resolver's choice: the cheapest
@@ -76,9 +79,17 @@ class ResolvedPool:
     compute_class: str | None = None  # GKE: the ComputeClass the pool's nodes carry and its pods select
     selected_nodes: tuple[str, ...] = ()  # cloud: existing: the names of the cluster's nodes the pool takes
     carried_labels: dict[str, str] = field(default_factory=dict)  # cloud: existing: the labels all those nodes carry (from the snapshot)
+    # cloud: existing: labels those nodes already carry that select exactly them; pods select these and aiinfra
+    # labels no node. Empty: pods select aiinfra's pool label (every cloud's pools carry it; existing: a NodePatch).
+    node_selector: dict[str, str] = field(default_factory=dict)
     nvlink_domain: Any = None  # aiinfra.catalog.models.NvlinkDomain of a GB200/GB300 rack type; None elsewhere
     dra: bool = False  # whole GPUs through the NVIDIA DRA driver (the device plugin is off on these nodes)
     topology_request: tuple[str, str] | None = None  # Kueue TAS: ("required" | "preferred", node label) for its training jobs
+
+    @property
+    def selector(self) -> dict[str, str]:
+        """The node labels pods, Kueue flavors and the fit check select this pool's nodes by."""
+        return dict(self.node_selector) or {POOL_LABEL: self.name}
 
     @property
     def dra_driver(self) -> bool:

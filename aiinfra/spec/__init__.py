@@ -32,6 +32,7 @@ from aiinfra.spec.limits import (
     MAX_DISK_GIB,
     MAX_MEMORY_GIB,
     MAX_POOL_NODES,
+    MAX_REGION,
     MAX_TAGS,
     NAME_PATTERN,
     topology_shape,
@@ -277,7 +278,7 @@ class Cluster(_Strict):
 class _EnvironmentFields(_Strict):
     name: Annotated[str, Field(pattern=NAME_PATTERN, min_length=3, max_length=24)]
     cloud: Cloud
-    region: str = Field(max_length=40)
+    region: str = Field(max_length=MAX_REGION, description="the cloud's region; on cloud: existing the kubeconfig context (an EKS ARN is fine)")
     node_pools: list[NodePool] = Field(default_factory=list)
     storage: Storage = Field(default_factory=Storage)
     registry: Registry = Field(default_factory=Registry)

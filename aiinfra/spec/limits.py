@@ -31,6 +31,9 @@ MAX_MEMORY_GIB = 32768
 MAX_DISK_GIB = 16384
 MAX_STEPS = 100_000_000
 MAX_TAGS = 40
+# A region is a cloud's region name or, on cloud: existing, a kubeconfig context: EKS names its contexts by the
+# cluster's ARN (arn:aws:eks:REGION:ACCOUNT:cluster/NAME, NAME up to 100 characters), so 40 was too few.
+MAX_REGION = 253
 
 # Why each upper bound is where it is; error messages quote these.
 LIMIT_REASONS = {
@@ -46,6 +49,7 @@ LIMIT_REASONS = {
     "checkpoint_every": "checkpoints come every few hundred steps at most",
     "tags": f"AWS allows 50 tags per resource and aiinfra adds its own; keep to {MAX_TAGS}",
     "labels": f"keep node labels to {MAX_TAGS}",
+    "region": f"a region or kubeconfig context name is at most {MAX_REGION} characters (an EKS context is the cluster ARN, up to about 160)",
 }
 
 

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from aiinfra.problems import Invalid, did_you_mean, shown
+from aiinfra.spec.limits import MAX_REGION
 
 REASON_EXAMPLE = 'reason: "dev cluster, public endpoint limited by the VPN (SEC-123)"'
 
@@ -51,7 +52,7 @@ class Policy(BaseModel):
         default=None, gt=0, description="most the environment may emit per month (730 h, kgCO2e, location-based) at its maximum size; unknown power or grid figures fail it"
     )
     suggest_lower_carbon: bool = Field(default=False, description="advise a lower-carbon region of the same cloud that offers the same instance types (on with max_kgco2e_month)")
-    allowed_regions: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=100, description="regions it may run in")
+    allowed_regions: list[Annotated[str, Field(max_length=MAX_REGION)]] = Field(default_factory=list, max_length=100, description="regions it may run in")
     allowed_accelerators: list[Annotated[str, Field(max_length=40)]] = Field(
         default_factory=list, max_length=100, description="GPU models its pools may use, e.g. [L4, H100]"
     )

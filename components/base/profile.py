@@ -91,6 +91,12 @@ class CloudProfile(CloudFacts):
         """(message, hint) where the cloud's offers are one cluster's nodes and none has count × gpu; None: ask the catalog."""
         return None
 
+    def live_check(self, env: Any, source: str | None, offline: bool) -> tuple[list[Problem], str | None]:
+        """Before a preview or up: the cloud as it is now against the recorded inputs the preview is built from
+        (cloud: existing reads its cluster's nodes again); (problems that refuse the run, a note saying what was
+        checked), ([], None) where the cloud has nothing recorded to compare."""
+        return [], None
+
     def preinstalled(self, spec: EnvironmentSpec) -> frozenset[str]:
         """charts.yaml keys the cluster already runs, which the platform does not install (ResolvedEnvironment.preinstalled)."""
         return frozenset()

@@ -9,11 +9,12 @@ it is sorted and written the same way every time, so a re-discovery diffs cleanl
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from aiinfra.problems import Problem
 
@@ -111,24 +112,39 @@ def cluster_wide(auth: Any) -> bool:
     return True
 
 
-def discover(kubeconfig: str, context: str) -> dict[str, Any]:
-    from kubernetes import client
+@contextlib.contextmanager
+def _answers(context: str) -> Iterator[None]:
+    """An API error or an unreachable server as DiscoverError, naming the context."""
     from kubernetes.client.exceptions import ApiException
     from urllib3.exceptions import HTTPError
 
-    api = client_for(kubeconfig, context)
-    core = client.CoreV1Api(api)
     try:
-        listed = nodes(core)
-        releases = helm_releases(core)
-        wide = cluster_wide(client.AuthorizationV1Api(api))
-        uid = (_raw(core, "read_namespace", "kube-system").get("metadata") or {}).get("uid")
-        version = _raw(client.VersionApi(api), "get_code").get("gitVersion")
+        yield
     except ApiException as err:
         hint = "the credentials need list on nodes and secrets (read-only)" if err.status in (401, 403) else "check the cluster is reachable: kubectl --context " + context + " get nodes"
         raise DiscoverError([Problem("--context", f"the API server of {context!r} answered HTTP {err.status} {err.reason}", hint, context)]) from None
     except (HTTPError, OSError) as err:
         raise DiscoverError([Problem("--context", f"cannot reach the API server of {context!r} ({type(err).__name__})", f"kubectl --context {context} get nodes", context)]) from None
+
+
+def live_nodes(kubeconfig: str, context: str) -> list[dict[str, Any]]:
+    """The nodes alone, as discover() records them: what a live preview compares with the snapshot (drift.py)."""
+    from kubernetes import client
+
+    with client_for(kubeconfig, context) as api, _answers(context):
+        return nodes(client.CoreV1Api(api))
+
+
+def discover(kubeconfig: str, context: str) -> dict[str, Any]:
+    from kubernetes import client
+
+    with client_for(kubeconfig, context) as api, _answers(context):  # the client's connection pool closed after
+        core = client.CoreV1Api(api)
+        listed = nodes(core)
+        releases = helm_releases(core)
+        wide = cluster_wide(client.AuthorizationV1Api(api))
+        uid = (_raw(core, "read_namespace", "kube-system").get("metadata") or {}).get("uid")
+        version = _raw(client.VersionApi(api), "get_code").get("gitVersion")
     return {
         "apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": listed,
         "aiinfra": {"context": context, "cluster_uid": uid, "server_version": version, "cluster_wide": wide, "helm_releases": releases},

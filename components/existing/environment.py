@@ -1,21 +1,21 @@
 """Assemble one environment on a cluster that already exists: no cloud resources. The cluster is a placeholder
-component; the only objects aiinfra writes beyond the platform are the pool labels on the nodes each pool takes
-(server-side apply of metadata.labels alone: `down` removes exactly those labels and nothing else of the node)."""
+component. Pods select each pool's nodes by labels they already carry; only a pool whose nodes no label selects
+exactly gets aiinfra's pool labels (server-side apply of metadata.labels alone: `down` removes exactly those labels
+and nothing else of the node)."""
 
 from __future__ import annotations
-
-import os
 
 import pulumi
 
 from aiinfra.components.base.built import BuiltEnvironment, WorkloadBinding
 from aiinfra.components.base.util import child
 from aiinfra.components.existing.cluster import Cluster, ClusterArgs
+from aiinfra.components.existing.profile import kubeconfig_path
 from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
 
 
 class NodeLabels(pulumi.ComponentResource):
-    """aiinfra's pool labels on the existing nodes one pool takes, so pods, Kueue flavors and the fit check select them."""
+    """aiinfra's pool labels on the existing nodes of a pool that no label of theirs selects exactly (the fallback)."""
 
     def __init__(self, name: str, env: ResolvedEnvironment, pool: ResolvedPool, provider: pulumi.ProviderResource, opts: pulumi.ResourceOptions | None = None):
         super().__init__("aiinfra:existing:NodeLabels", name, None, opts)
@@ -34,10 +34,14 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
     import pulumi_kubernetes as k8s
 
     spec = env.spec
-    kubeconfig = os.path.expanduser(spec.existing.kubeconfig)
+    kubeconfig = kubeconfig_path(spec)
     cluster = Cluster(spec.name, ClusterArgs(context=spec.region, kubeconfig=kubeconfig), opts=child(parent))
-    provider = k8s.Provider(f"{spec.name}-nodes-k8s", kubeconfig=kubeconfig, context=spec.region, opts=child(parent, depends_on=[cluster]))
-    pools = {p.name: NodeLabels(f"{spec.name}-{p.name}", env, p, provider, opts=child(parent, depends_on=[cluster])) for p in env.worker_pools if p.selected_nodes}
+    # Only where no label the nodes carry selects exactly a pool's nodes (ResolvedPool.node_selector is empty).
+    labelled = [p for p in env.pools if p.selected_nodes and not p.node_selector]
+    pools = {}
+    if labelled:
+        provider = k8s.Provider(f"{spec.name}-nodes-k8s", kubeconfig=kubeconfig, context=spec.region, opts=child(parent, depends_on=[cluster]))
+        pools = {p.name: NodeLabels(f"{spec.name}-{p.name}", env, p, provider, opts=child(parent, depends_on=[cluster])) for p in labelled}
     store = spec.existing.object_store
     buckets = {b: pulumi.Output.from_input(f"s3://{b}") for b in spec.storage.buckets}
     outputs = {

@@ -3,16 +3,15 @@ cluster's Args, built as environment.build() builds them."""
 
 from __future__ import annotations
 
-import os
-
 from aiinfra.components.base import identity as base_identity
 from aiinfra.components.base.preflight import Collector
 from aiinfra.components.existing import cluster
+from aiinfra.components.existing.profile import kubeconfig_path
 from aiinfra.resolve.result import ResolvedEnvironment
 
 
 def check(env: ResolvedEnvironment, c: Collector) -> None:
     spec = env.spec
-    args = cluster.ClusterArgs(context=spec.region, kubeconfig=os.path.expanduser(spec.existing.kubeconfig))
+    args = cluster.ClusterArgs(context=spec.region, kubeconfig=kubeconfig_path(spec))
     c.check("aiinfra:existing:Cluster", spec.name, cluster.check(args))
     c.check("aiinfra:existing:Environment", spec.name, base_identity.binding(spec.identity.namespace, spec.identity.service_account))

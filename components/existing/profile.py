@@ -40,6 +40,19 @@ def kube_contexts(path: str) -> list[str] | None:
 
 
 _LOADED: dict[str, Path] = {}
+_KUBECONFIGS: dict[str, Path] = {}
+
+
+def kubeconfig_path(spec: EnvironmentSpec, source: str | None = None) -> str:
+    """existing.kubeconfig with ~ expanded, a relative one in the spec's folder (as the snapshot); later calls
+    without the source get the one catalog_for resolved for the same spec value."""
+    written = spec.existing.kubeconfig
+    path = Path(os.path.expanduser(written))
+    if path.is_absolute():
+        return str(path)
+    if source is not None or written not in _KUBECONFIGS:
+        _KUBECONFIGS[written] = spec_dir(source) / path
+    return str(_KUBECONFIGS[written])
 
 
 @register
@@ -60,6 +73,14 @@ class ExistingProfile(ExistingFacts, CloudProfile):
         _LOADED[written] = path
         return snap
 
+    def live_check(self, env: Any, source: str | None, offline: bool) -> tuple[list[Problem], str | None]:
+        """The cluster's nodes now against the snapshot (components/existing/drift.py)."""
+        from aiinfra.catalog.snapshot import read_node, rules
+        from aiinfra.components.existing import drift
+
+        live = drift.check(env, kubeconfig_path(env.spec, source), self.snapshot(env.spec), offline, read_node, rules()["selector"]["volatile"])
+        return live.problems, live.note
+
     def catalog_for(self, spec: EnvironmentSpec, source: str | None = None) -> dict[str, Any]:
         """The snapshot as this cloud's catalog; SpecError naming existing.snapshot / region where it cannot be."""
         from aiinfra import catalog
@@ -69,7 +90,7 @@ class ExistingProfile(ExistingFacts, CloudProfile):
         where = source or "<spec>"
         if not spec.existing.snapshot:
             raise SpecError(where, [Problem("existing.snapshot", "cloud: existing needs the cluster's snapshot", "run `aiinfra discover --context <context> -o cluster.json` and set existing.snapshot: cluster.json")])
-        contexts = kube_contexts(spec.existing.kubeconfig)
+        contexts = kube_contexts(kubeconfig_path(spec, source))
         if contexts is not None and spec.region not in contexts:
             raise SpecError(where, [Problem("region", f"context {spec.region!r} is not in {spec.existing.kubeconfig} (contexts: {', '.join(contexts) or 'none'})",
                                             "set region: to one of its contexts (kubectl config get-contexts)", spec.region)])
@@ -104,6 +125,10 @@ class ExistingProfile(ExistingFacts, CloudProfile):
                 problems.append(Problem(f"existing.prices.{key}", f"{key!r} is not a GPU in aiinfra's catalog", did_you_mean(key, catalog.gpu_spellings()) or f"use catalog names (H100) or {CPU_PRICE_KEY}", key))
             if value < 0:
                 problems.append(Problem(f"existing.prices.{key}", "a price cannot be negative", "USD per accelerator-hour, e.g. 2.5", value))
+        images = spec.workload.images
+        if spec.workload.enabled and not (images.train and images.serve):
+            problems.append(Problem("workload.images", "aiinfra creates no registry on an existing cluster, so the reference workload's images must be named",
+                                    "set workload.images: {train: REGISTRY/aiinfra-train:0.1.0, serve: REGISTRY/aiinfra-serve:0.1.0} (built from workloads/reference/Dockerfile.train and .serve)"))
         snap = self.snapshot(spec)
         if snap.cluster_wide is False and (spec.mlops.any_on):
             problems.append(Problem("region", f"the credentials of context {spec.region!r} may not create cluster-wide objects (namespaces, CRDs, ClusterRoles), which the platform installs",
@@ -121,6 +146,7 @@ class ExistingProfile(ExistingFacts, CloudProfile):
         shapes = snap.shapes()
         free = {shape: [n.name for n in nodes if n.usable(tolerated())] for shape, nodes in shapes.items()}
         done: dict[str, ResolvedPool] = {}
+        warnings: list[Problem] = []
         for pool in sorted(pools, key=lambda p: p.system):  # the spec's pools first; the system pool takes the CPU nodes left
             names = [n for n in free.get(pool.instance_type, []) if n not in taken][: pool.nodes_max] if not pool.system else free.get(pool.instance_type, [])
             if not pool.system and len(names) < pool.nodes_max:
@@ -134,8 +160,46 @@ class ExistingProfile(ExistingFacts, CloudProfile):
             nodes = [n for n in shapes.get(pool.instance_type, []) if n.name in names]
             carried = dict(set.intersection(*(set(n.labels.items()) for n in nodes))) if nodes else {}
             chosen = dataclasses.replace(pool, nodes_min=len(names), nodes_max=len(names), selected_nodes=tuple(names), carried_labels=carried)
+            if names:
+                chosen, warning = self._select(spec, snap, chosen)
+                warnings += [warning] if warning else []
             done[pool.name] = chosen if names else pool
-        return [done[p.name] for p in pools], problems, []
+        return [done[p.name] for p in pools], problems, warnings
+
+    def _select(self, spec: EnvironmentSpec, snap: Any, pool: ResolvedPool) -> tuple[ResolvedPool, Problem | None]:
+        """Pods select the pool's nodes by labels they already carry (components/existing/selector.py); where none
+        selects exactly them, or the pool needs labels of aiinfra's on its nodes, a warning says why they get aiinfra's."""
+        from aiinfra.catalog.snapshot import rules
+        from aiinfra.components.existing import selector
+        from aiinfra.problems import Problem
+
+        choice = selector.choose({n.name: n.labels for n in snap.nodes}, pool.selected_nodes, rules()["selector"])
+        missing = {k: v for k, v in pool.labels.items() if pool.carried_labels.get(k) != v}
+        relabel = "label exactly those nodes yourself (kubectl label nodes NODE... KEY=VALUE) and discover again"
+        why, hint = (("dra: true and NVLink racks need aiinfra.dev/dra on the nodes (the DRA driver's kubelet plugin selects it)", "nothing to do, or turn dra off") if pool.dra_driver
+                     else (f"labels: {selector.text(missing)} are not on the nodes", f"nothing to do, or remove labels:, or {relabel}") if missing
+                     else (choice.why_not and f"no label selects exactly them ({choice.why_not})", relabel))
+        accel = {k: pool.carried_labels[k] for k in pool.accelerator_labels if k in pool.carried_labels}  # GKE TPU labels, as the nodes carry them
+        pool = dataclasses.replace(pool, accelerator_labels=accel)
+        if not why:
+            return dataclasses.replace(pool, node_selector=choice.labels), None
+        i = next((i for i, p in enumerate(spec.node_pools) if p.name == pool.name), None)
+        n = len(pool.selected_nodes)
+        names = ", ".join(pool.selected_nodes[:3]) + (", ..." if n > 3 else "")
+        return pool, Problem(
+            f"node_pools[{i}]" if i is not None else f"node_pools.{pool.name}",  # the system pool by name, as the fit check does
+            f"pool {pool.name}'s pods cannot select its {n} node{'s' * (n != 1)} ({names}) by labels they carry: {why}; "
+            f"aiinfra labels them aiinfra.dev/pool={pool.name} (one NodePatch per node, which `down` removes)",
+            hint + (", or let the pool take every node of its shape (nodes:)" if i is not None and hint == relabel else ""),
+        )
+
+    def provisioned_as(self, env: Any, pool: Any) -> str | None:
+        if not pool.selected_nodes:
+            return None
+        from aiinfra.components.existing import selector
+
+        how = f"selected by {selector.text(pool.node_selector)}, labels they carry" if pool.node_selector else f"labelled aiinfra.dev/pool={pool.name} by aiinfra, a NodePatch each (the warnings say why)"
+        return f"nodes {', '.join(pool.selected_nodes)}: {how}"
 
     def gpu_driver(self, spec: EnvironmentSpec, pools: list[ResolvedPool]) -> str | None:
         snap = self.snapshot(spec)

@@ -26,7 +26,7 @@ class ExistingSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
-    kubeconfig: str = Field(default="~/.kube/config", description="path to the kubeconfig that has the context named by region: (a path, never its contents)")
+    kubeconfig: str = Field(default="~/.kube/config", description="path to the kubeconfig that has the context named by region: (a path, never its contents); relative to the spec's folder")
     snapshot: str | None = Field(default=None, description="the cluster's nodes: `kubectl get nodes -o json` or `aiinfra discover --context C -o FILE`; relative to the spec's folder")
     prices: dict[str, float] = Field(
         default_factory=dict,

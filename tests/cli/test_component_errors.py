@@ -41,7 +41,7 @@ def test_cli_prints_component_problems_like_spec_problems(as_json, monkeypatch, 
     from aiinfra.resolve import resolver as resolve
 
     broken = _broken()
-    monkeypatch.setattr(resolve, "load", lambda path: broken)
+    monkeypatch.setattr(resolve, "load", lambda path, placement=None: broken)
     monkeypatch.setattr("sys.argv", ["aiinfra", "preview", str(SPEC), *(["--json"] if as_json else [])])
     with pytest.raises(SystemExit) as exit_info:
         cli_main.main()

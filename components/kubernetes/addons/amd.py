@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiinfra.components.kubernetes.addons.model import accelerator_toleration, family_pools, taint_tolerations
+from aiinfra.components.kubernetes.addons.model import accelerator_toleration, family_pools, family_selector, taint_tolerations
 from aiinfra.components.kubernetes.addons.monitoring import PROMETHEUS_RELEASE
 from aiinfra.resolve.result import ResolvedEnvironment
 
 FAMILY = "amd"
 RELEASE = "amd-gpu-operator"
-# The node label aiinfra puts on AMD pools (components/base/gpu_pool.py node_labels): the DeviceConfig selects it instead of
-# NFD's feature.node.kubernetes.io/amd-gpu, which matches physical functions only; whether ND MI300X v5 passes PFs
+# The DeviceConfig selects the node label aiinfra puts on AMD pools (components/base/gpu_pool.py node_labels; on an
+# existing cluster the labels the nodes already carry: model.family_selector) instead of NFD's
+# feature.node.kubernetes.io/amd-gpu, which matches physical functions only; whether ND MI300X v5 passes PFs
 # or SR-IOV VFs to the guest is unverified (accelerators-capacity-data.md §3.2).
-SELECTOR = {"accelerator": FAMILY}
 NOTE = (
     "AMD GPU operator: deviceConfig.spec.driver.enable stays false (the chart default), so MI300X nodes use the amdgpu "
     "driver of the AKS node image; whether AKS images ship it is unverified. If `kubectl get nodes -o yaml` shows no "
@@ -40,7 +40,7 @@ def amd_operator_values(env: ResolvedEnvironment, monitoring: bool) -> dict[str,
         "deviceConfig": {
             "spec": {
                 # Helm merges maps: null drops the chart's NFD selector key so that only aiinfra's label selects.
-                "selector": {"feature.node.kubernetes.io/amd-gpu": None, **SELECTOR},
+                "selector": {"feature.node.kubernetes.io/amd-gpu": None, **family_selector(env, FAMILY)},
                 "devicePlugin": {"devicePluginTolerations": tolerations, "nodeLabellerTolerations": tolerations},
                 "metricsExporter": exporter,
             }

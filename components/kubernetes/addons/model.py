@@ -7,10 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from aiinfra.components.kubernetes.charts import ChartRef, chart, manifest
-from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
-
-POOL_LABEL = "aiinfra.dev/pool"
-
+from aiinfra.resolve.result import POOL_LABEL, ResolvedEnvironment, ResolvedPool  # noqa: F401 (POOL_LABEL: re-exported)
 
 GPU_RESOURCE = "nvidia.com/gpu"
 
@@ -117,11 +114,12 @@ def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, An
 
 
 def pool_selector(env: ResolvedEnvironment, pool: ResolvedPool) -> dict[str, str]:
-    """The node label every cloud's node pools carry: the spec's pool name (node_labels in each cloud's gpu_pool.py),
-    and on GKE the pool's ComputeClass, which pending pods must select for GKE to create its fallback node pools."""
+    """The node labels the pool's nodes carry: the spec's pool name (node_labels in each cloud's gpu_pool.py) or, on
+    an existing cluster, labels they already have (ResolvedPool.selector); and on GKE the pool's ComputeClass, which
+    pending pods must select for GKE to create its fallback node pools."""
     from aiinfra.manifests.fabric import class_selector
 
-    return {POOL_LABEL: pool.name, **class_selector(pool)}
+    return {**pool.selector, **class_selector(pool)}
 
 
 def taint_tolerations(env: ResolvedEnvironment, pools: list[ResolvedPool]) -> list[dict[str, str]]:
@@ -136,6 +134,18 @@ def fabric_kinds(env: ResolvedEnvironment) -> set[str]:
 def family_pools(env: ResolvedEnvironment, family: str) -> list[ResolvedPool]:
     """The accelerator pools of one family (nvidia, tpu, neuron, amd); a pool resolved without a family is NVIDIA."""
     return [p for p in env.gpu_pools if (p.family or "nvidia") == family]
+
+
+def family_selector(env: ResolvedEnvironment, family: str) -> dict[str, str]:
+    """What a DaemonSet on every node of one accelerator family selects: aiinfra's `accelerator` node label, or where
+    every pool of the family is selected by labels its nodes already carry (cloud: existing), the labels those
+    selectors share (one pool: its selector)."""
+    pools = family_pools(env, family)
+    if pools and all(p.node_selector for p in pools):
+        shared = dict(set.intersection(*(set(p.node_selector.items()) for p in pools)))
+        if shared:
+            return shared
+    return {"accelerator": family}
 
 
 def accelerator_toleration(pool: ResolvedPool) -> dict[str, str]:

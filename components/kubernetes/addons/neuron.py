@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiinfra.components.kubernetes.addons.model import KubeObject, accelerator_toleration, family_pools, taint_tolerations
+from aiinfra.components.kubernetes.addons.model import KubeObject, accelerator_toleration, family_pools, family_selector, taint_tolerations
 from aiinfra.components.kubernetes.addons.monitoring import PROMETHEUS_RELEASE
 from aiinfra.resolve.result import ResolvedEnvironment
 
@@ -49,7 +49,7 @@ def monitor_objects(env: ResolvedEnvironment, image: str, monitoring: bool) -> l
             "template": {
                 "metadata": {"labels": labels},
                 "spec": {
-                    "nodeSelector": {"accelerator": FAMILY},
+                    "nodeSelector": family_selector(env, FAMILY),
                     "tolerations": tolerations,
                     "containers": [
                         {

@@ -80,7 +80,7 @@ def test_preview_creates_no_cloud_resource():
     assert result.exit_code == 0, result.output
     types = {r["type"] for r in json.loads(result.output)["resources"]}
     assert all(t.startswith(("kubernetes:", "aiinfra:", "pulumi:providers:kubernetes")) for t in types), types
-    assert "kubernetes:core/v1:NodePatch" in types
+    assert "kubernetes:core/v1:NodePatch" not in types  # its nodes are selected by labels they carry (test_selector.py)
 
 
 def spec(tmp_path, extra="", pools="  - {name: train, gpu: 'H100:8', nodes: 2}\n", snapshot="snap.json", region="dgx-lab-admin"):
