@@ -4,5 +4,5 @@ functions over a neutral view of each resource; this package runs them, the pack
 
 from __future__ import annotations
 
-from aiinfra.policy.evaluate import cloud_of, evaluate, facts_from, mandatory_failed, rule_ids, rules, waivers_of  # noqa: F401
+from aiinfra.policy.evaluate import cloud_of, evaluate, facts_from, mandatory_failed, rule_ids, rules, unknown_waivers, waivers_of  # noqa: F401
 from aiinfra.policy.model import Facts, Finding, PoolView, Resource, Rule  # noqa: F401

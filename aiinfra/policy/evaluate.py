@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 from aiinfra.policy.model import Facts, Finding, Resource, Rule
+from aiinfra.problems import Problem, did_you_mean, shown
 
 
 @lru_cache(maxsize=1)
@@ -27,6 +28,18 @@ def rules() -> list[Rule]:
 
 def rule_ids() -> list[str]:
     return [r.id for r in _all()]
+
+
+def unknown_waivers(rules: Iterable[Any]) -> list[Problem]:
+    """Waivers (`policy.waive[i].rule`, in order; None where a waiver has no rule) naming a rule no policy module
+    defines, with the nearest id. The resolver reports them with the spec's other problems."""
+    known = rule_ids()
+    out = []
+    for i, rule in enumerate(rules):
+        if isinstance(rule, str) and rule.strip().upper() not in known:
+            rule = rule.strip().upper()
+            out.append(Problem(f"policy.waive[{i}].rule", f"unknown policy rule {shown(rule)}", did_you_mean(rule, known) or "list the rules with `aiinfra policy list`", rule))
+    return out
 
 
 def cloud_of(rule: Rule) -> str:

@@ -15,6 +15,7 @@ from aiinfra.catalog import carbon
 from aiinfra.catalog import kubernetes as kubernetes_versions
 from aiinfra.catalog import pool_facts as facts
 from aiinfra.components.base.accounts import find_account
+from aiinfra.policy import unknown_waivers
 from aiinfra.problems import Problem, SpecError, did_you_mean, nearest, shown
 from aiinfra.resolve import accelerators, capabilities, data_layer, gpu_shapes, racks
 from aiinfra.resolve import workload as workload_plan
@@ -25,6 +26,7 @@ from aiinfra.resolve.result import PoolShape, Recorded, ResolvedEnvironment, Res
 from aiinfra.resolve.type_choice import choose
 from aiinfra.spec import EnvironmentSpec, NodePool, defaults, load_spec
 from aiinfra.spec.gpu import GpuRequest
+from aiinfra.spec.policy import waived_rules
 
 __all__ = ["load", "resolve"]
 
@@ -289,7 +291,7 @@ def resolve(spec: EnvironmentSpec, source: str = "<spec>", placement: Recorded |
     spec, shaped, shape_problems = gpu_shapes.concretize(spec)
     account = find_account(spec)
     r = _PoolResolver(spec)
-    r.problems += carbon.budget_problems(spec) + shape_problems
+    r.problems += carbon.budget_problems(spec) + shape_problems + unknown_waivers(w.rule for w in spec.policy.waive)
     if account and account.placeholder:
         r.warnings.append(account.note())
     if any(p.name == "system" for p in spec.node_pools):
@@ -360,7 +362,9 @@ def load(path: str | Path, placement: Callable[[str], Recorded] | None = None) -
         spec = load_spec(path)
     except SpecError as err:
         if err.unparsed:
-            raise SpecError(err.source, err.problems + parsed_pool_problems(*err.unparsed)) from None
+            known = {p.path for p in err.problems}
+            waived = [p for p in unknown_waivers(waived_rules(err.unparsed[0])) if p.path not in known]
+            raise SpecError(err.source, err.problems + waived + parsed_pool_problems(*err.unparsed)) from None
         raise
     return resolve(spec, str(path), placement(spec.name) if placement is not None else None)
 

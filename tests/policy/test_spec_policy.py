@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from aiinfra.cli.main import app
 from aiinfra.problems import SpecError
+from aiinfra.resolve.resolver import resolve
 from aiinfra.spec import parse_spec
 
 HEAD = "name: pol-dev\ncloud: aws\nregion: us-east-1\n"
@@ -28,7 +29,10 @@ def test_a_waiver_needs_a_reason():
 
 
 def test_an_unknown_rule_is_named_with_the_nearest_one():
-    assert problems("policy: {waive: [{rule: AI-K8S-02, reason: x}]}") == [
+    """The policy package knows its rules, so the resolver asks it (the spec imports nothing above it)."""
+    with pytest.raises(SpecError) as err:
+        resolve(parse_spec(HEAD + "policy: {waive: [{rule: ai-k8s-02, reason: x}]}"))
+    assert [(p.path, p.message, p.hint) for p in err.value.problems] == [
         ("policy.waive[0].rule", "unknown policy rule 'AI-K8S-02'", "did you mean AI-K8S-002?"),
     ]
 
