@@ -2,12 +2,14 @@
 
     python scripts/sky_prices.py gcp path/to/vms.csv --commit <sha> --date YYYY-MM-DD [-o aiinfra/catalog/data/prices/gcp.yaml]
     python scripts/sky_prices.py aws vms.csv --commit <sha> --date ... --skip p4d,p5 [-o .../prices/aws.yaml]
+    python scripts/sky_prices.py aws v8-rows.csv --catalog-version 8 --only p4d,p5 --commit <sha> --date ... [-o .../prices/aws.sky8.yaml]
     python scripts/sky_prices.py azure zz_generated.pricing.go --source karpenter --commit <sha> --date ... [-o .../prices/azure.karpenter.yaml]
 
 Only the instance types aiinfra's catalog lists are kept, per region: on-demand as the CSV has it, spot as the
 lowest over the region's zones. AWS and Azure rows are the whole VM (one row per zone on AWS, per region on
 Azure); `--skip` leaves out families repriced after the snapshot (AWS's June 2025 P4/P5 cut), so a stale figure
-never fills a newer catalog's gap. `--source karpenter` reads Azure/karpenter-provider-azure's generated price
+never fills a newer catalog's gap, and `--only` keeps just those families (the rows read from a newer snapshot, written
+as <cloud>.sky<N>.yaml beside the older file; the newer file fills a figure first). `--source karpenter` reads Azure/karpenter-provider-azure's generated price
 table instead (Azure Retail Prices API, every region, on-demand only): SkyPilot's Azure CSVs cover US regions
 only. GCP prices a GPU VM as a host row (vCPU + RAM, the machine type) plus a GPU row
 (empty InstanceType, AcceleratorName and count); the two are summed. SkyPilot's GCP fetcher takes the first SKU
@@ -130,12 +132,18 @@ def skipping(rows: list[dict[str, str]], families: Iterable[str]) -> list[dict[s
     return [r for r in rows if r["InstanceType"].split(".")[0] not in skip]
 
 
+def only(rows: list[dict[str, str]], families: Iterable[str]) -> list[dict[str, str]]:
+    """The rows of the named families only (none named: all rows)."""
+    keep = set(families)
+    return [r for r in rows if not keep or r["InstanceType"].split(".")[0] in keep]
+
+
 def convert(cloud: str, rows: list[dict[str, str]], types: dict[str, dict[str, Any]]) -> dict[str, dict[str, dict[str, float | None]]]:
     found = CONVERT[cloud](rows, types)
     return {name: dict(sorted(found[name].items())) for name in types if found.get(name)}
 
 
-def source_of(cloud: str, kind: str, commit: str, date: str, version: str = "7", skipped: Iterable[str] = (), note: str = "") -> dict[str, str]:
+def source_of(cloud: str, kind: str, commit: str, date: str, version: str = "7", skipped: Iterable[str] = (), note: str = "", kept: Iterable[str] = ()) -> dict[str, str]:
     """The price file's `source`: key, what, version (commit), as_of and url of the upstream file."""
     src = SOURCES[kind]
     path = src["path"].format(version=version, cloud=cloud)
@@ -147,6 +155,8 @@ def source_of(cloud: str, kind: str, commit: str, date: str, version: str = "7",
     left_out = sorted(skipped)
     if left_out:
         how += f"; families {', '.join(left_out)} left out (repriced after this snapshot)"
+    if kept:
+        how += f"; families {', '.join(sorted(kept))} only"
     if note:
         how += f"; {note}"
     return {
@@ -200,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--commit", required=True, help="the upstream commit the input is from")
     ap.add_argument("--date", required=True, help="that commit's date (or, where it is not visible, what is known of it)")
     ap.add_argument("--skip", default="", help="comma-separated type families to leave out (repriced after the snapshot)")
+    ap.add_argument("--only", default="", help="comma-separated type families to keep, the others left out (rows read from a newer snapshot)")
     ap.add_argument("--note", default="", help="what else to say of the input in the source's `what` (e.g. which rows were read)")
     ap.add_argument("-o", "--out", type=Path, help="write here (default: stdout)")
     args = ap.parse_args(argv)
@@ -211,8 +222,9 @@ def main(argv: list[str] | None = None) -> int:
         with args.input.open(newline="") as f:
             rows = list(csv.DictReader(f))
     skipped = [f for f in args.skip.split(",") if f]
-    source = source_of(args.cloud, args.source, args.commit, args.date, args.catalog_version, skipped, args.note)
-    text = render(args.cloud, convert(args.cloud, skipping(rows, skipped), catalog_types(args.cloud)), args.commit, args.date, source)
+    kept = [f for f in args.only.split(",") if f]
+    source = source_of(args.cloud, args.source, args.commit, args.date, args.catalog_version, skipped, args.note, kept)
+    text = render(args.cloud, convert(args.cloud, only(skipping(rows, skipped), kept), catalog_types(args.cloud)), args.commit, args.date, source)
     if args.out:
         args.out.write_text(text)
     else:

@@ -203,3 +203,30 @@ def test_us_azure_spot_comes_from_skypilot_and_on_demand_from_the_newer_table():
     # outside the US no source has an Azure spot figure: the reference region's is borrowed, and said so
     assert "eastus price used" in catalog.price("azure", "Standard_NV36ads_A10_v5", "westeurope", "spot").note
 
+
+
+AWS_V8_ROWS = FIXTURES / "aws-vms-v8-e385a0d3-p4-p6.csv"  # the p4d..p6-b200 rows of catalogs/v8/aws/vms.csv, as read
+
+
+def test_the_shipped_v8_aws_file_is_the_script_output_of_the_recorded_p4_p5_rows():
+    sky = _script()
+    shipped_text = (ROOT / "aiinfra" / "catalog" / "data" / "prices" / "aws.sky8.yaml").read_text()
+    shipped = _shipped("aws.sky8.yaml")
+    src = shipped["source"]
+    assert (src["key"], src["version"]) == ("SKY8-AWS", "e385a0d348eda9cefd9806423e7725944dc249e4") and "/v8/aws/vms.csv" in src["url"]
+    families = ["p4d", "p4de", "p5", "p5e", "p5en", "p6-b200"]
+    again = sky.render("aws", sky.convert("aws", sky.only(_rows(AWS_V8_ROWS), families), sky.catalog_types("aws")), src["version"], src["as_of"], {**src, "key": "SKY8-AWS"})
+    assert again == shipped_text, "rerun scripts/sky_prices.py aws tests/fixtures/prices/aws-vms-v8-e385a0d3-p4-p6.csv --catalog-version 8 --only ... -o aiinfra/catalog/data/prices/aws.sky8.yaml"
+    assert shipped["prices"]["p5.48xlarge"]["ap-south-1"] == {"on_demand": 66.048, "spot": 19.2169}  # lowest of three zones
+    assert shipped["prices"]["p5e.48xlarge"]["us-east-2"] == {"on_demand": None, "spot": 17.4812}  # Capacity Blocks only
+    assert sky.only(_rows(AWS_V8_ROWS), ["p5e"]) and {r["InstanceType"] for r in sky.only(_rows(AWS_V8_ROWS), ["p5e"])} == {"p5e.48xlarge"}
+
+
+def test_post_cut_p4_p5_regions_are_priced_from_v8_and_the_hand_figures_stay():
+    p4de = catalog.price("aws", "p4de.24xlarge", "ap-northeast-1", "on-demand")
+    assert (p4de.hourly_usd, p4de.note, p4de.origin.source) == (37.6223, None, "SKY8-AWS")  # a region the v8 rows add
+    spot = catalog.price("aws", "p5.48xlarge", "us-west-2", "spot")
+    assert (spot.hourly_usd, spot.origin.source) == (21.6229, "SKY8-AWS")
+    od = catalog.price("aws", "p5.48xlarge", "us-east-1", "on-demand")
+    assert (od.hourly_usd, od.origin.source) == (55.04, "KARP-AWS")  # the cloud file's figure is not replaced
+    assert "eu-south-2" not in catalog.cloud_catalog("aws").instance_types["p5en.48xlarge"].regions  # not a declared region
