@@ -109,7 +109,7 @@ def plan(
     out.objects += gke_network_objects(gpu_networks or [])
 
     if m.queueing:
-        out.releases.append(Release("kueue", kueue_values(m.monitoring), after=["kube-prometheus-stack"] if m.monitoring else []))
+        out.releases.append(Release("kueue", kueue_values(env, m.monitoring), after=["kube-prometheus-stack"] if m.monitoring else []))
         out.objects += kueue_objects(env)
     if m.training == "trainer":
         out.releases.append(Release("kubeflow-trainer"))
