@@ -60,3 +60,12 @@ def dra_values(env: ResolvedEnvironment) -> dict[str, Any]:
         values["gpuResourcesEnabledOverride"] = True
     return values
 
+
+
+def driver_installers(env: ResolvedEnvironment) -> list[str]:
+    """The manifests that install the NVIDIA driver on `dra: true` pools where the cloud installs none (GKE), one per
+    host architecture there (gcp facts dra_driver_installers); the cloud's preflight refuses two that collide."""
+    from aiinfra import clouds
+
+    table = clouds.facts(env.cloud).dra_driver_installers
+    return list(dict.fromkeys(table[p.architecture] for p in dra_pools(env) if p.dra and p.architecture in table))

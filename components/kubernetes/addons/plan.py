@@ -96,6 +96,8 @@ def plan(
         accelerator_stacks(env, out, after, m.monitoring)
     elif nvidia and m.monitoring:
         out.notes.append("mlops.gpu_operator is off: no DCGM exporter, so the GPU dashboard stays empty")
+    # Whether or not the operator runs: without a driver the GPUs are not usable at all.
+    out.manifests += [Manifest(key) for key in dra.driver_installers(env)]
     if gpus and not m.gpu_operator and dra.dra_pools(env):
         out.notes.append("mlops.gpu_operator is off: the NVIDIA DRA driver is not installed, so NVLink pools get no ComputeDomains and dra pools no GPUs; install it yourself")
     if gpus and m.gpu_operator:
