@@ -8,6 +8,7 @@ import math
 import shlex
 from typing import Any
 
+from aiinfra.manifests.claims import job_claims
 from aiinfra.manifests.fabric import _wrap, pool_facts, security_contexts
 from aiinfra.resolve import accelerators
 from aiinfra.resolve import serving as serving_rules
@@ -83,7 +84,15 @@ def multi_node(env: ResolvedEnvironment, wp: WorkloadPlan, facts: dict[str, Any]
 
     # A model of hundreds of GB loads for many minutes before /health answers: up to 30 minutes here.
     leader = pod("leader", leader_sh, _probes(vllm["health"], vllm["health"], "http", startup_failures=180, period=10))
+    pool = wp.serve_pool
+    # The group's ComputeDomain and its IMEX channel on an NVLink pool, its GPU claims on a dra pool: as a training job's.
+    claims = job_claims(f"{env.spec.name}-serve", pool)
+    annotations = {}
+    if pool.nvlink_domain is not None:
+        annotations[layout["exclusive_topology_annotation"]] = layout["nvlink_topology_key"]
     return {
+        **claims,
+        "annotations": annotations,
         "size": wp.serve_nodes,
         "restart_policy": layout["restart_policy"],
         "api_version": layout["api_version"],

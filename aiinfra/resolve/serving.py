@@ -33,9 +33,13 @@ def replicas(spec: EnvironmentSpec, pool: ResolvedPool) -> tuple[int, int]:
 
 def pool_replicas(pool: ResolvedPool, serve_nodes: int | None = None) -> int:
     """The most replicas the pool holds at its maximum size: one a GPU (one a node on a CPU pool), or one a group of
-    serve_nodes whole nodes."""
+    serve_nodes whole nodes; on an NVLink-domain pool one group a domain (the LeaderWorkerSet's exclusive placement,
+    aiinfra.manifests.serving), counted in the smallest domain the pool may be made of."""
     if serve_nodes:
-        return max(1, pool.nodes_max // serve_nodes)
+        groups = pool.nodes_max // serve_nodes
+        if pool.nvlink_domain is not None:
+            groups = min(groups, pool.nodes_max // pool.nvlink_domain.unit)
+        return max(1, groups)
     return max(1, pool.nodes_max * max(1, pool.gpus_per_node))
 
 
@@ -63,9 +67,12 @@ def multi_node_problems(spec: EnvironmentSpec, pool: ResolvedPool) -> list[Probl
     if pool.family not in d["families"]:
         out.append(Problem("workload.serve_nodes", f"pool {pool.name} has {pool.family} accelerators, and the multi-node server "
                            f"runs vLLM's CUDA image ({', '.join(d['families'])} only)", "serve across nodes of an NVIDIA GPU pool"))
-    if pool.dra:
-        out.append(Problem("workload.serve_nodes", f"pool {pool.name} hands its GPUs to the DRA driver (dra: true), and the "
-                           "LeaderWorkerSet's pods ask for nvidia.com/gpu from the device plugin", "serve across nodes of a pool without dra"))
+    domain = pool.nvlink_domain
+    if domain is not None and n > domain.unit and n <= pool.nodes_max:
+        sizes = " or ".join(str(x) for x in (domain.sizes or [domain.nodes]))
+        out.append(Problem("workload.serve_nodes", f"{n} nodes a replica, but an NVLink domain of {pool.instance_type} is {sizes} "
+                           f"nodes: the group's ComputeDomain (IMEX) reaches only inside one, so a larger group would split it",
+                           f"set serve_nodes: {domain.unit} or less ({domain.unit * pool.gpus_per_node} GPUs over NVLink)", n))
     if n > pool.nodes_max:
         out.append(Problem("workload.serve_nodes", f"{n} nodes a replica, but pool {pool.name} grows to {pool.nodes_max}",
                            f"set serve_nodes: {pool.nodes_max} or less, or raise the pool's nodes max to {n}"))
@@ -105,7 +112,7 @@ def problems(spec: EnvironmentSpec, pool: ResolvedPool | None, autoscaler: str |
     n = spec.workload.serve_nodes
     most = pool_replicas(pool, n)
     if hi > most and not (n and n > pool.nodes_max):
-        each = f"{n} nodes each" if n else "one a GPU"
+        each = (f"{n} nodes each, one group an NVLink domain" if pool.nvlink_domain is not None else f"{n} nodes each") if n else "one a GPU"
         out.append(Problem("workload.replicas", f"{hi} replicas, but pool {pool.name} holds {most} ({each}, "
                            f"{pool.nodes_max} nodes at most)", f"lower the max to {most} or raise the pool's nodes max"))
     if lo > 0:

@@ -90,6 +90,9 @@ class CloudFacts:
     accelerator_type_required: bool = False  # a pinned GPU type needs the catalog's accelerator name (GKE)
     gpu_operator_values: Mapping[str, Mapping[str, Any]] = {}  # GPU-operator values per gpu_stack() row
     dra_driver_root: Mapping[str, str] = {}  # where the NVIDIA driver lives on the node, per gpu_stack() row (the DRA driver's nvidiaDriverRoot)
+    # The manifest (charts.yaml `manifests`) that installs the NVIDIA driver on `dra: true` pools of a host
+    # architecture, where the cloud installs none on them (GKE); empty where the node image or the cloud brings it.
+    dra_driver_installers: Mapping[str, str] = {}
     nvidia_runtime_class: Mapping[str, bool] = {}  # does a GPU node carry an `nvidia` RuntimeClass, per row
     storage_class: Mapping[str, Any] | None = None  # a default encrypted StorageClass, where the cluster has none
     capabilities: Mapping[str, Capability] = {}

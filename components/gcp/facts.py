@@ -44,6 +44,10 @@ class GcpFacts(CloudFacts):
     # its own managed device plugin; the operator adds DCGM metrics and feature discovery, not a second
     # device plugin. Not run on a live GKE cluster yet (verified: false).
     dra_driver_root = {"gcp": "/home/kubernetes/bin/nvidia"}
+    # GKE installs no driver on DRA GPU pools (node pool gpu_driver_version INSTALLATION_DISABLED, GKE "set-up-dra"):
+    # Google's COS installer DaemonSet does, into /home/kubernetes/bin/nvidia, on GPU nodes without GKE's
+    # cloud.google.com/gke-gpu-driver-version label; the A4X (arm64 Grace) variant is its own file.
+    dra_driver_installers = {"x86_64": "nvidia-driver-installer-cos", "arm64": "nvidia-driver-installer-cos-a4x"}
     gpu_operator_values = {
         "gcp": {
             "driver": {"enabled": False},

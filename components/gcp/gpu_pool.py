@@ -31,8 +31,11 @@ CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform"
 # One driver channel for every GPU: B200 (A4) needs >= 570, which only LATEST gives on GKE 1.32 (gpu-fabrics.md §1.6).
 GPU_DRIVER_VERSION = "LATEST"
 CLASS_LABEL = "cloud.google.com/compute-class"  # components/gcp/compute_class.py: a node pool joins its class by label and taint
-# GKE's own device plugin stays off DRA GPU nodes (GKE "set-up-dra"; k8s-ai-2026.md §5.4).
+# GKE's own device plugin stays off DRA GPU nodes, and GKE installs no driver there: "automatic GPU driver installation
+# isn't supported with DRA" (GKE "set-up-dra": gpu-driver-version=disabled and this label; k8s-ai-2026.md §5.4). The
+# driver comes from Google's installer DaemonSet (gcp facts dra_driver_installers).
 DRA_GPU_LABELS = {"gke-no-default-nvidia-gpu-device-plugin": "true"}
+DRA_DRIVER_VERSION = "INSTALLATION_DISABLED"
 POOL_NAME = re.compile(r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$")
 
 
@@ -126,14 +129,16 @@ def multi_host(args: NodePoolArgs) -> bool:
 
 
 def guest_accelerators(args: NodePoolArgs) -> list[gcp.container.NodePoolNodeConfigGuestAcceleratorArgs] | None:
-    """NVIDIA GPUs attach to the VM with a GKE-installed driver; TPU machine types carry their chips (no guest accelerator)."""
+    """NVIDIA GPUs attach to the VM with a GKE-installed driver (none on DRA GPU pools); TPU machine types carry their
+    chips (no guest accelerator)."""
     if args.accelerator_family != "nvidia":
         return None
+    version = DRA_DRIVER_VERSION if args.dra else GPU_DRIVER_VERSION
     return [
         gcp.container.NodePoolNodeConfigGuestAcceleratorArgs(
             type=args.accelerator_type,
             count=args.gpus_per_node,
-            gpu_driver_installation_config=gcp.container.NodePoolNodeConfigGuestAcceleratorGpuDriverInstallationConfigArgs(gpu_driver_version=GPU_DRIVER_VERSION),
+            gpu_driver_installation_config=gcp.container.NodePoolNodeConfigGuestAcceleratorGpuDriverInstallationConfigArgs(gpu_driver_version=version),
         )
     ]
 

@@ -30,6 +30,28 @@ def check(env: ResolvedEnvironment, c: Collector) -> None:
         component = f"{name}-{pool.name}"
         pool_args = environment.pool_args(env, pool, project, {}, cluster=PLACEHOLDER)
         c.check("aiinfra:gcp:NodePool", component, gpu_pool.check(pool_args, component))
+    c.check("aiinfra:gcp:Environment", name, dra_installers(env))
     c.check("aiinfra:gcp:ObjectStorage", name, base_storage.buckets(env.buckets))
     c.check("aiinfra:gcp:ContainerRegistry", name, base_registry.images(env.repositories, "images"))
     c.check("aiinfra:gcp:WorkloadIdentity", name, base_identity.binding(env.namespace, env.service_account))
+
+
+def dra_installers(env: ResolvedEnvironment) -> list[Problem]:
+    """Google's driver installers for DRA GPU pools are one DaemonSet name (kube-system/nvidia-driver-installer) per
+    host architecture, and the x86 one also matches A4X nodes: `dra: true` pools here are of one architecture."""
+    from aiinfra.components.gcp.facts import GcpFacts
+
+    pools = [p for p in env.worker_pools if p.dra]
+    if len({p.architecture for p in pools}) < 2:
+        return []
+    names = [p.name for p in env.spec.node_pools]
+    last = pools[-1]
+    archs = ", ".join(f"{p.name} ({p.architecture})" for p in pools)
+    return [
+        Problem(
+            f"node_pools[{names.index(last.name)}].dra",
+            f"dra: true pools on GKE get the NVIDIA driver from Google's installer DaemonSet, one per host architecture under one name ({', '.join(GcpFacts.dra_driver_installers.values())}), so they cannot be mixed: {archs}",
+            "keep dra: true on pools of one architecture; the others take GPUs from GKE's device plugin (remove dra)",
+            True,
+        )
+    ]

@@ -80,3 +80,16 @@ def test_dra_gpu_jobs_claim_their_gpus_through_a_v1_resource_claim_template():
     bad = {**template, "spec": {"spec": {"devices": {"requests": [{"name": "gpu", "deviceClassName": "gpu.nvidia.com"}]}}}}
     with pytest.raises(Exception):  # noqa: B017 - kubernetes-validate's own error types, whichever the schema trips
         validate_core(bad, "1.35.0")
+
+
+@pytest.mark.parametrize("fixture", [*CASES, "aws.ok.gb200-partial.yaml"])
+def test_kueue_maps_every_device_class_the_jobs_claim(fixture):
+    """Kueue leaves a workload whose claim names an unmapped DeviceClass inadmissible (pkg/dra/claims.go at v0.19.2)."""
+    from aiinfra.components.kubernetes.addons import dra, scheduling
+
+    manifests = render(fixture)
+    claimed = {r["exactly"]["deviceClassName"] for m in manifests if m["kind"] == "ResourceClaimTemplate" for r in m["spec"]["spec"]["devices"]["requests"]}
+    if any(m["kind"] == "ComputeDomain" for m in manifests):
+        claimed.add(dra.CHANNEL_CLASS)  # the class of the template the driver creates for each domain
+    mapped = {c for m in scheduling.device_class_mappings(load(SPECS / fixture)) for c in m["deviceClassNames"]}
+    assert claimed and claimed <= mapped

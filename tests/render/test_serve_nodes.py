@@ -9,7 +9,7 @@ import json
 
 import pytest
 from renderhelpers import SPECS, env_of, find, pods
-from test_validate import crd_errors
+from test_validate import crd_errors, validate_core
 from typer.testing import CliRunner
 
 from aiinfra.cli.main import app
@@ -49,7 +49,7 @@ def test_a_group_of_n_nodes_runs_vllm_tensor_parallel_per_node_and_pipeline_para
     svc = find(rendered["nodes-aws"], "Service")
     assert svc["spec"]["selector"].items() <= leader["metadata"]["labels"].items()
     assert not svc["spec"]["selector"].items() <= worker["metadata"]["labels"].items()
-    assert not {"Deployment", "InferenceService", "PodDisruptionBudget"} & {m["kind"] for m in rendered["nodes-aws"]}
+    assert not {"Deployment", "InferenceService"} & {m["kind"] for m in rendered["nodes-aws"]}
     assert find(rendered["nodes-aws"], "HorizontalPodAutoscaler")["spec"]["scaleTargetRef"] == {
         "apiVersion": "leaderworkerset.x-k8s.io/v1", "kind": LWS, "name": "serve-nodes-serve"}
 
@@ -100,6 +100,22 @@ def test_keda_scales_the_leaderworkerset_on_vllms_queue(rendered):
     # Busy: both replicas, two nodes each.
     s = estimate(load(SPECS / "gcp.ok.serve-nodes.yaml"))["cost"]["serving"]
     assert s["busy_nodes"] == 4
+
+
+@pytest.mark.parametrize("scenario", ["nodes-aws", "nodes-gcp", "nodes-azure"])
+def test_one_disruption_budget_covers_every_pod_of_every_group(rendered, scenario):
+    """Evicting any pod restarts its whole group: one eviction at a time over all of them is one group at a time."""
+    manifests = rendered[scenario]
+    pdb = find(manifests, "PodDisruptionBudget")
+    validate_core(pdb, "1.35.0")
+    lws, leader, worker = group(manifests)
+    assert pdb["metadata"]["name"] == lws["metadata"]["name"]
+    assert pdb["spec"]["maxUnavailable"] == 1 and pdb["spec"]["unhealthyPodEvictionPolicy"] == "AlwaysAllow"
+    selector = pdb["spec"]["selector"]["matchLabels"]
+    assert selector.items() <= leader["metadata"]["labels"].items() and selector.items() <= worker["metadata"]["labels"].items()
+    # ... and no other pod of the environment (training, fabric test).
+    covered = {n for n, p in pods(manifests).items() if selector.items() <= p["metadata"].get("labels", {}).items()}
+    assert covered == {f"{lws['metadata']['name']}-leader", f"{lws['metadata']['name']}-worker"}
 
 
 def test_the_lws_schema_catches_a_wrong_field(rendered):

@@ -36,19 +36,36 @@ def dra_pools(env: ResolvedEnvironment) -> list[ResolvedPool]:
     return [p for p in env.gpu_pools if p.dra_driver]
 
 
+def driver_resources(env: ResolvedEnvironment) -> dict[str, bool]:
+    """Which of the chart's `resources` are on: ComputeDomains where an NVLink pool is, GPUs where a pool asks for
+    them (Kueue maps the DeviceClasses of exactly these, addons/scheduling.py)."""
+    pools = dra_pools(env)
+    return {"gpus": any(p.dra for p in pools), "computeDomains": any(p.nvlink_domain is not None for p in pools)}
+
+
 def dra_values(env: ResolvedEnvironment) -> dict[str, Any]:
     """ComputeDomains where an NVLink pool is, DRA GPUs where a pool asks for them (the chart refuses GPUs without
     gpuResourcesEnabledOverride, as GPU allocation is not yet officially supported upstream); the kubelet plugin on the
     DRA pools' nodes only, past their accelerator and cloud taints; the v1 API named, as resolve requires 1.34."""
     pools = dra_pools(env)
-    gpus = any(p.dra for p in pools)
+    on = driver_resources(env)
+    gpus = on["gpus"]
     values: dict[str, Any] = {
         "nvidiaDriverRoot": driver_root(env),
         "resourceApiVersion": RESOURCE_API,
-        "resources": {"gpus": {"enabled": gpus}, "computeDomains": {"enabled": any(p.nvlink_domain is not None for p in pools)}},
+        "resources": {name: {"enabled": enabled} for name, enabled in on.items()},
         "kubeletPlugin": {"nodeSelector": {DRA_LABEL: "true"}, "tolerations": unique_tolerations([GPU_TOLERATION, *[accelerator_toleration(p) for p in pools], *taint_tolerations(env, pools)])},
     }
     if gpus:
         values["gpuResourcesEnabledOverride"] = True
     return values
 
+
+
+def driver_installers(env: ResolvedEnvironment) -> list[str]:
+    """The manifests that install the NVIDIA driver on `dra: true` pools where the cloud installs none (GKE), one per
+    host architecture there (gcp facts dra_driver_installers); the cloud's preflight refuses two that collide."""
+    from aiinfra import clouds
+
+    table = clouds.facts(env.cloud).dra_driver_installers
+    return list(dict.fromkeys(table[p.architecture] for p in dra_pools(env) if p.dra and p.architecture in table))

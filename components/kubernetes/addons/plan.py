@@ -96,6 +96,8 @@ def plan(
         accelerator_stacks(env, out, after, m.monitoring)
     elif nvidia and m.monitoring:
         out.notes.append("mlops.gpu_operator is off: no DCGM exporter, so the GPU dashboard stays empty")
+    # Whether or not the operator runs: without a driver the GPUs are not usable at all.
+    out.manifests += [Manifest(key) for key in dra.driver_installers(env)]
     if gpus and not m.gpu_operator and dra.dra_pools(env):
         out.notes.append("mlops.gpu_operator is off: the NVIDIA DRA driver is not installed, so NVLink pools get no ComputeDomains and dra pools no GPUs; install it yourself")
     if gpus and m.gpu_operator:
@@ -109,7 +111,7 @@ def plan(
     out.objects += gke_network_objects(gpu_networks or [])
 
     if m.queueing:
-        out.releases.append(Release("kueue", kueue_values(m.monitoring), after=["kube-prometheus-stack"] if m.monitoring else []))
+        out.releases.append(Release("kueue", kueue_values(env, m.monitoring), after=["kube-prometheus-stack"] if m.monitoring else []))
         out.objects += kueue_objects(env)
     if m.training == "trainer":
         out.releases.append(Release("kubeflow-trainer"))

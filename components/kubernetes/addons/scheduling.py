@@ -6,8 +6,10 @@ admitted only once their ProvisioningRequest is provisioned."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from aiinfra.components.kubernetes.addons import dra
 from aiinfra.components.kubernetes.addons.model import (
     GPU_RESOURCE,
     KubeObject,
@@ -28,8 +30,42 @@ PROVISIONING_CHECK = "queued-provisioning"
 QUEUED_CLASS = "queued-provisioning.gke.io"
 
 
-def kueue_values(monitoring: bool) -> dict[str, Any]:
-    return {"enablePrometheus": True} if monitoring else {}
+@functools.lru_cache(maxsize=1)
+def kueue_configuration() -> dict[str, Any]:
+    """components/kubernetes/kueue-configuration.yaml: the chart's default Configuration and the DRA DeviceClass rows."""
+    from importlib import resources
+
+    import yaml
+
+    data = yaml.safe_load(resources.files("aiinfra.components.kubernetes").joinpath("kueue-configuration.yaml").read_text(encoding="utf-8"))
+    assert isinstance(data, dict) and {"configuration", "device_classes"} <= set(data), "kueue-configuration.yaml"
+    return data
+
+
+def device_class_mappings(env: ResolvedEnvironment) -> list[dict[str, Any]]:
+    """Kueue's resources.deviceClassMappings for the DeviceClasses the DRA driver creates here: without them a job
+    claiming a DRA GPU or an IMEX channel is never admitted, and with them its devices count against the quota."""
+    on = dra.driver_resources(env)
+    return [{"name": row["resource"], "deviceClassNames": [row["device_class"]]} for row in kueue_configuration()["device_classes"] if on[row["driver_resource"]]]
+
+
+def kueue_values(env: ResolvedEnvironment, monitoring: bool) -> dict[str, Any]:
+    """Prometheus metrics where monitoring runs; the whole manager Configuration (the chart takes it as one string)
+    where DRA devices need mapping, else the chart's own."""
+    import yaml
+
+    values: dict[str, Any] = {"enablePrometheus": True} if monitoring else {}
+    mappings = device_class_mappings(env)
+    if mappings:
+        config = {**kueue_configuration()["configuration"], "resources": {"deviceClassMappings": mappings}}
+        values["managerConfig"] = {"controllerManagerConfigYaml": yaml.safe_dump(config, sort_keys=False)}
+    return values
+
+
+def channel_resource(env: ResolvedEnvironment) -> str | None:
+    """The logical resource Kueue counts IMEX channels in, where ComputeDomains are on."""
+    mapped = {m["deviceClassNames"][0]: m["name"] for m in device_class_mappings(env)}
+    return mapped.get(dra.CHANNEL_CLASS)
 
 
 def resource_of(pool: ResolvedPool) -> str:
@@ -89,7 +125,9 @@ def kueue_objects(env: ResolvedEnvironment) -> list[KubeObject]:
     queue = "gpu" if gpus else "cpu"
     # Quotas in each accelerator's own resource (nvidia.com/gpu, google.com/tpu, aws.amazon.com/neuron, amd.com/gpu).
     resources = list(dict.fromkeys(resource_of(p) for p in pools if p.gpu))
-    covered = ["cpu", "memory"] + resources
+    # DRA GPUs count in nvidia.com/gpu (kueue-configuration.yaml); IMEX channels in their own resource, one a node.
+    channel = channel_resource(env)
+    covered = ["cpu", "memory"] + resources + ([channel] if channel else [])
     objs: list[KubeObject] = []
     flavors = []
     for p in pools:
@@ -107,6 +145,8 @@ def kueue_objects(env: ResolvedEnvironment) -> list[KubeObject]:
         quota = [{"name": "cpu", "nominalQuota": held["cpu"]}, {"name": "memory", "nominalQuota": f"{held['memory_gib']}Gi"}]
         for r in resources:
             quota.append({"name": r, "nominalQuota": held.get(r, 0)})
+        if channel:
+            quota.append({"name": channel, "nominalQuota": p.nodes_max if p.nvlink_domain is not None else 0})
         flavors.append({"name": p.name, "resources": quota})
     flavor_keys = [o.key for o in objs]
     if env.topology is not None:
