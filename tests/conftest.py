@@ -146,6 +146,7 @@ SLOW = {
     "tests/workloads/test_stores.py": "checkpoints through the object-store emulators",
     "tests/workloads/test_model.py": "trains and samples the reference model with torch",
     "tests/workloads/test_batching.py": "the server's batched decoding with torch",
+    "tests/workloads/test_ray_probe.py": "starts a Ray node and kills its raylet",
     "tests/workloads/test_allreduce.py": "the fabric test over torchrun and gloo",
 }
 

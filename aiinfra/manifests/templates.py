@@ -33,7 +33,7 @@ SERVING_TEMPLATES: dict[str, list[str]] = {
 
 
 # A replica across nodes (workload.serve_nodes) replaces the Deployment or InferenceService, whatever mlops.serving is.
-MULTI_NODE_TEMPLATES = ["leaderworkerset.yaml.j2", "service.yaml.j2", "hpa.yaml.j2"]
+MULTI_NODE_TEMPLATES = ["leaderworkerset.yaml.j2", "service.yaml.j2", "hpa.yaml.j2", "pdb.yaml.j2"]
 
 
 # Added where mlops.routing is cache-aware: the Gateway, its route and the pool of vLLM replicas behind it.
