@@ -197,3 +197,15 @@ def test_a_kubeconfig_in_home_turns_the_preview_live_and_none_keeps_it_on_the_sn
         result = invoke("preview", "--json", ONPREM)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["live"] == "live: the 4 nodes the pools take on dgx-lab-admin match snapshots/existing-onprem-h100.json"
+
+
+def test_up_without_the_specs_kubeconfig_stops_at_the_credential_check(fake_pulumi, clean_env, kubectl):
+    """A kubeconfig elsewhere ($KUBECONFIG, ~/.kube/config) is not the one the spec names (~/.kube/cw-prod.yaml)."""
+    other = clean_env / "home" / ".kube" / "config"
+    other.parent.mkdir(parents=True)
+    other.write_text("apiVersion: v1\nkind: Config\ncontexts: [{name: cw-prod, context: {}}]\n")
+    result = invoke("up", COREWEAVE, "--yes")
+    assert result.exit_code == 1, result.output
+    flat = " ".join(result.output.split())
+    assert "no existing credentials found" in flat and "set existing.kubeconfig: to the kubeconfig's path" in flat
+    assert fake_pulumi.commands() == [["version"]] and not kubectl.exists()
