@@ -85,9 +85,21 @@ def deployed(fake_pulumi, stack: str) -> list[dict]:
     return [r for r in fake_pulumi.stacks()[stack]["deployment"]["resources"] if r["custom"]]
 
 
-def test_up_on_an_existing_cluster_creates_only_kubernetes_objects_through_its_context(case, fake_pulumi, clean_env, kubectl):
+def program_resources(env) -> list:
+    """What the inline program `pulumi up` ran (aiinfra.deploy.program) registers, under the engine's mocks."""
+    from aiinfra import deploy
+    from aiinfra.program import engine, mock_settings, offered_zones
+
+    mocks = engine.CloudMocks(env.spec.cloud, env.spec.region, env.zones, offered_zones(env), mock_settings(env))
+    return engine.run(deploy.program(env), mocks, stack=env.spec.name).resources
+
+
+def test_up_on_an_existing_cluster_creates_only_kubernetes_objects_through_its_context(case, fake_pulumi, clean_env, kubectl, envs):
     result = invoke("up", case["spec"], "--yes")
     assert result.exit_code == 0, result.output
+    # The program `pulumi up` was given registers what the preview shows (the stand-in CLI deploys the preview's state).
+    (env,) = envs
+    assert {r.urn for r in program_resources(env)} == {r["urn"] for r in case["preview"]["resources"]}
     assert f"✓ {case['stack']} is up" in result.output
     # The live drift check read the nodes, and nothing else, before deploying (components/existing/drift.py).
     assert case["server"].requests and all(r.startswith("GET /api/v1/nodes") for r in case["server"].requests)
