@@ -81,7 +81,7 @@ def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool, b
     command = deploy.pulumi_command(reads_state=not deploys)
     url = deploy.backend_url(backend)
     if credentials:
-        deploy.require_credentials(deploy.clouds_needed(env, url))
+        deploy.require_credentials(deploy.clouds_needed(env, url), env=env)
     if before_state is not None:
         before_state(env)
     try:

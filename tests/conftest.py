@@ -1,8 +1,10 @@
+import os
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+REAL_HOME = os.path.expanduser("~")  # before any test's fixture changes HOME (_no_ambient_kubeconfig)
 SPECS = Path(__file__).parent / "fixtures" / "specs"
 
 
@@ -43,6 +45,30 @@ def _no_ambient_cloud_accounts(monkeypatch, tmp_path_factory):
     empty.mkdir(exist_ok=True)
     monkeypatch.setenv("CLOUDSDK_CONFIG", str(empty))
     monkeypatch.setenv("AZURE_CONFIG_DIR", str(empty))
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_kubeconfig(monkeypatch, tmp_path_factory):
+    """A developer's kubeconfigs must not decide what tests see: cloud: existing resolves existing.kubeconfig (default
+    ~/.kube/config, stacks/existing-coreweave.yaml ~/.kube/cw-prod.yaml) with os.path.expanduser, and a file there
+    turns a preview into a live drift check (components/existing/drift.py); `up` and `discover` read $KUBECONFIG.
+    HOME becomes a folder that links every entry of the real home except .kube, so the tools that keep their
+    settings there (pip, git, checkov's caches) still find them."""
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.setenv("HOME", str(_home_without_kube(tmp_path_factory)))
+
+
+def _home_without_kube(tmp_path_factory) -> Path:
+    home = tmp_path_factory.getbasetemp() / "home-without-kube"
+    if home.is_dir():
+        return home
+    home.mkdir()
+    real = Path(REAL_HOME)
+    if real.is_dir() and real != real.parent:  # a HOME of "/" (some containers) gets an empty folder, not links to /proc
+        for entry in sorted(real.iterdir()):
+            if entry.name != ".kube":
+                (home / entry.name).symlink_to(entry)
+    return home
 
 
 @pytest.fixture(autouse=True)
@@ -106,6 +132,7 @@ SLOW = {
     "tests/deploy/test_deploy_plumbing.py::test_delete_data_program_lifts_protection_retention_and_empties_buckets": "a whole program under mocks",
     "tests/deploy/test_deploy_plumbing.py::test_inline_program_builds_the_environment_and_keeps_the_kubeconfig_secret": "a whole program under mocks",
     "tests/deploy/test_deploy_cli.py": "up, down and outputs through the Automation API and a stand-in Pulumi CLI",
+    "tests/deploy/test_existing_up.py": "up and down on an existing cluster through the Automation API, a stand-in Pulumi CLI and Kubernetes API server",
     "tests/deploy/test_deploy_policy.py": "up refused by policy, through the CLI and the real program",
     "tests/deploy/test_down_order.py": "down through the Automation API",
     "tests/deploy/test_failover.py": "up through the Automation API, failing over zones",
@@ -119,6 +146,7 @@ SLOW = {
     "tests/workloads/test_stores.py": "checkpoints through the object-store emulators",
     "tests/workloads/test_model.py": "trains and samples the reference model with torch",
     "tests/workloads/test_batching.py": "the server's batched decoding with torch",
+    "tests/workloads/test_ray_probe.py": "starts a Ray node and kills its raylet",
     "tests/workloads/test_allreduce.py": "the fabric test over torchrun and gloo",
 }
 

@@ -34,8 +34,11 @@ def test_no_tracked_symlink_leads_outside_the_repository():
 
 
 def test_no_tracked_file_names_a_folder_of_this_machine():
-    """The checkout's parent folder and the user's home are this machine's; a fresh clone has neither."""
-    prefixes = {str(ROOT.resolve().parent), str(Path.home())} - SHARED_FOLDERS
+    """The checkout's parent folder and the user's home are this machine's; a fresh clone has neither. The home is
+    the account's (pwd), since tests run with HOME pointed elsewhere (tests/conftest.py _no_ambient_kubeconfig)."""
+    import pwd
+
+    prefixes = {str(ROOT.resolve().parent), pwd.getpwuid(os.getuid()).pw_dir} - SHARED_FOLDERS
     pattern = re.compile("|".join(re.escape(p) + r"/[\w.-]" for p in sorted(prefixes)))
     bad = []
     for mode, path in _tracked():

@@ -39,18 +39,23 @@ def check_credentials(
     home: Path | None = None,
     which: Callable[[str], str | None] = shutil.which,
     run: Callable[[list[str]], int] | None = None,
+    env: ResolvedEnvironment | None = None,
 ) -> CredentialCheck:
-    """Is there a credential source for this cloud, and (where the cloud's CLI is installed) does it work?"""
+    """Is there a credential source for this cloud, and (where the cloud's CLI is installed) does it work? With the
+    environment on that cloud, where its spec says the credentials are (existing.kubeconfig)."""
     environ = os.environ if environ is None else environ
     home = Path.home() if home is None else home
     if environ.get(SKIP_CREDENTIALS_VAR):
         return CredentialCheck(cloud, True, f"{SKIP_CREDENTIALS_VAR} set")
     profile = _profile(cloud)
     fixes = list(profile.credential_fixes)
-    source = profile.credential_source(environ, home)
+    if env is not None and env.spec.cloud == cloud:
+        source, command = profile.credentials_for(env, environ, home)
+    else:
+        source, command = profile.credential_source(environ, home), tuple(profile.verify_command)
     if source is None:
         return CredentialCheck(cloud, False, None, fixes, f"no {cloud} credentials found in the environment or the CLI's config files")
-    verify = list(profile.verify_command)
+    verify = list(command)
     if not verify or which(verify[0]) is None or source.startswith(profile.unverifiable_sources):
         return CredentialCheck(cloud, True, source)
     run = run or _run_quiet

@@ -35,6 +35,16 @@ def _probes(health: str, ready: str, port: Any, startup_failures: int = 120, per
     }
 
 
+def _worker_probes(command: list[str], startup_seconds: int, period: int = 10) -> dict[str, Any]:
+    """A multi-node group's worker: true while its raylet runs (catalog/data/serving.yaml multi_node.worker_probe)."""
+    probe = {"exec": {"command": list(command)}, "timeoutSeconds": 5}
+    return {
+        "startupProbe": {**probe, "periodSeconds": period, "failureThreshold": math.ceil(startup_seconds / period)},
+        "livenessProbe": {**probe, "periodSeconds": period, "failureThreshold": 3},
+        "readinessProbe": {**probe, "periodSeconds": 5, "failureThreshold": 2},
+    }
+
+
 def _vllm_env() -> list[dict[str, Any]]:
     token = {"secretKeyRef": {"name": HF_TOKEN_SECRET, "key": "token", "optional": True}}
     return [{"name": "HF_HOME", "value": MODEL_CACHE}, {"name": "HF_TOKEN", "valueFrom": token}]
@@ -84,6 +94,7 @@ def multi_node(env: ResolvedEnvironment, wp: WorkloadPlan, facts: dict[str, Any]
 
     # A model of hundreds of GB loads for many minutes before /health answers: up to 30 minutes here.
     leader = pod("leader", leader_sh, _probes(vllm["health"], vllm["health"], "http", startup_failures=180, period=10))
+    worker = pod("worker", worker_sh, _worker_probes(layout["worker_probe"], layout["worker_startup_seconds"]))
     pool = wp.serve_pool
     # The group's ComputeDomain and its IMEX channel on an NVLink pool, its GPU claims on a dra pool: as a training job's.
     claims = job_claims(f"{env.spec.name}-serve", pool)
@@ -101,7 +112,7 @@ def multi_node(env: ResolvedEnvironment, wp: WorkloadPlan, facts: dict[str, Any]
         "pipeline_parallel": wp.serve_nodes,
         "ray_port": RAY_PORT,
         "leader": leader,
-        "worker": pod("worker", worker_sh, {}),
+        "worker": worker,
     }
 
 
@@ -148,6 +159,9 @@ def serve_context(
         # KServe names the predictor's Service and pods after the InferenceService (Standard mode).
         "service": f"{name}-predictor" if kserve else name,
         "pod_selector": {"serving.kserve.io/inferenceservice": name} if kserve
+        else {"app.kubernetes.io/name": name, "app.kubernetes.io/component": "serving"},
+        # What the PodDisruptionBudget counts: a multi-node group's workers too (serving.yaml multi_node.pdb_selector_label).
+        "pdb_selector": {serving_rules.data()["multi_node"]["pdb_selector_label"]: name} if group
         else {"app.kubernetes.io/name": name, "app.kubernetes.io/component": "serving"},
         "port_name": "http1" if kserve else "http",
         "cpu_utilization": 70,

@@ -27,6 +27,11 @@ class CloudProfile(CloudFacts):
         """Where the deploy commands would find credentials (an env var or a file), read without running a CLI."""
         raise NotImplementedError(f"{self.name}: credential_source")
 
+    def credentials_for(self, env: Any, environ: Mapping[str, str], home: Path) -> tuple[str | None, tuple[str, ...]]:
+        """This environment's credential source and the command that verifies it: the cloud's own, unless the spec
+        says where the credentials are (cloud: existing: its kubeconfig and context)."""
+        return self.credential_source(environ, home), tuple(self.verify_command)
+
     def account(self, spec: EnvironmentSpec, environ: Mapping[str, str] | None = None) -> Account | None:
         """The account (project, subscription) the environment uses and where that came from; None: no account.
         It is a decision of the resolver (ResolvedEnvironment.account), never written into the spec."""

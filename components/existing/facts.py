@@ -29,7 +29,7 @@ class ExistingFacts(CloudFacts):
         r"^https?://[^\s/]+": "an http:// or https:// URL",
     }
     starter_settings = """\nexisting:\n  kubeconfig: ~/.kube/config   # the context is region:\n  snapshot: {name}.cluster.json   # aiinfra discover --context <context> -o {name}.cluster.json\n"""
-    credential_fixes = ("kubectl config get-contexts   # the context names region: may take", "export KUBECONFIG=/path/to/kubeconfig")
+    credential_fixes = ("kubectl config get-contexts   # the context names region: may take", "set existing.kubeconfig: to the kubeconfig's path (default ~/.kube/config)")
     verify_command = ("kubectl", "auth", "whoami")
     pool_zones = "region"
     terms = {

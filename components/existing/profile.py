@@ -228,6 +228,13 @@ class ExistingProfile(ExistingFacts, CloudProfile):
         token = Path("/var/run/secrets/kubernetes.io/serviceaccount/token")
         return str(token) if token.is_file() else None
 
+    def credentials_for(self, env: Any, environ: Mapping[str, str], home: Path) -> tuple[str | None, tuple[str, ...]]:
+        """The spec's kubeconfig (not $KUBECONFIG or ~/.kube/config: existing-coreweave.yaml names ~/.kube/cw-prod.yaml),
+        verified on the spec's context, which need not be the kubeconfig's current one."""
+        path = kubeconfig_path(env.spec)
+        found = path if Path(path).is_file() else None
+        return found, (*self.verify_command, "--kubeconfig", path, "--context", env.spec.region)
+
     def stack_config(self, env: Any) -> dict[str, str]:
         return {}
 

@@ -49,7 +49,8 @@ def scanned_files(rendered: dict[str, list[dict]], root: Path) -> dict[str, set[
                 (root / fname).write_text(yaml.safe_dump(obj, sort_keys=False))
                 sets: set[str] = set()
                 if obj["kind"] == "Pod":
-                    sets.add("batch")
+                    if origin != "LeaderWorkerSet":  # a multi-node server's pods serve: probed, no batch exceptions
+                        sets.add("batch")
                     pool = obj["spec"].get("nodeSelector", {}).get("aiinfra.dev/pool")  # Ray pods go to any untainted node
                     if pool in FABRIC_OF_POOL:
                         sets.add(FABRIC_OF_POOL[pool])
@@ -100,6 +101,14 @@ def test_serving_and_plain_pods_pass_every_check(scan):
     assert clean
     for f in clean:
         assert f not in failed, (f, failed.get(f))
+
+
+def test_the_pods_of_a_multi_node_server_pass_the_probe_checks(scan):
+    """The LeaderWorkerSet's leader and worker pods are scanned as serving pods, without the batch exceptions."""
+    allowed, failed, _ = scan
+    group = [f for f in allowed if "--pod--" in f and f.endswith(("-serve-leader.yaml", "-serve-worker.yaml"))]
+    assert len(group) >= 8 and all("batch" not in allowed[f] for f in group)
+    assert not [(f, failed[f] & {"CKV_K8S_8", "CKV_K8S_9"}) for f in group if failed.get(f, set()) & {"CKV_K8S_8", "CKV_K8S_9"}]
 
 
 def test_every_fabric_exception_is_still_needed(scan):

@@ -44,7 +44,7 @@ def test_a_group_of_n_nodes_runs_vllm_tensor_parallel_per_node_and_pipeline_para
     assert script.startswith("bash /vllm-workspace/examples/online_serving/multi-node-serving.sh leader") and "$LWS_GROUP_SIZE" in script
     assert work["command"][-1] == 'exec bash /vllm-workspace/examples/online_serving/multi-node-serving.sh worker --ray_address="$LWS_LEADER_ADDRESS"'
     assert lead["image"] == work["image"] == "vllm/vllm-openai:v0.21.0"
-    assert lead["readinessProbe"]["httpGet"]["path"] == "/health" and "readinessProbe" not in work
+    assert lead["readinessProbe"]["httpGet"] == lead["livenessProbe"]["httpGet"] == {"path": "/health", "port": "http"}
     # The Service (and so KEDA's interceptor and any router) reaches the leaders only: workers serve no HTTP.
     svc = find(rendered["nodes-aws"], "Service")
     assert svc["spec"]["selector"].items() <= leader["metadata"]["labels"].items()
@@ -185,3 +185,31 @@ def test_vllm_needs_an_nvidia_gpu_pool_even_one_device_a_replica():
         resolve(parse_spec(text))
     [p] = info.value.problems
     assert p.path == "workload.serve_model" and "pool cpu has no GPUs" in p.message and "nvidia" in p.hint
+
+
+@pytest.mark.parametrize("scenario", ["nodes-aws", "nodes-gcp", "nodes-azure"])
+def test_workers_are_probed_on_their_raylet_and_the_leader_on_vllms_health(rendered, scenario):
+    _, leader, worker = group(rendered[scenario])
+    (lead,) = leader["spec"]["containers"]
+    (work,) = worker["spec"]["containers"]
+    assert {k for k in lead if k.endswith("Probe")} == {k for k in work if k.endswith("Probe")} == {"startupProbe", "livenessProbe", "readinessProbe"}
+    assert lead["startupProbe"]["httpGet"]["path"] == "/health" and lead["startupProbe"]["failureThreshold"] * lead["startupProbe"]["periodSeconds"] == 1800
+    commands = {json.dumps(work[k]["exec"]["command"]) for k in ("startupProbe", "livenessProbe", "readinessProbe")}
+    (command,) = commands
+    assert json.loads(command)[:2] == ["python3", "-c"] and "raylet" in json.loads(command)[2]
+    # The worker waits for the leader's Ray head (the script retries 300 s) before its raylet runs.
+    assert work["startupProbe"]["failureThreshold"] * work["startupProbe"]["periodSeconds"] >= 600
+    assert work["livenessProbe"]["failureThreshold"] * work["livenessProbe"]["periodSeconds"] <= 60
+
+
+def test_one_disruption_budget_spans_every_pod_of_the_set(rendered):
+    """Not one per group: replicas change (HPA, KEDA), and each group restarts whole, so drains go a pod at a time."""
+    out = rendered["nodes-aws"]
+    (pdb,) = [m for m in out if m["kind"] == "PodDisruptionBudget"]
+    lws = find(out, LWS)
+    assert pdb["spec"] == {"maxUnavailable": 1, "selector": {"matchLabels": {"leaderworkerset.sigs.k8s.io/name": lws["metadata"]["name"]}}}
+    assert pdb["metadata"]["namespace"] == lws["metadata"]["namespace"]
+    # A single-node server's budget still selects its Deployment's pods.
+    single = next(m for m in rendered["efa"] if m["kind"] == "PodDisruptionBudget")
+    assert single["spec"]["selector"]["matchLabels"] == {"app.kubernetes.io/name": "wl-aws-serve", "app.kubernetes.io/component": "serving"}
+

@@ -104,3 +104,20 @@ def test_an_unreachable_cluster_previews_the_snapshot_and_says_why(tmp_path):
         result = invoke("preview", "--json", str(spec))
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["live"] == "the API server of 'cw-prod' answered HTTP 403 Forbidden, so the preview reads snap.json only"
+
+
+def test_no_test_reads_the_developers_kubeconfig():
+    """tests/conftest.py points HOME at a copy of the real home without .kube and drops $KUBECONFIG, so the examples,
+    which name ~/.kube/..., preview from their snapshots on every machine; the rest of the home is still there."""
+    import os
+    import pwd
+
+    real, home = Path(pwd.getpwuid(os.getuid()).pw_dir), Path(os.path.expanduser("~"))
+    assert "KUBECONFIG" not in os.environ and home != real and not os.path.lexists(home / ".kube")
+    if real.is_dir() and real != real.parent:
+        assert all(os.path.lexists(home / e.name) for e in real.iterdir() if e.name != ".kube")
+    root = Path(__file__).resolve().parents[3]
+    for spec, kubeconfig, snapshot in (("existing-onprem-h100", "~/.kube/config", "existing-onprem-h100"), ("existing-coreweave", "~/.kube/cw-prod.yaml", "existing-coreweave")):
+        result = invoke("preview", "--json", str(root / "stacks" / f"{spec}.yaml"))
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["live"] == f"{kubeconfig} is not here, so the preview reads snapshots/{snapshot}.json only, not the cluster"
