@@ -111,11 +111,10 @@ def test_one_disruption_budget_covers_every_pod_of_every_group(rendered, scenari
     lws, leader, worker = group(manifests)
     assert pdb["metadata"]["name"] == lws["metadata"]["name"]
     assert pdb["spec"]["maxUnavailable"] == 1 and pdb["spec"]["unhealthyPodEvictionPolicy"] == "AlwaysAllow"
-    selector = pdb["spec"]["selector"]["matchLabels"]
-    assert selector.items() <= leader["metadata"]["labels"].items() and selector.items() <= worker["metadata"]["labels"].items()
-    # ... and no other pod of the environment (training, fabric test).
-    covered = {n for n, p in pods(manifests).items() if selector.items() <= p["metadata"].get("labels", {}).items()}
-    assert covered == {f"{lws['metadata']['name']}-leader", f"{lws['metadata']['name']}-worker"}
+    # The label LWS's controller puts on every pod of the set, leaders and workers (not in the templates) ...
+    assert pdb["spec"]["selector"]["matchLabels"] == {"leaderworkerset.sigs.k8s.io/name": lws["metadata"]["name"]}
+    # ... and that no other pod of the environment (training, fabric test) carries.
+    assert not [n for n, p in pods(manifests).items() if "leaderworkerset.sigs.k8s.io/name" in p["metadata"].get("labels", {})]
 
 
 def test_the_lws_schema_catches_a_wrong_field(rendered):
@@ -207,7 +206,8 @@ def test_one_disruption_budget_spans_every_pod_of_the_set(rendered):
     out = rendered["nodes-aws"]
     (pdb,) = [m for m in out if m["kind"] == "PodDisruptionBudget"]
     lws = find(out, LWS)
-    assert pdb["spec"] == {"maxUnavailable": 1, "selector": {"matchLabels": {"leaderworkerset.sigs.k8s.io/name": lws["metadata"]["name"]}}}
+    assert pdb["spec"] == {"maxUnavailable": 1, "unhealthyPodEvictionPolicy": "AlwaysAllow",
+                           "selector": {"matchLabels": {"leaderworkerset.sigs.k8s.io/name": lws["metadata"]["name"]}}}
     assert pdb["metadata"]["namespace"] == lws["metadata"]["namespace"]
     # A single-node server's budget still selects its Deployment's pods.
     single = next(m for m in rendered["efa"] if m["kind"] == "PodDisruptionBudget")
