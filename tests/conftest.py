@@ -56,6 +56,7 @@ def _no_ambient_kubeconfig(monkeypatch, tmp_path_factory):
     settings there (pip, git, checkov's caches) still find them."""
     monkeypatch.delenv("KUBECONFIG", raising=False)
     monkeypatch.setenv("HOME", str(_home_without_kube(tmp_path_factory)))
+    monkeypatch.setenv("AIINFRA_TEST_REAL_HOME", REAL_HOME)  # what it stands in for (tests/components/existing/test_drift.py)
 
 
 def _home_without_kube(tmp_path_factory) -> Path:
