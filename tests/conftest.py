@@ -133,6 +133,7 @@ SLOW = {
     "tests/deploy/test_deploy_plumbing.py::test_delete_data_program_lifts_protection_retention_and_empties_buckets": "a whole program under mocks",
     "tests/deploy/test_deploy_plumbing.py::test_inline_program_builds_the_environment_and_keeps_the_kubeconfig_secret": "a whole program under mocks",
     "tests/deploy/test_deploy_cli.py": "up, down and outputs through the Automation API and a stand-in Pulumi CLI",
+    "tests/components/existing/test_kubeconfig_path.py::test_previews_are_the_same_under_two_homes": "two previews, each in a subprocess",
     "tests/deploy/test_existing_up.py": "up and down on an existing cluster through the Automation API, a stand-in Pulumi CLI and Kubernetes API server",
     "tests/deploy/test_deploy_policy.py": "up refused by policy, through the CLI and the real program",
     "tests/deploy/test_down_order.py": "down through the Automation API",

@@ -13,7 +13,7 @@ from aiinfra.problems import Problem
 @dataclass
 class ClusterArgs:
     context: str  # the kubeconfig context
-    kubeconfig: str  # the kubeconfig's path (never its contents)
+    kubeconfig: str  # the kubeconfig's path as the provider takes it (never its contents; `~/` unexpanded)
 
 
 def check(args: ClusterArgs) -> list[Problem]:

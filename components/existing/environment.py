@@ -10,7 +10,7 @@ import pulumi
 from aiinfra.components.base.built import BuiltEnvironment, WorkloadBinding
 from aiinfra.components.base.util import child
 from aiinfra.components.existing.cluster import Cluster, ClusterArgs
-from aiinfra.components.existing.profile import kubeconfig_path
+from aiinfra.components.existing.profile import provider_kubeconfig
 from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
 
 
@@ -34,7 +34,7 @@ def build(env: ResolvedEnvironment, tags: dict[str, str], parent: pulumi.Resourc
     import pulumi_kubernetes as k8s
 
     spec = env.spec
-    kubeconfig = kubeconfig_path(spec)
+    kubeconfig = provider_kubeconfig(spec)  # as written where the provider expands it: the same on every machine
     cluster = Cluster(spec.name, ClusterArgs(context=spec.region, kubeconfig=kubeconfig), opts=child(parent))
     # Only where no label the nodes carry selects exactly a pool's nodes (ResolvedPool.node_selector is empty).
     labelled = [p for p in env.pools if p.selected_nodes and not p.node_selector]

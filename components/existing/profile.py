@@ -55,6 +55,15 @@ def kubeconfig_path(spec: EnvironmentSpec, source: str | None = None) -> str:
     return str(_KUBECONFIGS[written])
 
 
+def provider_kubeconfig(spec: EnvironmentSpec, source: str | None = None) -> str:
+    """What the Kubernetes provider and the state get: `~` and `~/...` as written, since the provider expands
+    them itself (pulumi-kubernetes provider/pkg/provider/util.go parseKubeconfigString, since v4.8.0), so
+    previews and state are the same on every machine. Anything else as kubeconfig_path resolves it: the provider
+    expands no `~user` and reads a relative path against its own working directory, not the spec's folder."""
+    written = spec.existing.kubeconfig
+    return written if written == "~" or written.startswith("~/") else kubeconfig_path(spec, source)
+
+
 @register
 class ExistingProfile(ExistingFacts, CloudProfile):
     """The hooks of an existing cluster: the snapshot is the catalog, pools select its nodes."""

@@ -77,7 +77,7 @@ def case(request, fake_pulumi, clean_env, kubectl, as_state):
     resources = as_state(preview)
     fake_pulumi.scenario(resources=resources, outputs={k: v for k, v in preview["outputs"].items() if k != "kubeconfig"} | {"kubeconfig": str(path)},
                          secret_outputs=["kubeconfig"])
-    return {"name": request.param, "spec": spec, "stack": stack, "context": context, "kubeconfig": path, "server": server, "preview": preview,
+    return {"name": request.param, "spec": spec, "stack": stack, "context": context, "kubeconfig": path, "written": kubeconfig, "server": server, "preview": preview,
             "resources": resources, "preinstalled": preinstalled, "installed": installed, "snapshot": snapshot}
 
 
@@ -110,9 +110,10 @@ def test_up_on_an_existing_cluster_creates_only_kubernetes_objects_through_its_c
     assert custom and not [r["type"] for r in custom if r["type"].startswith(CLOUD_PACKAGES)]
     assert {r["type"].split(":")[0] for r in custom} == {"kubernetes", "pulumi"}
     assert {r["type"] for r in custom if r["type"].startswith("pulumi:")} == {"pulumi:providers:kubernetes"}
-    # Every provider is on the spec's context with the kubeconfig's path; every object goes through one of them.
+    # Every provider is on the spec's context with the kubeconfig's path as written (the provider expands ~/ itself,
+    # so the state is the same from every machine); every object goes through one of them.
     providers = [r for r in case["preview"]["resources"] if r["type"] == "pulumi:providers:kubernetes"]
-    assert providers and all(p["inputs"]["context"] == case["context"] and p["inputs"]["kubeconfig"] == str(case["kubeconfig"]) for p in providers)
+    assert providers and all(p["inputs"]["context"] == case["context"] and p["inputs"]["kubeconfig"] == f"~/{case['written']}" for p in providers)
     urns = {p["urn"] for p in providers}
     objects = [r for r in case["preview"]["resources"] if r["custom"] and r["type"].startswith("kubernetes:")]
     assert objects and all((r["options"]["provider"] or "").rsplit("::", 1)[0] in urns for r in objects)
