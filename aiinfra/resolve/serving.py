@@ -73,6 +73,11 @@ def multi_node_problems(spec: EnvironmentSpec, pool: ResolvedPool) -> list[Probl
         out.append(Problem("workload.serve_nodes", f"{n} nodes a replica, but an NVLink domain of {pool.instance_type} is {sizes} "
                            f"nodes: the group's ComputeDomain (IMEX) reaches only inside one, so a larger group would split it",
                            f"set serve_nodes: {domain.unit} or less ({domain.unit * pool.gpus_per_node} GPUs over NVLink)", n))
+    if domain is not None and not spec.mlops.gpu_operator:
+        out.append(Problem("mlops.gpu_operator", f"each group of {n} nodes goes inside one NVLink domain of pool {pool.name} by the "
+                           f"{d['nvlink_topology_key']} node label, which only {d['nvlink_topology_key_from']} sets: with "
+                           "mlops.gpu_operator false no node carries it, so the group never schedules",
+                           "set mlops.gpu_operator: true, or leave workload.serve_nodes out", False))
     if n > pool.nodes_max:
         out.append(Problem("workload.serve_nodes", f"{n} nodes a replica, but pool {pool.name} grows to {pool.nodes_max}",
                            f"set serve_nodes: {pool.nodes_max} or less, or raise the pool's nodes max to {n}"))

@@ -114,3 +114,23 @@ def test_replicas_are_one_group_a_domain():
         resolve(parse_spec(text.replace("serve_nodes: 4,", "serve_nodes: 4, replicas: 3,")))
     [p] = info.value.problems
     assert p.path == "workload.replicas" and "holds 2 (4 nodes each, one group an NVLink domain" in p.message
+
+
+def test_without_the_gpu_operator_no_node_carries_the_clique_label_so_the_group_is_refused():
+    """nvidia.com/gpu.clique comes from the operator's GPU feature discovery only; no cloud's node image sets it."""
+    with pytest.raises(SpecError) as info:
+        load(SPECS / "gcp.bad.serve-nodes-no-gpu-operator.yaml")
+    [p] = info.value.problems
+    assert p.path == "mlops.gpu_operator" and "by the nvidia.com/gpu.clique node label" in p.message
+    assert p.hint == "set mlops.gpu_operator: true, or leave workload.serve_nodes out"
+    # Every cloud that sells an NVLink rack refuses it alike; with the operator on, the same spec resolves.
+    for name in ("aws.ok.gb200.yaml", "azure.ok.gb200.yaml"):
+        text = (SPECS / name).read_text().replace("workload: {enabled: true}", "mlops: {gpu_operator: false}\nworkload: {enabled: true, serve_nodes: 9, serve_model: deepseek-ai/DeepSeek-R1}")
+        with pytest.raises(SpecError) as info:
+            resolve(parse_spec(text))
+        assert [p.path for p in info.value.problems] == ["mlops.gpu_operator"], name
+        assert resolve(parse_spec(text.replace("gpu_operator: false", "gpu_operator: true"))).workload.serve_nodes == 9
+    # A pool that is no NVLink domain places groups by hostname only: serving across nodes there needs no operator.
+    text = (SPECS / "aws.ok.serve-nodes.yaml").read_text()
+    assert "mlops" not in text
+    assert resolve(parse_spec(text + "mlops: {gpu_operator: false}\n")).workload.serve_nodes
