@@ -102,3 +102,10 @@ def test_validate_shows_the_pinned_gpus_never_cpu():
     assert result.exit_code == 0, result.output
     (line,) = [line for line in result.output.splitlines() if line.strip().startswith("train:")]
     assert "a2-ultragpu-4g (4 × A100-80GB)" in line and "(CPU)" not in line
+
+
+def test_a_pinned_type_outside_the_catalog_keeps_dra_as_the_spec_writes_it():
+    """dra: true was dropped for such a pool, so it silently got the cloud's device plugin instead of the DRA driver."""
+    text = "name: t-env\ncloud: azure\nregion: eastus\ncluster: {kubernetes_version: \"1.34\"}\nnode_pools:\n  - {name: gpu, instance_type: Standard_ND96isr_H200_v9, gpu: \"H200:8\", nodes: 2%s}\n"
+    assert [(p.instance_type, p.dra) for p in resolve(parse_spec(text % ", dra: true")).worker_pools] == [("Standard_ND96isr_H200_v9", True)]
+    assert [p.dra for p in resolve(parse_spec(text % "")).worker_pools] == [False]

@@ -114,7 +114,7 @@ def uncatalogued_pool(r: Resolving, path: str, pool: NodePool) -> ResolvedPool |
         capacity=pool.capacity, fabric=None, hourly_usd_per_node=p.hourly_usd, price_origin=p.origin,
         price_note=p.note if p.known else f"unpriced: {name} is not in aiinfra's catalog; set price_per_hour",
         reason=f"pinned by instance_type (not in aiinfra's catalog; {told})", zone=pool.zone, **reservation_fields(pool),
-        disk_gib=pool.disk_gib, labels=dict(pool.labels), accelerator_known=bool(gpu or family),
+        disk_gib=pool.disk_gib, labels=dict(pool.labels), accelerator_known=bool(gpu or family), dra=bool(pool.dra),
         **{**catalog.pool_facts(r.cat, r.spec.region, name, None, pool.capacity), "accelerator_type": accelerator_type},  # type: ignore[arg-type]
         **accel,
     )

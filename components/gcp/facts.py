@@ -48,6 +48,12 @@ class GcpFacts(CloudFacts):
     # Google's COS installer DaemonSet does, into /home/kubernetes/bin/nvidia, on GPU nodes without GKE's
     # cloud.google.com/gke-gpu-driver-version label; the A4X (arm64 Grace) variant is its own file.
     dra_driver_installers = {"x86_64": "nvidia-driver-installer-cos", "arm64": "nvidia-driver-installer-cos-a4x"}
+    # The machine types each installer's nodeAffinity admits (node.kubernetes.io/instance-type In [...]; an
+    # architecture not named here: any GPU node without GKE's driver label). The A4X file names A4X (GB200) only,
+    # and the repository has no installer for A4X Max (a4x-maxgpu-4g-metal, GB300 bare metal) at HEAD 992db812
+    # (2026-06-11): so a `dra: true` pool of another arm64 type would get no driver, and preflight refuses it.
+    # Source: GoogleCloudPlatform/container-engine-accelerators 2dd8fc9b nvidia-driver-installer/cos/daemonset-preloaded-latest-a4x.yaml.
+    dra_driver_installer_types = {"arm64": ("a4x-highgpu-4g", "a4x-highgpu-4g-nolssd")}
     gpu_operator_values = {
         "gcp": {
             "driver": {"enabled": False},

@@ -38,13 +38,26 @@ def check(env: ResolvedEnvironment, c: Collector) -> None:
 
 def dra_installers(env: ResolvedEnvironment) -> list[Problem]:
     """Google's driver installers for DRA GPU pools are one DaemonSet name (kube-system/nvidia-driver-installer) per
-    host architecture, and the x86 one also matches A4X nodes: `dra: true` pools here are of one architecture."""
+    host architecture, and the x86 one also matches A4X nodes: `dra: true` pools here are of one architecture, and of
+    a machine type their installer selects (gcp facts dra_driver_installer_types), else their nodes get no driver."""
     from aiinfra.components.gcp.facts import GcpFacts
 
     pools = [p for p in env.worker_pools if p.dra]
-    if len({p.architecture for p in pools}) < 2:
-        return []
     names = [p.name for p in env.spec.node_pools]
+    out = [
+        Problem(
+            f"node_pools[{names.index(p.name)}].dra",
+            f"dra: true pools on GKE get the NVIDIA driver from Google's installer DaemonSet, and the {p.architecture} one "
+            f"({GcpFacts.dra_driver_installers[p.architecture]}) runs on {', '.join(GcpFacts.dra_driver_installer_types[p.architecture])} "
+            f"nodes only: {p.instance_type} nodes would get no driver",
+            f"remove dra: true from pool {p.name} (GKE installs the driver and its device plugin serves the GPUs), or use {GcpFacts.dra_driver_installer_types[p.architecture][0]}",
+            True,
+        )
+        for p in pools
+        if p.instance_type not in GcpFacts.dra_driver_installer_types.get(p.architecture, (p.instance_type,))
+    ]
+    if out or len({p.architecture for p in pools}) < 2:
+        return out
     last = pools[-1]
     archs = ", ".join(f"{p.name} ({p.architecture})" for p in pools)
     return [

@@ -105,3 +105,20 @@ def test_dra_pools_of_two_architectures_are_refused_with_the_path():
         load(SPECS / "gcp.bad.dra-mixed-arch.yaml")
     (p,) = err.value.problems
     assert p.path == "node_pools[1].dra" and "h100 (x86_64), rack (arm64)" in p.message and "remove dra" in p.hint
+
+
+def test_a_pinned_a4x_max_pool_with_dra_is_refused_since_no_installer_selects_it():
+    """Google's A4X installer selects a4x-highgpu-4g nodes only (gcp facts dra_driver_installer_types); A4X Max has none."""
+    from aiinfra.problems import SpecError
+    from aiinfra.resolve.resolver import resolve
+    from aiinfra.spec import parse_spec
+
+    with pytest.raises(SpecError) as err:
+        load(SPECS / "gcp.bad.dra-a4x-max.yaml")
+    (p,) = err.value.problems
+    assert p.path == "node_pools[0].dra" and "a4x-maxgpu-4g-metal nodes would get no driver" in p.message
+    assert p.hint.startswith("remove dra: true from pool rack") and p.hint.endswith("or use a4x-highgpu-4g")
+    # Without dra the pinned pool keeps GKE's own driver and device plugin, and no installer is planned.
+    env = resolve(parse_spec((SPECS / "gcp.bad.dra-a4x-max.yaml").read_text().replace(", dra: true}", "}")))
+    assert [p.dra for p in env.worker_pools] == [False] and addons.dra.driver_installers(env) == []
+    assert node_configs_of(env)["rack"]["guestAccelerators"][0]["gpuDriverInstallationConfig"] == {"gpuDriverVersion": "LATEST"}
