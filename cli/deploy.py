@@ -36,7 +36,7 @@ def _errors(spec: Path | None = None) -> Iterator[None]:
     """DeployErrors become 'error:' plus the commands that fix them; Ctrl-C says how to recover."""
     from rich.markup import escape
 
-    from aiinfra.deploy import DeployError
+    from aiinfra.deploy.errors import DeployError
 
     try:
         yield
@@ -65,9 +65,14 @@ def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool, b
     subscription, and where `offline` is given the cloud against its recorded inputs (cloud: existing: drift from
     the snapshot refuses); then the CLI, the backend, credentials, `before_state` (up's plan and policy check,
     which may refuse) and only then the state backend and the passphrase."""
-    from aiinfra import deploy
     from aiinfra.cli.common import live_check, load_env, report, warnings
     from aiinfra.components.base.accounts import require_real
+    from aiinfra.deploy.backends import backend_url, passphrase_file
+    from aiinfra.deploy.credentials import clouds_needed, require_credentials
+    from aiinfra.deploy.errors import PASSPHRASE_FILE_VAR, PassphraseMissing
+    from aiinfra.deploy.passphrase import generate_passphrase
+    from aiinfra.deploy.stack import pulumi_command
+    from aiinfra.deploy.target import target
     from aiinfra.problems import SpecError
 
     env = load_env(spec, warn=False, reset=reset)
@@ -78,26 +83,26 @@ def _prepare(spec: Path, backend: Optional[str], yes: bool, credentials: bool, b
     warnings(env.warnings)
     if offline is not None:
         live_check(env, spec, offline)
-    command = deploy.pulumi_command(reads_state=not deploys)
-    url = deploy.backend_url(backend)
+    command = pulumi_command(reads_state=not deploys)
+    url = backend_url(backend)
     if credentials:
-        deploy.require_credentials(deploy.clouds_needed(env, url), env=env)
+        require_credentials(clouds_needed(env, url), env=env)
     if before_state is not None:
         before_state(env)
     try:
-        return deploy.target(env, url, command)
-    except deploy.PassphraseMissing as exc:
+        return target(env, url, command)
+    except PassphraseMissing as exc:
         if yes or not exc.fixes or not sys.stdin.isatty() and not _interactive_override():
             raise
         c = _console()
         c.print(f"[bold]First run:[/] {exc.message}.")
         for note in exc.notes:
             c.print(note)
-        if not typer.confirm(f"Generate a random passphrase into {deploy.passphrase_file()}?", default=True):
+        if not typer.confirm(f"Generate a random passphrase into {passphrase_file()}?", default=True):
             raise
-        path = deploy.generate_passphrase()
-        c.print(f"Wrote {path} (mode 0600). Back it up; set {deploy.PASSPHRASE_FILE_VAR}={path} on other machines.")
-        return deploy.target(env, url, command)
+        path = generate_passphrase()
+        c.print(f"Wrote {path} (mode 0600). Back it up; set {PASSPHRASE_FILE_VAR}={path} on other machines.")
+        return target(env, url, command)
 
 
 def _interactive_override() -> bool:
@@ -131,13 +136,13 @@ def _live(op: str, t, console) -> Iterator[Any]:
     """An EventLog whose changes redraw a live per-component view; the log path is printed first and last."""
     from rich.live import Live
 
-    from aiinfra import deploy
+    from aiinfra.deploy.progress import EventLog, new_log_path
 
-    path = deploy.new_log_path(t.stack_name, op)
+    path = new_log_path(t.stack_name, op)
     console.print(f"Full log: {path}")
     title = f"{op} {t.stack_name}"
     with Live(console=console, refresh_per_second=4, transient=False) as live:
-        log = deploy.EventLog(path, on_change=lambda lg: live.update(_progress_view(title, lg)))
+        log = EventLog(path, on_change=lambda lg: live.update(_progress_view(title, lg)))
         try:
             yield log
         finally:
@@ -166,7 +171,7 @@ def _plan(env, console) -> int:
 
     from aiinfra.cli import views
     from aiinfra.cli.common import EXIT_POLICY
-    from aiinfra.deploy import component_label
+    from aiinfra.deploy.state import component_label
     from aiinfra.policy import mandatory_failed
     from aiinfra.report.preview import build
 
@@ -206,7 +211,7 @@ def up(
     fails for lack of capacity is retried on the next zone offering its type, then its gpu: alternatives; where
     it ran is recorded in the stack's config, and later runs keep it there."""
     with _errors(spec):
-        from aiinfra import deploy
+        from aiinfra.deploy.errors import PROJECT
 
         c = _console()
         planned: dict[str, Any] = {}
@@ -218,7 +223,7 @@ def up(
         t = _prepare(spec, backend, yes, credentials=True, before_state=plan, deploys=True, reset=reset_placement or (), offline=offline)
         start, count = t.env, planned["count"]
         _quota(t.env, c)
-        c.print(f"Stack [bold]{t.stack_name}[/] (project {deploy.PROJECT}) in {t.backend}", markup=True)
+        c.print(f"Stack [bold]{t.stack_name}[/] (project {PROJECT}) in {t.backend}", markup=True)
         if not yes and not typer.confirm(
             f"Deploy {count} resources to {t.env.spec.cloud} {t.env.spec.region}? This starts billing at the rates above", default=False
         ):
@@ -256,14 +261,14 @@ def down(
 ) -> None:
     """Destroy an environment. Data buckets are kept unless --delete-data; failures are reported at the end."""
     with _errors(spec):
-        from aiinfra import deploy
+        from aiinfra.deploy import operations, state
 
         t = _prepare(spec, backend, yes, credentials=True)
         c = _console()
-        stack, deployment = deploy.down_plan(t)
-        managed = deploy.managed(deployment)
-        data = deploy.data_resources(deployment)
-        buckets = deploy.bucket_names(deployment)
+        stack, deployment = operations.down_plan(t)
+        managed = state.managed(deployment)
+        data = state.data_resources(deployment)
+        buckets = state.bucket_names(deployment)
         if not managed:
             c.print(f"{t.stack_name} has no resources in {t.backend}; nothing to delete.")
             return
@@ -283,7 +288,7 @@ def down(
                 c.print("Nothing was deleted.")
                 raise typer.Exit(1)
         with _live("down", t, c) as log:
-            outcome = deploy.down(t, stack, deployment, log, delete_data)
+            outcome = operations.down(t, stack, deployment, log, delete_data)
         if outcome.kept and not delete_data:
             c.print(
                 f"Kept {len(outcome.kept)} data resources (buckets: {', '.join(outcome.kept_buckets) or 'none'}); they stay in "
@@ -293,7 +298,7 @@ def down(
             c.print(f"[bold red]✗ down finished with failures[/] ({len(outcome.failures)}):", markup=True)
             _failures(c, outcome)
             if delete_data and outcome.kept:
-                c.print(f"Still present: {', '.join(deploy.urn_name(r['urn']) for r in outcome.kept)}.")
+                c.print(f"Still present: {', '.join(state.urn_name(r['urn']) for r in outcome.kept)}.")
             c.print(f"Run `aiinfra down {spec}` again after fixing them. Log: {outcome.log_path}")
             raise typer.Exit(1)
         c.print(f"[bold green]✓ {t.stack_name} is down[/] ({_changes(outcome.changes)}). Log: {outcome.log_path}", markup=True)
@@ -308,12 +313,12 @@ def refresh(
 ) -> None:
     """Read the real state of every resource back from the cloud; recovers interrupted runs."""
     with _errors(spec):
-        from aiinfra import deploy
+        from aiinfra.deploy import operations
 
         t = _prepare(spec, backend, False, credentials=True)
         c = _console()
         with _live("refresh", t, c) as log:
-            outcome = deploy.refresh(t, log, clear_pending)
+            outcome = operations.refresh(t, log, clear_pending)
         if not outcome.ok:
             c.print("[bold red]✗ refresh did not finish cleanly[/]", markup=True)
             _failures(c, outcome)
@@ -331,10 +336,10 @@ def outputs(
     """The deployed environment's outputs; secrets masked unless --show-secrets. Then any placement failover
     recorded in the stack's config (on stderr with --json)."""
     with _errors(spec):
-        from aiinfra import deploy
+        from aiinfra.deploy import operations
 
         t = _prepare(spec, backend, True, credentials=False)
-        values = {k: (v["value"] if show_secrets or not v["secret"] else "[secret]") for k, v in deploy.outputs(t).items()}
+        values = {k: (v["value"] if show_secrets or not v["secret"] else "[secret]") for k, v in operations.outputs(t).items()}
         if as_json:
             sys.stdout.write(json.dumps(values, indent=2, default=str) + "\n")
             placing.show(_console(stderr=True), t.env, spec)
@@ -352,12 +357,14 @@ def status(
 ) -> None:
     """Where a deployed environment stands: last update, resources, pending operations, lock holder."""
     with _errors(spec):
-        from aiinfra import deploy
+        from aiinfra.deploy import operations
+        from aiinfra.deploy.errors import NoSuchEnvironment
+        from aiinfra.deploy.state import describe_lock
 
         t = _prepare(spec, backend, True, credentials=False)
         try:
-            info = deploy.status(t)
-        except deploy.NoSuchEnvironment:
+            info = operations.status(t)
+        except NoSuchEnvironment:
             info = {"environment": t.stack_name, "backend": t.backend, "deployed": False}
         else:
             info["deployed"] = True
@@ -380,7 +387,7 @@ def status(
             c.print(f"  an interrupted run left these; `aiinfra refresh {spec}` (add --clear-pending for creates) recovers.")
         if info["locks"]:
             for lock in info["locks"]:
-                c.print(f"  locked by {deploy.describe_lock(lock)}")
+                c.print(f"  locked by {describe_lock(lock)}")
         elif info["locks_readable"]:
             c.print("  lock: none (no update running)")
         else:

@@ -120,7 +120,7 @@ def build(env, plan) -> Graph:
         _filesystems(env, g, storage, money)
         g.root.members.append(storage)
         if plan.has("mlflow"):
-            from aiinfra.components.kubernetes.addons import choose_artifact_bucket
+            from aiinfra.components.kubernetes.addons.tracking import choose_artifact_bucket
 
             bucket = choose_artifact_bucket(list(spec.storage.buckets))
             if bucket:

@@ -34,7 +34,7 @@ def graph_command(
     from aiinfra.cli.common import EXIT_INVALID, console, load_env, utilization
     from aiinfra.cli.graph import INSTALL_GRAPHVIZ, GraphvizMissing, build, to_dot, to_markdown, to_mermaid, to_svg
     from aiinfra.cli.placement import show
-    from aiinfra.components.kubernetes.addons import plan
+    from aiinfra.components.kubernetes.addons.plan import plan
 
     scope = utilization(util)
     env = load_env(spec)  # placed as `up` builds it

@@ -53,13 +53,13 @@ def json_field(env) -> dict[str, Any]:
 def up_with_failover(t, c, failover: bool, live: Callable[..., Any]):
     """`pulumi up`; after a capacity error on a node pool, again with that pool on its next candidate, printing each
     try. Returns the outcome, the tries and the target of the last run."""
-    from aiinfra import deploy
+    from aiinfra.deploy import operations
     from aiinfra.deploy.failover import Failover
 
     tries = Failover(t.env)
     while True:
         with live("up", t, c) as log:
-            outcome = deploy.up(t, log)
+            outcome = operations.up(t, log)
         if outcome.ok or not failover:
             break
         shown = len(tries.lines)

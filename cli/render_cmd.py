@@ -51,8 +51,9 @@ def render_command(
     as_json: bool = typer.Option(False, "--json", help="print one JSON object instead of text"),
 ) -> None:
     """Render the reference workload's manifests: training job, fabric test, serving, service account."""
-    from aiinfra import manifests as workload_manifests
     from aiinfra.cli.common import check_fit, console, emit_json, load_env
+    from aiinfra.manifests.context import render, values_from_outputs
+    from aiinfra.manifests.templates import write
     from aiinfra.problems import Problem, SpecError
     from aiinfra.resolve.workload import plan
 
@@ -68,7 +69,7 @@ def render_command(
     if outputs is not None:
         data = _read_outputs(outputs, as_json)
         try:
-            manifests = workload_manifests.render(env, workload_manifests.values_from_outputs(env, data), wp)
+            manifests = render(env, values_from_outputs(env, data), wp)
         except KeyError as exc:
             fail(str(outputs), [Problem("--outputs", str(exc.args[0]), f"pass the outputs of this environment ({env.spec.name} on {env.spec.cloud})")], as_json)
         origin = f"stack outputs in {outputs}"
@@ -81,7 +82,7 @@ def render_command(
     fitted = check_fit(env, spec, as_json, manifests)
     if out.exists() and not out.is_dir():
         fail(str(out), [Problem("--out", f"{out} exists and is not a directory", "pass a directory path")], as_json)
-    written = workload_manifests.write(manifests, out)
+    written = write(manifests, out)
     summary = {
         "environment": env.spec.name,
         "cloud": env.spec.cloud,

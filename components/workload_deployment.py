@@ -16,7 +16,7 @@ def manifests_output(env: ResolvedEnvironment, built: BuiltEnvironment, identity
 
     identity_managed: the platform already owns the workload Namespace and ServiceAccount, so they are
     left out here (two Pulumi resources must never manage one Kubernetes object)."""
-    from aiinfra import manifests as workload_manifests
+    from aiinfra.manifests.context import Values, default_images, render
     from aiinfra.resolve.workload import plan
 
     wp = plan(env)  # the resolver's plan; a missing piece surfaces while the program is built, not inside an apply
@@ -30,8 +30,8 @@ def manifests_output(env: ResolvedEnvironment, built: BuiltEnvironment, identity
     )
 
     def build(f: dict[str, Any]) -> list[dict[str, Any]]:
-        train, serve = workload_manifests.default_images(env, f["registry"])
-        values = workload_manifests.Values(
+        train, serve = default_images(env, f["registry"])
+        values = Values(
             train_image=train,
             serve_image=serve,
             bucket_urls=f["buckets"],
@@ -40,7 +40,7 @@ def manifests_output(env: ResolvedEnvironment, built: BuiltEnvironment, identity
             service_account_labels=dict(built.workload.labels),
             pod_labels=dict(built.workload.pod_labels),
         )
-        manifests = workload_manifests.render(env, values, wp)
+        manifests = render(env, values, wp)
         if identity_managed:
             owned = {("Namespace", None, built.workload.namespace), ("ServiceAccount", built.workload.namespace, built.workload.service_account)}
             manifests = [m for m in manifests if (m["kind"], m["metadata"].get("namespace"), m["metadata"]["name"]) not in owned]

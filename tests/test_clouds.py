@@ -65,7 +65,7 @@ def test_profile_registries_hold_no_duplicates():
 
 
 def test_gpu_stack_rows_exist_for_every_setting():
-    from aiinfra.components.kubernetes.addons import GPU_OPERATOR_VALUES
+    from aiinfra.components.kubernetes.addons.gpu import GPU_OPERATOR_VALUES
 
     for profile in PROFILES:
         model = profile.settings_model

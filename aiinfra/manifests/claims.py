@@ -12,7 +12,6 @@ from typing import Any
 
 from aiinfra.resolve.result import ResolvedPool
 
-COMPUTE_DOMAIN_API = "resource.nvidia.com/v1beta1"
 RESOURCE_API = "resource.k8s.io/v1"
 CHANNEL_CLAIM = "compute-domain-channel"
 GPU_CLAIM = "gpus"

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from aiinfra.manifests.templates import _render_leaves, templates_dir
-from aiinfra.resolve.result import POOL_LABEL, ResolvedPool  # noqa: F401 (POOL_LABEL: re-exported)
+from aiinfra.resolve.result import ResolvedPool
 
 COMPUTE_CLASS_LABEL = "cloud.google.com/compute-class"
 

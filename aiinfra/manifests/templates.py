@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Literal, Mapping
+from typing import Any, Mapping
 
 import yaml
-
-TrainingOperator = Literal["trainer", "jobset", "none"]
-
-
-ServingKind = Literal["deployment", "kserve", "none"]
-
 
 # Which templates each choice renders, in apply order.
 BASE_TEMPLATES = ["namespace.yaml.j2", "serviceaccount.yaml.j2", "configmap-allreduce.yaml.j2"]
@@ -94,11 +88,6 @@ def write(manifests: list[dict[str, Any]], out: Path) -> list[Path]:
         path.write_text(yaml.safe_dump(m, sort_keys=False, default_flow_style=False), encoding="utf-8")
         written.append(path)
     return written
-
-
-def custom_resources(manifests: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    core = {"v1", "apps/v1", "autoscaling/v2", "policy/v1", "batch/v1"}
-    return [m for m in manifests if m["apiVersion"] not in core]
 
 
 def pod_templates(manifest: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:

@@ -96,7 +96,8 @@ def manifest_pods(manifests: list[dict[str, Any]], prefix: str = "") -> Iterator
 def workload_manifests(env: ResolvedEnvironment) -> list[dict[str, Any]]:
     """The reference workload rendered with placeholder names (placement and sizes do not depend on them);
     [] where the spec has no workload to render (its own problems say why)."""
-    from aiinfra import clouds, manifests
+    from aiinfra import clouds
+    from aiinfra.manifests.context import Values, render
     from aiinfra.problems import SpecError
     from aiinfra.resolve.workload import plan
 
@@ -108,8 +109,8 @@ def workload_manifests(env: ResolvedEnvironment) -> list[dict[str, Any]]:
     buckets = {b: f"{scheme}://{b}" for b in env.spec.storage.buckets}
     if wp.checkpoint_bucket not in buckets:
         return []
-    values = manifests.Values(train_image=PLACEHOLDER_IMAGE, serve_image=PLACEHOLDER_IMAGE, bucket_urls=buckets)
-    return manifests.render(env, values, wp)
+    values = Values(train_image=PLACEHOLDER_IMAGE, serve_image=PLACEHOLDER_IMAGE, bucket_urls=buckets)
+    return render(env, values, wp)
 
 
 def _placed(values: Any, path: str = "values") -> Iterator[tuple[str, dict[str, Any]]]:

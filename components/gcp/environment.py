@@ -18,7 +18,7 @@ from aiinfra.components.gcp.identity import WorkloadIdentity, WorkloadIdentityAr
 from aiinfra.components.gcp.network import POD_RANGE, SERVICE_RANGE, FabricSite, GpuNic, Network, NetworkArgs
 from aiinfra.components.gcp.registry import ContainerRegistry, RegistryArgs
 from aiinfra.components.gcp.storage import ObjectStorage, StorageArgs
-from aiinfra.components.kubernetes.addons import GpuNetwork
+from aiinfra.components.kubernetes.addons.model import GpuNetwork
 from aiinfra.problems import Problem
 from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
 

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 
 from aiinfra.components.base.util import child
-from aiinfra.components.kubernetes import addons
+from aiinfra.components.kubernetes.addons.model import GpuNetwork, KubeObject, Release
+from aiinfra.components.kubernetes.addons.plan import plan as addon_plan
+from aiinfra.components.kubernetes.addons.tracking import artifact_values, mlflow_url
 from aiinfra.resolve.result import ResolvedEnvironment
 
 if TYPE_CHECKING:
@@ -23,7 +25,7 @@ class PlatformArgs:
     workload: WorkloadBinding
     bucket_urls: dict[str, pulumi.Input[str]] = field(default_factory=dict)
     storage_options: dict[str, pulumi.Input[str]] = field(default_factory=dict)
-    gpu_networks: list[addons.GpuNetwork] = field(default_factory=list)
+    gpu_networks: list[GpuNetwork] = field(default_factory=list)
     volumes: dict[str, dict[str, Any]] = field(default_factory=dict)
     storage_addons: list[str] = field(default_factory=list)
     storage_objects: list[dict[str, Any]] = field(default_factory=list)
@@ -51,7 +53,7 @@ def _artifact_root(args: PlatformArgs):
     account = args.storage_options.get("account_name")
 
     def root(bucket: str) -> pulumi.Output[dict[str, Any]]:
-        return pulumi.Output.all(args.bucket_urls[bucket], account).apply(lambda a: addons.artifact_values(a[0], a[1]))
+        return pulumi.Output.all(args.bucket_urls[bucket], account).apply(lambda a: artifact_values(a[0], a[1]))
 
     return root
 
@@ -76,7 +78,7 @@ class Platform(pulumi.ComponentResource):
             raise ValueError("every mlops service is off and there are no volumes; do not create a Platform")
         if args.workload.namespace != env.namespace:
             raise ValueError("the workload binding's namespace differs from spec.identity.namespace")
-        plan = addons.plan(
+        plan = addon_plan(
             env,
             bucket_names=list(args.bucket_urls),
             artifact_root=_artifact_root(args),
@@ -104,14 +106,14 @@ class Platform(pulumi.ComponentResource):
         )
 
         created: dict[str, pulumi.Resource] = {}
-        pending: list[addons.Release | addons.KubeObject] = [*plan.releases, *plan.objects]
+        pending: list[Release | KubeObject] = [*plan.releases, *plan.objects]
         while pending:
             ready = [p for p in pending if all(a in created for a in p.after)]
             if not ready:
                 raise ValueError(f"add-ons wait for something never installed: {sorted({a for p in pending for a in p.after} - set(created))}")
             for item in ready:
                 deps = [created[a] for a in item.after]
-                if isinstance(item, addons.Release):
+                if isinstance(item, Release):
                     if item.ns in namespaces:
                         deps.append(namespaces[item.ns])
                     if item.key == "mlflow":
@@ -128,12 +130,12 @@ class Platform(pulumi.ComponentResource):
 
         self.releases = {r.key: {"chart": r.ref.chart, "version": r.ref.version, "namespace": r.ns} for r in plan.releases}
         self.namespaces = sorted(plan.namespaces)
-        self.mlflow_url = addons.mlflow_url(env) if plan.has("mlflow") else None
+        self.mlflow_url = mlflow_url(env) if plan.has("mlflow") else None
         self.notes = plan.notes
         self.register_outputs({"releases": self.releases, "namespaces": self.namespaces, "mlflow_url": self.mlflow_url, "notes": self.notes})
 
     @staticmethod
-    def _release(name: str, r: addons.Release, opts: pulumi.ResourceOptions) -> pulumi.Resource:
+    def _release(name: str, r: Release, opts: pulumi.ResourceOptions) -> pulumi.Resource:
         import pulumi_kubernetes as k8s
 
         ref = r.ref
@@ -149,7 +151,7 @@ class Platform(pulumi.ComponentResource):
         )
 
     @staticmethod
-    def _object(name: str, o: addons.KubeObject, opts: pulumi.ResourceOptions) -> pulumi.Resource:
+    def _object(name: str, o: KubeObject, opts: pulumi.ResourceOptions) -> pulumi.Resource:
         import pulumi_kubernetes as k8s
 
         body = o.body

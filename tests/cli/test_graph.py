@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from aiinfra.cli.graph import Graph, Group, Node, mermaid_text, safe_id, to_dot, to_mermaid
 from aiinfra.cli.main import app
 from aiinfra.cli.views import money
-from aiinfra.components.kubernetes.addons import plan
+from aiinfra.components.kubernetes.addons.plan import plan
 from aiinfra.resolve.resolver import load
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"

@@ -200,7 +200,7 @@ def test_deploy_errors_show_bracketed_text_as_written(capsys):
     import typer
 
     from aiinfra.cli import deploy as deploy_cli
-    from aiinfra.deploy import DeployError
+    from aiinfra.deploy.errors import DeployError
 
     with pytest.raises(typer.Exit):
         with deploy_cli._errors():

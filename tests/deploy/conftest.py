@@ -67,16 +67,16 @@ class FakePulumi:
 @pytest.fixture
 def envs(monkeypatch) -> list:
     """The environment each `pulumi up` ran the program of."""
-    from aiinfra import deploy
+    from aiinfra.deploy import operations
 
     seen = []
-    real = deploy.up
+    real = operations.up
 
     def up(t, log):
         seen.append(t.env)
         return real(t, log)
 
-    monkeypatch.setattr(deploy, "up", up)
+    monkeypatch.setattr(operations, "up", up)
     return seen
 
 

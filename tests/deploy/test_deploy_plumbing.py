@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from aiinfra import deploy
+from aiinfra.deploy.backends import backend_url
+from aiinfra.deploy.credentials import check_credentials
+from aiinfra.deploy.errors import BadBackend, PassphraseMissing
+from aiinfra.deploy.passphrase import generate_passphrase, passphrase_env
+from aiinfra.deploy.progress import EventLog
+from aiinfra.deploy.stack import program, stack_config, with_data_deleted
 from aiinfra.program import engine, mock_settings, offered_zones
 from aiinfra.resolve.resolver import load
 
@@ -22,7 +27,7 @@ def run_program(env, monkeypatch):
     monkeypatch.setattr(pulumi, "export", lambda k, v: exported.__setitem__(k, v))
 
     def body():
-        deploy.program(env)()
+        program(env)()
         return {k: pulumi.Output.from_input(v).is_secret() for k, v in exported.items() if isinstance(v, pulumi.Output)}
 
     mocks = engine.CloudMocks(env.spec.cloud, env.spec.region, env.zones, offered_zones(env), mock_settings(env))
@@ -44,46 +49,46 @@ def test_inline_program_builds_the_environment_and_keeps_the_kubeconfig_secret(l
 
 
 def test_delete_data_program_lifts_protection_retention_and_empties_buckets(llm, monkeypatch):
-    result, _ = run_program(deploy.with_data_deleted(llm), monkeypatch)
+    result, _ = run_program(with_data_deleted(llm), monkeypatch)
     assert not any(r.options["protect"] or r.options["retain_on_delete"] for r in result.resources)
     assert all(r.inputs["forceDestroy"] is True for r in result.of_type("aws:s3/bucket:Bucket"))
     assert llm.spec.storage.delete_with_environment is False  # the spec itself is left alone
 
 
 def test_provider_config_per_cloud(llm):
-    assert deploy.stack_config(llm) == {"aws:region": "us-east-1"}
+    assert stack_config(llm) == {"aws:region": "us-east-1"}
     gcp = llm.spec.model_copy(update={"cloud": "gcp", "region": "us-central1", "gcp": llm.spec.gcp.model_copy(update={"project": "ml-proj"})})
-    assert deploy.stack_config(type(llm)(gcp, [], [])) == {"gcp:region": "us-central1", "gcp:project": "ml-proj"}
+    assert stack_config(type(llm)(gcp, [], [])) == {"gcp:region": "us-central1", "gcp:project": "ml-proj"}
     az = llm.spec.model_copy(update={"cloud": "azure", "region": "eastus", "azure": llm.spec.azure.model_copy(update={"subscription_id": "0000-1111"})})
-    assert deploy.stack_config(type(llm)(az, [], [])) == {"azure-native:location": "eastus", "azure-native:subscriptionId": "0000-1111"}
+    assert stack_config(type(llm)(az, [], [])) == {"azure-native:location": "eastus", "azure-native:subscriptionId": "0000-1111"}
 
 
 def test_backend_precedence_and_default_location(monkeypatch, tmp_path):
     monkeypatch.setenv("AIINFRA_DATA_DIR", str(tmp_path))
     for var in ("AIINFRA_BACKEND_URL", "PULUMI_BACKEND_URL"):
         monkeypatch.delenv(var, raising=False)
-    assert deploy.backend_url() == (tmp_path / "state").as_uri() and (tmp_path / "state").is_dir()
+    assert backend_url() == (tmp_path / "state").as_uri() and (tmp_path / "state").is_dir()
     monkeypatch.setenv("PULUMI_BACKEND_URL", "gs://b")
-    assert deploy.backend_url() == "gs://b"
+    assert backend_url() == "gs://b"
     monkeypatch.setenv("AIINFRA_BACKEND_URL", "s3://a")
-    assert deploy.backend_url() == "s3://a"
-    assert deploy.backend_url("azblob://c") == "azblob://c"
-    with pytest.raises(deploy.BadBackend):
-        deploy.backend_url("state/")
+    assert backend_url() == "s3://a"
+    assert backend_url("azblob://c") == "azblob://c"
+    with pytest.raises(BadBackend):
+        backend_url("state/")
 
 
 def test_passphrase_sources(monkeypatch, tmp_path):
     monkeypatch.setenv("AIINFRA_DATA_DIR", str(tmp_path))
-    assert deploy.passphrase_env("https://api.pulumi.com", {}) == {}
-    assert deploy.passphrase_env("file:///s", {"PULUMI_CONFIG_PASSPHRASE": "p"}) == {"PULUMI_CONFIG_PASSPHRASE": "p"}
-    with pytest.raises(deploy.PassphraseMissing):
-        deploy.passphrase_env("file:///s", {"PULUMI_CONFIG_PASSPHRASE": ""})  # empty is not a passphrase
-    with pytest.raises(deploy.PassphraseMissing, match="does not exist"):
-        deploy.passphrase_env("s3://b", {"PULUMI_CONFIG_PASSPHRASE_FILE": str(tmp_path / "nope")})
-    path = deploy.generate_passphrase()
-    assert deploy.passphrase_env("s3://b", {}) == {"PULUMI_CONFIG_PASSPHRASE_FILE": str(path)}
+    assert passphrase_env("https://api.pulumi.com", {}) == {}
+    assert passphrase_env("file:///s", {"PULUMI_CONFIG_PASSPHRASE": "p"}) == {"PULUMI_CONFIG_PASSPHRASE": "p"}
+    with pytest.raises(PassphraseMissing):
+        passphrase_env("file:///s", {"PULUMI_CONFIG_PASSPHRASE": ""})  # empty is not a passphrase
+    with pytest.raises(PassphraseMissing, match="does not exist"):
+        passphrase_env("s3://b", {"PULUMI_CONFIG_PASSPHRASE_FILE": str(tmp_path / "nope")})
+    path = generate_passphrase()
+    assert passphrase_env("s3://b", {}) == {"PULUMI_CONFIG_PASSPHRASE_FILE": str(path)}
     with pytest.raises(FileExistsError):
-        deploy.generate_passphrase()  # never overwrites a passphrase that encrypts existing state
+        generate_passphrase()  # never overwrites a passphrase that encrypts existing state
 
 
 @pytest.mark.parametrize(
@@ -106,7 +111,7 @@ def test_credential_sources_and_fixes(tmp_path, cloud, environ, files, ok, fix):
     for rel, text in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(text)
-    check = deploy.check_credentials(cloud, environ=environ, home=tmp_path, which=lambda _: None)
+    check = check_credentials(cloud, environ=environ, home=tmp_path, which=lambda _: None)
     assert check.ok is ok
     if fix:
         assert any(fix in f for f in check.fixes)
@@ -115,10 +120,10 @@ def test_credential_sources_and_fixes(tmp_path, cloud, environ, files, ok, fix):
 def test_credentials_are_verified_with_the_clouds_cli_when_present(tmp_path):
     ran = []
     env = {"AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"}
-    expired = deploy.check_credentials("aws", env, tmp_path, which=lambda c: f"/usr/bin/{c}", run=lambda cmd: ran.append(cmd) or 255)
+    expired = check_credentials("aws", env, tmp_path, which=lambda c: f"/usr/bin/{c}", run=lambda cmd: ran.append(cmd) or 255)
     assert not expired.ok and "expired" in expired.detail and ran == [["aws", "sts", "get-caller-identity", "--output", "json"]]
-    assert deploy.check_credentials("aws", env, tmp_path, which=lambda c: "/x", run=lambda cmd: 0).ok
-    assert deploy.check_credentials("gcp", {"AIINFRA_SKIP_CREDENTIALS_CHECK": "1"}, tmp_path).ok
+    assert check_credentials("aws", env, tmp_path, which=lambda c: "/x", run=lambda cmd: 0).ok
+    assert check_credentials("gcp", {"AIINFRA_SKIP_CREDENTIALS_CHECK": "1"}, tmp_path).ok
 
 
 def test_event_log_groups_resources_by_component(tmp_path):
@@ -127,7 +132,7 @@ def test_event_log_groups_resources_by_component(tmp_path):
     env_urn = "urn:pulumi:s::aiinfra::aiinfra:index:Environment::s"
     pool = "urn:pulumi:s::aiinfra::aiinfra:index:Environment$aiinfra:aws:NodePool::s-train"
     ng = "urn:pulumi:s::aiinfra::aiinfra:index:Environment$aiinfra:aws:NodePool$aws:eks/nodeGroup:NodeGroup::s-train-ng"
-    log = deploy.EventLog(tmp_path / "x.log")
+    log = EventLog(tmp_path / "x.log")
 
     def step(kind, urn, typ, parent, custom, op="create"):
         state = {"urn": urn, "type": typ, "parent": parent, "custom": custom}

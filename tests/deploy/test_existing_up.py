@@ -86,12 +86,12 @@ def deployed(fake_pulumi, stack: str) -> list[dict]:
 
 
 def program_resources(env) -> list:
-    """What the inline program `pulumi up` ran (aiinfra.deploy.program) registers, under the engine's mocks."""
-    from aiinfra import deploy
+    """What the inline program `pulumi up` ran (aiinfra.deploy.stack.program) registers, under the engine's mocks."""
+    from aiinfra.deploy.stack import program
     from aiinfra.program import engine, mock_settings, offered_zones
 
     mocks = engine.CloudMocks(env.spec.cloud, env.spec.region, env.zones, offered_zones(env), mock_settings(env))
-    return engine.run(deploy.program(env), mocks, stack=env.spec.name).resources
+    return engine.run(program(env), mocks, stack=env.spec.name).resources
 
 
 def test_up_on_an_existing_cluster_creates_only_kubernetes_objects_through_its_context(case, fake_pulumi, clean_env, kubectl, envs):

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from aiinfra import deploy
 from aiinfra.cli.main import app
+from aiinfra.deploy.backends import data_dir
 
 SPEC = """name: fo-aws
 cloud: aws
@@ -83,7 +83,7 @@ def test_failover_records_the_placement_and_the_next_up_keeps_it(fake_pulumi, as
     assert json.loads(config(fake_pulumi)[KEY]) == RECORD
     assert ("placement: recorded in the stack's config (aiinfra:placement): pool train: p5.48xlarge in zone us-east-1b, chosen by failover "
             "on 2026-11-26 (instead of p5.48xlarge in us-east-1a); later runs keep the pool there") in first.output
-    settings = deploy.data_dir() / "workspaces" / "fo-aws" / "Pulumi.fo-aws.yaml"
+    settings = data_dir() / "workspaces" / "fo-aws" / "Pulumi.fo-aws.yaml"
     assert settings.is_file() and KEY in settings.read_text()  # where the CLI keeps stack config; preview reads it there
     moved = envs[-1]
     sets = len(fake_pulumi.ran("config", "set"))
@@ -170,7 +170,7 @@ def test_an_unreadable_record_is_reported_and_dropped(fake_pulumi, as_state, tmp
     stacks = fake_pulumi.stacks()
     stacks["fo-aws"]["config"][KEY] = "{not json"
     (fake_pulumi.home / "stacks.json").write_text(json.dumps(stacks))
-    settings = deploy.data_dir() / "workspaces" / "fo-aws" / "Pulumi.fo-aws.yaml"
+    settings = data_dir() / "workspaces" / "fo-aws" / "Pulumi.fo-aws.yaml"
     settings.write_text(yaml.safe_dump({"config": stacks["fo-aws"]["config"]}))
     result = up(spec)
     assert result.exit_code == 0, result.output

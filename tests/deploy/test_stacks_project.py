@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aiinfra import deploy
+from aiinfra.deploy.errors import PROJECT
+from aiinfra.deploy.stack import stack_config
 from aiinfra.program import engine, mock_settings, offered_zones
 from aiinfra.report.preview import run_offline
 from aiinfra.resolve.resolver import load
@@ -38,7 +39,7 @@ def run_stack(spec_value: str, env, monkeypatch):
 
 def test_project_file_declares_the_python_program():
     project = yaml.safe_load((STACKS / "Pulumi.yaml").read_text())
-    assert project["name"] == deploy.PROJECT
+    assert project["name"] == PROJECT
     assert project["runtime"]["name"] == "python" and project["main"] == "__main__.py"
     assert (STACKS / project["main"]).is_file()
     assert "aiinfra:spec" in project["config"]
@@ -49,7 +50,7 @@ def test_every_example_spec_has_a_stack_file_with_its_provider_config():
     missing = []
     for spec in SPECS:
         env = load(spec)
-        want = {"aiinfra:spec": spec.name, **deploy.stack_config(env)}
+        want = {"aiinfra:spec": spec.name, **stack_config(env)}
         if not stack_file(spec).is_file():
             body = "".join(f"  {k}: {v}\n" for k, v in want.items())
             missing.append(f"stacks/{stack_file(spec).name} is missing; it should read:\nconfig:\n{body}")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiinfra import manifests as workload_manifests
+from aiinfra.manifests.context import render, values_from_outputs
+from aiinfra.manifests.templates import pod_templates
 from aiinfra.resolve.resolver import load
 
 SPECS = Path(__file__).resolve().parents[1] / "fixtures" / "specs"
@@ -68,8 +69,8 @@ def outputs_for(scenario: str, cloud: str) -> dict:
 
 def render_scenario(scenario: str, training: str | None = None, serving: str | None = None) -> list[dict]:
     env = load(SPECS / SCENARIOS[scenario])
-    values = workload_manifests.values_from_outputs(env, outputs_for(scenario, env.spec.cloud))
-    return workload_manifests.render(env, values, training=training, serving=serving)
+    values = values_from_outputs(env, outputs_for(scenario, env.spec.cloud))
+    return render(env, values, training=training, serving=serving)
 
 
 def find(manifests: list[dict], kind: str, name: str | None = None) -> dict:
@@ -80,7 +81,7 @@ def find(manifests: list[dict], kind: str, name: str | None = None) -> dict:
 
 def pods(manifests: list[dict]) -> dict[str, dict]:
     """Every pod the manifests would create, by name (custom resources included)."""
-    return {name: pod for m in manifests for name, pod in workload_manifests.pod_templates(m)}
+    return {name: pod for m in manifests for name, pod in pod_templates(m)}
 
 
 def env_of(container: dict) -> dict[str, str]:

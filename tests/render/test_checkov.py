@@ -13,7 +13,7 @@ import pytest
 import yaml
 from checkov_policy import ALLOWED, CHECKS, NOT_CHECKED
 
-from aiinfra import manifests as workload_manifests
+from aiinfra.manifests.templates import pod_templates
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,7 +43,7 @@ def scanned_files(rendered: dict[str, list[dict]], root: Path) -> dict[str, set[
     for scenario, manifests in rendered.items():
         for m in manifests:
             objs = [(m["metadata"]["name"], m, m["kind"])] if m["apiVersion"] in ("v1", "apps/v1") else []
-            objs += [(n, p, m["kind"]) for n, p in workload_manifests.pod_templates(m) if m["kind"] not in ("Deployment",)]
+            objs += [(n, p, m["kind"]) for n, p in pod_templates(m) if m["kind"] not in ("Deployment",)]
             for name, obj, origin in objs:
                 fname = f"{scenario}--{obj['kind'].lower()}--{name}.yaml"
                 (root / fname).write_text(yaml.safe_dump(obj, sort_keys=False))

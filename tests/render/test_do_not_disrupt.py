@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from renderhelpers import SPECS, outputs_for, pods
 
-from aiinfra import manifests as workload_manifests
+from aiinfra.manifests.context import render, values_from_outputs
 from aiinfra.resolve.resolver import load, resolve
 
 KEY = "karpenter.sh/do-not-disrupt"
@@ -15,8 +15,8 @@ def rendered(autoscaling: str | None = None) -> dict[str, dict]:
     env = load(SPECS / "aws.ok.workload-efa.yaml")  # train {min: 0, max: 2} and serve {min: 1, max: 3}
     if autoscaling:
         env = resolve(env.spec.model_copy(update={"cluster": env.spec.cluster.model_copy(update={"autoscaling": autoscaling})}))
-    values = workload_manifests.values_from_outputs(env, outputs_for("efa", "aws"))
-    return pods(workload_manifests.render(env, values, serving="deployment"))
+    values = values_from_outputs(env, outputs_for("efa", "aws"))
+    return pods(render(env, values, serving="deployment"))
 
 
 def annotations(pod: dict) -> dict[str, str]:

@@ -7,7 +7,8 @@ import pytest
 from renderhelpers import SPECS, pods
 from test_validate import crd_errors, validate_core
 
-from aiinfra import manifests as workload_manifests
+from aiinfra.manifests.context import render as render_manifests
+from aiinfra.manifests.context import values_from_outputs
 from aiinfra.resolve.resolver import load
 
 CASES = {
@@ -21,7 +22,7 @@ def render(fixture: str, training: str | None = None) -> list[dict]:
     env = load(SPECS / fixture)
     outputs = {"buckets": {"checkpoints": f"{env.spec.name}-ckpt"}, "registry": {env.spec.name: f"registry.example/{env.spec.name}"}, "workload_service_account": "ml/workload"}
     outputs |= {"workload_gsa_email": "w@p.iam.gserviceaccount.com", "workload_client_id": "00000000-1111-2222-3333-444444444444", "storage_account": "sa1"}
-    return workload_manifests.render(env, workload_manifests.values_from_outputs(env, outputs), training=training)
+    return render_manifests(env, values_from_outputs(env, outputs), training=training)
 
 
 @pytest.fixture(scope="module", params=[(f, t) for f in CASES for t in ("trainer", "jobset")], ids=lambda p: f"{p[0]}-{p[1]}")

@@ -7,7 +7,9 @@ import json
 import pytest
 from renderhelpers import OUTPUTS, SPECS, env_of, find, pods
 
-from aiinfra import manifests as workload_manifests
+from aiinfra.manifests import templates
+from aiinfra.manifests.context import values_from_outputs
+from aiinfra.manifests.fabric import GPU_TOLERATION, gpu_network_names, pool_facts
 from aiinfra.problems import SpecError
 from aiinfra.resolve.resolver import load
 from aiinfra.resolve.workload import plan
@@ -320,16 +322,16 @@ def test_values_from_outputs_names_missing_keys():
     env = load(SPECS / "azure.ok.workload-infiniband.yaml")
     partial = {k: v for k, v in OUTPUTS["azure"].items() if k != "workload_client_id"}
     with pytest.raises(KeyError, match="workload_client_id"):
-        workload_manifests.values_from_outputs(env, partial)
+        values_from_outputs(env, partial)
 
 
 def test_strict_undefined_catches_a_template_typo(tmp_path, monkeypatch):
     import jinja2
 
     (tmp_path / "bad.yaml.j2").write_text("kind: {{ namespce }}\n")
-    monkeypatch.setattr(workload_manifests.templates, "templates_dir", lambda: tmp_path)
+    monkeypatch.setattr(templates, "templates_dir", lambda: tmp_path)
     with pytest.raises(jinja2.UndefinedError):
-        workload_manifests.templates._jinja().get_template("bad.yaml.j2").render(namespace="ml")
+        templates._jinja().get_template("bad.yaml.j2").render(namespace="ml")
 
 
 def test_enabled_workload_without_a_training_operator_is_a_problem(tmp_path):
@@ -345,13 +347,13 @@ def test_capacity_taints_of_the_cloud_are_tolerated_by_the_pods_on_that_pool():
     """AKS taints spot nodes itself; GKE and EKS spot nodes carry no taint, so their pods need no extra toleration."""
     spot_aks = {"key": "kubernetes.azure.com/scalesetpriority", "operator": "Equal", "value": "spot", "effect": "NoSchedule"}
     azure = load(SPECS / "azure.ok.training-serving.yaml")
-    by_pool = {p.name: workload_manifests.pool_facts("azure", p)["tolerations"] for p in azure.pools if not p.system}
-    assert by_pool["serve"] == [workload_manifests.GPU_TOLERATION, spot_aks]
-    assert by_pool["train"] == [workload_manifests.GPU_TOLERATION]
+    by_pool = {p.name: pool_facts("azure", p)["tolerations"] for p in azure.pools if not p.system}
+    assert by_pool["serve"] == [GPU_TOLERATION, spot_aks]
+    assert by_pool["train"] == [GPU_TOLERATION]
     gcp = load(SPECS.parents[2] / "stacks" / "gcp-llm.yaml")
     assert "spot" in {p.capacity for p in gcp.pools}
     for p in gcp.pools:
-        assert workload_manifests.pool_facts("gcp", p)["tolerations"] == ([workload_manifests.GPU_TOLERATION] if p.gpu else []), p.name
+        assert pool_facts("gcp", p)["tolerations"] == ([GPU_TOLERATION] if p.gpu else []), p.name
 
 
 def test_gke_pod_networks_are_the_catalog_names_the_network_layer_creates():
@@ -368,8 +370,8 @@ def test_gke_pod_networks_are_the_catalog_names_the_network_layer_creates():
         fabric = Fabric(kind=kind, interfaces=8, gbps=1600, source="test")
         return dataclasses.replace(pool, fabric=fabric, fabric_networks=layout)
 
-    assert workload_manifests.gpu_network_names("gcp", with_fabric("tcpxo", layouts["tcpxo"])) == [f"vpc{i}" for i in range(1, 9)] == layouts["tcpxo"].gpu_nic_names(8)
-    assert workload_manifests.gpu_network_names("gcp", with_fabric("rdma", layouts["rdma"])) == [f"rdma-{i}" for i in range(8)]
+    assert gpu_network_names("gcp", with_fabric("tcpxo", layouts["tcpxo"])) == [f"vpc{i}" for i in range(1, 9)] == layouts["tcpxo"].gpu_nic_names(8)
+    assert gpu_network_names("gcp", with_fabric("rdma", layouts["rdma"])) == [f"rdma-{i}" for i in range(8)]
     assert pool.fabric_networks == layouts[pool.fabric_kind]
     with pytest.raises(ValueError, match="fabric_networks"):
-        workload_manifests.gpu_network_names("aws", with_fabric("tcpxo", None))
+        gpu_network_names("aws", with_fabric("tcpxo", None))

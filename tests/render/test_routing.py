@@ -67,7 +67,7 @@ def test_gke_uses_its_managed_internal_gateway_and_istio_serves_elsewhere(render
 def test_the_endpoint_picker_finds_the_pools_pods_and_the_pool_names_the_picker(text):
     """The chart's EPP runs with router.inferencePool.create false (the pool is aiinfra's): its selector, ports and the
     Service name the pool points to must be the pool's, or the Gateway asks a picker that knows other pods."""
-    from aiinfra import manifests
+    from aiinfra.manifests.templates import file_name
     from aiinfra.resolve.fit_pods import workload_manifests
 
     env = resolve(parse_spec(text))
@@ -81,7 +81,7 @@ def test_the_endpoint_picker_finds_the_pools_pods_and_the_pool_names_the_picker(
     assert pool["metadata"]["name"] == release.key and pool["spec"]["endpointPickerRef"]["name"] == f"{release.key}-epp"
     assert pool["spec"]["endpointPickerRef"]["port"]["number"] == chart_defaults("llm-d-router-gateway")["router"]["epp"]["extProcPort"]
     assert release.ns == env.namespace == pool["metadata"]["namespace"]
-    assert manifests.file_name(pool) == "inferencepool-llm-d-router-gateway.yaml"
+    assert file_name(pool) == "inferencepool-llm-d-router-gateway.yaml"
 
 
 def test_istio_and_the_crds_are_installed_off_gke_and_gke_brings_its_own():

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from renderhelpers import SPECS, pods
 
-from aiinfra import manifests as workload_manifests
+from aiinfra.manifests.templates import file_name
 from aiinfra.resolve.resolver import load
 
 kubernetes_validate = pytest.importorskip("kubernetes_validate")
@@ -161,7 +161,7 @@ def test_offline_render_uses_the_validated_templates():
             assert not crd_errors(m)
         else:
             validate_core(m, k8s_version(env.spec.cluster.kubernetes_version))
-    assert workload_manifests.file_name(manifests[0]) == "namespace-ml.yaml"
+    assert file_name(manifests[0]) == "namespace-ml.yaml"
 
 
 def _spec_of(scenario: str) -> str:

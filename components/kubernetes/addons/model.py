@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from aiinfra.components.kubernetes.charts import ChartRef, chart, manifest
-from aiinfra.resolve.result import POOL_LABEL, ResolvedEnvironment, ResolvedPool  # noqa: F401 (POOL_LABEL: re-exported)
+from aiinfra.resolve.result import ResolvedEnvironment, ResolvedPool
 
 GPU_RESOURCE = "nvidia.com/gpu"
 

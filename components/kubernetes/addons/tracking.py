@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Mapping
 
 from aiinfra import clouds
@@ -16,14 +15,6 @@ MLFLOW_ARTIFACT_PATH = "mlflow"
 
 
 ARTIFACT_BUCKET_PREFERENCE = ("artifacts", "mlflow", "checkpoints")
-
-
-@dataclass
-class ArtifactStore:
-    """Where MLflow keeps artifacts: a bucket URL (s3://, gs://, az://) and, on Azure, its storage account."""
-
-    url: Any
-    account: Any = None
 
 
 def choose_artifact_bucket(names: list[str]) -> str | None:

@@ -11,7 +11,7 @@ import pytest
 from k8shelpers import cr_errors, spec_env
 
 from aiinfra.components.azure.nap import node_class, node_pool
-from aiinfra.components.kubernetes.addons import kueue_objects
+from aiinfra.components.kubernetes.addons.scheduling import kueue_objects
 from aiinfra.problems import SpecError
 from aiinfra.report.preview import build
 from aiinfra.resolve.resolver import load

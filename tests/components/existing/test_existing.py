@@ -59,7 +59,7 @@ def test_onprem_pools_take_the_nodes_and_the_platform_skips_what_runs():
     assert env.system_pool.selected_nodes == ("svc-1", "svc-2")  # the tainted control-plane node is left out
     assert env.preinstalled == {"kube-prometheus-stack"}
     assert env.gpu_driver == "host"  # GFD reports a host driver: the operator runs with driver.enabled=false
-    from aiinfra.components.kubernetes.addons import plan
+    from aiinfra.components.kubernetes.addons.plan import plan
 
     keys = [r.key for r in plan(env).releases]
     assert "gpu-operator" in keys and "kube-prometheus-stack" not in keys
@@ -69,7 +69,7 @@ def test_onprem_pools_take_the_nodes_and_the_platform_skips_what_runs():
 def test_coreweave_keeps_its_gpu_stack():
     env = load(COREWEAVE)
     assert {"gpu-operator", "network-operator"} <= env.preinstalled
-    from aiinfra.components.kubernetes.addons import plan
+    from aiinfra.components.kubernetes.addons.plan import plan
 
     p = plan(env)
     assert not p.has("gpu-operator") and any("already on the cluster" in n for n in p.notes)

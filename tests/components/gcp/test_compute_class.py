@@ -10,7 +10,8 @@ import pytest
 from k8shelpers import cr_errors, spec_env
 
 from aiinfra.components.gcp.compute_class import LABEL, compute_class, resource_limits
-from aiinfra.components.kubernetes.addons import kueue_objects, pool_selector
+from aiinfra.components.kubernetes.addons.model import pool_selector
+from aiinfra.components.kubernetes.addons.scheduling import kueue_objects
 from aiinfra.report.preview import build
 from aiinfra.resolve.resolver import load
 

@@ -12,7 +12,9 @@ from gcphelpers import PROJECT, T_POOL, run
 from aiinfra.components.base.preflight import PLACEHOLDER
 from aiinfra.components.gcp import environment
 from aiinfra.components.gcp.gpu_pool import NodePool
-from aiinfra.components.kubernetes import addons
+from aiinfra.components.kubernetes.addons import dra
+from aiinfra.components.kubernetes.addons.plan import plan as addon_plan
+from aiinfra.components.kubernetes.addons.tracking import artifact_values
 from aiinfra.components.kubernetes.charts import manifest
 from aiinfra.resolve.resolver import load
 
@@ -76,7 +78,7 @@ def test_an_nvlink_rack_without_dra_gpus_keeps_gkes_driver():
     ],
 )
 def test_googles_driver_installer_runs_only_for_gke_dra_pools(fixture, installers):
-    plan = addons.plan(load(SPECS / fixture), artifact_root=lambda b: addons.artifact_values(f"gs://{b}"))
+    plan = addon_plan(load(SPECS / fixture), artifact_root=lambda b: artifact_values(f"gs://{b}"))
     found = [m.key for m in plan.manifests if m.key.startswith("nvidia-driver-installer")]
     assert found == installers
     for key in found:
@@ -91,7 +93,7 @@ def test_an_a4x_dra_pool_gets_the_a4x_installer():
     from aiinfra.spec import parse_spec
 
     env = resolve(parse_spec(text))
-    assert addons.dra.driver_installers(env) == ["nvidia-driver-installer-cos-a4x"]
+    assert dra.driver_installers(env) == ["nvidia-driver-installer-cos-a4x"]
     assert manifest("nvidia-driver-installer-cos-a4x").url.endswith("/cos/daemonset-preloaded-latest-a4x.yaml")
     cfg = node_configs_of(env)["rack"]
     assert cfg["guestAccelerators"][0]["gpuDriverInstallationConfig"] == {"gpuDriverVersion": "INSTALLATION_DISABLED"}

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from k8shelpers import spec_env
 
-from aiinfra.components.kubernetes import addons
+from aiinfra.components.kubernetes.addons.model import PRIVILEGED
+from aiinfra.components.kubernetes.addons.plan import plan as addon_plan
+from aiinfra.components.kubernetes.addons.tracking import artifact_values
 from aiinfra.resolve.resolver import load
 
 STACKS = Path(__file__).resolve().parents[3] / "stacks"
@@ -28,7 +30,7 @@ def queue(plan):
 
 
 def test_trainium_gets_the_neuron_stack_and_no_nvidia_one():
-    p = addons.plan(load(STACKS / "aws-trainium.yaml"))
+    p = addon_plan(load(STACKS / "aws-trainium.yaml"))
     assert "neuron-helm-chart" in keys(p) and "gpu-operator" not in keys(p)
     assert p.release("neuron-helm-chart").values == {"scheduler": {"enabled": True}, "npd": {"enabled": False}}
     assert p.release("neuron-helm-chart").ns == "kube-system"
@@ -45,13 +47,13 @@ def test_trainium_gets_the_neuron_stack_and_no_nvidia_one():
 
 
 def test_mi300x_gets_the_amd_operator_with_cert_manager_and_the_network_operator():
-    p = addons.plan(load(STACKS / "azure-mi300x.yaml"), artifact_root=lambda b: addons.artifact_values(f"az://{b}", "s"))
+    p = addon_plan(load(STACKS / "azure-mi300x.yaml"), artifact_root=lambda b: artifact_values(f"az://{b}", "s"))
     ks = keys(p)
     assert "amd-gpu-operator" in ks and "gpu-operator" not in ks and "network-operator" in ks
     assert ks.index("cert-manager") < ks.index("amd-gpu-operator") and ks.count("cert-manager") == 1
     assert {"kserve-crd", "kserve-resources"} <= set(ks)  # serving still installs beside the operator's cert-manager
     r = p.release("amd-gpu-operator")
-    assert "cert-manager" in r.after and r.ns == "kube-amd-gpu" and p.namespaces["kube-amd-gpu"] == addons.PRIVILEGED
+    assert "cert-manager" in r.after and r.ns == "kube-amd-gpu" and p.namespaces["kube-amd-gpu"] == PRIVILEGED
     spec = r.values["deviceConfig"]["spec"]
     assert spec["selector"] == {"feature.node.kubernetes.io/amd-gpu": None, "accelerator": "amd"}
     assert spec["devicePlugin"]["devicePluginTolerations"] == [AMD] == spec["metricsExporter"]["tolerations"]
@@ -65,7 +67,7 @@ def test_mi300x_gets_the_amd_operator_with_cert_manager_and_the_network_operator
 
 
 def test_tpus_need_no_device_stack_but_get_tpu_quotas():
-    p = addons.plan(load(STACKS / "gcp-tpu.yaml"), artifact_root=lambda b: addons.artifact_values(f"gs://{b}"))
+    p = addon_plan(load(STACKS / "gcp-tpu.yaml"), artifact_root=lambda b: artifact_values(f"gs://{b}"))
     assert not {"gpu-operator", "neuron-helm-chart", "amd-gpu-operator"} & set(keys(p))
     covered, flavors = queue(p)
     assert covered == ["cpu", "memory", "google.com/tpu"]
@@ -75,7 +77,7 @@ def test_tpus_need_no_device_stack_but_get_tpu_quotas():
 
 def test_a_mixed_cluster_gets_both_stacks_each_on_its_own_nodes():
     env = spec_env("name: mixed\ncloud: aws\nregion: us-east-1\nnode_pools: [{name: h, gpu: 'H100:8'}, {name: trn, accelerator: 'Trainium:16'}]\n")
-    p = addons.plan(env)
+    p = addon_plan(env)
     assert {"gpu-operator", "neuron-helm-chart", "aws-efa-k8s-device-plugin"} <= set(keys(p))
     assert "aws.amazon.com/neuron" not in str(p.release("gpu-operator").values)
     assert p.release("aws-efa-k8s-device-plugin").values["tolerations"] == [NVIDIA, NEURON]
@@ -88,4 +90,4 @@ def test_a_mixed_cluster_gets_both_stacks_each_on_its_own_nodes():
 
 def test_the_accelerator_stack_switch_turns_every_family_off():
     env = spec_env("name: stack-off\ncloud: aws\nregion: us-east-1\nmlops: {gpu_operator: false}\nnode_pools: [{name: trn, accelerator: 'Trainium:16'}]\n")
-    assert "neuron-helm-chart" not in keys(addons.plan(env))
+    assert "neuron-helm-chart" not in keys(addon_plan(env))

@@ -10,8 +10,9 @@ import pytest
 import yaml
 from k8shelpers import HELM_VALUES, cr_errors
 
-from aiinfra.components.kubernetes import addons
 from aiinfra.components.kubernetes.addons import dra, scheduling
+from aiinfra.components.kubernetes.addons.model import GPU_RESOURCE
+from aiinfra.components.kubernetes.addons.plan import plan as addon_plan
 from aiinfra.components.kubernetes.charts import chart
 from aiinfra.manifests import claims
 from aiinfra.resolve.resolver import load
@@ -53,7 +54,7 @@ def test_the_mapped_device_classes_are_the_dra_drivers_and_the_claims():
     rows = {r["device_class"]: r for r in scheduling.kueue_configuration()["device_classes"]}
     assert set(rows) == {dra.GPU_CLASS, dra.CHANNEL_CLASS} and claims.GPU_CLASS == dra.GPU_CLASS
     # DRA GPUs share nvidia.com/gpu with device-plugin requests (the class's extendedResourceName).
-    assert rows[dra.GPU_CLASS]["resource"] == addons.GPU_RESOURCE
+    assert rows[dra.GPU_CLASS]["resource"] == GPU_RESOURCE
     for r in rows.values():
         assert r["driver_resource"] in dra.driver_resources(load(SPECS / "aws.ok.gb200-partial.yaml"))
         assert is_label_key(r["resource"]) and is_label_key(r["device_class"])
@@ -69,7 +70,7 @@ def test_the_mapped_device_classes_are_the_dra_drivers_and_the_claims():
     ],
 )
 def test_the_manager_config_is_the_chart_default_plus_the_mappings(fixture, mapped):
-    config = manager_config(addons.plan(load(SPECS / fixture)))
+    config = manager_config(addon_plan(load(SPECS / fixture)))
     assert config is not None
     mappings = config.pop("resources")["deviceClassMappings"]
     assert config == chart_default()
@@ -79,7 +80,7 @@ def test_the_manager_config_is_the_chart_default_plus_the_mappings(fixture, mapp
 
 
 def test_no_dra_pool_keeps_the_charts_own_configuration():
-    assert manager_config(addons.plan(load(ROOT / "stacks" / "aws-llm.yaml"))) is None
+    assert manager_config(addon_plan(load(ROOT / "stacks" / "aws-llm.yaml"))) is None
 
 
 def quotas(plan) -> tuple[list[str], dict[str, dict]]:
@@ -91,7 +92,7 @@ def quotas(plan) -> tuple[list[str], dict[str, dict]]:
 
 def test_the_cluster_queue_bounds_dra_gpus_and_imex_channels():
     env = load(SPECS / "aws.ok.gb200-partial.yaml")
-    plan = addons.plan(env)
+    plan = addon_plan(env)
     covered, quota = quotas(plan)
     # Every logical resource Kueue maps is one the queue covers, so a claiming workload is bounded, not refused.
     assert {m["name"] for m in scheduling.device_class_mappings(env)} <= set(covered)
@@ -102,12 +103,12 @@ def test_the_cluster_queue_bounds_dra_gpus_and_imex_channels():
 
 
 def test_a_full_rack_gets_one_channel_a_node():
-    covered, quota = quotas(addons.plan(load(SPECS / "gcp.ok.gb200.yaml")))
+    covered, quota = quotas(addon_plan(load(SPECS / "gcp.ok.gb200.yaml")))
     assert covered[-1] == CHANNEL and quota["rack"][CHANNEL] == 18
 
 
 def test_queues_without_a_dra_pool_are_unchanged():
-    covered, _ = quotas(addons.plan(load(ROOT / "stacks" / "aws-llm.yaml")))
+    covered, _ = quotas(addon_plan(load(ROOT / "stacks" / "aws-llm.yaml")))
     assert covered == ["cpu", "memory", "nvidia.com/gpu"]
 
 

@@ -33,7 +33,8 @@ from k8shelpers import (
 )
 
 from aiinfra.components.base.built import WorkloadBinding
-from aiinfra.components.kubernetes import Platform, PlatformArgs, addons
+from aiinfra.components.kubernetes import Platform, PlatformArgs
+from aiinfra.components.kubernetes.addons.model import GPU_TOLERATION, GpuNetwork
 from aiinfra.components.kubernetes.charts import chart
 from aiinfra.program import engine
 from aiinfra.report.preview import run_offline
@@ -243,7 +244,7 @@ def test_gcp_platform_installs_nccl_plugin_and_uses_gke_workload_identity():
     env = gcp_env("a3-megagpu-8g")
     gsa = "gke-train-workload@my-ml-project.iam.gserviceaccount.com"
     wl = WorkloadBinding("ml", "workload", annotations={"iam.gke.io/gcp-service-account": gsa})
-    result = _run_platform(env, wl, {"datasets": "gs://gke-train-datasets-1", "artifacts": "gs://gke-train-artifacts-2"}, gpu_networks=[addons.GpuNetwork("vpc1", "net-1", "sub-1")])
+    result = _run_platform(env, wl, {"datasets": "gs://gke-train-datasets-1", "artifacts": "gs://gke-train-artifacts-2"}, gpu_networks=[GpuNetwork("vpc1", "net-1", "sub-1")])
     files = {f.name: f.inputs["file"] for f in result.of_type(T_CONFIGFILE)}
     assert set(files) == {"gke-train-nri-device-injector", "gke-train-nccl-tcpxo-installer"}
     assert files["gke-train-nccl-tcpxo-installer"].endswith("/gpudirect-tcpxo/nccl-tcpxo-installer.yaml")
@@ -341,10 +342,10 @@ def _param_sets(result) -> dict[str, dict]:
 
 
 def _workload_pods(result) -> dict[str, dict]:
-    from aiinfra import manifests as workload_manifests
+    from aiinfra.manifests.templates import pod_templates
 
     objs = result.one("kubernetes:yaml/v2:ConfigGroup").inputs["objs"]
-    return {name: pod for o in objs for name, pod in workload_manifests.pod_templates(o)}
+    return {name: pod for o in objs for name, pod in pod_templates(o)}
 
 
 def _pod_networks(pod: dict) -> list[str]:
@@ -419,10 +420,10 @@ def test_gke_rdma_networks_objects_pools_and_pods_agree(gke_rdma):
         assert spec["deviceMode"] == "RDMA"
         assert spec["vpc"] == _mock_name(env, T_VPC, roce)
         assert spec["vpcSubnet"] == _mock_name(env, T_SUBNET, subnets[f"h200-train-rdma-b-rdma-{i}"])
-    from aiinfra import manifests as workload_manifests
+    from aiinfra.manifests.fabric import pool_facts
 
     (train,) = env.gpu_pools
-    pod = {"metadata": {"annotations": workload_manifests.pool_facts("gcp", train)["annotations"]}}
+    pod = {"metadata": {"annotations": pool_facts("gcp", train)["annotations"]}}
     assert _pod_networks(pod) == [f"rdma-{i}" for i in range(8)]
     assert set(_pod_networks(pod)) <= set(params)
     assert {f.name for f in result.of_type(T_CONFIGFILE)} == {"h200-train-nccl-rdma-installer"}
@@ -441,7 +442,7 @@ def test_aks_releases_network_operator_and_nic_policy_no_efa(aks):
     assert c["network-operator"].urn in c["gpu-operator"].options["depends_on"]
     body = {"apiVersion": "mellanox.com/v1alpha1", "kind": "NicClusterPolicy", "metadata": policy.inputs["metadata"], "spec": policy.inputs["spec"]}
     assert cr_errors(body) == []
-    assert policy.inputs["spec"]["tolerations"] == [addons.GPU_TOLERATION], "the ND pool is on-demand"
+    assert policy.inputs["spec"]["tolerations"] == [GPU_TOLERATION], "the ND pool is on-demand"
 
 
 def test_aks_gpu_driver_and_gpu_operator_agree(aks):
@@ -487,11 +488,11 @@ def test_aks_spot_pool_is_tolerated_where_gpu_pods_must_run(aks):
     workers, the serve flavor and the serving pods tolerate the taint; the on-demand train pool's do not need it."""
     _, result = aks
     gpu = charts(result)["gpu-operator"].inputs["values"]
-    assert gpu["daemonsets"]["tolerations"] == [addons.GPU_TOLERATION, SPOT]
+    assert gpu["daemonsets"]["tolerations"] == [GPU_TOLERATION, SPOT]
     assert SPOT in gpu["node-feature-discovery"]["worker"]["tolerations"]
     flavors = {f.inputs["metadata"]["name"]: f.inputs["spec"] for f in result.of_type(T_FLAVOR)}
-    assert flavors["serve"]["tolerations"] == [addons.GPU_TOLERATION, SPOT]
-    assert flavors["train"]["tolerations"] == [addons.GPU_TOLERATION]
+    assert flavors["serve"]["tolerations"] == [GPU_TOLERATION, SPOT]
+    assert flavors["train"]["tolerations"] == [GPU_TOLERATION]
     objs = result.one("kubernetes:yaml/v2:ConfigGroup").inputs["objs"]
     isvc = next(o for o in objs if o["kind"] == "InferenceService")
     assert isvc["spec"]["predictor"]["nodeSelector"] == {"aiinfra.dev/pool": "serve"}

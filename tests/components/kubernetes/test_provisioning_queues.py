@@ -9,21 +9,20 @@ from pathlib import Path
 import pytest
 from k8shelpers import cr_errors, spec_env
 
-from aiinfra.components.kubernetes import addons
-from aiinfra.components.kubernetes.addons.scheduling import pool_capacity
+from aiinfra.components.kubernetes.addons.scheduling import kueue_objects, pool_capacity
 from aiinfra.resolve.resolver import load
 
 SPECS = Path(__file__).resolve().parents[2] / "fixtures" / "specs"
 
 
 def quotas(env) -> dict[str, dict]:
-    queue = next(o.body for o in addons.kueue_objects(env) if o.kind == "ClusterQueue")
+    queue = next(o.body for o in kueue_objects(env) if o.kind == "ClusterQueue")
     return {f["name"]: {r["name"]: r["nominalQuota"] for r in f["resources"]} for f in queue["spec"]["resourceGroups"][0]["flavors"]}
 
 
 def test_queued_pools_get_the_provisioning_request_check_on_their_flavor_only():
     env = load(SPECS / "gcp.ok.flex-start.yaml")
-    objs = {o.key: o for o in addons.kueue_objects(env)}
+    objs = {o.key: o for o in kueue_objects(env)}
     assert objs["provisioning-config"].body["spec"] == {"provisioningClassName": "queued-provisioning.gke.io", "managedResources": ["nvidia.com/gpu"]}
     assert objs["provisioning-check"].body["spec"] == {
         "controllerName": "kueue.x-k8s.io/provisioning-request",
@@ -38,12 +37,12 @@ def test_queued_pools_get_the_provisioning_request_check_on_their_flavor_only():
 
 def test_no_check_without_a_queued_pool():
     env = load(SPECS / "gcp.ok.compute-class.yaml")
-    kinds = {o.kind for o in addons.kueue_objects(env)}
+    kinds = {o.kind for o in kueue_objects(env)}
     assert kinds == {"ResourceFlavor", "ClusterQueue", "LocalQueue"}
 
 
 def test_a_broken_admission_check_fails_its_crd():
-    objs = {o.key: o.body for o in addons.kueue_objects(load(SPECS / "gcp.ok.flex-start.yaml"))}
+    objs = {o.key: o.body for o in kueue_objects(load(SPECS / "gcp.ok.flex-start.yaml"))}
     bad = {**objs["provisioning-check"], "spec": {"controllerName": "", "parameters": {"kind": "ProvisioningRequestConfig"}}}
     assert cr_errors(bad)
 

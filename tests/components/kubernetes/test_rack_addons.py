@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from k8shelpers import cr_errors, defaults, unknown_keys
 
-from aiinfra.components.kubernetes import addons
 from aiinfra.components.kubernetes.addons import dra
+from aiinfra.components.kubernetes.addons.plan import plan as addon_plan
+from aiinfra.components.kubernetes.addons.tracking import artifact_values
 from aiinfra.resolve.resolver import load
 
 SPECS = Path(__file__).resolve().parents[2] / "fixtures" / "specs"
@@ -17,7 +18,7 @@ FIXTURES = ["aws.ok.gb200.yaml", "gcp.ok.gb200.yaml", "azure.ok.gb200.yaml", "aw
 
 @pytest.fixture(scope="module")
 def plans():
-    return {f: addons.plan(load(SPECS / f), artifact_root=lambda b: addons.artifact_values(f"s3://{b}")) for f in FIXTURES}
+    return {f: addon_plan(load(SPECS / f), artifact_root=lambda b: artifact_values(f"s3://{b}")) for f in FIXTURES}
 
 
 def release(plan, key):
@@ -47,7 +48,7 @@ def test_compute_domains_on_nvlink_pools_and_gpus_only_where_a_pool_asks(plans, 
 
 
 def test_no_dra_driver_without_a_dra_pool():
-    plan = addons.plan(load(Path(__file__).resolve().parents[3] / "stacks" / "aws-llm.yaml"))
+    plan = addon_plan(load(Path(__file__).resolve().parents[3] / "stacks" / "aws-llm.yaml"))
     assert not [r for r in plan.releases if r.key == dra.RELEASE]
 
 
