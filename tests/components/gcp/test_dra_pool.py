@@ -122,5 +122,5 @@ def test_a_pinned_a4x_max_pool_with_dra_is_refused_since_no_installer_selects_it
     assert p.hint.startswith("remove dra: true from pool rack") and p.hint.endswith("or use a4x-highgpu-4g")
     # Without dra the pinned pool keeps GKE's own driver and device plugin, and no installer is planned.
     env = resolve(parse_spec((SPECS / "gcp.bad.dra-a4x-max.yaml").read_text().replace(", dra: true}", "}")))
-    assert [p.dra for p in env.worker_pools] == [False] and addons.dra.driver_installers(env) == []
+    assert [p.dra for p in env.worker_pools] == [False] and dra.driver_installers(env) == []
     assert node_configs_of(env)["rack"]["guestAccelerators"][0]["gpuDriverInstallationConfig"] == {"gpuDriverVersion": "LATEST"}
