@@ -39,20 +39,24 @@ def kube_contexts(path: str) -> list[str] | None:
     return [str(c.get("name")) for c in data.get("contexts") or [] if isinstance(c, dict)]
 
 
-_LOADED: dict[str, Path] = {}
-_KUBECONFIGS: dict[str, Path] = {}
+_RESOLVED: dict[str, Path] = {}
+
+
+def spec_path(written: str, source: str | None) -> Path:
+    """A file the spec names (existing.snapshot, existing.kubeconfig): ~ expanded, a relative one in the spec's
+    folder. Later calls without the source (the hooks after catalog_for are not given it) get the path resolved
+    for the same written value."""
+    path = Path(os.path.expanduser(written))
+    if path.is_absolute():
+        return path
+    if source is not None or written not in _RESOLVED:
+        _RESOLVED[written] = spec_dir(source) / path
+    return _RESOLVED[written]
 
 
 def kubeconfig_path(spec: EnvironmentSpec, source: str | None = None) -> str:
-    """existing.kubeconfig with ~ expanded, a relative one in the spec's folder (as the snapshot); later calls
-    without the source get the one catalog_for resolved for the same spec value."""
-    written = spec.existing.kubeconfig
-    path = Path(os.path.expanduser(written))
-    if path.is_absolute():
-        return str(path)
-    if source is not None or written not in _KUBECONFIGS:
-        _KUBECONFIGS[written] = spec_dir(source) / path
-    return str(_KUBECONFIGS[written])
+    """existing.kubeconfig as aiinfra reads it (spec_path)."""
+    return str(spec_path(spec.existing.kubeconfig, source))
 
 
 def provider_kubeconfig(spec: EnvironmentSpec, source: str | None = None) -> str:
@@ -69,18 +73,10 @@ class ExistingProfile(ExistingFacts, CloudProfile):
     """The hooks of an existing cluster: the snapshot is the catalog, pools select its nodes."""
 
     def snapshot(self, spec: EnvironmentSpec, source: str | None = None) -> Any:
-        """The spec's snapshot, relative to the spec's folder; later calls without the source get the one the
-        resolver loaded for the same spec value (the hooks after catalog_for are not given the source)."""
+        """The spec's snapshot (spec_path: relative to the spec's folder)."""
         from aiinfra.catalog.snapshot import load
 
-        written = str(spec.existing.snapshot)
-        if source is None and written in _LOADED:
-            return load(_LOADED[written])
-        path = Path(os.path.expanduser(written))
-        path = path if path.is_absolute() else spec_dir(source) / path
-        snap = load(path)
-        _LOADED[written] = path
-        return snap
+        return load(spec_path(str(spec.existing.snapshot), source))
 
     def live_check(self, env: Any, source: str | None, offline: bool) -> tuple[list[Problem], str | None]:
         """The cluster's nodes now against the snapshot (components/existing/drift.py)."""
